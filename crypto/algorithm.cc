@@ -1,0 +1,74 @@
+#include "crypto/algorithm.h"
+
+namespace sigverify::crypto {
+
+const EVP_MD* EvpMd(HashAlgorithm hash) {
+  // Function-local statics: fetched once, thread-safe initialisation.
+  static const EVP_MD* const sha1 = EVP_sha1();
+  static const EVP_MD* const sha256 = EVP_sha256();
+  static const EVP_MD* const sha384 = EVP_sha384();
+  static const EVP_MD* const sha512 = EVP_sha512();
+  switch (hash) {
+    case HashAlgorithm::kSha1:
+      return sha1;
+    case HashAlgorithm::kSha256:
+      return sha256;
+    case HashAlgorithm::kSha384:
+      return sha384;
+    case HashAlgorithm::kSha512:
+      return sha512;
+    case HashAlgorithm::kNone:
+      break;
+  }
+  return nullptr;
+}
+
+size_t HashLength(HashAlgorithm hash) {
+  switch (hash) {
+    case HashAlgorithm::kSha1:
+      return 20;
+    case HashAlgorithm::kSha256:
+      return 32;
+    case HashAlgorithm::kSha384:
+      return 48;
+    case HashAlgorithm::kSha512:
+      return 64;
+    case HashAlgorithm::kNone:
+      break;
+  }
+  return 0;
+}
+
+const char* HashName(HashAlgorithm hash) {
+  switch (hash) {
+    case HashAlgorithm::kSha1:
+      return "SHA-1";
+    case HashAlgorithm::kSha256:
+      return "SHA-256";
+    case HashAlgorithm::kSha384:
+      return "SHA-384";
+    case HashAlgorithm::kSha512:
+      return "SHA-512";
+    case HashAlgorithm::kNone:
+      break;
+  }
+  return "none";
+}
+
+const char* SchemeName(SignatureScheme scheme) {
+  switch (scheme) {
+    case SignatureScheme::kRsaPkcs1:
+      return "RSA PKCS#1 v1.5";
+    case SignatureScheme::kRsaPss:
+      return "RSA-PSS";
+    case SignatureScheme::kEcdsaDer:
+      return "ECDSA";
+    case SignatureScheme::kEcdsaP1363:
+      return "ECDSA (r||s)";
+    case SignatureScheme::kEd25519:
+      return "Ed25519";
+  }
+  return "unknown";
+}
+
+}  // namespace sigverify::crypto

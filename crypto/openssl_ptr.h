@@ -1,0 +1,47 @@
+// RAII owners for the OpenSSL / BoringSSL objects crypto/ uses. Only API that
+// both libraries share appears here: crypto/ is built against each.
+#ifndef SIGVERIFY_CRYPTO_OPENSSL_PTR_H_
+#define SIGVERIFY_CRYPTO_OPENSSL_PTR_H_
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#if __has_include(<openssl/mem.h>)
+#include <openssl/mem.h>  // BoringSSL declares OPENSSL_free here
+#endif
+
+#include <memory>
+
+namespace sigverify::crypto {
+
+template <typename T, void (*Free)(T*)>
+struct OpenSslDeleter {
+  void operator()(T* p) const { Free(p); }
+};
+
+template <typename T, void (*Free)(T*)>
+using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter<T, Free>>;
+
+using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
+using BignumPtr = OpenSslPtr<BIGNUM, BN_free>;
+using EcdsaSigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
+using EvpMdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EvpPkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using EvpPkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using X509Ptr = OpenSslPtr<X509, X509_free>;
+using X509StoreCtxPtr = OpenSslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
+using X509StorePtr = OpenSslPtr<X509_STORE, X509_STORE_free>;
+
+// OPENSSL_free is a macro in OpenSSL and a function in BoringSSL.
+struct OpenSslFree {
+  void operator()(void* p) const { OPENSSL_free(p); }
+};
+using OpenSslString = std::unique_ptr<char, OpenSslFree>;
+
+}  // namespace sigverify::crypto
+
+#endif  // SIGVERIFY_CRYPTO_OPENSSL_PTR_H_

@@ -1,0 +1,55 @@
+// A parsed public key, kept for reuse: under OpenSSL 3 decoding a key can cost
+// more than the verification it is used for.
+#ifndef SIGVERIFY_CRYPTO_PUBLIC_KEY_H_
+#define SIGVERIFY_CRYPTO_PUBLIC_KEY_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "crypto/openssl_ptr.h"
+
+namespace sigverify::crypto {
+
+enum class KeyType { kRsa, kRsaPss, kEc, kEd25519, kUnsupported };
+
+// Hard bounds independent of any policy: larger moduli are refused before any
+// arithmetic (an RSA-16384 verify costs ~60x an RSA-2048 one).
+inline constexpr int kMaxRsaBits = 8192;
+
+class PublicKey {
+ public:
+  // Takes ownership of a key the caller decoded.
+  static absl::StatusOr<std::shared_ptr<const PublicKey>> FromEvpPkey(EvpPkeyPtr pkey);
+  // Parses a DER SubjectPublicKeyInfo; trailing bytes are an error.
+  static absl::StatusOr<std::shared_ptr<const PublicKey>> FromSpki(std::string_view der);
+
+  EVP_PKEY* pkey() const { return pkey_.get(); }
+  KeyType type() const { return type_; }
+  int bits() const { return bits_; }
+  // OpenSSL NID of the named curve for EC keys, NID_undef otherwise.
+  int curve_nid() const { return curve_nid_; }
+  // Bytes of one ECDSA scalar (r or s) for EC keys.
+  int ec_scalar_bytes() const { return ec_scalar_bytes_; }
+  // "RSA-2048", "EC P-256", "Ed25519".
+  std::string Describe() const;
+
+ private:
+  PublicKey(EvpPkeyPtr pkey, KeyType type, int bits, int curve_nid, int ec_scalar_bytes)
+      : pkey_(std::move(pkey)),
+        type_(type),
+        bits_(bits),
+        curve_nid_(curve_nid),
+        ec_scalar_bytes_(ec_scalar_bytes) {}
+
+  EvpPkeyPtr pkey_;
+  KeyType type_;
+  int bits_;
+  int curve_nid_;
+  int ec_scalar_bytes_;
+};
+
+}  // namespace sigverify::crypto
+
+#endif  // SIGVERIFY_CRYPTO_PUBLIC_KEY_H_

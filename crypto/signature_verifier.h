@@ -1,0 +1,43 @@
+// Verifies one signature with one public key. Pure: no I/O, no clock, no
+// shared mutable state, so it runs on any number of threads at once.
+#ifndef SIGVERIFY_CRYPTO_SIGNATURE_VERIFIER_H_
+#define SIGVERIFY_CRYPTO_SIGNATURE_VERIFIER_H_
+
+#include <string>
+#include <string_view>
+
+#include "crypto/algorithm.h"
+#include "crypto/public_key.h"
+
+namespace sigverify::crypto {
+
+enum class SignatureStatus {
+  kValid,
+  // The signature is well-formed but does not verify.
+  kInvalid,
+  // RSA PKCS#1 v1.5 only: the signature verifies under the key, but over a
+  // different digest, i.e. the signed data was changed.
+  kHashMismatch,
+  // The signature or content cannot be decoded for this algorithm/key.
+  kMalformed,
+  // The algorithm does not fit the key (e.g. ECDSA with an RSA key).
+  kKeyMismatch,
+};
+
+struct SignatureCheck {
+  SignatureStatus status;
+  std::string message;  // empty when valid
+};
+
+// What was signed: the data itself, or its digest under params.hash.
+struct SignedContent {
+  enum Kind { kData, kDigest } kind;
+  std::string_view bytes;
+};
+
+SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& params,
+                               SignedContent content, std::string_view signature);
+
+}  // namespace sigverify::crypto
+
+#endif  // SIGVERIFY_CRYPTO_SIGNATURE_VERIFIER_H_

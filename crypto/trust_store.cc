@@ -1,0 +1,94 @@
+#include "crypto/trust_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace sigverify::crypto {
+namespace {
+
+constexpr uintmax_t kMaxAnchorFileBytes = 4 * 1024 * 1024;
+
+bool IsCertificateFile(const std::filesystem::path& p) {
+  const std::string ext = p.extension().string();
+  return ext == ".pem" || ext == ".crt" || ext == ".cer" || ext == ".der";
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromCertificates(
+    std::vector<CertificatePtr> anchors) {
+  if (anchors.empty()) return absl::FailedPreconditionError("trust store has no anchors");
+  std::sort(anchors.begin(), anchors.end(),
+            [](const CertificatePtr& a, const CertificatePtr& b) {
+              return a->fingerprint() < b->fingerprint();
+            });
+  anchors.erase(std::unique(anchors.begin(), anchors.end(),
+                            [](const CertificatePtr& a, const CertificatePtr& b) {
+                              return a->fingerprint() == b->fingerprint();
+                            }),
+                anchors.end());
+  std::shared_ptr<TrustStore> ts(new TrustStore());
+  ts->store_.reset(X509_STORE_new());
+  if (!ts->store_) return absl::ResourceExhaustedError("out of memory");
+  std::string fingerprints;
+  for (const CertificatePtr& a : anchors) {
+    if (X509_STORE_add_cert(ts->store_.get(), a->x509()) != 1) {
+      return absl::InternalError(absl::StrCat("cannot add trust anchor ", a->subject()));
+    }
+    fingerprints.append(reinterpret_cast<const char*>(a->fingerprint().data()), 32);
+  }
+  ts->version_ = ToHex(Sha256(fingerprints));
+  ts->anchors_ = std::move(anchors);
+  return std::shared_ptr<const TrustStore>(std::move(ts));
+}
+
+absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::LoadDirectory(
+    const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && IsCertificateFile(entry.path()) &&
+        !absl::StartsWith(entry.path().filename().string(), ".")) {
+      files.push_back(entry.path());
+    }
+  }
+  if (ec) {
+    return absl::NotFoundError(absl::StrCat("trust anchors directory ", dir, ": ", ec.message()));
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<CertificatePtr> anchors;
+  for (const auto& path : files) {
+    if (std::filesystem::file_size(path, ec) > kMaxAnchorFileBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path.string(), ": larger than ", kMaxAnchorFileBytes, " bytes"));
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    if (!in) return absl::NotFoundError(absl::StrCat(path.string(), ": cannot read"));
+    auto certs = Certificate::ParseAll(buf.str());
+    if (!certs.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path.string(), ": ", certs.status().message()));
+    }
+    for (auto& c : *certs) anchors.push_back(std::move(c));
+  }
+  if (anchors.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("trust anchors directory ", dir, " holds no .pem/.crt/.cer/.der certificate"));
+  }
+  return FromCertificates(std::move(anchors));
+}
+
+CertificatePtr TrustStore::FindAnchor(const X509* x509) const {
+  for (const CertificatePtr& a : anchors_) {
+    if (a->x509() == x509) return a;
+  }
+  return nullptr;
+}
+
+}  // namespace sigverify::crypto

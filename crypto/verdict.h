@@ -1,0 +1,54 @@
+// The outcome of validating one signed record (ETSI EN 319 102-1, 5.1.3).
+#ifndef SIGVERIFY_CRYPTO_VERDICT_H_
+#define SIGVERIFY_CRYPTO_VERDICT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/certificate.h"
+
+namespace sigverify::crypto {
+
+enum class Indication { kTotalPassed, kTotalFailed, kIndeterminate };
+
+enum class SubIndication {
+  kNone,
+  kHashFailure,
+  kSigCryptoFailure,
+  kNoCertificateChainFound,
+  kExpired,
+  kNotYetValid,
+  kCryptoConstraintsFailure,
+  kFormatFailure,
+  kChainConstraintsFailure,
+  kCertificateChainGeneralFailure,
+};
+
+// TOTAL_FAILED is reserved for what no later evidence can change (the
+// signature itself is wrong); every failure of the path or of a policy
+// constraint is INDETERMINATE, because the validation time is not yet proven
+// and a trust store or policy change can rescue it. See docs/adr/0003.
+Indication IndicationFor(SubIndication sub);
+
+const char* SubIndicationName(SubIndication sub);
+const char* IndicationName(Indication indication);
+
+struct Verdict {
+  Indication indication = Indication::kIndeterminate;
+  SubIndication sub_indication = SubIndication::kNone;
+  std::string message;
+  // Signer first, trust anchor last; empty unless the path validated.
+  std::vector<CertificatePtr> path;
+
+  static Verdict Passed(std::vector<CertificatePtr> path) {
+    return {Indication::kTotalPassed, SubIndication::kNone, {}, std::move(path)};
+  }
+  static Verdict Failed(SubIndication sub, std::string message) {
+    return {IndicationFor(sub), sub, std::move(message), {}};
+  }
+};
+
+}  // namespace sigverify::crypto
+
+#endif  // SIGVERIFY_CRYPTO_VERDICT_H_

@@ -1,0 +1,177 @@
+#include "crypto/path_validator.h"
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_files.h"
+
+namespace sigverify::crypto {
+namespace {
+
+using sigverify::testing::PkiFile;
+using sigverify::testing::ReadFile;
+using sigverify::testing::TestDataDir;
+
+CertificatePtr Load(const std::string& pem) {
+  auto c = Certificate::Parse(pem);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : nullptr;
+}
+CertificatePtr Pki(const std::string& name) { return Load(PkiFile(name)); }
+CertificatePtr VnGca(const std::string& name) {
+  return Load(ReadFile(TestDataDir() + "/vn-gca/" + name));
+}
+
+absl::Time At(int y, int m, int d) {
+  return absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone());
+}
+
+class PathValidatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = TrustStore::FromCertificates({Pki("root.pem")});
+    ASSERT_TRUE(store.ok()) << store.status();
+    validator_ = std::make_unique<PathValidator>(*store, 1024);
+    ca_ = Pki("ca.pem");
+  }
+  PathResult Validate(const std::string& signer, absl::Time at = absl::Now()) {
+    std::vector<CertificatePtr> chain = {ca_};
+    return validator_->Validate(Pki(signer), chain, at);
+  }
+  std::unique_ptr<PathValidator> validator_;
+  CertificatePtr ca_;
+};
+
+TEST_F(PathValidatorTest, ValidatesSignerThroughIssuingCaToRoot) {
+  PathResult r = Validate("signer-rsa.pem");
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_EQ(r.path.size(), 3u);
+  EXPECT_EQ(r.path[0]->display_name(), "Nguyễn Văn An");
+  EXPECT_EQ(r.path[1]->fingerprint(), ca_->fingerprint());
+  EXPECT_EQ(r.path[2]->display_name(), "RootCA chuyên dùng Chính phủ thử nghiệm G2");
+}
+
+TEST_F(PathValidatorTest, EcAndEd25519SignersValidate) {
+  EXPECT_TRUE(Validate("signer-ec.pem").ok());
+  EXPECT_TRUE(Validate("signer-ed25519.pem").ok());
+}
+
+TEST_F(PathValidatorTest, ExpiredSignerIsExpiredAndNamesTheDates) {
+  PathResult r = Validate("signer-expired.pem");
+  EXPECT_EQ(r.sub_indication, SubIndication::kExpired);
+  EXPECT_NE(r.message.find("certificate 1 of the path (Phạm Thị Dung)"), std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("notAfter"), std::string::npos) << r.message;
+}
+
+TEST_F(PathValidatorTest, NotYetValidSigner) {
+  EXPECT_EQ(Validate("signer-notyet.pem").sub_indication, SubIndication::kNotYetValid);
+}
+
+TEST_F(PathValidatorTest, ValidationTimeIsAParameter) {
+  // The expired signer was valid 100 days ago; the valid one not 10 years on.
+  EXPECT_TRUE(Validate("signer-expired.pem", absl::Now() - absl::Hours(24 * 100)).ok());
+  EXPECT_EQ(Validate("signer-rsa.pem", absl::Now() + absl::Hours(24 * 3650)).sub_indication,
+            SubIndication::kExpired);
+}
+
+TEST_F(PathValidatorTest, WrongKeyUsageIsAChainConstraintFailure) {
+  PathResult r = Validate("signer-wrong-ku.pem");
+  EXPECT_EQ(r.sub_indication, SubIndication::kChainConstraintsFailure);
+  EXPECT_NE(r.message.find("keyUsage"), std::string::npos);
+}
+
+TEST_F(PathValidatorTest, UntrustedRootFindsNoChain) {
+  std::vector<CertificatePtr> chain = {Pki("untrusted-root.pem")};
+  PathResult r = validator_->Validate(Pki("signer-untrusted.pem"), chain, absl::Now());
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message;
+}
+
+TEST_F(PathValidatorTest, MissingIntermediateFindsNoChain) {
+  PathResult r = validator_->Validate(Pki("signer-rsa.pem"), {}, absl::Now());
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message;
+}
+
+TEST_F(PathValidatorTest, MemoisedPathIsReusedOnlyInsideItsValidity) {
+  const CertificatePtr signer = Pki("signer-rsa.pem");
+  std::vector<CertificatePtr> chain = {ca_};
+  ASSERT_TRUE(validator_->Validate(signer, chain, absl::Now()).ok());
+  const CacheStats before = validator_->MemoStats();
+  ASSERT_TRUE(validator_->Validate(signer, chain, absl::Now()).ok());
+  EXPECT_EQ(validator_->MemoStats().hits, before.hits + 1);
+  // Past the signer's notAfter the memo must not answer: full validation runs.
+  EXPECT_EQ(validator_->Validate(signer, chain, signer->not_after() + absl::Seconds(1))
+                .sub_indication,
+            SubIndication::kExpired);
+  // At notAfter itself the certificate is still valid (RFC 5280 4.1.2.5).
+  EXPECT_TRUE(validator_->Validate(signer, chain, signer->not_after()).ok());
+}
+
+TEST_F(PathValidatorTest, MemoDistinguishesIntermediateSets) {
+  const CertificatePtr signer = Pki("signer-rsa.pem");
+  std::vector<CertificatePtr> chain = {ca_};
+  ASSERT_TRUE(validator_->Validate(signer, chain, absl::Now()).ok());
+  EXPECT_FALSE(validator_->Validate(signer, {}, absl::Now()).ok());
+}
+
+TEST(RealPathTest, G2TaxDepartmentChainsToG2Root) {
+  auto store = TrustStore::FromCertificates({VnGca("g2-root.pem")});
+  ASSERT_TRUE(store.ok());
+  PathValidator v(*store, 16);
+  std::vector<CertificatePtr> chain = {VnGca("g2-ca-nha-nuoc.pem")};
+  PathResult r = v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), chain, At(2026, 1, 15));
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.path.size(), 3u);
+  // The wrong sub-CA (the Party's) does not issue it.
+  std::vector<CertificatePtr> wrong = {VnGca("g2-ca-dang.pem")};
+  EXPECT_EQ(v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), wrong, At(2026, 1, 15)).sub_indication,
+            SubIndication::kNoCertificateChainFound);
+}
+
+TEST(RealPathTest, G1ChainsValidateInsideTheirValidity) {
+  auto store = TrustStore::FromCertificates({VnGca("g1-root.pem")});
+  ASSERT_TRUE(store.ok());
+  PathValidator v(*store, 16);
+  std::vector<CertificatePtr> btc = {VnGca("g1-btc.pem")};
+  PathResult r = v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2016, 6, 1));
+  EXPECT_TRUE(r.ok()) << r.message;
+  std::vector<CertificatePtr> cp = {VnGca("g1-cp.pem")};
+  r = v.Validate(VnGca("ee-cp-vgca-license-keygen-2017.pem"), cp, At(2018, 6, 1));
+  EXPECT_TRUE(r.ok()) << r.message;
+  // The customs certificate expired in 2020.
+  EXPECT_EQ(v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2026, 11, 1)).sub_indication,
+            SubIndication::kExpired);
+}
+
+TEST(RealPathTest, G2ChainDoesNotValidateUnderG1Root) {
+  auto store = TrustStore::FromCertificates({VnGca("g1-root.pem")});
+  ASSERT_TRUE(store.ok());
+  PathValidator v(*store, 16);
+  std::vector<CertificatePtr> chain = {VnGca("g2-ca-nha-nuoc.pem")};
+  EXPECT_EQ(v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), chain, At(2026, 1, 15)).sub_indication,
+            SubIndication::kNoCertificateChainFound);
+}
+
+TEST(TrustStoreTest, VersionIsAContentHashIndependentOfOrder) {
+  auto a = TrustStore::FromCertificates({VnGca("g1-root.pem"), VnGca("g2-root.pem")});
+  auto b = TrustStore::FromCertificates({VnGca("g2-root.pem"), VnGca("g1-root.pem")});
+  auto c = TrustStore::FromCertificates({VnGca("g2-root.pem")});
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ((*a)->version(), (*b)->version());
+  EXPECT_NE((*a)->version(), (*c)->version());
+  EXPECT_EQ((*a)->version().size(), 64u);
+}
+
+TEST(TrustStoreTest, EmptyOrMissingDirectoryIsRefused) {
+  EXPECT_FALSE(TrustStore::FromCertificates({}).ok());
+  EXPECT_EQ(TrustStore::LoadDirectory("/nonexistent/anchors").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(TrustStoreTest, LoadsTheGeneratedAnchorsDirectory) {
+  auto store = TrustStore::LoadDirectory(sigverify::testing::TestPkiDir() + "/anchors");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->anchors().size(), 1u);
+}
+
+}  // namespace
+}  // namespace sigverify::crypto
