@@ -1,0 +1,269 @@
+// sigverify: command-line client of sigverifyd.
+//
+//   sigverify verify --data=doc.pdf --sig=doc.sig --cert=signer.pem --chain=ca.pem
+//       --alg=rsa-pkcs1-sha256
+//   sigverify batch --input=records.jsonl
+//
+// Exit status: 0 when every record is TOTAL_PASSED, 1 when any is not, 2 on
+// a usage, input or RPC error.
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+#include "service/cli/request_builder.h"
+#include "service/flags.h"
+#include "sigverify/v1/verification.grpc.pb.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "sigverifyd address");
+ABSL_FLAG(std::string, tls_ca, "", "CA bundle (PEM) to verify the server; enables TLS");
+ABSL_FLAG(std::string, data, "", "file with the signed data");
+ABSL_FLAG(std::string, digest, "", "hex digest of the signed data (instead of --data)");
+ABSL_FLAG(std::string, sig, "", "file with the signature");
+ABSL_FLAG(std::string, cert, "", "signer certificate (PEM or DER)");
+ABSL_FLAG(std::vector<std::string>, chain, {}, "intermediate certificates, comma-separated");
+ABSL_FLAG(std::string, alg, "rsa-pkcs1-sha256", "signature algorithm");
+ABSL_FLAG(std::string, time, "", "validation time, RFC 3339 (default: the server's clock)");
+ABSL_FLAG(std::string, record_id, "", "record id echoed in the answer");
+ABSL_FLAG(std::string, input, "", "batch: JSON Lines file, one record per line");
+ABSL_FLAG(int, batch_size, 500, "batch: records per VerifyBatch call");
+ABSL_FLAG(bool, json, false, "machine-readable output (JSON, one object per record)");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(60), "deadline of each call");
+
+namespace sigverify::cli {
+namespace {
+
+std::string ShortName(const std::string& enum_name, const char* prefix) {
+  return enum_name.rfind(prefix, 0) == 0 ? enum_name.substr(strlen(prefix)) : enum_name;
+}
+
+nlohmann::json CertificateJson(const v1::Certificate& c) {
+  auto ts = [](const google::protobuf::Timestamp& t) {
+    return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(t.seconds()),
+                            absl::UTCTimeZone());
+  };
+  return {{"subject", c.subject()},
+          {"issuer", c.issuer()},
+          {"serial_number", c.serial_number()},
+          {"sha256_fingerprint", c.sha256_fingerprint()},
+          {"not_before", ts(c.not_before())},
+          {"not_after", ts(c.not_after())}};
+}
+
+nlohmann::json ResponseJson(const v1::VerifyResponse& r) {
+  nlohmann::json path = nlohmann::json::array();
+  for (const auto& c : r.path()) path.push_back(CertificateJson(c));
+  return {{"record_id", r.record_id()},
+          {"indication", ShortName(v1::Indication_Name(r.indication()), "INDICATION_")},
+          {"sub_indication", ShortName(v1::SubIndication_Name(r.sub_indication()), "SUB_INDICATION_")},
+          {"message", r.message()},
+          {"signer", CertificateJson(r.signer())},
+          {"path", path},
+          {"validation_time_from_request", r.validation_time_from_request()},
+          {"trust_store_version", r.trust_store_version()}};
+}
+
+void PrintHuman(const v1::VerifyResponse& r) {
+  const bool passed = r.indication() == v1::INDICATION_TOTAL_PASSED;
+  std::string line = absl::StrCat(r.record_id().empty() ? "" : r.record_id() + ": ",
+                                  ShortName(v1::Indication_Name(r.indication()), "INDICATION_"));
+  if (!passed) {
+    absl::StrAppend(&line, " / ",
+                    ShortName(v1::SubIndication_Name(r.sub_indication()), "SUB_INDICATION_"));
+  }
+  absl::StrAppend(&line, " - ", r.message());
+  std::cout << line << "\n";
+  if (r.has_signer() && !r.signer().subject().empty()) {
+    std::cout << "  signer: " << r.signer().subject() << "\n  serial: " << r.signer().serial_number()
+              << "  sha256: " << r.signer().sha256_fingerprint() << "\n";
+  }
+  for (int i = 0; i < r.path_size(); ++i) {
+    std::cout << "  path[" << i << "]: " << r.path(i).subject() << "\n";
+  }
+}
+
+std::unique_ptr<v1::VerificationService::Stub> Connect() {
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  const std::string ca = absl::GetFlag(FLAGS_tls_ca);
+  if (!ca.empty()) {
+    auto pem = ReadFileBytes(ca);
+    if (!pem.ok()) {
+      std::cerr << "sigverify: " << pem.status().message() << "\n";
+      return nullptr;
+    }
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = *pem;
+    creds = grpc::SslCredentials(options);
+  } else {
+    creds = grpc::InsecureChannelCredentials();
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  return v1::VerificationService::NewStub(
+      grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), creds, args));
+}
+
+void SetDeadline(grpc::ClientContext* ctx) {
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
+}
+
+int VerifyOne() {
+  RecordFiles f;
+  f.record_id = absl::GetFlag(FLAGS_record_id);
+  f.data_file = absl::GetFlag(FLAGS_data);
+  f.digest_hex = absl::GetFlag(FLAGS_digest);
+  f.signature_file = absl::GetFlag(FLAGS_sig);
+  f.certificate_file = absl::GetFlag(FLAGS_cert);
+  f.chain_files = absl::GetFlag(FLAGS_chain);
+  f.algorithm = absl::GetFlag(FLAGS_alg);
+  f.validation_time = absl::GetFlag(FLAGS_time);
+  if (f.signature_file.empty() || f.certificate_file.empty()) {
+    std::cerr << "sigverify verify: --sig and --cert are required\n";
+    return 2;
+  }
+  auto request = BuildRequest(f);
+  if (!request.ok()) {
+    std::cerr << "sigverify verify: " << request.status().message() << "\n";
+    return 2;
+  }
+  auto stub = Connect();
+  if (!stub) return 2;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::VerifyResponse response;
+  grpc::Status s = stub->Verify(&ctx, *request, &response);
+  if (!s.ok()) {
+    std::cerr << "sigverify verify: call failed (" << s.error_code() << "): " << s.error_message()
+              << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ResponseJson(response).dump() << "\n";
+  } else {
+    PrintHuman(response);
+  }
+  return response.indication() == v1::INDICATION_TOTAL_PASSED ? 0 : 1;
+}
+
+void Progress(size_t done, size_t total) {
+  constexpr int kWidth = 40;
+  const int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, '.').c_str(), done, total);
+  if (done == total) std::fprintf(stderr, "\n");
+}
+
+int VerifyBatch() {
+  const std::string input = absl::GetFlag(FLAGS_input);
+  std::ifstream in(input);
+  if (!in) {
+    std::cerr << "sigverify batch: cannot open --input=" << input << "\n";
+    return 2;
+  }
+  const std::string base = input.find('/') == std::string::npos
+                               ? std::string(".")
+                               : input.substr(0, input.rfind('/'));
+  std::vector<v1::VerifyRequest> requests;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) {
+      std::cerr << "sigverify batch: " << input << ":" << n << ": not JSON\n";
+      return 2;
+    }
+    auto r = BuildRequestFromJson(json, base);
+    if (!r.ok()) {
+      std::cerr << "sigverify batch: " << input << ":" << n << ": " << r.status().message() << "\n";
+      return 2;
+    }
+    requests.push_back(*std::move(r));
+  }
+  auto stub = Connect();
+  if (!stub) return 2;
+  const bool json = absl::GetFlag(FLAGS_json);
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  const size_t batch = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_batch_size)));
+  size_t passed = 0, failed = 0, indeterminate = 0, errors = 0;
+  for (size_t begin = 0; begin < requests.size(); begin += batch) {
+    v1::VerifyBatchRequest req;
+    for (size_t i = begin; i < std::min(requests.size(), begin + batch); ++i) {
+      *req.add_requests() = requests[i];
+    }
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    v1::VerifyBatchResponse resp;
+    grpc::Status s = stub->VerifyBatch(&ctx, req, &resp);
+    if (!s.ok()) {
+      if (progress) std::fprintf(stderr, "\n");
+      std::cerr << "sigverify batch: call failed (" << s.error_code() << "): " << s.error_message()
+                << "\n";
+      return 2;
+    }
+    for (const auto& item : resp.results()) {
+      if (item.has_error()) {
+        ++errors;
+        if (json) {
+          std::cout << nlohmann::json{{"record_id", item.error().record_id()},
+                                      {"error_code", item.error().code()},
+                                      {"error", item.error().message()}}
+                           .dump()
+                    << "\n";
+        } else if (!progress) {
+          std::cout << item.error().record_id() << ": ERROR - " << item.error().message() << "\n";
+        }
+        continue;
+      }
+      const auto& r = item.response();
+      if (r.indication() == v1::INDICATION_TOTAL_PASSED) {
+        ++passed;
+      } else if (r.indication() == v1::INDICATION_TOTAL_FAILED) {
+        ++failed;
+      } else {
+        ++indeterminate;
+      }
+      if (json) {
+        std::cout << ResponseJson(r).dump() << "\n";
+      } else if (!progress || r.indication() != v1::INDICATION_TOTAL_PASSED) {
+        if (progress) std::fprintf(stderr, "\r");
+        PrintHuman(r);
+      }
+    }
+    if (progress) Progress(std::min(requests.size(), begin + batch), requests.size());
+  }
+  if (!json) {
+    std::cout << "records: " << requests.size() << "  passed: " << passed << "  failed: " << failed
+              << "  indeterminate: " << indeterminate << "  errors: " << errors << "\n";
+  }
+  return passed == requests.size() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace sigverify::cli
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "sigverify verify --data=FILE|--digest=HEX --sig=FILE --cert=FILE [--chain=A,B] "
+      "[--alg=rsa-pkcs1-sha256] [--time=RFC3339] [--json]\n"
+      "       sigverify batch --input=FILE.jsonl [--json]");
+  std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
+  std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  const std::string command = positional.size() > 1 ? positional[1] : "";
+  if (command == "verify") return sigverify::cli::VerifyOne();
+  if (command == "batch") return sigverify::cli::VerifyBatch();
+  std::cerr << absl::ProgramUsageMessage() << "\n";
+  return 2;
+}

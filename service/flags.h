@@ -1,0 +1,16 @@
+// Command-line spelling: the documented flags use dashes (--trust-anchors),
+// Abseil flags use underscores; both spellings are accepted.
+#ifndef SIGVERIFY_SERVICE_FLAGS_H_
+#define SIGVERIFY_SERVICE_FLAGS_H_
+
+#include <string>
+#include <vector>
+
+namespace sigverify::service {
+
+// Returns argv with "--a-b[=v]" rewritten to "--a_b[=v]" (values untouched).
+std::vector<std::string> DashesToUnderscores(int argc, char** argv);
+
+}  // namespace sigverify::service
+
+#endif  // SIGVERIFY_SERVICE_FLAGS_H_

@@ -1,0 +1,212 @@
+// sigverifyd: the signature verification service.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "crypto/trust_store.h"
+#include "service/flags.h"
+#include "service/metrics.h"
+#include "service/verification_service.h"
+#include "service/verifier.h"
+#include "service/worker_pool.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address, HOST:PORT");
+ABSL_FLAG(std::string, trust_anchors, "", "directory of trust anchor certificates (PEM/DER)");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "Prometheus /metrics address, HOST:PORT; empty to disable");
+ABSL_FLAG(std::string, tls_cert, "", "server certificate chain (PEM); with --tls-key enables TLS");
+ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
+ABSL_FLAG(int, workers, 0, "verification threads; 0 = one per core");
+ABSL_FLAG(int64_t, max_message_bytes, 32 << 20, "largest request accepted, bytes");
+ABSL_FLAG(int64_t, max_batch_items, 10000, "most items in one VerifyBatch");
+ABSL_FLAG(int64_t, max_data_bytes, 32 << 20, "largest signed data in one record, bytes");
+ABSL_FLAG(int64_t, max_queued_items, 100000,
+          "items admitted but not finished before new work is refused (RESOURCE_EXHAUSTED)");
+ABSL_FLAG(int64_t, certificate_cache_size, 100000, "parsed certificates kept");
+ABSL_FLAG(int64_t, path_cache_size, 100000, "validated paths kept");
+ABSL_FLAG(int, min_rsa_bits, 2048, "smallest RSA key accepted for signatures");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "on SIGTERM, how long in-flight calls may take before they are cancelled");
+
+namespace sigverify::service {
+namespace {
+
+void Log(const std::string& line) {
+  std::fprintf(stderr, "%s sigverifyd: %s\n",
+               absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()).c_str(),
+               line.c_str());
+}
+
+bool IsLoopback(const std::string& address) {
+  return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost:") ||
+         absl::StartsWith(address, "[::1]:");
+}
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  return buf.str();
+}
+
+int Run() {
+  const std::string anchors_dir = absl::GetFlag(FLAGS_trust_anchors);
+  if (anchors_dir.empty()) {
+    Log("--trust-anchors=DIR is required (a directory of PEM/DER root certificates)");
+    return 2;
+  }
+  auto store = crypto::TrustStore::LoadDirectory(anchors_dir);
+  if (!store.ok()) {
+    Log(absl::StrCat("cannot load trust anchors: ", store.status().ToString()));
+    return 1;
+  }
+
+  Limits limits;
+  limits.max_message_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_message_bytes));
+  limits.max_batch_items = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_items));
+  limits.max_data_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_data_bytes));
+  limits.max_queued_items = static_cast<size_t>(absl::GetFlag(FLAGS_max_queued_items));
+  crypto::ValidationPolicy policy;
+  policy.min_rsa_bits = absl::GetFlag(FLAGS_min_rsa_bits);
+
+  auto paths = std::make_shared<crypto::PathValidator>(
+      *store, static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size)));
+  auto verifier = std::make_shared<Verifier>(
+      paths, policy, limits, static_cast<size_t>(absl::GetFlag(FLAGS_certificate_cache_size)));
+
+  int workers = absl::GetFlag(FLAGS_workers);
+  if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  WorkerPool pool(static_cast<size_t>(workers), limits.max_queued_items);
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  ServiceMetrics metrics(*registry);
+  auto scrape_gauges = std::make_shared<ScrapeTimeGauges>(std::vector<ScrapeTimeGauges::Sample>{
+      {"sigverify_certificate_cache_hits_total", "Parsed-certificate cache hits",
+       prometheus::MetricType::Counter,
+       [verifier] { return double(verifier->certificate_cache().Stats().hits); }},
+      {"sigverify_certificate_cache_misses_total", "Parsed-certificate cache misses",
+       prometheus::MetricType::Counter,
+       [verifier] { return double(verifier->certificate_cache().Stats().misses); }},
+      {"sigverify_certificate_cache_entries", "Parsed certificates cached",
+       prometheus::MetricType::Gauge,
+       [verifier] { return double(verifier->certificate_cache().Stats().entries); }},
+      {"sigverify_path_cache_hits_total", "Validated-path memo hits",
+       prometheus::MetricType::Counter, [paths] { return double(paths->MemoStats().hits); }},
+      {"sigverify_path_cache_misses_total", "Validated-path memo misses",
+       prometheus::MetricType::Counter, [paths] { return double(paths->MemoStats().misses); }},
+      {"sigverify_worker_queue_items", "Items admitted to the worker pool and not finished",
+       prometheus::MetricType::Gauge, [&pool] { return double(pool.queued_cost()); }},
+      {"sigverify_worker_queue_capacity_items", "Admission limit of the worker pool",
+       prometheus::MetricType::Gauge, [&pool] { return double(pool.max_queued_cost()); }},
+      {"sigverify_workers", "Verification threads", prometheus::MetricType::Gauge,
+       [&pool] { return double(pool.threads()); }},
+  });
+  std::unique_ptr<prometheus::Exposer> exposer;
+  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (!metrics_listen.empty()) {
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(metrics_listen);
+    } catch (const std::exception& e) {
+      Log(absl::StrCat("cannot serve metrics on ", metrics_listen, ": ", e.what()));
+      return 1;
+    }
+    exposer->RegisterCollectable(registry);
+    exposer->RegisterCollectable(scrape_gauges);
+  }
+
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string tls_key = absl::GetFlag(FLAGS_tls_key);
+  if (!tls_cert.empty() || !tls_key.empty()) {
+    auto cert = ReadSmallFile(tls_cert);
+    auto key = ReadSmallFile(tls_key);
+    if (!cert.ok() || !key.ok()) {
+      Log("--tls-cert and --tls-key must both name readable PEM files");
+      return 2;
+    }
+    grpc::SslServerCredentialsOptions options;
+    options.pem_key_cert_pairs.push_back({*key, *cert});
+    creds = grpc::SslServerCredentials(options);
+  } else if (IsLoopback(listen)) {
+    creds = grpc::InsecureServerCredentials();
+  } else {
+    Log(absl::StrCat("refusing to listen on ", listen,
+                     " without TLS: plaintext is allowed on loopback only "
+                     "(give --tls-cert and --tls-key)"));
+    return 2;
+  }
+
+  VerificationService service(verifier, &pool, &metrics);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(listen, creds, &bound_port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(limits.max_message_bytes));
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    Log(absl::StrCat("cannot listen on ", listen));
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  Log(absl::StrCat("listening on ", listen, creds == nullptr ? "" : "", ", ", workers,
+                   " workers, trust store ", (*store)->version().substr(0, 16), " (",
+                   (*store)->anchors().size(), " anchors)",
+                   metrics_listen.empty() ? "" : absl::StrCat(", metrics on ", metrics_listen)));
+
+  // Signals were blocked in main() before any thread started; wait for one.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  Log(absl::StrCat("signal ", sig, ": draining in-flight calls"));
+  server->GetHealthCheckService()->SetServingStatus(false);
+  service.StopAccepting();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoSeconds(absl::GetFlag(FLAGS_shutdown_grace)));
+  server->Wait();
+  Log("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace sigverify::service
+
+int main(int argc, char** argv) {
+  // Block SIGTERM/SIGINT in every thread; Run() takes them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::SetProgramUsageMessage(
+      "sigverifyd --trust-anchors=DIR [--listen=127.0.0.1:50051] [--metrics-listen=...]");
+  std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
+  absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  return sigverify::service::Run();
+}

@@ -1,0 +1,115 @@
+#include "service/metrics.h"
+
+#include "absl/strings/ascii.h"
+
+namespace sigverify::service {
+namespace {
+
+const char* MethodName(int m) { return m == 0 ? "Verify" : "VerifyBatch"; }
+
+std::string AlgorithmLabel(int a) {
+  // SIGNATURE_ALGORITHM_RSA_PSS_SHA256 -> rsa_pss_sha256
+  std::string name = v1::SignatureAlgorithm_Name(static_cast<v1::SignatureAlgorithm>(a));
+  constexpr std::string_view kPrefix = "SIGNATURE_ALGORITHM_";
+  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+std::string IndicationLabel(int i) {
+  std::string name = v1::Indication_Name(static_cast<v1::Indication>(i));
+  constexpr std::string_view kPrefix = "INDICATION_";
+  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+const char* CodeName(int code) {
+  static constexpr const char* kNames[] = {
+      "OK",           "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS", "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",    "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  return kNames[code];
+}
+
+}  // namespace
+
+ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
+  auto& items = prometheus::BuildCounter()
+                    .Name("sigverify_items_total")
+                    .Help("Verified records by method, signature algorithm and indication")
+                    .Register(registry);
+  auto& item_errors = prometheus::BuildCounter()
+                          .Name("sigverify_item_errors_total")
+                          .Help("Batch items refused as malformed (INVALID_ARGUMENT)")
+                          .Register(registry);
+  auto& requests = prometheus::BuildCounter()
+                       .Name("sigverify_requests_total")
+                       .Help("RPCs by method and gRPC status code")
+                       .Register(registry);
+  auto& latency = prometheus::BuildHistogram()
+                      .Name("sigverify_request_duration_seconds")
+                      .Help("RPC latency from arrival to answer")
+                      .Register(registry);
+  auto& in_flight = prometheus::BuildGauge()
+                        .Name("sigverify_requests_in_flight")
+                        .Help("RPCs admitted and not yet answered")
+                        .Register(registry);
+  const prometheus::Histogram::BucketBoundaries buckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+  for (int m = 0; m < kMethods; ++m) {
+    const std::string method = MethodName(m);
+    for (int a = 0; a < kAlgorithms; ++a) {
+      if (!v1::SignatureAlgorithm_IsValid(a)) continue;
+      for (int i = 0; i < kIndications; ++i) {
+        if (!v1::Indication_IsValid(i)) continue;
+        items_[m][a][i] = &items.Add(
+            {{"method", method}, {"algorithm", AlgorithmLabel(a)}, {"indication", IndicationLabel(i)}});
+      }
+    }
+    item_errors_[m] = &item_errors.Add({{"method", method}});
+    for (int c = 0; c < kCodes; ++c) {
+      requests_[m][c] = &requests.Add({{"method", method}, {"code", CodeName(c)}});
+    }
+    latency_[m] = &latency.Add({{"method", method}}, buckets);
+    in_flight_[m] = &in_flight.Add({{"method", method}});
+  }
+}
+
+void ServiceMetrics::CountItem(Method m, v1::SignatureAlgorithm algorithm,
+                               v1::Indication indication) {
+  const int a = static_cast<int>(algorithm);
+  const int i = static_cast<int>(indication);
+  if (a < 0 || a >= kAlgorithms || i < 0 || i >= kIndications) return;
+  if (prometheus::Counter* c = items_[static_cast<int>(m)][a][i]) c->Increment();
+}
+
+void ServiceMetrics::CountItemError(Method m) { item_errors_[static_cast<int>(m)]->Increment(); }
+
+void ServiceMetrics::CountRequest(Method m, grpc::StatusCode code, double seconds) {
+  const int c = static_cast<int>(code);
+  if (c >= 0 && c < kCodes) requests_[static_cast<int>(m)][c]->Increment();
+  latency_[static_cast<int>(m)]->Observe(seconds);
+}
+
+std::vector<prometheus::MetricFamily> ScrapeTimeGauges::Collect() const {
+  std::vector<prometheus::MetricFamily> out;
+  out.reserve(samples_.size());
+  for (const Sample& s : samples_) {
+    prometheus::MetricFamily family;
+    family.name = s.name;
+    family.help = s.help;
+    family.type = s.type;
+    prometheus::ClientMetric metric;
+    if (s.type == prometheus::MetricType::Counter) {
+      metric.counter.value = s.read();
+    } else {
+      metric.gauge.value = s.read();
+    }
+    family.metric.push_back(std::move(metric));
+    out.push_back(std::move(family));
+  }
+  return out;
+}
+
+}  // namespace sigverify::service

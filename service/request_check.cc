@@ -1,0 +1,140 @@
+#include "service/request_check.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace sigverify::service {
+namespace {
+
+using crypto::HashAlgorithm;
+using crypto::SignatureScheme;
+
+absl::Status TooLarge(const char* field, size_t size, size_t limit) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, " is ", size, " bytes, over the limit of ", limit, " bytes"));
+}
+
+HashAlgorithm HashFor(v1::HashAlgorithm h) {
+  switch (h) {
+    case v1::HASH_ALGORITHM_SHA1:
+      return HashAlgorithm::kSha1;
+    case v1::HASH_ALGORITHM_SHA256:
+      return HashAlgorithm::kSha256;
+    case v1::HASH_ALGORITHM_SHA384:
+      return HashAlgorithm::kSha384;
+    case v1::HASH_ALGORITHM_SHA512:
+      return HashAlgorithm::kSha512;
+    default:
+      return HashAlgorithm::kNone;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<crypto::SignatureParams> ParamsFor(v1::SignatureAlgorithm algorithm) {
+  auto p = [](SignatureScheme s, HashAlgorithm h) {
+    crypto::SignatureParams params;
+    params.scheme = s;
+    params.hash = h;
+    return params;
+  };
+  switch (algorithm) {
+    case v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA1:
+      return p(SignatureScheme::kRsaPkcs1, HashAlgorithm::kSha1);
+    case v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256:
+      return p(SignatureScheme::kRsaPkcs1, HashAlgorithm::kSha256);
+    case v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA384:
+      return p(SignatureScheme::kRsaPkcs1, HashAlgorithm::kSha384);
+    case v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA512:
+      return p(SignatureScheme::kRsaPkcs1, HashAlgorithm::kSha512);
+    case v1::SIGNATURE_ALGORITHM_RSA_PSS_SHA256:
+      return p(SignatureScheme::kRsaPss, HashAlgorithm::kSha256);
+    case v1::SIGNATURE_ALGORITHM_RSA_PSS_SHA384:
+      return p(SignatureScheme::kRsaPss, HashAlgorithm::kSha384);
+    case v1::SIGNATURE_ALGORITHM_RSA_PSS_SHA512:
+      return p(SignatureScheme::kRsaPss, HashAlgorithm::kSha512);
+    case v1::SIGNATURE_ALGORITHM_ECDSA_SHA256:
+      return p(SignatureScheme::kEcdsaDer, HashAlgorithm::kSha256);
+    case v1::SIGNATURE_ALGORITHM_ECDSA_SHA384:
+      return p(SignatureScheme::kEcdsaDer, HashAlgorithm::kSha384);
+    case v1::SIGNATURE_ALGORITHM_ECDSA_SHA512:
+      return p(SignatureScheme::kEcdsaDer, HashAlgorithm::kSha512);
+    case v1::SIGNATURE_ALGORITHM_ECDSA_P1363_SHA256:
+      return p(SignatureScheme::kEcdsaP1363, HashAlgorithm::kSha256);
+    case v1::SIGNATURE_ALGORITHM_ECDSA_P1363_SHA384:
+      return p(SignatureScheme::kEcdsaP1363, HashAlgorithm::kSha384);
+    case v1::SIGNATURE_ALGORITHM_ECDSA_P1363_SHA512:
+      return p(SignatureScheme::kEcdsaP1363, HashAlgorithm::kSha512);
+    case v1::SIGNATURE_ALGORITHM_ED25519:
+      return p(SignatureScheme::kEd25519, HashAlgorithm::kNone);
+    default:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("algorithm: unspecified or unknown value ", static_cast<int>(algorithm)));
+}
+
+absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& r,
+                                                     const Limits& limits) {
+  if (r.record_id().size() > limits.max_record_id_bytes) {
+    return TooLarge("record_id", r.record_id().size(), limits.max_record_id_bytes);
+  }
+  auto params = ParamsFor(r.algorithm());
+  if (!params.ok()) return params.status();
+  if (r.signature().empty()) return absl::InvalidArgumentError("signature: empty");
+  if (r.signature().size() > limits.max_signature_bytes) {
+    return TooLarge("signature", r.signature().size(), limits.max_signature_bytes);
+  }
+  if (r.signer_certificate().empty()) {
+    return absl::InvalidArgumentError("signer_certificate: empty");
+  }
+  if (r.signer_certificate().size() > limits.max_certificate_bytes) {
+    return TooLarge("signer_certificate", r.signer_certificate().size(),
+                    limits.max_certificate_bytes);
+  }
+  if (static_cast<size_t>(r.intermediate_certificates_size()) > limits.max_intermediates) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("intermediate_certificates: ", r.intermediate_certificates_size(),
+                     " certificates, over the limit of ", limits.max_intermediates));
+  }
+  for (int i = 0; i < r.intermediate_certificates_size(); ++i) {
+    if (r.intermediate_certificates(i).size() > limits.max_certificate_bytes) {
+      return TooLarge(absl::StrCat("intermediate_certificates[", i, "]").c_str(),
+                      r.intermediate_certificates(i).size(), limits.max_certificate_bytes);
+    }
+  }
+  switch (r.content_case()) {
+    case v1::VerifyRequest::kData:
+      if (r.data().size() > limits.max_data_bytes) {
+        return TooLarge("data", r.data().size(), limits.max_data_bytes);
+      }
+      break;
+    case v1::VerifyRequest::kDigest: {
+      if (params->scheme == SignatureScheme::kEd25519) {
+        return absl::InvalidArgumentError(
+            "digest: Ed25519 signs the data itself; send data, not a digest");
+      }
+      const HashAlgorithm h = HashFor(r.digest().algorithm());
+      if (h != params->hash) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "digest.algorithm: ", crypto::HashName(h), " does not match the signature algorithm's ",
+            crypto::HashName(params->hash)));
+      }
+      if (r.digest().value().size() != crypto::HashLength(h)) {
+        return absl::InvalidArgumentError(absl::StrCat("digest.value: a ", crypto::HashName(h),
+                                                       " digest is ", crypto::HashLength(h),
+                                                       " bytes, got ", r.digest().value().size()));
+      }
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError("content: neither data nor digest is set");
+  }
+  if (r.has_validation_time() &&
+      (r.validation_time().seconds() < -62135596800 || r.validation_time().seconds() > 253402300799 ||
+       r.validation_time().nanos() < 0 || r.validation_time().nanos() > 999999999)) {
+    return absl::InvalidArgumentError("validation_time: outside 0001..9999 or malformed");
+  }
+  return params;
+}
+
+}  // namespace sigverify::service

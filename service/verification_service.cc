@@ -1,0 +1,138 @@
+#include "service/verification_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace sigverify::service {
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+// Finishes an RPC once: status, metrics, in-flight gauge.
+class Finisher {
+ public:
+  Finisher(grpc::ServerUnaryReactor* reactor, ServiceMetrics* metrics, Method method)
+      : reactor_(reactor),
+        metrics_(metrics),
+        method_(method),
+        start_(std::chrono::steady_clock::now()) {
+    metrics_->InFlight(method_).Increment();
+  }
+  void Finish(const grpc::Status& status) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
+    metrics_->CountRequest(method_, status.error_code(), took.count());
+    metrics_->InFlight(method_).Decrement();
+    reactor_->Finish(status);
+  }
+
+ private:
+  grpc::ServerUnaryReactor* reactor_;
+  ServiceMetrics* metrics_;
+  Method method_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+grpc::Status Overloaded(const WorkerPool& pool) {
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      absl::StrCat("server at its limit of ", pool.max_queued_cost(),
+                                   " queued items (--max-queued-items); retry with backoff"));
+}
+
+const grpc::Status kShuttingDown(grpc::StatusCode::UNAVAILABLE, "server is shutting down");
+
+}  // namespace
+
+VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier,
+                                         WorkerPool* pool, ServiceMetrics* metrics)
+    : verifier_(std::move(verifier)), pool_(pool), metrics_(metrics) {}
+
+grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
+                                                      const v1::VerifyRequest* request,
+                                                      v1::VerifyResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finisher = std::make_shared<Finisher>(reactor, metrics_, Method::kVerify);
+  if (!accepting_.load(std::memory_order_relaxed)) {
+    finisher->Finish(kShuttingDown);
+    return reactor;
+  }
+  const absl::Time now = absl::Now();
+  auto task = [this, finisher, request, response, now] {
+    RecentCertificates recent(&verifier_->certificate_cache());
+    const absl::Status s = verifier_->Verify(*request, now, recent, response);
+    if (s.ok()) metrics_->CountItem(Method::kVerify, request->algorithm(), response->indication());
+    finisher->Finish(ToGrpc(s));
+  };
+  if (!pool_->TrySubmit(std::move(task), 1)) finisher->Finish(Overloaded(*pool_));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerContext* context,
+                                                           const v1::VerifyBatchRequest* request,
+                                                           v1::VerifyBatchResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finisher = std::make_shared<Finisher>(reactor, metrics_, Method::kVerifyBatch);
+  if (!accepting_.load(std::memory_order_relaxed)) {
+    finisher->Finish(kShuttingDown);
+    return reactor;
+  }
+  const size_t n = static_cast<size_t>(request->requests_size());
+  const size_t max_items = verifier_->limits().max_batch_items;
+  if (n > max_items) {
+    finisher->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                  absl::StrCat("requests: ", n, " items, over the limit of ",
+                                               max_items, " (--max-batch-items)")));
+    return reactor;
+  }
+  if (n == 0) {
+    finisher->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  // Results are pre-allocated in request order; each task writes only its
+  // own slots, so no lock guards the response.
+  response->mutable_results()->Reserve(static_cast<int>(n));
+  for (size_t i = 0; i < n; ++i) response->add_results();
+
+  // A few chunks per worker: enough to balance, few enough that the chunk's
+  // recent-certificate memo sees repeats.
+  const size_t chunks = std::min(n, pool_->threads() * 4);
+  const size_t per_chunk = (n + chunks - 1) / chunks;
+  auto remaining = std::make_shared<std::atomic<size_t>>(0);
+  const absl::Time now = absl::Now();
+  std::vector<std::function<void()>> tasks;
+  for (size_t begin = 0; begin < n; begin += per_chunk) {
+    const size_t end = std::min(n, begin + per_chunk);
+    tasks.push_back([this, finisher, request, response, now, begin, end, remaining] {
+      RecentCertificates recent(&verifier_->certificate_cache());
+      for (size_t i = begin; i < end; ++i) {
+        const v1::VerifyRequest& item = request->requests(static_cast<int>(i));
+        v1::VerifyBatchItem* result = response->mutable_results(static_cast<int>(i));
+        const absl::Status s = verifier_->Verify(item, now, recent, result->mutable_response());
+        if (s.ok()) {
+          metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
+                              result->response().indication());
+        } else {
+          v1::ItemError* error = result->mutable_error();
+          error->set_record_id(item.record_id());
+          error->set_code(static_cast<int32_t>(s.code()));
+          error->set_message(std::string(s.message()));
+          metrics_->CountItemError(Method::kVerifyBatch);
+        }
+      }
+      if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        finisher->Finish(grpc::Status::OK);
+      }
+    });
+  }
+  remaining->store(tasks.size(), std::memory_order_relaxed);
+  if (!pool_->TrySubmitAll(std::move(tasks), n)) finisher->Finish(Overloaded(*pool_));
+  return reactor;
+}
+
+}  // namespace sigverify::service

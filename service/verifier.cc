@@ -1,0 +1,148 @@
+#include "service/verifier.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "service/request_check.h"
+
+namespace sigverify::service {
+namespace {
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t s = absl::ToUnixSeconds(t);
+  out->set_seconds(s);
+  out->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(s)) / absl::Nanoseconds(1)));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+}  // namespace
+
+absl::StatusOr<crypto::CertificatePtr> RecentCertificates::Resolve(std::string_view bytes) {
+  for (const auto& [seen, cert] : recent_) {
+    if (seen.size() == bytes.size() && std::memcmp(seen.data(), bytes.data(), bytes.size()) == 0) {
+      return cert;
+    }
+  }
+  auto cert = cache_->GetOrParse(bytes);
+  if (!cert.ok()) return cert.status();
+  if (recent_.size() < kSlots) {
+    recent_.emplace_back(bytes, *cert);
+  } else {
+    recent_[next_] = {bytes, *cert};
+    next_ = (next_ + 1) % kSlots;
+  }
+  return cert;
+}
+
+Verifier::Verifier(std::shared_ptr<const crypto::PathValidator> paths,
+                   crypto::ValidationPolicy policy, Limits limits, size_t certificate_cache_size)
+    : paths_(std::move(paths)),
+      policy_(policy),
+      limits_(limits),
+      cert_cache_(certificate_cache_size) {}
+
+absl::Status Verifier::Verify(const v1::VerifyRequest& request, absl::Time now,
+                              RecentCertificates& recent, v1::VerifyResponse* out) const {
+  auto params = CheckRequest(request, limits_);
+  if (!params.ok()) return params.status();
+
+  auto signer = recent.Resolve(request.signer_certificate());
+  if (!signer.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signer_certificate: ", signer.status().message()));
+  }
+  absl::InlinedVector<crypto::CertificatePtr, 4> chain;
+  for (int i = 0; i < request.intermediate_certificates_size(); ++i) {
+    auto cert = recent.Resolve(request.intermediate_certificates(i));
+    if (!cert.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("intermediate_certificates[", i, "]: ", cert.status().message()));
+    }
+    chain.push_back(*std::move(cert));
+  }
+
+  crypto::Record record;
+  record.params = *params;
+  if (request.content_case() == v1::VerifyRequest::kData) {
+    record.content = {crypto::SignedContent::kData, request.data()};
+  } else {
+    record.content = {crypto::SignedContent::kDigest, request.digest().value()};
+  }
+  record.signature = request.signature();
+  record.signer = *signer;
+  record.intermediates = chain;
+  const bool time_from_request = request.has_validation_time();
+  record.validation_time = time_from_request ? FromTimestamp(request.validation_time()) : now;
+
+  crypto::Verdict verdict = crypto::VerifyRecord(record, *paths_, policy_);
+
+  out->set_record_id(request.record_id());
+  out->set_indication(ToProto(verdict.indication));
+  out->set_sub_indication(ToProto(verdict.sub_indication));
+  if (verdict.indication == crypto::Indication::kTotalPassed) {
+    out->set_message(time_from_request
+                         ? "signature and path valid at the validation time given in the request"
+                         : "signature and path valid");
+  } else {
+    out->set_message(std::move(verdict.message));
+  }
+  ToProto(**signer, out->mutable_signer());
+  for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
+  SetTimestamp(record.validation_time, out->mutable_validation_time());
+  out->set_validation_time_from_request(time_from_request);
+  out->set_trust_store_version(paths_->trust_store().version());
+  return absl::OkStatus();
+}
+
+v1::Indication ToProto(crypto::Indication indication) {
+  switch (indication) {
+    case crypto::Indication::kTotalPassed:
+      return v1::INDICATION_TOTAL_PASSED;
+    case crypto::Indication::kTotalFailed:
+      return v1::INDICATION_TOTAL_FAILED;
+    case crypto::Indication::kIndeterminate:
+      return v1::INDICATION_INDETERMINATE;
+  }
+  return v1::INDICATION_UNSPECIFIED;
+}
+
+v1::SubIndication ToProto(crypto::SubIndication sub) {
+  using S = crypto::SubIndication;
+  switch (sub) {
+    case S::kNone:
+      return v1::SUB_INDICATION_UNSPECIFIED;
+    case S::kHashFailure:
+      return v1::SUB_INDICATION_HASH_FAILURE;
+    case S::kSigCryptoFailure:
+      return v1::SUB_INDICATION_SIG_CRYPTO_FAILURE;
+    case S::kNoCertificateChainFound:
+      return v1::SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND;
+    case S::kExpired:
+      return v1::SUB_INDICATION_EXPIRED;
+    case S::kNotYetValid:
+      return v1::SUB_INDICATION_NOT_YET_VALID;
+    case S::kCryptoConstraintsFailure:
+      return v1::SUB_INDICATION_CRYPTO_CONSTRAINTS_FAILURE;
+    case S::kFormatFailure:
+      return v1::SUB_INDICATION_FORMAT_FAILURE;
+    case S::kChainConstraintsFailure:
+      return v1::SUB_INDICATION_CHAIN_CONSTRAINTS_FAILURE;
+    case S::kCertificateChainGeneralFailure:
+      return v1::SUB_INDICATION_CERTIFICATE_CHAIN_GENERAL_FAILURE;
+  }
+  return v1::SUB_INDICATION_UNSPECIFIED;
+}
+
+void ToProto(const crypto::Certificate& cert, v1::Certificate* out) {
+  out->set_subject(cert.subject());
+  out->set_issuer(cert.issuer());
+  out->set_serial_number(cert.serial_hex());
+  out->set_sha256_fingerprint(crypto::ToHex(cert.fingerprint()));
+  SetTimestamp(cert.not_before(), out->mutable_not_before());
+  SetTimestamp(cert.not_after(), out->mutable_not_after());
+}
+
+}  // namespace sigverify::service

@@ -1,0 +1,66 @@
+// The verification core behind the RPCs, free of gRPC: turns one
+// VerifyRequest into a VerifyResponse using the certificate cache, the path
+// validator and the signature code. Thread-safe; workers share one instance.
+#ifndef SIGVERIFY_SERVICE_VERIFIER_H_
+#define SIGVERIFY_SERVICE_VERIFIER_H_
+
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "crypto/certificate_cache.h"
+#include "crypto/path_validator.h"
+#include "crypto/record_verifier.h"
+#include "service/limits.h"
+#include "sigverify/v1/verification.pb.h"
+
+namespace sigverify::service {
+
+// Certificates already resolved in this batch chunk. Items of one batch
+// usually repeat the signer and chain bytes: comparing bytes with a handful
+// of recent ones is cheaper than hashing them for the cache.
+class RecentCertificates {
+ public:
+  explicit RecentCertificates(crypto::CertificateCache* cache) : cache_(cache) {}
+  absl::StatusOr<crypto::CertificatePtr> Resolve(std::string_view bytes);
+
+ private:
+  static constexpr size_t kSlots = 8;
+  crypto::CertificateCache* cache_;
+  absl::InlinedVector<std::pair<std::string_view, crypto::CertificatePtr>, kSlots> recent_;
+  size_t next_ = 0;
+};
+
+class Verifier {
+ public:
+  Verifier(std::shared_ptr<const crypto::PathValidator> paths, crypto::ValidationPolicy policy,
+           Limits limits, size_t certificate_cache_size);
+
+  // Fills `out` with the verdict; returns a non-OK status (and leaves `out`
+  // to the caller) when the request itself is malformed. `now` is the
+  // server's clock, used unless the request gives a validation time.
+  absl::Status Verify(const v1::VerifyRequest& request, absl::Time now,
+                      RecentCertificates& recent, v1::VerifyResponse* out) const;
+
+  crypto::CertificateCache& certificate_cache() const { return cert_cache_; }
+  const crypto::PathValidator& paths() const { return *paths_; }
+  const Limits& limits() const { return limits_; }
+
+ private:
+  std::shared_ptr<const crypto::PathValidator> paths_;
+  crypto::ValidationPolicy policy_;
+  Limits limits_;
+  mutable crypto::CertificateCache cert_cache_;
+};
+
+// Proto views of crypto values.
+v1::Indication ToProto(crypto::Indication indication);
+v1::SubIndication ToProto(crypto::SubIndication sub);
+void ToProto(const crypto::Certificate& cert, v1::Certificate* out);
+
+}  // namespace sigverify::service
+
+#endif  // SIGVERIFY_SERVICE_VERIFIER_H_

@@ -1,0 +1,56 @@
+// The service's own verification threads. gRPC callbacks never block: they
+// hand work here and return. The queue is bounded by a cost budget (items),
+// so overload is refused at admission (RESOURCE_EXHAUSTED), never queued
+// without bound.
+#ifndef SIGVERIFY_SERVICE_WORKER_POOL_H_
+#define SIGVERIFY_SERVICE_WORKER_POOL_H_
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace sigverify::service {
+
+class WorkerPool {
+ public:
+  WorkerPool(size_t threads, size_t max_queued_cost);
+  ~WorkerPool();  // runs what is queued, then joins
+
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Queues all of `tasks` (whose cost adds up to `total_cost`) or none of them.
+  // Returns false when the budget is exhausted or the pool is stopping.
+  bool TrySubmitAll(std::vector<std::function<void()>> tasks, size_t total_cost);
+  bool TrySubmit(std::function<void()> task, size_t cost) {
+    std::vector<std::function<void()>> one;
+    one.push_back(std::move(task));
+    return TrySubmitAll(std::move(one), cost);
+  }
+
+  size_t threads() const { return threads_.size(); }
+  size_t queued_cost() const;
+  size_t max_queued_cost() const { return max_queued_cost_; }
+
+ private:
+  struct Task {
+    std::function<void()> fn;
+    size_t cost;
+  };
+  void Run();
+
+  const size_t max_queued_cost_;
+  mutable absl::Mutex mu_;
+  std::deque<Task> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_cost_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sigverify::service
+
+#endif  // SIGVERIFY_SERVICE_WORKER_POOL_H_
