@@ -9,7 +9,8 @@ packages=(
   libabsl-dev libssl-dev openssl android-libboringssl-dev
   prometheus-cpp-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev
-  python3-grpcio python3-protobuf
+  python3-grpcio python3-protobuf curl
+  prometheus
 )
 
 missing=()

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# End to end: the real sigverifyd on loopback, called by the sigverify CLI;
+# its /metrics checked by Prometheus' own promtool; SIGTERM drains and exits.
+# Usage: cli_test.sh BIN_DIR TESTPKI_DIR
+source "$(dirname "$0")/lib.sh"
+BIN=$1
+PKI=$2
+WORK=$(mktemp -d)
+trap 'stop_server; rm -rf "$WORK"' EXIT
+
+start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/server.log"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+
+run() { "${CLI[@]}" "$@" >"$WORK/out" 2>"$WORK/err"; echo $? >"$WORK/rc"; }
+rc_is() { [ "$(cat "$WORK/rc")" = "$1" ]; }
+out_has() { grep -qF -- "$1" "$WORK/out" "$WORK/err"; }
+ok_rsa=(verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig"
+        --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --alg=rsa-pkcs1-sha256)
+
+set +e
+run "${ok_rsa[@]}"
+check "valid RSA signature passes (exit 0)" rc_is 0
+check "signer printed in UTF-8" out_has "Nguyễn Văn An"
+
+run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-ec.sig" \
+  --cert="$PKI/signer-ec.pem" --chain="$PKI/ca.pem" --alg=ecdsa-sha256 --json
+check "valid ECDSA signature passes" rc_is 0
+check "--json prints the indication" out_has '"indication":"TOTAL_PASSED"'
+
+digest=$(sha256sum "$PKI/sample.txt" | cut -d' ' -f1)
+run verify --digest="$digest" --sig="$PKI/sample.txt.signer-rsa.sig" \
+  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --alg=rsa-pkcs1-sha256
+check "caller-computed digest passes" rc_is 0
+
+printf 'changed' >"$WORK/tampered.txt"
+run verify --data="$WORK/tampered.txt" --sig="$PKI/sample.txt.signer-rsa.sig" \
+  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem"
+check "tampered data fails (exit 1)" rc_is 1
+check "tampered data is HASH_FAILURE" out_has "TOTAL_FAILED / HASH_FAILURE"
+
+run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-expired.sig" \
+  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem"
+check "another key's signature is SIG_CRYPTO_FAILURE" out_has "SIG_CRYPTO_FAILURE"
+
+run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-untrusted.sig" \
+  --cert="$PKI/signer-untrusted.pem" --chain="$PKI/untrusted-root.pem"
+check "untrusted signer is NO_CERTIFICATE_CHAIN_FOUND" out_has "INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND"
+
+head -c 700 /dev/urandom >"$WORK/garbage.der"
+run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" --cert="$WORK/garbage.der"
+check "garbage certificate is an error (exit 2)" rc_is 2
+check "garbage certificate names the field" out_has "signer_certificate"
+
+head -c 9000 /dev/urandom >"$WORK/huge.sig"
+run verify --data="$PKI/sample.txt" --sig="$WORK/huge.sig" --cert="$PKI/signer-rsa.pem"
+check "oversized signature names the limit" out_has "over the limit of 8192 bytes"
+
+run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" \
+  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2100-01-01T00:00:00Z
+check "validation time from the command line is used" out_has "EXPIRED"
+
+# A JSON Lines batch, paths relative to the file.
+cp "$PKI"/*.pem "$PKI"/sample.txt* "$WORK"/
+{
+  for i in $(seq 1 30); do
+    echo "{\"record_id\":\"ok-$i\",\"alg\":\"rsa-pkcs1-sha256\",\"data_file\":\"sample.txt\",\"signature_file\":\"sample.txt.signer-rsa.sig\",\"cert_file\":\"signer-rsa.pem\",\"chain_files\":[\"ca.pem\"]}"
+    echo "{\"record_id\":\"bad-$i\",\"alg\":\"rsa-pkcs1-sha256\",\"data_b64\":\"aGVsbG8=\",\"signature_file\":\"sample.txt.signer-rsa.sig\",\"cert_file\":\"signer-rsa.pem\",\"chain_files\":[\"ca.pem\"]}"
+  done
+} >"$WORK/batch.jsonl"
+run batch --input="$WORK/batch.jsonl" --batch-size=7
+check "batch with failures exits 1" rc_is 1
+check "batch summary counts" out_has "records: 60  passed: 30  failed: 30  indeterminate: 0  errors: 0"
+run batch --input="$WORK/batch.jsonl" --json
+check "batch --json keeps request order" bash -c \
+  "head -2 '$WORK/out' | grep -q '\"record_id\":\"ok-1\"' && sed -n 2p '$WORK/out' | grep -q '\"record_id\":\"bad-1\"'"
+
+# Metrics, checked by Prometheus' own parser and linter.
+curl -sf "http://$METRICS_ADDR/metrics" >"$WORK/metrics"
+check "metrics are valid Prometheus exposition (promtool)" bash -c "promtool check metrics <'$WORK/metrics'"
+check "items counted by algorithm and indication" grep -q \
+  'sigverify_items_total{algorithm="rsa_pkcs1_v15_sha256",indication="total_failed",method="VerifyBatch"} 60' "$WORK/metrics"
+check "certificate cache hits exported" grep -qE '^sigverify_certificate_cache_hits_total [1-9]' "$WORK/metrics"
+
+# SIGTERM drains and exits cleanly.
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID"
+echo $? >"$WORK/rc"
+SERVER_PID=
+check "SIGTERM exits 0" rc_is 0
+check "SIGTERM logs a drain" grep -q "draining in-flight calls" "$WORK/server.log"
+
+# Plaintext off loopback is refused at start.
+"$BIN/sigverifyd" --listen=0.0.0.0:0 --trust-anchors="$PKI/anchors" --metrics-listen= >"$WORK/out" 2>&1
+echo $? >"$WORK/rc"
+check "plaintext on a public address is refused" rc_is 2
+check "the refusal says why" out_has "without TLS"
+"$BIN/sigverifyd" --listen=127.0.0.1:0 --trust-anchors="$WORK/nonexistent" --metrics-listen= >"$WORK/out" 2>&1
+echo $? >"$WORK/rc"
+check "a missing trust store fails at start" rc_is 1
+set -e
+summary

@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""End to end from a second language: Debian's python3-grpcio calls sigverifyd.
+
+Usage: python_client_test.py SIGVERIFYD TESTPKI_DIR PROTO_DIR
+
+Stubs are generated at test time with protoc's built-in Python generator; the
+calls go through grpc's generic unary API, so no grpc_tools plugin is needed.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import grpc
+
+SIGVERIFYD, PKI, PROTO_DIR = sys.argv[1:4]
+del sys.argv[1:4]
+
+_gen = tempfile.mkdtemp()
+subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={_gen}",
+                "sigverify/v1/verification.proto"], check=True)
+sys.path.insert(0, _gen)
+from sigverify.v1 import verification_pb2 as pb  # noqa: E402
+
+
+def read(name):
+    with open(os.path.join(PKI, name), "rb") as f:
+        return f.read()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(signer="signer-rsa", alg=pb.SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256, **kw):
+    r = pb.VerifyRequest(
+        data=read("sample.txt"), signature=read(f"sample.txt.{signer}.sig"), algorithm=alg,
+        signer_certificate=read(f"{signer}.pem"), intermediate_certificates=[read("ca.pem")])
+    for k, v in kw.items():
+        setattr(r, k, v)
+    return r
+
+
+class SigverifydTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        port = free_port()
+        cls.log = tempfile.TemporaryFile()
+        cls.proc = subprocess.Popen(
+            [SIGVERIFYD, f"--listen=127.0.0.1:{port}", "--metrics-listen=",
+             f"--trust-anchors={PKI}/anchors"], stdout=cls.log, stderr=cls.log)
+        cls.channel = grpc.insecure_channel(
+            f"127.0.0.1:{port}", options=[("grpc.max_send_message_length", 64 << 20)])
+        grpc.channel_ready_future(cls.channel).result(timeout=20)
+        service = "/sigverify.v1.VerificationService/"
+        cls.verify = cls.channel.unary_unary(
+            service + "Verify", request_serializer=pb.VerifyRequest.SerializeToString,
+            response_deserializer=pb.VerifyResponse.FromString)
+        cls.verify_batch = cls.channel.unary_unary(
+            service + "VerifyBatch", request_serializer=pb.VerifyBatchRequest.SerializeToString,
+            response_deserializer=pb.VerifyBatchResponse.FromString)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        cls.proc.send_signal(signal.SIGTERM)
+        assert cls.proc.wait(timeout=30) == 0, "sigverifyd did not exit cleanly on SIGTERM"
+
+    def test_valid_rsa_and_ecdsa_and_ed25519(self):
+        for signer, alg in [("signer-rsa", pb.SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256),
+                            ("signer-ec", pb.SIGNATURE_ALGORITHM_ECDSA_SHA256),
+                            ("signer-ed25519", pb.SIGNATURE_ALGORITHM_ED25519)]:
+            resp = self.verify(request(signer, alg, record_id=signer), timeout=10)
+            self.assertEqual(resp.indication, pb.INDICATION_TOTAL_PASSED, resp.message)
+            self.assertEqual(resp.record_id, signer)
+            self.assertEqual(len(resp.path), 3)
+
+    def test_digest_instead_of_data(self):
+        import hashlib
+        r = request()
+        r.digest.algorithm = pb.HASH_ALGORITHM_SHA256
+        r.digest.value = hashlib.sha256(read("sample.txt")).digest()
+        self.assertFalse(r.HasField("data"))
+        self.assertEqual(self.verify(r, timeout=10).indication, pb.INDICATION_TOTAL_PASSED)
+
+    def test_tampered_data(self):
+        resp = self.verify(request(data=b"tampered"), timeout=10)
+        self.assertEqual(resp.indication, pb.INDICATION_TOTAL_FAILED)
+        self.assertEqual(resp.sub_indication, pb.SUB_INDICATION_HASH_FAILURE)
+
+    def test_wrong_key(self):
+        resp = self.verify(request(signature=read("sample.txt.signer-ec.sig")), timeout=10)
+        self.assertEqual(resp.indication, pb.INDICATION_TOTAL_FAILED)
+        self.assertEqual(resp.sub_indication, pb.SUB_INDICATION_SIG_CRYPTO_FAILURE)
+
+    def test_untrusted_signer(self):
+        r = request("signer-untrusted")
+        del r.intermediate_certificates[:]
+        r.intermediate_certificates.append(read("untrusted-root.pem"))
+        resp = self.verify(r, timeout=10)
+        self.assertEqual(resp.indication, pb.INDICATION_INDETERMINATE)
+        self.assertEqual(resp.sub_indication, pb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND)
+
+    def test_garbage_der_is_invalid_argument(self):
+        for garbage in [b"\x30\x82\x05\x00" + os.urandom(200), read("ca.pem")[:200], b"x"]:
+            with self.assertRaises(grpc.RpcError) as e:
+                self.verify(request(signer_certificate=garbage), timeout=10)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("signer_certificate", e.exception.details())
+
+    def test_oversized_inputs_name_their_limit(self):
+        with self.assertRaises(grpc.RpcError) as e:
+            self.verify(request(signature=os.urandom(9000)), timeout=10)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("over the limit of 8192", e.exception.details())
+        with self.assertRaises(grpc.RpcError) as e:
+            self.verify(request(signer_certificate=b"0" * (70 << 10)), timeout=10)
+        self.assertIn("signer_certificate is 71680 bytes", e.exception.details())
+        r = request()
+        r.intermediate_certificates.extend([read("ca.pem")] * 9)
+        with self.assertRaises(grpc.RpcError) as e:
+            self.verify(r, timeout=10)
+        self.assertIn("intermediate_certificates: 10 certificates", e.exception.details())
+        # Past the 32 MiB message limit the transport refuses before parsing.
+        with self.assertRaises(grpc.RpcError) as e:
+            self.verify(request(data=b"x" * (33 << 20)), timeout=30)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+
+    def test_thousand_item_mixed_batch_in_order(self):
+        kinds = [
+            (request(), pb.INDICATION_TOTAL_PASSED),
+            (request("signer-ec", pb.SIGNATURE_ALGORITHM_ECDSA_SHA256), pb.INDICATION_TOTAL_PASSED),
+            (request(data=b"changed"), pb.INDICATION_TOTAL_FAILED),
+            (request("signer-expired"), pb.INDICATION_INDETERMINATE),
+            (request(signer_certificate=b"garbage"), None),  # per-item error
+        ]
+        batch = pb.VerifyBatchRequest()
+        for i in range(1000):
+            item = batch.requests.add()
+            item.CopyFrom(kinds[(i * 3) % len(kinds)][0])
+            item.record_id = f"rec-{i}"
+        resp = self.verify_batch(batch, timeout=120)
+        self.assertEqual(len(resp.results), 1000)
+        for i, result in enumerate(resp.results):
+            expected = kinds[(i * 3) % len(kinds)][1]
+            if expected is None:
+                self.assertEqual(result.WhichOneof("outcome"), "error", i)
+                self.assertEqual(result.error.record_id, f"rec-{i}")
+                self.assertEqual(result.error.code, grpc.StatusCode.INVALID_ARGUMENT.value[0])
+            else:
+                self.assertEqual(result.response.record_id, f"rec-{i}")
+                self.assertEqual(result.response.indication, expected, result.response.message)
+
+    def test_health_and_reflection(self):
+        # grpc.health.v1.Health/Check with an empty request: status 1 = SERVING.
+        check = self.channel.unary_unary("/grpc.health.v1.Health/Check")
+        self.assertEqual(check(b"", timeout=10), b"\x08\x01")
+        # Reflection: list_services (field 7, empty string) names our service.
+        reflect = self.channel.stream_stream(
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")
+        answer = b"".join(reflect(iter([b"\x3a\x00"]), timeout=10))
+        self.assertIn(b"sigverify.v1.VerificationService", answer)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

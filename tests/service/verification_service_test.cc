@@ -1,0 +1,239 @@
+// The gRPC service in-process, over a real loopback channel.
+#include "service/verification_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <prometheus/registry.h>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_files.h"
+
+namespace sigverify::service {
+namespace {
+
+using sigverify::testing::PkiFile;
+
+class Server {
+ public:
+  explicit Server(Limits limits, size_t workers = 2) {
+    auto root = crypto::Certificate::Parse(PkiFile("root.pem"));
+    auto store = crypto::TrustStore::FromCertificates({*root});
+    auto paths = std::make_shared<crypto::PathValidator>(*store, 1024);
+    verifier_ = std::make_shared<Verifier>(paths, crypto::ValidationPolicy{}, limits, 1024);
+    pool_ = std::make_unique<WorkerPool>(workers, limits.max_queued_items);
+    metrics_ = std::make_unique<ServiceMetrics>(registry_);
+    service_ = std::make_unique<VerificationService>(verifier_, pool_.get(), metrics_.get());
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    grpc::ChannelArguments args;
+    args.SetMaxSendMessageSize(64 << 20);
+    stub_ = v1::VerificationService::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), args));
+  }
+  ~Server() { server_->Shutdown(); }
+  v1::VerificationService::Stub& stub() { return *stub_; }
+  prometheus::Registry& registry() { return registry_; }
+
+ private:
+  prometheus::Registry registry_;
+  std::shared_ptr<Verifier> verifier_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<ServiceMetrics> metrics_;
+  std::unique_ptr<VerificationService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::VerificationService::Stub> stub_;
+};
+
+v1::VerifyRequest Request(const std::string& signer, v1::SignatureAlgorithm alg) {
+  v1::VerifyRequest r;
+  r.set_data(PkiFile("sample.txt"));
+  r.set_signature(PkiFile("sample.txt." + signer + ".sig"));
+  r.set_algorithm(alg);
+  r.set_signer_certificate(PkiFile(signer + ".pem"));
+  r.add_intermediate_certificates(PkiFile("ca.pem"));
+  return r;
+}
+
+v1::VerifyRequest RsaRequest() {
+  return Request("signer-rsa", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256);
+}
+
+TEST(VerificationServiceTest, VerifyPassesAndEchoesTheRecord) {
+  Server server({});
+  auto req = RsaRequest();
+  req.set_record_id("QĐ-123/2026");
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.record_id(), "QĐ-123/2026");
+  EXPECT_EQ(resp.indication(), v1::INDICATION_TOTAL_PASSED) << resp.message();
+  EXPECT_EQ(resp.path_size(), 3);
+  EXPECT_EQ(resp.signer().subject(), "CN=Nguyễn Văn An,O=UBND phường Hoàn Kiếm,L=Hà Nội,C=VN");
+  EXPECT_EQ(resp.signer().sha256_fingerprint().size(), 64u);
+  EXPECT_FALSE(resp.validation_time_from_request());
+  EXPECT_EQ(resp.trust_store_version().size(), 64u);
+}
+
+TEST(VerificationServiceTest, BadSignatureIsASuccessfulRpcWithTotalFailed) {
+  Server server({});
+  auto req = RsaRequest();
+  req.mutable_data()->append("!");
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.indication(), v1::INDICATION_TOTAL_FAILED);
+  EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_HASH_FAILURE);
+}
+
+TEST(VerificationServiceTest, GarbageCertificateIsInvalidArgument) {
+  Server server({});
+  auto req = RsaRequest();
+  req.set_signer_certificate("\x30\x03garbage");
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  grpc::Status s = server.stub().Verify(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("signer_certificate"), std::string::npos);
+}
+
+TEST(VerificationServiceTest, CallerGivenTimeIsUsedAndReportedAsSuch) {
+  Server server({});
+  auto req = RsaRequest();
+  req.mutable_validation_time()->set_seconds(4102444800);  // 2100-01-01
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
+  EXPECT_TRUE(resp.validation_time_from_request());
+  EXPECT_EQ(resp.validation_time().seconds(), 4102444800);
+  EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_EXPIRED);
+}
+
+// One thousand items of every kind, interleaved: each result must be the
+// one for the item at the same index.
+TEST(VerificationServiceTest, MixedBatchOfAThousandComesBackInOrder) {
+  Server server({});
+  struct Kind {
+    v1::VerifyRequest request;
+    bool error;
+    v1::Indication indication;
+    v1::SubIndication sub;
+  };
+  std::vector<Kind> kinds;
+  kinds.push_back({RsaRequest(), false, v1::INDICATION_TOTAL_PASSED, {}});
+  kinds.push_back({Request("signer-ec", v1::SIGNATURE_ALGORITHM_ECDSA_SHA256), false,
+                   v1::INDICATION_TOTAL_PASSED, {}});
+  kinds.push_back({Request("signer-ed25519", v1::SIGNATURE_ALGORITHM_ED25519), false,
+                   v1::INDICATION_TOTAL_PASSED, {}});
+  auto tampered = RsaRequest();
+  tampered.mutable_data()->append(" ");
+  kinds.push_back({tampered, false, v1::INDICATION_TOTAL_FAILED, v1::SUB_INDICATION_HASH_FAILURE});
+  auto wrong_key = RsaRequest();
+  wrong_key.set_signature(PkiFile("sample.txt.signer-expired.sig"));
+  kinds.push_back(
+      {wrong_key, false, v1::INDICATION_TOTAL_FAILED, v1::SUB_INDICATION_SIG_CRYPTO_FAILURE});
+  kinds.push_back({Request("signer-untrusted", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256),
+                   false, v1::INDICATION_INDETERMINATE,
+                   v1::SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND});
+  kinds.push_back({Request("signer-expired", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256), false,
+                   v1::INDICATION_INDETERMINATE, v1::SUB_INDICATION_EXPIRED});
+  auto garbage = RsaRequest();
+  garbage.set_signer_certificate("garbage");
+  kinds.push_back({garbage, true, {}, {}});
+  auto sha1 = RsaRequest();
+  sha1.set_algorithm(v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA1);
+  kinds.push_back(
+      {sha1, false, v1::INDICATION_INDETERMINATE, v1::SUB_INDICATION_CRYPTO_CONSTRAINTS_FAILURE});
+
+  v1::VerifyBatchRequest batch;
+  for (int i = 0; i < 1000; ++i) {
+    // A stride coprime to the kind count scatters kinds across chunks.
+    v1::VerifyRequest* r = batch.add_requests();
+    *r = kinds[(i * 7) % kinds.size()].request;
+    r->set_record_id(absl::StrCat("rec-", i));
+  }
+  grpc::ClientContext ctx;
+  v1::VerifyBatchResponse resp;
+  ASSERT_TRUE(server.stub().VerifyBatch(&ctx, batch, &resp).ok());
+  ASSERT_EQ(resp.results_size(), 1000);
+  for (int i = 0; i < 1000; ++i) {
+    const Kind& k = kinds[(i * 7) % kinds.size()];
+    const auto& item = resp.results(i);
+    const std::string id = absl::StrCat("rec-", i);
+    if (k.error) {
+      ASSERT_TRUE(item.has_error()) << id;
+      EXPECT_EQ(item.error().record_id(), id);
+      EXPECT_EQ(item.error().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+      continue;
+    }
+    ASSERT_TRUE(item.has_response()) << id << ": " << item.error().message();
+    EXPECT_EQ(item.response().record_id(), id);
+    EXPECT_EQ(item.response().indication(), k.indication) << id << ": " << item.response().message();
+    EXPECT_EQ(item.response().sub_indication(), k.sub) << id;
+  }
+}
+
+TEST(VerificationServiceTest, BatchOverTheItemLimitNamesTheLimit) {
+  Limits limits;
+  limits.max_batch_items = 3;
+  Server server(limits);
+  v1::VerifyBatchRequest batch;
+  for (int i = 0; i < 4; ++i) *batch.add_requests() = RsaRequest();
+  grpc::ClientContext ctx;
+  v1::VerifyBatchResponse resp;
+  grpc::Status s = server.stub().VerifyBatch(&ctx, batch, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("over the limit of 3"), std::string::npos) << s.error_message();
+}
+
+TEST(VerificationServiceTest, OverloadIsRefusedWithResourceExhausted) {
+  Limits limits;
+  limits.max_queued_items = 5;
+  Server server(limits, 1);
+  v1::VerifyBatchRequest batch;
+  for (int i = 0; i < 6; ++i) *batch.add_requests() = RsaRequest();
+  grpc::ClientContext ctx;
+  v1::VerifyBatchResponse resp;
+  grpc::Status s = server.stub().VerifyBatch(&ctx, batch, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(s.error_message().find("--max-queued-items"), std::string::npos);
+}
+
+TEST(VerificationServiceTest, MessageOverTheSizeLimitIsRefusedByTransport) {
+  Limits limits;
+  limits.max_message_bytes = 64 << 10;
+  Server server(limits);
+  auto req = RsaRequest();
+  req.set_data(std::string(100 << 10, 'x'));
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  EXPECT_EQ(server.stub().Verify(&ctx, req, &resp).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST(VerificationServiceTest, ItemsAreCountedByAlgorithmAndIndication) {
+  Server server({});
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  ASSERT_TRUE(server.stub().Verify(&ctx, RsaRequest(), &resp).ok());
+  bool found = false;
+  for (const auto& family : server.registry().Collect()) {
+    if (family.name != "sigverify_items_total") continue;
+    for (const auto& m : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : m.label) labels[l.name] = l.value;
+      if (labels["method"] == "Verify" && labels["algorithm"] == "rsa_pkcs1_v15_sha256" &&
+          labels["indication"] == "total_passed") {
+        EXPECT_EQ(m.counter.value, 1);
+        found = true;
+      }
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace sigverify::service
