@@ -1,13 +1,30 @@
 #include "crypto/algorithm.h"
 
+#include <openssl/crypto.h>
+
 namespace sigverify::crypto {
+
+namespace {
+
+// Under OpenSSL 3 the EVP_sha256()-style objects are legacy shims: every
+// EVP_DigestInit with one fetches the provider implementation again (a
+// locked name lookup). An explicitly fetched EVP_MD skips that. BoringSSL has
+// no providers; its static objects are already the implementation.
+const EVP_MD* Fetch(const char* name, const EVP_MD* fallback) {
+#if !defined(OPENSSL_IS_BORINGSSL) && OPENSSL_VERSION_MAJOR >= 3
+  if (EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr)) return md;  // kept for the process
+#endif
+  return fallback;
+}
+
+}  // namespace
 
 const EVP_MD* EvpMd(HashAlgorithm hash) {
   // Function-local statics: fetched once, thread-safe initialisation.
-  static const EVP_MD* const sha1 = EVP_sha1();
-  static const EVP_MD* const sha256 = EVP_sha256();
-  static const EVP_MD* const sha384 = EVP_sha384();
-  static const EVP_MD* const sha512 = EVP_sha512();
+  static const EVP_MD* const sha1 = Fetch("SHA1", EVP_sha1());
+  static const EVP_MD* const sha256 = Fetch("SHA256", EVP_sha256());
+  static const EVP_MD* const sha384 = Fetch("SHA384", EVP_sha384());
+  static const EVP_MD* const sha512 = Fetch("SHA512", EVP_sha512());
   switch (hash) {
     case HashAlgorithm::kSha1:
       return sha1;

@@ -24,7 +24,9 @@ std::string_view TrimLeft(std::string_view s) {
 
 bool IsBlank(std::string_view s) { return TrimLeft(s).empty(); }
 
-bool LooksLikePem(std::string_view in) { return TrimLeft(in).substr(0, kPemBegin.size()) == kPemBegin; }
+bool LooksLikePem(std::string_view in) {
+  return TrimLeft(in).substr(0, kPemBegin.size()) == kPemBegin;
+}
 
 // RFC 4514 with UTF-8 kept as UTF-8 (no \XX escapes of non-ASCII), so that
 // Vietnamese names read as written.
@@ -110,9 +112,8 @@ absl::StatusOr<std::vector<X509Ptr>> DecodePem(std::string_view pem, size_t max_
 
 absl::StatusOr<std::shared_ptr<const Certificate>> Certificate::Parse(std::string_view in) {
   if (in.size() > kMaxCertificateBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("certificate of ", in.size(),
-                                                   " bytes exceeds the limit of ",
-                                                   kMaxCertificateBytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "certificate of ", in.size(), " bytes exceeds the limit of ", kMaxCertificateBytes));
   }
   if (LooksLikePem(in)) {
     auto certs = DecodePem(in, 1);
@@ -154,6 +155,7 @@ absl::StatusOr<std::shared_ptr<const Certificate>> Certificate::FromX509(X509Ptr
   cert->der_.assign(reinterpret_cast<char*>(der), static_cast<size_t>(der_len));
   OPENSSL_free(der);
   cert->fingerprint_ = Sha256(cert->der_);
+  cert->fingerprint_hex_ = ToHex(cert->fingerprint_);
 
   // Decodes and caches the extensions now, single-threaded, so that later
   // concurrent readers never race to fill OpenSSL's lazy caches. A
@@ -188,7 +190,8 @@ absl::StatusOr<std::shared_ptr<const Certificate>> Certificate::FromX509(X509Ptr
   }
   auto key = PublicKey::FromEvpPkey(std::move(pkey));
   if (!key.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("certificate public key: ", key.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("certificate public key: ", key.status().message()));
   }
   cert->public_key_ = *std::move(key);
   cert->x509_ = std::move(x509);

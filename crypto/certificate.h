@@ -37,6 +37,8 @@ class Certificate {
   X509* x509() const { return x509_.get(); }
   const std::string& der() const { return der_; }
   const Sha256Digest& fingerprint() const { return fingerprint_; }
+  // The fingerprint in lower-case hex, computed once for every response.
+  const std::string& fingerprint_hex() const { return fingerprint_hex_; }
   // RFC 4514 strings with UTF-8 left unescaped, e.g. "CN=Nguyễn Văn An,C=VN".
   const std::string& subject() const { return subject_; }
   const std::string& issuer() const { return issuer_; }
@@ -59,6 +61,7 @@ class Certificate {
   X509Ptr x509_;
   std::string der_;
   Sha256Digest fingerprint_{};
+  std::string fingerprint_hex_;
   std::string subject_;
   std::string issuer_;
   std::string display_name_;

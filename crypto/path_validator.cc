@@ -49,8 +49,7 @@ SubIndication SubIndicationForX509Error(int error) {
 }
 
 CertificatePtr FindByX509(const X509* x509, const CertificatePtr& signer,
-                          absl::Span<const CertificatePtr> intermediates,
-                          const TrustStore& store) {
+                          absl::Span<const CertificatePtr> intermediates, const TrustStore& store) {
   if (signer->x509() == x509) return signer;
   for (const CertificatePtr& c : intermediates) {
     if (c->x509() == x509) return c;
@@ -134,7 +133,8 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
 
   StackPtr untrusted(sk_X509_new_null(), FreeStackOnly);
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!untrusted || !ctx) return {SubIndication::kCertificateChainGeneralFailure, "out of memory", {}};
+  if (!untrusted || !ctx)
+    return {SubIndication::kCertificateChainGeneralFailure, "out of memory", {}};
   for (const CertificatePtr& c : intermediates) {
     if (!sk_X509_push(untrusted.get(), c->x509())) {
       return {SubIndication::kCertificateChainGeneralFailure, "out of memory", {}};
@@ -170,7 +170,8 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
     CertificatePtr c = FindByX509(sk_X509_value(chain, i), signer, intermediates, *store_);
     if (c == nullptr) {
       return {SubIndication::kCertificateChainGeneralFailure,
-              "validated path holds a certificate that was neither sent nor trusted", {}};
+              "validated path holds a certificate that was neither sent nor trusted",
+              {}};
     }
     result.path.push_back(std::move(c));
   }

@@ -7,6 +7,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
+#include <openssl/rsa.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -26,7 +27,77 @@ int EcScalarBytes(const EVP_PKEY* pkey, int* nid) {
   return static_cast<int>(BN_num_bytes(order.get()));
 }
 
+EvpPkeyCtxPtr PrepareVerifyContext(EVP_PKEY* pkey, const SignatureParams& params) {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(pkey, nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), EvpMd(params.hash)) <= 0) {
+    return nullptr;
+  }
+  if (params.scheme == SignatureScheme::kRsaPkcs1) {
+    if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0) return nullptr;
+  } else if (params.scheme == SignatureScheme::kRsaPss) {
+    const EVP_MD* mgf1 =
+        EvpMd(params.pss_mgf1_hash == HashAlgorithm::kNone ? params.hash : params.pss_mgf1_hash);
+    // -1 means "salt as long as the digest" in both libraries (OpenSSL names
+    // it RSA_PSS_SALTLEN_DIGEST; BoringSSL has no name for it).
+    const int salt = params.pss_salt_length < 0 ? -1 : params.pss_salt_length;
+    if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), mgf1) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), salt) <= 0) {
+      return nullptr;
+    }
+  }
+  return ctx;
+}
+
+// The template slot for the parameter sets the API can express, or -1.
+int TemplateSlot(const SignatureParams& p) {
+  int scheme;
+  switch (p.scheme) {
+    case SignatureScheme::kRsaPkcs1:
+      scheme = 0;
+      break;
+    case SignatureScheme::kRsaPss:
+      if ((p.pss_mgf1_hash != HashAlgorithm::kNone && p.pss_mgf1_hash != p.hash) ||
+          p.pss_salt_length >= 0) {
+        return -1;
+      }
+      scheme = 1;
+      break;
+    case SignatureScheme::kEcdsaDer:
+    case SignatureScheme::kEcdsaP1363:
+      scheme = 2;
+      break;
+    default:
+      return -1;
+  }
+  return scheme * 5 + static_cast<int>(p.hash);
+}
+
 }  // namespace
+
+PublicKey::~PublicKey() {
+  for (auto& slot : templates_) EVP_PKEY_CTX_free(slot.load(std::memory_order_relaxed));
+}
+
+EvpPkeyCtxPtr PublicKey::NewVerifyContext(const SignatureParams& params) const {
+  const int slot = TemplateSlot(params);
+  if (slot < 0) return PrepareVerifyContext(pkey_.get(), params);
+  EVP_PKEY_CTX* tmpl = templates_[slot].load(std::memory_order_acquire);
+  if (tmpl == nullptr) {
+    EvpPkeyCtxPtr fresh = PrepareVerifyContext(pkey_.get(), params);
+    if (!fresh) return nullptr;
+    EVP_PKEY_CTX* expected = nullptr;
+    if (templates_[slot].compare_exchange_strong(expected, fresh.get(),
+                                                 std::memory_order_acq_rel)) {
+      tmpl = fresh.release();
+    } else {
+      tmpl = expected;  // another thread won; ours is freed
+    }
+  }
+  // Duplicating only reads the template, so concurrent callers are safe.
+  return EvpPkeyCtxPtr(EVP_PKEY_CTX_dup(tmpl));
+}
 
 absl::StatusOr<std::shared_ptr<const PublicKey>> PublicKey::FromEvpPkey(EvpPkeyPtr pkey) {
   if (!pkey) return absl::InvalidArgumentError("no public key");

@@ -3,11 +3,14 @@
 #ifndef SIGVERIFY_CRYPTO_PUBLIC_KEY_H_
 #define SIGVERIFY_CRYPTO_PUBLIC_KEY_H_
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "crypto/algorithm.h"
 #include "crypto/openssl_ptr.h"
 
 namespace sigverify::crypto {
@@ -20,6 +23,10 @@ inline constexpr int kMaxRsaBits = 8192;
 
 class PublicKey {
  public:
+  ~PublicKey();
+  PublicKey(const PublicKey&) = delete;
+  PublicKey& operator=(const PublicKey&) = delete;
+
   // Takes ownership of a key the caller decoded.
   static absl::StatusOr<std::shared_ptr<const PublicKey>> FromEvpPkey(EvpPkeyPtr pkey);
   // Parses a DER SubjectPublicKeyInfo; trailing bytes are an error.
@@ -35,6 +42,13 @@ class PublicKey {
   // "RSA-2048", "EC P-256", "Ed25519".
   std::string Describe() const;
 
+  // A context ready for EVP_PKEY_verify with these parameters (not for
+  // Ed25519), or null when the key refuses them. For the parameter sets the
+  // API can name, a prepared template is kept per key and duplicated: under
+  // OpenSSL 3 a fresh EVP_PKEY_CTX with verify_init and set_signature_md
+  // looks algorithms up by name each time, under global locks.
+  EvpPkeyCtxPtr NewVerifyContext(const SignatureParams& params) const;
+
  private:
   PublicKey(EvpPkeyPtr pkey, KeyType type, int bits, int curve_nid, int ec_scalar_bytes)
       : pkey_(std::move(pkey)),
@@ -43,7 +57,11 @@ class PublicKey {
         curve_nid_(curve_nid),
         ec_scalar_bytes_(ec_scalar_bytes) {}
 
+  static constexpr size_t kTemplateSlots = 3 * 5;  // {PKCS#1, PSS, ECDSA} x hash
+
   EvpPkeyPtr pkey_;
+  // Lazily built, then immutable; published with a compare-and-swap.
+  mutable std::array<std::atomic<EVP_PKEY_CTX*>, kTemplateSlots> templates_{};
   KeyType type_;
   int bits_;
   int curve_nid_;

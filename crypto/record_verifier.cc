@@ -34,16 +34,15 @@ Verdict VerifyRecord(const Record& record, const PathValidator& paths,
   }
   if ((key.type() == KeyType::kRsa || key.type() == KeyType::kRsaPss) &&
       key.bits() < policy.min_rsa_bits) {
-    return Verdict::Failed(SubIndication::kCryptoConstraintsFailure,
-                           absl::StrCat("the signer's ", key.Describe(),
-                                        " key is below the policy minimum of ",
-                                        policy.min_rsa_bits, " bits"));
+    return Verdict::Failed(
+        SubIndication::kCryptoConstraintsFailure,
+        absl::StrCat("the signer's ", key.Describe(), " key is below the policy minimum of ",
+                     policy.min_rsa_bits, " bits"));
   }
 
   // The signature before the path: a wrong signature is TOTAL_FAILED however
   // the path turns out.
-  SignatureCheck check =
-      VerifySignature(key, record.params, record.content, record.signature);
+  SignatureCheck check = VerifySignature(key, record.params, record.content, record.signature);
   if (check.status != SignatureStatus::kValid) {
     return Verdict::Failed(SubIndicationFor(check.status), std::move(check.message));
   }

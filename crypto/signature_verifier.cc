@@ -38,15 +38,12 @@ bool SchemeFitsKey(SignatureScheme scheme, KeyType key) {
 
 // IEEE P1363 r||s -> DER Ecdsa-Sig-Value. Each half must be exactly as wide
 // as the group order; anything else is malformed (no leniency on lengths).
-bool P1363ToDer(std::string_view raw, int scalar_bytes,
-                std::vector<uint8_t>* der) {
-  if (scalar_bytes <= 0 || raw.size() != 2 * static_cast<size_t>(scalar_bytes))
-    return false;
+bool P1363ToDer(std::string_view raw, int scalar_bytes, std::vector<uint8_t>* der) {
+  if (scalar_bytes <= 0 || raw.size() != 2 * static_cast<size_t>(scalar_bytes)) return false;
   EcdsaSigPtr sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(U8(raw), scalar_bytes, nullptr);
   BIGNUM* s = BN_bin2bn(U8(raw) + scalar_bytes, scalar_bytes, nullptr);
-  if (!sig || r == nullptr || s == nullptr ||
-      !ECDSA_SIG_set0(sig.get(), r, s)) {
+  if (!sig || r == nullptr || s == nullptr || !ECDSA_SIG_set0(sig.get(), r, s)) {
     BN_free(r);
     BN_free(s);
     return false;
@@ -58,27 +55,11 @@ bool P1363ToDer(std::string_view raw, int scalar_bytes,
   return i2d_ECDSA_SIG(sig.get(), &out) == len;
 }
 
-bool ConfigureRsa(EVP_PKEY_CTX* ctx, const SignatureParams& params) {
-  if (params.scheme == SignatureScheme::kRsaPkcs1) {
-    return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0;
-  }
-  const EVP_MD* mgf1 = EvpMd(params.pss_mgf1_hash == HashAlgorithm::kNone
-                                 ? params.hash
-                                 : params.pss_mgf1_hash);
-  // -1 means "salt as long as the digest" in both libraries (OpenSSL names it
-  // RSA_PSS_SALTLEN_DIGEST; BoringSSL has no name for it).
-  const int salt = params.pss_salt_length < 0 ? -1 : params.pss_salt_length;
-  return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-         EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, mgf1) > 0 &&
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, salt) > 0;
-}
-
 // DER prefix of DigestInfo for each hash (RFC 8017, 9.2, note 1).
 std::string_view DigestInfoPrefix(HashAlgorithm hash) {
   switch (hash) {
     case HashAlgorithm::kSha1:
-      return {"\x30\x21\x30\x09\x06\x05\x2b\x0e\x03\x02\x1a\x05\x00\x04\x14",
-              15};
+      return {"\x30\x21\x30\x09\x06\x05\x2b\x0e\x03\x02\x1a\x05\x00\x04\x14", 15};
     case HashAlgorithm::kSha256:
       return {
           "\x30\x31\x30\x0d\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00"
@@ -104,8 +85,7 @@ std::string_view DigestInfoPrefix(HashAlgorithm hash) {
 // PKCS#1 v1.5 allows: the signature opens, under the signer's key, to a
 // well-formed DigestInfo for the expected hash, so only the digest differs.
 // Runs on the failure path only.
-bool Pkcs1OpensToOtherDigest(const PublicKey& key, HashAlgorithm hash,
-                             std::string_view signature) {
+bool Pkcs1OpensToOtherDigest(const PublicKey& key, HashAlgorithm hash, std::string_view signature) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.pkey(), nullptr));
   if (!ctx || EVP_PKEY_verify_recover_init(ctx.get()) <= 0 ||
       EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0) {
@@ -113,8 +93,7 @@ bool Pkcs1OpensToOtherDigest(const PublicKey& key, HashAlgorithm hash,
   }
   uint8_t recovered[kMaxRsaBits / 8];
   size_t len = sizeof(recovered);
-  if (EVP_PKEY_verify_recover(ctx.get(), recovered, &len, U8(signature),
-                              signature.size()) <= 0) {
+  if (EVP_PKEY_verify_recover(ctx.get(), recovered, &len, U8(signature), signature.size()) <= 0) {
     return false;
   }
   const std::string_view prefix = DigestInfoPrefix(hash);
@@ -125,15 +104,12 @@ bool Pkcs1OpensToOtherDigest(const PublicKey& key, HashAlgorithm hash,
 
 }  // namespace
 
-SignatureCheck VerifySignature(const PublicKey& key,
-                               const SignatureParams& params,
-                               SignedContent content,
-                               std::string_view signature) {
+SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& params,
+                               SignedContent content, std::string_view signature) {
   if (!SchemeFitsKey(params.scheme, key.type())) {
-    return Fail(
-        SignatureStatus::kKeyMismatch,
-        absl::StrCat(SchemeName(params.scheme), " does not fit the signer's ",
-                     key.Describe(), " key"));
+    return Fail(SignatureStatus::kKeyMismatch,
+                absl::StrCat(SchemeName(params.scheme), " does not fit the signer's ",
+                             key.Describe(), " key"));
   }
 
   if (params.scheme == SignatureScheme::kEd25519) {
@@ -142,36 +118,31 @@ SignatureCheck VerifySignature(const PublicKey& key,
                   "Ed25519 signs the data itself: a digest cannot be verified");
     }
     EvpMdCtxPtr md_ctx(EVP_MD_CTX_new());
-    if (!md_ctx || EVP_DigestVerifyInit(md_ctx.get(), nullptr, nullptr, nullptr,
-                                        key.pkey()) <= 0) {
-      return Fail(SignatureStatus::kMalformed,
-                  "cannot initialise Ed25519 verification");
+    if (!md_ctx || EVP_DigestVerifyInit(md_ctx.get(), nullptr, nullptr, nullptr, key.pkey()) <= 0) {
+      return Fail(SignatureStatus::kMalformed, "cannot initialise Ed25519 verification");
     }
-    if (EVP_DigestVerify(md_ctx.get(), U8(signature), signature.size(),
-                         U8(content.bytes), content.bytes.size()) != 1) {
-      return Fail(SignatureStatus::kInvalid,
-                  "Ed25519 signature does not verify");
+    if (EVP_DigestVerify(md_ctx.get(), U8(signature), signature.size(), U8(content.bytes),
+                         content.bytes.size()) != 1) {
+      return Fail(SignatureStatus::kInvalid, "Ed25519 signature does not verify");
     }
     return {SignatureStatus::kValid, {}};
   }
 
   const EVP_MD* md = EvpMd(params.hash);
-  if (md == nullptr)
-    return Fail(SignatureStatus::kMalformed, "no hash algorithm given");
+  if (md == nullptr) return Fail(SignatureStatus::kMalformed, "no hash algorithm given");
   uint8_t digest_buf[EVP_MAX_MD_SIZE];
   std::string_view digest;
   if (content.kind == SignedContent::kDigest) {
     if (content.bytes.size() != HashLength(params.hash)) {
       return Fail(SignatureStatus::kMalformed,
-                  absl::StrCat("a ", HashName(params.hash), " digest is ",
-                               HashLength(params.hash), " bytes, got ",
-                               content.bytes.size()));
+                  absl::StrCat("a ", HashName(params.hash), " digest is ", HashLength(params.hash),
+                               " bytes, got ", content.bytes.size()));
     }
     digest = content.bytes;
   } else {
     unsigned int len = 0;
-    if (EVP_Digest(content.bytes.data(), content.bytes.size(), digest_buf, &len,
-                   md, nullptr) != 1) {
+    if (EVP_Digest(content.bytes.data(), content.bytes.size(), digest_buf, &len, md, nullptr) !=
+        1) {
       return Fail(SignatureStatus::kMalformed, "cannot hash the data");
     }
     digest = std::string_view(reinterpret_cast<const char*>(digest_buf), len);
@@ -183,43 +154,29 @@ SignatureCheck VerifySignature(const PublicKey& key,
     if (!P1363ToDer(signature, key.ec_scalar_bytes(), &der_sig)) {
       return Fail(SignatureStatus::kMalformed,
                   absl::StrCat("an r||s signature for ", key.Describe(), " is ",
-                               2 * key.ec_scalar_bytes(), " bytes, got ",
-                               signature.size()));
+                               2 * key.ec_scalar_bytes(), " bytes, got ", signature.size()));
     }
-    sig = std::string_view(reinterpret_cast<const char*>(der_sig.data()),
-                           der_sig.size());
+    sig = std::string_view(reinterpret_cast<const char*>(der_sig.data()), der_sig.size());
   }
 
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.pkey(), nullptr));
-  if (!ctx || EVP_PKEY_verify_init(ctx.get()) <= 0 ||
-      EVP_PKEY_CTX_set_signature_md(ctx.get(), md) <= 0) {
+  EvpPkeyCtxPtr ctx = key.NewVerifyContext(params);
+  if (!ctx) {
     return Fail(SignatureStatus::kKeyMismatch,
-                absl::StrCat("the signer's ", key.Describe(),
-                             " key cannot verify ", SchemeName(params.scheme),
-                             " with ", HashName(params.hash)));
+                absl::StrCat("the signer's ", key.Describe(), " key cannot verify ",
+                             SchemeName(params.scheme), " with ", HashName(params.hash)));
   }
-  if ((params.scheme == SignatureScheme::kRsaPkcs1 ||
-       params.scheme == SignatureScheme::kRsaPss) &&
-      !ConfigureRsa(ctx.get(), params)) {
-    return Fail(
-        SignatureStatus::kKeyMismatch,
-        absl::StrCat("the signer's ", key.Describe(), " key refuses the ",
-                     SchemeName(params.scheme), " parameters"));
-  }
-  const int rc = EVP_PKEY_verify(ctx.get(), U8(sig), sig.size(), U8(digest),
-                                 digest.size());
+  const int rc = EVP_PKEY_verify(ctx.get(), U8(sig), sig.size(), U8(digest), digest.size());
   if (rc == 1) return {SignatureStatus::kValid, {}};
   if (params.scheme == SignatureScheme::kRsaPkcs1 &&
       Pkcs1OpensToOtherDigest(key, params.hash, signature)) {
-    return Fail(
-        SignatureStatus::kHashMismatch,
-        absl::StrCat("the signature is the signer's, but over a different ",
-                     HashName(params.hash), " digest: the data was changed"));
+    return Fail(SignatureStatus::kHashMismatch,
+                absl::StrCat("the signature is the signer's, but over a different ",
+                             HashName(params.hash), " digest: the data was changed"));
   }
-  return Fail(SignatureStatus::kInvalid,
-              absl::StrCat(SchemeName(params.scheme),
-                           " signature does not verify with the signer's ",
-                           key.Describe(), " key"));
+  return Fail(
+      SignatureStatus::kInvalid,
+      absl::StrCat(SchemeName(params.scheme), " signature does not verify with the signer's ",
+                   key.Describe(), " key"));
 }
 
 }  // namespace sigverify::crypto

@@ -23,10 +23,9 @@ bool IsCertificateFile(const std::filesystem::path& p) {
 absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromCertificates(
     std::vector<CertificatePtr> anchors) {
   if (anchors.empty()) return absl::FailedPreconditionError("trust store has no anchors");
-  std::sort(anchors.begin(), anchors.end(),
-            [](const CertificatePtr& a, const CertificatePtr& b) {
-              return a->fingerprint() < b->fingerprint();
-            });
+  std::sort(anchors.begin(), anchors.end(), [](const CertificatePtr& a, const CertificatePtr& b) {
+    return a->fingerprint() < b->fingerprint();
+  });
   anchors.erase(std::unique(anchors.begin(), anchors.end(),
                             [](const CertificatePtr& a, const CertificatePtr& b) {
                               return a->fingerprint() == b->fingerprint();
@@ -73,7 +72,8 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::LoadDirectory(
     if (!in) return absl::NotFoundError(absl::StrCat(path.string(), ": cannot read"));
     auto certs = Certificate::ParseAll(buf.str());
     if (!certs.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(path.string(), ": ", certs.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path.string(), ": ", certs.status().message()));
     }
     for (auto& c : *certs) anchors.push_back(std::move(c));
   }

@@ -15,7 +15,7 @@ struct Limits {
   size_t max_certificate_bytes = 64 << 10;  // per certificate
   size_t max_intermediates = 8;             // per record
   size_t max_record_id_bytes = 256;
-  size_t max_queued_items = 100000;         // admission: items waiting for a worker
+  size_t max_queued_items = 100000;  // admission: items waiting for a worker
 };
 
 }  // namespace sigverify::service

@@ -23,12 +23,23 @@ std::string IndicationLabel(int i) {
 }
 
 const char* CodeName(int code) {
-  static constexpr const char* kNames[] = {
-      "OK",           "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS", "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",    "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   return kNames[code];
 }
 
@@ -63,8 +74,9 @@ ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
       if (!v1::SignatureAlgorithm_IsValid(a)) continue;
       for (int i = 0; i < kIndications; ++i) {
         if (!v1::Indication_IsValid(i)) continue;
-        items_[m][a][i] = &items.Add(
-            {{"method", method}, {"algorithm", AlgorithmLabel(a)}, {"indication", IndicationLabel(i)}});
+        items_[m][a][i] = &items.Add({{"method", method},
+                                      {"algorithm", AlgorithmLabel(a)},
+                                      {"indication", IndicationLabel(i)}});
       }
     }
     item_errors_[m] = &item_errors.Add({{"method", method}});

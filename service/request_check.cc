@@ -115,9 +115,9 @@ absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& r,
       }
       const HashAlgorithm h = HashFor(r.digest().algorithm());
       if (h != params->hash) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "digest.algorithm: ", crypto::HashName(h), " does not match the signature algorithm's ",
-            crypto::HashName(params->hash)));
+        return absl::InvalidArgumentError(absl::StrCat("digest.algorithm: ", crypto::HashName(h),
+                                                       " does not match the signature algorithm's ",
+                                                       crypto::HashName(params->hash)));
       }
       if (r.digest().value().size() != crypto::HashLength(h)) {
         return absl::InvalidArgumentError(absl::StrCat("digest.value: a ", crypto::HashName(h),
@@ -130,8 +130,9 @@ absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& r,
       return absl::InvalidArgumentError("content: neither data nor digest is set");
   }
   if (r.has_validation_time() &&
-      (r.validation_time().seconds() < -62135596800 || r.validation_time().seconds() > 253402300799 ||
-       r.validation_time().nanos() < 0 || r.validation_time().nanos() > 999999999)) {
+      (r.validation_time().seconds() < -62135596800 ||
+       r.validation_time().seconds() > 253402300799 || r.validation_time().nanos() < 0 ||
+       r.validation_time().nanos() > 999999999)) {
     return absl::InvalidArgumentError("validation_time: outside 0001..9999 or malformed");
   }
   return params;

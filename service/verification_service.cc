@@ -49,8 +49,8 @@ const grpc::Status kShuttingDown(grpc::StatusCode::UNAVAILABLE, "server is shutt
 
 }  // namespace
 
-VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier,
-                                         WorkerPool* pool, ServiceMetrics* metrics)
+VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
+                                         ServiceMetrics* metrics)
     : verifier_(std::move(verifier)), pool_(pool), metrics_(metrics) {}
 
 grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,

@@ -140,7 +140,7 @@ void ToProto(const crypto::Certificate& cert, v1::Certificate* out) {
   out->set_subject(cert.subject());
   out->set_issuer(cert.issuer());
   out->set_serial_number(cert.serial_hex());
-  out->set_sha256_fingerprint(crypto::ToHex(cert.fingerprint()));
+  out->set_sha256_fingerprint(cert.fingerprint_hex());
   SetTimestamp(cert.not_before(), out->mutable_not_before());
   SetTimestamp(cert.not_after(), out->mutable_not_after());
 }

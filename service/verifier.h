@@ -42,8 +42,8 @@ class Verifier {
   // Fills `out` with the verdict; returns a non-OK status (and leaves `out`
   // to the caller) when the request itself is malformed. `now` is the
   // server's clock, used unless the request gives a validation time.
-  absl::Status Verify(const v1::VerifyRequest& request, absl::Time now,
-                      RecentCertificates& recent, v1::VerifyResponse* out) const;
+  absl::Status Verify(const v1::VerifyRequest& request, absl::Time now, RecentCertificates& recent,
+                      v1::VerifyResponse* out) const;
 
   crypto::CertificateCache& certificate_cache() const { return cert_cache_; }
   const crypto::PathValidator& paths() const { return *paths_; }

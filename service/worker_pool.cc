@@ -2,8 +2,7 @@
 
 namespace sigverify::service {
 
-WorkerPool::WorkerPool(size_t threads, size_t max_queued_cost)
-    : max_queued_cost_(max_queued_cost) {
+WorkerPool::WorkerPool(size_t threads, size_t max_queued_cost) : max_queued_cost_(max_queued_cost) {
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
@@ -40,9 +39,8 @@ void WorkerPool::Run() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](WorkerPool* p) ABSL_SHARED_LOCKS_REQUIRED(p->mu_) {
-            return p->stopping_ || !p->queue_.empty();
-          },
+          +[](WorkerPool* p)
+               ABSL_SHARED_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->queue_.empty(); },
           this));
       if (queue_.empty()) return;  // stopping and drained
       task = std::move(queue_.front());

@@ -62,14 +62,15 @@ nlohmann::json CertificateJson(const v1::Certificate& c) {
 nlohmann::json ResponseJson(const v1::VerifyResponse& r) {
   nlohmann::json path = nlohmann::json::array();
   for (const auto& c : r.path()) path.push_back(CertificateJson(c));
-  return {{"record_id", r.record_id()},
-          {"indication", ShortName(v1::Indication_Name(r.indication()), "INDICATION_")},
-          {"sub_indication", ShortName(v1::SubIndication_Name(r.sub_indication()), "SUB_INDICATION_")},
-          {"message", r.message()},
-          {"signer", CertificateJson(r.signer())},
-          {"path", path},
-          {"validation_time_from_request", r.validation_time_from_request()},
-          {"trust_store_version", r.trust_store_version()}};
+  return {
+      {"record_id", r.record_id()},
+      {"indication", ShortName(v1::Indication_Name(r.indication()), "INDICATION_")},
+      {"sub_indication", ShortName(v1::SubIndication_Name(r.sub_indication()), "SUB_INDICATION_")},
+      {"message", r.message()},
+      {"signer", CertificateJson(r.signer())},
+      {"path", path},
+      {"validation_time_from_request", r.validation_time_from_request()},
+      {"trust_store_version", r.trust_store_version()}};
 }
 
 void PrintHuman(const v1::VerifyResponse& r) {
@@ -83,7 +84,8 @@ void PrintHuman(const v1::VerifyResponse& r) {
   absl::StrAppend(&line, " - ", r.message());
   std::cout << line << "\n";
   if (r.has_signer() && !r.signer().subject().empty()) {
-    std::cout << "  signer: " << r.signer().subject() << "\n  serial: " << r.signer().serial_number()
+    std::cout << "  signer: " << r.signer().subject()
+              << "\n  serial: " << r.signer().serial_number()
               << "  sha256: " << r.signer().sha256_fingerprint() << "\n";
   }
   for (int i = 0; i < r.path_size(); ++i) {
@@ -171,9 +173,8 @@ int VerifyBatch() {
     std::cerr << "sigverify batch: cannot open --input=" << input << "\n";
     return 2;
   }
-  const std::string base = input.find('/') == std::string::npos
-                               ? std::string(".")
-                               : input.substr(0, input.rfind('/'));
+  const std::string base =
+      input.find('/') == std::string::npos ? std::string(".") : input.substr(0, input.rfind('/'));
   std::vector<v1::VerifyRequest> requests;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
@@ -260,7 +261,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
   std::vector<char*> cargs;
   for (std::string& a : args) cargs.push_back(a.data());
-  std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
   const std::string command = positional.size() > 1 ? positional[1] : "";
   if (command == "verify") return sigverify::cli::VerifyOne();
   if (command == "batch") return sigverify::cli::VerifyBatch();

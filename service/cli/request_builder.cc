@@ -40,7 +40,8 @@ absl::Status SetTime(const std::string& text, v1::VerifyRequest* r) {
 
 absl::Status SetDigest(const std::string& hex, v1::VerifyRequest* r) {
   const std::string value = absl::HexStringToBytes(hex);
-  if (value.size() * 2 != hex.size() || absl::BytesToHexString(value) != absl::AsciiStrToLower(hex)) {
+  if (value.size() * 2 != hex.size() ||
+      absl::BytesToHexString(value) != absl::AsciiStrToLower(hex)) {
     return absl::InvalidArgumentError("digest: not hex");
   }
   r->mutable_digest()->set_algorithm(HashOf(r->algorithm()));
@@ -110,9 +111,7 @@ absl::StatusOr<v1::VerifyRequest> BuildRequestFromJson(const nlohmann::json& j,
   auto str = [&](const char* key) -> std::string {
     return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
   };
-  auto b64 = [](const std::string& in, std::string* out) {
-    return absl::Base64Unescape(in, out);
-  };
+  auto b64 = [](const std::string& in, std::string* out) { return absl::Base64Unescape(in, out); };
   v1::VerifyRequest r;
   r.set_record_id(str("record_id"));
   auto alg = ParseAlgorithm(str("alg"));

@@ -11,9 +11,7 @@ using sigverify::testing::PkiFile;
 using sigverify::testing::ReadFile;
 using sigverify::testing::TestDataDir;
 
-std::string VnGca(const std::string& name) {
-  return ReadFile(TestDataDir() + "/vn-gca/" + name);
-}
+std::string VnGca(const std::string& name) { return ReadFile(TestDataDir() + "/vn-gca/" + name); }
 
 TEST(CertificateTest, ParsesPemAndDerToTheSameCertificate) {
   auto pem = Certificate::Parse(PkiFile("signer-rsa.pem"));
@@ -49,8 +47,8 @@ TEST(CertificateTest, RejectsGarbageAndTruncation) {
   ASSERT_TRUE(cert.ok());
   const std::string& der = (*cert)->der();
   EXPECT_FALSE(Certificate::Parse(std::string_view(der).substr(0, der.size() - 1)).ok());
-  EXPECT_FALSE(Certificate::Parse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
-                   .ok());
+  EXPECT_FALSE(
+      Certificate::Parse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").ok());
 }
 
 TEST(CertificateTest, RejectsTextAfterPemBlock) {

@@ -99,9 +99,9 @@ TEST_F(PathValidatorTest, MemoisedPathIsReusedOnlyInsideItsValidity) {
   ASSERT_TRUE(validator_->Validate(signer, chain, absl::Now()).ok());
   EXPECT_EQ(validator_->MemoStats().hits, before.hits + 1);
   // Past the signer's notAfter the memo must not answer: full validation runs.
-  EXPECT_EQ(validator_->Validate(signer, chain, signer->not_after() + absl::Seconds(1))
-                .sub_indication,
-            SubIndication::kExpired);
+  EXPECT_EQ(
+      validator_->Validate(signer, chain, signer->not_after() + absl::Seconds(1)).sub_indication,
+      SubIndication::kExpired);
   // At notAfter itself the certificate is still valid (RFC 5280 4.1.2.5).
   EXPECT_TRUE(validator_->Validate(signer, chain, signer->not_after()).ok());
 }

@@ -88,8 +88,7 @@ TEST_P(WycheproofTest, ValidAcceptedInvalidRejected) {
     for (const auto& t : group["tests"]) {
       const std::string msg = HexDecode(t["msg"]);
       const std::string sig = HexDecode(t["sig"]);
-      const SignatureCheck check =
-          VerifySignature(**key, params, {SignedContent::kData, msg}, sig);
+      const SignatureCheck check = VerifySignature(**key, params, {SignedContent::kData, msg}, sig);
       const bool accepted = check.status == SignatureStatus::kValid;
       const std::string result = t["result"];
       if (result == "valid") {
@@ -116,27 +115,22 @@ TEST_P(WycheproofTest, ValidAcceptedInvalidRejected) {
 
 INSTANTIATE_TEST_SUITE_P(
     Vectors, WycheproofTest,
-    ::testing::Values("ecdsa_secp256r1_sha256_test.json", "ecdsa_secp256r1_sha512_test.json",
-                      "ecdsa_secp384r1_sha256_test.json", "ecdsa_secp384r1_sha384_test.json",
-                      "ecdsa_secp384r1_sha512_test.json", "ecdsa_secp521r1_sha512_test.json",
-                      "ecdsa_secp256r1_sha256_p1363_test.json",
-                      "ecdsa_secp384r1_sha384_p1363_test.json",
-                      "ecdsa_secp521r1_sha512_p1363_test.json",
-                      "rsa_signature_2048_sha256_test.json", "rsa_signature_2048_sha384_test.json",
-                      "rsa_signature_2048_sha512_test.json", "rsa_signature_3072_sha256_test.json",
-                      "rsa_signature_3072_sha384_test.json", "rsa_signature_3072_sha512_test.json",
-                      "rsa_signature_4096_sha256_test.json", "rsa_signature_4096_sha384_test.json",
-                      "rsa_signature_4096_sha512_test.json", "rsa_pss_2048_sha256_mgf1_0_test.json",
-                      "rsa_pss_2048_sha256_mgf1_32_test.json",
-                      "rsa_pss_2048_sha256_mgf1_32_params_test.json",
-                      "rsa_pss_2048_sha384_mgf1_48_test.json",
-                      "rsa_pss_3072_sha256_mgf1_32_test.json",
-                      "rsa_pss_3072_sha256_mgf1_32_params_test.json",
-                      "rsa_pss_4096_sha256_mgf1_32_test.json",
-                      "rsa_pss_4096_sha384_mgf1_48_test.json",
-                      "rsa_pss_4096_sha512_mgf1_64_test.json",
-                      "rsa_pss_4096_sha512_mgf1_64_params_test.json", "rsa_pss_misc_test.json",
-                      "rsa_pss_misc_params_test.json", "ed25519_test.json"),
+    ::testing::Values(
+        "ecdsa_secp256r1_sha256_test.json", "ecdsa_secp256r1_sha512_test.json",
+        "ecdsa_secp384r1_sha256_test.json", "ecdsa_secp384r1_sha384_test.json",
+        "ecdsa_secp384r1_sha512_test.json", "ecdsa_secp521r1_sha512_test.json",
+        "ecdsa_secp256r1_sha256_p1363_test.json", "ecdsa_secp384r1_sha384_p1363_test.json",
+        "ecdsa_secp521r1_sha512_p1363_test.json", "rsa_signature_2048_sha256_test.json",
+        "rsa_signature_2048_sha384_test.json", "rsa_signature_2048_sha512_test.json",
+        "rsa_signature_3072_sha256_test.json", "rsa_signature_3072_sha384_test.json",
+        "rsa_signature_3072_sha512_test.json", "rsa_signature_4096_sha256_test.json",
+        "rsa_signature_4096_sha384_test.json", "rsa_signature_4096_sha512_test.json",
+        "rsa_pss_2048_sha256_mgf1_0_test.json", "rsa_pss_2048_sha256_mgf1_32_test.json",
+        "rsa_pss_2048_sha256_mgf1_32_params_test.json", "rsa_pss_2048_sha384_mgf1_48_test.json",
+        "rsa_pss_3072_sha256_mgf1_32_test.json", "rsa_pss_3072_sha256_mgf1_32_params_test.json",
+        "rsa_pss_4096_sha256_mgf1_32_test.json", "rsa_pss_4096_sha384_mgf1_48_test.json",
+        "rsa_pss_4096_sha512_mgf1_64_test.json", "rsa_pss_4096_sha512_mgf1_64_params_test.json",
+        "rsa_pss_misc_test.json", "rsa_pss_misc_params_test.json", "ed25519_test.json"),
     [](const auto& info) {
       std::string name = info.param;
       name = name.substr(0, name.find(".json"));

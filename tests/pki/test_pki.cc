@@ -131,7 +131,8 @@ absl::StatusOr<Issued> Issue(const Spec& spec, const Issued* issuer, long serial
     POLICYINFO* info = POLICYINFO_new();
     info->policyid = OBJ_txt2obj("2.16.704.1.1.1.1.1", 1);
     sk_POLICYINFO_push(policies, info);
-    const int added = X509_add1_ext_i2d(x, NID_certificate_policies, policies, 0, X509V3_ADD_DEFAULT);
+    const int added =
+        X509_add1_ext_i2d(x, NID_certificate_policies, policies, 0, X509V3_ADD_DEFAULT);
     CERTIFICATEPOLICIES_free(policies);
     if (added != 1) return OpenSslError(absl::StrCat(spec.file, ": certificatePolicies"));
   }
@@ -218,7 +219,8 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
   };
 
   Spec root_spec{"root", {}, "rsa", 4096, ca_start, root_end, true};
-  root_spec.subject = {{"C", "VN"}, {"O", "Ban Cơ yếu Chính phủ (thử nghiệm)"},
+  root_spec.subject = {{"C", "VN"},
+                       {"O", "Ban Cơ yếu Chính phủ (thử nghiệm)"},
                        {"CN", "RootCA chuyên dùng Chính phủ thử nghiệm G2"}};
   auto root = Issue(root_spec, nullptr, 1);
   if (!root.ok()) return root.status();
@@ -246,11 +248,11 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
       {{"signer-ed25519", signer_name("Lê Văn Cường"), "ed25519", 0, start, end, false, -1,
         "digitalSignature"},
        &*ca},
-      {{"signer-expired", signer_name("Phạm Thị Dung"), "rsa", 2048,
-        now - absl::Hours(24 * 800), now - absl::Hours(24 * 70), false, -1, nr},
+      {{"signer-expired", signer_name("Phạm Thị Dung"), "rsa", 2048, now - absl::Hours(24 * 800),
+        now - absl::Hours(24 * 70), false, -1, nr},
        &*ca},
-      {{"signer-notyet", signer_name("Hoàng Văn Em"), "rsa", 2048, now + absl::Hours(24 * 30),
-        end, false, -1, nr},
+      {{"signer-notyet", signer_name("Hoàng Văn Em"), "rsa", 2048, now + absl::Hours(24 * 30), end,
+        false, -1, nr},
        &*ca},
       {{"signer-wrong-ku", signer_name("Vũ Thị Giang"), "rsa", 2048, start, end, false, -1,
         "keyEncipherment"},

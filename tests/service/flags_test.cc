@@ -6,7 +6,7 @@ namespace sigverify::service {
 namespace {
 
 TEST(FlagsTest, DashedFlagNamesBecomeAbseilNamesValuesUntouched) {
-  const char* argv[] = {"prog", "--trust-anchors=/a-b/c-d", "--metrics-listen", "x-y", "--",
+  const char* argv[] = {"prog",        "--trust-anchors=/a-b/c-d", "--metrics-listen", "x-y", "--",
                         "--not-a-flag"};
   auto out = DashesToUnderscores(6, const_cast<char**>(argv));
   EXPECT_EQ(out[1], "--trust_anchors=/a-b/c-d");

@@ -15,7 +15,8 @@ v1::VerifyRequest Valid() {
   return r;
 }
 
-void ExpectRefused(const v1::VerifyRequest& r, const std::string& names, const Limits& limits = {}) {
+void ExpectRefused(const v1::VerifyRequest& r, const std::string& names,
+                   const Limits& limits = {}) {
   auto s = CheckRequest(r, limits).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_NE(s.message().find(names), std::string::npos) << s.message();

@@ -124,10 +124,14 @@ TEST(VerificationServiceTest, MixedBatchOfAThousandComesBackInOrder) {
   };
   std::vector<Kind> kinds;
   kinds.push_back({RsaRequest(), false, v1::INDICATION_TOTAL_PASSED, {}});
-  kinds.push_back({Request("signer-ec", v1::SIGNATURE_ALGORITHM_ECDSA_SHA256), false,
-                   v1::INDICATION_TOTAL_PASSED, {}});
-  kinds.push_back({Request("signer-ed25519", v1::SIGNATURE_ALGORITHM_ED25519), false,
-                   v1::INDICATION_TOTAL_PASSED, {}});
+  kinds.push_back({Request("signer-ec", v1::SIGNATURE_ALGORITHM_ECDSA_SHA256),
+                   false,
+                   v1::INDICATION_TOTAL_PASSED,
+                   {}});
+  kinds.push_back({Request("signer-ed25519", v1::SIGNATURE_ALGORITHM_ED25519),
+                   false,
+                   v1::INDICATION_TOTAL_PASSED,
+                   {}});
   auto tampered = RsaRequest();
   tampered.mutable_data()->append(" ");
   kinds.push_back({tampered, false, v1::INDICATION_TOTAL_FAILED, v1::SUB_INDICATION_HASH_FAILURE});
@@ -135,9 +139,8 @@ TEST(VerificationServiceTest, MixedBatchOfAThousandComesBackInOrder) {
   wrong_key.set_signature(PkiFile("sample.txt.signer-expired.sig"));
   kinds.push_back(
       {wrong_key, false, v1::INDICATION_TOTAL_FAILED, v1::SUB_INDICATION_SIG_CRYPTO_FAILURE});
-  kinds.push_back({Request("signer-untrusted", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256),
-                   false, v1::INDICATION_INDETERMINATE,
-                   v1::SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND});
+  kinds.push_back({Request("signer-untrusted", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256), false,
+                   v1::INDICATION_INDETERMINATE, v1::SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND});
   kinds.push_back({Request("signer-expired", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256), false,
                    v1::INDICATION_INDETERMINATE, v1::SUB_INDICATION_EXPIRED});
   auto garbage = RsaRequest();
@@ -171,7 +174,8 @@ TEST(VerificationServiceTest, MixedBatchOfAThousandComesBackInOrder) {
     }
     ASSERT_TRUE(item.has_response()) << id << ": " << item.error().message();
     EXPECT_EQ(item.response().record_id(), id);
-    EXPECT_EQ(item.response().indication(), k.indication) << id << ": " << item.response().message();
+    EXPECT_EQ(item.response().indication(), k.indication)
+        << id << ": " << item.response().message();
     EXPECT_EQ(item.response().sub_indication(), k.sub) << id;
   }
 }

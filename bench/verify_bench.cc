@@ -1,0 +1,344 @@
+// Verification cost: the service's paths against raw OpenSSL on the same key,
+// in the same run, and certificate parse cost with and without the cache.
+//
+//   build/bin/sigverify_bench [--pki=DIR] [google benchmark flags]
+//
+// Prints Google Benchmark's table, then one ratio per algorithm:
+// service item CPU / raw OpenSSL verify CPU.
+#include <benchmark/benchmark.h>
+#include <grpcpp/grpcpp.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <prometheus/registry.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "crypto/certificate_cache.h"
+#include "crypto/record_verifier.h"
+#include "service/request_check.h"
+#include "service/verification_service.h"
+#include "service/verifier.h"
+#include "tests/pki/test_pki.h"
+
+namespace sigverify::bench {
+namespace {
+
+using crypto::CertificatePtr;
+
+std::string g_pki_dir = "build/testpki";
+
+std::string Read(const std::string& name) {
+  std::ifstream in(g_pki_dir + "/" + name, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s/%s\n", g_pki_dir.c_str(), name.c_str());
+    std::exit(2);
+  }
+  return buf.str();
+}
+
+EVP_PKEY* PrivateKey(const std::string& name) {
+  const std::string pem = Read(name);
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return key;
+}
+
+struct Case {
+  const char* name;
+  const char* signer;
+  v1::SignatureAlgorithm algorithm;
+};
+
+const Case kCases[] = {
+    {"rsa2048_pkcs1_sha256", "signer-rsa", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256},
+    {"rsa2048_pss_sha256", "signer-rsa", v1::SIGNATURE_ALGORITHM_RSA_PSS_SHA256},
+    {"ecdsa_p256_sha256", "signer-ec", v1::SIGNATURE_ALGORITHM_ECDSA_SHA256},
+    {"ed25519", "signer-ed25519", v1::SIGNATURE_ALGORITHM_ED25519},
+};
+
+// One signed 1 KiB record per case, signed here with the signer's key.
+struct Fixture {
+  std::string data = std::string(1024, 'd');
+  std::string signature;
+  std::string cert_pem;
+  std::string ca_pem;
+  EVP_PKEY* public_key = nullptr;  // from the certificate
+  const EVP_MD* md = nullptr;
+  bool pss = false;
+  v1::VerifyRequest request;
+};
+
+Fixture MakeFixture(const Case& c) {
+  Fixture f;
+  f.cert_pem = Read(std::string(c.signer) + ".pem");
+  f.ca_pem = Read("ca.pem");
+  EVP_PKEY* key = PrivateKey(std::string(c.signer) + ".key");
+  const bool ed = c.algorithm == v1::SIGNATURE_ALGORITHM_ED25519;
+  f.md = ed ? nullptr : EVP_sha256();
+  f.pss = c.algorithm == v1::SIGNATURE_ALGORITHM_RSA_PSS_SHA256;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX* pctx = nullptr;
+  EVP_DigestSignInit(ctx, &pctx, f.md, nullptr, key);
+  if (f.pss) {
+    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
+  }
+  size_t len = 0;
+  const auto* d = reinterpret_cast<const unsigned char*>(f.data.data());
+  EVP_DigestSign(ctx, nullptr, &len, d, f.data.size());
+  f.signature.resize(len);
+  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(f.signature.data()), &len, d, f.data.size());
+  f.signature.resize(len);
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(key);
+
+  auto cert = crypto::Certificate::Parse(f.cert_pem);
+  f.public_key = X509_get_pubkey((*cert)->x509());
+  f.request.set_record_id("bench");
+  f.request.set_data(f.data);
+  f.request.set_signature(f.signature);
+  f.request.set_algorithm(c.algorithm);
+  f.request.set_signer_certificate(f.cert_pem);
+  f.request.add_intermediate_certificates(f.ca_pem);
+  return f;
+}
+
+Fixture& FixtureFor(int i) {
+  static std::map<int, Fixture>* fixtures = new std::map<int, Fixture>();
+  auto it = fixtures->find(i);
+  if (it == fixtures->end()) it = fixtures->emplace(i, MakeFixture(kCases[i])).first;
+  return it->second;
+}
+
+std::shared_ptr<const service::Verifier> SharedVerifier() {
+  static std::shared_ptr<const service::Verifier> v = [] {
+    auto root = crypto::Certificate::Parse(Read("root.pem"));
+    auto store = crypto::TrustStore::FromCertificates({*root});
+    auto paths = std::make_shared<crypto::PathValidator>(*store, 4096);
+    return std::make_shared<const service::Verifier>(paths, crypto::ValidationPolicy{},
+                                                     service::Limits{}, 4096);
+  }();
+  return v;
+}
+
+// Raw OpenSSL, the way an application verifies: a fresh EVP_MD_CTX, init,
+// one-shot verify over the data.
+void BM_Raw_EvpDigestVerify(benchmark::State& state) {
+  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  const auto* sig = reinterpret_cast<const unsigned char*>(f.signature.data());
+  const auto* data = reinterpret_cast<const unsigned char*>(f.data.data());
+  for (auto _ : state) {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX* pctx = nullptr;
+    EVP_DigestVerifyInit(ctx, &pctx, f.md, nullptr, f.public_key);
+    if (f.pss) {
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
+    }
+    const int ok = EVP_DigestVerify(ctx, sig, f.signature.size(), data, f.data.size());
+    EVP_MD_CTX_free(ctx);
+    if (ok != 1) state.SkipWithError("raw verify failed");
+  }
+  state.SetLabel(kCases[state.range(0)].name);
+}
+
+// crypto::VerifyRecord on parsed certificates (path memo warm).
+void BM_Sigverify_VerifyRecord(benchmark::State& state) {
+  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  auto verifier = SharedVerifier();
+  auto params = service::ParamsFor(f.request.algorithm());
+  auto signer = verifier->certificate_cache().GetOrParse(f.cert_pem);
+  auto ca = verifier->certificate_cache().GetOrParse(f.ca_pem);
+  std::vector<CertificatePtr> chain = {*ca};
+  crypto::Record r;
+  r.params = *params;
+  r.content = {crypto::SignedContent::kData, f.data};
+  r.signature = f.signature;
+  r.signer = *signer;
+  r.intermediates = chain;
+  r.validation_time = absl::Now();
+  for (auto _ : state) {
+    crypto::Verdict v = crypto::VerifyRecord(r, verifier->paths(), crypto::ValidationPolicy{});
+    if (v.indication != crypto::Indication::kTotalPassed) state.SkipWithError(v.message.c_str());
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetLabel(kCases[state.range(0)].name);
+}
+
+// One batch item as a worker runs it: request checks, certificate resolution
+// (bytes repeat across the batch), verification, response filling.
+void BM_Sigverify_ServiceItem(benchmark::State& state) {
+  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  auto verifier = SharedVerifier();
+  service::RecentCertificates recent(&verifier->certificate_cache());
+  const absl::Time now = absl::Now();
+  v1::VerifyResponse response;
+  for (auto _ : state) {
+    response.Clear();
+    absl::Status s = verifier->Verify(f.request, now, recent, &response);
+    if (!s.ok() || response.indication() != v1::INDICATION_TOTAL_PASSED) {
+      state.SkipWithError("service verify failed");
+    }
+  }
+  state.SetLabel(kCases[state.range(0)].name);
+}
+
+// A whole VerifyBatch of 1,000 items through a real gRPC server on loopback
+// (client in the same process: its serialisation is counted too). Reported
+// per item, process CPU time over both cores.
+void BM_Sigverify_GrpcBatch1000(benchmark::State& state) {
+  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  auto verifier = SharedVerifier();
+  prometheus::Registry registry;
+  service::ServiceMetrics metrics(registry);
+  service::WorkerPool pool(2, 1 << 20);
+  service::VerificationService svc(verifier, &pool, &metrics);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(32 << 20);
+  builder.RegisterService(&svc);
+  auto server = builder.BuildAndStart();
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(32 << 20);
+  args.SetMaxReceiveMessageSize(32 << 20);
+  auto stub = v1::VerificationService::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), args));
+  v1::VerifyBatchRequest batch;
+  for (int i = 0; i < 1000; ++i) *batch.add_requests() = f.request;
+  for (auto _ : state) {
+    grpc::ClientContext ctx;
+    v1::VerifyBatchResponse resp;
+    if (!stub->VerifyBatch(&ctx, batch, &resp).ok() || resp.results_size() != 1000 ||
+        resp.results(999).response().indication() != v1::INDICATION_TOTAL_PASSED) {
+      state.SkipWithError("batch failed");
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 1000);
+  state.SetLabel(kCases[state.range(0)].name);
+  server->Shutdown();
+}
+
+void BM_Parse_D2iX509Only(benchmark::State& state) {
+  auto cert = crypto::Certificate::Parse(Read("signer-rsa.pem"));
+  const std::string der = (*cert)->der();
+  for (auto _ : state) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+    EVP_PKEY* k = X509_get_pubkey(x);
+    EVP_PKEY_free(k);
+    X509_free(x);
+  }
+}
+
+void BM_Parse_CertificateUncached(benchmark::State& state) {
+  auto cert =
+      crypto::Certificate::Parse(Read(state.range(0) == 0 ? "signer-rsa.pem" : "signer-ec.pem"));
+  const std::string der = (*cert)->der();
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::Certificate::Parse(der));
+  state.SetLabel(state.range(0) == 0 ? "rsa2048" : "p256");
+}
+
+void BM_Parse_CertificateCacheHit(benchmark::State& state) {
+  crypto::CertificateCache cache(1024);
+  auto cert =
+      crypto::Certificate::Parse(Read(state.range(0) == 0 ? "signer-rsa.pem" : "signer-ec.pem"));
+  const std::string der = (*cert)->der();
+  (void)cache.GetOrParse(der);
+  for (auto _ : state) benchmark::DoNotOptimize(cache.GetOrParse(der));
+  state.SetLabel(state.range(0) == 0 ? "rsa2048" : "p256");
+}
+
+BENCHMARK(BM_Raw_EvpDigestVerify)->DenseRange(0, 3);
+BENCHMARK(BM_Sigverify_VerifyRecord)->DenseRange(0, 3);
+BENCHMARK(BM_Sigverify_ServiceItem)->DenseRange(0, 3);
+BENCHMARK(BM_Sigverify_ServiceItem)->DenseRange(0, 3)->Threads(2)->UseRealTime();
+BENCHMARK(BM_Sigverify_GrpcBatch1000)
+    ->DenseRange(0, 3)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Parse_D2iX509Only);
+BENCHMARK(BM_Parse_CertificateUncached)->DenseRange(0, 1);
+BENCHMARK(BM_Parse_CertificateCacheHit)->DenseRange(0, 1);
+
+// Keeps every run's CPU time per iteration so that ratios can be printed.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) {
+      if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
+      results_[r.benchmark_name()] = r.GetAdjustedCPUTime();
+      real_[r.benchmark_name()] = r.GetAdjustedRealTime();
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  void PrintRatios() const {
+    std::printf("\nRatios (CPU time per verification, same key, same run; 1.00 = raw OpenSSL):\n");
+    std::printf("%-22s %10s %12s %12s %14s %16s\n", "algorithm", "raw (us)", "record/raw",
+                "item/raw", "item 2thr/raw", "grpc batch/raw");
+    for (int i = 0; i < 4; ++i) {
+      auto get = [&](const std::string& name, const std::map<std::string, double>& m) {
+        auto it = m.find(name);
+        return it == m.end() ? 0.0 : it->second;
+      };
+      const std::string n = std::to_string(i);
+      const double raw = get("BM_Raw_EvpDigestVerify/" + n, results_);
+      if (raw == 0) continue;
+      const double record = get("BM_Sigverify_VerifyRecord/" + n, results_);
+      const double item = get("BM_Sigverify_ServiceItem/" + n, results_);
+      // With 2 threads and real time, each thread's item costs wall * 2 CPU.
+      const double item2 = 2 * get("BM_Sigverify_ServiceItem/" + n + "/real_time/threads:2", real_);
+      // Process CPU per batch (ms) over 1000 items, in the unit of raw (ns).
+      const double batch =
+          get("BM_Sigverify_GrpcBatch1000/" + n + "/process_time/real_time", results_) * 1e6 / 1000;
+      std::printf("%-22s %10.1f %12.3f %12.3f %14.3f %16.3f\n", kCases[i].name, raw / 1e3,
+                  record / raw, item / raw, item2 / raw, batch / raw);
+    }
+  }
+
+ private:
+  std::map<std::string, double> results_;
+  std::map<std::string, double> real_;
+};
+
+}  // namespace
+}  // namespace sigverify::bench
+
+int main(int argc, char** argv) {
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--pki=", 0) == 0) {
+      sigverify::bench::g_pki_dir = a.substr(6);
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  if (!std::filesystem::exists(sigverify::bench::g_pki_dir + "/root.pem")) {
+    std::fprintf(stderr, "generating test PKI in %s\n", sigverify::bench::g_pki_dir.c_str());
+    auto s = sigverify::testing::WriteTestPki(sigverify::bench::g_pki_dir, absl::Now());
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.ToString().c_str());
+      return 2;
+    }
+  }
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  sigverify::bench::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintRatios();
+  benchmark::Shutdown();
+  return 0;
+}
