@@ -24,7 +24,8 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 bench: build
-	@$(BUILD)/bin/sigverify_bench
+	@$(BUILD)/bin/sigverify_bench --pki=$(BUILD)/testpki
+	@bench/run_loadgen.sh $(BUILD)
 
 run: build
 	@if [ ! -f $(RUN_DIR)/pki/anchors/root.pem ]; then \

@@ -21,6 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/signed_record.h"
 #include "crypto/certificate_cache.h"
 #include "crypto/record_verifier.h"
 #include "service/request_check.h"
@@ -36,22 +37,12 @@ using crypto::CertificatePtr;
 std::string g_pki_dir = "build/testpki";
 
 std::string Read(const std::string& name) {
-  std::ifstream in(g_pki_dir + "/" + name, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s/%s\n", g_pki_dir.c_str(), name.c_str());
+  auto bytes = ReadPkiFile(g_pki_dir, name);
+  if (!bytes.ok()) {
+    std::fprintf(stderr, "%s\n", bytes.status().ToString().c_str());
     std::exit(2);
   }
-  return buf.str();
-}
-
-EVP_PKEY* PrivateKey(const std::string& name) {
-  const std::string pem = Read(name);
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return key;
+  return *std::move(bytes);
 }
 
 struct Case {
@@ -67,57 +58,18 @@ const Case kCases[] = {
     {"ed25519", "signer-ed25519", v1::SIGNATURE_ALGORITHM_ED25519},
 };
 
-// One signed 1 KiB record per case, signed here with the signer's key.
-struct Fixture {
-  std::string data = std::string(1024, 'd');
-  std::string signature;
-  std::string cert_pem;
-  std::string ca_pem;
-  EVP_PKEY* public_key = nullptr;  // from the certificate
-  const EVP_MD* md = nullptr;
-  bool pss = false;
-  v1::VerifyRequest request;
-};
-
-Fixture MakeFixture(const Case& c) {
-  Fixture f;
-  f.cert_pem = Read(std::string(c.signer) + ".pem");
-  f.ca_pem = Read("ca.pem");
-  EVP_PKEY* key = PrivateKey(std::string(c.signer) + ".key");
-  const bool ed = c.algorithm == v1::SIGNATURE_ALGORITHM_ED25519;
-  f.md = ed ? nullptr : EVP_sha256();
-  f.pss = c.algorithm == v1::SIGNATURE_ALGORITHM_RSA_PSS_SHA256;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_PKEY_CTX* pctx = nullptr;
-  EVP_DigestSignInit(ctx, &pctx, f.md, nullptr, key);
-  if (f.pss) {
-    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
-    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
-  }
-  size_t len = 0;
-  const auto* d = reinterpret_cast<const unsigned char*>(f.data.data());
-  EVP_DigestSign(ctx, nullptr, &len, d, f.data.size());
-  f.signature.resize(len);
-  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(f.signature.data()), &len, d, f.data.size());
-  f.signature.resize(len);
-  EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(key);
-
-  auto cert = crypto::Certificate::Parse(f.cert_pem);
-  f.public_key = X509_get_pubkey((*cert)->x509());
-  f.request.set_record_id("bench");
-  f.request.set_data(f.data);
-  f.request.set_signature(f.signature);
-  f.request.set_algorithm(c.algorithm);
-  f.request.set_signer_certificate(f.cert_pem);
-  f.request.add_intermediate_certificates(f.ca_pem);
-  return f;
-}
-
-Fixture& FixtureFor(int i) {
-  static std::map<int, Fixture>* fixtures = new std::map<int, Fixture>();
+// One signed 1 KiB record per case.
+SignedRecord& FixtureFor(int i) {
+  static auto* fixtures = new std::map<int, SignedRecord>();
   auto it = fixtures->find(i);
-  if (it == fixtures->end()) it = fixtures->emplace(i, MakeFixture(kCases[i])).first;
+  if (it == fixtures->end()) {
+    auto r = MakeSignedRecord(g_pki_dir, kCases[i].signer, kCases[i].algorithm, 1024);
+    if (!r.ok()) {
+      std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+      std::exit(2);
+    }
+    it = fixtures->emplace(i, *std::move(r)).first;
+  }
   return it->second;
 }
 
@@ -135,31 +87,20 @@ std::shared_ptr<const service::Verifier> SharedVerifier() {
 // Raw OpenSSL, the way an application verifies: a fresh EVP_MD_CTX, init,
 // one-shot verify over the data.
 void BM_Raw_EvpDigestVerify(benchmark::State& state) {
-  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
-  const auto* sig = reinterpret_cast<const unsigned char*>(f.signature.data());
-  const auto* data = reinterpret_cast<const unsigned char*>(f.data.data());
+  SignedRecord& f = FixtureFor(static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_PKEY_CTX* pctx = nullptr;
-    EVP_DigestVerifyInit(ctx, &pctx, f.md, nullptr, f.public_key);
-    if (f.pss) {
-      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
-      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
-    }
-    const int ok = EVP_DigestVerify(ctx, sig, f.signature.size(), data, f.data.size());
-    EVP_MD_CTX_free(ctx);
-    if (ok != 1) state.SkipWithError("raw verify failed");
+    if (!RawVerify(f)) state.SkipWithError("raw verify failed");
   }
   state.SetLabel(kCases[state.range(0)].name);
 }
 
 // crypto::VerifyRecord on parsed certificates (path memo warm).
 void BM_Sigverify_VerifyRecord(benchmark::State& state) {
-  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  SignedRecord& f = FixtureFor(static_cast<int>(state.range(0)));
   auto verifier = SharedVerifier();
   auto params = service::ParamsFor(f.request.algorithm());
-  auto signer = verifier->certificate_cache().GetOrParse(f.cert_pem);
-  auto ca = verifier->certificate_cache().GetOrParse(f.ca_pem);
+  auto signer = verifier->certificate_cache().GetOrParse(f.request.signer_certificate());
+  auto ca = verifier->certificate_cache().GetOrParse(f.request.intermediate_certificates(0));
   std::vector<CertificatePtr> chain = {*ca};
   crypto::Record r;
   r.params = *params;
@@ -179,7 +120,7 @@ void BM_Sigverify_VerifyRecord(benchmark::State& state) {
 // One batch item as a worker runs it: request checks, certificate resolution
 // (bytes repeat across the batch), verification, response filling.
 void BM_Sigverify_ServiceItem(benchmark::State& state) {
-  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  SignedRecord& f = FixtureFor(static_cast<int>(state.range(0)));
   auto verifier = SharedVerifier();
   service::RecentCertificates recent(&verifier->certificate_cache());
   const absl::Time now = absl::Now();
@@ -198,7 +139,7 @@ void BM_Sigverify_ServiceItem(benchmark::State& state) {
 // (client in the same process: its serialisation is counted too). Reported
 // per item, process CPU time over both cores.
 void BM_Sigverify_GrpcBatch1000(benchmark::State& state) {
-  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
+  SignedRecord& f = FixtureFor(static_cast<int>(state.range(0)));
   auto verifier = SharedVerifier();
   prometheus::Registry registry;
   service::ServiceMetrics metrics(registry);

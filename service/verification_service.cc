@@ -51,7 +51,10 @@ const grpc::Status kShuttingDown(grpc::StatusCode::UNAVAILABLE, "server is shutt
 
 VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
                                          ServiceMetrics* metrics)
-    : verifier_(std::move(verifier)), pool_(pool), metrics_(metrics) {}
+    : verifier_(std::move(verifier)), pool_(pool), metrics_(metrics) {
+  SetMessageAllocatorFor_Verify(&verify_allocator_);
+  SetMessageAllocatorFor_VerifyBatch(&batch_allocator_);
+}
 
 grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
                                                       const v1::VerifyRequest* request,

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "service/arena_allocator.h"
 #include "service/metrics.h"
 #include "service/verifier.h"
 #include "service/worker_pool.h"
@@ -33,6 +34,8 @@ class VerificationService final : public v1::VerificationService::CallbackServic
   WorkerPool* pool_;
   ServiceMetrics* metrics_;
   std::atomic<bool> accepting_{true};
+  ArenaMessageAllocator<v1::VerifyRequest, v1::VerifyResponse> verify_allocator_;
+  ArenaMessageAllocator<v1::VerifyBatchRequest, v1::VerifyBatchResponse> batch_allocator_;
 };
 
 }  // namespace sigverify::service

@@ -1,0 +1,202 @@
+// sigverify_loadgen: drives a running sigverifyd with VerifyBatch calls and
+// reports throughput, latency, and the server's CPU time per item (read from
+// /proc/PID/stat) against one raw OpenSSL verification measured here, on the
+// same key, in the same run. Bounded in time and in calls; loopback only.
+//
+//   sigverify_loadgen --server=127.0.0.1:50051 --server-pid=PID --pki=DIR
+//       [--alg=rsa-pkcs1-sha256] [--batch=1000] [--concurrency=2] [--seconds=5]
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "bench/signed_record.h"
+#include "service/cli/request_builder.h"
+#include "service/flags.h"
+#include "sigverify/v1/verification.grpc.pb.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "sigverifyd address (loopback)");
+ABSL_FLAG(int, server_pid, 0, "sigverifyd's pid, for its CPU time; 0 to skip");
+ABSL_FLAG(std::string, pki, "build/testpki", "test PKI directory");
+ABSL_FLAG(std::string, alg, "rsa-pkcs1-sha256",
+          "rsa-pkcs1-sha256 | rsa-pss-sha256 | ecdsa-sha256 | ed25519");
+ABSL_FLAG(int, batch, 1000, "items per VerifyBatch");
+ABSL_FLAG(int, concurrency, 2, "calls in flight");
+ABSL_FLAG(double, seconds, 5, "duration");
+ABSL_FLAG(int, max_calls, 100000, "upper bound on calls");
+
+namespace sigverify::bench {
+namespace {
+
+double ProcessCpuSeconds(int pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the parenthesised command name; utime and stime are 14 and 15.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<std::string> f;
+  size_t pos = close + 2;
+  while (pos < stat.size()) {
+    const size_t next = stat.find(' ', pos);
+    f.push_back(stat.substr(pos, next - pos));
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  if (f.size() < 13) return -1;
+  return (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+const char* SignerFor(v1::SignatureAlgorithm a) {
+  switch (a) {
+    case v1::SIGNATURE_ALGORITHM_ECDSA_SHA256:
+      return "signer-ec";
+    case v1::SIGNATURE_ALGORITHM_ED25519:
+      return "signer-ed25519";
+    default:
+      return "signer-rsa";
+  }
+}
+
+int Run() {
+  auto alg = cli::ParseAlgorithm(absl::GetFlag(FLAGS_alg));
+  if (!alg.ok()) {
+    std::fprintf(stderr, "%s\n", alg.status().ToString().c_str());
+    return 2;
+  }
+  const std::string server = absl::GetFlag(FLAGS_server);
+  if (!absl::StartsWith(server, "127.") && !absl::StartsWith(server, "localhost:") &&
+      !absl::StartsWith(server, "[::1]:")) {
+    std::fprintf(stderr, "refusing to load a non-loopback address: %s\n", server.c_str());
+    return 2;
+  }
+  auto record = MakeSignedRecord(absl::GetFlag(FLAGS_pki), SignerFor(*alg), *alg, 1024);
+  if (!record.ok()) {
+    std::fprintf(stderr, "%s\n", record.status().ToString().c_str());
+    return 2;
+  }
+
+  // The baseline, before the load so that nothing competes with it: the
+  // median of 15 rounds, since this machine's speed drifts by tens of percent.
+  std::vector<double> raw_rounds;
+  for (int round = 0; round < 15; ++round) {
+    constexpr int kIterations = 200;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kIterations; ++i) RawVerify(*record);
+    raw_rounds.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() /
+        kIterations);
+  }
+  std::sort(raw_rounds.begin(), raw_rounds.end());
+  const double raw_us = raw_rounds[raw_rounds.size() / 2];
+
+  const int batch_size = absl::GetFlag(FLAGS_batch);
+  v1::VerifyBatchRequest batch;
+  for (int i = 0; i < batch_size; ++i) *batch.add_requests() = record->request;
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(64 << 20);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
+  auto stub = v1::VerificationService::NewStub(channel);
+
+  const int pid = absl::GetFlag(FLAGS_server_pid);
+  const double cpu_before = pid > 0 ? ProcessCpuSeconds(pid) : 0;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
+  std::atomic<int> calls{0};
+  std::atomic<long> items{0}, failures{0};
+  absl::Mutex mu;
+  std::vector<double> latencies_ms;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < absl::GetFlag(FLAGS_concurrency); ++t) {
+    threads.emplace_back([&] {
+      while (std::chrono::steady_clock::now() < deadline &&
+             calls.fetch_add(1) < absl::GetFlag(FLAGS_max_calls)) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+        v1::VerifyBatchResponse resp;
+        const auto t0 = std::chrono::steady_clock::now();
+        grpc::Status s = stub->VerifyBatch(&ctx, batch, &resp);
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        if (!s.ok() || resp.results_size() != batch_size) {
+          failures++;
+          continue;
+        }
+        for (const auto& r : resp.results()) {
+          if (r.response().indication() != v1::INDICATION_TOTAL_PASSED) failures++;
+        }
+        items += batch_size;
+        absl::MutexLock lock(&mu);
+        latencies_ms.push_back(ms);
+      }
+    });
+  }
+  // Server CPU per item in one-second windows; the median resists the
+  // machine's drift better than one average over the whole run.
+  std::vector<double> window_us;
+  if (pid > 0) {
+    double cpu_prev = cpu_before;
+    long items_prev = 0;
+    while (std::chrono::steady_clock::now() + std::chrono::seconds(1) < deadline) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      const double cpu_now = ProcessCpuSeconds(pid);
+      const long items_now = items.load();
+      if (items_now > items_prev) {
+        window_us.push_back((cpu_now - cpu_prev) * 1e6 /
+                            static_cast<double>(items_now - items_prev));
+      }
+      cpu_prev = cpu_now;
+      items_prev = items_now;
+    }
+  }
+  for (auto& t : threads) t.join();
+  std::sort(window_us.begin(), window_us.end());
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = pid > 0 ? ProcessCpuSeconds(pid) - cpu_before : 0;
+
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  auto pct = [&](double p) {
+    return latencies_ms.empty() ? 0.0
+                                : latencies_ms[static_cast<size_t>(p * (latencies_ms.size() - 1))];
+  };
+  const double per_item_us = items > 0 ? cpu * 1e6 / static_cast<double>(items) : 0;
+  std::printf("algorithm %s  batch %d  concurrency %d  seconds %.1f\n",
+              v1::SignatureAlgorithm_Name(*alg).c_str(), batch_size,
+              absl::GetFlag(FLAGS_concurrency), wall);
+  std::printf(
+      "items %ld  failures %ld  throughput %.0f items/s  batch latency p50 %.1f ms p99 %.1f ms\n",
+      items.load(), failures.load(), static_cast<double>(items) / wall, pct(0.5), pct(0.99));
+  std::printf("raw OpenSSL verify %.2f us/item (this process, 1 thread)\n", raw_us);
+  if (pid > 0) {
+    const double median = window_us.empty() ? per_item_us : window_us[window_us.size() / 2];
+    std::printf("server CPU %.2f us/item over the run, %.2f median of %zu 1-s windows\n",
+                per_item_us, median, window_us.size());
+    std::printf("ratio server/raw %.3f (run) %.3f (median window)\n", per_item_us / raw_us,
+                median / raw_us);
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace sigverify::bench
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
+  absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  return sigverify::bench::Run();
+}
