@@ -10,7 +10,7 @@ packages=(
   prometheus-cpp-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev
   python3-grpcio python3-protobuf curl
-  prometheus
+  prometheus systemd
 )
 
 missing=()

@@ -4,7 +4,10 @@
 #include <grpcpp/grpcpp.h>
 #include <prometheus/registry.h>
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_files.h"
 
@@ -216,6 +219,54 @@ TEST(VerificationServiceTest, MessageOverTheSizeLimitIsRefusedByTransport) {
   v1::VerifyResponse resp;
   EXPECT_EQ(server.stub().Verify(&ctx, req, &resp).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+double CounterSum(prometheus::Registry& registry, const std::string& name) {
+  double sum = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& m : family.metric) sum += m.counter.value;
+  }
+  return sum;
+}
+
+TEST(VerificationServiceTest, CancelledBatchStopsSpendingCpu) {
+  Server server({}, /*workers=*/1);
+  // DER certificates and a digest keep the request small; the work is not.
+  auto item = RsaRequest();
+  item.set_signer_certificate((*crypto::Certificate::Parse(item.signer_certificate()))->der());
+  item.set_intermediate_certificates(
+      0, (*crypto::Certificate::Parse(item.intermediate_certificates(0)))->der());
+  const crypto::Sha256Digest digest = crypto::Sha256(item.data());
+  item.mutable_digest()->set_algorithm(v1::HASH_ALGORITHM_SHA256);
+  item.mutable_digest()->set_value(std::string(digest.begin(), digest.end()));
+  constexpr int kItems = 3000;
+  v1::VerifyBatchRequest batch;
+  for (int i = 0; i < kItems; ++i) *batch.add_requests() = item;
+
+  grpc::ClientContext ctx;
+  v1::VerifyBatchResponse resp;
+  absl::Notification done;
+  grpc::Status status;
+  server.stub().async()->VerifyBatch(&ctx, &batch, &resp, [&](grpc::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  auto counted = [&] {
+    return CounterSum(server.registry(), "sigverify_items_total") +
+           CounterSum(server.registry(), "sigverify_item_errors_total");
+  };
+  // Cancel once the worker is verifying this call's items.
+  while (counted() == 0 && !done.HasBeenNotified()) std::this_thread::yield();
+  ctx.TryCancel();
+  done.WaitForNotification();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  // The worker finishes the call quickly, accounting for every item once:
+  // verified before the cancel, or skipped after it.
+  while (counted() < kItems) std::this_thread::yield();
+  EXPECT_EQ(counted(), kItems);
+  EXPECT_GT(CounterSum(server.registry(), "sigverify_item_errors_total"), 0);
+  EXPECT_LT(CounterSum(server.registry(), "sigverify_items_total"), kItems);
 }
 
 TEST(VerificationServiceTest, ItemsAreCountedByAlgorithmAndIndication) {
