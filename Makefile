@@ -1,13 +1,14 @@
 # sigverify — two commands on a fresh Debian 12 machine:
 #   make run    install what is missing, build, start sigverifyd with a demo trust store
-#   make test   install what is missing, build, run every test suite
+#   make test   install what is missing, build, run every test suite (also under ASan/UBSan)
 BUILD    ?= build
+ASAN_BUILD ?= build-asan
 RUN_DIR  ?= run
 LISTEN   ?= 127.0.0.1:50051
 METRICS  ?= 127.0.0.1:9464
 JOBS     ?= $(shell nproc)
 
-.PHONY: all deps configure build test run bench lint format clean
+.PHONY: all deps configure build check test test-asan run bench lint format clean
 
 all: build
 
@@ -20,8 +21,17 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# Every suite twice: an optimised build, then the same tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included).
+test: check test-asan
+
+check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIGVERIFY_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 bench: build
 	@$(BUILD)/bin/sigverify_bench --pki=$(BUILD)/testpki
@@ -50,4 +60,4 @@ format:
 	@clang-format -i --style=file $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)
