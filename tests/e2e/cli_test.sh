@@ -89,6 +89,23 @@ SERVER_PID=
 check "SIGTERM exits 0" rc_is 0
 check "SIGTERM logs a drain" grep -q "draining in-flight calls" "$WORK/server.log"
 
+# TLS: the server presents a certificate from the test CA; the CLI checks it
+# against the test root. Still loopback only.
+cat "$PKI/tls-server.pem" "$PKI/ca.pem" >"$WORK/tls-chain.pem"
+start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/tls.log" \
+  --tls-cert="$WORK/tls-chain.pem" --tls-key="$PKI/tls-server.key"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR" --tls-ca="$PKI/root.pem")
+run "${ok_rsa[@]}"
+check "verify over TLS passes" rc_is 0
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR" --tls-ca="$PKI/untrusted-root.pem" --timeout=3s)
+run "${ok_rsa[@]}"
+check "a client that does not trust the server certificate fails" rc_is 2
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR" --timeout=3s)
+run "${ok_rsa[@]}"
+check "plaintext client to a TLS server fails" rc_is 2
+stop_server
+SERVER_PID=
+
 # Plaintext off loopback is refused at start.
 "$BIN/sigverifyd" --listen=0.0.0.0:0 --trust-anchors="$PKI/anchors" --metrics-listen= >"$WORK/out" 2>&1
 echo $? >"$WORK/rc"

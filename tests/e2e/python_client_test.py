@@ -71,6 +71,7 @@ class SigverifydTest(unittest.TestCase):
         cls.channel.close()
         cls.proc.send_signal(signal.SIGTERM)
         assert cls.proc.wait(timeout=30) == 0, "sigverifyd did not exit cleanly on SIGTERM"
+        cls.log.close()
 
     def test_valid_rsa_and_ecdsa_and_ed25519(self):
         for signer, alg in [("signer-rsa", pb.SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256),
@@ -166,6 +167,69 @@ class SigverifydTest(unittest.TestCase):
             "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")
         answer = b"".join(reflect(iter([b"\x3a\x00"]), timeout=10))
         self.assertIn(b"sigverify.v1.VerificationService", answer)
+
+
+def metric(port, name, labels):
+    """The sum of the samples of `name` on sigverifyd's /metrics that carry `labels`."""
+    import urllib.request
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name + "{") and all(f'{k}="{v}"' in line
+                                                      for k, v in labels.items()))
+
+
+class DrainTest(unittest.TestCase):
+    """SIGTERM while a large batch is being verified: the batch still completes."""
+
+    def test_sigterm_drains_in_flight_batch(self):
+        import hashlib
+        import ssl
+        port, metrics_port = free_port(), free_port()
+        log = tempfile.TemporaryFile()
+        proc = subprocess.Popen(
+            [SIGVERIFYD, f"--listen=127.0.0.1:{port}", f"--metrics-listen=127.0.0.1:{metrics_port}",
+             "--workers=1", f"--trust-anchors={PKI}/anchors"], stdout=log, stderr=log)
+        try:
+            channel = grpc.insecure_channel(
+                f"127.0.0.1:{port}", options=[("grpc.max_send_message_length", 64 << 20),
+                                              ("grpc.max_receive_message_length", 64 << 20)])
+            grpc.channel_ready_future(channel).result(timeout=20)
+            verify_batch = channel.unary_unary(
+                "/sigverify.v1.VerificationService/VerifyBatch",
+                request_serializer=pb.VerifyBatchRequest.SerializeToString,
+                response_deserializer=pb.VerifyBatchResponse.FromString)
+            item = request()
+            item.signer_certificate = ssl.PEM_cert_to_DER_cert(read("signer-rsa.pem").decode())
+            item.intermediate_certificates[0] = ssl.PEM_cert_to_DER_cert(read("ca.pem").decode())
+            item.digest.algorithm = pb.HASH_ALGORITHM_SHA256
+            item.digest.value = hashlib.sha256(read("sample.txt")).digest()
+            batch = pb.VerifyBatchRequest()
+            for i in range(10000):
+                batch.requests.add().CopyFrom(item)
+            future = verify_batch.future(batch, timeout=300)
+            # Signal while items are being verified, neither before nor after.
+            labels = {"method": "VerifyBatch", "indication": "total_passed"}
+            deadline = time.time() + 60
+            done = 0.0
+            while time.time() < deadline and not future.done():
+                done = metric(metrics_port, "sigverify_items_total", labels)
+                if 0 < done < 10000:
+                    break
+                time.sleep(0.002)
+            if future.done() and future.exception() is not None:
+                self.fail(f"batch failed: {future.exception()}")
+            self.assertTrue(0 < done < 10000, f"could not catch the batch in flight ({done})")
+            proc.send_signal(signal.SIGTERM)
+            resp = future.result()
+            self.assertEqual(len(resp.results), 10000)
+            self.assertTrue(all(r.response.indication == pb.INDICATION_TOTAL_PASSED
+                                for r in resp.results))
+            self.assertEqual(proc.wait(timeout=60), 0)
+            channel.close()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            log.close()
 
 
 if __name__ == "__main__":

@@ -82,6 +82,7 @@ struct Spec {
   int path_len = -1;
   std::string key_usage;  // openssl v3 config syntax
   bool policy = true;
+  std::vector<std::pair<int, std::string>> extra_extensions;
 };
 
 struct Issued {
@@ -117,6 +118,7 @@ absl::StatusOr<Issued> Issue(const Spec& spec, const Issued* issuer, long serial
     exts.push_back({NID_basic_constraints, "critical,CA:FALSE"});
     exts.push_back({NID_key_usage, absl::StrCat("critical,", spec.key_usage)});
   }
+  exts.insert(exts.end(), spec.extra_extensions.begin(), spec.extra_extensions.end());
   exts.push_back({NID_subject_key_identifier, "hash"});
   if (issuer) exts.push_back({NID_authority_key_identifier, "keyid:always"});
   for (const auto& [nid, value] : exts) {
@@ -262,6 +264,16 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
       {{"signer-untrusted", signer_name("Bùi Thị Lan"), "rsa", 2048, start, end, false, -1, nr},
        &*untrusted},
   };
+
+  // A TLS server certificate for sigverifyd on loopback (--tls-cert).
+  Spec tls_spec{"tls-server", {{"C", "VN"}, {"CN", "localhost"}}, "ec", 256, start, end, false, -1,
+                "digitalSignature"};
+  tls_spec.policy = false;
+  tls_spec.extra_extensions = {{NID_ext_key_usage, "serverAuth"},
+                               {NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"}};
+  auto tls = Issue(tls_spec, &*ca, 99);
+  if (!tls.ok()) return tls.status();
+  if (auto s = WritePem(dir, "tls-server", *tls); !s.ok()) return s;
 
   for (auto [name, issued] : {std::pair{"root", &*root}, std::pair{"ca", &*ca},
                               std::pair{"untrusted-root", &*untrusted}}) {
