@@ -15,6 +15,8 @@ grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
+}  // namespace
+
 // Finishes an RPC once: status, metrics, in-flight gauge.
 class Finisher {
  public:
@@ -39,13 +41,13 @@ class Finisher {
   std::chrono::steady_clock::time_point start_;
 };
 
+namespace {
+
 grpc::Status Overloaded(const WorkerPool& pool) {
   return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                       absl::StrCat("server at its limit of ", pool.max_queued_cost(),
                                    " queued items (--max-queued-items); retry with backoff"));
 }
-
-const grpc::Status kShuttingDown(grpc::StatusCode::UNAVAILABLE, "server is shutting down");
 
 }  // namespace
 
@@ -56,15 +58,20 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
   SetMessageAllocatorFor_VerifyBatch(&batch_allocator_);
 }
 
+std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
+                                                     Method method) {
+  auto finisher = std::make_shared<Finisher>(reactor, metrics_, method);
+  if (accepting_.load(std::memory_order_relaxed)) return finisher;
+  finisher->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
+  return nullptr;
+}
+
 grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
                                                       const v1::VerifyRequest* request,
                                                       v1::VerifyResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finisher = std::make_shared<Finisher>(reactor, metrics_, Method::kVerify);
-  if (!accepting_.load(std::memory_order_relaxed)) {
-    finisher->Finish(kShuttingDown);
-    return reactor;
-  }
+  auto finisher = Start(reactor, Method::kVerify);
+  if (finisher == nullptr) return reactor;
   const absl::Time now = absl::Now();
   auto task = [this, finisher, request, response, now] {
     RecentCertificates recent(&verifier_->certificate_cache());
@@ -80,11 +87,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
                                                            const v1::VerifyBatchRequest* request,
                                                            v1::VerifyBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finisher = std::make_shared<Finisher>(reactor, metrics_, Method::kVerifyBatch);
-  if (!accepting_.load(std::memory_order_relaxed)) {
-    finisher->Finish(kShuttingDown);
-    return reactor;
-  }
+  auto finisher = Start(reactor, Method::kVerifyBatch);
+  if (finisher == nullptr) return reactor;
   const size_t n = static_cast<size_t>(request->requests_size());
   const size_t max_items = verifier_->limits().max_batch_items;
   if (n > max_items) {

@@ -14,6 +14,8 @@
 
 namespace sigverify::service {
 
+class Finisher;
+
 class VerificationService final : public v1::VerificationService::CallbackService {
  public:
   VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
@@ -30,6 +32,9 @@ class VerificationService final : public v1::VerificationService::CallbackServic
   void StopAccepting() { accepting_.store(false, std::memory_order_relaxed); }
 
  private:
+  // Counts the call in; answers UNAVAILABLE and returns null when draining.
+  std::shared_ptr<Finisher> Start(grpc::ServerUnaryReactor* reactor, Method method);
+
   std::shared_ptr<const Verifier> verifier_;
   WorkerPool* pool_;
   ServiceMetrics* metrics_;
