@@ -117,8 +117,10 @@ int Run() {
   std::atomic<long> items{0}, failures{0};
   absl::Mutex mu;
   std::vector<double> latencies_ms;
+  const int concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
   std::vector<std::thread> threads;
-  for (int t = 0; t < absl::GetFlag(FLAGS_concurrency); ++t) {
+  threads.reserve(static_cast<size_t>(concurrency));
+  for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&] {
       while (std::chrono::steady_clock::now() < deadline &&
              calls.fetch_add(1) < absl::GetFlag(FLAGS_max_calls)) {
@@ -170,7 +172,8 @@ int Run() {
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) {
     return latencies_ms.empty() ? 0.0
-                                : latencies_ms[static_cast<size_t>(p * (latencies_ms.size() - 1))];
+                                : latencies_ms[static_cast<size_t>(
+                                      p * static_cast<double>(latencies_ms.size() - 1))];
   };
   const double per_item_us = items > 0 ? cpu * 1e6 / static_cast<double>(items) : 0;
   std::printf("algorithm %s  batch %d  concurrency %d  seconds %.1f\n",
@@ -196,6 +199,7 @@ int Run() {
 int main(int argc, char** argv) {
   std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
   std::vector<char*> cargs;
+  cargs.reserve(args.size());
   for (std::string& a : args) cargs.push_back(a.data());
   absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
   return sigverify::bench::Run();

@@ -11,7 +11,7 @@
 namespace sigverify::crypto {
 namespace {
 
-constexpr uintmax_t kMaxAnchorFileBytes = 4 * 1024 * 1024;
+constexpr uintmax_t kMaxAnchorFileBytes = uintmax_t{4} << 20;
 
 bool IsCertificateFile(const std::filesystem::path& p) {
   const std::string ext = p.extension().string();

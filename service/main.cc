@@ -169,8 +169,8 @@ int Run() {
     return 1;
   }
   server->GetHealthCheckService()->SetServingStatus(true);
-  Log(absl::StrCat("listening on ", listen, creds == nullptr ? "" : "", ", ", workers,
-                   " workers, trust store ", (*store)->version().substr(0, 16), " (",
+  Log(absl::StrCat("listening on ", listen, tls_cert.empty() ? " (plaintext, loopback)" : " (TLS)",
+                   ", ", workers, " workers, trust store ", (*store)->version().substr(0, 16), " (",
                    (*store)->anchors().size(), " anchors)",
                    metrics_listen.empty() ? "" : absl::StrCat(", metrics on ", metrics_listen)));
 
@@ -206,6 +206,7 @@ int main(int argc, char** argv) {
       "sigverifyd --trust-anchors=DIR [--listen=127.0.0.1:50051] [--metrics-listen=...]");
   std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
   std::vector<char*> cargs;
+  cargs.reserve(args.size());
   for (std::string& a : args) cargs.push_back(a.data());
   absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
   return sigverify::service::Run();

@@ -260,12 +260,18 @@ int main(int argc, char** argv) {
       "       sigverify batch --input=FILE.jsonl [--json]");
   std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
   std::vector<char*> cargs;
+  cargs.reserve(args.size());
   for (std::string& a : args) cargs.push_back(a.data());
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
   const std::string command = positional.size() > 1 ? positional[1] : "";
-  if (command == "verify") return sigverify::cli::VerifyOne();
-  if (command == "batch") return sigverify::cli::VerifyBatch();
+  try {
+    if (command == "verify") return sigverify::cli::VerifyOne();
+    if (command == "batch") return sigverify::cli::VerifyBatch();
+  } catch (const std::exception& e) {  // e.g. out of memory on a huge input file
+    std::cerr << "sigverify: " << e.what() << "\n";
+    return 2;
+  }
   std::cerr << absl::ProgramUsageMessage() << "\n";
   return 2;
 }
