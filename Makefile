@@ -3,12 +3,14 @@
 #   make test   install what is missing, build, run every test suite (also under ASan/UBSan)
 BUILD    ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 RUN_DIR  ?= run
 LISTEN   ?= 127.0.0.1:50051
 METRICS  ?= 127.0.0.1:9464
 JOBS     ?= $(shell nproc)
 
-.PHONY: all deps configure build check test test-asan run bench lint format clean
+.PHONY: all deps configure build check test test-asan fuzz run bench lint format clean
 
 all: build
 
@@ -22,8 +24,9 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Every suite twice: an optimised build, then the same tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included).
-test: check test-asan
+# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included);
+# then the libFuzzer targets for FUZZ_SECONDS each.
+test: check test-asan fuzz
 
 check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
@@ -36,6 +39,13 @@ test-asan: deps
 bench: build
 	@$(BUILD)/bin/sigverify_bench --pki=$(BUILD)/testpki
 	@bench/run_loadgen.sh $(BUILD)
+
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSIGVERIFY_FUZZ=ON -DSIGVERIFY_BORINGSSL_TESTS=OFF -DFUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target certificate_fuzzer verify_request_fuzzer \
+	  verify_request_seeds sigverify-testpki
+	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz -R 'fuzz|testpki'
 
 run: build
 	@if [ ! -f $(RUN_DIR)/pki/anchors/root.pem ]; then \
@@ -63,4 +73,4 @@ format:
 	@clang-format -i --style=file $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
