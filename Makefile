@@ -39,6 +39,7 @@ test-asan: deps
 bench: build
 	@$(BUILD)/bin/sigverify_bench --pki=$(BUILD)/testpki
 	@bench/run_loadgen.sh $(BUILD)
+	@bench/instructions.sh $(BUILD)
 
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
