@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "service/call_messages.h"
 
 namespace sigverify::service {
 namespace {
@@ -53,10 +54,7 @@ grpc::Status Overloaded(const WorkerPool& pool) {
 
 VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
                                          ServiceMetrics* metrics)
-    : verifier_(std::move(verifier)), pool_(pool), metrics_(metrics) {
-  SetMessageAllocatorFor_Verify(&verify_allocator_);
-  SetMessageAllocatorFor_VerifyBatch(&batch_allocator_);
-}
+    : verifier_(std::move(verifier)), pool_(pool), metrics_(metrics) {}
 
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
                                                      Method method) {
@@ -67,28 +65,45 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
 }
 
 grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
-                                                      const v1::VerifyRequest* request,
-                                                      v1::VerifyResponse* response) {
+                                                      const grpc::ByteBuffer* request_bytes,
+                                                      grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto finisher = Start(reactor, Method::kVerify);
   if (finisher == nullptr) return reactor;
+  auto call = std::make_shared<CallMessages<v1::VerifyRequest, v1::VerifyResponse>>();
+  if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
+    finisher->Finish(parsed);
+    return reactor;
+  }
   const absl::Time now = absl::Now();
-  auto task = [this, finisher, request, response, now] {
+  auto task = [this, finisher, call, response_bytes, now] {
     RecentCertificates recent(&verifier_->certificate_cache());
-    const absl::Status s = verifier_->Verify(*request, now, recent, response);
-    if (s.ok()) metrics_->CountItem(Method::kVerify, request->algorithm(), response->indication());
-    finisher->Finish(ToGrpc(s));
+    const v1::VerifyRequest& request = call->request();
+    const absl::Status s = verifier_->Verify(request, now, recent, call->response());
+    if (!s.ok()) {
+      finisher->Finish(ToGrpc(s));
+      return;
+    }
+    metrics_->CountItem(Method::kVerify, request.algorithm(), call->response()->indication());
+    finisher->Finish(call->Serialize(response_bytes));
   };
   if (!pool_->TrySubmit(std::move(task), 1)) finisher->Finish(Overloaded(*pool_));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerContext* context,
-                                                           const v1::VerifyBatchRequest* request,
-                                                           v1::VerifyBatchResponse* response) {
+                                                           const grpc::ByteBuffer* request_bytes,
+                                                           grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto finisher = Start(reactor, Method::kVerifyBatch);
   if (finisher == nullptr) return reactor;
+  auto call = std::make_shared<CallMessages<v1::VerifyBatchRequest, v1::VerifyBatchResponse>>();
+  if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
+    finisher->Finish(parsed);
+    return reactor;
+  }
+  const v1::VerifyBatchRequest* request = &call->request();
+  v1::VerifyBatchResponse* response = call->response();
   const size_t n = static_cast<size_t>(request->requests_size());
   const size_t max_items = verifier_->limits().max_batch_items;
   if (n > max_items) {
@@ -98,7 +113,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
     return reactor;
   }
   if (n == 0) {
-    finisher->Finish(grpc::Status::OK);
+    finisher->Finish(call->Serialize(response_bytes));
     return reactor;
   }
   // Results are pre-allocated in request order; each task writes only its
@@ -115,7 +130,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   std::vector<std::function<void()>> tasks;
   for (size_t begin = 0; begin < n; begin += per_chunk) {
     const size_t end = std::min(n, begin + per_chunk);
-    tasks.push_back([this, context, finisher, request, response, now, begin, end, remaining] {
+    tasks.push_back([this, context, finisher, call, request, response, response_bytes, now, begin,
+                     end, remaining] {
       RecentCertificates recent(&verifier_->certificate_cache());
       bool cancelled = false;
       for (size_t i = begin; i < end; ++i) {
@@ -139,7 +155,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
         }
       }
       if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        finisher->Finish(grpc::Status::OK);
+        finisher->Finish(call->Serialize(response_bytes));
       }
     });
   }

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <memory>
 
-#include "service/arena_allocator.h"
 #include "service/metrics.h"
 #include "service/verifier.h"
 #include "service/worker_pool.h"
@@ -16,17 +15,22 @@ namespace sigverify::service {
 
 class Finisher;
 
-class VerificationService final : public v1::VerificationService::CallbackService {
+// Both methods take and give raw bytes so that the service decodes them
+// itself (see call_messages.h); the wire contract is the proto's.
+using RawCallbackService = v1::VerificationService::WithRawCallbackMethod_Verify<
+    v1::VerificationService::WithRawCallbackMethod_VerifyBatch<v1::VerificationService::Service>>;
+
+class VerificationService final : public RawCallbackService {
  public:
   VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
                       ServiceMetrics* metrics);
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
-                                   const v1::VerifyRequest* request,
-                                   v1::VerifyResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* VerifyBatch(grpc::CallbackServerContext* context,
-                                        const v1::VerifyBatchRequest* request,
-                                        v1::VerifyBatchResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
   // From now on new calls get UNAVAILABLE; calls already admitted finish.
   void StopAccepting() { accepting_.store(false, std::memory_order_relaxed); }
@@ -39,8 +43,6 @@ class VerificationService final : public v1::VerificationService::CallbackServic
   WorkerPool* pool_;
   ServiceMetrics* metrics_;
   std::atomic<bool> accepting_{true};
-  ArenaMessageAllocator<v1::VerifyRequest, v1::VerifyResponse> verify_allocator_;
-  ArenaMessageAllocator<v1::VerifyBatchRequest, v1::VerifyBatchResponse> batch_allocator_;
 };
 
 }  // namespace sigverify::service

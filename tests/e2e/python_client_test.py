@@ -158,6 +158,19 @@ class SigverifydTest(unittest.TestCase):
                 self.assertEqual(result.response.record_id, f"rec-{i}")
                 self.assertEqual(result.response.indication, expected, result.response.message)
 
+    def test_malformed_protobuf_is_invalid_argument(self):
+        for method in ("Verify", "VerifyBatch"):
+            raw = self.channel.unary_unary(f"/sigverify.v1.VerificationService/{method}")
+            for name, body in [("truncated field", b"\x0a\x05ab"),
+                               ("wire garbage", b"\xff\xff\xff\xff"),
+                               ("record_id not UTF-8", b"\x0a\x02\xff\xfe")]:
+                with self.assertRaises(grpc.RpcError, msg=f"{method}: {name}") as e:
+                    raw(body if method == "Verify" else b"\x0a" + bytes([len(body)]) + body,
+                        timeout=10)
+                self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT,
+                                 f"{method}: {name}")
+                self.assertIn("request is not a valid sigverify.v1.Verify", e.exception.details())
+
     def test_health_and_reflection(self):
         # grpc.health.v1.Health/Check with an empty request: status 1 = SERVING.
         check = self.channel.unary_unary("/grpc.health.v1.Health/Check")
