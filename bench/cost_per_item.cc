@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   auto alg = cli::ParseAlgorithm(absl::GetFlag(FLAGS_alg));
   if (!alg.ok()) return 2;
   const char* signer = *alg == v1::SIGNATURE_ALGORITHM_ECDSA_SHA256 ? "signer-ec"
-                       : *alg == v1::SIGNATURE_ALGORITHM_ED25519   ? "signer-ed25519"
-                                                                   : "signer-rsa";
+                       : *alg == v1::SIGNATURE_ALGORITHM_ED25519    ? "signer-ed25519"
+                                                                    : "signer-rsa";
   auto record = bench::MakeSignedRecord(absl::GetFlag(FLAGS_pki), signer, *alg, 1024);
   if (!record.ok()) {
     std::fprintf(stderr, "%s\n", record.status().ToString().c_str());
@@ -41,11 +41,10 @@ int main(int argc, char** argv) {
     auto store = crypto::TrustStore::FromCertificates({*root});
     auto paths = std::make_shared<crypto::PathValidator>(*store, 64);
     service::Verifier verifier(paths, {}, {}, 64);
-    service::RecentCertificates recent(&verifier.certificate_cache());
-    const absl::Time now = absl::Now();
+    service::CallScope scope = verifier.NewScope(absl::Now());
     for (int i = 0; i < n; ++i) {
       v1::VerifyResponse response;
-      if (verifier.Verify(record->request, now, recent, &response).ok() &&
+      if (verifier.Verify(record->request, scope, &response).ok() &&
           response.indication() == v1::INDICATION_TOTAL_PASSED) {
         ++passed;
       }

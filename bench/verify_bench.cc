@@ -99,6 +99,7 @@ void BM_Sigverify_VerifyRecord(benchmark::State& state) {
   SignedRecord& f = FixtureFor(static_cast<int>(state.range(0)));
   auto verifier = SharedVerifier();
   auto params = service::ParamsFor(f.request.algorithm());
+  auto paths = verifier->paths();
   auto signer = verifier->certificate_cache().GetOrParse(f.request.signer_certificate());
   auto ca = verifier->certificate_cache().GetOrParse(f.request.intermediate_certificates(0));
   std::vector<CertificatePtr> chain = {*ca};
@@ -110,7 +111,7 @@ void BM_Sigverify_VerifyRecord(benchmark::State& state) {
   r.intermediates = chain;
   r.validation_time = absl::Now();
   for (auto _ : state) {
-    crypto::Verdict v = crypto::VerifyRecord(r, verifier->paths(), crypto::ValidationPolicy{});
+    crypto::Verdict v = crypto::VerifyRecord(r, *paths, crypto::ValidationPolicy{});
     if (v.indication != crypto::Indication::kTotalPassed) state.SkipWithError(v.message.c_str());
     benchmark::DoNotOptimize(v);
   }
@@ -122,12 +123,11 @@ void BM_Sigverify_VerifyRecord(benchmark::State& state) {
 void BM_Sigverify_ServiceItem(benchmark::State& state) {
   SignedRecord& f = FixtureFor(static_cast<int>(state.range(0)));
   auto verifier = SharedVerifier();
-  service::RecentCertificates recent(&verifier->certificate_cache());
-  const absl::Time now = absl::Now();
+  service::CallScope scope = verifier->NewScope(absl::Now());
   v1::VerifyResponse response;
   for (auto _ : state) {
     response.Clear();
-    absl::Status s = verifier->Verify(f.request, now, recent, &response);
+    absl::Status s = verifier->Verify(f.request, scope, &response);
     if (!s.ok() || response.indication() != v1::INDICATION_TOTAL_PASSED) {
       state.SkipWithError("service verify failed");
     }

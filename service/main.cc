@@ -22,6 +22,7 @@
 #include "crypto/trust_store.h"
 #include "service/flags.h"
 #include "service/metrics.h"
+#include "service/trust_store_reloader.h"
 #include "service/verification_service.h"
 #include "service/verifier.h"
 #include "service/worker_pool.h"
@@ -42,6 +43,9 @@ ABSL_FLAG(int64_t, certificate_cache_size, 20000,
           "parsed certificates kept (about 8 KiB each for RSA-2048, measured)");
 ABSL_FLAG(int64_t, path_cache_size, 100000, "validated paths kept");
 ABSL_FLAG(int, min_rsa_bits, 2048, "smallest RSA key accepted for signatures");
+ABSL_FLAG(
+    absl::Duration, trust_anchors_poll_interval, absl::Seconds(5),
+    "how often the trust anchors directory is checked for changes; 0 to reload on SIGHUP only");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -92,6 +96,13 @@ int Run() {
   auto verifier = std::make_shared<Verifier>(
       paths, policy, limits, static_cast<size_t>(absl::GetFlag(FLAGS_certificate_cache_size)));
 
+  TrustStoreReloader::Options reload_options;
+  reload_options.directory = anchors_dir;
+  reload_options.path_cache_size = static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size));
+  reload_options.poll_interval = absl::GetFlag(FLAGS_trust_anchors_poll_interval);
+  reload_options.log = Log;
+  TrustStoreReloader reloader(verifier.get(), reload_options);
+
   int workers = absl::GetFlag(FLAGS_workers);
   if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   WorkerPool pool(static_cast<size_t>(workers), limits.max_queued_items);
@@ -108,10 +119,20 @@ int Run() {
       {"sigverify_certificate_cache_entries", "Parsed certificates cached",
        prometheus::MetricType::Gauge,
        [verifier] { return double(verifier->certificate_cache().Stats().entries); }},
-      {"sigverify_path_cache_hits_total", "Validated-path memo hits",
-       prometheus::MetricType::Counter, [paths] { return double(paths->MemoStats().hits); }},
-      {"sigverify_path_cache_misses_total", "Validated-path memo misses",
-       prometheus::MetricType::Counter, [paths] { return double(paths->MemoStats().misses); }},
+      {"sigverify_path_cache_hits_total", "Validated-path memo hits (current trust store)",
+       prometheus::MetricType::Counter,
+       [verifier] { return double(verifier->paths()->MemoStats().hits); }},
+      {"sigverify_path_cache_misses_total", "Validated-path memo misses (current trust store)",
+       prometheus::MetricType::Counter,
+       [verifier] { return double(verifier->paths()->MemoStats().misses); }},
+      {"sigverify_trust_store_anchors", "Trust anchors in the current trust store",
+       prometheus::MetricType::Gauge,
+       [verifier] { return double(verifier->paths()->trust_store().anchors().size()); }},
+      {"sigverify_trust_store_reloads_total", "Trust store reloads installed",
+       prometheus::MetricType::Counter, [&reloader] { return double(reloader.reloads()); }},
+      {"sigverify_trust_store_reload_failures_total",
+       "Trust store reloads refused (the old store was kept)", prometheus::MetricType::Counter,
+       [&reloader] { return double(reloader.failures()); }},
       {"sigverify_worker_queue_items", "Items admitted to the worker pool and not finished",
        prometheus::MetricType::Gauge, [&pool] { return double(pool.queued_cost()); }},
       {"sigverify_worker_queue_capacity_items", "Admission limit of the worker pool",
@@ -175,13 +196,14 @@ int Run() {
                    (*store)->anchors().size(), " anchors)",
                    metrics_listen.empty() ? "" : absl::StrCat(", metrics on ", metrics_listen)));
 
-  // Signals were blocked in main() before any thread started; wait for one.
+  // Signals were blocked in main() before any thread started; take them here.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) (void)reloader.ReloadNow();
   Log(absl::StrCat("signal ", sig, ": draining in-flight calls"));
   server->GetHealthCheckService()->SetServingStatus(false);
   service.StopAccepting();
@@ -196,11 +218,12 @@ int Run() {
 }  // namespace sigverify::service
 
 int main(int argc, char** argv) {
-  // Block SIGTERM/SIGINT in every thread; Run() takes them with sigwait.
+  // Block SIGTERM/SIGINT/SIGHUP in every thread; Run() takes them with sigwait.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::SetProgramUsageMessage(

@@ -77,9 +77,9 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
   }
   const absl::Time now = absl::Now();
   auto task = [this, finisher, call, response_bytes, now] {
-    RecentCertificates recent(&verifier_->certificate_cache());
+    CallScope scope = verifier_->NewScope(now);
     const v1::VerifyRequest& request = call->request();
-    const absl::Status s = verifier_->Verify(request, now, recent, call->response());
+    const absl::Status s = verifier_->Verify(request, scope, call->response());
     if (!s.ok()) {
       finisher->Finish(ToGrpc(s));
       return;
@@ -127,12 +127,14 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   const size_t per_chunk = (n + chunks - 1) / chunks;
   auto remaining = std::make_shared<std::atomic<size_t>>(0);
   const absl::Time now = absl::Now();
+  // One trust-store snapshot for the whole batch.
+  std::shared_ptr<const crypto::PathValidator> paths = verifier_->paths();
   std::vector<std::function<void()>> tasks;
   for (size_t begin = 0; begin < n; begin += per_chunk) {
     const size_t end = std::min(n, begin + per_chunk);
-    tasks.push_back([this, context, finisher, call, request, response, response_bytes, now, begin,
-                     end, remaining] {
-      RecentCertificates recent(&verifier_->certificate_cache());
+    tasks.push_back([this, context, finisher, call, request, response, response_bytes, now, paths,
+                     begin, end, remaining] {
+      CallScope scope(paths, &verifier_->certificate_cache(), now);
       bool cancelled = false;
       for (size_t i = begin; i < end; ++i) {
         const v1::VerifyRequest& item = request->requests(static_cast<int>(i));
@@ -142,7 +144,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
         if ((i - begin) % 64 == 0) cancelled = cancelled || context->IsCancelled();
         const absl::Status s =
             cancelled ? absl::CancelledError("call cancelled before this item was verified")
-                      : verifier_->Verify(item, now, recent, result->mutable_response());
+                      : verifier_->Verify(item, scope, result->mutable_response());
         if (s.ok()) {
           metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
                               result->response().indication());

@@ -44,8 +44,9 @@ Verifier::Verifier(std::shared_ptr<const crypto::PathValidator> paths,
       limits_(limits),
       cert_cache_(certificate_cache_size) {}
 
-absl::Status Verifier::Verify(const v1::VerifyRequest& request, absl::Time now,
-                              RecentCertificates& recent, v1::VerifyResponse* out) const {
+absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope,
+                              v1::VerifyResponse* out) const {
+  RecentCertificates& recent = scope.recent();
   auto params = CheckRequest(request, limits_);
   if (!params.ok()) return params.status();
 
@@ -75,9 +76,10 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, absl::Time now,
   record.signer = *signer;
   record.intermediates = chain;
   const bool time_from_request = request.has_validation_time();
-  record.validation_time = time_from_request ? FromTimestamp(request.validation_time()) : now;
+  record.validation_time =
+      time_from_request ? FromTimestamp(request.validation_time()) : scope.now();
 
-  crypto::Verdict verdict = crypto::VerifyRecord(record, *paths_, policy_);
+  crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), policy_);
 
   out->set_record_id(request.record_id());
   out->set_indication(ToProto(verdict.indication));
@@ -93,7 +95,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, absl::Time now,
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
   SetTimestamp(record.validation_time, out->mutable_validation_time());
   out->set_validation_time_from_request(time_from_request);
-  out->set_trust_store_version(paths_->trust_store().version());
+  out->set_trust_store_version(scope.paths().trust_store().version());
   return absl::OkStatus();
 }
 

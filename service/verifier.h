@@ -4,6 +4,7 @@
 #ifndef SIGVERIFY_SERVICE_VERIFIER_H_
 #define SIGVERIFY_SERVICE_VERIFIER_H_
 
+#include <atomic>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -34,23 +35,51 @@ class RecentCertificates {
   size_t next_ = 0;
 };
 
+// What the items of one call share: the server's clock when the call
+// arrived, one trust-store snapshot (every verdict of a call names the same
+// trust-store version, even across a reload), and the certificates resolved
+// so far. One per call, or per batch chunk; not shared between threads.
+class CallScope {
+ public:
+  CallScope(std::shared_ptr<const crypto::PathValidator> paths, crypto::CertificateCache* cache,
+            absl::Time now)
+      : paths_(std::move(paths)), recent_(cache), now_(now) {}
+
+  const crypto::PathValidator& paths() const { return *paths_; }
+  RecentCertificates& recent() { return recent_; }
+  absl::Time now() const { return now_; }
+
+ private:
+  std::shared_ptr<const crypto::PathValidator> paths_;
+  RecentCertificates recent_;
+  absl::Time now_;
+};
+
 class Verifier {
  public:
   Verifier(std::shared_ptr<const crypto::PathValidator> paths, crypto::ValidationPolicy policy,
            Limits limits, size_t certificate_cache_size);
 
   // Fills `out` with the verdict; returns a non-OK status (and leaves `out`
-  // to the caller) when the request itself is malformed. `now` is the
-  // server's clock, used unless the request gives a validation time.
-  absl::Status Verify(const v1::VerifyRequest& request, absl::Time now, RecentCertificates& recent,
+  // to the caller) when the request itself is malformed. The scope's `now`
+  // is used unless the request gives a validation time.
+  absl::Status Verify(const v1::VerifyRequest& request, CallScope& scope,
                       v1::VerifyResponse* out) const;
 
+  // A scope for a call arriving at `now`, on the current trust store.
+  CallScope NewScope(absl::Time now) const { return CallScope(paths(), &cert_cache_, now); }
+
   crypto::CertificateCache& certificate_cache() const { return cert_cache_; }
-  const crypto::PathValidator& paths() const { return *paths_; }
+  // The current trust store's validator; a reload swaps it atomically while
+  // calls in flight keep the one they started with.
+  std::shared_ptr<const crypto::PathValidator> paths() const { return paths_.load(); }
+  void SetPaths(std::shared_ptr<const crypto::PathValidator> paths) {
+    paths_.store(std::move(paths));
+  }
   const Limits& limits() const { return limits_; }
 
  private:
-  std::shared_ptr<const crypto::PathValidator> paths_;
+  std::atomic<std::shared_ptr<const crypto::PathValidator>> paths_;
   crypto::ValidationPolicy policy_;
   Limits limits_;
   mutable crypto::CertificateCache cert_cache_;

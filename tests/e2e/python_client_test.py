@@ -187,8 +187,8 @@ def metric(port, name, labels):
     import urllib.request
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name + "{") and all(f'{k}="{v}"' in line
-                                                      for k, v in labels.items()))
+               if (line.startswith(name + "{") or line.startswith(name + " "))
+               and all(f'{k}="{v}"' in line for k, v in labels.items()))
 
 
 class DrainTest(unittest.TestCase):
@@ -243,6 +243,97 @@ class DrainTest(unittest.TestCase):
             if proc.poll() is None:
                 proc.kill()
             log.close()
+
+
+class ReloadTest(unittest.TestCase):
+    """Trust store reload on SIGHUP while batches keep flowing: no call fails."""
+
+    def test_hot_reload_under_load(self):
+        import shutil
+        import threading
+        anchors = tempfile.mkdtemp()
+        shutil.copy(os.path.join(PKI, "root.pem"), anchors)
+        port, metrics_port = free_port(), free_port()
+        log = tempfile.TemporaryFile()
+        proc = subprocess.Popen(
+            [SIGVERIFYD, f"--listen=127.0.0.1:{port}", f"--metrics-listen=127.0.0.1:{metrics_port}",
+             f"--trust-anchors={anchors}", "--trust-anchors-poll-interval=0"],
+            stdout=log, stderr=log)
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        try:
+            grpc.channel_ready_future(channel).result(timeout=20)
+            verify = channel.unary_unary(
+                "/sigverify.v1.VerificationService/Verify",
+                request_serializer=pb.VerifyRequest.SerializeToString,
+                response_deserializer=pb.VerifyResponse.FromString)
+            verify_batch = channel.unary_unary(
+                "/sigverify.v1.VerificationService/VerifyBatch",
+                request_serializer=pb.VerifyBatchRequest.SerializeToString,
+                response_deserializer=pb.VerifyBatchResponse.FromString)
+            batch = pb.VerifyBatchRequest(requests=[request() for _ in range(200)])
+            stop, problems, batches = threading.Event(), [], [0]
+
+            def load():
+                while not stop.is_set():
+                    try:
+                        resp = verify_batch(batch, timeout=30)
+                        bad = [r for r in resp.results
+                               if r.response.indication != pb.INDICATION_TOTAL_PASSED]
+                        if bad or len(resp.results) != 200:
+                            problems.append(f"{len(bad)} items not passed")
+                        batches[0] += 1
+                    except grpc.RpcError as e:
+                        problems.append(f"{e.code()}: {e.details()}")
+
+            untrusted = request("signer-untrusted")
+            del untrusted.intermediate_certificates[:]
+            before = verify(untrusted, timeout=10)
+            self.assertEqual(before.sub_indication, pb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND)
+
+            worker = threading.Thread(target=load)
+            worker.start()
+            time.sleep(0.3)
+            # Trust the second root: after SIGHUP its signer passes.
+            shutil.copy(os.path.join(PKI, "untrusted-root.pem"), anchors)
+            proc.send_signal(signal.SIGHUP)
+            deadline = time.time() + 20
+            after = before
+            while time.time() < deadline:
+                after = verify(untrusted, timeout=10)
+                if after.indication == pb.INDICATION_TOTAL_PASSED:
+                    break
+                time.sleep(0.05)
+            self.assertEqual(after.indication, pb.INDICATION_TOTAL_PASSED, after.message)
+            self.assertNotEqual(after.trust_store_version, before.trust_store_version)
+
+            # A broken file: the reload is refused, the store in use is kept.
+            with open(os.path.join(anchors, "broken.pem"), "w") as f:
+                f.write("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+            proc.send_signal(signal.SIGHUP)
+            deadline = time.time() + 20
+            while time.time() < deadline and metric(
+                    metrics_port, "sigverify_trust_store_reload_failures_total", {}) < 1:
+                time.sleep(0.05)
+            self.assertEqual(metric(metrics_port, "sigverify_trust_store_reload_failures_total", {}), 1)
+            kept = verify(untrusted, timeout=10)
+            self.assertEqual(kept.indication, pb.INDICATION_TOTAL_PASSED)
+            self.assertEqual(kept.trust_store_version, after.trust_store_version)
+
+            time.sleep(0.3)
+            stop.set()
+            worker.join(timeout=60)
+            self.assertEqual(problems, [])
+            self.assertGreater(batches[0], 0)
+        finally:
+            channel.close()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+            log.seek(0)
+            server_log = log.read().decode()
+            log.close()
+            shutil.rmtree(anchors)
+        self.assertIn("trust store reloaded", server_log)
+        self.assertIn("trust store reload refused", server_log)
 
 
 if __name__ == "__main__":

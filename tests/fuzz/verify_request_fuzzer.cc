@@ -36,10 +36,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sigverify::v1::VerifyRequest request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
-  sigverify::service::RecentCertificates recent(&verifier->certificate_cache());
+  sigverify::service::CallScope scope = verifier->NewScope(absl::FromUnixSeconds(1767225600));
   sigverify::v1::VerifyResponse response;
-  const absl::Status s =
-      verifier->Verify(request, absl::FromUnixSeconds(1767225600), recent, &response);
+  const absl::Status s = verifier->Verify(request, scope, &response);
   if (s.ok() && response.indication() == sigverify::v1::INDICATION_TOTAL_PASSED &&
       response.path_size() == 0) {
     std::abort();  // a pass always carries its path

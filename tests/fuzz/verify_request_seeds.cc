@@ -46,8 +46,7 @@ int main(int argc, char** argv) {
     r.set_signer_certificate(Read(pki + "/" + s.signer + ".pem"));
     r.add_intermediate_certificates(Read(pki + "/ca.pem"));
     r.mutable_validation_time()->set_seconds(1767225600);
-    std::ofstream(out + "/seed-" + std::to_string(n++), std::ios::binary)
-        << r.SerializeAsString();
+    std::ofstream(out + "/seed-" + std::to_string(n++), std::ios::binary) << r.SerializeAsString();
   }
   return 0;
 }

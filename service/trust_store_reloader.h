@@ -1,0 +1,58 @@
+// Reloads the trust-anchor directory on demand (SIGHUP) and when its files
+// change (polled), and installs the new store without dropping a request:
+// calls in flight finish on the store they started with. A store that does
+// not load is refused and the old one kept, with a log line and a metric.
+#ifndef SIGVERIFY_SERVICE_TRUST_STORE_RELOADER_H_
+#define SIGVERIFY_SERVICE_TRUST_STORE_RELOADER_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "service/verifier.h"
+
+namespace sigverify::service {
+
+class TrustStoreReloader {
+ public:
+  struct Options {
+    std::string directory;
+    size_t path_cache_size = 100000;
+    absl::Duration poll_interval = absl::Seconds(5);  // zero: no polling
+    std::function<void(const std::string&)> log = [](const std::string&) {};
+  };
+
+  // Polls from a thread of its own until destroyed.
+  TrustStoreReloader(Verifier* verifier, Options options);
+  ~TrustStoreReloader();
+
+  // Loads the directory now and installs it if it loads; otherwise keeps the
+  // current store and returns why. Safe from any thread.
+  absl::Status ReloadNow();
+
+  uint64_t reloads() const { return reloads_.load(); }
+  uint64_t failures() const { return failures_.load(); }
+
+ private:
+  // Names, sizes and modification times of the directory's entries.
+  std::string DirectoryState() const;
+  void Poll();
+
+  Verifier* verifier_;
+  Options options_;
+  absl::Mutex reload_mu_;  // one reload at a time
+  std::string last_state_ ABSL_GUARDED_BY(reload_mu_);
+  std::atomic<uint64_t> reloads_{0};
+  std::atomic<uint64_t> failures_{0};
+  absl::Notification stop_;
+  std::thread poller_;
+};
+
+}  // namespace sigverify::service
+
+#endif  // SIGVERIFY_SERVICE_TRUST_STORE_RELOADER_H_
