@@ -5,7 +5,10 @@
 namespace sigverify::service {
 namespace {
 
-const char* MethodName(int m) { return m == 0 ? "Verify" : "VerifyBatch"; }
+const char* MethodName(int m) {
+  static constexpr const char* kNames[kMethods] = {"Verify", "VerifyBatch", "ValidateCertificate"};
+  return kNames[m];
+}
 
 std::string AlgorithmLabel(int a) {
   // SIGNATURE_ALGORITHM_RSA_PSS_SHA256 -> rsa_pss_sha256

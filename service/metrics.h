@@ -20,8 +20,8 @@
 
 namespace sigverify::service {
 
-enum class Method { kVerify = 0, kVerifyBatch = 1 };
-inline constexpr int kMethods = 2;
+enum class Method { kVerify = 0, kVerifyBatch = 1, kValidateCertificate = 2 };
+inline constexpr int kMethods = 3;
 
 class ServiceMetrics {
  public:

@@ -28,6 +28,34 @@ HashAlgorithm HashFor(v1::HashAlgorithm h) {
   }
 }
 
+absl::Status CheckIntermediates(const google::protobuf::RepeatedPtrField<std::string>& certs,
+                                const Limits& limits) {
+  if (static_cast<size_t>(certs.size()) > limits.max_intermediates) {
+    return absl::InvalidArgumentError(absl::StrCat("intermediate_certificates: ", certs.size(),
+                                                   " certificates, over the limit of ",
+                                                   limits.max_intermediates));
+  }
+  for (int i = 0; i < certs.size(); ++i) {
+    if (certs.Get(i).size() > limits.max_certificate_bytes) {
+      return TooLarge(absl::StrCat("intermediate_certificates[", i, "]").c_str(),
+                      certs.Get(i).size(), limits.max_certificate_bytes);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// google.protobuf.Timestamp's own range: 0001-01-01 to 9999-12-31.
+template <typename Request>
+absl::Status CheckTime(const Request& r) {
+  if (!r.has_validation_time()) return absl::OkStatus();
+  const auto& t = r.validation_time();
+  if (t.seconds() < -62135596800 || t.seconds() > 253402300799 || t.nanos() < 0 ||
+      t.nanos() > 999999999) {
+    return absl::InvalidArgumentError("validation_time: outside 0001..9999 or malformed");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<crypto::SignatureParams> ParamsFor(v1::SignatureAlgorithm algorithm) {
@@ -91,17 +119,7 @@ absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& r,
     return TooLarge("signer_certificate", r.signer_certificate().size(),
                     limits.max_certificate_bytes);
   }
-  if (static_cast<size_t>(r.intermediate_certificates_size()) > limits.max_intermediates) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("intermediate_certificates: ", r.intermediate_certificates_size(),
-                     " certificates, over the limit of ", limits.max_intermediates));
-  }
-  for (int i = 0; i < r.intermediate_certificates_size(); ++i) {
-    if (r.intermediate_certificates(i).size() > limits.max_certificate_bytes) {
-      return TooLarge(absl::StrCat("intermediate_certificates[", i, "]").c_str(),
-                      r.intermediate_certificates(i).size(), limits.max_certificate_bytes);
-    }
-  }
+  if (auto s = CheckIntermediates(r.intermediate_certificates(), limits); !s.ok()) return s;
   switch (r.content_case()) {
     case v1::VerifyRequest::kData:
       if (r.data().size() > limits.max_data_bytes) {
@@ -129,13 +147,21 @@ absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& r,
     default:
       return absl::InvalidArgumentError("content: neither data nor digest is set");
   }
-  if (r.has_validation_time() &&
-      (r.validation_time().seconds() < -62135596800 ||
-       r.validation_time().seconds() > 253402300799 || r.validation_time().nanos() < 0 ||
-       r.validation_time().nanos() > 999999999)) {
-    return absl::InvalidArgumentError("validation_time: outside 0001..9999 or malformed");
-  }
+  if (auto s = CheckTime(r); !s.ok()) return s;
   return params;
+}
+
+absl::Status CheckRequest(const v1::ValidateCertificateRequest& r, const Limits& limits) {
+  if (r.certificate().empty()) return absl::InvalidArgumentError("certificate: empty");
+  if (r.certificate().size() > limits.max_certificate_bytes) {
+    return TooLarge("certificate", r.certificate().size(), limits.max_certificate_bytes);
+  }
+  if (auto s = CheckIntermediates(r.intermediate_certificates(), limits); !s.ok()) return s;
+  if (!r.policy().empty() && r.policy() != "default") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy: unknown policy '", r.policy(), "' (this server has: default)"));
+  }
+  return CheckTime(r);
 }
 
 }  // namespace sigverify::service

@@ -18,6 +18,9 @@ absl::StatusOr<crypto::SignatureParams> ParamsFor(v1::SignatureAlgorithm algorit
 absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& request,
                                                      const Limits& limits);
 
+// Validates shape and sizes of a ValidateCertificate request.
+absl::Status CheckRequest(const v1::ValidateCertificateRequest& request, const Limits& limits);
+
 }  // namespace sigverify::service
 
 #endif  // SIGVERIFY_SERVICE_REQUEST_CHECK_H_

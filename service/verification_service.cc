@@ -64,31 +64,56 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
   return nullptr;
 }
 
-grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
-                                                      const grpc::ByteBuffer* request_bytes,
-                                                      grpc::ByteBuffer* response_bytes) {
+template <typename Request, typename Response, typename Work>
+grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request_bytes,
+                                                     grpc::ByteBuffer* response_bytes,
+                                                     Method method, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finisher = Start(reactor, Method::kVerify);
+  auto finisher = Start(reactor, method);
   if (finisher == nullptr) return reactor;
-  auto call = std::make_shared<CallMessages<v1::VerifyRequest, v1::VerifyResponse>>();
+  auto call = std::make_shared<CallMessages<Request, Response>>();
   if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
     finisher->Finish(parsed);
     return reactor;
   }
   const absl::Time now = absl::Now();
-  auto task = [this, finisher, call, response_bytes, now] {
+  auto task = [this, finisher, call, response_bytes, now, work] {
     CallScope scope = verifier_->NewScope(now);
-    const v1::VerifyRequest& request = call->request();
-    const absl::Status s = verifier_->Verify(request, scope, call->response());
-    if (!s.ok()) {
-      finisher->Finish(ToGrpc(s));
-      return;
-    }
-    metrics_->CountItem(Method::kVerify, request.algorithm(), call->response()->indication());
-    finisher->Finish(call->Serialize(response_bytes));
+    const absl::Status s = work(call->request(), scope, call->response());
+    finisher->Finish(s.ok() ? call->Serialize(response_bytes) : ToGrpc(s));
   };
   if (!pool_->TrySubmit(std::move(task), 1)) finisher->Finish(Overloaded(*pool_));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request_bytes,
+                                                      grpc::ByteBuffer* response_bytes) {
+  return Unary<v1::VerifyRequest, v1::VerifyResponse>(
+      context, request_bytes, response_bytes, Method::kVerify,
+      [this](const v1::VerifyRequest& request, CallScope& scope, v1::VerifyResponse* response) {
+        absl::Status s = verifier_->Verify(request, scope, response);
+        if (s.ok())
+          metrics_->CountItem(Method::kVerify, request.algorithm(), response->indication());
+        return s;
+      });
+}
+
+grpc::ServerUnaryReactor* VerificationService::ValidateCertificate(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
+  return Unary<v1::ValidateCertificateRequest, v1::ValidateCertificateResponse>(
+      context, request_bytes, response_bytes, Method::kValidateCertificate,
+      [this](const v1::ValidateCertificateRequest& request, CallScope& scope,
+             v1::ValidateCertificateResponse* response) {
+        absl::Status s = verifier_->ValidateCertificate(request, scope, response);
+        if (s.ok()) {
+          metrics_->CountItem(Method::kValidateCertificate, v1::SIGNATURE_ALGORITHM_UNSPECIFIED,
+                              response->indication());
+        }
+        return s;
+      });
 }
 
 grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerContext* context,

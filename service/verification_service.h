@@ -18,7 +18,9 @@ class Finisher;
 // Both methods take and give raw bytes so that the service decodes them
 // itself (see call_messages.h); the wire contract is the proto's.
 using RawCallbackService = v1::VerificationService::WithRawCallbackMethod_Verify<
-    v1::VerificationService::WithRawCallbackMethod_VerifyBatch<v1::VerificationService::Service>>;
+    v1::VerificationService::WithRawCallbackMethod_VerifyBatch<
+        v1::VerificationService::WithRawCallbackMethod_ValidateCertificate<
+            v1::VerificationService::Service>>>;
 
 class VerificationService final : public RawCallbackService {
  public:
@@ -32,12 +34,22 @@ class VerificationService final : public RawCallbackService {
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override;
 
+  grpc::ServerUnaryReactor* ValidateCertificate(grpc::CallbackServerContext* context,
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) override;
+
   // From now on new calls get UNAVAILABLE; calls already admitted finish.
   void StopAccepting() { accepting_.store(false, std::memory_order_relaxed); }
 
  private:
   // Counts the call in; answers UNAVAILABLE and returns null when draining.
   std::shared_ptr<Finisher> Start(grpc::ServerUnaryReactor* reactor, Method method);
+
+  // A one-item call: decode, run `work` on the pool, encode, answer.
+  template <typename Request, typename Response, typename Work>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* request_bytes,
+                                  grpc::ByteBuffer* response_bytes, Method method, Work work);
 
   std::shared_ptr<const Verifier> verifier_;
   WorkerPool* pool_;

@@ -18,6 +18,27 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
+// The request's validation time if it gives one, else the call's arrival.
+template <typename Request>
+absl::Time ValidationTime(const Request& request, const CallScope& scope) {
+  return request.has_validation_time() ? FromTimestamp(request.validation_time()) : scope.now();
+}
+
+using Chain = absl::InlinedVector<crypto::CertificatePtr, 4>;
+
+absl::Status ResolveChain(const google::protobuf::RepeatedPtrField<std::string>& certificates,
+                          RecentCertificates& recent, Chain* chain) {
+  for (int i = 0; i < certificates.size(); ++i) {
+    auto cert = recent.Resolve(certificates.Get(i));
+    if (!cert.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("intermediate_certificates[", i, "]: ", cert.status().message()));
+    }
+    chain->push_back(*std::move(cert));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<crypto::CertificatePtr> RecentCertificates::Resolve(std::string_view bytes) {
@@ -55,14 +76,9 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
     return absl::InvalidArgumentError(
         absl::StrCat("signer_certificate: ", signer.status().message()));
   }
-  absl::InlinedVector<crypto::CertificatePtr, 4> chain;
-  for (int i = 0; i < request.intermediate_certificates_size(); ++i) {
-    auto cert = recent.Resolve(request.intermediate_certificates(i));
-    if (!cert.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("intermediate_certificates[", i, "]: ", cert.status().message()));
-    }
-    chain.push_back(*std::move(cert));
+  Chain chain;
+  if (absl::Status s = ResolveChain(request.intermediate_certificates(), recent, &chain); !s.ok()) {
+    return s;
   }
 
   crypto::Record record;
@@ -76,8 +92,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   record.signer = *signer;
   record.intermediates = chain;
   const bool time_from_request = request.has_validation_time();
-  record.validation_time =
-      time_from_request ? FromTimestamp(request.validation_time()) : scope.now();
+  record.validation_time = ValidationTime(request, scope);
 
   crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), policy_);
 
@@ -95,6 +110,33 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
   SetTimestamp(record.validation_time, out->mutable_validation_time());
   out->set_validation_time_from_request(time_from_request);
+  out->set_trust_store_version(scope.paths().trust_store().version());
+  return absl::OkStatus();
+}
+
+absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest& request,
+                                           CallScope& scope,
+                                           v1::ValidateCertificateResponse* out) const {
+  if (auto s = CheckRequest(request, limits_); !s.ok()) return s;
+  auto cert = scope.recent().Resolve(request.certificate());
+  if (!cert.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("certificate: ", cert.status().message()));
+  }
+  Chain chain;
+  if (absl::Status s = ResolveChain(request.intermediate_certificates(), scope.recent(), &chain);
+      !s.ok()) {
+    return s;
+  }
+  const absl::Time at = ValidationTime(request, scope);
+  crypto::PathResult result = scope.paths().Validate(*cert, chain, at);
+  const crypto::SubIndication sub = result.sub_indication;
+  out->set_indication(ToProto(crypto::IndicationFor(sub)));
+  out->set_sub_indication(ToProto(sub));
+  out->set_message(result.ok() ? std::string("path valid") : std::move(result.message));
+  ToProto(**cert, out->mutable_certificate());
+  for (const crypto::CertificatePtr& c : result.path) ToProto(*c, out->add_path());
+  SetTimestamp(at, out->mutable_validation_time());
+  out->set_validation_time_from_request(request.has_validation_time());
   out->set_trust_store_version(scope.paths().trust_store().version());
   return absl::OkStatus();
 }

@@ -66,6 +66,10 @@ class Verifier {
   absl::Status Verify(const v1::VerifyRequest& request, CallScope& scope,
                       v1::VerifyResponse* out) const;
 
+  // The verdict on a certificate's path alone; errors as for Verify.
+  absl::Status ValidateCertificate(const v1::ValidateCertificateRequest& request, CallScope& scope,
+                                   v1::ValidateCertificateResponse* out) const;
+
   // A scope for a call arriving at `now`, on the current trust store.
   CallScope NewScope(absl::Time now) const { return CallScope(paths(), &cert_cache_, now); }
 

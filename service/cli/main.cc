@@ -3,6 +3,7 @@
 //   sigverify verify --data=doc.pdf --sig=doc.sig --cert=signer.pem --chain=ca.pem
 //       --alg=rsa-pkcs1-sha256
 //   sigverify batch --input=records.jsonl
+//   sigverify validate --cert=signer.pem --chain=ca.pem
 //
 // Exit status: 0 when every record is TOTAL_PASSED, 1 when any is not, 2 on
 // a usage, input or RPC error.
@@ -59,23 +60,36 @@ nlohmann::json CertificateJson(const v1::Certificate& c) {
           {"not_after", ts(c.not_after())}};
 }
 
-nlohmann::json ResponseJson(const v1::VerifyResponse& r) {
+// The record id and the certificate judged: the signer for Verify, the
+// certificate itself for ValidateCertificate.
+std::string RecordId(const v1::VerifyResponse& r) { return r.record_id(); }
+std::string RecordId(const v1::ValidateCertificateResponse&) { return {}; }
+const v1::Certificate& Subject(const v1::VerifyResponse& r) { return r.signer(); }
+const v1::Certificate& Subject(const v1::ValidateCertificateResponse& r) { return r.certificate(); }
+const char* SubjectRole(const v1::VerifyResponse&) { return "signer"; }
+const char* SubjectRole(const v1::ValidateCertificateResponse&) { return "certificate"; }
+
+template <typename Response>
+nlohmann::json ResponseJson(const Response& r) {
   nlohmann::json path = nlohmann::json::array();
   for (const auto& c : r.path()) path.push_back(CertificateJson(c));
-  return {
-      {"record_id", r.record_id()},
+  nlohmann::json out = {
       {"indication", ShortName(v1::Indication_Name(r.indication()), "INDICATION_")},
       {"sub_indication", ShortName(v1::SubIndication_Name(r.sub_indication()), "SUB_INDICATION_")},
       {"message", r.message()},
-      {"signer", CertificateJson(r.signer())},
+      {SubjectRole(r), CertificateJson(Subject(r))},
       {"path", path},
       {"validation_time_from_request", r.validation_time_from_request()},
       {"trust_store_version", r.trust_store_version()}};
+  if (!RecordId(r).empty()) out["record_id"] = RecordId(r);
+  return out;
 }
 
-void PrintHuman(const v1::VerifyResponse& r) {
+template <typename Response>
+void PrintHuman(const Response& r) {
   const bool passed = r.indication() == v1::INDICATION_TOTAL_PASSED;
-  std::string line = absl::StrCat(r.record_id().empty() ? "" : r.record_id() + ": ",
+  const std::string id = RecordId(r);
+  std::string line = absl::StrCat(id.empty() ? "" : id + ": ",
                                   ShortName(v1::Indication_Name(r.indication()), "INDICATION_"));
   if (!passed) {
     absl::StrAppend(&line, " / ",
@@ -83,10 +97,11 @@ void PrintHuman(const v1::VerifyResponse& r) {
   }
   absl::StrAppend(&line, " - ", r.message());
   std::cout << line << "\n";
-  if (r.has_signer() && !r.signer().subject().empty()) {
-    std::cout << "  signer: " << r.signer().subject()
-              << "\n  serial: " << r.signer().serial_number()
-              << "  sha256: " << r.signer().sha256_fingerprint() << "\n";
+  const v1::Certificate& who = Subject(r);
+  if (!who.subject().empty()) {
+    std::cout << "  " << SubjectRole(r) << ": " << who.subject()
+              << "\n  serial: " << who.serial_number() << "  sha256: " << who.sha256_fingerprint()
+              << "\n";
   }
   for (int i = 0; i < r.path_size(); ++i) {
     std::cout << "  path[" << i << "]: " << r.path(i).subject() << "\n";
@@ -147,6 +162,55 @@ int VerifyOne() {
   grpc::Status s = stub->Verify(&ctx, *request, &response);
   if (!s.ok()) {
     std::cerr << "sigverify verify: call failed (" << s.error_code() << "): " << s.error_message()
+              << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ResponseJson(response).dump() << "\n";
+  } else {
+    PrintHuman(response);
+  }
+  return response.indication() == v1::INDICATION_TOTAL_PASSED ? 0 : 1;
+}
+
+int ValidateOne() {
+  v1::ValidateCertificateRequest request;
+  const std::string cert_file = absl::GetFlag(FLAGS_cert);
+  if (cert_file.empty()) {
+    std::cerr << "sigverify validate: --cert is required\n";
+    return 2;
+  }
+  auto cert = ReadFileBytes(cert_file);
+  if (!cert.ok()) {
+    std::cerr << "sigverify validate: " << cert.status().message() << "\n";
+    return 2;
+  }
+  request.set_certificate(*std::move(cert));
+  for (const std::string& c : absl::GetFlag(FLAGS_chain)) {
+    auto bytes = ReadFileBytes(c);
+    if (!bytes.ok()) {
+      std::cerr << "sigverify validate: " << bytes.status().message() << "\n";
+      return 2;
+    }
+    request.add_intermediate_certificates(*std::move(bytes));
+  }
+  if (const std::string when = absl::GetFlag(FLAGS_time); !when.empty()) {
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, when, &t, &err)) {
+      std::cerr << "sigverify validate: --time: " << err << "\n";
+      return 2;
+    }
+    request.mutable_validation_time()->set_seconds(absl::ToUnixSeconds(t));
+  }
+  auto stub = Connect();
+  if (!stub) return 2;
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::ValidateCertificateResponse response;
+  grpc::Status s = stub->ValidateCertificate(&ctx, request, &response);
+  if (!s.ok()) {
+    std::cerr << "sigverify validate: call failed (" << s.error_code() << "): " << s.error_message()
               << "\n";
     return 2;
   }
@@ -257,7 +321,8 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "sigverify verify --data=FILE|--digest=HEX --sig=FILE --cert=FILE [--chain=A,B] "
       "[--alg=rsa-pkcs1-sha256] [--time=RFC3339] [--json]\n"
-      "       sigverify batch --input=FILE.jsonl [--json]");
+      "       sigverify batch --input=FILE.jsonl [--json]\n"
+      "       sigverify validate --cert=FILE [--chain=A,B] [--time=RFC3339] [--json]");
   std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
   std::vector<char*> cargs;
   cargs.reserve(args.size());
@@ -268,6 +333,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "verify") return sigverify::cli::VerifyOne();
     if (command == "batch") return sigverify::cli::VerifyBatch();
+    if (command == "validate") return sigverify::cli::ValidateOne();
   } catch (const std::exception& e) {  // e.g. out of memory on a huge input file
     std::cerr << "sigverify: " << e.what() << "\n";
     return 2;

@@ -59,6 +59,13 @@ run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" \
   --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2100-01-01T00:00:00Z
 check "validation time from the command line is used" out_has "EXPIRED"
 
+run validate --cert="$PKI/signer-ec.pem" --chain="$PKI/ca.pem"
+check "validate: a good certificate passes" rc_is 0
+check "validate: prints its path" out_has "path[2]: CN=RootCA chuyên dùng Chính phủ thử nghiệm G2"
+run validate --cert="$PKI/signer-notyet.pem" --chain="$PKI/ca.pem" --json
+check "validate: not yet valid (exit 1)" rc_is 1
+check "validate --json names the sub-indication" out_has '"sub_indication":"NOT_YET_VALID"'
+
 # A JSON Lines batch, paths relative to the file.
 cp "$PKI"/*.pem "$PKI"/sample.txt* "$WORK"/
 {

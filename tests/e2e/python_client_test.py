@@ -171,6 +171,25 @@ class SigverifydTest(unittest.TestCase):
                                  f"{method}: {name}")
                 self.assertIn("request is not a valid sigverify.v1.Verify", e.exception.details())
 
+    def test_validate_certificate(self):
+        validate = self.channel.unary_unary(
+            "/sigverify.v1.VerificationService/ValidateCertificate",
+            request_serializer=pb.ValidateCertificateRequest.SerializeToString,
+            response_deserializer=pb.ValidateCertificateResponse.FromString)
+        ok = validate(pb.ValidateCertificateRequest(
+            certificate=read("signer-rsa.pem"), intermediate_certificates=[read("ca.pem")]),
+            timeout=10)
+        self.assertEqual(ok.indication, pb.INDICATION_TOTAL_PASSED, ok.message)
+        self.assertEqual([c.subject.split(",")[0] for c in ok.path],
+                         ["CN=Nguyễn Văn An", "CN=CA phục vụ các cơ quan Nhà nước thử nghiệm G2",
+                          "CN=RootCA chuyên dùng Chính phủ thử nghiệm G2"])
+        missing = validate(pb.ValidateCertificateRequest(certificate=read("signer-rsa.pem")),
+                           timeout=10)
+        self.assertEqual(missing.sub_indication, pb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND)
+        with self.assertRaises(grpc.RpcError) as e:
+            validate(pb.ValidateCertificateRequest(certificate=b"junk"), timeout=10)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+
     def test_health_and_reflection(self):
         # grpc.health.v1.Health/Check with an empty request: status 1 = SERVING.
         check = self.channel.unary_unary("/grpc.health.v1.Health/Check")
@@ -243,6 +262,51 @@ class DrainTest(unittest.TestCase):
             if proc.poll() is None:
                 proc.kill()
             log.close()
+
+
+class RealG2HierarchyTest(unittest.TestCase):
+    """The real G2 root as the only anchor; the real tax office certificate."""
+
+    def test_tax_office_certificate_validates_under_g2_root(self):
+        import shutil
+        vn_gca = os.path.join(PROTO_DIR, "..", "tests", "testdata", "vn-gca")
+        anchors = tempfile.mkdtemp()
+        shutil.copy(os.path.join(vn_gca, "g2-root.pem"), anchors)
+        port = free_port()
+        proc = subprocess.Popen([SIGVERIFYD, f"--listen=127.0.0.1:{port}", "--metrics-listen=",
+                                 f"--trust-anchors={anchors}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        try:
+            grpc.channel_ready_future(channel).result(timeout=20)
+            validate = channel.unary_unary(
+                "/sigverify.v1.VerificationService/ValidateCertificate",
+                request_serializer=pb.ValidateCertificateRequest.SerializeToString,
+                response_deserializer=pb.ValidateCertificateResponse.FromString)
+
+            def check(leaf, ca, when):
+                with open(os.path.join(vn_gca, leaf), "rb") as f:
+                    cert = f.read()
+                with open(os.path.join(vn_gca, ca), "rb") as f:
+                    chain = [f.read()]
+                req = pb.ValidateCertificateRequest(certificate=cert,
+                                                    intermediate_certificates=chain)
+                req.validation_time.FromJsonString(when)
+                return validate(req, timeout=10)
+
+            ok = check("ee-g2-cuc-thue-2025.pem", "g2-ca-nha-nuoc.pem", "2026-01-15T00:00:00Z")
+            self.assertEqual(ok.indication, pb.INDICATION_TOTAL_PASSED, ok.message)
+            self.assertEqual(ok.certificate.subject, "CN=CỤC THUẾ,O=BỘ TÀI CHÍNH,L=Hà Nội,C=VN")
+            self.assertEqual(len(ok.path), 3)
+            wrong_ca = check("ee-g2-cuc-thue-2025.pem", "g2-ca-dang.pem", "2026-01-15T00:00:00Z")
+            self.assertEqual(wrong_ca.sub_indication, pb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND)
+            g1 = check("ee-btc-tchq-2015.pem", "g1-btc.pem", "2016-06-01T00:00:00Z")
+            self.assertEqual(g1.sub_indication, pb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND)
+        finally:
+            channel.close()
+            proc.terminate()
+            proc.wait(timeout=30)
+            shutil.rmtree(anchors)
 
 
 class ReloadTest(unittest.TestCase):

@@ -183,6 +183,58 @@ TEST(VerificationServiceTest, MixedBatchOfAThousandComesBackInOrder) {
   }
 }
 
+TEST(VerificationServiceTest, ValidateCertificateJudgesThePathAlone) {
+  Server server({});
+  v1::ValidateCertificateRequest req;
+  req.set_certificate(PkiFile("signer-ec.pem"));
+  req.add_intermediate_certificates(PkiFile("ca.pem"));
+  {
+    grpc::ClientContext ctx;
+    v1::ValidateCertificateResponse resp;
+    ASSERT_TRUE(server.stub().ValidateCertificate(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.indication(), v1::INDICATION_TOTAL_PASSED) << resp.message();
+    EXPECT_EQ(resp.path_size(), 3);
+    EXPECT_EQ(resp.certificate().subject(),
+              "CN=Trần Thị Bình,O=UBND phường Hoàn Kiếm,L=Hà Nội,C=VN");
+    EXPECT_EQ(resp.trust_store_version().size(), 64u);
+  }
+  {
+    req.set_certificate(PkiFile("signer-wrong-ku.pem"));
+    grpc::ClientContext ctx;
+    v1::ValidateCertificateResponse resp;
+    ASSERT_TRUE(server.stub().ValidateCertificate(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.indication(), v1::INDICATION_INDETERMINATE);
+    EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_CHAIN_CONSTRAINTS_FAILURE);
+    EXPECT_EQ(resp.path_size(), 0);
+  }
+  {
+    req.set_certificate(PkiFile("signer-ec.pem"));
+    req.mutable_validation_time()->set_seconds(4102444800);  // 2100-01-01
+    grpc::ClientContext ctx;
+    v1::ValidateCertificateResponse resp;
+    ASSERT_TRUE(server.stub().ValidateCertificate(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_EXPIRED);
+    EXPECT_TRUE(resp.validation_time_from_request());
+  }
+  {
+    req.set_policy("legacy-g1");
+    grpc::ClientContext ctx;
+    v1::ValidateCertificateResponse resp;
+    grpc::Status s = server.stub().ValidateCertificate(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find("legacy-g1"), std::string::npos);
+  }
+  {
+    req.clear_policy();
+    req.set_certificate("not a certificate");
+    grpc::ClientContext ctx;
+    v1::ValidateCertificateResponse resp;
+    grpc::Status s = server.stub().ValidateCertificate(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find("certificate: "), std::string::npos);
+  }
+}
+
 TEST(VerificationServiceTest, BatchOverTheItemLimitNamesTheLimit) {
   Limits limits;
   limits.max_batch_items = 3;
