@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "crypto/trust_profile.h"
 #include "crypto/trust_store.h"
 #include "service/flags.h"
 #include "service/metrics.h"
@@ -29,6 +30,9 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address, HOST:PORT");
 ABSL_FLAG(std::string, trust_anchors, "", "directory of trust anchor certificates (PEM/DER)");
+ABSL_FLAG(std::vector<std::string>, trust_profile, {},
+          "built-in trust profiles to trust as well (vn-gov); check their fingerprints first "
+          "with 'sigverify trust-profile NAME'");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "Prometheus /metrics address, HOST:PORT; empty to disable");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate chain (PEM); with --tls-key enables TLS");
@@ -73,11 +77,25 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
 
 int Run() {
   const std::string anchors_dir = absl::GetFlag(FLAGS_trust_anchors);
-  if (anchors_dir.empty()) {
-    Log("--trust-anchors=DIR is required (a directory of PEM/DER root certificates)");
+  std::vector<crypto::CertificatePtr> profile_anchors;
+  for (const std::string& name : absl::GetFlag(FLAGS_trust_profile)) {
+    auto anchors = crypto::TrustProfileAnchors(name);
+    if (!anchors.ok()) {
+      Log(absl::StrCat("--trust-profile: ", anchors.status().message()));
+      return 2;
+    }
+    for (const auto& a : *anchors) {
+      Log(absl::StrCat("trust profile ", name, ": ", a->subject(), " sha256 ",
+                       a->fingerprint_hex()));
+      profile_anchors.push_back(a);
+    }
+  }
+  if (anchors_dir.empty() && profile_anchors.empty()) {
+    Log("--trust-anchors=DIR (a directory of PEM/DER root certificates) or --trust-profile=NAME "
+        "is required");
     return 2;
   }
-  auto store = crypto::TrustStore::LoadDirectory(anchors_dir);
+  auto store = LoadTrustStore(anchors_dir, profile_anchors);
   if (!store.ok()) {
     Log(absl::StrCat("cannot load trust anchors: ", store.status().ToString()));
     return 1;
@@ -101,6 +119,7 @@ int Run() {
   reload_options.path_cache_size = static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size));
   reload_options.poll_interval = absl::GetFlag(FLAGS_trust_anchors_poll_interval);
   reload_options.log = Log;
+  reload_options.extra_anchors = profile_anchors;
   TrustStoreReloader reloader(verifier.get(), reload_options);
 
   int workers = absl::GetFlag(FLAGS_workers);

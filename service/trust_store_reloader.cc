@@ -9,13 +9,25 @@
 
 namespace sigverify::service {
 
+absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadTrustStore(
+    const std::string& directory, const std::vector<crypto::CertificatePtr>& extra) {
+  if (directory.empty()) return crypto::TrustStore::FromCertificates(extra);
+  auto from_dir = crypto::TrustStore::LoadDirectory(directory);
+  if (!from_dir.ok() || extra.empty()) return from_dir;
+  std::vector<crypto::CertificatePtr> all = (*from_dir)->anchors();
+  all.insert(all.end(), extra.begin(), extra.end());
+  return crypto::TrustStore::FromCertificates(std::move(all));
+}
+
 TrustStoreReloader::TrustStoreReloader(Verifier* verifier, Options options)
     : verifier_(verifier), options_(std::move(options)) {
   {
     absl::MutexLock lock(&reload_mu_);
     last_state_ = DirectoryState();
   }
-  if (options_.poll_interval > absl::ZeroDuration()) poller_ = std::thread([this] { Poll(); });
+  if (options_.poll_interval > absl::ZeroDuration() && !options_.directory.empty()) {
+    poller_ = std::thread([this] { Poll(); });
+  }
 }
 
 TrustStoreReloader::~TrustStoreReloader() {
@@ -24,6 +36,7 @@ TrustStoreReloader::~TrustStoreReloader() {
 }
 
 std::string TrustStoreReloader::DirectoryState() const {
+  if (options_.directory.empty()) return {};
   std::vector<std::string> entries;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(options_.directory, ec)) {
@@ -41,7 +54,7 @@ std::string TrustStoreReloader::DirectoryState() const {
 absl::Status TrustStoreReloader::ReloadNow() {
   absl::MutexLock lock(&reload_mu_);
   last_state_ = DirectoryState();
-  auto store = crypto::TrustStore::LoadDirectory(options_.directory);
+  auto store = LoadTrustStore(options_.directory, options_.extra_anchors);
   if (!store.ok()) {
     failures_.fetch_add(1);
     options_.log(absl::StrCat("trust store reload refused, keeping version ",

@@ -9,22 +9,30 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "crypto/trust_store.h"
 #include "service/verifier.h"
 
 namespace sigverify::service {
 
+// The anchors of `directory` (may be empty: none) together with `extra`
+// (e.g. a built-in trust profile's).
+absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadTrustStore(
+    const std::string& directory, const std::vector<crypto::CertificatePtr>& extra);
+
 class TrustStoreReloader {
  public:
   struct Options {
-    std::string directory;
+    std::string directory;  // empty: only extra_anchors, nothing to watch
     size_t path_cache_size = 100000;
     absl::Duration poll_interval = absl::Seconds(5);  // zero: no polling
     std::function<void(const std::string&)> log = [](const std::string&) {};
+    std::vector<crypto::CertificatePtr> extra_anchors;
   };
 
   // Polls from a thread of its own until destroyed.

@@ -17,9 +17,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "crypto/trust_profile.h"
 #include "nlohmann/json.hpp"
 #include "service/cli/request_builder.h"
 #include "service/flags.h"
@@ -222,6 +224,36 @@ int ValidateOne() {
   return response.indication() == v1::INDICATION_TOTAL_PASSED ? 0 : 1;
 }
 
+// Prints a built-in trust profile's anchors with their fingerprints, so an
+// operator can compare them with the CA's publication before enabling it.
+int ShowTrustProfile(const std::string& name) {
+  if (name.empty()) {
+    for (const std::string& n : crypto::TrustProfileNames()) std::cout << n << "\n";
+    return 0;
+  }
+  auto anchors = crypto::TrustProfileAnchors(name);
+  if (!anchors.ok()) {
+    std::cerr << "sigverify trust-profile: " << anchors.status().message() << "\n";
+    return 2;
+  }
+  for (const crypto::CertificatePtr& a : *anchors) {
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << nlohmann::json{{"profile", name},
+                                  {"subject", a->subject()},
+                                  {"not_before", crypto::FormatUtc(a->not_before())},
+                                  {"not_after", crypto::FormatUtc(a->not_after())},
+                                  {"sha256_fingerprint", a->fingerprint_hex()}}
+                       .dump()
+                << "\n";
+      continue;
+    }
+    std::cout << a->subject() << "\n  valid   " << crypto::FormatUtc(a->not_before()) << " to "
+              << crypto::FormatUtc(a->not_after()) << "\n  SHA-256 "
+              << absl::AsciiStrToUpper(a->fingerprint_hex()) << "\n";
+  }
+  return 0;
+}
+
 void Progress(size_t done, size_t total) {
   constexpr int kWidth = 40;
   const int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
@@ -322,7 +354,8 @@ int main(int argc, char** argv) {
       "sigverify verify --data=FILE|--digest=HEX --sig=FILE --cert=FILE [--chain=A,B] "
       "[--alg=rsa-pkcs1-sha256] [--time=RFC3339] [--json]\n"
       "       sigverify batch --input=FILE.jsonl [--json]\n"
-      "       sigverify validate --cert=FILE [--chain=A,B] [--time=RFC3339] [--json]");
+      "       sigverify validate --cert=FILE [--chain=A,B] [--time=RFC3339] [--json]\n"
+      "       sigverify trust-profile [NAME]   (built-in anchors and their fingerprints)");
   std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
   std::vector<char*> cargs;
   cargs.reserve(args.size());
@@ -334,6 +367,9 @@ int main(int argc, char** argv) {
     if (command == "verify") return sigverify::cli::VerifyOne();
     if (command == "batch") return sigverify::cli::VerifyBatch();
     if (command == "validate") return sigverify::cli::ValidateOne();
+    if (command == "trust-profile") {
+      return sigverify::cli::ShowTrustProfile(positional.size() > 2 ? positional[2] : "");
+    }
   } catch (const std::exception& e) {  // e.g. out of memory on a huge input file
     std::cerr << "sigverify: " << e.what() << "\n";
     return 2;

@@ -113,6 +113,24 @@ check "plaintext client to a TLS server fails" rc_is 2
 stop_server
 SERVER_PID=
 
+# The built-in vn-gov profile: its fingerprint is shown before use, and a
+# server started with it alone validates the real G2 tax office certificate.
+VN_GCA="$(dirname "$0")/../testdata/vn-gca"
+CLI=("$BIN/sigverify")
+run trust-profile vn-gov
+check "trust-profile prints the G2 root fingerprint" \
+  out_has "F04BA4B459A7C9A1B971AD9B1CB833E695A80C79AEA63B174B66A70EDFE2FDB8"
+start_server "$BIN/sigverifyd" "" "$WORK/profile.log" --trust-profile=vn-gov
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run validate --cert="$VN_GCA/ee-g2-cuc-thue-2025.pem" --chain="$VN_GCA/g2-ca-nha-nuoc.pem" \
+  --time=2026-01-15T00:00:00Z
+check "vn-gov profile: the real G2 chain validates" rc_is 0
+check "vn-gov profile: the signer is the tax office" out_has "CN=CỤC THUẾ"
+run validate --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem"
+check "vn-gov profile: the test PKI is not trusted" out_has "NO_CERTIFICATE_CHAIN_FOUND"
+stop_server
+SERVER_PID=
+
 # Plaintext off loopback is refused at start.
 "$BIN/sigverifyd" --listen=0.0.0.0:0 --trust-anchors="$PKI/anchors" --metrics-listen= >"$WORK/out" 2>&1
 echo $? >"$WORK/rc"

@@ -1,0 +1,23 @@
+// Named sets of trust anchors compiled into the binary, enabled only on
+// request (--trust-profile). Operators confirm their fingerprints against the
+// CA's own publication before enabling one (sigverify trust-profile NAME).
+#ifndef SIGVERIFY_CRYPTO_TRUST_PROFILE_H_
+#define SIGVERIFY_CRYPTO_TRUST_PROFILE_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "crypto/certificate.h"
+
+namespace sigverify::crypto {
+
+std::vector<std::string> TrustProfileNames();
+
+// The anchors of a built-in profile; NOT_FOUND names the profiles there are.
+absl::StatusOr<std::vector<CertificatePtr>> TrustProfileAnchors(std::string_view name);
+
+}  // namespace sigverify::crypto
+
+#endif  // SIGVERIFY_CRYPTO_TRUST_PROFILE_H_
