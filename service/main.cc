@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -99,6 +100,23 @@ int Run() {
   if (!store.ok()) {
     Log(absl::StrCat("cannot load trust anchors: ", store.status().ToString()));
     return 1;
+  }
+
+  // A bad setting fails here, naming the flag, never at the first request.
+  for (const auto& [name, value, max] : std::vector<std::tuple<const char*, int64_t, int64_t>>{
+           {"--max-message-bytes", absl::GetFlag(FLAGS_max_message_bytes), INT32_MAX},
+           {"--max-batch-items", absl::GetFlag(FLAGS_max_batch_items), 1000000},
+           {"--max-data-bytes", absl::GetFlag(FLAGS_max_data_bytes), INT32_MAX},
+           {"--max-queued-items", absl::GetFlag(FLAGS_max_queued_items), int64_t{1} << 40},
+           {"--certificate-cache-size", absl::GetFlag(FLAGS_certificate_cache_size), 100000000},
+           {"--path-cache-size", absl::GetFlag(FLAGS_path_cache_size), 100000000},
+           {"--min-rsa-bits", absl::GetFlag(FLAGS_min_rsa_bits), crypto::kMaxRsaBits},
+           {"--workers", absl::GetFlag(FLAGS_workers), 1024}}) {
+    const int64_t min = std::string_view(name) == "--workers" ? 0 : 1;
+    if (value < min || value > max) {
+      Log(absl::StrCat(name, "=", value, " is outside ", min, "..", max));
+      return 2;
+    }
   }
 
   Limits limits;

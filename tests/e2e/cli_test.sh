@@ -139,5 +139,10 @@ check "the refusal says why" out_has "without TLS"
 "$BIN/sigverifyd" --listen=127.0.0.1:0 --trust-anchors="$WORK/nonexistent" --metrics-listen= >"$WORK/out" 2>&1
 echo $? >"$WORK/rc"
 check "a missing trust store fails at start" rc_is 1
+"$BIN/sigverifyd" --listen=127.0.0.1:0 --trust-anchors="$PKI/anchors" --metrics-listen= \
+  --max-batch-items=0 >"$WORK/out" 2>&1
+echo $? >"$WORK/rc"
+check "a bad limit fails at start" rc_is 2
+check "the failure names the flag" out_has "--max-batch-items=0 is outside"
 set -e
 summary
