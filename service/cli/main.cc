@@ -137,6 +137,22 @@ void SetDeadline(grpc::ClientContext* ctx) {
                     absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
 }
 
+// Prints one answer; the exit status says whether it passed.
+template <typename Response>
+int Report(const char* command, const grpc::Status& status, const Response& response) {
+  if (!status.ok()) {
+    std::cerr << "sigverify " << command << ": call failed (" << status.error_code()
+              << "): " << status.error_message() << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ResponseJson(response).dump() << "\n";
+  } else {
+    PrintHuman(response);
+  }
+  return response.indication() == v1::INDICATION_TOTAL_PASSED ? 0 : 1;
+}
+
 int VerifyOne() {
   RecordFiles f;
   f.record_id = absl::GetFlag(FLAGS_record_id);
@@ -161,67 +177,26 @@ int VerifyOne() {
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::VerifyResponse response;
-  grpc::Status s = stub->Verify(&ctx, *request, &response);
-  if (!s.ok()) {
-    std::cerr << "sigverify verify: call failed (" << s.error_code() << "): " << s.error_message()
-              << "\n";
-    return 2;
-  }
-  if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ResponseJson(response).dump() << "\n";
-  } else {
-    PrintHuman(response);
-  }
-  return response.indication() == v1::INDICATION_TOTAL_PASSED ? 0 : 1;
+  return Report("verify", stub->Verify(&ctx, *request, &response), response);
 }
 
 int ValidateOne() {
-  v1::ValidateCertificateRequest request;
-  const std::string cert_file = absl::GetFlag(FLAGS_cert);
-  if (cert_file.empty()) {
+  if (absl::GetFlag(FLAGS_cert).empty()) {
     std::cerr << "sigverify validate: --cert is required\n";
     return 2;
   }
-  auto cert = ReadFileBytes(cert_file);
-  if (!cert.ok()) {
-    std::cerr << "sigverify validate: " << cert.status().message() << "\n";
+  auto request = BuildValidateRequest(absl::GetFlag(FLAGS_cert), absl::GetFlag(FLAGS_chain),
+                                      absl::GetFlag(FLAGS_time));
+  if (!request.ok()) {
+    std::cerr << "sigverify validate: " << request.status().message() << "\n";
     return 2;
-  }
-  request.set_certificate(*std::move(cert));
-  for (const std::string& c : absl::GetFlag(FLAGS_chain)) {
-    auto bytes = ReadFileBytes(c);
-    if (!bytes.ok()) {
-      std::cerr << "sigverify validate: " << bytes.status().message() << "\n";
-      return 2;
-    }
-    request.add_intermediate_certificates(*std::move(bytes));
-  }
-  if (const std::string when = absl::GetFlag(FLAGS_time); !when.empty()) {
-    absl::Time t;
-    std::string err;
-    if (!absl::ParseTime(absl::RFC3339_full, when, &t, &err)) {
-      std::cerr << "sigverify validate: --time: " << err << "\n";
-      return 2;
-    }
-    request.mutable_validation_time()->set_seconds(absl::ToUnixSeconds(t));
   }
   auto stub = Connect();
   if (!stub) return 2;
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::ValidateCertificateResponse response;
-  grpc::Status s = stub->ValidateCertificate(&ctx, request, &response);
-  if (!s.ok()) {
-    std::cerr << "sigverify validate: call failed (" << s.error_code() << "): " << s.error_message()
-              << "\n";
-    return 2;
-  }
-  if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ResponseJson(response).dump() << "\n";
-  } else {
-    PrintHuman(response);
-  }
-  return response.indication() == v1::INDICATION_TOTAL_PASSED ? 0 : 1;
+  return Report("validate", stub->ValidateCertificate(&ctx, *request, &response), response);
 }
 
 // Prints a built-in trust profile's anchors with their fingerprints, so an

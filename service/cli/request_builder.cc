@@ -27,7 +27,8 @@ std::string Resolve(const std::string& base, const std::string& path) {
   return base + "/" + path;
 }
 
-absl::Status SetTime(const std::string& text, v1::VerifyRequest* r) {
+template <typename Request>
+absl::Status SetTime(const std::string& text, Request* r) {
   if (text.empty()) return absl::OkStatus();
   absl::Time t;
   std::string err;
@@ -35,6 +36,16 @@ absl::Status SetTime(const std::string& text, v1::VerifyRequest* r) {
     return absl::InvalidArgumentError(absl::StrCat("time '", text, "': ", err));
   }
   r->mutable_validation_time()->set_seconds(absl::ToUnixSeconds(t));
+  return absl::OkStatus();
+}
+
+template <typename Request>
+absl::Status AddChain(const std::vector<std::string>& files, Request* r) {
+  for (const std::string& c : files) {
+    auto bytes = ReadFileBytes(c);
+    if (!bytes.ok()) return bytes.status();
+    r->add_intermediate_certificates(*std::move(bytes));
+  }
   return absl::OkStatus();
 }
 
@@ -96,12 +107,20 @@ absl::StatusOr<v1::VerifyRequest> BuildRequest(const RecordFiles& f) {
   auto cert = ReadFileBytes(f.certificate_file);
   if (!cert.ok()) return cert.status();
   r.set_signer_certificate(*std::move(cert));
-  for (const std::string& c : f.chain_files) {
-    auto bytes = ReadFileBytes(c);
-    if (!bytes.ok()) return bytes.status();
-    r.add_intermediate_certificates(*std::move(bytes));
-  }
+  if (auto s = AddChain(f.chain_files, &r); !s.ok()) return s;
   if (auto s = SetTime(f.validation_time, &r); !s.ok()) return s;
+  return r;
+}
+
+absl::StatusOr<v1::ValidateCertificateRequest> BuildValidateRequest(
+    const std::string& certificate_file, const std::vector<std::string>& chain_files,
+    const std::string& validation_time) {
+  v1::ValidateCertificateRequest r;
+  auto cert = ReadFileBytes(certificate_file);
+  if (!cert.ok()) return cert.status();
+  r.set_certificate(*std::move(cert));
+  if (auto s = AddChain(chain_files, &r); !s.ok()) return s;
+  if (auto s = SetTime(validation_time, &r); !s.ok()) return s;
   return r;
 }
 

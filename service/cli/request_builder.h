@@ -27,6 +27,12 @@ struct RecordFiles {
 
 absl::StatusOr<v1::VerifyRequest> BuildRequest(const RecordFiles& files);
 
+// A ValidateCertificate request from a certificate file, chain files and an
+// optional RFC 3339 time.
+absl::StatusOr<v1::ValidateCertificateRequest> BuildValidateRequest(
+    const std::string& certificate_file, const std::vector<std::string>& chain_files,
+    const std::string& validation_time);
+
 // One JSON Lines record. Keys: record_id, alg, data_file | data_b64 |
 // digest_hex, signature_file | signature_b64, cert_file | cert_pem,
 // chain_files (array), time (RFC 3339). Relative paths are taken from
