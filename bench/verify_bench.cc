@@ -171,6 +171,38 @@ void BM_Sigverify_GrpcBatch1000(benchmark::State& state) {
   server->Shutdown();
 }
 
+// Path validation of the RSA-2048 signer through the RSA-4096 issuing CA to
+// the RSA-4096 root: first time (X509_verify_cert) against a repeat signer
+// (one hash and one memo lookup).
+void BM_Path_FirstValidation(benchmark::State& state) {
+  auto signer = crypto::Certificate::Parse(Read("signer-rsa.pem"));
+  auto ca = crypto::Certificate::Parse(Read("ca.pem"));
+  auto root = crypto::Certificate::Parse(Read("root.pem"));
+  auto store = crypto::TrustStore::FromCertificates({*root});
+  std::vector<CertificatePtr> chain = {*ca};
+  const absl::Time now = absl::Now();
+  for (auto _ : state) {
+    state.PauseTiming();
+    crypto::PathValidator fresh(*store, 64);
+    state.ResumeTiming();
+    if (!fresh.Validate(*signer, chain, now).ok()) state.SkipWithError("path invalid");
+  }
+}
+
+void BM_Path_RepeatSigner(benchmark::State& state) {
+  auto signer = crypto::Certificate::Parse(Read("signer-rsa.pem"));
+  auto ca = crypto::Certificate::Parse(Read("ca.pem"));
+  auto root = crypto::Certificate::Parse(Read("root.pem"));
+  auto store = crypto::TrustStore::FromCertificates({*root});
+  std::vector<CertificatePtr> chain = {*ca};
+  const absl::Time now = absl::Now();
+  crypto::PathValidator memo(*store, 64);
+  (void)memo.Validate(*signer, chain, now);
+  for (auto _ : state) {
+    if (!memo.Validate(*signer, chain, now).ok()) state.SkipWithError("path invalid");
+  }
+}
+
 void BM_Parse_D2iX509Only(benchmark::State& state) {
   auto cert = crypto::Certificate::Parse(Read("signer-rsa.pem"));
   const std::string der = (*cert)->der();
@@ -210,6 +242,8 @@ BENCHMARK(BM_Sigverify_GrpcBatch1000)
     ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Path_FirstValidation);
+BENCHMARK(BM_Path_RepeatSigner);
 BENCHMARK(BM_Parse_D2iX509Only);
 BENCHMARK(BM_Parse_CertificateUncached)->DenseRange(0, 1);
 BENCHMARK(BM_Parse_CertificateCacheHit)->DenseRange(0, 1);
