@@ -197,10 +197,6 @@ int Run() {
 }  // namespace sigverify::bench
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
-  std::vector<char*> cargs;
-  cargs.reserve(args.size());
-  for (std::string& a : args) cargs.push_back(a.data());
-  absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  sigverify::service::ParseCommandLine(argc, argv);
   return sigverify::bench::Run();
 }

@@ -1,5 +1,7 @@
 #include "service/flags.h"
 
+#include "absl/flags/parse.h"
+
 namespace sigverify::service {
 
 std::vector<std::string> DashesToUnderscores(int argc, char** argv) {
@@ -19,6 +21,16 @@ std::vector<std::string> DashesToUnderscores(int argc, char** argv) {
     out.push_back(std::move(arg));
   }
   return out;
+}
+
+std::vector<std::string> ParseCommandLine(int argc, char** argv) {
+  std::vector<std::string> args = DashesToUnderscores(argc, argv);
+  std::vector<char*> cargs;
+  cargs.reserve(args.size());
+  for (std::string& a : args) cargs.push_back(a.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  return std::vector<std::string>(positional.begin(), positional.end());
 }
 
 }  // namespace sigverify::service

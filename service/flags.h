@@ -11,6 +11,10 @@ namespace sigverify::service {
 // Returns argv with "--a-b[=v]" rewritten to "--a_b[=v]" (values untouched).
 std::vector<std::string> DashesToUnderscores(int argc, char** argv);
 
+// Parses the command line with Abseil after DashesToUnderscores; returns the
+// positional arguments (the program name first).
+std::vector<std::string> ParseCommandLine(int argc, char** argv);
+
 }  // namespace sigverify::service
 
 #endif  // SIGVERIFY_SERVICE_FLAGS_H_

@@ -265,10 +265,6 @@ int main(int argc, char** argv) {
 
   absl::SetProgramUsageMessage(
       "sigverifyd --trust-anchors=DIR [--listen=127.0.0.1:50051] [--metrics-listen=...]");
-  std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
-  std::vector<char*> cargs;
-  cargs.reserve(args.size());
-  for (std::string& a : args) cargs.push_back(a.data());
-  absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  sigverify::service::ParseCommandLine(argc, argv);
   return sigverify::service::Run();
 }

@@ -331,12 +331,7 @@ int main(int argc, char** argv) {
       "       sigverify batch --input=FILE.jsonl [--json]\n"
       "       sigverify validate --cert=FILE [--chain=A,B] [--time=RFC3339] [--json]\n"
       "       sigverify trust-profile [NAME]   (built-in anchors and their fingerprints)");
-  std::vector<std::string> args = sigverify::service::DashesToUnderscores(argc, argv);
-  std::vector<char*> cargs;
-  cargs.reserve(args.size());
-  for (std::string& a : args) cargs.push_back(a.data());
-  std::vector<char*> positional =
-      absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  const std::vector<std::string> positional = sigverify::service::ParseCommandLine(argc, argv);
   const std::string command = positional.size() > 1 ? positional[1] : "";
   try {
     if (command == "verify") return sigverify::cli::VerifyOne();
