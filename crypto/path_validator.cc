@@ -54,11 +54,12 @@ CertificatePtr FindByX509(const X509* x509, const CertificatePtr& signer,
   for (const CertificatePtr& c : intermediates) {
     if (c->x509() == x509) return c;
   }
-  if (CertificatePtr anchor = store.FindAnchor(x509)) return anchor;
+  if (CertificatePtr known = store.FindKnown(x509)) return known;
   // Fall back to content equality (a library may hand back a copy).
   auto all = std::vector<CertificatePtr>(intermediates.begin(), intermediates.end());
   all.push_back(signer);
   all.insert(all.end(), store.anchors().begin(), store.anchors().end());
+  all.insert(all.end(), store.intermediates().begin(), store.intermediates().end());
   for (const CertificatePtr& c : all) {
     if (X509_cmp(c->x509(), x509) == 0) return c;
   }
@@ -135,9 +136,12 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!untrusted || !ctx)
     return {SubIndication::kCertificateChainGeneralFailure, "out of memory", {}};
-  for (const CertificatePtr& c : intermediates) {
-    if (!sk_X509_push(untrusted.get(), c->x509())) {
-      return {SubIndication::kCertificateChainGeneralFailure, "out of memory", {}};
+  // The caller's certificates first, then the configured pool.
+  for (const auto& set : {intermediates, absl::MakeConstSpan(store_->intermediates())}) {
+    for (const CertificatePtr& c : set) {
+      if (!sk_X509_push(untrusted.get(), c->x509())) {
+        return {SubIndication::kCertificateChainGeneralFailure, "out of memory", {}};
+      }
     }
   }
   if (X509_STORE_CTX_init(ctx.get(), store_->x509_store(), signer->x509(), untrusted.get()) != 1) {

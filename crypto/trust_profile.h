@@ -15,8 +15,14 @@ namespace sigverify::crypto {
 
 std::vector<std::string> TrustProfileNames();
 
-// The anchors of a built-in profile; NOT_FOUND names the profiles there are.
-absl::StatusOr<std::vector<CertificatePtr>> TrustProfileAnchors(std::string_view name);
+struct TrustProfile {
+  std::vector<CertificatePtr> anchors;
+  // Issuing CAs the profile's paths may use without callers sending them.
+  std::vector<CertificatePtr> intermediates;
+};
+
+// A built-in profile; NOT_FOUND names the profiles there are.
+absl::StatusOr<TrustProfile> LoadTrustProfile(std::string_view name);
 
 }  // namespace sigverify::crypto
 

@@ -18,19 +18,26 @@ bool IsCertificateFile(const std::filesystem::path& p) {
   return ext == ".pem" || ext == ".crt" || ext == ".cer" || ext == ".der";
 }
 
+// Sorted by fingerprint, duplicates dropped: the order of files and flags
+// does not change a store or its version.
+void SortUnique(std::vector<CertificatePtr>& certs) {
+  std::sort(certs.begin(), certs.end(), [](const CertificatePtr& a, const CertificatePtr& b) {
+    return a->fingerprint() < b->fingerprint();
+  });
+  certs.erase(std::unique(certs.begin(), certs.end(),
+                          [](const CertificatePtr& a, const CertificatePtr& b) {
+                            return a->fingerprint() == b->fingerprint();
+                          }),
+              certs.end());
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromCertificates(
-    std::vector<CertificatePtr> anchors) {
+    std::vector<CertificatePtr> anchors, std::vector<CertificatePtr> intermediates) {
   if (anchors.empty()) return absl::FailedPreconditionError("trust store has no anchors");
-  std::sort(anchors.begin(), anchors.end(), [](const CertificatePtr& a, const CertificatePtr& b) {
-    return a->fingerprint() < b->fingerprint();
-  });
-  anchors.erase(std::unique(anchors.begin(), anchors.end(),
-                            [](const CertificatePtr& a, const CertificatePtr& b) {
-                              return a->fingerprint() == b->fingerprint();
-                            }),
-                anchors.end());
+  SortUnique(anchors);
+  SortUnique(intermediates);
   std::shared_ptr<TrustStore> ts(new TrustStore());
   ts->store_.reset(X509_STORE_new());
   if (!ts->store_) return absl::ResourceExhaustedError("out of memory");
@@ -41,13 +48,26 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromCertificates(
     }
     fingerprints.append(reinterpret_cast<const char*>(a->fingerprint().data()), 32);
   }
+  if (!intermediates.empty()) {
+    fingerprints.append("|intermediates|");
+    for (const CertificatePtr& c : intermediates) {
+      fingerprints.append(reinterpret_cast<const char*>(c->fingerprint().data()), 32);
+    }
+  }
   ts->version_ = ToHex(Sha256(fingerprints));
   ts->anchors_ = std::move(anchors);
+  ts->intermediates_ = std::move(intermediates);
   return std::shared_ptr<const TrustStore>(std::move(ts));
 }
 
 absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::LoadDirectory(
     const std::string& dir) {
+  auto certs = LoadCertificates(dir);
+  if (!certs.ok()) return certs.status();
+  return FromCertificates(*std::move(certs));
+}
+
+absl::StatusOr<std::vector<CertificatePtr>> TrustStore::LoadCertificates(const std::string& dir) {
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -57,10 +77,10 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::LoadDirectory(
     }
   }
   if (ec) {
-    return absl::NotFoundError(absl::StrCat("trust anchors directory ", dir, ": ", ec.message()));
+    return absl::NotFoundError(absl::StrCat("directory ", dir, ": ", ec.message()));
   }
   std::sort(files.begin(), files.end());
-  std::vector<CertificatePtr> anchors;
+  std::vector<CertificatePtr> certs;
   for (const auto& path : files) {
     if (std::filesystem::file_size(path, ec) > kMaxAnchorFileBytes) {
       return absl::InvalidArgumentError(
@@ -70,23 +90,25 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::LoadDirectory(
     std::stringstream buf;
     buf << in.rdbuf();
     if (!in) return absl::NotFoundError(absl::StrCat(path.string(), ": cannot read"));
-    auto certs = Certificate::ParseAll(buf.str());
-    if (!certs.ok()) {
+    auto parsed = Certificate::ParseAll(buf.str());
+    if (!parsed.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path.string(), ": ", certs.status().message()));
+          absl::StrCat(path.string(), ": ", parsed.status().message()));
     }
-    for (auto& c : *certs) anchors.push_back(std::move(c));
+    for (auto& c : *parsed) certs.push_back(std::move(c));
   }
-  if (anchors.empty()) {
+  if (certs.empty()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("trust anchors directory ", dir, " holds no .pem/.crt/.cer/.der certificate"));
+        absl::StrCat("directory ", dir, " holds no .pem/.crt/.cer/.der certificate"));
   }
-  return FromCertificates(std::move(anchors));
+  return certs;
 }
 
-CertificatePtr TrustStore::FindAnchor(const X509* x509) const {
-  for (const CertificatePtr& a : anchors_) {
-    if (a->x509() == x509) return a;
+CertificatePtr TrustStore::FindKnown(const X509* x509) const {
+  for (const auto* set : {&anchors_, &intermediates_}) {
+    for (const CertificatePtr& c : *set) {
+      if (c->x509() == x509) return c;
+    }
   }
   return nullptr;
 }

@@ -31,6 +31,9 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address, HOST:PORT");
 ABSL_FLAG(std::string, trust_anchors, "", "directory of trust anchor certificates (PEM/DER)");
+ABSL_FLAG(std::string, intermediates, "",
+          "directory of CA certificates paths may use when callers do not send them (PEM/DER); "
+          "not trusted by themselves");
 ABSL_FLAG(std::vector<std::string>, trust_profile, {},
           "built-in trust profiles to trust as well (vn-gov); check their fingerprints first "
           "with 'sigverify trust-profile NAME'");
@@ -78,25 +81,29 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
 
 int Run() {
   const std::string anchors_dir = absl::GetFlag(FLAGS_trust_anchors);
-  std::vector<crypto::CertificatePtr> profile_anchors;
+  TrustSources sources;
+  sources.anchors_directory = anchors_dir;
+  sources.intermediates_directory = absl::GetFlag(FLAGS_intermediates);
   for (const std::string& name : absl::GetFlag(FLAGS_trust_profile)) {
-    auto anchors = crypto::TrustProfileAnchors(name);
-    if (!anchors.ok()) {
-      Log(absl::StrCat("--trust-profile: ", anchors.status().message()));
+    auto profile = crypto::LoadTrustProfile(name);
+    if (!profile.ok()) {
+      Log(absl::StrCat("--trust-profile: ", profile.status().message()));
       return 2;
     }
-    for (const auto& a : *anchors) {
-      Log(absl::StrCat("trust profile ", name, ": ", a->subject(), " sha256 ",
+    for (const auto& a : profile->anchors) {
+      Log(absl::StrCat("trust profile ", name, ": anchor ", a->subject(), " sha256 ",
                        a->fingerprint_hex()));
-      profile_anchors.push_back(a);
+      sources.anchors.push_back(a);
     }
+    sources.intermediates.insert(sources.intermediates.end(), profile->intermediates.begin(),
+                                 profile->intermediates.end());
   }
-  if (anchors_dir.empty() && profile_anchors.empty()) {
+  if (anchors_dir.empty() && sources.anchors.empty()) {
     Log("--trust-anchors=DIR (a directory of PEM/DER root certificates) or --trust-profile=NAME "
         "is required");
     return 2;
   }
-  auto store = LoadTrustStore(anchors_dir, profile_anchors);
+  auto store = LoadTrustStore(sources);
   if (!store.ok()) {
     Log(absl::StrCat("cannot load trust anchors: ", store.status().ToString()));
     return 1;
@@ -133,11 +140,10 @@ int Run() {
       paths, policy, limits, static_cast<size_t>(absl::GetFlag(FLAGS_certificate_cache_size)));
 
   TrustStoreReloader::Options reload_options;
-  reload_options.directory = anchors_dir;
+  reload_options.sources = sources;
   reload_options.path_cache_size = static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size));
   reload_options.poll_interval = absl::GetFlag(FLAGS_trust_anchors_poll_interval);
   reload_options.log = Log;
-  reload_options.extra_anchors = profile_anchors;
   TrustStoreReloader reloader(verifier.get(), reload_options);
 
   int workers = absl::GetFlag(FLAGS_workers);

@@ -9,14 +9,25 @@
 
 namespace sigverify::service {
 
+namespace {
+
+absl::Status AddDirectory(const std::string& directory, std::vector<crypto::CertificatePtr>* out) {
+  if (directory.empty()) return absl::OkStatus();
+  auto certs = crypto::TrustStore::LoadCertificates(directory);
+  if (!certs.ok()) return certs.status();
+  out->insert(out->end(), certs->begin(), certs->end());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadTrustStore(
-    const std::string& directory, const std::vector<crypto::CertificatePtr>& extra) {
-  if (directory.empty()) return crypto::TrustStore::FromCertificates(extra);
-  auto from_dir = crypto::TrustStore::LoadDirectory(directory);
-  if (!from_dir.ok() || extra.empty()) return from_dir;
-  std::vector<crypto::CertificatePtr> all = (*from_dir)->anchors();
-  all.insert(all.end(), extra.begin(), extra.end());
-  return crypto::TrustStore::FromCertificates(std::move(all));
+    const TrustSources& sources) {
+  std::vector<crypto::CertificatePtr> anchors = sources.anchors;
+  std::vector<crypto::CertificatePtr> intermediates = sources.intermediates;
+  if (auto s = AddDirectory(sources.anchors_directory, &anchors); !s.ok()) return s;
+  if (auto s = AddDirectory(sources.intermediates_directory, &intermediates); !s.ok()) return s;
+  return crypto::TrustStore::FromCertificates(std::move(anchors), std::move(intermediates));
 }
 
 TrustStoreReloader::TrustStoreReloader(Verifier* verifier, Options options)
@@ -25,7 +36,9 @@ TrustStoreReloader::TrustStoreReloader(Verifier* verifier, Options options)
     absl::MutexLock lock(&reload_mu_);
     last_state_ = DirectoryState();
   }
-  if (options_.poll_interval > absl::ZeroDuration() && !options_.directory.empty()) {
+  if (options_.poll_interval > absl::ZeroDuration() &&
+      !(options_.sources.anchors_directory.empty() &&
+        options_.sources.intermediates_directory.empty())) {
     poller_ = std::thread([this] { Poll(); });
   }
 }
@@ -36,15 +49,18 @@ TrustStoreReloader::~TrustStoreReloader() {
 }
 
 std::string TrustStoreReloader::DirectoryState() const {
-  if (options_.directory.empty()) return {};
   std::vector<std::string> entries;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(options_.directory, ec)) {
-    std::error_code ignored;
-    entries.push_back(absl::StrCat(e.path().filename().string(), ":", e.file_size(ignored), ":",
-                                   e.last_write_time(ignored).time_since_epoch().count()));
+  for (const std::string& dir :
+       {options_.sources.anchors_directory, options_.sources.intermediates_directory}) {
+    if (dir.empty()) continue;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      std::error_code ignored;
+      entries.push_back(absl::StrCat(e.path().string(), ":", e.file_size(ignored), ":",
+                                     e.last_write_time(ignored).time_since_epoch().count()));
+    }
+    if (ec) entries.push_back(absl::StrCat(dir, ": error ", ec.message()));
   }
-  if (ec) return absl::StrCat("error:", ec.message());
   std::sort(entries.begin(), entries.end());
   std::string state;
   for (const std::string& entry : entries) absl::StrAppend(&state, entry, "\n");
@@ -54,7 +70,7 @@ std::string TrustStoreReloader::DirectoryState() const {
 absl::Status TrustStoreReloader::ReloadNow() {
   absl::MutexLock lock(&reload_mu_);
   last_state_ = DirectoryState();
-  auto store = LoadTrustStore(options_.directory, options_.extra_anchors);
+  auto store = LoadTrustStore(options_.sources);
   if (!store.ok()) {
     failures_.fetch_add(1);
     options_.log(absl::StrCat("trust store reload refused, keeping version ",
@@ -68,7 +84,8 @@ absl::Status TrustStoreReloader::ReloadNow() {
   }
   reloads_.fetch_add(1);
   options_.log(absl::StrCat("trust store reloaded: version ", (*store)->version().substr(0, 16),
-                            " (", (*store)->anchors().size(), " anchors)",
+                            " (", (*store)->anchors().size(), " anchors, ",
+                            (*store)->intermediates().size(), " intermediates)",
                             (*store)->version() == old_version ? ", unchanged" : ""));
   return absl::OkStatus();
 }

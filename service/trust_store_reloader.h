@@ -20,19 +20,25 @@
 
 namespace sigverify::service {
 
-// The anchors of `directory` (may be empty: none) together with `extra`
-// (e.g. a built-in trust profile's).
+// Where a trust store's certificates come from: directories (empty: none)
+// and certificates given directly (a built-in trust profile's).
+struct TrustSources {
+  std::string anchors_directory;
+  std::string intermediates_directory;
+  std::vector<crypto::CertificatePtr> anchors;
+  std::vector<crypto::CertificatePtr> intermediates;
+};
+
 absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadTrustStore(
-    const std::string& directory, const std::vector<crypto::CertificatePtr>& extra);
+    const TrustSources& sources);
 
 class TrustStoreReloader {
  public:
   struct Options {
-    std::string directory;  // empty: only extra_anchors, nothing to watch
+    TrustSources sources;  // its directories are watched
     size_t path_cache_size = 100000;
     absl::Duration poll_interval = absl::Seconds(5);  // zero: no polling
     std::function<void(const std::string&)> log = [](const std::string&) {};
-    std::vector<crypto::CertificatePtr> extra_anchors;
   };
 
   // Polls from a thread of its own until destroyed.
@@ -47,7 +53,7 @@ class TrustStoreReloader {
   uint64_t failures() const { return failures_.load(); }
 
  private:
-  // Names, sizes and modification times of the directory's entries.
+  // Names, sizes and modification times of the directories' entries.
   std::string DirectoryState() const;
   void Poll();
 

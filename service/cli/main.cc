@@ -206,25 +206,29 @@ int ShowTrustProfile(const std::string& name) {
     for (const std::string& n : crypto::TrustProfileNames()) std::cout << n << "\n";
     return 0;
   }
-  auto anchors = crypto::TrustProfileAnchors(name);
-  if (!anchors.ok()) {
-    std::cerr << "sigverify trust-profile: " << anchors.status().message() << "\n";
+  auto profile = crypto::LoadTrustProfile(name);
+  if (!profile.ok()) {
+    std::cerr << "sigverify trust-profile: " << profile.status().message() << "\n";
     return 2;
   }
-  for (const crypto::CertificatePtr& a : *anchors) {
-    if (absl::GetFlag(FLAGS_json)) {
-      std::cout << nlohmann::json{{"profile", name},
-                                  {"subject", a->subject()},
-                                  {"not_before", crypto::FormatUtc(a->not_before())},
-                                  {"not_after", crypto::FormatUtc(a->not_after())},
-                                  {"sha256_fingerprint", a->fingerprint_hex()}}
-                       .dump()
-                << "\n";
-      continue;
+  for (const auto& [role, certs] : {std::pair{"anchor", &profile->anchors},
+                                    std::pair{"intermediate", &profile->intermediates}}) {
+    for (const crypto::CertificatePtr& c : *certs) {
+      if (absl::GetFlag(FLAGS_json)) {
+        std::cout << nlohmann::json{{"profile", name},
+                                    {"role", role},
+                                    {"subject", c->subject()},
+                                    {"not_before", crypto::FormatUtc(c->not_before())},
+                                    {"not_after", crypto::FormatUtc(c->not_after())},
+                                    {"sha256_fingerprint", c->fingerprint_hex()}}
+                         .dump()
+                  << "\n";
+        continue;
+      }
+      std::cout << role << ": " << c->subject() << "\n  valid   "
+                << crypto::FormatUtc(c->not_before()) << " to " << crypto::FormatUtc(c->not_after())
+                << "\n  SHA-256 " << absl::AsciiStrToUpper(c->fingerprint_hex()) << "\n";
     }
-    std::cout << a->subject() << "\n  valid   " << crypto::FormatUtc(a->not_before()) << " to "
-              << crypto::FormatUtc(a->not_after()) << "\n  SHA-256 "
-              << absl::AsciiStrToUpper(a->fingerprint_hex()) << "\n";
   }
   return 0;
 }

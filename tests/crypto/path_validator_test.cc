@@ -151,6 +151,33 @@ TEST(RealPathTest, G2ChainDoesNotValidateUnderG1Root) {
             SubIndication::kNoCertificateChainFound);
 }
 
+TEST(IntermediatePoolTest, PoolCompletesAPathTheCallerDidNotSend) {
+  auto store = TrustStore::FromCertificates({VnGca("g2-root.pem")},
+                                            {VnGca("g2-ca-dang.pem"), VnGca("g2-ca-nha-nuoc.pem")});
+  ASSERT_TRUE(store.ok());
+  PathValidator v(*store, 16);
+  PathResult r = v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), {}, At(2026, 1, 15));
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_EQ(r.path.size(), 3u);
+  EXPECT_EQ(r.path[1]->display_name(), "CA phục vụ các cơ quan Nhà nước G2");
+}
+
+TEST(IntermediatePoolTest, PoolCertificatesAreNotTrustAnchors) {
+  // The issuing CA in the pool but no root: no path.
+  auto store = TrustStore::FromCertificates({VnGca("g1-root.pem")}, {VnGca("g2-ca-nha-nuoc.pem")});
+  ASSERT_TRUE(store.ok());
+  PathValidator v(*store, 16);
+  EXPECT_EQ(v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), {}, At(2026, 1, 15)).sub_indication,
+            SubIndication::kNoCertificateChainFound);
+}
+
+TEST(IntermediatePoolTest, ThePoolIsPartOfTheVersion) {
+  auto bare = TrustStore::FromCertificates({VnGca("g2-root.pem")});
+  auto pooled = TrustStore::FromCertificates({VnGca("g2-root.pem")}, {VnGca("g2-ca-dang.pem")});
+  ASSERT_TRUE(bare.ok() && pooled.ok());
+  EXPECT_NE((*bare)->version(), (*pooled)->version());
+}
+
 TEST(TrustStoreTest, VersionIsAContentHashIndependentOfOrder) {
   auto a = TrustStore::FromCertificates({VnGca("g1-root.pem"), VnGca("g2-root.pem")});
   auto b = TrustStore::FromCertificates({VnGca("g2-root.pem"), VnGca("g1-root.pem")});

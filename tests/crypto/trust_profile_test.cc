@@ -6,15 +6,19 @@
 namespace sigverify::crypto {
 namespace {
 
-constexpr char kG2RootSha256[] =
-    "f04ba4b459a7c9a1b971ad9b1cb833e695a80c79aea63b174b66a70edfe2fdb8";
+constexpr char kG2RootSha256[] = "f04ba4b459a7c9a1b971ad9b1cb833e695a80c79aea63b174b66a70edfe2fdb8";
 
-TEST(TrustProfileTest, VnGovCarriesTheG2RootAndNothingElse) {
-  auto anchors = TrustProfileAnchors("vn-gov");
-  ASSERT_TRUE(anchors.ok()) << anchors.status();
-  ASSERT_EQ(anchors->size(), 1u);
-  EXPECT_EQ((*anchors)[0]->fingerprint_hex(), kG2RootSha256);
-  EXPECT_EQ((*anchors)[0]->display_name(), "RootCA chuyên dùng Chính phủ G2");
+TEST(TrustProfileTest, VnGovTrustsTheG2RootAndCarriesItsIssuingCas) {
+  auto profile = LoadTrustProfile("vn-gov");
+  ASSERT_TRUE(profile.ok()) << profile.status();
+  ASSERT_EQ(profile->anchors.size(), 1u);
+  EXPECT_EQ(profile->anchors[0]->fingerprint_hex(), kG2RootSha256);
+  EXPECT_EQ(profile->anchors[0]->display_name(), "RootCA chuyên dùng Chính phủ G2");
+  std::vector<std::string> cas;
+  for (const auto& c : profile->intermediates) cas.push_back(c->display_name());
+  EXPECT_EQ(cas, (std::vector<std::string>{"CA phục vụ các cơ quan Nhà nước G2",
+                                           "CA phục vụ các cơ quan Đảng G2",
+                                           "CA phục vụ cho dịch vụ phần mềm G2"}));
 }
 
 TEST(TrustProfileTest, TheDocumentedFingerprintIsTheCompiledOne) {
@@ -26,9 +30,9 @@ TEST(TrustProfileTest, TheDocumentedFingerprintIsTheCompiledOne) {
 }
 
 TEST(TrustProfileTest, UnknownProfileNamesTheOnesThereAre) {
-  auto anchors = TrustProfileAnchors("vn-gov-g3");
-  EXPECT_EQ(anchors.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(anchors.status().message().find("vn-gov"), std::string::npos);
+  auto profile = LoadTrustProfile("vn-gov-g3");
+  EXPECT_EQ(profile.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(profile.status().message().find("vn-gov"), std::string::npos);
 }
 
 }  // namespace

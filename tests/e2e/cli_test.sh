@@ -126,8 +126,22 @@ run validate --cert="$VN_GCA/ee-g2-cuc-thue-2025.pem" --chain="$VN_GCA/g2-ca-nha
   --time=2026-01-15T00:00:00Z
 check "vn-gov profile: the real G2 chain validates" rc_is 0
 check "vn-gov profile: the signer is the tax office" out_has "CN=CỤC THUẾ"
+run validate --cert="$VN_GCA/ee-g2-cuc-thue-2025.pem" --time=2026-01-15T00:00:00Z
+check "vn-gov profile: its issuing CAs complete a path the caller did not send" rc_is 0
 run validate --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem"
 check "vn-gov profile: the test PKI is not trusted" out_has "NO_CERTIFICATE_CHAIN_FOUND"
+stop_server
+SERVER_PID=
+
+# A configured intermediate pool completes paths callers send without chain.
+mkdir -p "$WORK/pool"
+cp "$PKI/ca.pem" "$WORK/pool/"
+start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/pool.log" --intermediates="$WORK/pool"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" --cert="$PKI/signer-rsa.pem"
+check "--intermediates: a signer sent without its CA passes" rc_is 0
+check "--intermediates: the path goes through the pooled CA" \
+  out_has "path[1]: CN=CA phục vụ các cơ quan Nhà nước thử nghiệm G2"
 stop_server
 SERVER_PID=
 

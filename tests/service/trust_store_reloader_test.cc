@@ -37,7 +37,7 @@ class TrustStoreReloaderTest : public ::testing::Test {
 };
 
 TEST_F(TrustStoreReloaderTest, InstallsANewStoreAndKeepsTheOldOneForCallsInFlight) {
-  TrustStoreReloader reloader(verifier_.get(), {dir_.string(), 16, absl::ZeroDuration()});
+  TrustStoreReloader reloader(verifier_.get(), {{dir_.string()}, 16, absl::ZeroDuration()});
   const std::string before = Version();
   std::shared_ptr<const crypto::PathValidator> in_flight = verifier_->paths();
   Write("untrusted-root.pem", PkiFile("untrusted-root.pem"));
@@ -50,7 +50,7 @@ TEST_F(TrustStoreReloaderTest, InstallsANewStoreAndKeepsTheOldOneForCallsInFligh
 
 TEST_F(TrustStoreReloaderTest, RefusesABrokenStoreAndKeepsTheOldOne) {
   std::vector<std::string> logs;
-  TrustStoreReloader::Options options{dir_.string(), 16, absl::ZeroDuration()};
+  TrustStoreReloader::Options options{{dir_.string()}, 16, absl::ZeroDuration()};
   options.log = [&](const std::string& line) { logs.push_back(line); };
   TrustStoreReloader reloader(verifier_.get(), options);
   const std::string before = Version();
@@ -70,7 +70,7 @@ TEST_F(TrustStoreReloaderTest, RefusesABrokenStoreAndKeepsTheOldOne) {
 }
 
 TEST_F(TrustStoreReloaderTest, NoticesAChangedDirectoryByItself) {
-  TrustStoreReloader reloader(verifier_.get(), {dir_.string(), 16, absl::Milliseconds(20)});
+  TrustStoreReloader reloader(verifier_.get(), {{dir_.string()}, 16, absl::Milliseconds(20)});
   const std::string before = Version();
   Write("untrusted-root.pem", PkiFile("untrusted-root.pem"));
   for (int i = 0; i < 500 && Version() == before; ++i) {
