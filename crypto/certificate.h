@@ -20,7 +20,6 @@ namespace sigverify::crypto {
 // RFC 5280 4.2.1.3 KeyUsage bits, as X509_get_key_usage reports them.
 inline constexpr uint32_t kKeyUsageDigitalSignature = 0x80;
 inline constexpr uint32_t kKeyUsageNonRepudiation = 0x40;
-inline constexpr uint32_t kKeyUsageKeyCertSign = 0x04;
 
 // Upper bound on one encoded certificate; real ones are 1-3 KiB.
 inline constexpr size_t kMaxCertificateBytes = 64 * 1024;

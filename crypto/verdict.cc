@@ -21,42 +21,4 @@ Indication IndicationFor(SubIndication sub) {
   return Indication::kIndeterminate;
 }
 
-const char* SubIndicationName(SubIndication sub) {
-  switch (sub) {
-    case SubIndication::kNone:
-      return "NONE";
-    case SubIndication::kHashFailure:
-      return "HASH_FAILURE";
-    case SubIndication::kSigCryptoFailure:
-      return "SIG_CRYPTO_FAILURE";
-    case SubIndication::kNoCertificateChainFound:
-      return "NO_CERTIFICATE_CHAIN_FOUND";
-    case SubIndication::kExpired:
-      return "EXPIRED";
-    case SubIndication::kNotYetValid:
-      return "NOT_YET_VALID";
-    case SubIndication::kCryptoConstraintsFailure:
-      return "CRYPTO_CONSTRAINTS_FAILURE";
-    case SubIndication::kFormatFailure:
-      return "FORMAT_FAILURE";
-    case SubIndication::kChainConstraintsFailure:
-      return "CHAIN_CONSTRAINTS_FAILURE";
-    case SubIndication::kCertificateChainGeneralFailure:
-      return "CERTIFICATE_CHAIN_GENERAL_FAILURE";
-  }
-  return "UNKNOWN";
-}
-
-const char* IndicationName(Indication indication) {
-  switch (indication) {
-    case Indication::kTotalPassed:
-      return "TOTAL_PASSED";
-    case Indication::kTotalFailed:
-      return "TOTAL_FAILED";
-    case Indication::kIndeterminate:
-      return "INDETERMINATE";
-  }
-  return "UNKNOWN";
-}
-
 }  // namespace sigverify::crypto

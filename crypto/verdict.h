@@ -31,9 +31,6 @@ enum class SubIndication {
 // and a trust store or policy change can rescue it. See docs/adr/0003.
 Indication IndicationFor(SubIndication sub);
 
-const char* SubIndicationName(SubIndication sub);
-const char* IndicationName(Indication indication);
-
 struct Verdict {
   Indication indication = Indication::kIndeterminate;
   SubIndication sub_indication = SubIndication::kNone;

@@ -10,18 +10,10 @@ const char* MethodName(int m) {
   return kNames[m];
 }
 
-std::string AlgorithmLabel(int a) {
-  // SIGNATURE_ALGORITHM_RSA_PSS_SHA256 -> rsa_pss_sha256
-  std::string name = v1::SignatureAlgorithm_Name(static_cast<v1::SignatureAlgorithm>(a));
-  constexpr std::string_view kPrefix = "SIGNATURE_ALGORITHM_";
-  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
-  return absl::AsciiStrToLower(name);
-}
-
-std::string IndicationLabel(int i) {
-  std::string name = v1::Indication_Name(static_cast<v1::Indication>(i));
-  constexpr std::string_view kPrefix = "INDICATION_";
-  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
+// A label from an enum value's name: SIGNATURE_ALGORITHM_RSA_PSS_SHA256 with
+// prefix SIGNATURE_ALGORITHM_ gives rsa_pss_sha256.
+std::string Label(std::string name, std::string_view prefix) {
+  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
   return absl::AsciiStrToLower(name);
 }
 
@@ -75,11 +67,15 @@ ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
     const std::string method = MethodName(m);
     for (int a = 0; a < kAlgorithms; ++a) {
       if (!v1::SignatureAlgorithm_IsValid(a)) continue;
+      const std::string algorithm =
+          Label(v1::SignatureAlgorithm_Name(static_cast<v1::SignatureAlgorithm>(a)),
+                "SIGNATURE_ALGORITHM_");
       for (int i = 0; i < kIndications; ++i) {
         if (!v1::Indication_IsValid(i)) continue;
-        items_[m][a][i] = &items.Add({{"method", method},
-                                      {"algorithm", AlgorithmLabel(a)},
-                                      {"indication", IndicationLabel(i)}});
+        const std::string indication =
+            Label(v1::Indication_Name(static_cast<v1::Indication>(i)), "INDICATION_");
+        items_[m][a][i] =
+            &items.Add({{"method", method}, {"algorithm", algorithm}, {"indication", indication}});
       }
     }
     item_errors_[m] = &item_errors.Add({{"method", method}});

@@ -47,31 +47,62 @@ def request(signer="signer-rsa", alg=pb.SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256
     return r
 
 
+class Server:
+    """sigverifyd on free loopback ports, with typed callables for its methods."""
+
+    def __init__(self, *flags, metrics=False):
+        self.port = free_port()
+        self.metrics_port = free_port() if metrics else None
+        self.log = tempfile.TemporaryFile()
+        metrics_flag = f"127.0.0.1:{self.metrics_port}" if metrics else ""
+        self.proc = subprocess.Popen(
+            [SIGVERIFYD, f"--listen=127.0.0.1:{self.port}", f"--metrics-listen={metrics_flag}",
+             *flags], stdout=self.log, stderr=self.log)
+        self.channel = grpc.insecure_channel(
+            f"127.0.0.1:{self.port}", options=[("grpc.max_send_message_length", 64 << 20),
+                                               ("grpc.max_receive_message_length", 64 << 20)])
+        grpc.channel_ready_future(self.channel).result(timeout=20)
+
+        def method(name, request_type, response_type):
+            return self.channel.unary_unary(
+                f"/sigverify.v1.VerificationService/{name}",
+                request_serializer=request_type.SerializeToString,
+                response_deserializer=response_type.FromString)
+
+        self.verify = method("Verify", pb.VerifyRequest, pb.VerifyResponse)
+        self.verify_batch = method("VerifyBatch", pb.VerifyBatchRequest, pb.VerifyBatchResponse)
+        self.validate = method("ValidateCertificate", pb.ValidateCertificateRequest,
+                               pb.ValidateCertificateResponse)
+
+    def stop(self):
+        """SIGTERM; returns sigverifyd's exit status and its log."""
+        self.channel.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            status = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            status = self.proc.wait()
+        self.log.seek(0)
+        text = self.log.read().decode(errors="replace")
+        self.log.close()
+        return status, text
+
+
 class SigverifydTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        port = free_port()
-        cls.log = tempfile.TemporaryFile()
-        cls.proc = subprocess.Popen(
-            [SIGVERIFYD, f"--listen=127.0.0.1:{port}", "--metrics-listen=",
-             f"--trust-anchors={PKI}/anchors"], stdout=cls.log, stderr=cls.log)
-        cls.channel = grpc.insecure_channel(
-            f"127.0.0.1:{port}", options=[("grpc.max_send_message_length", 64 << 20)])
-        grpc.channel_ready_future(cls.channel).result(timeout=20)
-        service = "/sigverify.v1.VerificationService/"
-        cls.verify = cls.channel.unary_unary(
-            service + "Verify", request_serializer=pb.VerifyRequest.SerializeToString,
-            response_deserializer=pb.VerifyResponse.FromString)
-        cls.verify_batch = cls.channel.unary_unary(
-            service + "VerifyBatch", request_serializer=pb.VerifyBatchRequest.SerializeToString,
-            response_deserializer=pb.VerifyBatchResponse.FromString)
+        cls.server = Server(f"--trust-anchors={PKI}/anchors")
+        cls.channel = cls.server.channel
+        cls.verify = cls.server.verify
+        cls.verify_batch = cls.server.verify_batch
+        cls.validate = cls.server.validate
 
     @classmethod
     def tearDownClass(cls):
-        cls.channel.close()
-        cls.proc.send_signal(signal.SIGTERM)
-        assert cls.proc.wait(timeout=30) == 0, "sigverifyd did not exit cleanly on SIGTERM"
-        cls.log.close()
+        status, _ = cls.server.stop()
+        assert status == 0, "sigverifyd did not exit cleanly on SIGTERM"
 
     def test_valid_rsa_and_ecdsa_and_ed25519(self):
         for signer, alg in [("signer-rsa", pb.SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256),
@@ -172,10 +203,7 @@ class SigverifydTest(unittest.TestCase):
                 self.assertIn("request is not a valid sigverify.v1.Verify", e.exception.details())
 
     def test_validate_certificate(self):
-        validate = self.channel.unary_unary(
-            "/sigverify.v1.VerificationService/ValidateCertificate",
-            request_serializer=pb.ValidateCertificateRequest.SerializeToString,
-            response_deserializer=pb.ValidateCertificateResponse.FromString)
+        validate = self.validate
         ok = validate(pb.ValidateCertificateRequest(
             certificate=read("signer-rsa.pem"), intermediate_certificates=[read("ca.pem")]),
             timeout=10)
@@ -216,20 +244,8 @@ class DrainTest(unittest.TestCase):
     def test_sigterm_drains_in_flight_batch(self):
         import hashlib
         import ssl
-        port, metrics_port = free_port(), free_port()
-        log = tempfile.TemporaryFile()
-        proc = subprocess.Popen(
-            [SIGVERIFYD, f"--listen=127.0.0.1:{port}", f"--metrics-listen=127.0.0.1:{metrics_port}",
-             "--workers=1", f"--trust-anchors={PKI}/anchors"], stdout=log, stderr=log)
+        server = Server("--workers=1", f"--trust-anchors={PKI}/anchors", metrics=True)
         try:
-            channel = grpc.insecure_channel(
-                f"127.0.0.1:{port}", options=[("grpc.max_send_message_length", 64 << 20),
-                                              ("grpc.max_receive_message_length", 64 << 20)])
-            grpc.channel_ready_future(channel).result(timeout=20)
-            verify_batch = channel.unary_unary(
-                "/sigverify.v1.VerificationService/VerifyBatch",
-                request_serializer=pb.VerifyBatchRequest.SerializeToString,
-                response_deserializer=pb.VerifyBatchResponse.FromString)
             item = request()
             item.signer_certificate = ssl.PEM_cert_to_DER_cert(read("signer-rsa.pem").decode())
             item.intermediate_certificates[0] = ssl.PEM_cert_to_DER_cert(read("ca.pem").decode())
@@ -238,30 +254,27 @@ class DrainTest(unittest.TestCase):
             batch = pb.VerifyBatchRequest()
             for i in range(10000):
                 batch.requests.add().CopyFrom(item)
-            future = verify_batch.future(batch, timeout=300)
+            future = server.verify_batch.future(batch, timeout=300)
             # Signal while items are being verified, neither before nor after.
             labels = {"method": "VerifyBatch", "indication": "total_passed"}
             deadline = time.time() + 60
             done = 0.0
             while time.time() < deadline and not future.done():
-                done = metric(metrics_port, "sigverify_items_total", labels)
+                done = metric(server.metrics_port, "sigverify_items_total", labels)
                 if 0 < done < 10000:
                     break
                 time.sleep(0.002)
             if future.done() and future.exception() is not None:
                 self.fail(f"batch failed: {future.exception()}")
             self.assertTrue(0 < done < 10000, f"could not catch the batch in flight ({done})")
-            proc.send_signal(signal.SIGTERM)
+            server.proc.send_signal(signal.SIGTERM)
             resp = future.result()
             self.assertEqual(len(resp.results), 10000)
             self.assertTrue(all(r.response.indication == pb.INDICATION_TOTAL_PASSED
                                 for r in resp.results))
-            self.assertEqual(proc.wait(timeout=60), 0)
-            channel.close()
         finally:
-            if proc.poll() is None:
-                proc.kill()
-            log.close()
+            status, _ = server.stop()
+        self.assertEqual(status, 0)
 
 
 class RealG2HierarchyTest(unittest.TestCase):
@@ -272,18 +285,8 @@ class RealG2HierarchyTest(unittest.TestCase):
         vn_gca = os.path.join(PROTO_DIR, "..", "tests", "testdata", "vn-gca")
         anchors = tempfile.mkdtemp()
         shutil.copy(os.path.join(vn_gca, "g2-root.pem"), anchors)
-        port = free_port()
-        proc = subprocess.Popen([SIGVERIFYD, f"--listen=127.0.0.1:{port}", "--metrics-listen=",
-                                 f"--trust-anchors={anchors}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        server = Server(f"--trust-anchors={anchors}")
         try:
-            grpc.channel_ready_future(channel).result(timeout=20)
-            validate = channel.unary_unary(
-                "/sigverify.v1.VerificationService/ValidateCertificate",
-                request_serializer=pb.ValidateCertificateRequest.SerializeToString,
-                response_deserializer=pb.ValidateCertificateResponse.FromString)
-
             def check(leaf, ca, when):
                 with open(os.path.join(vn_gca, leaf), "rb") as f:
                     cert = f.read()
@@ -292,7 +295,7 @@ class RealG2HierarchyTest(unittest.TestCase):
                 req = pb.ValidateCertificateRequest(certificate=cert,
                                                     intermediate_certificates=chain)
                 req.validation_time.FromJsonString(when)
-                return validate(req, timeout=10)
+                return server.validate(req, timeout=10)
 
             ok = check("ee-g2-cuc-thue-2025.pem", "g2-ca-nha-nuoc.pem", "2026-01-15T00:00:00Z")
             self.assertEqual(ok.indication, pb.INDICATION_TOTAL_PASSED, ok.message)
@@ -303,9 +306,7 @@ class RealG2HierarchyTest(unittest.TestCase):
             g1 = check("ee-btc-tchq-2015.pem", "g1-btc.pem", "2016-06-01T00:00:00Z")
             self.assertEqual(g1.sub_indication, pb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND)
         finally:
-            channel.close()
-            proc.terminate()
-            proc.wait(timeout=30)
+            server.stop()
             shutil.rmtree(anchors)
 
 
@@ -317,23 +318,11 @@ class ReloadTest(unittest.TestCase):
         import threading
         anchors = tempfile.mkdtemp()
         shutil.copy(os.path.join(PKI, "root.pem"), anchors)
-        port, metrics_port = free_port(), free_port()
-        log = tempfile.TemporaryFile()
-        proc = subprocess.Popen(
-            [SIGVERIFYD, f"--listen=127.0.0.1:{port}", f"--metrics-listen=127.0.0.1:{metrics_port}",
-             f"--trust-anchors={anchors}", "--trust-anchors-poll-interval=0"],
-            stdout=log, stderr=log)
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        server = Server(f"--trust-anchors={anchors}", "--trust-anchors-poll-interval=0",
+                        metrics=True)
+        verify, verify_batch, proc = server.verify, server.verify_batch, server.proc
+        metrics_port = server.metrics_port
         try:
-            grpc.channel_ready_future(channel).result(timeout=20)
-            verify = channel.unary_unary(
-                "/sigverify.v1.VerificationService/Verify",
-                request_serializer=pb.VerifyRequest.SerializeToString,
-                response_deserializer=pb.VerifyResponse.FromString)
-            verify_batch = channel.unary_unary(
-                "/sigverify.v1.VerificationService/VerifyBatch",
-                request_serializer=pb.VerifyBatchRequest.SerializeToString,
-                response_deserializer=pb.VerifyBatchResponse.FromString)
             batch = pb.VerifyBatchRequest(requests=[request() for _ in range(200)])
             stop, problems, batches = threading.Event(), [], [0]
 
@@ -389,12 +378,7 @@ class ReloadTest(unittest.TestCase):
             self.assertEqual(problems, [])
             self.assertGreater(batches[0], 0)
         finally:
-            channel.close()
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
-            log.seek(0)
-            server_log = log.read().decode()
-            log.close()
+            _, server_log = server.stop()
             shutil.rmtree(anchors)
         self.assertIn("trust store reloaded", server_log)
         self.assertIn("trust store reload refused", server_log)
