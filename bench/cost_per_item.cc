@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     auto root = crypto::Certificate::Parse(*ca);
     auto store = crypto::TrustStore::FromCertificates({*root});
     auto paths = std::make_shared<crypto::PathValidator>(*store, 64);
-    service::Verifier verifier(paths, {}, {}, 64);
+    service::Verifier verifier(paths, {}, 64);
     service::CallScope scope = verifier.NewScope(absl::Now());
     for (int i = 0; i < n; ++i) {
       v1::VerifyResponse response;

@@ -78,8 +78,7 @@ std::shared_ptr<const service::Verifier> SharedVerifier() {
     auto root = crypto::Certificate::Parse(Read("root.pem"));
     auto store = crypto::TrustStore::FromCertificates({*root});
     auto paths = std::make_shared<crypto::PathValidator>(*store, 4096);
-    return std::make_shared<const service::Verifier>(paths, crypto::ValidationPolicy{},
-                                                     service::Limits{}, 4096);
+    return std::make_shared<const service::Verifier>(paths, service::Limits{}, 4096);
   }();
   return v;
 }
@@ -112,7 +111,7 @@ void BM_Sigverify_VerifyRecord(benchmark::State& state) {
   r.validation_time = absl::Now();
   for (auto _ : state) {
     crypto::Verdict v = crypto::VerifyRecord(r, *paths, crypto::ValidationPolicy{});
-    if (v.indication != crypto::Indication::kTotalPassed) state.SkipWithError(v.message.c_str());
+    if (v.indication != crypto::Indication::kTotalPassed) state.SkipWithError(v.message.en.c_str());
     benchmark::DoNotOptimize(v);
   }
   state.SetLabel(kCases[state.range(0)].name);

@@ -1,95 +1,284 @@
 #include "crypto/path_validator.h"
 
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crypto/path_builder.h"
 
 namespace sigverify::crypto {
 namespace {
 
 using StackPtr = std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)>;
+using ObjectStackPtr = std::unique_ptr<STACK_OF(ASN1_OBJECT), void (*)(STACK_OF(ASN1_OBJECT)*)>;
 
 void FreeStackOnly(STACK_OF(X509) * s) { sk_X509_free(s); }
+void FreeObjects(STACK_OF(ASN1_OBJECT) * s) { sk_ASN1_OBJECT_pop_free(s, ASN1_OBJECT_free); }
 
-SubIndication SubIndicationForX509Error(int error) {
+// RFC 5280 4.2.1.3.
+constexpr uint32_t kKeyUsageKeyCertSign = 0x04;
+
+// Extended key usages that allow signing documents (RFC 5280 4.2.1.12 leaves
+// the list to the application): anyExtendedKeyUsage, emailProtection (what
+// the public-service CA puts in signers' certificates), id-kp-documentSigning
+// (RFC 9336), Microsoft's and Adobe's document-signing purposes.
+constexpr const char* kDocumentSigningEkus[] = {
+    "2.5.29.37.0",          "1.3.6.1.5.5.7.3.4", "1.3.6.1.5.5.7.3.36", "1.3.6.1.4.1.311.10.3.12",
+    "1.2.840.113583.1.1.5",
+};
+
+Message Failure(const std::string& vi, const std::string& en) { return {vi, en}; }
+
+// "certificate 2 of the path (CA X)" in both languages.
+struct Who {
+  std::string vi;
+  std::string en;
+};
+Who Describe(const Certificate* cert, int index) {
+  if (cert == nullptr) return {"đường dẫn chứng thực", "the path"};
+  return {
+      absl::StrCat("chứng thư số thứ ", index + 1, " của đường dẫn (", cert->display_name(), ")"),
+      absl::StrCat("certificate ", index + 1, " of the path (", cert->display_name(), ")")};
+}
+
+struct X509Error {
+  SubIndication sub;
+  const char* vi;  // the reason, in Vietnamese; English comes from OpenSSL
+};
+
+X509Error Classify(int error) {
+  using S = SubIndication;
   switch (error) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-      return SubIndication::kExpired;
+      return {S::kExpired, "đã hết hạn"};
     case X509_V_ERR_CERT_NOT_YET_VALID:
-      return SubIndication::kNotYetValid;
+      return {S::kNotYetValid, "chưa có hiệu lực"};
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      return {S::kNoCertificateChainFound, "không tìm thấy chứng thư số của tổ chức cấp"};
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_CERT_UNTRUSTED:
     case X509_V_ERR_CERT_REJECTED:
-      return SubIndication::kNoCertificateChainFound;
+      return {S::kNoCertificateChainFound, "không thuộc danh sách tin cậy"};
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+    case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+      return {S::kCertificateChainGeneralFailure, "chữ ký trên chứng thư số không hợp lệ"};
     case X509_V_ERR_INVALID_CA:
+      return {S::kChainConstraintsFailure,
+              "không phải chứng thư số của tổ chức cấp (basicConstraints cA)"};
     case X509_V_ERR_PATH_LENGTH_EXCEEDED:
-    case X509_V_ERR_INVALID_PURPOSE:
+      return {S::kChainConstraintsFailure,
+              "vượt quá độ dài đường dẫn cho phép (pathLenConstraint)"};
     case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
-    case X509_V_ERR_INVALID_EXTENSION:
+      return {S::kChainConstraintsFailure, "keyUsage không cho phép ký chứng thư số (keyCertSign)"};
+    case X509_V_ERR_INVALID_PURPOSE:
+      return {S::kChainConstraintsFailure, "mục đích sử dụng không phù hợp"};
     case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
+      return {S::kChainConstraintsFailure, "có phần mở rộng critical không được hỗ trợ"};
+    case X509_V_ERR_INVALID_EXTENSION:
     case X509_V_ERR_INVALID_POLICY_EXTENSION:
+      return {S::kChainConstraintsFailure, "có phần mở rộng không hợp lệ"};
     case X509_V_ERR_NO_EXPLICIT_POLICY:
+      return {S::kChainConstraintsFailure,
+              "không có chính sách chứng thư số (certificate policy) hợp lệ cho toàn đường dẫn"};
     case X509_V_ERR_PERMITTED_VIOLATION:
+      return {S::kChainConstraintsFailure, "tên nằm ngoài phạm vi được phép (nameConstraints)"};
     case X509_V_ERR_EXCLUDED_VIOLATION:
+      return {S::kChainConstraintsFailure, "tên thuộc phạm vi bị loại trừ (nameConstraints)"};
     case X509_V_ERR_SUBTREE_MINMAX:
     case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
     case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
     case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
-      return SubIndication::kChainConstraintsFailure;
+      return {S::kChainConstraintsFailure, "ràng buộc tên (nameConstraints) không được hỗ trợ"};
     default:
-      return SubIndication::kCertificateChainGeneralFailure;
+      return {S::kCertificateChainGeneralFailure, "đường dẫn chứng thực không hợp lệ"};
   }
-}
-
-CertificatePtr FindByX509(const X509* x509, const CertificatePtr& signer,
-                          absl::Span<const CertificatePtr> intermediates, const TrustStore& store) {
-  if (signer->x509() == x509) return signer;
-  for (const CertificatePtr& c : intermediates) {
-    if (c->x509() == x509) return c;
-  }
-  if (CertificatePtr known = store.FindKnown(x509)) return known;
-  // Fall back to content equality (a library may hand back a copy).
-  auto all = std::vector<CertificatePtr>(intermediates.begin(), intermediates.end());
-  all.push_back(signer);
-  all.insert(all.end(), store.anchors().begin(), store.anchors().end());
-  all.insert(all.end(), store.intermediates().begin(), store.intermediates().end());
-  for (const CertificatePtr& c : all) {
-    if (X509_cmp(c->x509(), x509) == 0) return c;
-  }
-  return nullptr;
 }
 
 // Why a certificate's validity failed, with both times, for the message.
-std::string ValidityDetail(SubIndication sub, const CertificatePtr& cert, absl::Time at) {
+Message ValidityDetail(SubIndication sub, const Certificate* cert, absl::Time at) {
   if (cert == nullptr) return {};
   if (sub == SubIndication::kExpired) {
-    return absl::StrCat(": notAfter ", FormatUtc(cert->not_after()),
-                        " is before the validation time ", FormatUtc(at));
+    return {absl::StrCat(": notAfter ", FormatUtc(cert->not_after()), " trước thời điểm xác thực ",
+                         FormatUtc(at)),
+            absl::StrCat(": notAfter ", FormatUtc(cert->not_after()),
+                         " is before the validation time ", FormatUtc(at))};
   }
   if (sub == SubIndication::kNotYetValid) {
-    return absl::StrCat(": notBefore ", FormatUtc(cert->not_before()),
-                        " is after the validation time ", FormatUtc(at));
+    return {absl::StrCat(": notBefore ", FormatUtc(cert->not_before()), " sau thời điểm xác thực ",
+                         FormatUtc(at)),
+            absl::StrCat(": notBefore ", FormatUtc(cert->not_before()),
+                         " is after the validation time ", FormatUtc(at))};
   }
   return {};
 }
 
-Sha256Digest MemoKey(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates) {
+std::string ObjectText(const ASN1_OBJECT* obj) {
+  char buf[128];
+  const int n = OBJ_obj2txt(buf, sizeof(buf), obj, /*always_return_oid=*/1);
+  return n > 0 && n < static_cast<int>(sizeof(buf)) ? std::string(buf, static_cast<size_t>(n))
+                                                    : std::string("?");
+}
+
+// RFC 5280 4.2.1.3 and 4.2.1.12 for the signer: its key must be meant for
+// signatures, and an extendedKeyUsage, when present, must allow documents.
+std::optional<PathResult> CheckSignerUsage(const Certificate& signer) {
+  const Who who = Describe(&signer, 0);
+  if (signer.has_key_usage() &&
+      (signer.key_usage() & (kKeyUsageDigitalSignature | kKeyUsageNonRepudiation)) == 0) {
+    return PathResult{SubIndication::kChainConstraintsFailure,
+                      Failure(absl::StrCat(who.vi,
+                                           ": keyUsage không cho phép digitalSignature hay "
+                                           "nonRepudiation"),
+                              absl::StrCat(who.en,
+                                           ": keyUsage allows neither digitalSignature nor "
+                                           "nonRepudiation")),
+                      {}};
+  }
+  int critical = 0;
+  auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(signer.x509(), NID_ext_key_usage, &critical, nullptr));
+  if (ekus == nullptr) return std::nullopt;
+  ObjectStackPtr owned(ekus, FreeObjects);
+  std::vector<std::string> names;
+  for (int i = 0; i < static_cast<int>(sk_ASN1_OBJECT_num(ekus)); ++i) {
+    const std::string oid = ObjectText(sk_ASN1_OBJECT_value(ekus, i));
+    for (const char* allowed : kDocumentSigningEkus) {
+      if (oid == allowed) return std::nullopt;
+    }
+    names.push_back(oid);
+  }
+  return PathResult{SubIndication::kChainConstraintsFailure,
+                    Failure(absl::StrCat(who.vi, ": extendedKeyUsage (", absl::StrJoin(names, ", "),
+                                         ") không cho phép ký tài liệu"),
+                            absl::StrCat(who.en, ": extendedKeyUsage (", absl::StrJoin(names, ", "),
+                                         ") does not allow signing documents")),
+                    {}};
+}
+
+HashAlgorithm CertificateSignatureHash(const Certificate& cert) {
+  int digest_nid = NID_undef;
+  int pkey_nid = NID_undef;
+  if (!OBJ_find_sigid_algs(X509_get_signature_nid(cert.x509()), &digest_nid, &pkey_nid)) {
+    return HashAlgorithm::kNone;
+  }
+  switch (digest_nid) {
+    case NID_sha1:
+      return HashAlgorithm::kSha1;
+    case NID_sha256:
+      return HashAlgorithm::kSha256;
+    case NID_sha384:
+      return HashAlgorithm::kSha384;
+    case NID_sha512:
+      return HashAlgorithm::kSha512;
+    default:
+      return HashAlgorithm::kNone;
+  }
+}
+
+bool IsWeakCertificateDigest(const Certificate& cert) {
+  int digest_nid = NID_undef;
+  int pkey_nid = NID_undef;
+  if (!OBJ_find_sigid_algs(X509_get_signature_nid(cert.x509()), &digest_nid, &pkey_nid)) {
+    return false;
+  }
+  return digest_nid == NID_md5 || digest_nid == NID_md4 || digest_nid == NID_md2;
+}
+
+// The algorithm policy over the path: every key (the anchor's too, since it
+// verifies the next signature) and every certificate signature except the
+// anchor's own (RFC 5280 6.1.1(d): a trust anchor is an input, not a
+// certificate that is verified).
+std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& path,
+                                          const AlgorithmPolicy& policy) {
+  for (size_t i = 0; i < path.size(); ++i) {
+    const Certificate& c = *path[i];
+    const Who who = Describe(&c, static_cast<int>(i));
+    if (auto m = CheckKeyStrength(policy, c.public_key(), who.vi, who.en)) {
+      return PathResult{SubIndication::kCryptoConstraintsFailure, *std::move(m), {}};
+    }
+    if (i + 1 == path.size()) break;
+    if (IsWeakCertificateDigest(c)) {
+      return PathResult{SubIndication::kCryptoConstraintsFailure,
+                        Failure(absl::StrCat(who.vi, ": chữ ký dùng hàm băm MD2/MD4/MD5"),
+                                absl::StrCat(who.en, ": signed with MD2/MD4/MD5")),
+                        {}};
+    }
+    const std::string sig_vi = absl::StrCat("chữ ký trên ", who.vi);
+    const std::string sig_en = absl::StrCat("the signature on ", who.en);
+    if (auto m = CheckSignatureHash(policy, CertificateSignatureHash(c), sig_vi, sig_en)) {
+      return PathResult{SubIndication::kCryptoConstraintsFailure, *std::move(m), {}};
+    }
+  }
+  return std::nullopt;
+}
+
+// RFC 5280 6.1.3(a)(2): every certificate is within its validity at the
+// validation time (OpenSSL checks this as well, and the anchor's too; doing
+// it first makes an expired path EXPIRED rather than a weaker algorithm's
+// CRYPTO_CONSTRAINTS_FAILURE).
+std::optional<PathResult> CheckValidity(const std::vector<CertificatePtr>& path, absl::Time at) {
+  for (size_t i = 0; i < path.size(); ++i) {
+    const Certificate& c = *path[i];
+    SubIndication sub = SubIndication::kNone;
+    if (at > c.not_after()) sub = SubIndication::kExpired;
+    if (at < c.not_before()) sub = SubIndication::kNotYetValid;
+    if (sub == SubIndication::kNone) continue;
+    const Who who = Describe(&c, static_cast<int>(i));
+    const Message detail = ValidityDetail(sub, &c, at);
+    return PathResult{
+        sub,
+        Failure(absl::StrCat(who.vi, ": ",
+                             sub == SubIndication::kExpired ? "đã hết hạn" : "chưa có hiệu lực",
+                             detail.vi),
+                absl::StrCat(who.en, ": ",
+                             sub == SubIndication::kExpired ? "certificate has expired"
+                                                            : "certificate is not yet valid",
+                             detail.en)),
+        {}};
+  }
+  return std::nullopt;
+}
+
+// RFC 5280 6.1.4(n): an intermediate's keyUsage, if present, has keyCertSign.
+// OpenSSL checks it too, but reports it as a missing issuer.
+std::optional<PathResult> CheckIssuerKeyUsage(const std::vector<CertificatePtr>& path) {
+  for (size_t i = 1; i + 1 < path.size(); ++i) {
+    const Certificate& c = *path[i];
+    if (c.has_key_usage() && (c.key_usage() & kKeyUsageKeyCertSign) == 0) {
+      const Who who = Describe(&c, static_cast<int>(i));
+      return PathResult{
+          SubIndication::kChainConstraintsFailure,
+          Failure(absl::StrCat(who.vi, ": keyUsage không cho phép ký chứng thư số (keyCertSign)"),
+                  absl::StrCat(who.en, ": keyUsage does not allow keyCertSign")),
+          {}};
+    }
+  }
+  return std::nullopt;
+}
+
+Sha256Digest MemoKey(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
+                     const ValidationPolicy& policy) {
   // Order-independent: the same set of intermediates is the same question.
   std::vector<const Sha256Digest*> fps;
   fps.reserve(intermediates.size());
   for (const CertificatePtr& c : intermediates) fps.push_back(&c->fingerprint());
   std::sort(fps.begin(), fps.end(), [](auto* a, auto* b) { return *a < *b; });
   std::string buf;
-  buf.reserve(32 * (fps.size() + 1));
+  buf.reserve(32 * (fps.size() + 1) + policy.name.size() + 1);
   buf.append(reinterpret_cast<const char*>(signer->fingerprint().data()), 32);
   for (const Sha256Digest* fp : fps) buf.append(reinterpret_cast<const char*>(fp->data()), 32);
+  buf.push_back('\0');
+  buf.append(policy.name);
   return Sha256(buf);
 }
 
@@ -101,11 +290,17 @@ PathValidator::PathValidator(std::shared_ptr<const TrustStore> store, size_t mem
 PathResult PathValidator::Validate(const CertificatePtr& signer,
                                    absl::Span<const CertificatePtr> intermediates,
                                    absl::Time at) const {
-  const Sha256Digest key = MemoKey(signer, intermediates);
+  return Validate(signer, intermediates, at, *store_->FindPolicy(kDefaultPolicyName));
+}
+
+PathResult PathValidator::Validate(const CertificatePtr& signer,
+                                   absl::Span<const CertificatePtr> intermediates, absl::Time at,
+                                   const ValidationPolicy& policy) const {
+  const Sha256Digest key = MemoKey(signer, intermediates, policy);
   if (auto hit = memo_.Find(key); hit && at >= hit->valid_from && at <= hit->valid_until) {
     return {SubIndication::kNone, {}, hit->path};
   }
-  PathResult result = ValidateUncached(signer, intermediates, at);
+  PathResult result = ValidateUncached(signer, intermediates, at, policy);
   if (result.ok()) {
     auto validated = std::make_shared<ValidatedPath>();
     validated->path = result.path;
@@ -115,6 +310,16 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
       validated->valid_from = std::max(validated->valid_from, c->not_before());
       validated->valid_until = std::min(validated->valid_until, c->not_after());
     }
+    // A legacy policy judges algorithms differently on each side of its
+    // cut-off: the memo answers only on the side it was validated on.
+    if (policy.legacy.has_value()) {
+      if (at < policy.legacy_until) {
+        validated->valid_until =
+            std::min(validated->valid_until, policy.legacy_until - absl::Nanoseconds(1));
+      } else {
+        validated->valid_from = std::max(validated->valid_from, policy.legacy_until);
+      }
+    }
     memo_.Insert(key, std::move(validated));
   }
   return result;
@@ -122,64 +327,147 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
 
 PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
                                            absl::Span<const CertificatePtr> intermediates,
-                                           absl::Time at) const {
-  // RFC 5280 4.2.1.3 / ETSI: the signer's key must be meant for signatures.
-  if (signer->has_key_usage() &&
-      (signer->key_usage() & (kKeyUsageDigitalSignature | kKeyUsageNonRepudiation)) == 0) {
-    return {SubIndication::kChainConstraintsFailure,
-            absl::StrCat("signer certificate (", signer->display_name(),
-                         "): keyUsage allows neither digitalSignature nor nonRepudiation"),
+                                           absl::Time at, const ValidationPolicy& policy) const {
+  if (auto failed = CheckSignerUsage(*signer)) return *std::move(failed);
+
+  PathBuilderLimits limits;
+  limits.max_path_length = kMaxPathLength;
+  const PathCandidates candidates = BuildCandidatePaths(signer, intermediates, *store_, limits);
+  if (candidates.paths.empty()) {
+    const Who who = Describe(signer.get(), 0);
+    return {SubIndication::kNoCertificateChainFound,
+            Failure(absl::StrCat("không tìm thấy đường dẫn từ ", who.vi,
+                                 " đến chứng thư số tin cậy: tổ chức cấp \"", signer->issuer(),
+                                 "\" không có trong các chứng thư số được gửi, kho chứng thư số "
+                                 "trung gian hay danh sách tin cậy"),
+                    absl::StrCat("no path from ", who.en, " to a trust anchor: its issuer \"",
+                                 signer->issuer(),
+                                 "\" is neither among the certificates sent, the intermediate "
+                                 "pool nor the trust anchors")),
             {}};
   }
 
+  std::optional<PathResult> first_failure;
+  std::vector<std::string> refusing_anchors;
+  int tried = 0;
+  for (const CandidatePath& candidate : candidates.paths) {
+    const Certificate& anchor = *candidate.certs.back();
+    if (!store_->ConfigFor(anchor).Serves(policy.name)) {
+      refusing_anchors.push_back(anchor.display_name());
+      continue;
+    }
+    ++tried;
+    PathResult r = ValidateCandidate(candidate.certs, at, policy);
+    if (r.ok()) return r;
+    if (!first_failure) first_failure = std::move(r);
+  }
+  if (!first_failure) {
+    std::sort(refusing_anchors.begin(), refusing_anchors.end());
+    refusing_anchors.erase(std::unique(refusing_anchors.begin(), refusing_anchors.end()),
+                           refusing_anchors.end());
+    const std::string anchors = absl::StrJoin(refusing_anchors, "; ");
+    return {
+        SubIndication::kNoCertificateChainFound,
+        Failure(absl::StrCat("đường dẫn chỉ dẫn tới chứng thư số tin cậy (", anchors,
+                             ") không được dùng theo chính sách xác thực \"", policy.name, "\""),
+                absl::StrCat("the only paths found end at trust anchors (", anchors,
+                             ") that are not used under validation policy \"", policy.name, "\"")),
+        {}};
+  }
+  if (tried > 1) {
+    absl::StrAppend(&first_failure->message.vi, " (đã thử ", tried, " đường dẫn)");
+    absl::StrAppend(&first_failure->message.en, " (", tried, " candidate paths tried)");
+  }
+  return *std::move(first_failure);
+}
+
+PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& candidate,
+                                            absl::Time at, const ValidationPolicy& policy) const {
+  if (auto failed = CheckValidity(candidate, at)) return *std::move(failed);
+  // Nothing is computed with a key or hash the policy refuses.
+  if (auto failed = CheckAlgorithms(candidate, policy.AlgorithmsAt(at))) return *std::move(failed);
+  if (auto failed = CheckIssuerKeyUsage(candidate)) return *std::move(failed);
+
+  const Certificate& anchor = *candidate.back();
+  const AnchorConfig& anchor_config = store_->ConfigFor(anchor);
   StackPtr untrusted(sk_X509_new_null(), FreeStackOnly);
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!untrusted || !ctx)
-    return {SubIndication::kCertificateChainGeneralFailure, "out of memory", {}};
-  // The caller's certificates first, then the configured pool.
-  for (const auto& set : {intermediates, absl::MakeConstSpan(store_->intermediates())}) {
-    for (const CertificatePtr& c : set) {
-      if (!sk_X509_push(untrusted.get(), c->x509())) {
-        return {SubIndication::kCertificateChainGeneralFailure, "out of memory", {}};
-      }
-    }
+  const PathResult no_memory = {
+      SubIndication::kCertificateChainGeneralFailure, Failure("hết bộ nhớ", "out of memory"), {}};
+  if (!untrusted || !ctx) return no_memory;
+  for (size_t i = 1; i + 1 < candidate.size(); ++i) {
+    if (!sk_X509_push(untrusted.get(), candidate[i]->x509())) return no_memory;
   }
-  if (X509_STORE_CTX_init(ctx.get(), store_->x509_store(), signer->x509(), untrusted.get()) != 1) {
+  if (X509_STORE_CTX_init(ctx.get(), store_->StoreFor(anchor), candidate.front()->x509(),
+                          untrusted.get()) != 1) {
     ERR_clear_error();
-    return {SubIndication::kCertificateChainGeneralFailure, "cannot start path validation", {}};
+    return no_memory;
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_time(param, absl::ToTimeT(at));
   // Depth counts the certificates after the signer.
   X509_VERIFY_PARAM_set_depth(param, kMaxPathLength - 1);
+  // RFC 5280 6.1: policy processing always runs, so that requireExplicitPolicy,
+  // inhibitPolicyMapping and inhibitAnyPolicy in certificates are honoured;
+  // with no required policy the user-initial-policy-set is anyPolicy and
+  // initial-explicit-policy is false.
+  unsigned long flags = X509_V_FLAG_POLICY_CHECK;
+  if (!anchor_config.required_certificate_policies.empty()) {
+    ObjectStackPtr policies(sk_ASN1_OBJECT_new_null(), FreeObjects);
+    if (!policies) return no_memory;
+    for (const std::string& oid : anchor_config.required_certificate_policies) {
+      ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), /*dont_search_for_name=*/1);
+      if (obj == nullptr || !sk_ASN1_OBJECT_push(policies.get(), obj)) {
+        ASN1_OBJECT_free(obj);
+        ERR_clear_error();
+        return no_memory;
+      }
+    }
+    X509_VERIFY_PARAM_set1_policies(param, policies.get());
+    flags |= X509_V_FLAG_EXPLICIT_POLICY;
+  }
+  X509_VERIFY_PARAM_set_flags(param, flags);
 
-  const int rc = X509_verify_cert(ctx.get());
-  if (rc != 1) {
+  if (X509_verify_cert(ctx.get()) != 1) {
     const int error = X509_STORE_CTX_get_error(ctx.get());
-    const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
-    CertificatePtr failed =
-        FindByX509(X509_STORE_CTX_get_current_cert(ctx.get()), signer, intermediates, *store_);
+    const X509* current = X509_STORE_CTX_get_current_cert(ctx.get());
     ERR_clear_error();
-    const SubIndication sub = SubIndicationForX509Error(error);
-    std::string who = failed ? absl::StrCat(" (", failed->display_name(), ")") : std::string();
-    return {sub,
-            absl::StrCat("certificate ", depth + 1, " of the path", who, ": ",
-                         X509_verify_cert_error_string(error), ValidityDetail(sub, failed, at)),
+    const Certificate* failed = nullptr;
+    int index = X509_STORE_CTX_get_error_depth(ctx.get());
+    for (size_t i = 0; i < candidate.size(); ++i) {
+      if (current != nullptr && candidate[i]->x509() == current) {
+        failed = candidate[i].get();
+        index = static_cast<int>(i);
+      }
+    }
+    const X509Error classified = Classify(error);
+    const Who who = Describe(failed, index);
+    const Message detail = ValidityDetail(classified.sub, failed, at);
+    std::string required_vi;
+    std::string required_en;
+    if (error == X509_V_ERR_NO_EXPLICIT_POLICY &&
+        !anchor_config.required_certificate_policies.empty()) {
+      const std::string oids = absl::StrJoin(anchor_config.required_certificate_policies, ", ");
+      required_vi =
+          absl::StrCat(" (chứng thư số tin cậy ", anchor.display_name(), " yêu cầu ", oids, ")");
+      required_en = absl::StrCat(" (trust anchor ", anchor.display_name(), " requires ", oids, ")");
+    }
+    return {classified.sub,
+            Failure(absl::StrCat(who.vi, ": ", classified.vi, detail.vi, required_vi),
+                    absl::StrCat(who.en, ": ", X509_verify_cert_error_string(error), detail.en,
+                                 required_en)),
             {}};
   }
-
-  PathResult result;
+  // X509_verify_cert had only this candidate's certificates, so the chain it
+  // built is the candidate (the anchor may be OpenSSL's own reference).
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
-  for (int i = 0; i < static_cast<int>(sk_X509_num(chain)); ++i) {
-    CertificatePtr c = FindByX509(sk_X509_value(chain, i), signer, intermediates, *store_);
-    if (c == nullptr) {
-      return {SubIndication::kCertificateChainGeneralFailure,
-              "validated path holds a certificate that was neither sent nor trusted",
-              {}};
-    }
-    result.path.push_back(std::move(c));
+  if (static_cast<size_t>(sk_X509_num(chain)) != candidate.size()) {
+    return {SubIndication::kCertificateChainGeneralFailure,
+            Failure("đường dẫn đã xác thực khác đường dẫn được xây dựng",
+                    "the validated path differs from the candidate path"),
+            {}};
   }
-  return result;
+  return {SubIndication::kNone, {}, candidate};
 }
 
 }  // namespace sigverify::crypto

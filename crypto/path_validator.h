@@ -1,8 +1,23 @@
-// Builds and validates the signer's path: signer -> intermediates the caller
-// sent -> a configured trust anchor, at a given time. Validated paths are
-// memoised per (signer, intermediates) for the trust store this validator was
-// built with, and reused while the validation time stays inside every
-// certificate's validity, so a repeat signer costs one hash and one lookup.
+// Builds and validates the signer's path: signer -> intermediates (sent by
+// the caller or from the store's pool) -> a configured trust anchor, at a
+// given time, under a named validation policy.
+//
+// RFC 5280 section 6.1 is split between OpenSSL's X509_verify_cert, which
+// runs on one candidate path at a time against that path's anchor alone
+// (signatures, validity, name chaining, basic constraints, path length,
+// name constraints, unknown critical extensions, and, with the flags set
+// here, the valid_policy_tree with mappings, requireExplicitPolicy,
+// inhibitPolicyMapping and inhibitAnyPolicy), and checks of the project's
+// own (the signer's keyUsage and extendedKeyUsage, keyCertSign on CAs, the
+// algorithm policy for every signature and key on the path, the anchor's
+// required certificate policies and the validation policies it serves).
+// docs/rfc5280-coverage.md lists each check with where it is done and tested.
+//
+// Validated paths are memoised per (signer, intermediates, policy) for the
+// trust store this validator was built with, and reused while the
+// validation time stays inside every certificate's validity (and on the
+// same side of a legacy policy's cut-off), so a repeat signer costs one hash
+// and one lookup.
 #ifndef SIGVERIFY_CRYPTO_PATH_VALIDATOR_H_
 #define SIGVERIFY_CRYPTO_PATH_VALIDATOR_H_
 
@@ -12,8 +27,10 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "crypto/certificate.h"
+#include "crypto/message.h"
 #include "crypto/sharded_cache.h"
 #include "crypto/trust_store.h"
+#include "crypto/validation_policy.h"
 #include "crypto/verdict.h"
 
 namespace sigverify::crypto {
@@ -23,7 +40,7 @@ inline constexpr int kMaxPathLength = 10;
 
 struct PathResult {
   SubIndication sub_indication = SubIndication::kNone;  // kNone: validated
-  std::string message;
+  Message message;
   std::vector<CertificatePtr> path;  // signer first, anchor last
   bool ok() const { return sub_indication == SubIndication::kNone; }
 };
@@ -32,6 +49,10 @@ class PathValidator {
  public:
   PathValidator(std::shared_ptr<const TrustStore> store, size_t memo_capacity);
 
+  // `policy` must be one of trust_store().policies().
+  PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
+                      absl::Time at, const ValidationPolicy& policy) const;
+  // Under the store's "default" policy.
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
                       absl::Time at) const;
 
@@ -46,7 +67,10 @@ class PathValidator {
   };
 
   PathResult ValidateUncached(const CertificatePtr& signer,
-                              absl::Span<const CertificatePtr> intermediates, absl::Time at) const;
+                              absl::Span<const CertificatePtr> intermediates, absl::Time at,
+                              const ValidationPolicy& policy) const;
+  PathResult ValidateCandidate(const std::vector<CertificatePtr>& candidate, absl::Time at,
+                               const ValidationPolicy& policy) const;
 
   std::shared_ptr<const TrustStore> store_;
   mutable ShardedCache<ValidatedPath> memo_;

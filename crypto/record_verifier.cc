@@ -1,7 +1,5 @@
 #include "crypto/record_verifier.h"
 
-#include "absl/strings/str_cat.h"
-
 namespace sigverify::crypto {
 namespace {
 
@@ -25,19 +23,17 @@ SubIndication SubIndicationFor(SignatureStatus status) {
 Verdict VerifyRecord(const Record& record, const PathValidator& paths,
                      const ValidationPolicy& policy) {
   const PublicKey& key = record.signer->public_key();
+  const AlgorithmPolicy& algorithms = policy.AlgorithmsAt(record.validation_time);
   // Cryptographic constraints first: nothing is computed with a key or hash
   // the policy refuses.
-  if (record.params.hash == HashAlgorithm::kSha1 && !policy.allow_sha1 &&
-      record.params.scheme != SignatureScheme::kEd25519) {
-    return Verdict::Failed(SubIndication::kCryptoConstraintsFailure,
-                           "SHA-1 signatures are refused by the validation policy");
+  if (record.params.scheme != SignatureScheme::kEd25519) {
+    if (auto refused = CheckSignatureHash(algorithms, record.params.hash, "chữ ký trên tài liệu",
+                                          "the document signature")) {
+      return Verdict::Failed(SubIndication::kCryptoConstraintsFailure, *std::move(refused));
+    }
   }
-  if ((key.type() == KeyType::kRsa || key.type() == KeyType::kRsaPss) &&
-      key.bits() < policy.min_rsa_bits) {
-    return Verdict::Failed(
-        SubIndication::kCryptoConstraintsFailure,
-        absl::StrCat("the signer's ", key.Describe(), " key is below the policy minimum of ",
-                     policy.min_rsa_bits, " bits"));
+  if (auto refused = CheckKeyStrength(algorithms, key, "người ký", "the signer's")) {
+    return Verdict::Failed(SubIndication::kCryptoConstraintsFailure, *std::move(refused));
   }
 
   // The signature before the path: a wrong signature is TOTAL_FAILED however
@@ -47,7 +43,8 @@ Verdict VerifyRecord(const Record& record, const PathValidator& paths,
     return Verdict::Failed(SubIndicationFor(check.status), std::move(check.message));
   }
 
-  PathResult path = paths.Validate(record.signer, record.intermediates, record.validation_time);
+  PathResult path =
+      paths.Validate(record.signer, record.intermediates, record.validation_time, policy);
   if (!path.ok()) return Verdict::Failed(path.sub_indication, std::move(path.message));
   return Verdict::Passed(std::move(path.path));
 }

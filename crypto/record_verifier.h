@@ -11,16 +11,10 @@
 #include "crypto/certificate.h"
 #include "crypto/path_validator.h"
 #include "crypto/signature_verifier.h"
+#include "crypto/validation_policy.h"
 #include "crypto/verdict.h"
 
 namespace sigverify::crypto {
-
-// What the default policy accepts; the per-anchor policies of a later change
-// will derive from it.
-struct ValidationPolicy {
-  int min_rsa_bits = 2048;
-  bool allow_sha1 = false;  // SHA-1 signatures (SHAttered, 2017)
-};
 
 struct Record {
   SignatureParams params;
@@ -31,6 +25,9 @@ struct Record {
   absl::Time validation_time;
 };
 
+// `policy` is one of the path validator's trust store policies; its
+// algorithm constraints at the validation time apply to the document
+// signature and, through the path validator, to every certificate.
 Verdict VerifyRecord(const Record& record, const PathValidator& paths,
                      const ValidationPolicy& policy);
 

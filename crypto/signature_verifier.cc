@@ -14,11 +14,11 @@ using Bytes = const uint8_t*;
 
 Bytes U8(std::string_view s) { return reinterpret_cast<Bytes>(s.data()); }
 
-SignatureCheck Fail(SignatureStatus status, std::string message) {
+SignatureCheck Fail(SignatureStatus status, std::string vi, std::string en) {
   // A failed verify leaves entries on the thread's error queue; clear them so
   // that a long-lived worker thread does not accumulate them.
   ERR_clear_error();
-  return {status, std::move(message)};
+  return {status, Message{std::move(vi), std::move(en)}};
 }
 
 bool SchemeFitsKey(SignatureScheme scheme, KeyType key) {
@@ -108,6 +108,8 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
                                SignedContent content, std::string_view signature) {
   if (!SchemeFitsKey(params.scheme, key.type())) {
     return Fail(SignatureStatus::kKeyMismatch,
+                absl::StrCat(SchemeName(params.scheme), " không phù hợp với khóa ", key.Describe(),
+                             " của người ký"),
                 absl::StrCat(SchemeName(params.scheme), " does not fit the signer's ",
                              key.Describe(), " key"));
   }
@@ -115,26 +117,33 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
   if (params.scheme == SignatureScheme::kEd25519) {
     if (content.kind != SignedContent::kData) {
       return Fail(SignatureStatus::kMalformed,
+                  "Ed25519 ký trực tiếp trên dữ liệu: không thể kiểm tra bằng giá trị băm",
                   "Ed25519 signs the data itself: a digest cannot be verified");
     }
     EvpMdCtxPtr md_ctx(EVP_MD_CTX_new());
     if (!md_ctx || EVP_DigestVerifyInit(md_ctx.get(), nullptr, nullptr, nullptr, key.pkey()) <= 0) {
-      return Fail(SignatureStatus::kMalformed, "cannot initialise Ed25519 verification");
+      return Fail(SignatureStatus::kMalformed, "không khởi tạo được việc kiểm tra Ed25519",
+                  "cannot initialise Ed25519 verification");
     }
     if (EVP_DigestVerify(md_ctx.get(), U8(signature), signature.size(), U8(content.bytes),
                          content.bytes.size()) != 1) {
-      return Fail(SignatureStatus::kInvalid, "Ed25519 signature does not verify");
+      return Fail(SignatureStatus::kInvalid, "chữ ký Ed25519 không hợp lệ",
+                  "Ed25519 signature does not verify");
     }
     return {SignatureStatus::kValid, {}};
   }
 
   const EVP_MD* md = EvpMd(params.hash);
-  if (md == nullptr) return Fail(SignatureStatus::kMalformed, "no hash algorithm given");
+  if (md == nullptr) {
+    return Fail(SignatureStatus::kMalformed, "chưa chỉ định hàm băm", "no hash algorithm given");
+  }
   uint8_t digest_buf[EVP_MAX_MD_SIZE];
   std::string_view digest;
   if (content.kind == SignedContent::kDigest) {
     if (content.bytes.size() != HashLength(params.hash)) {
       return Fail(SignatureStatus::kMalformed,
+                  absl::StrCat("giá trị băm ", HashName(params.hash), " dài ",
+                               HashLength(params.hash), " byte, nhận được ", content.bytes.size()),
                   absl::StrCat("a ", HashName(params.hash), " digest is ", HashLength(params.hash),
                                " bytes, got ", content.bytes.size()));
     }
@@ -143,7 +152,7 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
     unsigned int len = 0;
     if (EVP_Digest(content.bytes.data(), content.bytes.size(), digest_buf, &len, md, nullptr) !=
         1) {
-      return Fail(SignatureStatus::kMalformed, "cannot hash the data");
+      return Fail(SignatureStatus::kMalformed, "không băm được dữ liệu", "cannot hash the data");
     }
     digest = std::string_view(reinterpret_cast<const char*>(digest_buf), len);
   }
@@ -153,6 +162,8 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
   if (params.scheme == SignatureScheme::kEcdsaP1363) {
     if (!P1363ToDer(signature, key.ec_scalar_bytes(), &der_sig)) {
       return Fail(SignatureStatus::kMalformed,
+                  absl::StrCat("chữ ký r||s cho khóa ", key.Describe(), " dài ",
+                               2 * key.ec_scalar_bytes(), " byte, nhận được ", signature.size()),
                   absl::StrCat("an r||s signature for ", key.Describe(), " is ",
                                2 * key.ec_scalar_bytes(), " bytes, got ", signature.size()));
     }
@@ -162,6 +173,8 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
   EvpPkeyCtxPtr ctx = key.NewVerifyContext(params);
   if (!ctx) {
     return Fail(SignatureStatus::kKeyMismatch,
+                absl::StrCat("khóa ", key.Describe(), " của người ký không kiểm tra được ",
+                             SchemeName(params.scheme), " với ", HashName(params.hash)),
                 absl::StrCat("the signer's ", key.Describe(), " key cannot verify ",
                              SchemeName(params.scheme), " with ", HashName(params.hash)));
   }
@@ -170,11 +183,15 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
   if (params.scheme == SignatureScheme::kRsaPkcs1 &&
       Pkcs1OpensToOtherDigest(key, params.hash, signature)) {
     return Fail(SignatureStatus::kHashMismatch,
+                absl::StrCat("chữ ký đúng là của người ký nhưng trên giá trị băm ",
+                             HashName(params.hash), " khác: dữ liệu đã bị thay đổi"),
                 absl::StrCat("the signature is the signer's, but over a different ",
                              HashName(params.hash), " digest: the data was changed"));
   }
   return Fail(
       SignatureStatus::kInvalid,
+      absl::StrCat("chữ ký ", SchemeName(params.scheme), " không hợp lệ với khóa ", key.Describe(),
+                   " của người ký"),
       absl::StrCat(SchemeName(params.scheme), " signature does not verify with the signer's ",
                    key.Describe(), " key"));
 }

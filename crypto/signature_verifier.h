@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "crypto/algorithm.h"
+#include "crypto/message.h"
 #include "crypto/public_key.h"
 
 namespace sigverify::crypto {
@@ -26,7 +27,7 @@ enum class SignatureStatus {
 
 struct SignatureCheck {
   SignatureStatus status;
-  std::string message;  // empty when valid
+  Message message;  // empty when valid
 };
 
 // What was signed: the data itself, or its digest under params.hash.

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "crypto/certificate.h"
+#include "crypto/trust_store.h"
 
 namespace sigverify::crypto {
 
@@ -19,6 +20,8 @@ struct TrustProfile {
   std::vector<CertificatePtr> anchors;
   // Issuing CAs the profile's paths may use without callers sending them.
   std::vector<CertificatePtr> intermediates;
+  // The profile's validation policies and per-anchor settings.
+  TrustConfig config;
 };
 
 // A built-in profile; NOT_FOUND names the profiles there are.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "crypto/certificate.h"
+#include "crypto/message.h"
 
 namespace sigverify::crypto {
 
@@ -34,14 +35,14 @@ Indication IndicationFor(SubIndication sub);
 struct Verdict {
   Indication indication = Indication::kIndeterminate;
   SubIndication sub_indication = SubIndication::kNone;
-  std::string message;
+  Message message;
   // Signer first, trust anchor last; empty unless the path validated.
   std::vector<CertificatePtr> path;
 
   static Verdict Passed(std::vector<CertificatePtr> path) {
     return {Indication::kTotalPassed, SubIndication::kNone, {}, std::move(path)};
   }
-  static Verdict Failed(SubIndication sub, std::string message) {
+  static Verdict Failed(SubIndication sub, Message message) {
     return {IndicationFor(sub), sub, std::move(message), {}};
   }
 };

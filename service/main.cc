@@ -24,6 +24,7 @@
 #include "crypto/trust_store.h"
 #include "service/flags.h"
 #include "service/metrics.h"
+#include "service/trust_config.h"
 #include "service/trust_store_reloader.h"
 #include "service/verification_service.h"
 #include "service/verifier.h"
@@ -50,7 +51,12 @@ ABSL_FLAG(int64_t, max_queued_items, 100000,
 ABSL_FLAG(int64_t, certificate_cache_size, 20000,
           "parsed certificates kept (about 8 KiB each for RSA-2048, measured)");
 ABSL_FLAG(int64_t, path_cache_size, 100000, "validated paths kept");
-ABSL_FLAG(int, min_rsa_bits, 2048, "smallest RSA key accepted for signatures");
+ABSL_FLAG(int, min_rsa_bits, 2048,
+          "smallest RSA key the default validation policy accepts, for the document signature "
+          "and every key on the path");
+ABSL_FLAG(std::string, trust_config, "",
+          "trust configuration file (protobuf text format, sigverify.config.v1.TrustConfig): "
+          "named validation policies and per-anchor settings; reloads with the anchors");
 ABSL_FLAG(
     absl::Duration, trust_anchors_poll_interval, absl::Seconds(5),
     "how often the trust anchors directory is checked for changes; 0 to reload on SIGHUP only");
@@ -84,6 +90,10 @@ int Run() {
   TrustSources sources;
   sources.anchors_directory = anchors_dir;
   sources.intermediates_directory = absl::GetFlag(FLAGS_intermediates);
+  sources.config_file = absl::GetFlag(FLAGS_trust_config);
+  crypto::ValidationPolicy default_policy;
+  default_policy.algorithms.min_rsa_bits = absl::GetFlag(FLAGS_min_rsa_bits);
+  sources.config.policies.push_back(default_policy);
   for (const std::string& name : absl::GetFlag(FLAGS_trust_profile)) {
     auto profile = crypto::LoadTrustProfile(name);
     if (!profile.ok()) {
@@ -97,6 +107,7 @@ int Run() {
     }
     sources.intermediates.insert(sources.intermediates.end(), profile->intermediates.begin(),
                                  profile->intermediates.end());
+    sources.config = MergeTrustConfig(std::move(sources.config), profile->config);
   }
   if (anchors_dir.empty() && sources.anchors.empty()) {
     Log("--trust-anchors=DIR (a directory of PEM/DER root certificates) or --trust-profile=NAME "
@@ -131,13 +142,11 @@ int Run() {
   limits.max_batch_items = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_items));
   limits.max_data_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_data_bytes));
   limits.max_queued_items = static_cast<size_t>(absl::GetFlag(FLAGS_max_queued_items));
-  crypto::ValidationPolicy policy;
-  policy.min_rsa_bits = absl::GetFlag(FLAGS_min_rsa_bits);
 
   auto paths = std::make_shared<crypto::PathValidator>(
       *store, static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size)));
   auto verifier = std::make_shared<Verifier>(
-      paths, policy, limits, static_cast<size_t>(absl::GetFlag(FLAGS_certificate_cache_size)));
+      paths, limits, static_cast<size_t>(absl::GetFlag(FLAGS_certificate_cache_size)));
 
   TrustStoreReloader::Options reload_options;
   reload_options.sources = sources;

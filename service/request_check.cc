@@ -157,10 +157,6 @@ absl::Status CheckRequest(const v1::ValidateCertificateRequest& r, const Limits&
     return TooLarge("certificate", r.certificate().size(), limits.max_certificate_bytes);
   }
   if (auto s = CheckIntermediates(r.intermediate_certificates(), limits); !s.ok()) return s;
-  if (!r.policy().empty() && r.policy() != "default") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("policy: unknown policy '", r.policy(), "' (this server has: default)"));
-  }
   return CheckTime(r);
 }
 

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/trust_store.h"
+#include "service/trust_config.h"
 
 namespace sigverify::service {
 
@@ -27,7 +30,26 @@ absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadTrustStore(
   std::vector<crypto::CertificatePtr> intermediates = sources.intermediates;
   if (auto s = AddDirectory(sources.anchors_directory, &anchors); !s.ok()) return s;
   if (auto s = AddDirectory(sources.intermediates_directory, &intermediates); !s.ok()) return s;
-  return crypto::TrustStore::FromCertificates(std::move(anchors), std::move(intermediates));
+  crypto::TrustConfig config = sources.config;
+  if (!sources.config_file.empty()) {
+    std::ifstream in(sources.config_file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return absl::NotFoundError(absl::StrCat(sources.config_file, ": cannot read"));
+    auto parsed = ParseTrustConfig(text.str());
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(sources.config_file, ": ", parsed.status().message()));
+    }
+    config = MergeTrustConfig(std::move(config), *parsed);
+  }
+  auto store = crypto::TrustStore::FromCertificates(std::move(anchors), std::move(intermediates),
+                                                    std::move(config));
+  if (!store.ok() && !sources.config_file.empty()) {
+    return absl::Status(store.status().code(),
+                        absl::StrCat(sources.config_file, ": ", store.status().message()));
+  }
+  return store;
 }
 
 TrustStoreReloader::TrustStoreReloader(Verifier* verifier, Options options)
@@ -38,7 +60,7 @@ TrustStoreReloader::TrustStoreReloader(Verifier* verifier, Options options)
   }
   if (options_.poll_interval > absl::ZeroDuration() &&
       !(options_.sources.anchors_directory.empty() &&
-        options_.sources.intermediates_directory.empty())) {
+        options_.sources.intermediates_directory.empty() && options_.sources.config_file.empty())) {
     poller_ = std::thread([this] { Poll(); });
   }
 }
@@ -60,6 +82,12 @@ std::string TrustStoreReloader::DirectoryState() const {
                                      e.last_write_time(ignored).time_since_epoch().count()));
     }
     if (ec) entries.push_back(absl::StrCat(dir, ": error ", ec.message()));
+  }
+  if (const std::string& file = options_.sources.config_file; !file.empty()) {
+    std::error_code ec;
+    entries.push_back(
+        absl::StrCat(file, ":", std::filesystem::file_size(file, ec), ":",
+                     std::filesystem::last_write_time(file, ec).time_since_epoch().count()));
   }
   std::sort(entries.begin(), entries.end());
   std::string state;

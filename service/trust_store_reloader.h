@@ -20,13 +20,16 @@
 
 namespace sigverify::service {
 
-// Where a trust store's certificates come from: directories (empty: none)
-// and certificates given directly (a built-in trust profile's).
+// Where a trust store's contents come from: directories (empty: none),
+// certificates and configuration given directly (from flags and built-in
+// trust profiles), and a trust configuration file (empty: none) on top.
 struct TrustSources {
   std::string anchors_directory;
   std::string intermediates_directory;
   std::vector<crypto::CertificatePtr> anchors;
   std::vector<crypto::CertificatePtr> intermediates;
+  crypto::TrustConfig config;
+  std::string config_file;
 };
 
 absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadTrustStore(
@@ -45,7 +48,7 @@ class TrustStoreReloader {
   TrustStoreReloader(Verifier* verifier, Options options);
   ~TrustStoreReloader();
 
-  // Loads the directory now and installs it if it loads; otherwise keeps the
+  // Loads the sources now and installs them if it loads; otherwise keeps the
   // current store and returns why. Safe from any thread.
   absl::Status ReloadNow();
 
@@ -53,7 +56,8 @@ class TrustStoreReloader {
   uint64_t failures() const { return failures_.load(); }
 
  private:
-  // Names, sizes and modification times of the directories' entries.
+  // Names, sizes and modification times of the directories' entries and of
+  // the configuration file.
   std::string DirectoryState() const;
   void Poll();
 

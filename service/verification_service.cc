@@ -16,6 +16,15 @@ grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
+// The accept-language metadata, read on the gRPC thread before the work is
+// queued (the context's metadata is not for worker threads).
+crypto::Language CallLanguage(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("accept-language");
+  if (it == metadata.end()) return crypto::Language::kVietnamese;
+  return LanguageFromHeader(std::string_view(it->second.data(), it->second.size()));
+}
+
 }  // namespace
 
 // Finishes an RPC once: status, metrics, in-flight gauge.
@@ -78,8 +87,9 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
     return reactor;
   }
   const absl::Time now = absl::Now();
-  auto task = [this, finisher, call, response_bytes, now, work] {
-    CallScope scope = verifier_->NewScope(now);
+  const crypto::Language language = CallLanguage(*context);
+  auto task = [this, finisher, call, response_bytes, now, language, work] {
+    CallScope scope = verifier_->NewScope(now, language);
     const absl::Status s = work(call->request(), scope, call->response());
     finisher->Finish(s.ok() ? call->Serialize(response_bytes) : ToGrpc(s));
   };
@@ -152,14 +162,15 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   const size_t per_chunk = (n + chunks - 1) / chunks;
   auto remaining = std::make_shared<std::atomic<size_t>>(0);
   const absl::Time now = absl::Now();
+  const crypto::Language language = CallLanguage(*context);
   // One trust-store snapshot for the whole batch.
   std::shared_ptr<const crypto::PathValidator> paths = verifier_->paths();
   std::vector<std::function<void()>> tasks;
   for (size_t begin = 0; begin < n; begin += per_chunk) {
     const size_t end = std::min(n, begin + per_chunk);
-    tasks.push_back([this, context, finisher, call, request, response, response_bytes, now, paths,
-                     begin, end, remaining] {
-      CallScope scope(paths, &verifier_->certificate_cache(), now);
+    tasks.push_back([this, context, finisher, call, request, response, response_bytes, now,
+                     language, paths, begin, end, remaining] {
+      CallScope scope(paths, &verifier_->certificate_cache(), now, language);
       bool cancelled = false;
       for (size_t i = begin; i < end; ++i) {
         const v1::VerifyRequest& item = request->requests(static_cast<int>(i));

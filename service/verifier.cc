@@ -2,7 +2,10 @@
 
 #include <cstring>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "service/request_check.h"
 
 namespace sigverify::service {
@@ -39,7 +42,46 @@ absl::Status ResolveChain(const google::protobuf::RepeatedPtrField<std::string>&
   return absl::OkStatus();
 }
 
+// The named validation policy of the scope's trust store.
+absl::StatusOr<const crypto::ValidationPolicy*> ResolvePolicy(const std::string& name,
+                                                              const CallScope& scope) {
+  const crypto::TrustStore& store = scope.paths().trust_store();
+  const std::string& wanted = name.empty() ? std::string(crypto::kDefaultPolicyName) : name;
+  if (const crypto::ValidationPolicy* p = store.FindPolicy(wanted)) return p;
+  std::vector<std::string> names;
+  for (const crypto::ValidationPolicy& p : store.policies()) names.push_back(p.name);
+  return absl::InvalidArgumentError(absl::StrCat("policy: unknown validation policy '", name,
+                                                 "' (this server has: ", absl::StrJoin(names, ", "),
+                                                 ")"));
+}
+
+absl::StatusOr<crypto::Language> ResolveLanguage(const std::string& field, const CallScope& scope) {
+  if (field.empty()) return scope.language();
+  if (absl::StartsWithIgnoreCase(field, "vi")) return crypto::Language::kVietnamese;
+  if (absl::StartsWithIgnoreCase(field, "en")) return crypto::Language::kEnglish;
+  return absl::InvalidArgumentError(
+      absl::StrCat("language: '", field, "' is not supported (vi, en)"));
+}
+
+const crypto::Message kPassedMessage = {"chữ ký và đường dẫn chứng thực hợp lệ",
+                                        "signature and path valid"};
+const crypto::Message kPassedAtGivenTimeMessage = {
+    "chữ ký và đường dẫn chứng thực hợp lệ tại thời điểm xác thực do yêu cầu cung cấp (chưa được "
+    "chứng minh)",
+    "signature and path valid at the validation time given in the request (not proven)"};
+const crypto::Message kPathValidMessage = {"đường dẫn chứng thực hợp lệ", "path valid"};
+const crypto::Message kPathValidAtGivenTimeMessage = {
+    "đường dẫn chứng thực hợp lệ tại thời điểm xác thực do yêu cầu cung cấp (chưa được chứng minh)",
+    "path valid at the validation time given in the request (not proven)"};
+
 }  // namespace
+
+crypto::Language LanguageFromHeader(std::string_view accept_language) {
+  const absl::string_view header = absl::StripLeadingAsciiWhitespace(
+      absl::string_view(accept_language.data(), accept_language.size()));
+  return absl::StartsWithIgnoreCase(header, "en") ? crypto::Language::kEnglish
+                                                  : crypto::Language::kVietnamese;
+}
 
 absl::StatusOr<crypto::CertificatePtr> RecentCertificates::Resolve(std::string_view bytes) {
   for (const auto& [seen, cert] : recent_) {
@@ -58,18 +100,19 @@ absl::StatusOr<crypto::CertificatePtr> RecentCertificates::Resolve(std::string_v
   return cert;
 }
 
-Verifier::Verifier(std::shared_ptr<const crypto::PathValidator> paths,
-                   crypto::ValidationPolicy policy, Limits limits, size_t certificate_cache_size)
-    : paths_(std::move(paths)),
-      policy_(policy),
-      limits_(limits),
-      cert_cache_(certificate_cache_size) {}
+Verifier::Verifier(std::shared_ptr<const crypto::PathValidator> paths, Limits limits,
+                   size_t certificate_cache_size)
+    : paths_(std::move(paths)), limits_(limits), cert_cache_(certificate_cache_size) {}
 
 absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope,
                               v1::VerifyResponse* out) const {
   RecentCertificates& recent = scope.recent();
   auto params = CheckRequest(request, limits_);
   if (!params.ok()) return params.status();
+  auto policy = ResolvePolicy(request.policy(), scope);
+  if (!policy.ok()) return policy.status();
+  auto language = ResolveLanguage(request.language(), scope);
+  if (!language.ok()) return language.status();
 
   auto signer = recent.Resolve(request.signer_certificate());
   if (!signer.ok()) {
@@ -94,23 +137,23 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   const bool time_from_request = request.has_validation_time();
   record.validation_time = ValidationTime(request, scope);
 
-  crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), policy_);
+  crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), **policy);
 
   out->set_record_id(request.record_id());
   out->set_indication(ToProto(verdict.indication));
   out->set_sub_indication(ToProto(verdict.sub_indication));
   if (verdict.indication == crypto::Indication::kTotalPassed) {
-    out->set_message(time_from_request
-                         ? "signature and path valid at the validation time given in the request"
-                         : "signature and path valid");
+    out->set_message(
+        (time_from_request ? kPassedAtGivenTimeMessage : kPassedMessage).In(*language));
   } else {
-    out->set_message(std::move(verdict.message));
+    out->set_message(verdict.message.In(*language));
   }
   ToProto(**signer, out->mutable_signer());
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
   SetTimestamp(record.validation_time, out->mutable_validation_time());
   out->set_validation_time_from_request(time_from_request);
   out->set_trust_store_version(scope.paths().trust_store().version());
+  out->set_policy((*policy)->name);
   return absl::OkStatus();
 }
 
@@ -118,6 +161,10 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
                                            CallScope& scope,
                                            v1::ValidateCertificateResponse* out) const {
   if (auto s = CheckRequest(request, limits_); !s.ok()) return s;
+  auto policy = ResolvePolicy(request.policy(), scope);
+  if (!policy.ok()) return policy.status();
+  auto language = ResolveLanguage(request.language(), scope);
+  if (!language.ok()) return language.status();
   auto cert = scope.recent().Resolve(request.certificate());
   if (!cert.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("certificate: ", cert.status().message()));
@@ -128,16 +175,23 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
     return s;
   }
   const absl::Time at = ValidationTime(request, scope);
-  crypto::PathResult result = scope.paths().Validate(*cert, chain, at);
+  crypto::PathResult result = scope.paths().Validate(*cert, chain, at, **policy);
   const crypto::SubIndication sub = result.sub_indication;
   out->set_indication(ToProto(crypto::IndicationFor(sub)));
   out->set_sub_indication(ToProto(sub));
-  out->set_message(result.ok() ? std::string("path valid") : std::move(result.message));
+  if (result.ok()) {
+    out->set_message(
+        (request.has_validation_time() ? kPathValidAtGivenTimeMessage : kPathValidMessage)
+            .In(*language));
+  } else {
+    out->set_message(result.message.In(*language));
+  }
   ToProto(**cert, out->mutable_certificate());
   for (const crypto::CertificatePtr& c : result.path) ToProto(*c, out->add_path());
   SetTimestamp(at, out->mutable_validation_time());
   out->set_validation_time_from_request(request.has_validation_time());
   out->set_trust_store_version(scope.paths().trust_store().version());
+  out->set_policy((*policy)->name);
   return absl::OkStatus();
 }
 

@@ -42,23 +42,32 @@ class RecentCertificates {
 class CallScope {
  public:
   CallScope(std::shared_ptr<const crypto::PathValidator> paths, crypto::CertificateCache* cache,
-            absl::Time now)
-      : paths_(std::move(paths)), recent_(cache), now_(now) {}
+            absl::Time now, crypto::Language language = crypto::Language::kVietnamese)
+      : paths_(std::move(paths)), recent_(cache), now_(now), language_(language) {}
 
   const crypto::PathValidator& paths() const { return *paths_; }
   RecentCertificates& recent() { return recent_; }
   absl::Time now() const { return now_; }
+  // The call's language (accept-language metadata), for requests that do
+  // not name one.
+  crypto::Language language() const { return language_; }
 
  private:
   std::shared_ptr<const crypto::PathValidator> paths_;
   RecentCertificates recent_;
   absl::Time now_;
+  crypto::Language language_;
 };
+
+// The language an accept-language header asks for: English when its first
+// tag is English, Vietnamese otherwise (the default for this user base).
+crypto::Language LanguageFromHeader(std::string_view accept_language);
 
 class Verifier {
  public:
-  Verifier(std::shared_ptr<const crypto::PathValidator> paths, crypto::ValidationPolicy policy,
-           Limits limits, size_t certificate_cache_size);
+  // The validation policies come with the trust store (crypto::TrustConfig).
+  Verifier(std::shared_ptr<const crypto::PathValidator> paths, Limits limits,
+           size_t certificate_cache_size);
 
   // Fills `out` with the verdict; returns a non-OK status (and leaves `out`
   // to the caller) when the request itself is malformed. The scope's `now`
@@ -71,7 +80,10 @@ class Verifier {
                                    v1::ValidateCertificateResponse* out) const;
 
   // A scope for a call arriving at `now`, on the current trust store.
-  CallScope NewScope(absl::Time now) const { return CallScope(paths(), &cert_cache_, now); }
+  CallScope NewScope(absl::Time now,
+                     crypto::Language language = crypto::Language::kVietnamese) const {
+    return CallScope(paths(), &cert_cache_, now, language);
+  }
 
   crypto::CertificateCache& certificate_cache() const { return cert_cache_; }
   // The current trust store's validator; a reload swaps it atomically while
@@ -84,7 +96,6 @@ class Verifier {
 
  private:
   std::atomic<std::shared_ptr<const crypto::PathValidator>> paths_;
-  crypto::ValidationPolicy policy_;
   Limits limits_;
   mutable crypto::CertificateCache cert_cache_;
 };

@@ -43,7 +43,7 @@ class PathValidatorTest : public ::testing::Test {
 
 TEST_F(PathValidatorTest, ValidatesSignerThroughIssuingCaToRoot) {
   PathResult r = Validate("signer-rsa.pem");
-  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_TRUE(r.ok()) << r.message.en;
   ASSERT_EQ(r.path.size(), 3u);
   EXPECT_EQ(r.path[0]->display_name(), "Nguyễn Văn An");
   EXPECT_EQ(r.path[1]->fingerprint(), ca_->fingerprint());
@@ -58,9 +58,9 @@ TEST_F(PathValidatorTest, EcAndEd25519SignersValidate) {
 TEST_F(PathValidatorTest, ExpiredSignerIsExpiredAndNamesTheDates) {
   PathResult r = Validate("signer-expired.pem");
   EXPECT_EQ(r.sub_indication, SubIndication::kExpired);
-  EXPECT_NE(r.message.find("certificate 1 of the path (Phạm Thị Dung)"), std::string::npos)
-      << r.message;
-  EXPECT_NE(r.message.find("notAfter"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.en.find("certificate 1 of the path (Phạm Thị Dung)"), std::string::npos)
+      << r.message.en;
+  EXPECT_NE(r.message.en.find("notAfter"), std::string::npos) << r.message.en;
 }
 
 TEST_F(PathValidatorTest, NotYetValidSigner) {
@@ -77,18 +77,18 @@ TEST_F(PathValidatorTest, ValidationTimeIsAParameter) {
 TEST_F(PathValidatorTest, WrongKeyUsageIsAChainConstraintFailure) {
   PathResult r = Validate("signer-wrong-ku.pem");
   EXPECT_EQ(r.sub_indication, SubIndication::kChainConstraintsFailure);
-  EXPECT_NE(r.message.find("keyUsage"), std::string::npos);
+  EXPECT_NE(r.message.en.find("keyUsage"), std::string::npos);
 }
 
 TEST_F(PathValidatorTest, UntrustedRootFindsNoChain) {
   std::vector<CertificatePtr> chain = {Pki("untrusted-root.pem")};
   PathResult r = validator_->Validate(Pki("signer-untrusted.pem"), chain, absl::Now());
-  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message;
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message.en;
 }
 
 TEST_F(PathValidatorTest, MissingIntermediateFindsNoChain) {
   PathResult r = validator_->Validate(Pki("signer-rsa.pem"), {}, absl::Now());
-  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message;
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message.en;
 }
 
 TEST_F(PathValidatorTest, MemoisedPathIsReusedOnlyInsideItsValidity) {
@@ -119,7 +119,7 @@ TEST(RealPathTest, G2TaxDepartmentChainsToG2Root) {
   PathValidator v(*store, 16);
   std::vector<CertificatePtr> chain = {VnGca("g2-ca-nha-nuoc.pem")};
   PathResult r = v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), chain, At(2026, 1, 15));
-  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_TRUE(r.ok()) << r.message.en;
   EXPECT_EQ(r.path.size(), 3u);
   // The wrong sub-CA (the Party's) does not issue it.
   std::vector<CertificatePtr> wrong = {VnGca("g2-ca-dang.pem")};
@@ -127,18 +127,37 @@ TEST(RealPathTest, G2TaxDepartmentChainsToG2Root) {
             SubIndication::kNoCertificateChainFound);
 }
 
-TEST(RealPathTest, G1ChainsValidateInsideTheirValidity) {
+TEST(RealPathTest, G1ChainsAreRefusedByTheDefaultPolicyForTheirSha1Signatures) {
   auto store = TrustStore::FromCertificates({VnGca("g1-root.pem")});
   ASSERT_TRUE(store.ok());
   PathValidator v(*store, 16);
   std::vector<CertificatePtr> btc = {VnGca("g1-btc.pem")};
   PathResult r = v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2016, 6, 1));
-  EXPECT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << r.message.en;
+  EXPECT_NE(r.message.en.find("SHA-1"), std::string::npos) << r.message.en;
+  EXPECT_NE(r.message.vi.find("SHA-1"), std::string::npos) << r.message.vi;
+}
+
+TEST(RealPathTest, G1ChainsValidateUnderALegacyPolicyBeforeItsCutOff) {
+  ValidationPolicy legacy;
+  legacy.name = "legacy";
+  legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
+  legacy.legacy_until = At(2018, 8, 22);
+  auto store = TrustStore::FromCertificates({VnGca("g1-root.pem")}, {}, TrustConfig{{legacy}, {}});
+  ASSERT_TRUE(store.ok()) << store.status();
+  PathValidator v(*store, 16);
+  const ValidationPolicy& policy = *(*store)->FindPolicy("legacy");
+  std::vector<CertificatePtr> btc = {VnGca("g1-btc.pem")};
+  PathResult r = v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2016, 6, 1), policy);
+  EXPECT_TRUE(r.ok()) << r.message.en;
   std::vector<CertificatePtr> cp = {VnGca("g1-cp.pem")};
-  r = v.Validate(VnGca("ee-cp-vgca-license-keygen-2017.pem"), cp, At(2018, 6, 1));
-  EXPECT_TRUE(r.ok()) << r.message;
-  // The customs certificate expired in 2020.
-  EXPECT_EQ(v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2026, 11, 1)).sub_indication,
+  r = v.Validate(VnGca("ee-cp-vgca-license-keygen-2017.pem"), cp, At(2018, 6, 1), policy);
+  EXPECT_TRUE(r.ok()) << r.message.en;
+  // Still valid in 2019, but past the cut-off: SHA-1 is refused again.
+  r = v.Validate(VnGca("ee-cp-vgca-license-keygen-2017.pem"), cp, At(2019, 6, 1), policy);
+  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << r.message.en;
+  // The customs certificate expired in 2020: expiry is the reason given.
+  EXPECT_EQ(v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2026, 11, 1), policy).sub_indication,
             SubIndication::kExpired);
 }
 
@@ -157,7 +176,7 @@ TEST(IntermediatePoolTest, PoolCompletesAPathTheCallerDidNotSend) {
   ASSERT_TRUE(store.ok());
   PathValidator v(*store, 16);
   PathResult r = v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), {}, At(2026, 1, 15));
-  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_TRUE(r.ok()) << r.message.en;
   ASSERT_EQ(r.path.size(), 3u);
   EXPECT_EQ(r.path[1]->display_name(), "CA phục vụ các cơ quan Nhà nước G2");
 }

@@ -94,7 +94,7 @@ TEST_P(WycheproofTest, ValidAcceptedInvalidRejected) {
       if (result == "valid") {
         (accepted ? n.valid_accepted : n.valid_rejected)++;
         EXPECT_TRUE(accepted) << file << " tcId " << t["tcId"] << " (" << t["comment"]
-                              << "): " << check.message;
+                              << "): " << check.message.en;
       } else if (result == "invalid") {
         (accepted ? n.invalid_accepted : n.invalid_rejected)++;
         EXPECT_FALSE(accepted) << file << " tcId " << t["tcId"] << " (" << t["comment"] << ")";

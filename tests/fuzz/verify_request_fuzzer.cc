@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   }
   auto store = sigverify::crypto::TrustStore::FromCertificates({*root});
   auto paths = std::make_shared<sigverify::crypto::PathValidator>(*store, 64);
-  verifier = new sigverify::service::Verifier(paths, {}, {}, 64);
+  verifier = new sigverify::service::Verifier(paths, {}, 64);
   return 0;
 }
 

@@ -23,7 +23,7 @@ class TrustStoreReloaderTest : public ::testing::Test {
     auto store = crypto::TrustStore::LoadDirectory(dir_.string());
     ASSERT_TRUE(store.ok());
     verifier_ = std::make_unique<Verifier>(std::make_shared<crypto::PathValidator>(*store, 16),
-                                           crypto::ValidationPolicy{}, Limits{}, 16);
+                                           Limits{}, 16);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

@@ -22,7 +22,7 @@ class Server {
     auto root = crypto::Certificate::Parse(PkiFile("root.pem"));
     auto store = crypto::TrustStore::FromCertificates({*root});
     auto paths = std::make_shared<crypto::PathValidator>(*store, 1024);
-    verifier_ = std::make_shared<Verifier>(paths, crypto::ValidationPolicy{}, limits, 1024);
+    verifier_ = std::make_shared<Verifier>(paths, limits, 1024);
     pool_ = std::make_unique<WorkerPool>(workers, limits.max_queued_items);
     metrics_ = std::make_unique<ServiceMetrics>(registry_);
     service_ = std::make_unique<VerificationService>(verifier_, pool_.get(), metrics_.get());

@@ -1,0 +1,69 @@
+// What a validation accepts, by name, and what each trust anchor demands.
+//
+// A ValidationPolicy is chosen per request ("default" unless the caller names
+// another). It sets the algorithm constraints for every signature the
+// verdict rests on: the document's and every certificate's on the path. A
+// legacy policy relaxes them (e.g. sha1WithRSA, as the G1 hierarchy signs
+// with) only for validation times before a cut-off.
+//
+// An AnchorConfig belongs to one trust anchor: the certificate policies
+// (RFC 5280 user-initial-policy-set, with initial-explicit-policy set) every
+// path to it must be valid for, and the validation policies under which the
+// anchor may be used at all.
+#ifndef SIGVERIFY_CRYPTO_VALIDATION_POLICY_H_
+#define SIGVERIFY_CRYPTO_VALIDATION_POLICY_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "crypto/algorithm.h"
+#include "crypto/message.h"
+#include "crypto/public_key.h"
+
+namespace sigverify::crypto {
+
+struct AlgorithmPolicy {
+  int min_rsa_bits = 2048;
+  bool allow_sha1 = false;  // SHA-1 signatures (SHAttered, 2017)
+};
+
+inline constexpr char kDefaultPolicyName[] = "default";
+
+struct ValidationPolicy {
+  std::string name = kDefaultPolicyName;
+  AlgorithmPolicy algorithms;
+  // Set for a legacy policy: `legacy` applies to validation times strictly
+  // before `legacy_until`, `algorithms` from then on.
+  std::optional<AlgorithmPolicy> legacy;
+  absl::Time legacy_until = absl::InfinitePast();
+
+  const AlgorithmPolicy& AlgorithmsAt(absl::Time at) const {
+    return legacy.has_value() && at < legacy_until ? *legacy : algorithms;
+  }
+  absl::Status Validate() const;
+};
+
+struct AnchorConfig {
+  // Dotted OIDs; empty: no certificate policy is required.
+  std::vector<std::string> required_certificate_policies;
+  // Names of the validation policies the anchor serves; empty: all of them.
+  std::vector<std::string> validation_policies;
+
+  bool Serves(const std::string& policy_name) const;
+};
+
+// Why `key` is too weak under `policy`, or nothing. `whose` names the key
+// ("the signer's", "certificate 2 of the path (CA X)").
+std::optional<Message> CheckKeyStrength(const AlgorithmPolicy& policy, const PublicKey& key,
+                                        const std::string& whose_vi, const std::string& whose_en);
+
+// Why a signature made with `hash` is refused under `policy`, or nothing.
+std::optional<Message> CheckSignatureHash(const AlgorithmPolicy& policy, HashAlgorithm hash,
+                                          const std::string& what_vi, const std::string& what_en);
+
+}  // namespace sigverify::crypto
+
+#endif  // SIGVERIFY_CRYPTO_VALIDATION_POLICY_H_
