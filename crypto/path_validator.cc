@@ -94,6 +94,9 @@ X509Error Classify(int error) {
       return {S::kChainConstraintsFailure, "tên nằm ngoài phạm vi được phép (nameConstraints)"};
     case X509_V_ERR_EXCLUDED_VIOLATION:
       return {S::kChainConstraintsFailure, "tên thuộc phạm vi bị loại trừ (nameConstraints)"};
+#ifdef X509_V_ERR_NAME_CONSTRAINTS_WITHOUT_SANS  // BoringSSL
+    case X509_V_ERR_NAME_CONSTRAINTS_WITHOUT_SANS:
+#endif
     case X509_V_ERR_SUBTREE_MINMAX:
     case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
     case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
@@ -408,24 +411,31 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
   // Depth counts the certificates after the signer.
   X509_VERIFY_PARAM_set_depth(param, kMaxPathLength - 1);
   // RFC 5280 6.1: policy processing always runs, so that requireExplicitPolicy,
-  // inhibitPolicyMapping and inhibitAnyPolicy in certificates are honoured;
-  // with no required policy the user-initial-policy-set is anyPolicy and
-  // initial-explicit-policy is false.
-  unsigned long flags = X509_V_FLAG_POLICY_CHECK;
-  if (!anchor_config.required_certificate_policies.empty()) {
-    ObjectStackPtr policies(sk_ASN1_OBJECT_new_null(), FreeObjects);
-    if (!policies) return no_memory;
-    for (const std::string& oid : anchor_config.required_certificate_policies) {
-      ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), /*dont_search_for_name=*/1);
-      if (obj == nullptr || !sk_ASN1_OBJECT_push(policies.get(), obj)) {
-        ASN1_OBJECT_free(obj);
-        ERR_clear_error();
-        return no_memory;
-      }
+  // inhibitPolicyMapping and inhibitAnyPolicy in certificates are honoured.
+  // The user-initial-policy-set is the anchor's required policies with
+  // initial-explicit-policy set, or else anyPolicy. OpenSSL 3.0 must be
+  // given anyPolicy explicitly: with an empty set it fails every path on
+  // which a certificate's requireExplicitPolicy takes effect, however valid
+  // its policies (measured: tests/crypto/rfc5280_test.cc,
+  // RequireExplicitPolicyFromACertificate).
+  static const std::vector<std::string> kAnyPolicy = {"2.5.29.32.0"};
+  const std::vector<std::string>& user_policies =
+      anchor_config.required_certificate_policies.empty()
+          ? kAnyPolicy
+          : anchor_config.required_certificate_policies;
+  ObjectStackPtr policies(sk_ASN1_OBJECT_new_null(), FreeObjects);
+  if (!policies) return no_memory;
+  for (const std::string& oid : user_policies) {
+    ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), /*dont_search_for_name=*/1);
+    if (obj == nullptr || !sk_ASN1_OBJECT_push(policies.get(), obj)) {
+      ASN1_OBJECT_free(obj);
+      ERR_clear_error();
+      return no_memory;
     }
-    X509_VERIFY_PARAM_set1_policies(param, policies.get());
-    flags |= X509_V_FLAG_EXPLICIT_POLICY;
   }
+  X509_VERIFY_PARAM_set1_policies(param, policies.get());
+  unsigned long flags = X509_V_FLAG_POLICY_CHECK;
+  if (!anchor_config.required_certificate_policies.empty()) flags |= X509_V_FLAG_EXPLICIT_POLICY;
   X509_VERIFY_PARAM_set_flags(param, flags);
 
   if (X509_verify_cert(ctx.get()) != 1) {
