@@ -37,6 +37,10 @@ ABSL_FLAG(std::vector<std::string>, chain, {}, "intermediate certificates, comma
 ABSL_FLAG(std::string, alg, "rsa-pkcs1-sha256", "signature algorithm");
 ABSL_FLAG(std::string, time, "", "validation time, RFC 3339 (default: the server's clock)");
 ABSL_FLAG(std::string, record_id, "", "record id echoed in the answer");
+ABSL_FLAG(
+    std::string, policy, "",
+    "validation policy (default: the server's 'default'; e.g. 'legacy' for the G1 hierarchy)");
+ABSL_FLAG(std::string, language, "", "language of the messages: vi (the server's default) or en");
 ABSL_FLAG(std::string, input, "", "batch: JSON Lines file, one record per line");
 ABSL_FLAG(int, batch_size, 500, "batch: records per VerifyBatch call");
 ABSL_FLAG(bool, json, false, "machine-readable output (JSON, one object per record)");
@@ -82,7 +86,8 @@ nlohmann::json ResponseJson(const Response& r) {
       {SubjectRole(r), CertificateJson(Subject(r))},
       {"path", path},
       {"validation_time_from_request", r.validation_time_from_request()},
-      {"trust_store_version", r.trust_store_version()}};
+      {"trust_store_version", r.trust_store_version()},
+      {"policy", r.policy()}};
   if (!RecordId(r).empty()) out["record_id"] = RecordId(r);
   return out;
 }
@@ -172,6 +177,8 @@ int VerifyOne() {
     std::cerr << "sigverify verify: " << request.status().message() << "\n";
     return 2;
   }
+  request->set_policy(absl::GetFlag(FLAGS_policy));
+  request->set_language(absl::GetFlag(FLAGS_language));
   auto stub = Connect();
   if (!stub) return 2;
   grpc::ClientContext ctx;
@@ -191,6 +198,8 @@ int ValidateOne() {
     std::cerr << "sigverify validate: " << request.status().message() << "\n";
     return 2;
   }
+  request->set_policy(absl::GetFlag(FLAGS_policy));
+  request->set_language(absl::GetFlag(FLAGS_language));
   auto stub = Connect();
   if (!stub) return 2;
   grpc::ClientContext ctx;
@@ -264,6 +273,9 @@ int VerifyBatch() {
       std::cerr << "sigverify batch: " << input << ":" << n << ": " << r.status().message() << "\n";
       return 2;
     }
+    // A record's own "policy" wins over --policy.
+    if (r->policy().empty()) r->set_policy(absl::GetFlag(FLAGS_policy));
+    r->set_language(absl::GetFlag(FLAGS_language));
     requests.push_back(*std::move(r));
   }
   auto stub = Connect();
@@ -331,9 +343,10 @@ int VerifyBatch() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "sigverify verify --data=FILE|--digest=HEX --sig=FILE --cert=FILE [--chain=A,B] "
-      "[--alg=rsa-pkcs1-sha256] [--time=RFC3339] [--json]\n"
+      "[--alg=rsa-pkcs1-sha256] [--time=RFC3339] [--policy=NAME] [--language=vi|en] [--json]\n"
       "       sigverify batch --input=FILE.jsonl [--json]\n"
-      "       sigverify validate --cert=FILE [--chain=A,B] [--time=RFC3339] [--json]\n"
+      "       sigverify validate --cert=FILE [--chain=A,B] [--time=RFC3339] [--policy=NAME] "
+      "[--language=vi|en] [--json]\n"
       "       sigverify trust-profile [NAME]   (built-in anchors and their fingerprints)");
   const std::vector<std::string> positional = sigverify::service::ParseCommandLine(argc, argv);
   const std::string command = positional.size() > 1 ? positional[1] : "";

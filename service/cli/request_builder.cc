@@ -169,6 +169,7 @@ absl::StatusOr<v1::VerifyRequest> BuildRequestFromJson(const nlohmann::json& j,
       r.add_intermediate_certificates(*std::move(bytes));
     }
   }
+  r.set_policy(str("policy"));
   if (auto s = SetTime(str("time"), &r); !s.ok()) return s;
   return r;
 }

@@ -130,8 +130,49 @@ run validate --cert="$VN_GCA/ee-g2-cuc-thue-2025.pem" --time=2026-01-15T00:00:00
 check "vn-gov profile: its issuing CAs complete a path the caller did not send" rc_is 0
 run validate --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem"
 check "vn-gov profile: the test PKI is not trusted" out_has "NO_CERTIFICATE_CHAIN_FOUND"
+# The G1 customs certificate (sha1WithRSA hierarchy): only the legacy policy
+# accepts it, only before its cut-off, and today it has expired anyway.
+run validate --cert="$VN_GCA/ee-btc-tchq-2015.pem" --time=2016-06-01T00:00:00Z --language=en
+check "vn-gov profile: G1 is not used under the default policy" \
+  out_has 'not used under validation policy "default"'
+run validate --cert="$VN_GCA/ee-btc-tchq-2015.pem" --time=2016-06-01T00:00:00Z --policy=legacy --json
+check "vn-gov profile: G1 validates in 2016 under the legacy policy" rc_is 0
+check "vn-gov profile: the answer names the policy" out_has '"policy":"legacy"'
+run validate --cert="$VN_GCA/ee-btc-tchq-2015.pem" --policy=legacy
+check "vn-gov profile: the G1 certificate is EXPIRED today" out_has "INDETERMINATE / EXPIRED"
+check "messages are Vietnamese by default" out_has "đã hết hạn"
+run validate --cert="$VN_GCA/ee-btc-tchq-2015.pem" --policy=lenient
+check "an unknown policy is a usage error naming the known ones" out_has "this server has: default, legacy"
 stop_server
 SERVER_PID=
+
+# A trust configuration file: the anchor requires the certificate policy the
+# test PKI carries; rewritten to require another one and reloaded (SIGHUP),
+# the same signer no longer validates.
+root_fp=$(openssl x509 -in "$PKI/root.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :)
+require() {
+  printf 'anchors { sha256_fingerprint: "%s" required_certificate_policies: "%s" }\n' \
+    "$root_fp" "$1" >"$WORK/trust.textproto"
+}
+require 2.16.704.1.1.1.1.1
+start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/config.log" --trust-config="$WORK/trust.textproto" \
+  --trust-anchors-poll-interval=0
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run "${ok_rsa[@]}"
+check "--trust-config: a path valid for the required policy passes" rc_is 0
+require 2.16.704.1.1.1.1.9
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do grep -q "trust store reloaded" "$WORK/config.log" && break; sleep 0.1; done
+run "${ok_rsa[@]}" --language=en
+check "--trust-config reloaded: the path is not valid for the new required policy" \
+  out_has "requires 2.16.704.1.1.1.1.9"
+stop_server
+SERVER_PID=
+printf 'anchors { sha256_fingerprint: "%064d" }\n' 0 >"$WORK/bad.textproto"
+"$BIN/sigverifyd" --trust-anchors="$PKI/anchors" --trust-config="$WORK/bad.textproto" \
+  --listen=127.0.0.1:0 >"$WORK/out" 2>"$WORK/err"; echo $? >"$WORK/rc"
+check "--trust-config naming a missing anchor stops sigverifyd at start" rc_is 1
+check "--trust-config: the refusal names the file" out_has "bad.textproto"
 
 # A configured intermediate pool completes paths callers send without chain.
 mkdir -p "$WORK/pool"

@@ -235,6 +235,62 @@ TEST(VerificationServiceTest, ValidateCertificateJudgesThePathAlone) {
   }
 }
 
+TEST(VerificationServiceTest, MessagesAreVietnameseByDefaultAndEnglishOnRequest) {
+  Server server({});
+  auto req = Request("signer-expired", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256);
+  {
+    grpc::ClientContext ctx;
+    v1::VerifyResponse resp;
+    ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_EXPIRED);
+    EXPECT_NE(resp.message().find("đã hết hạn"), std::string::npos) << resp.message();
+  }
+  {
+    req.set_language("en");
+    grpc::ClientContext ctx;
+    v1::VerifyResponse resp;
+    ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
+    EXPECT_NE(resp.message().find("certificate has expired"), std::string::npos) << resp.message();
+  }
+  {
+    // The call's accept-language metadata decides when the field is empty.
+    req.clear_language();
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("accept-language", "en-US,en;q=0.9");
+    v1::VerifyResponse resp;
+    ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
+    EXPECT_NE(resp.message().find("certificate has expired"), std::string::npos) << resp.message();
+  }
+  {
+    req.set_language("fr");
+    grpc::ClientContext ctx;
+    v1::VerifyResponse resp;
+    grpc::Status s = server.stub().Verify(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find("language"), std::string::npos) << s.error_message();
+  }
+}
+
+TEST(VerificationServiceTest, PolicyIsNamedInTheAnswerAndUnknownOnesAreRefused) {
+  Server server({});
+  auto req = RsaRequest();
+  {
+    grpc::ClientContext ctx;
+    v1::VerifyResponse resp;
+    ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.policy(), "default");
+  }
+  req.set_policy("lenient");
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  grpc::Status s = server.stub().Verify(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(
+      s.error_message().find("unknown validation policy 'lenient' (this server has: default)"),
+      std::string::npos)
+      << s.error_message();
+}
+
 TEST(VerificationServiceTest, BatchOverTheItemLimitNamesTheLimit) {
   Limits limits;
   limits.max_batch_items = 3;
