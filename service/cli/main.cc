@@ -19,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "crypto/trust_profile.h"
@@ -237,6 +238,24 @@ int ShowTrustProfile(const std::string& name) {
       std::cout << role << ": " << c->subject() << "\n  valid   "
                 << crypto::FormatUtc(c->not_before()) << " to " << crypto::FormatUtc(c->not_after())
                 << "\n  SHA-256 " << absl::AsciiStrToUpper(c->fingerprint_hex()) << "\n";
+      for (const auto& [fingerprint, anchor] : profile->config.anchors) {
+        if (fingerprint != c->fingerprint_hex()) continue;
+        for (const std::string& oid : anchor.required_certificate_policies) {
+          std::cout << "  every path must be valid for certificate policy " << oid << "\n";
+        }
+        if (!anchor.validation_policies.empty()) {
+          std::cout << "  used only under validation policy "
+                    << absl::StrJoin(anchor.validation_policies, ", ") << "\n";
+        }
+      }
+    }
+  }
+  for (const crypto::ValidationPolicy& p : profile->config.policies) {
+    if (!absl::GetFlag(FLAGS_json) && p.legacy.has_value()) {
+      std::cout << "validation policy " << p.name << ": SHA-1 "
+                << (p.legacy->allow_sha1 ? "accepted" : "refused")
+                << ", RSA >= " << p.legacy->min_rsa_bits << " for validation times before "
+                << crypto::FormatUtc(p.legacy_until) << "; as default after\n";
     }
   }
   return 0;
