@@ -100,13 +100,13 @@ crypto::TrustConfig MergeTrustConfig(crypto::TrustConfig base, const crypto::Tru
       base.policies.push_back(p);
     }
   }
-  for (const auto& [fingerprint, anchor] : overlay.anchors) {
+  for (const auto& entry : overlay.anchors) {
     auto same = std::find_if(base.anchors.begin(), base.anchors.end(),
-                             [&](const auto& b) { return b.first == fingerprint; });
+                             [&](const auto& b) { return b.first == entry.first; });
     if (same != base.anchors.end()) {
-      same->second = anchor;
+      same->second = entry.second;
     } else {
-      base.anchors.emplace_back(fingerprint, anchor);
+      base.anchors.push_back(entry);
     }
   }
   return base;

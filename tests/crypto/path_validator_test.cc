@@ -219,5 +219,80 @@ TEST(TrustStoreTest, LoadsTheGeneratedAnchorsDirectory) {
   EXPECT_EQ((*store)->anchors().size(), 1u);
 }
 
+
+// The test PKI's two hierarchies: G2-shaped (SHA-256, RSA-4096 root) and
+// G1-shaped (sha1WithRSA, nonRepudiation-only signer), the G1 root
+// cross-certifying the G2 root. The G1 root serves only "legacy".
+class TwoHierarchiesTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<const TrustStore> Store(std::vector<std::string> anchor_files,
+                                          absl::Time legacy_until) {
+    std::vector<CertificatePtr> anchors;
+    for (const std::string& f : anchor_files) anchors.push_back(Pki(f));
+    ValidationPolicy legacy;
+    legacy.name = "legacy";
+    legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
+    legacy.legacy_until = legacy_until;
+    TrustConfig config{{legacy}, {}};
+    for (const CertificatePtr& a : anchors) {
+      if (a->display_name().ends_with("G1"))
+        config.anchors.push_back({a->fingerprint_hex(), {{}, {"legacy"}}});
+    }
+    auto store = TrustStore::FromCertificates(anchors, {}, config);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return *store;
+  }
+  PathResult Validate(const std::shared_ptr<const TrustStore>& store, const std::string& signer,
+                      std::vector<std::string> chain, const std::string& policy) {
+    std::vector<CertificatePtr> sent;
+    for (const std::string& f : chain) sent.push_back(Pki(f));
+    PathValidator v(store, 16);
+    return v.Validate(Pki(signer), sent, absl::Now(), *store->FindPolicy(policy));
+  }
+  const absl::Time tomorrow_ = absl::Now() + absl::Hours(24);
+  const absl::Time yesterday_ = absl::Now() - absl::Hours(24);
+};
+
+TEST_F(TwoHierarchiesTest, G2SignerTakesTheG2PathEvenWhenTheCrossCertificateIsSent) {
+  auto store = Store({"root.pem", "g1-root.pem"}, tomorrow_);
+  PathResult r = Validate(store, "signer-rsa.pem", {"ca.pem", "g2-root-cross-g1.pem"}, "default");
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_EQ(r.path.size(), 3u);
+  EXPECT_EQ(r.path.back()->display_name(), "RootCA chuyên dùng Chính phủ thử nghiệm G2");
+}
+
+TEST_F(TwoHierarchiesTest, G2SignerReachesTheG1RootThroughTheCrossCertificateOnlyUnderLegacy) {
+  auto store = Store({"g1-root.pem"}, tomorrow_);
+  PathResult r = Validate(store, "signer-rsa.pem", {"ca.pem", "g2-root-cross-g1.pem"}, "default");
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message.en;
+  r = Validate(store, "signer-rsa.pem", {"ca.pem", "g2-root-cross-g1.pem"}, "legacy");
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_EQ(r.path.size(), 4u);
+  EXPECT_EQ(r.path.back()->display_name(),
+            "Co quan chung thuc so chuyen dung Chinh phu thu nghiem G1");
+}
+
+TEST_F(TwoHierarchiesTest, G1SignerValidatesOnlyUnderLegacyAndOnlyBeforeTheCutOff) {
+  auto before = Store({"root.pem", "g1-root.pem"}, tomorrow_);
+  EXPECT_EQ(Validate(before, "g1-signer.pem", {"g1-ca.pem"}, "default").sub_indication,
+            SubIndication::kNoCertificateChainFound);
+  PathResult r = Validate(before, "g1-signer.pem", {"g1-ca.pem"}, "legacy");
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_EQ(r.path.size(), 3u);
+  auto after = Store({"root.pem", "g1-root.pem"}, yesterday_);
+  r = Validate(after, "g1-signer.pem", {"g1-ca.pem"}, "legacy");
+  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << r.message.en;
+  EXPECT_NE(r.message.en.find("SHA-1"), std::string::npos) << r.message.en;
+}
+
+TEST_F(TwoHierarchiesTest, G1SignerNeverValidatesAgainstTheG2Root) {
+  auto store = Store({"root.pem"}, tomorrow_);
+  for (const char* policy : {"default", "legacy"}) {
+    PathResult r =
+        Validate(store, "g1-signer.pem", {"g1-ca.pem", "g2-root-cross-g1.pem", "ca.pem"}, policy);
+    EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << policy;
+  }
+}
+
 }  // namespace
 }  // namespace sigverify::crypto

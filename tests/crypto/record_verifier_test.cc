@@ -151,5 +151,37 @@ TEST_F(RecordVerifierTest, Ed25519RefusesADigest) {
   EXPECT_EQ(VerifyRecord(r, *paths_, policy_).sub_indication, SubIndication::kFormatFailure);
 }
 
+TEST(LegacyRecordTest, G1DocumentSignedWithSha1PassesOnlyUnderLegacyBeforeTheCutOff) {
+  ValidationPolicy legacy;
+  legacy.name = "legacy";
+  legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
+  legacy.legacy_until = absl::Now() + absl::Hours(24);
+  const CertificatePtr g1_root = Pki("g1-root.pem");
+  auto store = TrustStore::FromCertificates(
+      {g1_root}, {}, TrustConfig{{legacy}, {{g1_root->fingerprint_hex(), {{}, {"legacy"}}}}});
+  ASSERT_TRUE(store.ok()) << store.status();
+  PathValidator paths(*store, 16);
+  const std::vector<CertificatePtr> chain = {Pki("g1-ca.pem")};
+  const std::string data = PkiFile("sample.txt");
+  const std::string sig = PkiFile("sample.txt.g1-signer.sig");
+  Record r;
+  r.params = {SignatureScheme::kRsaPkcs1, HashAlgorithm::kSha1};
+  r.content = {SignedContent::kData, data};
+  r.signature = sig;
+  r.signer = Pki("g1-signer.pem");
+  r.intermediates = chain;
+  r.validation_time = absl::Now();
+  Verdict v = VerifyRecord(r, paths, *(*store)->FindPolicy("legacy"));
+  EXPECT_EQ(v.indication, Indication::kTotalPassed) << v.message.en;
+  v = VerifyRecord(r, paths, *(*store)->FindPolicy("default"));
+  EXPECT_EQ(v.sub_indication, SubIndication::kCryptoConstraintsFailure) << v.message.en;
+  EXPECT_NE(v.message.en.find("the document signature uses SHA-1"), std::string::npos)
+      << v.message.en;
+  // Past the cut-off the same record is refused under legacy too.
+  r.validation_time = absl::Now() + absl::Hours(48);
+  v = VerifyRecord(r, paths, *(*store)->FindPolicy("legacy"));
+  EXPECT_EQ(v.sub_indication, SubIndication::kCryptoConstraintsFailure) << v.message.en;
+}
+
 }  // namespace
 }  // namespace sigverify::crypto

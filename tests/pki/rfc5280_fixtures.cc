@@ -169,9 +169,14 @@ absl::Status WriteRfc5280Fixtures(const std::filesystem::path& dir, absl::Time n
     }
     return c.Write("intermediate-bad-signature", {root}, {ca}, leaf);
   });
-  for (const auto& [name, shift_start, shift_end] : std::vector<std::tuple<std::string, int, int>>{
-           {"intermediate-expired", -800, -1}, {"intermediate-not-yet-valid", 1, 800}}) {
-    cases.push_back([&, name, shift_start, shift_end] {
+  struct Window {
+    std::string name;
+    int start_days;
+    int end_days;
+  };
+  for (const Window& w : std::vector<Window>{{"intermediate-expired", -800, -1},
+                                             {"intermediate-not-yet-valid", 1, 800}}) {
+    cases.push_back([&, name = w.name, shift_start = w.start_days, shift_end = w.end_days] {
       Case c(dir, now);
       const Issued* root = c.Root();
       CertSpec spec = c.Spec(Named("CA"), CaExtensions());
@@ -251,12 +256,16 @@ absl::Status WriteRfc5280Fixtures(const std::filesystem::path& dir, absl::Time n
          CaExtensions({{"1.3.6.1.4.1.55555.1", "critical,DER:05:00"}}), LeafExtensions());
 
   // 6.1.3(b)/(c), 6.1.4(g): name constraints (directoryName subtrees).
-  for (const auto& [name, constraint, leaf_org] :
-       std::vector<std::tuple<std::string, std::string, std::string>>{
+  struct Constrained {
+    std::string name;
+    std::string constraint;
+    std::string leaf_org;
+  };
+  for (const Constrained& k : std::vector<Constrained>{
            {"nameconstraints-permitted", "critical,permitted;dirName:subtree", "Permitted"},
            {"nameconstraints-outside-permitted", "critical,permitted;dirName:subtree", "Elsewhere"},
            {"nameconstraints-excluded", "critical,excluded;dirName:subtree", "Permitted"}}) {
-    cases.push_back([&, name, constraint, leaf_org] {
+    cases.push_back([&, name = k.name, constraint = k.constraint, leaf_org = k.leaf_org] {
       Case c(dir, now);
       const Issued* root = c.Root();
       CertSpec spec = c.Spec(Named("CA"), CaExtensions({{"nameConstraints", constraint}}));

@@ -62,10 +62,11 @@ absl::StatusOr<Issued> Issue(const Spec& spec, const Issued* issuer, long serial
   return testing::Issue(c, issuer, KeySpec{spec.key_type, spec.bits});
 }
 
-absl::StatusOr<std::string> Sign(EVP_PKEY* key, std::string_view data, bool pss = false) {
+absl::StatusOr<std::string> Sign(EVP_PKEY* key, std::string_view data, bool pss = false,
+                                 const char* digest = "sha256") {
   MdCtx ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* md = EVP_PKEY_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+  const EVP_MD* md = EVP_PKEY_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_get_digestbyname(digest);
   if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, key) <= 0) {
     return OpenSslError("sign init");
   }
@@ -83,6 +84,78 @@ absl::StatusOr<std::string> Sign(EVP_PKEY* key, std::string_view data, bool pss 
   }
   sig.resize(len);
   return sig;
+}
+
+// The G1 shape: RSA-2048 everywhere, sha1WithRSA signatures, a signer with
+// nonRepudiation only, and intranet-only URLs (as http://ca.btc/ in the real
+// G1). The G1 root also cross-certifies the G2 root, so a G2 signer has two
+// paths. The signer signs sample.txt with SHA-1, as G1-era software did.
+absl::Status WriteG1Hierarchy(const std::filesystem::path& dir, absl::Time now,
+                              const Issued& g2_root, std::string_view sample) {
+  const absl::Time ca_start = now - absl::Hours(24 * 365 * 12);
+  const absl::Time ca_end = now + absl::Hours(24 * 365 * 4);
+  auto spec = [&](Rdns subject, std::vector<std::pair<std::string, std::string>> extensions,
+                  long serial) {
+    CertSpec c;
+    c.subject = std::move(subject);
+    c.not_before = ca_start;
+    c.not_after = ca_end;
+    c.serial = serial;
+    c.extensions = std::move(extensions);
+    c.digest = "sha1";
+    return c;
+  };
+  const std::vector<std::pair<std::string, std::string>> ca_extensions = {
+      {"basicConstraints", "critical,CA:TRUE"}, {"keyUsage", "keyCertSign,cRLSign"}};
+  const KeySpec rsa2048{"rsa", 2048};
+  auto root = Issue(spec({{"C", "VN"},
+                          {"O", "Ban Co yeu Chinh phu (thu nghiem)"},
+                          {"CN", "Co quan chung thuc so chuyen dung Chinh phu thu nghiem G1"}},
+                         ca_extensions, 1),
+                    nullptr, rsa2048);
+  if (!root.ok()) return root.status();
+  auto ca_extensions_urls = ca_extensions;
+  ca_extensions_urls.push_back(
+      {"crlDistributionPoints", "URI:http://ca.g1.invalid/pki/pub/crl/root.crl"});
+  auto ca = Issue(spec({{"C", "VN"},
+                        {"O", "Ban Co yeu Chinh phu (thu nghiem)"},
+                        {"CN", "Co quan chung thuc so Bo Tai chinh thu nghiem G1"}},
+                       ca_extensions_urls, 2),
+                  &*root, rsa2048);
+  if (!ca.ok()) return ca.status();
+  CertSpec signer = spec(
+      {{"C", "VN"}, {"O", "BTC"}, {"CN", "TCHQ thu nghiem"}},
+      {{"basicConstraints", "CA:FALSE"},
+       {"keyUsage", "nonRepudiation"},
+       {"authorityInfoAccess",
+        "OCSP;URI:http://ocsp.g1.invalid/,caIssuers;URI:http://ca.g1.invalid/pki/pub/cert/btc.crt"},
+       {"crlDistributionPoints", "URI:http://ca.g1.invalid/pki/pub/crl/btc.crl"}},
+      3);
+  signer.not_before = now - absl::Hours(24 * 365 * 6);
+  signer.not_after = now + absl::Hours(24 * 365);
+  auto g1_signer = Issue(signer, &*ca, rsa2048);
+  if (!g1_signer.ok()) return g1_signer.status();
+
+  // The G2 root's key and name, certified by the G1 root.
+  CertSpec cross;
+  cross.subject = {{"C", "VN"},
+                   {"O", "Ban Cơ yếu Chính phủ (thử nghiệm)"},
+                   {"CN", "RootCA chuyên dùng Chính phủ thử nghiệm G2"}};
+  cross.not_before = now - absl::Hours(24 * 365);
+  cross.not_after = ca_end;
+  cross.serial = 4;
+  cross.extensions = ca_extensions;
+  auto g2_cross = Issue(cross, &*root, {}, g2_root.key.get());
+  if (!g2_cross.ok()) return g2_cross.status();
+
+  for (auto [name, issued] :
+       {std::pair{"g1-root", &*root}, std::pair{"g1-ca", &*ca}, std::pair{"g1-signer", &*g1_signer},
+        std::pair{"g2-root-cross-g1", &*g2_cross}}) {
+    if (auto s = WritePem(dir, name, *issued); !s.ok()) return s;
+  }
+  auto sig = Sign(g1_signer->key.get(), sample, /*pss=*/false, "sha1");
+  if (!sig.ok()) return sig.status();
+  return WriteFile(dir / "sample.txt.g1-signer.sig", *sig);
 }
 
 }  // namespace
@@ -190,6 +263,7 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
   std::filesystem::copy_file(dir / "root.pem", dir / "anchors" / "root.pem",
                              std::filesystem::copy_options::overwrite_existing, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot write anchors: ", ec.message()));
+  if (auto s = WriteG1Hierarchy(dir, now, *root, sample); !s.ok()) return s;
   return WriteRfc5280Fixtures(dir / "rfc5280", now);
 }
 
