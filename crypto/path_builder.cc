@@ -75,10 +75,14 @@ class Builder {
   }
 
   void Extend() {
-    const Certificate& current = *path_.back();
+    // A copy: path_ grows below, which would move what a reference names.
+    const CertificatePtr current_ptr = path_.back();
+    const Certificate& current = *current_ptr;
+    bool issuer_known = false;
     for (const CertificatePtr& anchor : store_.anchors()) {
       if (Full()) return;
       if (anchor->fingerprint() != current.fingerprint() && Issued(*anchor, current)) {
+        issuer_known = true;
         Emit(anchor);
       }
     }
@@ -86,12 +90,22 @@ class Builder {
     if (static_cast<int>(path_.size()) + 2 > limits_.max_path_length) return;
     for (const CertificatePtr& c : pool_) {
       if (Full()) return;
-      if (OnPath(*c) || !Issued(*c, current)) continue;
+      if (!Issued(*c, current)) continue;
+      issuer_known = true;
+      if (OnPath(*c)) continue;
       path_.push_back(c);
       Extend();
       path_.pop_back();
     }
+    if (!issuer_known && out_.dead_ends.size() < kMaxDeadEnds &&
+        std::none_of(out_.dead_ends.begin(), out_.dead_ends.end(), [&](const CertificatePtr& d) {
+          return d->fingerprint() == current.fingerprint();
+        })) {
+      out_.dead_ends.push_back(current_ptr);
+    }
   }
+
+  static constexpr size_t kMaxDeadEnds = 4;
 
   const TrustStore& store_;
   const PathBuilderLimits& limits_;

@@ -34,6 +34,10 @@ struct CandidatePath {
 struct PathCandidates {
   std::vector<CandidatePath> paths;
   bool truncated = false;  // a limit stopped the search
+  // Certificates reached from the target whose issuer is neither an anchor
+  // nor among the certificates given (at most a few): where fetching an
+  // issuer could still complete a path.
+  std::vector<CertificatePtr> dead_ends;
 };
 
 // Shorter paths and paths through certificates the caller sent come first.

@@ -24,6 +24,10 @@ void FreeObjects(STACK_OF(ASN1_OBJECT) * s) { sk_ASN1_OBJECT_pop_free(s, ASN1_OB
 // RFC 5280 4.2.1.3.
 constexpr uint32_t kKeyUsageKeyCertSign = 0x04;
 
+// AIA chains rarely need more than one fetch (the issuing CA); two allow a
+// missing intermediate above it.
+constexpr int kMaxIssuerFetchRounds = 2;
+
 // Extended key usages that allow signing documents (RFC 5280 4.2.1.12 leaves
 // the list to the application): anyExtendedKeyUsage, emailProtection (what
 // the public-service CA puts in signers' certificates), id-kp-documentSigning
@@ -287,8 +291,9 @@ Sha256Digest MemoKey(const CertificatePtr& signer, absl::Span<const CertificateP
 
 }  // namespace
 
-PathValidator::PathValidator(std::shared_ptr<const TrustStore> store, size_t memo_capacity)
-    : store_(std::move(store)), memo_(memo_capacity) {}
+PathValidator::PathValidator(std::shared_ptr<const TrustStore> store, size_t memo_capacity,
+                             std::shared_ptr<const IssuerSource> issuers)
+    : store_(std::move(store)), issuers_(std::move(issuers)), memo_(memo_capacity) {}
 
 PathResult PathValidator::Validate(const CertificatePtr& signer,
                                    absl::Span<const CertificatePtr> intermediates,
@@ -335,19 +340,51 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
 
   PathBuilderLimits limits;
   limits.max_path_length = kMaxPathLength;
-  const PathCandidates candidates = BuildCandidatePaths(signer, intermediates, *store_, limits);
+  PathCandidates candidates = BuildCandidatePaths(signer, intermediates, *store_, limits);
+  // No path from what is at hand: ask the issuer source (AIA) for the issuers
+  // of the certificates where building stopped, a bounded number of rounds.
+  std::vector<CertificatePtr> gathered(intermediates.begin(), intermediates.end());
+  Message fetch_note;
+  for (int round = 0; issuers_ != nullptr && candidates.paths.empty() &&
+                      !candidates.dead_ends.empty() && round < kMaxIssuerFetchRounds;
+       ++round) {
+    bool added = false;
+    for (const CertificatePtr& dead_end : candidates.dead_ends) {
+      IssuerLookup found = issuers_->IssuersOf(*dead_end);
+      if (!found.note.empty()) fetch_note = std::move(found.note);
+      for (CertificatePtr& c : found.certificates) {
+        const bool known = std::any_of(gathered.begin(), gathered.end(), [&](const auto& g) {
+          return g->fingerprint() == c->fingerprint();
+        });
+        if (!known && MayHaveIssued(*c, *dead_end)) {
+          gathered.push_back(std::move(c));
+          added = true;
+        }
+      }
+    }
+    if (!added) break;
+    candidates = BuildCandidatePaths(signer, gathered, *store_, limits);
+  }
   if (candidates.paths.empty()) {
     const Who who = Describe(signer.get(), 0);
-    return {SubIndication::kNoCertificateChainFound,
-            Failure(absl::StrCat("không tìm thấy đường dẫn từ ", who.vi,
-                                 " đến chứng thư số tin cậy: tổ chức cấp \"", signer->issuer(),
-                                 "\" không có trong các chứng thư số được gửi, kho chứng thư số "
-                                 "trung gian hay danh sách tin cậy"),
-                    absl::StrCat("no path from ", who.en, " to a trust anchor: its issuer \"",
-                                 signer->issuer(),
-                                 "\" is neither among the certificates sent, the intermediate "
-                                 "pool nor the trust anchors")),
-            {}};
+    // Where building stopped: the signer, or a CA above it.
+    const Certificate& stuck =
+        candidates.dead_ends.empty() ? *signer : *candidates.dead_ends.front();
+    Message m = Failure(
+        absl::StrCat("không tìm thấy đường dẫn từ ", who.vi,
+                     " đến chứng thư số tin cậy: tổ chức cấp \"", stuck.issuer(), "\" của \"",
+                     stuck.display_name(),
+                     "\" không có trong các chứng thư số được gửi, kho chứng thư số trung gian hay "
+                     "danh sách tin cậy"),
+        absl::StrCat("no path from ", who.en, " to a trust anchor: the issuer \"", stuck.issuer(),
+                     "\" of \"", stuck.display_name(),
+                     "\" is neither among the certificates sent, the intermediate pool nor the "
+                     "trust anchors"));
+    if (!fetch_note.empty()) {
+      absl::StrAppend(&m.vi, "; ", fetch_note.vi);
+      absl::StrAppend(&m.en, "; ", fetch_note.en);
+    }
+    return {SubIndication::kNoCertificateChainFound, std::move(m), {}};
   }
 
   std::optional<PathResult> first_failure;

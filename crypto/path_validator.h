@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "crypto/certificate.h"
+#include "crypto/issuer_source.h"
 #include "crypto/message.h"
 #include "crypto/sharded_cache.h"
 #include "crypto/trust_store.h"
@@ -47,7 +48,10 @@ struct PathResult {
 
 class PathValidator {
  public:
-  PathValidator(std::shared_ptr<const TrustStore> store, size_t memo_capacity);
+  // `issuers`, when given, is asked for the issuers of certificates whose
+  // issuer is not known locally (AIA), only when no candidate path exists.
+  PathValidator(std::shared_ptr<const TrustStore> store, size_t memo_capacity,
+                std::shared_ptr<const IssuerSource> issuers = nullptr);
 
   // `policy` must be one of trust_store().policies().
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
@@ -73,6 +77,7 @@ class PathValidator {
                                const ValidationPolicy& policy) const;
 
   std::shared_ptr<const TrustStore> store_;
+  std::shared_ptr<const IssuerSource> issuers_;
   mutable ShardedCache<ValidatedPath> memo_;
 };
 

@@ -20,6 +20,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "cache/aia_issuer_source.h"
+#include "cache/url_rewriter.h"
 #include "crypto/trust_profile.h"
 #include "crypto/trust_store.h"
 #include "service/flags.h"
@@ -54,6 +56,13 @@ ABSL_FLAG(int64_t, path_cache_size, 100000, "validated paths kept");
 ABSL_FLAG(int, min_rsa_bits, 2048,
           "smallest RSA key the default validation policy accepts, for the document signature "
           "and every key on the path");
+ABSL_FLAG(std::vector<std::string>, aia_fetch, {},
+          "URL prefixes (after --url-rewrite) from which issuer certificates named in AIA "
+          "caIssuers may be fetched over http when a path cannot be built otherwise; empty: "
+          "never fetch");
+ABSL_FLAG(std::vector<std::string>, url_rewrite, {},
+          "FROM=TO URL prefix rewrites applied to every fetch, e.g. "
+          "http://ca.btc/=http://mirror.example/btc/ for intranet-only certificate URLs");
 ABSL_FLAG(std::string, trust_config, "",
           "trust configuration file (protobuf text format, sigverify.config.v1.TrustConfig): "
           "named validation policies and per-anchor settings; reloads with the anchors");
@@ -143,14 +152,33 @@ int Run() {
   limits.max_data_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_data_bytes));
   limits.max_queued_items = static_cast<size_t>(absl::GetFlag(FLAGS_max_queued_items));
 
+  auto rewriter = cache::UrlRewriter::FromRules(absl::GetFlag(FLAGS_url_rewrite));
+  if (!rewriter.ok()) {
+    Log(absl::StrCat("--url-rewrite: ", rewriter.status().message()));
+    return 2;
+  }
+  std::shared_ptr<cache::AiaIssuerSource> aia;
+  if (!absl::GetFlag(FLAGS_aia_fetch).empty()) {
+    cache::AiaIssuerSource::Options aia_options;
+    aia_options.rewriter = *std::move(rewriter);
+    aia_options.allowed_prefixes = absl::GetFlag(FLAGS_aia_fetch);
+    for (const std::string& prefix : aia_options.allowed_prefixes) {
+      if (!absl::StartsWith(prefix, "http://") || !cache::IsHttpUrl(prefix)) {
+        Log(absl::StrCat("--aia-fetch: '", prefix, "' is not an http:// URL prefix"));
+        return 2;
+      }
+    }
+    aia = std::make_shared<cache::AiaIssuerSource>(std::move(aia_options));
+  }
   auto paths = std::make_shared<crypto::PathValidator>(
-      *store, static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size)));
+      *store, static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size)), aia);
   auto verifier = std::make_shared<Verifier>(
       paths, limits, static_cast<size_t>(absl::GetFlag(FLAGS_certificate_cache_size)));
 
   TrustStoreReloader::Options reload_options;
   reload_options.sources = sources;
   reload_options.path_cache_size = static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size));
+  reload_options.issuer_source = aia;
   reload_options.poll_interval = absl::GetFlag(FLAGS_trust_anchors_poll_interval);
   reload_options.log = Log;
   TrustStoreReloader reloader(verifier.get(), reload_options);
@@ -191,6 +219,19 @@ int Run() {
        prometheus::MetricType::Gauge, [&pool] { return double(pool.max_queued_cost()); }},
       {"sigverify_workers", "Verification threads", prometheus::MetricType::Gauge,
        [&pool] { return double(pool.threads()); }},
+      {"sigverify_aia_fetches_total", "HTTP requests for AIA caIssuers certificates",
+       prometheus::MetricType::Counter, [aia] { return aia ? double(aia->stats().fetches) : 0.0; }},
+      {"sigverify_aia_fetch_failures_total",
+       "AIA caIssuers requests that failed or returned no certificate",
+       prometheus::MetricType::Counter,
+       [aia] { return aia ? double(aia->stats().fetch_failures) : 0.0; }},
+      {"sigverify_aia_cache_hits_total", "AIA caIssuers answers served from the cache",
+       prometheus::MetricType::Counter,
+       [aia] { return aia ? double(aia->stats().cache_hits) : 0.0; }},
+      {"sigverify_aia_refused_total",
+       "AIA caIssuers URLs not fetched: outside --aia-fetch prefixes, or too many at once",
+       prometheus::MetricType::Counter,
+       [aia] { return aia ? double(aia->stats().refused + aia->stats().skipped_busy) : 0.0; }},
   });
   std::unique_ptr<prometheus::Exposer> exposer;
   const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

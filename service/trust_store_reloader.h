@@ -42,6 +42,8 @@ class TrustStoreReloader {
     size_t path_cache_size = 100000;
     absl::Duration poll_interval = absl::Seconds(5);  // zero: no polling
     std::function<void(const std::string&)> log = [](const std::string&) {};
+    // Given to every new path validator (AIA fetching); may be null.
+    std::shared_ptr<const crypto::IssuerSource> issuer_source;
   };
 
   // Polls from a thread of its own until destroyed.

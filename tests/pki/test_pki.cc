@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -158,6 +159,69 @@ absl::Status WriteG1Hierarchy(const std::filesystem::path& dir, absl::Time now,
   return WriteFile(dir / "sample.txt.g1-signer.sig", *sig);
 }
 
+// AIA: an issuing CA that no trust store or pool holds, published at an
+// intranet-style URL under aia/ (DER and PKCS#7 certs-only, RFC 5280
+// 4.2.2.1), and signers that name it in caIssuers. Tests serve aia/ over
+// real HTTP and map http://ca.sigverify.invalid/ to it with URL rewriting.
+absl::Status WriteAiaFixtures(const std::filesystem::path& dir, absl::Time now,
+                              const Issued& root) {
+  constexpr char kPublished[] = "http://ca.sigverify.invalid/pki/pub/crt/";
+  CertSpec ca;
+  ca.subject = {
+      {"C", "VN"}, {"O", "Ban Cơ yếu Chính phủ (thử nghiệm)"}, {"CN", "CA AIA thử nghiệm G2"}};
+  ca.not_before = now - absl::Hours(24 * 365);
+  ca.not_after = now + absl::Hours(24 * 365 * 5);
+  ca.serial = 50;
+  ca.extensions = {{"basicConstraints", "critical,CA:TRUE,pathlen:0"},
+                   {"keyUsage", "critical,keyCertSign,cRLSign"}};
+  auto ca_aia = Issue(ca, &root, KeySpec{"ec", 256});
+  if (!ca_aia.ok()) return ca_aia.status();
+  const std::filesystem::path pub = dir / "aia" / "pki" / "pub" / "crt";
+  std::error_code ec;
+  std::filesystem::create_directories(pub, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", pub.string()));
+  unsigned char* der = nullptr;
+  const int der_len = i2d_X509(ca_aia->cert.get(), &der);
+  if (der_len <= 0) return OpenSslError("ca-aia DER");
+  const std::string der_bytes(reinterpret_cast<char*>(der), static_cast<size_t>(der_len));
+  OPENSSL_free(der);
+  if (auto s = WriteFile(pub / "ca-aia.crt", der_bytes); !s.ok()) return s;
+  std::unique_ptr<PKCS7, Deleter<PKCS7, PKCS7_free>> p7(PKCS7_new());
+  unsigned char* p7_der = nullptr;
+  int p7_len = 0;
+  if (!p7 || !PKCS7_set_type(p7.get(), NID_pkcs7_signed) ||
+      !PKCS7_content_new(p7.get(), NID_pkcs7_data) ||
+      !PKCS7_add_certificate(p7.get(), ca_aia->cert.get()) ||
+      (p7_len = i2d_PKCS7(p7.get(), &p7_der)) <= 0) {
+    return OpenSslError("ca-aia PKCS#7");
+  }
+  const std::string p7_bytes(reinterpret_cast<char*>(p7_der), static_cast<size_t>(p7_len));
+  OPENSSL_free(p7_der);
+  if (auto s = WriteFile(pub / "ca-aia.p7c", p7_bytes); !s.ok()) return s;
+  if (auto s = WriteFile(pub / "garbage.crt", "this is not a certificate"); !s.ok()) return s;
+  if (auto s = WritePem(dir, "ca-aia", *ca_aia); !s.ok()) return s;
+
+  long serial = 60;
+  for (const auto& [name, url] : std::vector<std::pair<std::string, std::string>>{
+           {"signer-aia", absl::StrCat(kPublished, "ca-aia.crt")},
+           {"signer-aia-p7c", absl::StrCat(kPublished, "ca-aia.p7c")},
+           {"signer-aia-garbage", absl::StrCat(kPublished, "garbage.crt")},
+           {"signer-aia-elsewhere", "http://elsewhere.invalid/ca-aia.crt"}}) {
+    CertSpec leaf;
+    leaf.subject = {{"C", "VN"}, {"O", "UBND phường Hoàn Kiếm"}, {"CN", name}};
+    leaf.not_before = now - absl::Hours(24);
+    leaf.not_after = now + absl::Hours(24 * 365);
+    leaf.serial = serial++;
+    leaf.extensions = {{"basicConstraints", "critical,CA:FALSE"},
+                       {"keyUsage", "critical,digitalSignature,nonRepudiation"},
+                       {"authorityInfoAccess", absl::StrCat("caIssuers;URI:", url)}};
+    auto signer = Issue(leaf, &*ca_aia, KeySpec{"ec", 256});
+    if (!signer.ok()) return signer.status();
+    if (auto s = WritePem(dir, name, *signer); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
@@ -264,6 +328,7 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
                              std::filesystem::copy_options::overwrite_existing, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot write anchors: ", ec.message()));
   if (auto s = WriteG1Hierarchy(dir, now, *root, sample); !s.ok()) return s;
+  if (auto s = WriteAiaFixtures(dir, now, *root); !s.ok()) return s;
   return WriteRfc5280Fixtures(dir / "rfc5280", now);
 }
 

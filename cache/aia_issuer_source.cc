@@ -1,0 +1,136 @@
+#include "cache/aia_issuer_source.h"
+
+#include <openssl/err.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace sigverify::cache {
+namespace {
+
+using Pkcs7Ptr = std::unique_ptr<PKCS7, void (*)(PKCS7*)>;
+using AiaPtr = std::unique_ptr<AUTHORITY_INFO_ACCESS, void (*)(AUTHORITY_INFO_ACCESS*)>;
+
+}  // namespace
+
+std::vector<std::string> CaIssuersUrls(const crypto::Certificate& cert) {
+  std::vector<std::string> urls;
+  auto* aia = static_cast<AUTHORITY_INFO_ACCESS*>(
+      X509_get_ext_d2i(cert.x509(), NID_info_access, nullptr, nullptr));
+  if (aia == nullptr) return urls;
+  AiaPtr owned(aia, AUTHORITY_INFO_ACCESS_free);
+  for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); ++i) {
+    const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+    if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers || ad->location->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
+    urls.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                      static_cast<size_t>(ASN1_STRING_length(uri)));
+  }
+  return urls;
+}
+
+absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std::string& body) {
+  if (auto one = crypto::Certificate::Parse(body); one.ok()) {
+    return std::vector<crypto::CertificatePtr>{*one};
+  }
+  if (absl::StrContains(body, "-----BEGIN CERTIFICATE-----")) {
+    return crypto::Certificate::ParseAll(body);
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(body.data());
+  Pkcs7Ptr p7(d2i_PKCS7(nullptr, &p, static_cast<long>(body.size())), PKCS7_free);
+  if (!p7 || OBJ_obj2nid(p7->type) != NID_pkcs7_signed || p7->d.sign == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("neither a DER certificate nor a PKCS#7 certificate bundle");
+  }
+  std::vector<crypto::CertificatePtr> out;
+  STACK_OF(X509)* certs = p7->d.sign->cert;
+  for (int i = 0; certs != nullptr && i < sk_X509_num(certs); ++i) {
+    unsigned char* der = nullptr;
+    const int len = i2d_X509(sk_X509_value(certs, i), &der);
+    if (len <= 0) continue;
+    auto c = crypto::Certificate::Parse(std::string(reinterpret_cast<char*>(der), len));
+    OPENSSL_free(der);
+    if (c.ok()) out.push_back(*c);
+  }
+  if (out.empty()) return absl::InvalidArgumentError("PKCS#7 bundle without certificates");
+  return out;
+}
+
+AiaIssuerSource::AiaIssuerSource(Options options, std::function<absl::Time()> clock)
+    : options_(std::move(options)), clock_(std::move(clock)) {}
+
+crypto::IssuerLookup AiaIssuerSource::IssuersOf(const crypto::Certificate& cert) const {
+  crypto::IssuerLookup result;
+  for (const std::string& original : CaIssuersUrls(cert)) {
+    const std::string url = options_.rewriter.Rewrite(original);
+    const bool allowed =
+        absl::StartsWith(url, "http://") &&
+        std::any_of(options_.allowed_prefixes.begin(), options_.allowed_prefixes.end(),
+                    [&](const std::string& prefix) { return absl::StartsWith(url, prefix); });
+    if (!allowed) {
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      result.note = {absl::StrCat("không tải chứng thư số của tổ chức cấp từ ", url,
+                                  " (không thuộc địa chỉ được phép)"),
+                     absl::StrCat("caIssuers ", url, " not fetched (not under an allowed prefix)")};
+      continue;
+    }
+    crypto::IssuerLookup fetched = Fetch(url);
+    if (!fetched.certificates.empty()) return fetched;
+    result.note = std::move(fetched.note);
+  }
+  return result;
+}
+
+crypto::IssuerLookup AiaIssuerSource::Fetch(const std::string& url) const {
+  const absl::Time now = clock_();
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = cache_.find(url); it != cache_.end() && now < it->second.expires) {
+      cache_hits_.fetch_add(1, std::memory_order_relaxed);
+      if (it->second.certificates.empty()) {
+        return {{},
+                {absl::StrCat("tải ", url, " thất bại: ", it->second.error),
+                 absl::StrCat("caIssuers ", url, " failed: ", it->second.error)}};
+      }
+      return {it->second.certificates, {}};
+    }
+    if (in_flight_ >= options_.max_concurrent_fetches) {
+      skipped_busy_.fetch_add(1, std::memory_order_relaxed);
+      return {{},
+              {absl::StrCat("bỏ qua việc tải ", url, ": quá nhiều yêu cầu đồng thời"),
+               absl::StrCat("caIssuers ", url, " skipped: too many fetches at once")}};
+    }
+    ++in_flight_;
+  }
+  fetches_.fetch_add(1, std::memory_order_relaxed);
+  Entry entry;
+  auto body = HttpGet(url, options_.limits);
+  if (!body.ok()) {
+    entry.error = std::string(body.status().message());
+  } else if (auto certs = ParseIssuerAnswer(*body); !certs.ok()) {
+    entry.error = std::string(certs.status().message());
+  } else {
+    entry.certificates = *std::move(certs);
+  }
+  if (entry.certificates.empty()) fetch_failures_.fetch_add(1, std::memory_order_relaxed);
+  entry.expires = now + (entry.certificates.empty() ? options_.failure_ttl : options_.found_ttl);
+  crypto::IssuerLookup out{entry.certificates, {}};
+  if (!entry.error.empty()) {
+    out.note = {absl::StrCat("tải ", url, " thất bại: ", entry.error),
+                absl::StrCat("caIssuers ", url, " failed: ", entry.error)};
+  }
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+  if (cache_.size() >= options_.max_cached_urls) cache_.clear();  // crude, bounded
+  cache_[url] = std::move(entry);
+  return out;
+}
+
+AiaIssuerSource::Stats AiaIssuerSource::stats() const {
+  return {fetches_.load(), fetch_failures_.load(), cache_hits_.load(), refused_.load(),
+          skipped_busy_.load()};
+}
+
+}  // namespace sigverify::cache
