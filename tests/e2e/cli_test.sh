@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 BIN=$1
 PKI=$2
 WORK=$(mktemp -d)
-trap 'stop_server; rm -rf "$WORK"' EXIT
+trap 'stop_server; if [ -n "${HTTP_PID:-}" ]; then kill "$HTTP_PID" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/server.log"
 CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
@@ -168,6 +168,30 @@ check "--trust-config reloaded: the path is not valid for the new required polic
   out_has "requires 2.16.704.1.1.1.1.9"
 stop_server
 SERVER_PID=
+# AIA: the signer's issuing CA is nowhere but at its caIssuers URL, an
+# intranet-style name that --url-rewrite maps to a real HTTP server here.
+http_port=$(free_port)
+/usr/bin/python3 -u -m http.server "$http_port" --bind 127.0.0.1 --directory "$PKI/aia" \
+  >"$WORK/http.out" 2>"$WORK/http.log" &
+HTTP_PID=$!
+for _ in $(seq 1 50); do grep -q "Serving HTTP" "$WORK/http.out" && break; sleep 0.1; done
+start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/aia.log" \
+  --url-rewrite="http://ca.sigverify.invalid/=http://127.0.0.1:$http_port/" \
+  --aia-fetch="http://127.0.0.1:$http_port/pki/"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run validate --cert="$PKI/signer-aia.pem" --language=en
+check "AIA: the issuing CA is fetched and the path validates" rc_is 0
+check "AIA: the path goes through the fetched CA" out_has "CA AIA thử nghiệm G2"
+run validate --cert="$PKI/signer-aia-elsewhere.pem" --language=en
+check "AIA: a URL outside --aia-fetch is not fetched" out_has "not under an allowed prefix"
+check "AIA: the HTTP server saw exactly one request" \
+  test "$(grep -c '"GET ' "$WORK/http.log")" = 1
+curl -s "http://$METRICS_ADDR/metrics" >"$WORK/aia-metrics"
+check "AIA: fetches are counted" grep -q '^sigverify_aia_fetches_total 1' "$WORK/aia-metrics"
+stop_server
+SERVER_PID=
+kill "$HTTP_PID"; wait "$HTTP_PID" 2>/dev/null; HTTP_PID=
+
 printf 'anchors { sha256_fingerprint: "%064d" }\n' 0 >"$WORK/bad.textproto"
 "$BIN/sigverifyd" --trust-anchors="$PKI/anchors" --trust-config="$WORK/bad.textproto" \
   --listen=127.0.0.1:0 >"$WORK/out" 2>"$WORK/err"; echo $? >"$WORK/rc"

@@ -310,6 +310,44 @@ class RealG2HierarchyTest(unittest.TestCase):
             shutil.rmtree(anchors)
 
 
+class VnGovProfilePolicyTest(unittest.TestCase):
+    """The built-in vn-gov profile: the G1 root only under the legacy policy;
+    messages in Vietnamese unless the caller asks for English."""
+
+    def test_legacy_policy_and_languages(self):
+        vn_gca = os.path.join(PROTO_DIR, "..", "tests", "testdata", "vn-gca")
+        server = Server("--trust-profile=vn-gov")
+        try:
+            with open(os.path.join(vn_gca, "ee-btc-tchq-2015.pem"), "rb") as f:
+                customs = f.read()
+
+            def validate(when, policy="", language="", metadata=()):
+                req = pb.ValidateCertificateRequest(certificate=customs, policy=policy,
+                                                    language=language)
+                req.validation_time.FromJsonString(when)
+                return server.validate(req, timeout=10, metadata=metadata)
+
+            default = validate("2016-06-01T00:00:00Z")
+            self.assertEqual(default.sub_indication,
+                             pb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND)
+            self.assertEqual(default.policy, "default")
+            self.assertIn("chính sách xác thực", default.message)
+            legacy = validate("2016-06-01T00:00:00Z", policy="legacy")
+            self.assertEqual(legacy.indication, pb.INDICATION_TOTAL_PASSED, legacy.message)
+            self.assertEqual(legacy.policy, "legacy")
+            self.assertEqual(len(legacy.path), 3)
+            expired = validate("2026-11-30T00:00:00Z", policy="legacy",
+                               metadata=(("accept-language", "en"),))
+            self.assertEqual(expired.sub_indication, pb.SUB_INDICATION_EXPIRED)
+            self.assertIn("certificate has expired", expired.message)
+            with self.assertRaises(grpc.RpcError) as err:
+                validate("2016-06-01T00:00:00Z", policy="lenient")
+            self.assertEqual(err.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("default, legacy", err.exception.details())
+        finally:
+            server.stop()
+
+
 class ReloadTest(unittest.TestCase):
     """Trust store reload on SIGHUP while batches keep flowing: no call fails."""
 
