@@ -53,51 +53,58 @@ Who Describe(const Certificate* cert, int index) {
 
 struct X509Error {
   SubIndication sub;
-  const char* vi;  // the reason, in Vietnamese; English comes from OpenSSL
+  const char* check;  // FailedCheck::check
+  const char* vi;     // the reason, in Vietnamese; English comes from OpenSSL
 };
 
 X509Error Classify(int error) {
   using S = SubIndication;
   switch (error) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-      return {S::kExpired, "đã hết hạn"};
+      return {S::kExpired, "validity", "đã hết hạn"};
     case X509_V_ERR_CERT_NOT_YET_VALID:
-      return {S::kNotYetValid, "chưa có hiệu lực"};
+      return {S::kNotYetValid, "validity", "chưa có hiệu lực"};
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-      return {S::kNoCertificateChainFound, "không tìm thấy chứng thư số của tổ chức cấp"};
+      return {S::kNoCertificateChainFound, "issuer", "không tìm thấy chứng thư số của tổ chức cấp"};
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_CERT_UNTRUSTED:
     case X509_V_ERR_CERT_REJECTED:
-      return {S::kNoCertificateChainFound, "không thuộc danh sách tin cậy"};
+      return {S::kNoCertificateChainFound, "issuer", "không thuộc danh sách tin cậy"};
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
     case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
     case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
-      return {S::kCertificateChainGeneralFailure, "chữ ký trên chứng thư số không hợp lệ"};
+      return {S::kCertificateChainGeneralFailure, "certificateSignature",
+              "chữ ký trên chứng thư số không hợp lệ"};
     case X509_V_ERR_INVALID_CA:
-      return {S::kChainConstraintsFailure,
+      return {S::kChainConstraintsFailure, "basicConstraints",
               "không phải chứng thư số của tổ chức cấp (basicConstraints cA)"};
     case X509_V_ERR_PATH_LENGTH_EXCEEDED:
-      return {S::kChainConstraintsFailure,
+      return {S::kChainConstraintsFailure, "pathLength",
               "vượt quá độ dài đường dẫn cho phép (pathLenConstraint)"};
     case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
-      return {S::kChainConstraintsFailure, "keyUsage không cho phép ký chứng thư số (keyCertSign)"};
+      return {S::kChainConstraintsFailure, "keyUsage",
+              "keyUsage không cho phép ký chứng thư số (keyCertSign)"};
     case X509_V_ERR_INVALID_PURPOSE:
-      return {S::kChainConstraintsFailure, "mục đích sử dụng không phù hợp"};
+      return {S::kChainConstraintsFailure, "extendedKeyUsage", "mục đích sử dụng không phù hợp"};
     case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
-      return {S::kChainConstraintsFailure, "có phần mở rộng critical không được hỗ trợ"};
+      return {S::kChainConstraintsFailure, "criticalExtension",
+              "có phần mở rộng critical không được hỗ trợ"};
     case X509_V_ERR_INVALID_EXTENSION:
+      return {S::kChainConstraintsFailure, "criticalExtension", "có phần mở rộng không hợp lệ"};
     case X509_V_ERR_INVALID_POLICY_EXTENSION:
-      return {S::kChainConstraintsFailure, "có phần mở rộng không hợp lệ"};
+      return {S::kChainConstraintsFailure, "certificatePolicies", "có phần mở rộng không hợp lệ"};
     case X509_V_ERR_NO_EXPLICIT_POLICY:
-      return {S::kChainConstraintsFailure,
+      return {S::kChainConstraintsFailure, "certificatePolicies",
               "không có chính sách chứng thư số (certificate policy) hợp lệ cho toàn đường dẫn"};
     case X509_V_ERR_PERMITTED_VIOLATION:
-      return {S::kChainConstraintsFailure, "tên nằm ngoài phạm vi được phép (nameConstraints)"};
+      return {S::kChainConstraintsFailure, "nameConstraints",
+              "tên nằm ngoài phạm vi được phép (nameConstraints)"};
     case X509_V_ERR_EXCLUDED_VIOLATION:
-      return {S::kChainConstraintsFailure, "tên thuộc phạm vi bị loại trừ (nameConstraints)"};
+      return {S::kChainConstraintsFailure, "nameConstraints",
+              "tên thuộc phạm vi bị loại trừ (nameConstraints)"};
 #ifdef X509_V_ERR_NAME_CONSTRAINTS_WITHOUT_SANS  // BoringSSL
     case X509_V_ERR_NAME_CONSTRAINTS_WITHOUT_SANS:
 #endif
@@ -105,9 +112,10 @@ X509Error Classify(int error) {
     case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
     case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
     case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
-      return {S::kChainConstraintsFailure, "ràng buộc tên (nameConstraints) không được hỗ trợ"};
+      return {S::kChainConstraintsFailure, "nameConstraints",
+              "ràng buộc tên (nameConstraints) không được hỗ trợ"};
     default:
-      return {S::kCertificateChainGeneralFailure, "đường dẫn chứng thực không hợp lệ"};
+      return {S::kCertificateChainGeneralFailure, "path", "đường dẫn chứng thực không hợp lệ"};
   }
 }
 
@@ -138,7 +146,8 @@ std::string ObjectText(const ASN1_OBJECT* obj) {
 
 // RFC 5280 4.2.1.3 and 4.2.1.12 for the signer: its key must be meant for
 // signatures, and an extendedKeyUsage, when present, must allow documents.
-std::optional<PathResult> CheckSignerUsage(const Certificate& signer) {
+std::optional<PathResult> CheckSignerUsage(const CertificatePtr& signer_ptr) {
+  const Certificate& signer = *signer_ptr;
   const Who who = Describe(&signer, 0);
   if (signer.has_key_usage() &&
       (signer.key_usage() & (kKeyUsageDigitalSignature | kKeyUsageNonRepudiation)) == 0) {
@@ -149,7 +158,8 @@ std::optional<PathResult> CheckSignerUsage(const Certificate& signer) {
                               absl::StrCat(who.en,
                                            ": keyUsage allows neither digitalSignature nor "
                                            "nonRepudiation")),
-                      {}};
+                      {},
+                      {"keyUsage", 1, signer_ptr}};
   }
   int critical = 0;
   auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
@@ -169,7 +179,8 @@ std::optional<PathResult> CheckSignerUsage(const Certificate& signer) {
                                          ") không cho phép ký tài liệu"),
                             absl::StrCat(who.en, ": extendedKeyUsage (", absl::StrJoin(names, ", "),
                                          ") does not allow signing documents")),
-                    {}};
+                    {},
+                    {"extendedKeyUsage", 1, signer_ptr}};
 }
 
 HashAlgorithm CertificateSignatureHash(const Certificate& cert) {
@@ -210,20 +221,28 @@ std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& pat
   for (size_t i = 0; i < path.size(); ++i) {
     const Certificate& c = *path[i];
     const Who who = Describe(&c, static_cast<int>(i));
+    const int position = static_cast<int>(i) + 1;
     if (auto m = CheckKeyStrength(policy, c.public_key(), who.vi, who.en)) {
-      return PathResult{SubIndication::kCryptoConstraintsFailure, *std::move(m), {}};
+      return PathResult{SubIndication::kCryptoConstraintsFailure,
+                        *std::move(m),
+                        {},
+                        {"keySize", position, path[i]}};
     }
     if (i + 1 == path.size()) break;
     if (IsWeakCertificateDigest(c)) {
       return PathResult{SubIndication::kCryptoConstraintsFailure,
                         Failure(absl::StrCat(who.vi, ": chữ ký dùng hàm băm MD2/MD4/MD5"),
                                 absl::StrCat(who.en, ": signed with MD2/MD4/MD5")),
-                        {}};
+                        {},
+                        {"signatureAlgorithm", position, path[i]}};
     }
     const std::string sig_vi = absl::StrCat("chữ ký trên ", who.vi);
     const std::string sig_en = absl::StrCat("the signature on ", who.en);
     if (auto m = CheckSignatureHash(policy, CertificateSignatureHash(c), sig_vi, sig_en)) {
-      return PathResult{SubIndication::kCryptoConstraintsFailure, *std::move(m), {}};
+      return PathResult{SubIndication::kCryptoConstraintsFailure,
+                        *std::move(m),
+                        {},
+                        {"signatureAlgorithm", position, path[i]}};
     }
   }
   return std::nullopt;
@@ -251,7 +270,8 @@ std::optional<PathResult> CheckValidity(const std::vector<CertificatePtr>& path,
                              sub == SubIndication::kExpired ? "certificate has expired"
                                                             : "certificate is not yet valid",
                              detail.en)),
-        {}};
+        {},
+        {"validity", static_cast<int>(i) + 1, path[i]}};
   }
   return std::nullopt;
 }
@@ -267,7 +287,8 @@ std::optional<PathResult> CheckIssuerKeyUsage(const std::vector<CertificatePtr>&
           SubIndication::kChainConstraintsFailure,
           Failure(absl::StrCat(who.vi, ": keyUsage không cho phép ký chứng thư số (keyCertSign)"),
                   absl::StrCat(who.en, ": keyUsage does not allow keyCertSign")),
-          {}};
+          {},
+          {"keyUsage", static_cast<int>(i) + 1, path[i]}};
     }
   }
   return std::nullopt;
@@ -336,7 +357,7 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
 PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
                                            absl::Span<const CertificatePtr> intermediates,
                                            absl::Time at, const ValidationPolicy& policy) const {
-  if (auto failed = CheckSignerUsage(*signer)) return *std::move(failed);
+  if (auto failed = CheckSignerUsage(signer)) return *std::move(failed);
 
   PathBuilderLimits limits;
   limits.max_path_length = kMaxPathLength;
@@ -368,8 +389,9 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
   if (candidates.paths.empty()) {
     const Who who = Describe(signer.get(), 0);
     // Where building stopped: the signer, or a CA above it.
-    const Certificate& stuck =
-        candidates.dead_ends.empty() ? *signer : *candidates.dead_ends.front();
+    const CertificatePtr& stuck_ptr =
+        candidates.dead_ends.empty() ? signer : candidates.dead_ends.front();
+    const Certificate& stuck = *stuck_ptr;
     Message m = Failure(
         absl::StrCat("không tìm thấy đường dẫn từ ", who.vi,
                      " đến chứng thư số tin cậy: tổ chức cấp \"", stuck.issuer(), "\" của \"",
@@ -384,7 +406,11 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
       absl::StrAppend(&m.vi, "; ", fetch_note.vi);
       absl::StrAppend(&m.en, "; ", fetch_note.en);
     }
-    return {SubIndication::kNoCertificateChainFound, std::move(m), {}};
+    // The stuck certificate's position is known only when it is the signer.
+    return {SubIndication::kNoCertificateChainFound,
+            std::move(m),
+            {},
+            {"issuer", stuck_ptr == signer ? 1 : 0, stuck_ptr}};
   }
 
   std::optional<PathResult> first_failure;
@@ -412,7 +438,8 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
                              ") không được dùng theo chính sách xác thực \"", policy.name, "\""),
                 absl::StrCat("the only paths found end at trust anchors (", anchors,
                              ") that are not used under validation policy \"", policy.name, "\"")),
-        {}};
+        {},
+        {"validationPolicy", 0, nullptr}};
   }
   if (tried > 1) {
     absl::StrAppend(&first_failure->message.vi, " (đã thử ", tried, " đường dẫn)");
@@ -479,17 +506,17 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
     const int error = X509_STORE_CTX_get_error(ctx.get());
     const X509* current = X509_STORE_CTX_get_current_cert(ctx.get());
     ERR_clear_error();
-    const Certificate* failed = nullptr;
+    CertificatePtr failed;
     int index = X509_STORE_CTX_get_error_depth(ctx.get());
     for (size_t i = 0; i < candidate.size(); ++i) {
       if (current != nullptr && candidate[i]->x509() == current) {
-        failed = candidate[i].get();
+        failed = candidate[i];
         index = static_cast<int>(i);
       }
     }
     const X509Error classified = Classify(error);
-    const Who who = Describe(failed, index);
-    const Message detail = ValidityDetail(classified.sub, failed, at);
+    const Who who = Describe(failed.get(), index);
+    const Message detail = ValidityDetail(classified.sub, failed.get(), at);
     std::string required_vi;
     std::string required_en;
     if (error == X509_V_ERR_NO_EXPLICIT_POLICY &&
@@ -503,7 +530,8 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
             Failure(absl::StrCat(who.vi, ": ", classified.vi, detail.vi, required_vi),
                     absl::StrCat(who.en, ": ", X509_verify_cert_error_string(error), detail.en,
                                  required_en)),
-            {}};
+            {},
+            {classified.check, failed ? index + 1 : 0, failed}};
   }
   // X509_verify_cert had only this candidate's certificates, so the chain it
   // built is the candidate (the anchor may be OpenSSL's own reference).

@@ -43,6 +43,7 @@ struct PathResult {
   SubIndication sub_indication = SubIndication::kNone;  // kNone: validated
   Message message;
   std::vector<CertificatePtr> path;  // signer first, anchor last
+  FailedCheck failed;
   bool ok() const { return sub_indication == SubIndication::kNone; }
 };
 

@@ -29,23 +29,28 @@ Verdict VerifyRecord(const Record& record, const PathValidator& paths,
   if (record.params.scheme != SignatureScheme::kEd25519) {
     if (auto refused = CheckSignatureHash(algorithms, record.params.hash, "chữ ký trên tài liệu",
                                           "the document signature")) {
-      return Verdict::Failed(SubIndication::kCryptoConstraintsFailure, *std::move(refused));
+      return Verdict::Failed(SubIndication::kCryptoConstraintsFailure, *std::move(refused),
+                             {"documentSignatureAlgorithm", 1, record.signer});
     }
   }
   if (auto refused = CheckKeyStrength(algorithms, key, "người ký", "the signer's")) {
-    return Verdict::Failed(SubIndication::kCryptoConstraintsFailure, *std::move(refused));
+    return Verdict::Failed(SubIndication::kCryptoConstraintsFailure, *std::move(refused),
+                           {"keySize", 1, record.signer});
   }
 
   // The signature before the path: a wrong signature is TOTAL_FAILED however
   // the path turns out.
   SignatureCheck check = VerifySignature(key, record.params, record.content, record.signature);
   if (check.status != SignatureStatus::kValid) {
-    return Verdict::Failed(SubIndicationFor(check.status), std::move(check.message));
+    return Verdict::Failed(SubIndicationFor(check.status), std::move(check.message),
+                           {"signature", 1, record.signer});
   }
 
   PathResult path =
       paths.Validate(record.signer, record.intermediates, record.validation_time, policy);
-  if (!path.ok()) return Verdict::Failed(path.sub_indication, std::move(path.message));
+  if (!path.ok()) {
+    return Verdict::Failed(path.sub_indication, std::move(path.message), std::move(path.failed));
+  }
   return Verdict::Passed(std::move(path.path));
 }
 

@@ -26,6 +26,18 @@ enum class SubIndication {
   kCertificateChainGeneralFailure,
 };
 
+// Which certificate failed which check: the evidence behind a sub-indication.
+// `check` is one of a closed set of names (see FailedCheck in the proto):
+// "signature", "documentSignatureAlgorithm", "keySize", "signatureAlgorithm",
+// "validity", "issuer", "validationPolicy", "basicConstraints", "pathLength",
+// "keyUsage", "extendedKeyUsage", "criticalExtension", "certificatePolicies",
+// "nameConstraints", "certificateSignature", "path".
+struct FailedCheck {
+  std::string check;  // empty: nothing failed
+  int position = 0;   // 1-based on the (candidate) path, the signer is 1; 0: none
+  CertificatePtr certificate;
+};
+
 // TOTAL_FAILED is reserved for what no later evidence can change (the
 // signature itself is wrong); every failure of the path or of a policy
 // constraint is INDETERMINATE, because the validation time is not yet proven
@@ -38,12 +50,13 @@ struct Verdict {
   Message message;
   // Signer first, trust anchor last; empty unless the path validated.
   std::vector<CertificatePtr> path;
+  FailedCheck failed;
 
   static Verdict Passed(std::vector<CertificatePtr> path) {
     return {Indication::kTotalPassed, SubIndication::kNone, {}, std::move(path)};
   }
-  static Verdict Failed(SubIndication sub, Message message) {
-    return {IndicationFor(sub), sub, std::move(message), {}};
+  static Verdict Failed(SubIndication sub, Message message, FailedCheck failed = {}) {
+    return {IndicationFor(sub), sub, std::move(message), {}, std::move(failed)};
   }
 };
 

@@ -147,6 +147,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
         (time_from_request ? kPassedAtGivenTimeMessage : kPassedMessage).In(*language));
   } else {
     out->set_message(verdict.message.In(*language));
+    ToProto(verdict.failed, out->mutable_failed_check());
   }
   ToProto(**signer, out->mutable_signer());
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
@@ -185,6 +186,7 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
             .In(*language));
   } else {
     out->set_message(result.message.In(*language));
+    ToProto(result.failed, out->mutable_failed_check());
   }
   ToProto(**cert, out->mutable_certificate());
   for (const crypto::CertificatePtr& c : result.path) ToProto(*c, out->add_path());
@@ -232,6 +234,12 @@ v1::SubIndication ToProto(crypto::SubIndication sub) {
       return v1::SUB_INDICATION_CERTIFICATE_CHAIN_GENERAL_FAILURE;
   }
   return v1::SUB_INDICATION_UNSPECIFIED;
+}
+
+void ToProto(const crypto::FailedCheck& failed, v1::FailedCheck* out) {
+  out->set_check(failed.check);
+  out->set_position(failed.position);
+  if (failed.certificate != nullptr) ToProto(*failed.certificate, out->mutable_certificate());
 }
 
 void ToProto(const crypto::Certificate& cert, v1::Certificate* out) {

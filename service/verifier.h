@@ -104,6 +104,7 @@ class Verifier {
 v1::Indication ToProto(crypto::Indication indication);
 v1::SubIndication ToProto(crypto::SubIndication sub);
 void ToProto(const crypto::Certificate& cert, v1::Certificate* out);
+void ToProto(const crypto::FailedCheck& failed, v1::FailedCheck* out);
 
 }  // namespace sigverify::service
 

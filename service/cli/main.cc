@@ -90,6 +90,14 @@ nlohmann::json ResponseJson(const Response& r) {
       {"trust_store_version", r.trust_store_version()},
       {"policy", r.policy()}};
   if (!RecordId(r).empty()) out["record_id"] = RecordId(r);
+  if (r.has_failed_check()) {
+    nlohmann::json failed = {{"check", r.failed_check().check()},
+                             {"position", r.failed_check().position()}};
+    if (r.failed_check().has_certificate()) {
+      failed["certificate"] = CertificateJson(r.failed_check().certificate());
+    }
+    out["failed_check"] = failed;
+  }
   return out;
 }
 

@@ -219,7 +219,6 @@ TEST(TrustStoreTest, LoadsTheGeneratedAnchorsDirectory) {
   EXPECT_EQ((*store)->anchors().size(), 1u);
 }
 
-
 // The test PKI's two hierarchies: G2-shaped (SHA-256, RSA-4096 root) and
 // G1-shaped (sha1WithRSA, nonRepudiation-only signer), the G1 root
 // cross-certifying the G2 root. The G1 root serves only "legacy".

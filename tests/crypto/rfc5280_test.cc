@@ -65,6 +65,10 @@ TEST(Rfc5280Test, ValidityPeriods) {
   EXPECT_NE(r.message.en.find("certificate 2 of the path (CA)"), std::string::npos) << r.message.en;
   EXPECT_NE(r.message.vi.find("chứng thư số thứ 2 của đường dẫn (CA)"), std::string::npos)
       << r.message.vi;
+  EXPECT_EQ(r.failed.check, "validity");
+  EXPECT_EQ(r.failed.position, 2);
+  ASSERT_NE(r.failed.certificate, nullptr);
+  EXPECT_EQ(r.failed.certificate->display_name(), "CA");
   EXPECT_SUB(ValidateCase("intermediate-not-yet-valid"), kNotYetValid);
 }
 
@@ -79,6 +83,7 @@ TEST(Rfc5280Test, NameChaining) {
 TEST(Rfc5280Test, BasicConstraints) {
   EXPECT_VALID(ValidateCase("valid"));
   EXPECT_SUB(ValidateCase("intermediate-not-ca"), kChainConstraintsFailure);
+  EXPECT_EQ(ValidateCase("intermediate-not-ca").failed.check, "basicConstraints");
   EXPECT_SUB(ValidateCase("intermediate-no-basic-constraints"), kChainConstraintsFailure);
 }
 
@@ -86,6 +91,7 @@ TEST(Rfc5280Test, BasicConstraints) {
 TEST(Rfc5280Test, PathLengthConstraint) {
   EXPECT_VALID(ValidateCase("pathlen-respected"));
   EXPECT_SUB(ValidateCase("pathlen-exceeded"), kChainConstraintsFailure);
+  EXPECT_EQ(ValidateCase("pathlen-exceeded").failed.check, "pathLength");
   EXPECT_VALID(ValidateCase("pathlen-self-issued-not-counted"));
 }
 
@@ -94,6 +100,8 @@ TEST(Rfc5280Test, IssuerKeyUsage) {
   EXPECT_VALID(ValidateCase("intermediate-without-keyusage"));
   PathResult r = ValidateCase("intermediate-keyusage-without-certsign");
   EXPECT_SUB(r, kChainConstraintsFailure);
+  EXPECT_EQ(r.failed.check, "keyUsage");
+  EXPECT_EQ(r.failed.position, 2);
   EXPECT_NE(r.message.en.find("keyCertSign"), std::string::npos) << r.message.en;
 }
 
@@ -112,6 +120,8 @@ TEST(Rfc5280Test, SignerExtendedKeyUsage) {
   EXPECT_VALID(ValidateCase("leaf-eku-any"));
   PathResult r = ValidateCase("leaf-eku-serverauth");
   EXPECT_SUB(r, kChainConstraintsFailure);
+  EXPECT_EQ(r.failed.check, "extendedKeyUsage");
+  EXPECT_EQ(r.failed.position, 1);
   EXPECT_NE(r.message.en.find("1.3.6.1.5.5.7.3.1"), std::string::npos) << r.message.en;
 }
 
@@ -143,6 +153,7 @@ TEST(Rfc5280Test, RequiredCertificatePolicy) {
   EXPECT_VALID(ValidateCase("policy-p1", {kP1}));
   PathResult r = ValidateCase("policy-leaf-p2", {kP1});
   EXPECT_SUB(r, kChainConstraintsFailure);
+  EXPECT_EQ(r.failed.check, "certificatePolicies");
   EXPECT_NE(r.message.en.find(kP1), std::string::npos) << r.message.en;
   EXPECT_SUB(ValidateCase("policy-leaf-none", {kP1}), kChainConstraintsFailure);
   // Without a requirement the same paths are valid.
@@ -185,6 +196,8 @@ TEST(Rfc5280Test, AlgorithmPolicyOnThePath) {
       << r.message.en;
   r = ValidateCase("intermediate-rsa1024");
   EXPECT_SUB(r, kCryptoConstraintsFailure);
+  EXPECT_EQ(r.failed.check, "keySize");
+  EXPECT_EQ(r.failed.position, 2);
   EXPECT_NE(r.message.en.find("RSA-1024"), std::string::npos) << r.message.en;
 }
 

@@ -340,6 +340,9 @@ class VnGovProfilePolicyTest(unittest.TestCase):
                                metadata=(("accept-language", "en"),))
             self.assertEqual(expired.sub_indication, pb.SUB_INDICATION_EXPIRED)
             self.assertIn("certificate has expired", expired.message)
+            self.assertEqual(expired.failed_check.check, "validity")
+            self.assertEqual(expired.failed_check.position, 1)
+            self.assertEqual(expired.failed_check.certificate.subject, "C=VN,O=BTC,CN=TCHQ")
             with self.assertRaises(grpc.RpcError) as err:
                 validate("2016-06-01T00:00:00Z", policy="lenient")
             self.assertEqual(err.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)

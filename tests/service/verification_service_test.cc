@@ -244,6 +244,11 @@ TEST(VerificationServiceTest, MessagesAreVietnameseByDefaultAndEnglishOnRequest)
     ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
     EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_EXPIRED);
     EXPECT_NE(resp.message().find("đã hết hạn"), std::string::npos) << resp.message();
+    // Which certificate failed which check, as data.
+    EXPECT_EQ(resp.failed_check().check(), "validity");
+    EXPECT_EQ(resp.failed_check().position(), 1);
+    EXPECT_EQ(resp.failed_check().certificate().sha256_fingerprint(),
+              resp.signer().sha256_fingerprint());
   }
   {
     req.set_language("en");
