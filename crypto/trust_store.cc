@@ -118,7 +118,8 @@ absl::StatusOr<std::shared_ptr<const TrustStore>> TrustStore::FromCertificates(
       const AnchorConfig& c = ts->ConfigFor(*a);
       absl::StrAppend(&content, a->fingerprint_hex(), "=",
                       absl::StrJoin(c.required_certificate_policies, ","), "/",
-                      absl::StrJoin(c.validation_policies, ","), "\n");
+                      absl::StrJoin(c.validation_policies, ","), "/",
+                      static_cast<int>(c.revocation), static_cast<int>(c.revocation_order), "\n");
     }
   }
   ts->version_ = ToHex(Sha256(content));

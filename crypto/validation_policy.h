@@ -46,11 +46,18 @@ struct ValidationPolicy {
   absl::Status Validate() const;
 };
 
+// What a certificate without fresh revocation status does to a verdict
+// (enforced by revocation checking; carried here with the anchor).
+enum class RevocationRequirement { kHardFail, kSoftFail, kRequire };
+enum class RevocationOrder { kOcspFirst, kCrlFirst };
+
 struct AnchorConfig {
   // Dotted OIDs; empty: no certificate policy is required.
   std::vector<std::string> required_certificate_policies;
   // Names of the validation policies the anchor serves; empty: all of them.
   std::vector<std::string> validation_policies;
+  RevocationRequirement revocation = RevocationRequirement::kHardFail;
+  RevocationOrder revocation_order = RevocationOrder::kOcspFirst;
 
   bool Serves(const std::string& policy_name) const;
 };

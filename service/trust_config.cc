@@ -85,6 +85,19 @@ absl::StatusOr<crypto::TrustConfig> ParseTrustConfig(std::string_view text) {
                                                 a.required_certificate_policies().end());
     anchor.validation_policies.assign(a.validation_policies().begin(),
                                       a.validation_policies().end());
+    switch (a.revocation()) {
+      case cfg::REVOCATION_REQUIREMENT_SOFT_FAIL:
+        anchor.revocation = crypto::RevocationRequirement::kSoftFail;
+        break;
+      case cfg::REVOCATION_REQUIREMENT_REQUIRE:
+        anchor.revocation = crypto::RevocationRequirement::kRequire;
+        break;
+      default:
+        anchor.revocation = crypto::RevocationRequirement::kHardFail;
+    }
+    anchor.revocation_order = a.revocation_order() == cfg::REVOCATION_ORDER_CRL_FIRST
+                                  ? crypto::RevocationOrder::kCrlFirst
+                                  : crypto::RevocationOrder::kOcspFirst;
     config.anchors.emplace_back(fingerprint, std::move(anchor));
   }
   return config;

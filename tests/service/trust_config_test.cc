@@ -20,6 +20,8 @@ constexpr char kConfig[] = R"pb(
   anchors {
     sha256_fingerprint: "f7bc89054cec7f12730d7b8cd3eb7955b163835087e5eb873edfb584763b3f90"
     validation_policies: "legacy"
+    revocation: REVOCATION_REQUIREMENT_SOFT_FAIL
+    revocation_order: REVOCATION_ORDER_CRL_FIRST
   }
 )pb";
 
@@ -42,6 +44,9 @@ TEST(TrustConfigTest, ParsesPoliciesAndAnchors) {
   EXPECT_EQ(config->anchors[0].second.required_certificate_policies,
             std::vector<std::string>{"2.16.704.1.1.1.1.1"});
   EXPECT_EQ(config->anchors[1].second.validation_policies, std::vector<std::string>{"legacy"});
+  EXPECT_EQ(config->anchors[0].second.revocation, crypto::RevocationRequirement::kHardFail);
+  EXPECT_EQ(config->anchors[1].second.revocation, crypto::RevocationRequirement::kSoftFail);
+  EXPECT_EQ(config->anchors[1].second.revocation_order, crypto::RevocationOrder::kCrlFirst);
 }
 
 TEST(TrustConfigTest, MistakesNameTheirFieldOrLine) {
