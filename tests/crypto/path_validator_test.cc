@@ -170,6 +170,23 @@ TEST(RealPathTest, G2ChainDoesNotValidateUnderG1Root) {
             SubIndication::kNoCertificateChainFound);
 }
 
+TEST(RealPathTest, G1CertificateNeverValidatesAgainstTheG2Root) {
+  ValidationPolicy legacy;
+  legacy.name = "legacy";
+  legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
+  legacy.legacy_until = At(2018, 8, 22);
+  auto store = TrustStore::FromCertificates({VnGca("g2-root.pem")},
+                                            {VnGca("g1-btc.pem"), VnGca("g1-root.pem")},
+                                            TrustConfig{{legacy}, {}});
+  ASSERT_TRUE(store.ok()) << store.status();
+  PathValidator v(*store, 16);
+  for (const char* policy : {"default", "legacy"}) {
+    PathResult r = v.Validate(VnGca("ee-btc-tchq-2015.pem"), {}, At(2016, 6, 1),
+                              *(*store)->FindPolicy(policy));
+    EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << policy;
+  }
+}
+
 TEST(IntermediatePoolTest, PoolCompletesAPathTheCallerDidNotSend) {
   auto store = TrustStore::FromCertificates({VnGca("g2-root.pem")},
                                             {VnGca("g2-ca-dang.pem"), VnGca("g2-ca-nha-nuoc.pem")});
