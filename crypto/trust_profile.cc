@@ -38,12 +38,9 @@ constexpr char kVnGovG1RootSha256[] =
 
 TrustConfig VnGovConfig() {
   TrustConfig config;
-  ValidationPolicy legacy;
-  legacy.name = kLegacyPolicyName;
-  legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
-  legacy.legacy_until =
-      absl::FromCivil(absl::CivilSecond(2018, 8, 22, 7, 36, 39), absl::UTCTimeZone());
-  config.policies.push_back(std::move(legacy));
+  config.policies.push_back(LegacySha1Policy(
+      kLegacyPolicyName,
+      absl::FromCivil(absl::CivilSecond(2018, 8, 22, 7, 36, 39), absl::UTCTimeZone())));
   config.anchors.push_back({kVnGovG2RootSha256, {{kVnGovCertificatePolicy}, {}}});
   config.anchors.push_back({kVnGovG1RootSha256, {{}, {kLegacyPolicyName}}});
   return config;

@@ -23,6 +23,14 @@ absl::Status ValidationPolicy::Validate() const {
   return absl::OkStatus();
 }
 
+ValidationPolicy LegacySha1Policy(std::string name, absl::Time until) {
+  ValidationPolicy p;
+  p.name = std::move(name);
+  p.legacy = AlgorithmPolicy{.min_rsa_bits = p.algorithms.min_rsa_bits, .allow_sha1 = true};
+  p.legacy_until = until;
+  return p;
+}
+
 bool AnchorConfig::Serves(const std::string& policy_name) const {
   return validation_policies.empty() ||
          std::find(validation_policies.begin(), validation_policies.end(), policy_name) !=

@@ -51,6 +51,10 @@ struct ValidationPolicy {
 enum class RevocationRequirement { kHardFail, kSoftFail, kRequire };
 enum class RevocationOrder { kOcspFirst, kCrlFirst };
 
+// A legacy policy named `name`: the default constraints, except that SHA-1
+// signatures are accepted for validation times before `until`.
+ValidationPolicy LegacySha1Policy(std::string name, absl::Time until);
+
 struct AnchorConfig {
   // Dotted OIDs; empty: no certificate policy is required.
   std::vector<std::string> required_certificate_policies;

@@ -7,23 +7,16 @@
 #include "absl/time/clock.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
-#include "tests/testing/test_files.h"
+#include "tests/testing/fixture_certificates.h"
 
 namespace sigverify::crypto {
 namespace {
 
 CertificatePtr One(const std::string& case_name, const std::string& role) {
-  auto certs = Certificate::ParseAll(
-      sigverify::testing::PkiFile("rfc5280/" + case_name + "/" + role + ".pem"));
-  EXPECT_TRUE(certs.ok() && !certs->empty()) << case_name << "/" << role;
-  return certs.ok() && !certs->empty() ? (*certs)[0] : nullptr;
+  return sigverify::testing::FixtureCertificate(case_name, role);
 }
-
 std::vector<CertificatePtr> All(const std::string& case_name, const std::string& role) {
-  auto certs = Certificate::ParseAll(
-      sigverify::testing::PkiFile("rfc5280/" + case_name + "/" + role + ".pem"));
-  EXPECT_TRUE(certs.ok()) << case_name << "/" << role;
-  return certs.ok() ? *certs : std::vector<CertificatePtr>{};
+  return sigverify::testing::FixtureCertificates(case_name, role);
 }
 
 std::vector<std::string> Names(const CandidatePath& p) {

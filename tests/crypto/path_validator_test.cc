@@ -139,10 +139,7 @@ TEST(RealPathTest, G1ChainsAreRefusedByTheDefaultPolicyForTheirSha1Signatures) {
 }
 
 TEST(RealPathTest, G1ChainsValidateUnderALegacyPolicyBeforeItsCutOff) {
-  ValidationPolicy legacy;
-  legacy.name = "legacy";
-  legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
-  legacy.legacy_until = At(2018, 8, 22);
+  const ValidationPolicy legacy = LegacySha1Policy("legacy", At(2018, 8, 22));
   auto store = TrustStore::FromCertificates({VnGca("g1-root.pem")}, {}, TrustConfig{{legacy}, {}});
   ASSERT_TRUE(store.ok()) << store.status();
   PathValidator v(*store, 16);
@@ -171,10 +168,7 @@ TEST(RealPathTest, G2ChainDoesNotValidateUnderG1Root) {
 }
 
 TEST(RealPathTest, G1CertificateNeverValidatesAgainstTheG2Root) {
-  ValidationPolicy legacy;
-  legacy.name = "legacy";
-  legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
-  legacy.legacy_until = At(2018, 8, 22);
+  const ValidationPolicy legacy = LegacySha1Policy("legacy", At(2018, 8, 22));
   auto store = TrustStore::FromCertificates({VnGca("g2-root.pem")},
                                             {VnGca("g1-btc.pem"), VnGca("g1-root.pem")},
                                             TrustConfig{{legacy}, {}});
@@ -245,10 +239,7 @@ class TwoHierarchiesTest : public ::testing::Test {
                                           absl::Time legacy_until) {
     std::vector<CertificatePtr> anchors;
     for (const std::string& f : anchor_files) anchors.push_back(Pki(f));
-    ValidationPolicy legacy;
-    legacy.name = "legacy";
-    legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
-    legacy.legacy_until = legacy_until;
+    const ValidationPolicy legacy = LegacySha1Policy("legacy", legacy_until);
     TrustConfig config{{legacy}, {}};
     for (const CertificatePtr& a : anchors) {
       if (a->display_name().ends_with("G1"))

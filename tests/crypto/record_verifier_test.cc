@@ -152,10 +152,7 @@ TEST_F(RecordVerifierTest, Ed25519RefusesADigest) {
 }
 
 TEST(LegacyRecordTest, G1DocumentSignedWithSha1PassesOnlyUnderLegacyBeforeTheCutOff) {
-  ValidationPolicy legacy;
-  legacy.name = "legacy";
-  legacy.legacy = AlgorithmPolicy{.min_rsa_bits = 2048, .allow_sha1 = true};
-  legacy.legacy_until = absl::Now() + absl::Hours(24);
+  const ValidationPolicy legacy = LegacySha1Policy("legacy", absl::Now() + absl::Hours(24));
   const CertificatePtr g1_root = Pki("g1-root.pem");
   auto store = TrustStore::FromCertificates(
       {g1_root}, {}, TrustConfig{{legacy}, {{g1_root->fingerprint_hex(), {{}, {"legacy"}}}}});

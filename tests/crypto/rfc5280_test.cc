@@ -8,24 +8,19 @@
 #include "absl/time/clock.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
-#include "tests/testing/test_files.h"
+#include "tests/testing/fixture_certificates.h"
 
 namespace sigverify::crypto {
 namespace {
 
 constexpr char kP1[] = "2.16.704.1.1.1.1.1";
 
-std::vector<CertificatePtr> Load(const std::string& case_name, const std::string& role) {
-  auto certs = Certificate::ParseAll(
-      sigverify::testing::PkiFile("rfc5280/" + case_name + "/" + role + ".pem"));
-  EXPECT_TRUE(certs.ok()) << case_name << "/" << role << ": " << certs.status();
-  return certs.ok() ? *certs : std::vector<CertificatePtr>{};
-}
+using sigverify::testing::FixtureCertificates;
 
 // Validates <case>/leaf.pem with <case>/chain.pem against <case>/anchors.pem,
 // the anchors requiring `required_policies`.
 PathResult ValidateCase(const std::string& name, std::vector<std::string> required_policies = {}) {
-  std::vector<CertificatePtr> anchors = Load(name, "anchors");
+  std::vector<CertificatePtr> anchors = FixtureCertificates(name, "anchors");
   TrustConfig config;
   for (const CertificatePtr& a : anchors) {
     config.anchors.push_back({a->fingerprint_hex(), {required_policies, {}}});
@@ -34,9 +29,9 @@ PathResult ValidateCase(const std::string& name, std::vector<std::string> requir
   EXPECT_TRUE(store.ok()) << store.status();
   if (!store.ok()) return {};
   PathValidator validator(*store, 16);
-  const std::vector<CertificatePtr> leaf = Load(name, "leaf");
+  const std::vector<CertificatePtr> leaf = FixtureCertificates(name, "leaf");
   if (leaf.empty()) return {SubIndication::kFormatFailure, {}, {}};
-  return validator.Validate(leaf[0], Load(name, "chain"), absl::Now());
+  return validator.Validate(leaf[0], FixtureCertificates(name, "chain"), absl::Now());
 }
 
 #define EXPECT_VALID(result)                                  \
