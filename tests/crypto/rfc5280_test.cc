@@ -169,7 +169,11 @@ TEST(Rfc5280Test, InhibitAnyPolicy) {
 
 // 6.1.4(a), (b)(1): a mapping makes the issuer-domain policy valid for
 // certificates that assert the subject-domain one.
-TEST(Rfc5280Test, PolicyMapping) { EXPECT_VALID(ValidateCase("policy-mapping", {kP1})); }
+TEST(Rfc5280Test, PolicyMapping) {
+  EXPECT_VALID(ValidateCase("policy-mapping", {kP1}));
+  // 6.1.4(a): a mapping to or from anyPolicy fails the path.
+  EXPECT_SUB(ValidateCase("policy-mapping-anypolicy"), kChainConstraintsFailure);
+}
 
 // 6.1.4(i)(2), (b)(2): inhibitPolicyMapping 0 deletes the mapped policy.
 TEST(Rfc5280Test, InhibitPolicyMapping) {

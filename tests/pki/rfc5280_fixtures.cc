@@ -301,6 +301,11 @@ absl::Status WriteRfc5280Fixtures(const std::filesystem::path& dir, absl::Time n
           {{"certificatePolicies", p1}, {"policyConstraints", "critical,inhibitPolicyMapping:0"}}),
       CaExtensions({{"certificatePolicies", p1}, {"policyMappings", mapping}}),
       LeafExtensions({{"certificatePolicies", Policies({kP3})}}));
+  // 6.1.4(a): anyPolicy may not be mapped to or from.
+  two("policy-mapping-anypolicy", CaExtensions({{"certificatePolicies", p1}}),
+      CaExtensions({{"certificatePolicies", p1},
+                    {"policyMappings", absl::StrCat("critical,", kAnyPolicy, ":", kP3)}}),
+      LeafExtensions({{"certificatePolicies", Policies({kP3})}}));
   simple("policy-require-explicit-unmet",
          CaExtensions({{"certificatePolicies", p1},
                        {"policyConstraints", "critical,requireExplicitPolicy:0"}}),
