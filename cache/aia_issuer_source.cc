@@ -6,30 +6,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cache/authority_info_access.h"
 
 namespace sigverify::cache {
 namespace {
 
 using Pkcs7Ptr = std::unique_ptr<PKCS7, void (*)(PKCS7*)>;
-using AiaPtr = std::unique_ptr<AUTHORITY_INFO_ACCESS, void (*)(AUTHORITY_INFO_ACCESS*)>;
-
 }  // namespace
-
-std::vector<std::string> CaIssuersUrls(const crypto::Certificate& cert) {
-  std::vector<std::string> urls;
-  auto* aia = static_cast<AUTHORITY_INFO_ACCESS*>(
-      X509_get_ext_d2i(cert.x509(), NID_info_access, nullptr, nullptr));
-  if (aia == nullptr) return urls;
-  AiaPtr owned(aia, AUTHORITY_INFO_ACCESS_free);
-  for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); ++i) {
-    const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia, i);
-    if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers || ad->location->type != GEN_URI) continue;
-    const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
-    urls.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
-                      static_cast<size_t>(ASN1_STRING_length(uri)));
-  }
-  return urls;
-}
 
 absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std::string& body) {
   if (auto one = crypto::Certificate::Parse(body); one.ok()) {

@@ -67,9 +67,6 @@ class AiaIssuerSource : public crypto::IssuerSource {
       skipped_busy_{0};
 };
 
-// The caIssuers URIs of `cert`'s authorityInfoAccess, in order.
-std::vector<std::string> CaIssuersUrls(const crypto::Certificate& cert);
-
 // Certificates in a caIssuers answer: one DER certificate, or a DER/BER
 // PKCS#7 certs-only bundle (RFC 5280 4.2.2.1); PEM is accepted too.
 absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std::string& body);

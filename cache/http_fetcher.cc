@@ -37,9 +37,8 @@ void GlobalInit() {
   (void)done;
 }
 
-}  // namespace
-
-absl::StatusOr<std::string> HttpGet(const std::string& url, const FetchLimits& limits) {
+absl::StatusOr<std::string> Fetch(const std::string& url, const std::string_view* post_body,
+                                  const std::string& content_type, const FetchLimits& limits) {
   if (!absl::StartsWith(url, "http://")) {
     return absl::InvalidArgumentError(absl::StrCat("not an http:// URL: ", url));
   }
@@ -62,6 +61,14 @@ absl::StatusOr<std::string> HttpGet(const std::string& url, const FetchLimits& l
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "sigverifyd");
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(nullptr, curl_slist_free_all);
+  if (post_body != nullptr) {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body->data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
+    headers.reset(curl_slist_append(nullptr, ("Content-Type: " + content_type).c_str()));
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  }
   const CURLcode rc = curl_easy_perform(c);
   if (body.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
     return absl::ResourceExhaustedError(
@@ -79,6 +86,17 @@ absl::StatusOr<std::string> HttpGet(const std::string& url, const FetchLimits& l
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) return absl::UnavailableError(absl::StrCat(url, ": HTTP status ", status));
   return std::move(body.bytes);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> HttpGet(const std::string& url, const FetchLimits& limits) {
+  return Fetch(url, nullptr, {}, limits);
+}
+
+absl::StatusOr<std::string> HttpPost(const std::string& url, std::string_view body,
+                                     const std::string& content_type, const FetchLimits& limits) {
+  return Fetch(url, &body, content_type, limits);
 }
 
 }  // namespace sigverify::cache

@@ -6,6 +6,7 @@
 #define SIGVERIFY_CACHE_HTTP_FETCHER_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -22,6 +23,11 @@ struct FetchLimits {
 // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (over max_bytes), UNAVAILABLE
 // (connection failed, or a status other than 200, named in the message).
 absl::StatusOr<std::string> HttpGet(const std::string& url, const FetchLimits& limits);
+
+// The same for a POST of `body` with `content_type` (OCSP requests too large
+// for GET, RFC 5019 5).
+absl::StatusOr<std::string> HttpPost(const std::string& url, std::string_view body,
+                                     const std::string& content_type, const FetchLimits& limits);
 
 }  // namespace sigverify::cache
 

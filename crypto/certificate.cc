@@ -53,6 +53,8 @@ std::string CommonName(const X509_NAME* name) {
   return out;
 }
 
+}  // namespace
+
 absl::StatusOr<absl::Time> AsnTimeToAbsl(const ASN1_TIME* t) {
   // ASN1_TIME_diff against the epoch is the conversion both libraries share.
   OpenSslPtr<ASN1_TIME, ASN1_TIME_free> epoch(ASN1_TIME_set(nullptr, 0));
@@ -63,6 +65,8 @@ absl::StatusOr<absl::Time> AsnTimeToAbsl(const ASN1_TIME* t) {
   }
   return absl::FromUnixSeconds(int64_t{days} * 86400 + seconds);
 }
+
+namespace {
 
 std::string SerialHex(const ASN1_INTEGER* serial) {
   BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));

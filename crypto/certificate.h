@@ -77,6 +77,9 @@ using CertificatePtr = std::shared_ptr<const Certificate>;
 // "2025-03-01 00:00:00 UTC"
 std::string FormatUtc(absl::Time t);
 
+// An ASN1_TIME (UTCTime or GeneralizedTime) as an absl::Time.
+absl::StatusOr<absl::Time> AsnTimeToAbsl(const ASN1_TIME* t);
+
 }  // namespace sigverify::crypto
 
 #endif  // SIGVERIFY_CRYPTO_CERTIFICATE_H_

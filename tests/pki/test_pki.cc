@@ -222,6 +222,73 @@ absl::Status WriteAiaFixtures(const std::filesystem::path& dir, absl::Time now,
   return absl::OkStatus();
 }
 
+// OCSP: a CA whose database (index.txt, OpenSSL's ca format) a real
+// `openssl ocsp` responder serves; certificates good, revoked and unlisted;
+// responders: the CA itself, a delegated one with id-kp-OCSPSigning, one
+// without it, and an unrelated key.
+absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now) {
+  const std::filesystem::path out = dir / "ocsp";
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", out.string()));
+  auto spec = [&](const std::string& cn, long serial,
+                  std::vector<std::pair<std::string, std::string>> extensions) {
+    CertSpec c;
+    c.subject = {{"C", "VN"}, {"O", "sigverify OCSP tests"}, {"CN", cn}};
+    c.not_before = now - absl::Hours(24 * 30);
+    c.not_after = now + absl::Hours(24 * 365);
+    c.serial = serial;
+    c.extensions = std::move(extensions);
+    return c;
+  };
+  const std::vector<std::pair<std::string, std::string>> ca_ext = {
+      {"basicConstraints", "critical,CA:TRUE"}, {"keyUsage", "critical,keyCertSign,cRLSign"}};
+  const std::vector<std::pair<std::string, std::string>> leaf_ext = {
+      {"basicConstraints", "critical,CA:FALSE"},
+      {"keyUsage", "critical,digitalSignature,nonRepudiation"},
+      {"authorityInfoAccess", "OCSP;URI:http://ocsp.sigverify.invalid/"}};
+  auto ca = Issue(spec("OCSP Test CA", 1, ca_ext), nullptr);
+  auto rogue = Issue(spec("Rogue Responder", 1, ca_ext), nullptr);
+  if (!ca.ok()) return ca.status();
+  if (!rogue.ok()) return rogue.status();
+  struct Member {
+    std::string name;
+    long serial;
+    std::vector<std::pair<std::string, std::string>> extensions;
+  };
+  const std::vector<Member> members = {
+      {"good", 0x1001, leaf_ext},
+      {"revoked", 0x1002, leaf_ext},
+      {"unlisted", 0x1003, leaf_ext},
+      {"responder",
+       0x2001,
+       {{"basicConstraints", "critical,CA:FALSE"},
+        {"keyUsage", "critical,digitalSignature"},
+        {"extendedKeyUsage", "OCSPSigning"}}},
+      {"responder-no-eku",
+       0x2002,
+       {{"basicConstraints", "critical,CA:FALSE"}, {"keyUsage", "critical,digitalSignature"}}},
+  };
+  for (const Member& m : members) {
+    auto issued = Issue(spec(m.name, m.serial, m.extensions), &*ca);
+    if (!issued.ok()) return issued.status();
+    if (auto s = WritePem(out, m.name, *issued); !s.ok()) return s;
+  }
+  if (auto s = WritePem(out, "ca", *ca); !s.ok()) return s;
+  if (auto s = WritePem(out, "rogue", *rogue); !s.ok()) return s;
+  // V/R, expiry, revocation[,reason], serial, file, subject (tab-separated).
+  auto asn1 = [](absl::Time t) {
+    return absl::FormatTime("%y%m%d%H%M%SZ", t, absl::UTCTimeZone());
+  };
+  const std::string expiry = asn1(now + absl::Hours(24 * 365));
+  const std::string index =
+      absl::StrCat("V\t", expiry, "\t\t1001\tunknown\t/C=VN/O=sigverify OCSP tests/CN=good\n",
+                   "R\t", expiry, "\t", asn1(now - absl::Hours(24)),
+                   ",keyCompromise\t1002\tunknown\t/C=VN/O=sigverify OCSP tests/CN=revoked\n");
+  if (auto s = WriteFile(out / "index.txt", index); !s.ok()) return s;
+  return WriteFile(out / "index.txt.attr", "unique_subject = no\n");
+}
+
 }  // namespace
 
 absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
@@ -329,6 +396,7 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
   if (ec) return absl::InternalError(absl::StrCat("cannot write anchors: ", ec.message()));
   if (auto s = WriteG1Hierarchy(dir, now, *root, sample); !s.ok()) return s;
   if (auto s = WriteAiaFixtures(dir, now, *root); !s.ok()) return s;
+  if (auto s = WriteOcspFixtures(dir, now); !s.ok()) return s;
   return WriteRfc5280Fixtures(dir / "rfc5280", now);
 }
 

@@ -1,0 +1,240 @@
+#include "cache/ocsp.h"
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace sigverify::cache {
+namespace {
+
+template <typename T, void (*F)(T*)>
+struct Free {
+  void operator()(T* p) const { F(p); }
+};
+using ResponsePtr = std::unique_ptr<OCSP_RESPONSE, Free<OCSP_RESPONSE, OCSP_RESPONSE_free>>;
+using BasicPtr = std::unique_ptr<OCSP_BASICRESP, Free<OCSP_BASICRESP, OCSP_BASICRESP_free>>;
+using RequestPtr = std::unique_ptr<OCSP_REQUEST, Free<OCSP_REQUEST, OCSP_REQUEST_free>>;
+using CertIdPtr = std::unique_ptr<OCSP_CERTID, Free<OCSP_CERTID, OCSP_CERTID_free>>;
+
+void FreeCertStack(STACK_OF(X509) * s) { sk_X509_free(s); }
+using CertStackPtr = std::unique_ptr<STACK_OF(X509), Free<STACK_OF(X509), FreeCertStack>>;
+
+absl::Status Fail(absl::StatusCode code, std::string message) {
+  ERR_clear_error();
+  return absl::Status(code, std::move(message));
+}
+
+bool SameCertificate(const X509* a, const X509* b) { return X509_cmp(a, b) == 0; }
+
+// RFC 6960 4.2.2.2: the CA itself, or a responder certificate issued directly
+// by the CA, carrying id-kp-OCSPSigning and valid at the time.
+absl::Status CheckResponderAuthorised(X509* signer, const crypto::Certificate& issuer,
+                                      absl::Time now, bool* delegated) {
+  *delegated = false;
+  if (SameCertificate(signer, issuer.x509())) return absl::OkStatus();
+  // The same CA key under another certificate (re-issued CA certificate).
+  if (X509_NAME_cmp(X509_get_subject_name(signer), X509_get_subject_name(issuer.x509())) == 0 &&
+      EVP_PKEY_eq(X509_get0_pubkey(signer), issuer.public_key().pkey()) == 1) {
+    return absl::OkStatus();
+  }
+  *delegated = true;
+  if (X509_check_issued(issuer.x509(), signer) != X509_V_OK ||
+      X509_verify(signer, issuer.public_key().pkey()) != 1) {
+    return Fail(absl::StatusCode::kPermissionDenied,
+                "the OCSP response is signed by a key that is neither the issuing CA's nor a "
+                "responder certified by it");
+  }
+  if ((X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) == 0 ||
+      (X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN) == 0) {
+    return Fail(absl::StatusCode::kPermissionDenied,
+                "the delegated OCSP responder's certificate lacks id-kp-OCSPSigning");
+  }
+  auto not_before = crypto::AsnTimeToAbsl(X509_get0_notBefore(signer));
+  auto not_after = crypto::AsnTimeToAbsl(X509_get0_notAfter(signer));
+  if (!not_before.ok() || !not_after.ok() || now < *not_before || now > *not_after) {
+    return Fail(absl::StatusCode::kPermissionDenied,
+                "the delegated OCSP responder's certificate is not valid at the time");
+  }
+  return absl::OkStatus();
+}
+
+// RFC 6960 4.4: the only extensions understood here are the nonce (and the
+// CRL references and archive cutoff, which are informational).
+absl::Status CheckCriticalExtensions(OCSP_BASICRESP* bs, OCSP_SINGLERESP* single) {
+  for (int i = 0; i < OCSP_BASICRESP_get_ext_count(bs); ++i) {
+    X509_EXTENSION* ext = OCSP_BASICRESP_get_ext(bs, i);
+    const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+    if (X509_EXTENSION_get_critical(ext) && nid != NID_id_pkix_OCSP_Nonce) {
+      return Fail(absl::StatusCode::kFailedPrecondition,
+                  "the OCSP response has an unrecognised critical extension");
+    }
+  }
+  for (int i = 0; i < OCSP_SINGLERESP_get_ext_count(single); ++i) {
+    X509_EXTENSION* ext = OCSP_SINGLERESP_get_ext(single, i);
+    const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+    if (X509_EXTENSION_get_critical(ext) && nid != NID_id_pkix_OCSP_CrlID &&
+        nid != NID_id_pkix_OCSP_archiveCutoff) {
+      return Fail(absl::StatusCode::kFailedPrecondition,
+                  "the OCSP single response has an unrecognised critical extension");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNonce(OCSP_BASICRESP* bs, const std::string& sent) {
+  if (sent.empty()) return absl::OkStatus();
+  const int idx = OCSP_BASICRESP_get_ext_by_NID(bs, NID_id_pkix_OCSP_Nonce, -1);
+  // RFC 5019 2.1.1: responders may answer pre-produced responses without one.
+  if (idx < 0) return absl::OkStatus();
+  ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(OCSP_BASICRESP_get_ext(bs, idx));
+  // The extension value is itself a DER OCTET STRING holding the nonce.
+  const unsigned char* p = ASN1_STRING_get0_data(value);
+  std::unique_ptr<ASN1_OCTET_STRING, Free<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>> inner(
+      d2i_ASN1_OCTET_STRING(nullptr, &p, ASN1_STRING_length(value)));
+  const bool same =
+      inner && static_cast<size_t>(ASN1_STRING_length(inner.get())) == sent.size() &&
+      std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(inner.get())),
+                       sent.size()) == sent;
+  if (!same) {
+    return Fail(absl::StatusCode::kFailedPrecondition,
+                "the OCSP response's nonce is not the one sent (a replayed response?)");
+  }
+  return absl::OkStatus();
+}
+
+// The single response for `cert`, found by a CertID under SHA-1 or SHA-256.
+OCSP_SINGLERESP* FindSingle(OCSP_BASICRESP* bs, const crypto::Certificate& cert,
+                            const crypto::Certificate& issuer) {
+  for (const EVP_MD* md : {EVP_sha1(), EVP_sha256()}) {
+    CertIdPtr id(OCSP_cert_to_id(md, cert.x509(), issuer.x509()));
+    if (!id) continue;
+    const int idx = OCSP_resp_find(bs, id.get(), -1);
+    if (idx >= 0) return OCSP_resp_get0(bs, idx);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> BuildOcspRequest(const crypto::Certificate& cert,
+                                             const crypto::Certificate& issuer,
+                                             std::string_view nonce) {
+  RequestPtr req(OCSP_REQUEST_new());
+  OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), cert.x509(), issuer.x509());
+  if (!req || id == nullptr || OCSP_request_add0_id(req.get(), id) == nullptr) {
+    OCSP_CERTID_free(id);
+    return Fail(absl::StatusCode::kInternal, "cannot build the OCSP request");
+  }
+  if (!nonce.empty() &&
+      OCSP_request_add1_nonce(req.get(),
+                              reinterpret_cast<unsigned char*>(const_cast<char*>(nonce.data())),
+                              static_cast<int>(nonce.size())) != 1) {
+    return Fail(absl::StatusCode::kInternal, "cannot add the OCSP nonce");
+  }
+  unsigned char* der = nullptr;
+  const int len = i2d_OCSP_REQUEST(req.get(), &der);
+  if (len <= 0) return Fail(absl::StatusCode::kInternal, "cannot encode the OCSP request");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
+                                                const crypto::Certificate& cert,
+                                                const crypto::Certificate& issuer,
+                                                const OcspCheck& check) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  ResponsePtr response(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
+  if (!response || p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    return Fail(absl::StatusCode::kInvalidArgument, "not a DER OCSP response");
+  }
+  const int outer = OCSP_response_status(response.get());
+  if (outer != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+    return Fail(absl::StatusCode::kUnavailable,
+                absl::StrCat("the OCSP responder answered ", OCSP_response_status_str(outer)));
+  }
+  BasicPtr bs(OCSP_response_get1_basic(response.get()));
+  if (!bs) return Fail(absl::StatusCode::kInvalidArgument, "not a basic OCSP response");
+
+  // The signer: a certificate in the response, or the issuing CA itself.
+  CertStackPtr extra(sk_X509_new_null());
+  if (!extra || !sk_X509_push(extra.get(), issuer.x509())) {
+    return Fail(absl::StatusCode::kInternal, "out of memory");
+  }
+  X509* signer = nullptr;
+  if (OCSP_resp_get0_signer(bs.get(), &signer, extra.get()) != 1 || signer == nullptr) {
+    return Fail(absl::StatusCode::kPermissionDenied,
+                "the OCSP response's signer is neither the issuing CA nor a certificate it "
+                "carries");
+  }
+  // Signature only here; who may sign is decided below, by RFC 6960 4.2.2.2.
+  if (OCSP_basic_verify(bs.get(), extra.get(), nullptr, OCSP_NOVERIFY) != 1) {
+    return Fail(absl::StatusCode::kPermissionDenied, "the OCSP response's signature is invalid");
+  }
+  OcspStatus out;
+  if (auto s = CheckResponderAuthorised(signer, issuer, check.now, &out.delegated); !s.ok()) {
+    return s;
+  }
+  char* name = X509_NAME_oneline(X509_get_subject_name(signer), nullptr, 0);
+  if (name != nullptr) {
+    out.responder = name;
+    OPENSSL_free(name);
+  }
+
+  OCSP_SINGLERESP* single = FindSingle(bs.get(), cert, issuer);
+  if (single == nullptr) {
+    return Fail(absl::StatusCode::kNotFound,
+                absl::StrCat("the OCSP response has no answer for serial ", cert.serial_hex()));
+  }
+  if (auto s = CheckCriticalExtensions(bs.get(), single); !s.ok()) return s;
+  if (auto s = CheckNonce(bs.get(), check.nonce); !s.ok()) return s;
+
+  int reason = -1;
+  ASN1_GENERALIZEDTIME* revoked_at = nullptr;
+  ASN1_GENERALIZEDTIME* this_update = nullptr;
+  ASN1_GENERALIZEDTIME* next_update = nullptr;
+  const int status =
+      OCSP_single_get0_status(single, &reason, &revoked_at, &this_update, &next_update);
+  auto this_time = crypto::AsnTimeToAbsl(this_update);
+  if (!this_time.ok()) return Fail(absl::StatusCode::kInvalidArgument, "malformed thisUpdate");
+  out.this_update = *this_time;
+  if (next_update != nullptr) {
+    auto next_time = crypto::AsnTimeToAbsl(next_update);
+    if (!next_time.ok()) return Fail(absl::StatusCode::kInvalidArgument, "malformed nextUpdate");
+    out.next_update = *next_time;
+  } else {
+    out.next_update = out.this_update + check.max_age_without_next_update;
+  }
+  if (out.this_update > check.now + check.skew) {
+    return Fail(absl::StatusCode::kFailedPrecondition,
+                absl::StrCat("the OCSP response's thisUpdate ", crypto::FormatUtc(out.this_update),
+                             " is in the future"));
+  }
+  if (out.next_update + check.skew < check.now) {
+    return Fail(absl::StatusCode::kFailedPrecondition,
+                absl::StrCat("the OCSP response is stale: nextUpdate ",
+                             crypto::FormatUtc(out.next_update), " has passed"));
+  }
+  switch (status) {
+    case V_OCSP_CERTSTATUS_GOOD:
+      out.status = CertStatus::kGood;
+      break;
+    case V_OCSP_CERTSTATUS_REVOKED: {
+      out.status = CertStatus::kRevoked;
+      auto when = crypto::AsnTimeToAbsl(revoked_at);
+      if (!when.ok()) return Fail(absl::StatusCode::kInvalidArgument, "malformed revocationTime");
+      out.revocation_time = *when;
+      out.revocation_reason = reason;
+      break;
+    }
+    default:
+      out.status = CertStatus::kUnknown;
+  }
+  return out;
+}
+
+}  // namespace sigverify::cache
