@@ -8,8 +8,8 @@
 // memory. Writers serialise on a mutex among themselves only.
 //
 // Measured against liburcu's lock-free hash table (cds_lfht) holding the same
-// 100,000 entries: its lookups cost 3x more here (pointer chasing along split-
-// ordered lists, ~700 ns vs ~250 ns a lookup); see docs/adr/0008.
+// 100,000 entries: its lookups cost 1.3-2.7x more across runs here (pointer
+// chasing along split-ordered lists); see docs/adr/0008.
 //
 // Revoked is sticky: once a certificate is known revoked, no later "good"
 // replaces it (a CA does not un-revoke, RFC 5280 5.3.1 certificateHold aside).
