@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cache/authority_info_access.h"
+#include "cache/certificate_urls.h"
 
 namespace sigverify::cache {
 namespace {

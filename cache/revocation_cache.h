@@ -39,6 +39,7 @@ struct RevocationEntry {
   std::string source;     // "ocsp", "crl", "stapled"
   std::string responder;  // who signed it
   std::string der;        // the raw response or CRL reference, for evidence
+  std::string error;      // kFetchFailed: why
 };
 using RevocationEntryPtr = std::shared_ptr<const RevocationEntry>;
 

@@ -313,8 +313,12 @@ Sha256Digest MemoKey(const CertificatePtr& signer, absl::Span<const CertificateP
 }  // namespace
 
 PathValidator::PathValidator(std::shared_ptr<const TrustStore> store, size_t memo_capacity,
-                             std::shared_ptr<const IssuerSource> issuers)
-    : store_(std::move(store)), issuers_(std::move(issuers)), memo_(memo_capacity) {}
+                             std::shared_ptr<const IssuerSource> issuers,
+                             std::shared_ptr<const RevocationChecker> revocation)
+    : store_(std::move(store)),
+      issuers_(std::move(issuers)),
+      revocation_(std::move(revocation)),
+      memo_(memo_capacity) {}
 
 PathResult PathValidator::Validate(const CertificatePtr& signer,
                                    absl::Span<const CertificatePtr> intermediates,
@@ -327,7 +331,9 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
                                    const ValidationPolicy& policy) const {
   const Sha256Digest key = MemoKey(signer, intermediates, policy);
   if (auto hit = memo_.Find(key); hit && at >= hit->valid_from && at <= hit->valid_until) {
-    return {SubIndication::kNone, {}, hit->path};
+    // The path is memoised; its revocation status is asked every time (a
+    // cache lookup in the checker).
+    return CheckRevocation(hit->path, at);
   }
   PathResult result = ValidateUncached(signer, intermediates, at, policy);
   if (result.ok()) {
@@ -350,7 +356,59 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
       }
     }
     memo_.Insert(key, std::move(validated));
+    return CheckRevocation(std::move(result.path), at);
   }
+  return result;
+}
+
+PathResult PathValidator::CheckRevocation(std::vector<CertificatePtr> path, absl::Time at) const {
+  PathResult result{SubIndication::kNone, {}, std::move(path)};
+  if (revocation_ == nullptr || result.path.size() < 2) return result;
+  const RevocationRequirement requirement = store_->ConfigFor(*result.path.back()).revocation;
+  using State = RevocationEvidence::State;
+  for (size_t i = 0; i + 1 < result.path.size(); ++i) {
+    const CertificatePtr& cert = result.path[i];
+    RevocationEvidence e = revocation_->Check(cert, result.path[i + 1]);
+    if (result.ok()) {
+      const Who who = Describe(cert.get(), static_cast<int>(i));
+      const FailedCheck failed = {"revocation", static_cast<int>(i) + 1, cert};
+      if (e.state == State::kRevoked && e.revocation_time <= at) {
+        result.sub_indication =
+            i == 0 ? SubIndication::kRevokedNoPoe : SubIndication::kRevokedCaNoPoe;
+        result.message = Failure(
+            absl::StrCat(who.vi, ": đã bị thu hồi lúc ", FormatUtc(e.revocation_time),
+                         e.revocation_reason >= 0
+                             ? absl::StrCat(" (lý do ", e.revocation_reason, ")")
+                             : std::string(),
+                         ", trước thời điểm xác thực ", FormatUtc(at), " (nguồn: ", e.source, ")"),
+            absl::StrCat(
+                who.en, ": revoked at ", FormatUtc(e.revocation_time),
+                e.revocation_reason >= 0 ? absl::StrCat(" (reason ", e.revocation_reason, ")")
+                                         : std::string(),
+                ", before the validation time ", FormatUtc(at), " (source: ", e.source, ")"));
+        result.failed = failed;
+      } else if ((e.state == State::kUnavailable || e.state == State::kUnknown) &&
+                 requirement != RevocationRequirement::kSoftFail) {
+        result.sub_indication = SubIndication::kTryLater;
+        result.message =
+            Failure(absl::StrCat(who.vi, ": chưa có thông tin thu hồi còn hiệu lực: ", e.detail.vi),
+                    absl::StrCat(who.en, ": no fresh revocation status: ", e.detail.en));
+        result.failed = failed;
+      } else if (e.state == State::kNoSource && requirement == RevocationRequirement::kRequire) {
+        result.sub_indication = SubIndication::kTryLater;
+        result.message = Failure(
+            absl::StrCat(who.vi,
+                         ": không nêu nguồn thông tin thu hồi nào, mà chứng thư số tin cậy yêu cầu "
+                         "có thông tin thu hồi cho mọi chứng thư số"),
+            absl::StrCat(who.en,
+                         ": names no revocation source, and its trust anchor requires status for "
+                         "every certificate"));
+        result.failed = failed;
+      }
+    }
+    result.revocation.push_back(std::move(e));
+  }
+  if (!result.ok()) result.path.clear();
   return result;
 }
 

@@ -29,6 +29,7 @@
 #include "crypto/certificate.h"
 #include "crypto/issuer_source.h"
 #include "crypto/message.h"
+#include "crypto/revocation.h"
 #include "crypto/sharded_cache.h"
 #include "crypto/trust_store.h"
 #include "crypto/validation_policy.h"
@@ -44,6 +45,7 @@ struct PathResult {
   Message message;
   std::vector<CertificatePtr> path;  // signer first, anchor last
   FailedCheck failed;
+  std::vector<RevocationEvidence> revocation;  // see Verdict::revocation
   bool ok() const { return sub_indication == SubIndication::kNone; }
 };
 
@@ -51,8 +53,12 @@ class PathValidator {
  public:
   // `issuers`, when given, is asked for the issuers of certificates whose
   // issuer is not known locally (AIA), only when no candidate path exists.
+  // `revocation`, when given, is asked about every certificate of a
+  // validated path but the anchor, and its answers are judged by the
+  // anchor's RevocationRequirement.
   PathValidator(std::shared_ptr<const TrustStore> store, size_t memo_capacity,
-                std::shared_ptr<const IssuerSource> issuers = nullptr);
+                std::shared_ptr<const IssuerSource> issuers = nullptr,
+                std::shared_ptr<const RevocationChecker> revocation = nullptr);
 
   // `policy` must be one of trust_store().policies().
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
@@ -74,11 +80,14 @@ class PathValidator {
   PathResult ValidateUncached(const CertificatePtr& signer,
                               absl::Span<const CertificatePtr> intermediates, absl::Time at,
                               const ValidationPolicy& policy) const;
+  // Revocation status of `path` at `at`, judged by its anchor's requirement.
+  PathResult CheckRevocation(std::vector<CertificatePtr> path, absl::Time at) const;
   PathResult ValidateCandidate(const std::vector<CertificatePtr>& candidate, absl::Time at,
                                const ValidationPolicy& policy) const;
 
   std::shared_ptr<const TrustStore> store_;
   std::shared_ptr<const IssuerSource> issuers_;
+  std::shared_ptr<const RevocationChecker> revocation_;
   mutable ShardedCache<ValidatedPath> memo_;
 };
 

@@ -49,9 +49,10 @@ Verdict VerifyRecord(const Record& record, const PathValidator& paths,
   PathResult path =
       paths.Validate(record.signer, record.intermediates, record.validation_time, policy);
   if (!path.ok()) {
-    return Verdict::Failed(path.sub_indication, std::move(path.message), std::move(path.failed));
+    return Verdict::Failed(path.sub_indication, std::move(path.message), std::move(path.failed),
+                           std::move(path.revocation));
   }
-  return Verdict::Passed(std::move(path.path));
+  return Verdict::Passed(std::move(path.path), std::move(path.revocation));
 }
 
 }  // namespace sigverify::crypto

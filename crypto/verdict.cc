@@ -16,6 +16,9 @@ Indication IndicationFor(SubIndication sub) {
     case SubIndication::kCryptoConstraintsFailure:
     case SubIndication::kChainConstraintsFailure:
     case SubIndication::kCertificateChainGeneralFailure:
+    case SubIndication::kRevokedNoPoe:
+    case SubIndication::kRevokedCaNoPoe:
+    case SubIndication::kTryLater:
       return Indication::kIndeterminate;
   }
   return Indication::kIndeterminate;

@@ -8,6 +8,7 @@
 
 #include "crypto/certificate.h"
 #include "crypto/message.h"
+#include "crypto/revocation.h"
 
 namespace sigverify::crypto {
 
@@ -24,6 +25,9 @@ enum class SubIndication {
   kFormatFailure,
   kChainConstraintsFailure,
   kCertificateChainGeneralFailure,
+  kRevokedNoPoe,    // the signer's certificate was revoked at the validation time
+  kRevokedCaNoPoe,  // a CA certificate of the path was
+  kTryLater,        // no fresh revocation status could be had
 };
 
 // Which certificate failed which check: the evidence behind a sub-indication.
@@ -31,7 +35,7 @@ enum class SubIndication {
 // "signature", "documentSignatureAlgorithm", "keySize", "signatureAlgorithm",
 // "validity", "issuer", "validationPolicy", "basicConstraints", "pathLength",
 // "keyUsage", "extendedKeyUsage", "criticalExtension", "certificatePolicies",
-// "nameConstraints", "certificateSignature", "path".
+// "nameConstraints", "certificateSignature", "path", "revocation".
 struct FailedCheck {
   std::string check;  // empty: nothing failed
   int position = 0;   // 1-based on the (candidate) path, the signer is 1; 0: none
@@ -51,12 +55,19 @@ struct Verdict {
   // Signer first, trust anchor last; empty unless the path validated.
   std::vector<CertificatePtr> path;
   FailedCheck failed;
+  // Per certificate of the path except the anchor, signer first; empty when
+  // no revocation checker is configured.
+  std::vector<RevocationEvidence> revocation;
 
-  static Verdict Passed(std::vector<CertificatePtr> path) {
-    return {Indication::kTotalPassed, SubIndication::kNone, {}, std::move(path)};
+  static Verdict Passed(std::vector<CertificatePtr> path,
+                        std::vector<RevocationEvidence> revocation = {}) {
+    return {Indication::kTotalPassed, SubIndication::kNone, {}, std::move(path), {},
+            std::move(revocation)};
   }
-  static Verdict Failed(SubIndication sub, Message message, FailedCheck failed = {}) {
-    return {IndicationFor(sub), sub, std::move(message), {}, std::move(failed)};
+  static Verdict Failed(SubIndication sub, Message message, FailedCheck failed = {},
+                        std::vector<RevocationEvidence> revocation = {}) {
+    return {IndicationFor(sub),   sub, std::move(message), {}, std::move(failed),
+            std::move(revocation)};
   }
 };
 

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cache/aia_issuer_source.h"
+#include "cache/ocsp_revocation_checker.h"
 #include "cache/url_rewriter.h"
 #include "crypto/trust_profile.h"
 #include "crypto/trust_store.h"
@@ -63,6 +64,10 @@ ABSL_FLAG(std::vector<std::string>, aia_fetch, {},
 ABSL_FLAG(std::vector<std::string>, url_rewrite, {},
           "FROM=TO URL prefix rewrites applied to every fetch, e.g. "
           "http://ca.btc/=http://mirror.example/btc/ for intranet-only certificate URLs");
+ABSL_FLAG(bool, check_revocation, false,
+          "check every certificate of a validated path by OCSP (cached, refreshed ahead; "
+          "--url-rewrite applies) and judge it by the anchor's revocation requirement "
+          "(hard-fail unless --trust-config says otherwise); CRLs are not checked yet");
 ABSL_FLAG(std::string, trust_config, "",
           "trust configuration file (protobuf text format, sigverify.config.v1.TrustConfig): "
           "named validation policies and per-anchor settings; reloads with the anchors");
@@ -157,10 +162,11 @@ int Run() {
     Log(absl::StrCat("--url-rewrite: ", rewriter.status().message()));
     return 2;
   }
+  const cache::UrlRewriter url_rewriter = *std::move(rewriter);
   std::shared_ptr<cache::AiaIssuerSource> aia;
   if (!absl::GetFlag(FLAGS_aia_fetch).empty()) {
     cache::AiaIssuerSource::Options aia_options;
-    aia_options.rewriter = *std::move(rewriter);
+    aia_options.rewriter = url_rewriter;
     aia_options.allowed_prefixes = absl::GetFlag(FLAGS_aia_fetch);
     for (const std::string& prefix : aia_options.allowed_prefixes) {
       if (!absl::StartsWith(prefix, "http://") || !cache::IsHttpUrl(prefix)) {
@@ -170,8 +176,14 @@ int Run() {
     }
     aia = std::make_shared<cache::AiaIssuerSource>(std::move(aia_options));
   }
+  std::shared_ptr<cache::OcspRevocationChecker> revocation;
+  if (absl::GetFlag(FLAGS_check_revocation)) {
+    cache::OcspRevocationChecker::Options revocation_options;
+    revocation_options.rewriter = url_rewriter;
+    revocation = std::make_shared<cache::OcspRevocationChecker>(std::move(revocation_options));
+  }
   auto paths = std::make_shared<crypto::PathValidator>(
-      *store, static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size)), aia);
+      *store, static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size)), aia, revocation);
   auto verifier = std::make_shared<Verifier>(
       paths, limits, static_cast<size_t>(absl::GetFlag(FLAGS_certificate_cache_size)));
 
@@ -179,6 +191,7 @@ int Run() {
   reload_options.sources = sources;
   reload_options.path_cache_size = static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size));
   reload_options.issuer_source = aia;
+  reload_options.revocation = revocation;
   reload_options.poll_interval = absl::GetFlag(FLAGS_trust_anchors_poll_interval);
   reload_options.log = Log;
   TrustStoreReloader reloader(verifier.get(), reload_options);
@@ -219,6 +232,27 @@ int Run() {
        prometheus::MetricType::Gauge, [&pool] { return double(pool.max_queued_cost()); }},
       {"sigverify_workers", "Verification threads", prometheus::MetricType::Gauge,
        [&pool] { return double(pool.threads()); }},
+      {"sigverify_revocation_cache_hits_total", "Revocation statuses served from the cache",
+       prometheus::MetricType::Counter,
+       [revocation] { return revocation ? double(revocation->stats().cache_hits) : 0.0; }},
+      {"sigverify_revocation_cache_misses_total",
+       "Revocation lookups without a fresh cached status", prometheus::MetricType::Counter,
+       [revocation] { return revocation ? double(revocation->stats().cache_misses) : 0.0; }},
+      {"sigverify_revocation_cache_entries", "Revocation statuses cached",
+       prometheus::MetricType::Gauge,
+       [revocation] { return revocation ? double(revocation->stats().entries) : 0.0; }},
+      {"sigverify_revocation_upstream_requests_total", "OCSP requests sent to responders",
+       prometheus::MetricType::Counter,
+       [revocation] { return revocation ? double(revocation->stats().upstream_requests) : 0.0; }},
+      {"sigverify_revocation_upstream_failures_total",
+       "OCSP fetches that ended without a valid status", prometheus::MetricType::Counter,
+       [revocation] { return revocation ? double(revocation->stats().upstream_failures) : 0.0; }},
+      {"sigverify_revocation_single_flight_joins_total",
+       "Revocation misses that joined a fetch already in flight", prometheus::MetricType::Counter,
+       [revocation] { return revocation ? double(revocation->stats().single_flight_joins) : 0.0; }},
+      {"sigverify_revocation_refreshes_total", "Background refreshes of cached statuses",
+       prometheus::MetricType::Counter,
+       [revocation] { return revocation ? double(revocation->stats().refreshes) : 0.0; }},
       {"sigverify_aia_fetches_total", "HTTP requests for AIA caIssuers certificates",
        prometheus::MetricType::Counter, [aia] { return aia ? double(aia->stats().fetches) : 0.0; }},
       {"sigverify_aia_fetch_failures_total",

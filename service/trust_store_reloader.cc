@@ -108,8 +108,8 @@ absl::Status TrustStoreReloader::ReloadNow() {
   }
   const std::string old_version = verifier_->paths()->trust_store().version();
   if ((*store)->version() != old_version) {
-    verifier_->SetPaths(std::make_shared<crypto::PathValidator>(*store, options_.path_cache_size,
-                                                                options_.issuer_source));
+    verifier_->SetPaths(std::make_shared<crypto::PathValidator>(
+        *store, options_.path_cache_size, options_.issuer_source, options_.revocation));
   }
   reloads_.fetch_add(1);
   options_.log(absl::StrCat("trust store reloaded: version ", (*store)->version().substr(0, 16),

@@ -42,8 +42,10 @@ class TrustStoreReloader {
     size_t path_cache_size = 100000;
     absl::Duration poll_interval = absl::Seconds(5);  // zero: no polling
     std::function<void(const std::string&)> log = [](const std::string&) {};
-    // Given to every new path validator (AIA fetching); may be null.
+    // Given to every new path validator (AIA fetching, revocation); may be
+    // null.
     std::shared_ptr<const crypto::IssuerSource> issuer_source;
+    std::shared_ptr<const crypto::RevocationChecker> revocation;
   };
 
   // Polls from a thread of its own until destroyed.

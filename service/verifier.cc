@@ -151,6 +151,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   }
   ToProto(**signer, out->mutable_signer());
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
+  ToProto(verdict.revocation, *language, out->mutable_revocation());
   SetTimestamp(record.validation_time, out->mutable_validation_time());
   out->set_validation_time_from_request(time_from_request);
   out->set_trust_store_version(scope.paths().trust_store().version());
@@ -190,6 +191,7 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   }
   ToProto(**cert, out->mutable_certificate());
   for (const crypto::CertificatePtr& c : result.path) ToProto(*c, out->add_path());
+  ToProto(result.revocation, *language, out->mutable_revocation());
   SetTimestamp(at, out->mutable_validation_time());
   out->set_validation_time_from_request(request.has_validation_time());
   out->set_trust_store_version(scope.paths().trust_store().version());
@@ -232,8 +234,51 @@ v1::SubIndication ToProto(crypto::SubIndication sub) {
       return v1::SUB_INDICATION_CHAIN_CONSTRAINTS_FAILURE;
     case S::kCertificateChainGeneralFailure:
       return v1::SUB_INDICATION_CERTIFICATE_CHAIN_GENERAL_FAILURE;
+    case S::kRevokedNoPoe:
+      return v1::SUB_INDICATION_REVOKED_NO_POE;
+    case S::kRevokedCaNoPoe:
+      return v1::SUB_INDICATION_REVOKED_CA_NO_POE;
+    case S::kTryLater:
+      return v1::SUB_INDICATION_TRY_LATER;
   }
   return v1::SUB_INDICATION_UNSPECIFIED;
+}
+
+void ToProto(const std::vector<crypto::RevocationEvidence>& evidence, crypto::Language language,
+             google::protobuf::RepeatedPtrField<v1::RevocationEvidence>* out) {
+  using State = crypto::RevocationEvidence::State;
+  int position = 0;
+  for (const crypto::RevocationEvidence& e : evidence) {
+    v1::RevocationEvidence* r = out->Add();
+    r->set_position(++position);
+    switch (e.state) {
+      case State::kGood:
+        r->set_status("good");
+        break;
+      case State::kRevoked:
+        r->set_status("revoked");
+        break;
+      case State::kUnknown:
+        r->set_status("unknown");
+        break;
+      case State::kNoSource:
+        r->set_status("not_checked");
+        break;
+      case State::kUnavailable:
+        r->set_status("unavailable");
+        break;
+    }
+    r->set_source(e.source);
+    r->set_from_cache(e.from_cache);
+    if (e.this_update != absl::InfinitePast())
+      SetTimestamp(e.this_update, r->mutable_this_update());
+    if (e.next_update != absl::InfinitePast())
+      SetTimestamp(e.next_update, r->mutable_next_update());
+    if (e.state == State::kRevoked) SetTimestamp(e.revocation_time, r->mutable_revocation_time());
+    r->set_revocation_reason(e.revocation_reason);
+    r->set_responder(e.responder);
+    r->set_detail(e.detail.In(language));
+  }
 }
 
 void ToProto(const crypto::FailedCheck& failed, v1::FailedCheck* out) {

@@ -105,6 +105,8 @@ v1::Indication ToProto(crypto::Indication indication);
 v1::SubIndication ToProto(crypto::SubIndication sub);
 void ToProto(const crypto::Certificate& cert, v1::Certificate* out);
 void ToProto(const crypto::FailedCheck& failed, v1::FailedCheck* out);
+void ToProto(const std::vector<crypto::RevocationEvidence>& evidence, crypto::Language language,
+             google::protobuf::RepeatedPtrField<v1::RevocationEvidence>* out);
 
 }  // namespace sigverify::service
 

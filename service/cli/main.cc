@@ -54,11 +54,30 @@ std::string ShortName(const std::string& enum_name, const char* prefix) {
   return enum_name.rfind(prefix, 0) == 0 ? enum_name.substr(strlen(prefix)) : enum_name;
 }
 
+std::string Rfc3339(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+nlohmann::json RevocationJson(const v1::RevocationEvidence& e) {
+  nlohmann::json out = {{"position", e.position()}, {"status", e.status()}};
+  if (!e.source().empty()) out["source"] = e.source();
+  if (e.has_this_update()) {
+    out["from_cache"] = e.from_cache();
+    out["this_update"] = Rfc3339(e.this_update());
+    out["next_update"] = Rfc3339(e.next_update());
+    out["responder"] = e.responder();
+  }
+  if (e.has_revocation_time()) {
+    out["revocation_time"] = Rfc3339(e.revocation_time());
+    out["revocation_reason"] = e.revocation_reason();
+  }
+  if (!e.detail().empty()) out["detail"] = e.detail();
+  return out;
+}
+
 nlohmann::json CertificateJson(const v1::Certificate& c) {
-  auto ts = [](const google::protobuf::Timestamp& t) {
-    return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(t.seconds()),
-                            absl::UTCTimeZone());
-  };
+  auto ts = [](const google::protobuf::Timestamp& t) { return Rfc3339(t); };
   return {{"subject", c.subject()},
           {"issuer", c.issuer()},
           {"serial_number", c.serial_number()},
@@ -90,6 +109,11 @@ nlohmann::json ResponseJson(const Response& r) {
       {"trust_store_version", r.trust_store_version()},
       {"policy", r.policy()}};
   if (!RecordId(r).empty()) out["record_id"] = RecordId(r);
+  if (r.revocation_size() > 0) {
+    nlohmann::json revocation = nlohmann::json::array();
+    for (const auto& e : r.revocation()) revocation.push_back(RevocationJson(e));
+    out["revocation"] = revocation;
+  }
   if (r.has_failed_check()) {
     nlohmann::json failed = {{"check", r.failed_check().check()},
                              {"position", r.failed_check().position()}};
@@ -121,6 +145,14 @@ void PrintHuman(const Response& r) {
   }
   for (int i = 0; i < r.path_size(); ++i) {
     std::cout << "  path[" << i << "]: " << r.path(i).subject() << "\n";
+  }
+  for (const auto& e : r.revocation()) {
+    std::cout << "  revocation[" << e.position() - 1 << "]: " << e.status();
+    if (!e.source().empty())
+      std::cout << " (" << e.source() << (e.from_cache() ? ", cached" : "") << ")";
+    if (e.has_next_update()) std::cout << " until " << Rfc3339(e.next_update());
+    if (!e.detail().empty()) std::cout << " - " << e.detail();
+    std::cout << "\n";
   }
 }
 

@@ -4,7 +4,7 @@
 #include "cache/aia_issuer_source.h"
 
 #include "absl/time/clock.h"
-#include "cache/authority_info_access.h"
+#include "cache/certificate_urls.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/http_server.h"

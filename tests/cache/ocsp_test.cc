@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "absl/time/clock.h"
-#include "cache/authority_info_access.h"
+#include "cache/certificate_urls.h"
 #include "cache/ocsp_fetch.h"
 #include "gtest/gtest.h"
 #include "tests/testing/ocsp_responder.h"

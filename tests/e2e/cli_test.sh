@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 BIN=$1
 PKI=$2
 WORK=$(mktemp -d)
-trap 'stop_server; if [ -n "${HTTP_PID:-}" ]; then kill "$HTTP_PID" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
+trap 'stop_server; for p in "${HTTP_PID:-}" "${OCSP_PID:-}"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 
 start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/server.log"
 CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
@@ -191,6 +191,36 @@ check "AIA: fetches are counted" grep -q '^sigverify_aia_fetches_total 1' "$WORK
 stop_server
 SERVER_PID=
 kill "$HTTP_PID"; wait "$HTTP_PID" 2>/dev/null; HTTP_PID=
+
+# Revocation by OCSP against OpenSSL's own responder, reached through
+# --url-rewrite (the fixture certificates name http://ocsp.sigverify.invalid/).
+OCSP_DIR="$PKI/ocsp"
+stdbuf -oL -eL openssl ocsp -index "$OCSP_DIR/index.txt" -port 0 -rsigner "$OCSP_DIR/ca.pem" \
+  -rkey "$OCSP_DIR/ca.key" -CA "$OCSP_DIR/ca.pem" -nmin 10 -ignore_err >"$WORK/ocsp.log" 2>&1 &
+OCSP_PID=$!
+for _ in $(seq 1 100); do grep -q "ACCEPT" "$WORK/ocsp.log" && break; sleep 0.1; done
+ocsp_port=$(grep -o 'ACCEPT [^ ]*' "$WORK/ocsp.log" | grep -o '[0-9]*$')
+mkdir -p "$WORK/ocsp-anchors"
+cp "$OCSP_DIR/ca.pem" "$WORK/ocsp-anchors/"
+start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/revocation.log" --check-revocation \
+  --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:$ocsp_port/"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run validate --cert="$OCSP_DIR/good.pem" --json
+check "OCSP: a good certificate passes" rc_is 0
+check "OCSP: the evidence names the source" out_has '"source":"ocsp"'
+run validate --cert="$OCSP_DIR/revoked.pem" --language=en
+check "OCSP: a revoked certificate is REVOKED_NO_POE" out_has "INDETERMINATE / REVOKED_NO_POE"
+check "OCSP: the message gives the revocation time" out_has "revoked at"
+kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null; OCSP_PID=
+run validate --cert="$OCSP_DIR/good.pem"
+check "OCSP: a cached status still serves with the responder down" rc_is 0
+run validate --cert="$OCSP_DIR/unlisted.pem"
+check "OCSP: no status and the responder down is TRY_LATER (hard-fail)" out_has "TRY_LATER"
+curl -s "http://$METRICS_ADDR/metrics" >"$WORK/revocation-metrics"
+check "OCSP: upstream requests are counted" \
+  grep -q '^sigverify_revocation_upstream_requests_total 3' "$WORK/revocation-metrics"
+stop_server
+SERVER_PID=
 
 printf 'anchors { sha256_fingerprint: "%064d" }\n' 0 >"$WORK/bad.textproto"
 "$BIN/sigverifyd" --trust-anchors="$PKI/anchors" --trust-config="$WORK/bad.textproto" \

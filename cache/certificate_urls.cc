@@ -1,4 +1,4 @@
-#include "cache/authority_info_access.h"
+#include "cache/certificate_urls.h"
 
 #include <openssl/x509v3.h>
 
@@ -32,6 +32,27 @@ std::vector<std::string> CaIssuersUrls(const crypto::Certificate& cert) {
 
 std::vector<std::string> OcspUrls(const crypto::Certificate& cert) {
   return AccessLocations(cert, NID_ad_OCSP);
+}
+
+std::vector<std::string> CrlUrls(const crypto::Certificate& cert) {
+  std::vector<std::string> urls;
+  auto* points = static_cast<CRL_DIST_POINTS*>(
+      X509_get_ext_d2i(cert.x509(), NID_crl_distribution_points, nullptr, nullptr));
+  if (points == nullptr) return urls;
+  std::unique_ptr<CRL_DIST_POINTS, void (*)(CRL_DIST_POINTS*)> owned(points, CRL_DIST_POINTS_free);
+  for (int i = 0; i < sk_DIST_POINT_num(points); ++i) {
+    const DIST_POINT* dp = sk_DIST_POINT_value(points, i);
+    if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;  // fullName only
+    const GENERAL_NAMES* names = dp->distpoint->name.fullname;
+    for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+      const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, j);
+      if (name->type != GEN_URI) continue;
+      const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+      urls.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                        static_cast<size_t>(ASN1_STRING_length(uri)));
+    }
+  }
+  return urls;
 }
 
 }  // namespace sigverify::cache

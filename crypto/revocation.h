@@ -1,0 +1,48 @@
+// How path validation asks for revocation status (RFC 5280 6.1.3(a)(3)).
+// crypto/ declares it and applies the anchor's requirement to the answers;
+// cache/ implements it (OCSP now; CRLs later), with its fetching and caching.
+// A checker is asked only about certificates of a path that already
+// validated to a configured anchor, so an untrusted certificate never makes
+// it fetch anything.
+#ifndef SIGVERIFY_CRYPTO_REVOCATION_H_
+#define SIGVERIFY_CRYPTO_REVOCATION_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "crypto/certificate.h"
+#include "crypto/message.h"
+
+namespace sigverify::crypto {
+
+struct RevocationEvidence {
+  enum class State {
+    kGood,
+    kRevoked,      // see revocation_time: revoked at or before it, or later
+    kUnknown,      // the responder does not know the certificate
+    kNoSource,     // the certificate names no OCSP responder or CRL
+    kUnavailable,  // it names one, but no fresh and valid status was had
+  };
+  State state = State::kNoSource;
+  std::string source;  // "ocsp", "crl", "stapled"
+  bool from_cache = false;
+  absl::Time this_update = absl::InfinitePast();
+  absl::Time next_update = absl::InfinitePast();
+  absl::Time revocation_time = absl::InfinitePast();
+  int revocation_reason = -1;
+  std::string responder;
+  Message detail;  // why kUnavailable / kUnknown, for the verdict
+};
+
+class RevocationChecker {
+ public:
+  virtual ~RevocationChecker() = default;
+  // The status of `cert`, issued by `issuer`. May block, bounded by the
+  // checker's own time limits, when it has no fresh status. Thread-safe.
+  virtual RevocationEvidence Check(const CertificatePtr& cert,
+                                   const CertificatePtr& issuer) const = 0;
+};
+
+}  // namespace sigverify::crypto
+
+#endif  // SIGVERIFY_CRYPTO_REVOCATION_H_

@@ -1,0 +1,197 @@
+// Revocation in path validation, end to end: the path validator asks the
+// OCSP checker, which fetches from OpenSSL's own responder through URL
+// rewriting, caches, refreshes and single-flights. Faults must never pass.
+#include "cache/ocsp_revocation_checker.h"
+
+#include <thread>
+
+#include "crypto/path_validator.h"
+#include "gtest/gtest.h"
+#include "tests/testing/ocsp_responder.h"
+#include "tests/testing/test_files.h"
+
+namespace sigverify::cache {
+namespace {
+
+using crypto::CertificatePtr;
+using crypto::PathResult;
+using crypto::SubIndication;
+using State = crypto::RevocationEvidence::State;
+using sigverify::testing::OcspResponder;
+
+std::string Dir() { return sigverify::testing::TestPkiDir() + "/ocsp"; }
+
+CertificatePtr Load(const std::string& path) {
+  auto c = crypto::Certificate::Parse(sigverify::testing::ReadFile(path));
+  EXPECT_TRUE(c.ok()) << path;
+  return c.ok() ? *c : nullptr;
+}
+
+int Requests(const OcspResponder& r) {
+  const std::string log = r.Log();
+  int n = 0;
+  for (size_t at = log.find("Received request"); at != std::string::npos;
+       at = log.find("Received request", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+class OcspRevocationTest : public ::testing::Test {
+ protected:
+  void SetUp() override { responder_ = std::make_unique<OcspResponder>(Dir(), "ca"); }
+
+  std::shared_ptr<OcspRevocationChecker> Checker(const std::string& target,
+                                                 std::function<absl::Time()> clock = nullptr) {
+    OcspRevocationChecker::Options o;
+    auto rewriter = UrlRewriter::FromRules({"http://ocsp.sigverify.invalid/=" + target});
+    EXPECT_TRUE(rewriter.ok());
+    o.rewriter = *rewriter;
+    o.limits.total_timeout = absl::Seconds(2);
+    if (clock) o.clock = std::move(clock);
+    return std::make_shared<OcspRevocationChecker>(std::move(o));
+  }
+  PathResult Validate(
+      const std::shared_ptr<OcspRevocationChecker>& checker, const std::string& signer,
+      crypto::RevocationRequirement requirement = crypto::RevocationRequirement::kHardFail,
+      absl::Time at = absl::Now()) {
+    CertificatePtr ca = Load(Dir() + "/ca.pem");
+    crypto::AnchorConfig anchor;
+    anchor.revocation = requirement;
+    auto store = crypto::TrustStore::FromCertificates(
+        {ca}, {}, crypto::TrustConfig{{}, {{ca->fingerprint_hex(), anchor}}});
+    EXPECT_TRUE(store.ok()) << store.status();
+    crypto::PathValidator v(*store, 16, nullptr, checker);
+    return v.Validate(Load(Dir() + "/" + signer + ".pem"), {}, at);
+  }
+  std::unique_ptr<OcspResponder> responder_;
+};
+
+TEST_F(OcspRevocationTest, AGoodSignerPassesWithItsOcspEvidenceThenFromTheCache) {
+  auto checker = Checker(responder_->url());
+  PathResult r = Validate(checker, "good");
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_EQ(r.revocation.size(), 1u);
+  EXPECT_EQ(r.revocation[0].state, State::kGood);
+  EXPECT_EQ(r.revocation[0].source, "ocsp");
+  EXPECT_FALSE(r.revocation[0].from_cache);
+  EXPECT_NE(r.revocation[0].responder.find("OCSP Test CA"), std::string::npos);
+  r = Validate(checker, "good");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.revocation[0].from_cache);
+  EXPECT_EQ(Requests(*responder_), 1);
+  EXPECT_EQ(checker->stats().upstream_requests, 1u);
+  EXPECT_EQ(checker->stats().cache_hits, 1u);
+}
+
+TEST_F(OcspRevocationTest, ARevokedSignerIsRevokedWithItsTimeAndReason) {
+  auto checker = Checker(responder_->url());
+  PathResult r = Validate(checker, "revoked");
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << r.message.en;
+  EXPECT_NE(r.message.en.find("revoked at"), std::string::npos) << r.message.en;
+  EXPECT_NE(r.message.en.find("reason 1"), std::string::npos) << r.message.en;
+  EXPECT_EQ(r.failed.check, "revocation");
+  ASSERT_EQ(r.revocation.size(), 1u);
+  EXPECT_EQ(r.revocation[0].state, State::kRevoked);
+  // Validated at a time before its revocation (a day ago), it passes and the
+  // evidence still says when it was revoked.
+  r = Validate(checker, "revoked", crypto::RevocationRequirement::kHardFail,
+               r.revocation[0].revocation_time - absl::Hours(1));
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_EQ(r.revocation[0].state, State::kRevoked);
+}
+
+TEST_F(OcspRevocationTest, ACertificateTheResponderDoesNotKnowDoesNotPass) {
+  PathResult r = Validate(Checker(responder_->url()), "unlisted");
+  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
+  EXPECT_NE(r.message.en.find("does not know"), std::string::npos) << r.message.en;
+}
+
+TEST_F(OcspRevocationTest, AResponderThatIsDownFailsHardUnlessTheAnchorSaysSoft) {
+  // Port 9 on loopback: nothing listens.
+  PathResult hard = Validate(Checker("http://127.0.0.1:9/"), "good");
+  EXPECT_EQ(hard.sub_indication, SubIndication::kTryLater) << hard.message.en;
+  EXPECT_NE(hard.message.en.find("no fresh revocation status"), std::string::npos);
+  PathResult soft =
+      Validate(Checker("http://127.0.0.1:9/"), "good", crypto::RevocationRequirement::kSoftFail);
+  ASSERT_TRUE(soft.ok()) << soft.message.en;
+  EXPECT_EQ(soft.revocation[0].state, State::kUnavailable);
+  // A revoked status is never softened.
+  PathResult revoked =
+      Validate(Checker(responder_->url()), "revoked", crypto::RevocationRequirement::kSoftFail);
+  EXPECT_EQ(revoked.sub_indication, SubIndication::kRevokedNoPoe);
+}
+
+TEST_F(OcspRevocationTest, AThousandConcurrentChecksMakeOneUpstreamRequest) {
+  auto checker = Checker(responder_->url());
+  CertificatePtr good = Load(Dir() + "/good.pem");
+  CertificatePtr ca = Load(Dir() + "/ca.pem");
+  std::vector<std::thread> threads;
+  std::atomic<int> good_answers{0};
+  for (int i = 0; i < 1000; ++i) {
+    threads.emplace_back([&] {
+      if (checker->Check(good, ca).state == State::kGood) ++good_answers;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good_answers.load(), 1000);
+  EXPECT_EQ(Requests(*responder_), 1);
+  EXPECT_EQ(checker->stats().upstream_requests, 1u);
+}
+
+TEST_F(OcspRevocationTest, EntriesRefreshAheadAndAreNeverServedPastNextUpdate) {
+  // The responder says nextUpdate = now + 10 min; the skew is 5 min.
+  std::atomic<int64_t> offset_s{0};
+  auto checker =
+      Checker(responder_->url(), [&] { return absl::Now() + absl::Seconds(offset_s.load()); });
+  CertificatePtr good = Load(Dir() + "/good.pem");
+  CertificatePtr ca = Load(Dir() + "/ca.pem");
+  ASSERT_EQ(checker->Check(good, ca).state, State::kGood);
+  // Past the (jittered) midpoint: served from the cache, refreshed behind it.
+  offset_s = 7 * 60;
+  auto served = checker->Check(good, ca);
+  EXPECT_EQ(served.state, State::kGood);
+  EXPECT_TRUE(served.from_cache);
+  for (int i = 0; i < 100 && checker->stats().refreshes == 0; ++i)
+    absl::SleepFor(absl::Milliseconds(20));
+  for (int i = 0; i < 100 && Requests(*responder_) < 2; ++i) absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(checker->stats().refreshes, 1u);
+  EXPECT_EQ(Requests(*responder_), 2);
+  // 20 minutes on, every response the responder gives is stale for this
+  // clock: nothing is served past nextUpdate + skew.
+  offset_s = 20 * 60 + 10 * 60;
+  auto stale = checker->Check(good, ca);
+  EXPECT_EQ(stale.state, State::kUnavailable);
+  EXPECT_NE(stale.detail.en.find("stale"), std::string::npos) << stale.detail.en;
+}
+
+TEST_F(OcspRevocationTest, RequireFailsACertificateThatNamesNoSource) {
+  // The test PKI's RSA signer and its CA name neither an OCSP responder nor
+  // a CRL.
+  auto checker = Checker(responder_->url());
+  CertificatePtr root = Load(sigverify::testing::TestPkiDir() + "/root.pem");
+  std::vector<CertificatePtr> chain = {Load(sigverify::testing::TestPkiDir() + "/ca.pem")};
+  for (auto requirement :
+       {crypto::RevocationRequirement::kHardFail, crypto::RevocationRequirement::kRequire}) {
+    crypto::AnchorConfig anchor;
+    anchor.revocation = requirement;
+    auto store = crypto::TrustStore::FromCertificates(
+        {root}, {}, crypto::TrustConfig{{}, {{root->fingerprint_hex(), anchor}}});
+    ASSERT_TRUE(store.ok());
+    crypto::PathValidator v(*store, 16, nullptr, checker);
+    PathResult r =
+        v.Validate(Load(sigverify::testing::TestPkiDir() + "/signer-rsa.pem"), chain, absl::Now());
+    if (requirement == crypto::RevocationRequirement::kHardFail) {
+      ASSERT_TRUE(r.ok()) << r.message.en;
+      ASSERT_EQ(r.revocation.size(), 2u);
+      EXPECT_EQ(r.revocation[0].state, State::kNoSource);
+    } else {
+      EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
+      EXPECT_NE(r.message.en.find("names no revocation source"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(Requests(*responder_), 0);
+}
+
+}  // namespace
+}  // namespace sigverify::cache
