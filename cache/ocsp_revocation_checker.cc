@@ -14,10 +14,11 @@ namespace {
 
 using State = crypto::RevocationEvidence::State;
 
+// The issuer certificate's fingerprint (computed once at parse) and the
+// serial: one SHA-256 block, no key encoding on the hot path.
 std::string CacheKey(const crypto::Certificate& cert, const crypto::Certificate& issuer) {
-  const ASN1_BIT_STRING* key = X509_get0_pubkey_bitstr(issuer.x509());
-  std::string material(reinterpret_cast<const char*>(ASN1_STRING_get0_data(key)),
-                       static_cast<size_t>(ASN1_STRING_length(key)));
+  std::string material(reinterpret_cast<const char*>(issuer.fingerprint().data()),
+                       issuer.fingerprint().size());
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.x509());
   material.append(reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
                   static_cast<size_t>(ASN1_STRING_length(serial)));
@@ -85,18 +86,7 @@ OcspRevocationChecker::~OcspRevocationChecker() {
 
 crypto::RevocationEvidence OcspRevocationChecker::Check(
     const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer) const {
-  if (OcspUrls(*cert).empty()) {
-    crypto::RevocationEvidence out;
-    if (CrlUrls(*cert).empty()) {
-      out.state = State::kNoSource;
-    } else {
-      out.state = State::kUnavailable;
-      out.source = "crl";
-      out.detail = {"chứng thư số chỉ nêu CRL, mà việc kiểm tra CRL chưa được xây dựng",
-                    "the certificate names only CRLs, and CRL checking is not built yet"};
-    }
-    return out;
-  }
+  // The cache first: a hit decodes nothing.
   const Key key = CacheKey(*cert, *issuer);
   const absl::Time now = options_.clock();
   if (RevocationEntryPtr e = cache_.Find(AsDigest(key))) {
@@ -110,6 +100,18 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
       }
       return Evidence(*e, /*from_cache=*/true);
     }
+  }
+  if (OcspUrls(*cert).empty()) {
+    crypto::RevocationEvidence out;
+    if (CrlUrls(*cert).empty()) {
+      out.state = State::kNoSource;
+    } else {
+      out.state = State::kUnavailable;
+      out.source = "crl";
+      out.detail = {"chứng thư số chỉ nêu CRL, mà việc kiểm tra CRL chưa được xây dựng",
+                    "the certificate names only CRLs, and CRL checking is not built yet"};
+    }
+    return out;
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
   auto result = flight_.Do(key, [&] { return FetchAndStore(*cert, *issuer, key); });
