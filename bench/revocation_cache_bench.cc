@@ -9,11 +9,11 @@
 
 #include <cstddef>
 #include <cstring>
+#include <mutex>
 #include <shared_mutex>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "cache/revocation_cache.h"
 
 namespace sigverify::cache {
@@ -57,42 +57,40 @@ void BM_Rcu_Find(benchmark::State& state) {
   }
 }
 
-void BM_Mutex_Find(benchmark::State& state) {
-  static absl::Mutex mu;
-  static auto* map = [] {
-    auto* m = new absl::flat_hash_map<crypto::Sha256Digest, RevocationEntryPtr, DigestHash>();
+using PlainMap = absl::flat_hash_map<crypto::Sha256Digest, RevocationEntryPtr, DigestHash>;
+
+const PlainMap& FilledMap() {
+  static const auto* map = [] {
+    auto* m = new PlainMap();
     for (const auto& k : Keys()) (*m)[k] = AnEntry();
     return m;
   }();
+  return *map;
+}
+
+// One map behind a lock of type Mutex, taken as Lock (exclusive or shared).
+template <typename Mutex, typename Lock>
+void LockedMapFind(benchmark::State& state) {
+  static Mutex mu;
+  const PlainMap& map = FilledMap();
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state) {
     RevocationEntryPtr e;
     {
-      absl::MutexLock lock(&mu);
-      auto it = map->find(Keys()[i++ % kEntries]);
-      if (it != map->end()) e = it->second;
+      Lock lock(mu);
+      auto it = map.find(Keys()[i++ % kEntries]);
+      if (it != map.end()) e = it->second;
     }
     benchmark::DoNotOptimize(e);
   }
 }
 
+void BM_Mutex_Find(benchmark::State& state) {
+  LockedMapFind<std::mutex, std::lock_guard<std::mutex>>(state);
+}
+
 void BM_SharedMutex_Find(benchmark::State& state) {
-  static std::shared_mutex mu;
-  static auto* map = [] {
-    auto* m = new absl::flat_hash_map<crypto::Sha256Digest, RevocationEntryPtr, DigestHash>();
-    for (const auto& k : Keys()) (*m)[k] = AnEntry();
-    return m;
-  }();
-  size_t i = static_cast<size_t>(state.thread_index()) * 7919;
-  for (auto _ : state) {
-    RevocationEntryPtr e;
-    {
-      std::shared_lock lock(mu);
-      auto it = map->find(Keys()[i++ % kEntries]);
-      if (it != map->end()) e = it->second;
-    }
-    benchmark::DoNotOptimize(e);
-  }
+  LockedMapFind<std::shared_mutex, std::shared_lock<std::shared_mutex>>(state);
 }
 
 // The design ADR 0008 measured and set aside: liburcu's lock-free hash table.
