@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -97,6 +98,12 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   buf << in.rdbuf();
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   return buf.str();
+}
+
+// A scrape-time sample from an optional component's stats (0 when it is off).
+template <typename Component, typename Field>
+std::function<double()> StatOf(std::shared_ptr<Component> component, Field field) {
+  return [component, field] { return component ? field(component->stats()) : 0.0; };
 }
 
 int Run() {
@@ -234,38 +241,39 @@ int Run() {
        [&pool] { return double(pool.threads()); }},
       {"sigverify_revocation_cache_hits_total", "Revocation statuses served from the cache",
        prometheus::MetricType::Counter,
-       [revocation] { return revocation ? double(revocation->stats().cache_hits) : 0.0; }},
+       StatOf(revocation, [](const auto& s) { return double(s.cache_hits); })},
       {"sigverify_revocation_cache_misses_total",
        "Revocation lookups without a fresh cached status", prometheus::MetricType::Counter,
-       [revocation] { return revocation ? double(revocation->stats().cache_misses) : 0.0; }},
+       StatOf(revocation, [](const auto& s) { return double(s.cache_misses); })},
       {"sigverify_revocation_cache_entries", "Revocation statuses cached",
        prometheus::MetricType::Gauge,
-       [revocation] { return revocation ? double(revocation->stats().entries) : 0.0; }},
+       StatOf(revocation, [](const auto& s) { return double(s.entries); })},
       {"sigverify_revocation_upstream_requests_total", "OCSP requests sent to responders",
        prometheus::MetricType::Counter,
-       [revocation] { return revocation ? double(revocation->stats().upstream_requests) : 0.0; }},
+       StatOf(revocation, [](const auto& s) { return double(s.upstream_requests); })},
       {"sigverify_revocation_upstream_failures_total",
        "OCSP fetches that ended without a valid status", prometheus::MetricType::Counter,
-       [revocation] { return revocation ? double(revocation->stats().upstream_failures) : 0.0; }},
+       StatOf(revocation, [](const auto& s) { return double(s.upstream_failures); })},
       {"sigverify_revocation_single_flight_joins_total",
        "Revocation misses that joined a fetch already in flight", prometheus::MetricType::Counter,
-       [revocation] { return revocation ? double(revocation->stats().single_flight_joins) : 0.0; }},
+       StatOf(revocation, [](const auto& s) { return double(s.single_flight_joins); })},
       {"sigverify_revocation_refreshes_total", "Background refreshes of cached statuses",
        prometheus::MetricType::Counter,
-       [revocation] { return revocation ? double(revocation->stats().refreshes) : 0.0; }},
+       StatOf(revocation, [](const auto& s) { return double(s.refreshes); })},
       {"sigverify_aia_fetches_total", "HTTP requests for AIA caIssuers certificates",
-       prometheus::MetricType::Counter, [aia] { return aia ? double(aia->stats().fetches) : 0.0; }},
+       prometheus::MetricType::Counter,
+       StatOf(aia, [](const auto& s) { return double(s.fetches); })},
       {"sigverify_aia_fetch_failures_total",
        "AIA caIssuers requests that failed or returned no certificate",
        prometheus::MetricType::Counter,
-       [aia] { return aia ? double(aia->stats().fetch_failures) : 0.0; }},
+       StatOf(aia, [](const auto& s) { return double(s.fetch_failures); })},
       {"sigverify_aia_cache_hits_total", "AIA caIssuers answers served from the cache",
        prometheus::MetricType::Counter,
-       [aia] { return aia ? double(aia->stats().cache_hits) : 0.0; }},
+       StatOf(aia, [](const auto& s) { return double(s.cache_hits); })},
       {"sigverify_aia_refused_total",
        "AIA caIssuers URLs not fetched: outside --aia-fetch prefixes, or too many at once",
        prometheus::MetricType::Counter,
-       [aia] { return aia ? double(aia->stats().refused + aia->stats().skipped_busy) : 0.0; }},
+       StatOf(aia, [](const auto& s) { return double(s.refused + s.skipped_busy); })},
   });
   std::unique_ptr<prometheus::Exposer> exposer;
   const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
