@@ -62,6 +62,26 @@ crypto::RevocationEvidence Evidence(const RevocationEntry& e, bool from_cache) {
   return out;
 }
 
+absl::Time RefreshAfter(absl::Time this_update, absl::Time next_update);
+
+// A cache entry from a validated OCSP status.
+std::shared_ptr<RevocationEntry> Entry(const OcspStatus& status, const char* source,
+                                       std::string der) {
+  auto entry = std::make_shared<RevocationEntry>();
+  entry->status = status.status == CertStatus::kGood      ? RevocationEntry::Status::kGood
+                  : status.status == CertStatus::kRevoked ? RevocationEntry::Status::kRevoked
+                                                          : RevocationEntry::Status::kUnknown;
+  entry->source = source;
+  entry->this_update = status.this_update;
+  entry->next_update = status.next_update;
+  entry->refresh_after = RefreshAfter(status.this_update, status.next_update);
+  entry->revocation_time = status.revocation_time;
+  entry->revocation_reason = status.revocation_reason;
+  entry->responder = status.responder;
+  entry->der = std::move(der);
+  return entry;
+}
+
 // Around the middle of the validity window, jittered by +-10% of it, so that
 // many entries fetched together do not all refresh together.
 absl::Time RefreshAfter(absl::Time this_update, absl::Time next_update) {
@@ -85,21 +105,26 @@ OcspRevocationChecker::~OcspRevocationChecker() {
 }
 
 crypto::RevocationEvidence OcspRevocationChecker::Check(
-    const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer) const {
-  // The cache first: a hit decodes nothing.
+    const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
+    absl::Span<const std::string_view> stapled) const {
   const Key key = CacheKey(*cert, *issuer);
-  const absl::Time now = options_.clock();
-  if (RevocationEntryPtr e = cache_.Find(AsDigest(key))) {
-    const bool revoked = e->status == RevocationEntry::Status::kRevoked;
-    const bool failed = e->status == RevocationEntry::Status::kFetchFailed;
-    if (revoked || (!failed && now <= e->next_update + options_.skew) ||
-        (failed && now < e->refresh_after)) {
-      hits_.fetch_add(1, std::memory_order_relaxed);
-      if (!failed && !revoked && now >= e->refresh_after) {
-        ScheduleRefresh({key, cert, issuer});
-      }
-      return Evidence(*e, /*from_cache=*/true);
+  // A stapled response valid for this certificate is used and cached; a
+  // cached "revoked" still wins over it (revoked is sticky).
+  if (RevocationEntryPtr from_request = FromStapled(*cert, *issuer, stapled)) {
+    stapled_used_.fetch_add(1, std::memory_order_relaxed);
+    if (!cache_.Put(AsDigest(key), from_request)) {
+      return Evidence(*cache_.Find(AsDigest(key)), /*from_cache=*/true);
     }
+    return Evidence(*from_request, /*from_cache=*/false);
+  }
+  // The cache first: a hit decodes nothing.
+  const absl::Time now = options_.clock();
+  if (RevocationEntryPtr e = Usable(key, now)) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    if (e->status == RevocationEntry::Status::kGood && now >= e->refresh_after) {
+      ScheduleRefresh({key, cert, issuer});
+    }
+    return Evidence(*e, /*from_cache=*/true);
   }
   if (OcspUrls(*cert).empty()) {
     crypto::RevocationEvidence out;
@@ -114,8 +139,48 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
     return out;
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
-  auto result = flight_.Do(key, [&] { return FetchAndStore(*cert, *issuer, key); });
+  auto result = flight_.Do(key, [&] {
+    // A call that finished between the lookup above and joining the flight
+    // has stored its answer: use it rather than ask again.
+    if (RevocationEntryPtr e = Usable(key, options_.clock())) return e;
+    return FetchAndStore(*cert, *issuer, key);
+  });
   return Evidence(*result.value, /*from_cache=*/false);
+}
+
+RevocationEntryPtr OcspRevocationChecker::Usable(const Key& key, absl::Time now) const {
+  RevocationEntryPtr e = cache_.Find(AsDigest(key));
+  if (e == nullptr) return nullptr;
+  switch (e->status) {
+    case RevocationEntry::Status::kRevoked:
+      return e;  // for good
+    case RevocationEntry::Status::kFetchFailed:
+      return now < e->refresh_after ? e : nullptr;  // negative caching
+    default:
+      return now <= e->next_update + options_.skew ? e : nullptr;
+  }
+}
+
+OcspCheck OcspRevocationChecker::CheckNow() const {
+  OcspCheck check;
+  check.now = options_.clock();
+  check.skew = options_.skew;
+  check.max_age_without_next_update = options_.max_age_without_next_update;
+  return check;
+}
+
+RevocationEntryPtr OcspRevocationChecker::FromStapled(
+    const crypto::Certificate& cert, const crypto::Certificate& issuer,
+    absl::Span<const std::string_view> stapled) const {
+  for (std::string_view der : stapled) {
+    const OcspCheck check = CheckNow();
+    // A response for another certificate of the path, or one that does not
+    // validate, is simply not this certificate's evidence.
+    auto status = ValidateOcspResponse(der, cert, issuer, check);
+    if (!status.ok()) continue;
+    return Entry(*status, "stapled", std::string(der));
+  }
+  return nullptr;
 }
 
 RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificate& cert,
@@ -137,26 +202,13 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
       entry->error = std::string(der.status().message());
       continue;
     }
-    OcspCheck check;
-    check.now = options_.clock();
-    check.skew = options_.skew;
-    check.max_age_without_next_update = options_.max_age_without_next_update;
+    const OcspCheck check = CheckNow();
     auto status = ValidateOcspResponse(*der, cert, issuer, check);
     if (!status.ok()) {
       entry->error = absl::StrCat(url, ": ", status.status().message());
       continue;
     }
-    entry->status = status->status == CertStatus::kGood      ? RevocationEntry::Status::kGood
-                    : status->status == CertStatus::kRevoked ? RevocationEntry::Status::kRevoked
-                                                             : RevocationEntry::Status::kUnknown;
-    entry->this_update = status->this_update;
-    entry->next_update = status->next_update;
-    entry->refresh_after = RefreshAfter(status->this_update, status->next_update);
-    entry->revocation_time = status->revocation_time;
-    entry->revocation_reason = status->revocation_reason;
-    entry->responder = status->responder;
-    entry->der = *std::move(der);
-    entry->error.clear();
+    entry = Entry(*status, "ocsp", *std::move(der));
     break;
   }
   if (entry->status == RevocationEntry::Status::kFetchFailed) {
@@ -205,6 +257,7 @@ OcspRevocationChecker::Stats OcspRevocationChecker::stats() const {
   s.upstream_failures = failures_.load();
   s.single_flight_joins = flight_.joins();
   s.refreshes = refreshes_.load();
+  s.stapled_used = stapled_used_.load();
   s.entries = cache_.Size();
   return s;
 }

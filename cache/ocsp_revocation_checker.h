@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cache/http_fetcher.h"
+#include "cache/ocsp.h"
 #include "cache/revocation_cache.h"
 #include "cache/single_flight.h"
 #include "cache/url_rewriter.h"
@@ -48,6 +49,7 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
     uint64_t upstream_failures = 0;
     uint64_t single_flight_joins = 0;
     uint64_t refreshes = 0;
+    uint64_t stapled_used = 0;
     size_t entries = 0;
   };
 
@@ -55,7 +57,8 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
   ~OcspRevocationChecker() override;
 
   crypto::RevocationEvidence Check(const crypto::CertificatePtr& cert,
-                                   const crypto::CertificatePtr& issuer) const override;
+                                   const crypto::CertificatePtr& issuer,
+                                   absl::Span<const std::string_view> stapled = {}) const override;
   Stats stats() const;
 
  private:
@@ -66,6 +69,13 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
     crypto::CertificatePtr issuer;
   };
 
+  // The cached entry for `key` if it may still be served at `now`.
+  RevocationEntryPtr Usable(const Key& key, absl::Time now) const;
+  // What a response is validated against now.
+  OcspCheck CheckNow() const;
+  // An entry from the first stapled response valid for `cert`, or null.
+  RevocationEntryPtr FromStapled(const crypto::Certificate& cert, const crypto::Certificate& issuer,
+                                 absl::Span<const std::string_view> stapled) const;
   RevocationEntryPtr FetchAndStore(const crypto::Certificate& cert,
                                    const crypto::Certificate& issuer, const Key& key) const;
   void ScheduleRefresh(Refresh refresh) const;
@@ -74,7 +84,8 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
   Options options_;
   mutable RevocationCache cache_;
   mutable SingleFlight<Key, RevocationEntryPtr> flight_;
-  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, requests_{0}, failures_{0}, refreshes_{0};
+  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, requests_{0}, failures_{0}, refreshes_{0},
+      stapled_used_{0};
 
   mutable absl::Mutex queue_mu_;
   mutable std::vector<Refresh> queue_ ABSL_GUARDED_BY(queue_mu_);

@@ -60,9 +60,11 @@ class PathValidator {
                 std::shared_ptr<const IssuerSource> issuers = nullptr,
                 std::shared_ptr<const RevocationChecker> revocation = nullptr);
 
-  // `policy` must be one of trust_store().policies().
+  // `policy` must be one of trust_store().policies(); `stapled` are OCSP
+  // responses from the request, for the revocation checker.
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
-                      absl::Time at, const ValidationPolicy& policy) const;
+                      absl::Time at, const ValidationPolicy& policy,
+                      absl::Span<const std::string_view> stapled = {}) const;
   // Under the store's "default" policy.
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
                       absl::Time at) const;
@@ -81,7 +83,8 @@ class PathValidator {
                               absl::Span<const CertificatePtr> intermediates, absl::Time at,
                               const ValidationPolicy& policy) const;
   // Revocation status of `path` at `at`, judged by its anchor's requirement.
-  PathResult CheckRevocation(std::vector<CertificatePtr> path, absl::Time at) const;
+  PathResult CheckRevocation(std::vector<CertificatePtr> path, absl::Time at,
+                             absl::Span<const std::string_view> stapled) const;
   PathResult ValidateCandidate(const std::vector<CertificatePtr>& candidate, absl::Time at,
                                const ValidationPolicy& policy) const;
 

@@ -46,8 +46,8 @@ Verdict VerifyRecord(const Record& record, const PathValidator& paths,
                            {"signature", 1, record.signer});
   }
 
-  PathResult path =
-      paths.Validate(record.signer, record.intermediates, record.validation_time, policy);
+  PathResult path = paths.Validate(record.signer, record.intermediates, record.validation_time,
+                                   policy, record.stapled_ocsp);
   if (!path.ok()) {
     return Verdict::Failed(path.sub_indication, std::move(path.message), std::move(path.failed),
                            std::move(path.revocation));

@@ -8,8 +8,10 @@
 #define SIGVERIFY_CRYPTO_REVOCATION_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "crypto/certificate.h"
 #include "crypto/message.h"
 
@@ -37,10 +39,13 @@ struct RevocationEvidence {
 class RevocationChecker {
  public:
   virtual ~RevocationChecker() = default;
-  // The status of `cert`, issued by `issuer`. May block, bounded by the
-  // checker's own time limits, when it has no fresh status. Thread-safe.
-  virtual RevocationEvidence Check(const CertificatePtr& cert,
-                                   const CertificatePtr& issuer) const = 0;
+  // The status of `cert`, issued by `issuer`. `stapled` are DER OCSP
+  // responses that came with the request; one that is valid for `cert` is
+  // used (and may fill the cache) before anything is fetched. May block,
+  // bounded by the checker's own time limits, when it has no fresh status.
+  // Thread-safe.
+  virtual RevocationEvidence Check(const CertificatePtr& cert, const CertificatePtr& issuer,
+                                   absl::Span<const std::string_view> stapled = {}) const = 0;
 };
 
 }  // namespace sigverify::crypto

@@ -14,6 +14,8 @@ struct Limits {
   size_t max_signature_bytes = 8 << 10;     // RSA-8192 is 1 KiB
   size_t max_certificate_bytes = 64 << 10;  // per certificate
   size_t max_intermediates = 8;             // per record
+  size_t max_ocsp_responses = 8;            // stapled, per record
+  size_t max_ocsp_response_bytes = 64 << 10;
   size_t max_record_id_bytes = 256;
   size_t max_queued_items = 100000;  // admission: items waiting for a worker
 };

@@ -44,6 +44,22 @@ absl::Status CheckIntermediates(const google::protobuf::RepeatedPtrField<std::st
   return absl::OkStatus();
 }
 
+absl::Status CheckOcspResponses(const google::protobuf::RepeatedPtrField<std::string>& responses,
+                                const Limits& limits) {
+  if (static_cast<size_t>(responses.size()) > limits.max_ocsp_responses) {
+    return absl::InvalidArgumentError(absl::StrCat("ocsp_responses: ", responses.size(),
+                                                   " responses, over the limit of ",
+                                                   limits.max_ocsp_responses));
+  }
+  for (int i = 0; i < responses.size(); ++i) {
+    if (responses.Get(i).size() > limits.max_ocsp_response_bytes) {
+      return TooLarge(absl::StrCat("ocsp_responses[", i, "]").c_str(), responses.Get(i).size(),
+                      limits.max_ocsp_response_bytes);
+    }
+  }
+  return absl::OkStatus();
+}
+
 // google.protobuf.Timestamp's own range: 0001-01-01 to 9999-12-31.
 template <typename Request>
 absl::Status CheckTime(const Request& r) {
@@ -120,6 +136,7 @@ absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& r,
                     limits.max_certificate_bytes);
   }
   if (auto s = CheckIntermediates(r.intermediate_certificates(), limits); !s.ok()) return s;
+  if (auto s = CheckOcspResponses(r.ocsp_responses(), limits); !s.ok()) return s;
   switch (r.content_case()) {
     case v1::VerifyRequest::kData:
       if (r.data().size() > limits.max_data_bytes) {
@@ -157,6 +174,7 @@ absl::Status CheckRequest(const v1::ValidateCertificateRequest& r, const Limits&
     return TooLarge("certificate", r.certificate().size(), limits.max_certificate_bytes);
   }
   if (auto s = CheckIntermediates(r.intermediate_certificates(), limits); !s.ok()) return s;
+  if (auto s = CheckOcspResponses(r.ocsp_responses(), limits); !s.ok()) return s;
   return CheckTime(r);
 }
 

@@ -42,6 +42,11 @@ absl::Status ResolveChain(const google::protobuf::RepeatedPtrField<std::string>&
   return absl::OkStatus();
 }
 
+absl::InlinedVector<std::string_view, 2> Stapled(
+    const google::protobuf::RepeatedPtrField<std::string>& responses) {
+  return absl::InlinedVector<std::string_view, 2>(responses.begin(), responses.end());
+}
+
 // The named validation policy of the scope's trust store.
 absl::StatusOr<const crypto::ValidationPolicy*> ResolvePolicy(const std::string& name,
                                                               const CallScope& scope) {
@@ -136,6 +141,8 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   record.intermediates = chain;
   const bool time_from_request = request.has_validation_time();
   record.validation_time = ValidationTime(request, scope);
+  const absl::InlinedVector<std::string_view, 2> stapled = Stapled(request.ocsp_responses());
+  record.stapled_ocsp = stapled;
 
   crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), **policy);
 
@@ -177,7 +184,8 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
     return s;
   }
   const absl::Time at = ValidationTime(request, scope);
-  crypto::PathResult result = scope.paths().Validate(*cert, chain, at, **policy);
+  crypto::PathResult result =
+      scope.paths().Validate(*cert, chain, at, **policy, Stapled(request.ocsp_responses()));
   const crypto::SubIndication sub = result.sub_indication;
   out->set_indication(ToProto(crypto::IndicationFor(sub)));
   out->set_sub_indication(ToProto(sub));

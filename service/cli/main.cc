@@ -42,6 +42,8 @@ ABSL_FLAG(
     std::string, policy, "",
     "validation policy (default: the server's 'default'; e.g. 'legacy' for the G1 hierarchy)");
 ABSL_FLAG(std::string, language, "", "language of the messages: vi (the server's default) or en");
+ABSL_FLAG(std::vector<std::string>, ocsp, {},
+          "DER OCSP responses to staple to the request (verify, validate), comma-separated files");
 ABSL_FLAG(std::string, input, "", "batch: JSON Lines file, one record per line");
 ABSL_FLAG(int, batch_size, 500, "batch: records per VerifyBatch call");
 ABSL_FLAG(bool, json, false, "machine-readable output (JSON, one object per record)");
@@ -199,6 +201,24 @@ int Report(const char* command, const grpc::Status& status, const Response& resp
   return response.indication() == v1::INDICATION_TOTAL_PASSED ? 0 : 1;
 }
 
+// Sets what every single-record request carries from the flags: policy,
+// language and stapled OCSP responses. False (after a message) on a file
+// that cannot be read.
+template <typename Request>
+bool ApplyCommonFlags(const char* command, Request* request) {
+  request->set_policy(absl::GetFlag(FLAGS_policy));
+  request->set_language(absl::GetFlag(FLAGS_language));
+  for (const std::string& file : absl::GetFlag(FLAGS_ocsp)) {
+    auto der = ReadFileBytes(file);
+    if (!der.ok()) {
+      std::cerr << "sigverify " << command << ": --ocsp: " << der.status().message() << "\n";
+      return false;
+    }
+    request->add_ocsp_responses(*std::move(der));
+  }
+  return true;
+}
+
 int VerifyOne() {
   RecordFiles f;
   f.record_id = absl::GetFlag(FLAGS_record_id);
@@ -218,8 +238,7 @@ int VerifyOne() {
     std::cerr << "sigverify verify: " << request.status().message() << "\n";
     return 2;
   }
-  request->set_policy(absl::GetFlag(FLAGS_policy));
-  request->set_language(absl::GetFlag(FLAGS_language));
+  if (!ApplyCommonFlags("verify", &*request)) return 2;
   auto stub = Connect();
   if (!stub) return 2;
   grpc::ClientContext ctx;
@@ -239,8 +258,7 @@ int ValidateOne() {
     std::cerr << "sigverify validate: " << request.status().message() << "\n";
     return 2;
   }
-  request->set_policy(absl::GetFlag(FLAGS_policy));
-  request->set_language(absl::GetFlag(FLAGS_language));
+  if (!ApplyCommonFlags("validate", &*request)) return 2;
   auto stub = Connect();
   if (!stub) return 2;
   grpc::ClientContext ctx;

@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "cache/ocsp.h"
+#include "cache/ocsp_fetch.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/ocsp_responder.h"
@@ -51,10 +53,18 @@ class OcspRevocationTest : public ::testing::Test {
     if (clock) o.clock = std::move(clock);
     return std::make_shared<OcspRevocationChecker>(std::move(o));
   }
+  // A DER response from the real responder (or `responder`) for `name`.
+  std::string Fetched(const std::string& name, OcspResponder* responder = nullptr) {
+    auto request = BuildOcspRequest(*Load(Dir() + "/" + name + ".pem"), *Load(Dir() + "/ca.pem"));
+    EXPECT_TRUE(request.ok());
+    auto der = FetchOcsp((responder ? responder : responder_.get())->url(), *request, {});
+    EXPECT_TRUE(der.ok()) << der.status();
+    return der.ok() ? *der : std::string();
+  }
   PathResult Validate(
       const std::shared_ptr<OcspRevocationChecker>& checker, const std::string& signer,
       crypto::RevocationRequirement requirement = crypto::RevocationRequirement::kHardFail,
-      absl::Time at = absl::Now()) {
+      absl::Time at = absl::Now(), std::vector<std::string_view> stapled = {}) {
     CertificatePtr ca = Load(Dir() + "/ca.pem");
     crypto::AnchorConfig anchor;
     anchor.revocation = requirement;
@@ -62,7 +72,8 @@ class OcspRevocationTest : public ::testing::Test {
         {ca}, {}, crypto::TrustConfig{{}, {{ca->fingerprint_hex(), anchor}}});
     EXPECT_TRUE(store.ok()) << store.status();
     crypto::PathValidator v(*store, 16, nullptr, checker);
-    return v.Validate(Load(Dir() + "/" + signer + ".pem"), {}, at);
+    return v.Validate(Load(Dir() + "/" + signer + ".pem"), {}, at, *(*store)->FindPolicy("default"),
+                      stapled);
   }
   std::unique_ptr<OcspResponder> responder_;
 };
@@ -120,6 +131,41 @@ TEST_F(OcspRevocationTest, AResponderThatIsDownFailsHardUnlessTheAnchorSaysSoft)
   PathResult revoked =
       Validate(Checker(responder_->url()), "revoked", crypto::RevocationRequirement::kSoftFail);
   EXPECT_EQ(revoked.sub_indication, SubIndication::kRevokedNoPoe);
+}
+
+TEST_F(OcspRevocationTest, AStapledResponseIsUsedWithoutAnyFetch) {
+  const std::string good = Fetched("good");
+  const int before = Requests(*responder_);
+  // The configured responder is unreachable: only the stapled response can
+  // give a status.
+  auto checker = Checker("http://127.0.0.1:9/");
+  PathResult r =
+      Validate(checker, "good", crypto::RevocationRequirement::kHardFail, absl::Now(), {good});
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_EQ(r.revocation[0].source, "stapled");
+  EXPECT_EQ(checker->stats().upstream_requests, 0u);
+  EXPECT_EQ(checker->stats().stapled_used, 1u);
+  EXPECT_EQ(Requests(*responder_), before);
+  // It filled the cache: without it, the status is still there.
+  r = Validate(checker, "good");
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_TRUE(r.revocation[0].from_cache);
+}
+
+TEST_F(OcspRevocationTest, StapledResponsesAreValidatedLikeFetchedOnes) {
+  auto checker = Checker("http://127.0.0.1:9/");
+  // Another certificate's response, and one signed by an unrelated key, are
+  // not this certificate's evidence: no status, hard-fail.
+  const std::string other = Fetched("revoked");
+  OcspResponder rogue(Dir(), "rogue");
+  const std::string forged = Fetched("good", &rogue);
+  PathResult r = Validate(checker, "good", crypto::RevocationRequirement::kHardFail, absl::Now(),
+                          {other, forged, "garbage"});
+  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
+  // A stapled "revoked" is believed.
+  r = Validate(checker, "revoked", crypto::RevocationRequirement::kHardFail, absl::Now(), {other});
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << r.message.en;
+  EXPECT_EQ(r.revocation[0].source, "stapled");
 }
 
 TEST_F(OcspRevocationTest, AThousandConcurrentChecksMakeOneUpstreamRequest) {

@@ -211,11 +211,23 @@ check "OCSP: the evidence names the source" out_has '"source":"ocsp"'
 run validate --cert="$OCSP_DIR/revoked.pem" --language=en
 check "OCSP: a revoked certificate is REVOKED_NO_POE" out_has "INDETERMINATE / REVOKED_NO_POE"
 check "OCSP: the message gives the revocation time" out_has "revoked at"
+# A response saved now is stapled below, once the responder is gone.
+openssl ocsp -issuer "$OCSP_DIR/ca.pem" -cert "$OCSP_DIR/unlisted.pem" \
+  -url "http://127.0.0.1:$ocsp_port/" -respout "$WORK/unlisted.ocsp" -noverify >/dev/null 2>&1
+openssl ocsp -issuer "$OCSP_DIR/ca.pem" -cert "$OCSP_DIR/good.pem" \
+  -url "http://127.0.0.1:$ocsp_port/" -respout "$WORK/good.ocsp" -noverify >/dev/null 2>&1
 kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null; OCSP_PID=
 run validate --cert="$OCSP_DIR/good.pem"
 check "OCSP: a cached status still serves with the responder down" rc_is 0
 run validate --cert="$OCSP_DIR/unlisted.pem"
 check "OCSP: no status and the responder down is TRY_LATER (hard-fail)" out_has "TRY_LATER"
+run validate --cert="$OCSP_DIR/good.pem" --ocsp="$WORK/good.ocsp" --json
+check "OCSP: a stapled response is used (responder down)" out_has '"source":"stapled"'
+run validate --cert="$OCSP_DIR/good.pem" --ocsp="$WORK/unlisted.ocsp" --json
+check "OCSP: another certificate's stapled response is not used" rc_is 0
+check "OCSP: ... the status comes from the cache instead" out_has '"from_cache":true'
+run validate --cert="$OCSP_DIR/good.pem" --ocsp=/nonexistent.der
+check "OCSP: an unreadable --ocsp file is a usage error" rc_is 2
 curl -s "http://$METRICS_ADDR/metrics" >"$WORK/revocation-metrics"
 check "OCSP: upstream requests are counted" \
   grep -q '^sigverify_revocation_upstream_requests_total 3' "$WORK/revocation-metrics"
