@@ -28,36 +28,33 @@ HashAlgorithm HashFor(v1::HashAlgorithm h) {
   }
 }
 
-absl::Status CheckIntermediates(const google::protobuf::RepeatedPtrField<std::string>& certs,
-                                const Limits& limits) {
-  if (static_cast<size_t>(certs.size()) > limits.max_intermediates) {
-    return absl::InvalidArgumentError(absl::StrCat("intermediate_certificates: ", certs.size(),
-                                                   " certificates, over the limit of ",
-                                                   limits.max_intermediates));
+// A repeated bytes field: at most `max_count` values ("certificates",
+// "responses": `what`), each at most `max_bytes`.
+absl::Status CheckRepeatedBytes(const char* field, const char* what,
+                                const google::protobuf::RepeatedPtrField<std::string>& values,
+                                size_t max_count, size_t max_bytes) {
+  if (static_cast<size_t>(values.size()) > max_count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", values.size(), " ", what, ", over the limit of ", max_count));
   }
-  for (int i = 0; i < certs.size(); ++i) {
-    if (certs.Get(i).size() > limits.max_certificate_bytes) {
-      return TooLarge(absl::StrCat("intermediate_certificates[", i, "]").c_str(),
-                      certs.Get(i).size(), limits.max_certificate_bytes);
+  for (int i = 0; i < values.size(); ++i) {
+    if (values.Get(i).size() > max_bytes) {
+      return TooLarge(absl::StrCat(field, "[", i, "]").c_str(), values.Get(i).size(), max_bytes);
     }
   }
   return absl::OkStatus();
 }
 
+absl::Status CheckIntermediates(const google::protobuf::RepeatedPtrField<std::string>& certs,
+                                const Limits& limits) {
+  return CheckRepeatedBytes("intermediate_certificates", "certificates", certs,
+                            limits.max_intermediates, limits.max_certificate_bytes);
+}
+
 absl::Status CheckOcspResponses(const google::protobuf::RepeatedPtrField<std::string>& responses,
                                 const Limits& limits) {
-  if (static_cast<size_t>(responses.size()) > limits.max_ocsp_responses) {
-    return absl::InvalidArgumentError(absl::StrCat("ocsp_responses: ", responses.size(),
-                                                   " responses, over the limit of ",
-                                                   limits.max_ocsp_responses));
-  }
-  for (int i = 0; i < responses.size(); ++i) {
-    if (responses.Get(i).size() > limits.max_ocsp_response_bytes) {
-      return TooLarge(absl::StrCat("ocsp_responses[", i, "]").c_str(), responses.Get(i).size(),
-                      limits.max_ocsp_response_bytes);
-    }
-  }
-  return absl::OkStatus();
+  return CheckRepeatedBytes("ocsp_responses", "responses", responses, limits.max_ocsp_responses,
+                            limits.max_ocsp_response_bytes);
 }
 
 // google.protobuf.Timestamp's own range: 0001-01-01 to 9999-12-31.

@@ -64,6 +64,14 @@ TEST(RequestCheckTest, EachLimitIsNamed) {
   ExpectRefused(r, "intermediate_certificates: 3 certificates, over the limit of 2", limits);
   limits = {};
   r = Valid();
+  for (int i = 0; i < 3; ++i) r.add_ocsp_responses("ocsp");
+  limits.max_ocsp_responses = 2;
+  ExpectRefused(r, "ocsp_responses: 3 responses, over the limit of 2", limits);
+  limits = {};
+  limits.max_ocsp_response_bytes = 3;
+  ExpectRefused(r, "ocsp_responses[0] is 4 bytes", limits);
+  limits = {};
+  r = Valid();
   r.set_record_id(std::string(300, 'x'));
   ExpectRefused(r, "record_id");
 }
