@@ -145,7 +145,19 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
     if (RevocationEntryPtr e = Usable(key, options_.clock())) return e;
     return FetchAndStore(*cert, *issuer, key);
   });
-  return Evidence(*result.value, /*from_cache=*/false);
+  const RevocationEntry& got = *result.value;
+  // A joined call may have validated its answer at an earlier moment: it is
+  // still never used past nextUpdate + skew.
+  if ((got.status == RevocationEntry::Status::kGood ||
+       got.status == RevocationEntry::Status::kUnknown) &&
+      now > got.next_update + options_.skew) {
+    RevocationEntry stale = got;
+    stale.status = RevocationEntry::Status::kFetchFailed;
+    stale.error = absl::StrCat("the status had is stale: nextUpdate ",
+                               crypto::FormatUtc(got.next_update), " has passed");
+    return Evidence(stale, /*from_cache=*/false);
+  }
+  return Evidence(got, /*from_cache=*/false);
 }
 
 RevocationEntryPtr OcspRevocationChecker::Usable(const Key& key, absl::Time now) const {
@@ -242,10 +254,10 @@ void OcspRevocationChecker::RefreshLoop() {
       queue_.pop_back();
       queued_.erase(next.key);
     }
-    refreshes_.fetch_add(1, std::memory_order_relaxed);
     // Through single-flight, so a verification missing at the same moment
     // joins this fetch rather than making its own.
     flight_.Do(next.key, [&] { return FetchAndStore(*next.cert, *next.issuer, next.key); });
+    refreshes_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

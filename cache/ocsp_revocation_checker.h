@@ -48,7 +48,7 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
     uint64_t upstream_requests = 0;
     uint64_t upstream_failures = 0;
     uint64_t single_flight_joins = 0;
-    uint64_t refreshes = 0;
+    uint64_t refreshes = 0;  // background refreshes completed
     uint64_t stapled_used = 0;
     size_t entries = 0;
   };
