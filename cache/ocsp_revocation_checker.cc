@@ -208,8 +208,13 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
       entry->error = std::string(request.status().message());
       break;
     }
+    if (std::string why; BackingOff(url, options_.clock(), &why)) {
+      entry->error = std::move(why);
+      continue;
+    }
     requests_.fetch_add(1, std::memory_order_relaxed);
     auto der = FetchOcsp(url, *request, options_.limits);
+    RecordOutcome(url, der.ok(), options_.clock());
     if (!der.ok()) {
       entry->error = std::string(der.status().message());
       continue;
@@ -231,6 +236,28 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
   // caller then sees what the cache holds.
   if (!cache_.Put(AsDigest(key), entry)) return cache_.Find(AsDigest(key));
   return entry;
+}
+
+bool OcspRevocationChecker::BackingOff(const std::string& url, absl::Time now,
+                                       std::string* why) const {
+  absl::MutexLock lock(&backoff_mu_);
+  auto it = backoff_.find(url);
+  if (it == backoff_.end() || now >= it->second.retry_at) return false;
+  *why = absl::StrCat(url, " failed ", it->second.failures, " time(s); not asked again before ",
+                      crypto::FormatUtc(it->second.retry_at));
+  return true;
+}
+
+void OcspRevocationChecker::RecordOutcome(const std::string& url, bool ok, absl::Time now) const {
+  absl::MutexLock lock(&backoff_mu_);
+  if (ok) {
+    backoff_.erase(url);
+    return;
+  }
+  Backoff& b = backoff_[url];
+  b.failures = std::min(b.failures + 1, 30);
+  b.retry_at =
+      now + std::min(absl::Seconds(1) * (int64_t{1} << (b.failures - 1)), options_.max_backoff);
 }
 
 void OcspRevocationChecker::ScheduleRefresh(Refresh refresh) const {

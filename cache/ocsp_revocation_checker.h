@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -39,6 +40,10 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
     absl::Duration failure_ttl = absl::Minutes(1);
     absl::Duration max_age_without_next_update = absl::Minutes(10);
     size_t max_refresh_queue = 10000;
+    // After a responder fails, it is not asked again for 1 s, then 2 s, 4 s,
+    // ... up to this: one dead responder must not cost every certificate
+    // that names it a full timeout.
+    absl::Duration max_backoff = absl::Minutes(5);
     std::function<absl::Time()> clock = [] { return absl::Now(); };
   };
 
@@ -81,7 +86,18 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
   void ScheduleRefresh(Refresh refresh) const;
   void RefreshLoop();
 
+  // Whether `url` may be asked at `now`; if not, why.
+  bool BackingOff(const std::string& url, absl::Time now, std::string* why) const;
+  void RecordOutcome(const std::string& url, bool ok, absl::Time now) const;
+
+  struct Backoff {
+    int failures = 0;
+    absl::Time retry_at;
+  };
+
   Options options_;
+  mutable absl::Mutex backoff_mu_;
+  mutable absl::flat_hash_map<std::string, Backoff> backoff_ ABSL_GUARDED_BY(backoff_mu_);
   mutable RevocationCache cache_;
   mutable SingleFlight<Key, RevocationEntryPtr> flight_;
   mutable std::atomic<uint64_t> hits_{0}, misses_{0}, requests_{0}, failures_{0}, refreshes_{0},

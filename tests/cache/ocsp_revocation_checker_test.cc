@@ -133,6 +133,26 @@ TEST_F(OcspRevocationTest, AResponderThatIsDownFailsHardUnlessTheAnchorSaysSoft)
   EXPECT_EQ(revoked.sub_indication, SubIndication::kRevokedNoPoe);
 }
 
+TEST_F(OcspRevocationTest, ADeadResponderIsNotAskedAgainUntilItsBackoffEnds) {
+  std::atomic<int64_t> offset_s{0};
+  auto checker =
+      Checker("http://127.0.0.1:9/", [&] { return absl::Now() + absl::Seconds(offset_s.load()); });
+  CertificatePtr ca = Load(Dir() + "/ca.pem");
+  EXPECT_EQ(checker->Check(Load(Dir() + "/good.pem"), ca).state, State::kUnavailable);
+  EXPECT_EQ(checker->stats().upstream_requests, 1u);
+  // Another certificate naming the same responder: no new attempt.
+  auto backing_off = checker->Check(Load(Dir() + "/revoked.pem"), ca);
+  EXPECT_EQ(backing_off.state, State::kUnavailable);
+  EXPECT_NE(backing_off.detail.en.find("not asked again before"), std::string::npos)
+      << backing_off.detail.en;
+  EXPECT_EQ(checker->stats().upstream_requests, 1u);
+  // After the backoff (1 s after one failure) and the failure TTL, it is
+  // asked again.
+  offset_s = 120;
+  EXPECT_EQ(checker->Check(Load(Dir() + "/good.pem"), ca).state, State::kUnavailable);
+  EXPECT_EQ(checker->stats().upstream_requests, 2u);
+}
+
 TEST_F(OcspRevocationTest, AStapledResponseIsUsedWithoutAnyFetch) {
   const std::string good = Fetched("good");
   const int before = Requests(*responder_);
