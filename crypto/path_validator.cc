@@ -183,12 +183,18 @@ std::optional<PathResult> CheckSignerUsage(const CertificatePtr& signer_ptr) {
                     {"extendedKeyUsage", 1, signer_ptr}};
 }
 
-HashAlgorithm CertificateSignatureHash(const Certificate& cert) {
+// The NID of the hash a certificate is signed with; NID_undef when the
+// algorithm has none of its own (Ed25519, RSA-PSS with parameters).
+int CertificateDigestNid(const Certificate& cert) {
   int digest_nid = NID_undef;
   int pkey_nid = NID_undef;
   if (!OBJ_find_sigid_algs(X509_get_signature_nid(cert.x509()), &digest_nid, &pkey_nid)) {
-    return HashAlgorithm::kNone;
+    return NID_undef;
   }
+  return digest_nid;
+}
+
+HashAlgorithm ToHashAlgorithm(int digest_nid) {
   switch (digest_nid) {
     case NID_sha1:
       return HashAlgorithm::kSha1;
@@ -203,12 +209,7 @@ HashAlgorithm CertificateSignatureHash(const Certificate& cert) {
   }
 }
 
-bool IsWeakCertificateDigest(const Certificate& cert) {
-  int digest_nid = NID_undef;
-  int pkey_nid = NID_undef;
-  if (!OBJ_find_sigid_algs(X509_get_signature_nid(cert.x509()), &digest_nid, &pkey_nid)) {
-    return false;
-  }
+bool IsWeakDigest(int digest_nid) {
   return digest_nid == NID_md5 || digest_nid == NID_md4 || digest_nid == NID_md2;
 }
 
@@ -229,7 +230,8 @@ std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& pat
                         {"keySize", position, path[i]}};
     }
     if (i + 1 == path.size()) break;
-    if (IsWeakCertificateDigest(c)) {
+    const int digest_nid = CertificateDigestNid(c);
+    if (IsWeakDigest(digest_nid)) {
       return PathResult{SubIndication::kCryptoConstraintsFailure,
                         Failure(absl::StrCat(who.vi, ": chữ ký dùng hàm băm MD2/MD4/MD5"),
                                 absl::StrCat(who.en, ": signed with MD2/MD4/MD5")),
@@ -238,7 +240,7 @@ std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& pat
     }
     const std::string sig_vi = absl::StrCat("chữ ký trên ", who.vi);
     const std::string sig_en = absl::StrCat("the signature on ", who.en);
-    if (auto m = CheckSignatureHash(policy, CertificateSignatureHash(c), sig_vi, sig_en)) {
+    if (auto m = CheckSignatureHash(policy, ToHashAlgorithm(digest_nid), sig_vi, sig_en)) {
       return PathResult{SubIndication::kCryptoConstraintsFailure,
                         *std::move(m),
                         {},

@@ -25,14 +25,7 @@ class HttpServer {
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
   // Requests served so far ("GET /path HTTP/1.1" lines in its log).
-  int Requests() const {
-    const std::string log = process_.Log();
-    int n = 0;
-    for (size_t at = log.find("\"GET "); at != std::string::npos; at = log.find("\"GET ", at + 1)) {
-      ++n;
-    }
-    return n;
-  }
+  int Requests() const { return process_.Count("\"GET "); }
 
  private:
   ServerProcess process_;

@@ -33,6 +33,8 @@ class OcspResponder {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
   std::string Log() const { return process_.Log(); }
+  // Requests received so far.
+  int Requests() const { return process_.Count("Received request"); }
 
  private:
   ServerProcess process_;

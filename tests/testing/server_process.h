@@ -58,6 +58,16 @@ class ServerProcess {
     return s.str();
   }
 
+  // How many times `needle` occurs in the log so far.
+  int Count(const std::string& needle) const {
+    const std::string log = Log();
+    int n = 0;
+    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+
   void Stop() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
