@@ -34,12 +34,8 @@ std::vector<std::string> OcspUrls(const crypto::Certificate& cert) {
   return AccessLocations(cert, NID_ad_OCSP);
 }
 
-std::vector<std::string> CrlUrls(const crypto::Certificate& cert) {
+std::vector<std::string> DistributionPointUris(const CRL_DIST_POINTS* points) {
   std::vector<std::string> urls;
-  auto* points = static_cast<CRL_DIST_POINTS*>(
-      X509_get_ext_d2i(cert.x509(), NID_crl_distribution_points, nullptr, nullptr));
-  if (points == nullptr) return urls;
-  std::unique_ptr<CRL_DIST_POINTS, void (*)(CRL_DIST_POINTS*)> owned(points, CRL_DIST_POINTS_free);
   for (int i = 0; i < sk_DIST_POINT_num(points); ++i) {
     const DIST_POINT* dp = sk_DIST_POINT_value(points, i);
     if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;  // fullName only
@@ -53,6 +49,26 @@ std::vector<std::string> CrlUrls(const crypto::Certificate& cert) {
     }
   }
   return urls;
+}
+
+namespace {
+
+std::vector<std::string> PointsOf(const crypto::Certificate& cert, int nid) {
+  auto* points =
+      static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(cert.x509(), nid, nullptr, nullptr));
+  if (points == nullptr) return {};
+  std::unique_ptr<CRL_DIST_POINTS, void (*)(CRL_DIST_POINTS*)> owned(points, CRL_DIST_POINTS_free);
+  return DistributionPointUris(points);
+}
+
+}  // namespace
+
+std::vector<std::string> CrlUrls(const crypto::Certificate& cert) {
+  return PointsOf(cert, NID_crl_distribution_points);
+}
+
+std::vector<std::string> DeltaCrlUrls(const crypto::Certificate& cert) {
+  return PointsOf(cert, NID_freshest_crl);
 }
 
 }  // namespace sigverify::cache

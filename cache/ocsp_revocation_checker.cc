@@ -2,8 +2,6 @@
 
 #include <openssl/x509.h>
 
-#include <random>
-
 #include "absl/strings/str_cat.h"
 #include "cache/certificate_urls.h"
 #include "cache/ocsp.h"
@@ -39,6 +37,7 @@ crypto::RevocationEvidence Evidence(const RevocationEntry& e, bool from_cache) {
   out.this_update = e.this_update;
   out.next_update = e.next_update;
   out.responder = e.responder;
+  out.location = e.location;
   switch (e.status) {
     case RevocationEntry::Status::kGood:
       out.state = State::kGood;
@@ -62,8 +61,6 @@ crypto::RevocationEvidence Evidence(const RevocationEntry& e, bool from_cache) {
   return out;
 }
 
-absl::Time RefreshAfter(absl::Time this_update, absl::Time next_update);
-
 // A cache entry from a validated OCSP status.
 std::shared_ptr<RevocationEntry> Entry(const OcspStatus& status, const char* source,
                                        std::string der) {
@@ -74,7 +71,7 @@ std::shared_ptr<RevocationEntry> Entry(const OcspStatus& status, const char* sou
   entry->source = source;
   entry->this_update = status.this_update;
   entry->next_update = status.next_update;
-  entry->refresh_after = RefreshAfter(status.this_update, status.next_update);
+  entry->refresh_after = RefreshPoint(status.this_update, status.next_update);
   entry->revocation_time = status.revocation_time;
   entry->revocation_reason = status.revocation_reason;
   entry->responder = status.responder;
@@ -82,35 +79,22 @@ std::shared_ptr<RevocationEntry> Entry(const OcspStatus& status, const char* sou
   return entry;
 }
 
-// Around the middle of the validity window, jittered by +-10% of it, so that
-// many entries fetched together do not all refresh together.
-absl::Time RefreshAfter(absl::Time this_update, absl::Time next_update) {
-  const absl::Duration window = next_update - this_update;
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> jitter(-0.1, 0.1);
-  return this_update + window / 2 + window * jitter(rng);
-}
-
 }  // namespace
 
 OcspRevocationChecker::OcspRevocationChecker(Options options)
-    : options_(std::move(options)), refresher_([this] { RefreshLoop(); }) {}
+    : options_(std::move(options)),
+      backoff_(options_.max_backoff),
+      refresher_(options_.max_refresh_queue) {}
 
-OcspRevocationChecker::~OcspRevocationChecker() {
-  {
-    absl::MutexLock lock(&queue_mu_);
-    stopping_ = true;
-  }
-  refresher_.join();
-}
+OcspRevocationChecker::~OcspRevocationChecker() = default;
 
 crypto::RevocationEvidence OcspRevocationChecker::Check(
     const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
-    absl::Span<const std::string_view> stapled) const {
+    const crypto::RevocationInputs& inputs) const {
   const Key key = CacheKey(*cert, *issuer);
   // A stapled response valid for this certificate is used and cached; a
   // cached "revoked" still wins over it (revoked is sticky).
-  if (RevocationEntryPtr from_request = FromStapled(*cert, *issuer, stapled)) {
+  if (RevocationEntryPtr from_request = FromStapled(*cert, *issuer, inputs.ocsp_responses)) {
     stapled_used_.fetch_add(1, std::memory_order_relaxed);
     if (!cache_.Put(AsDigest(key), from_request)) {
       return Evidence(*cache_.Find(AsDigest(key)), /*from_cache=*/true);
@@ -122,22 +106,15 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
   if (RevocationEntryPtr e = Usable(key, now)) {
     hits_.fetch_add(1, std::memory_order_relaxed);
     if (e->status == RevocationEntry::Status::kGood && now >= e->refresh_after) {
-      ScheduleRefresh({key, cert, issuer});
+      refresher_.Schedule(key, [this, key, cert, issuer] {
+        // Through single-flight, so a verification missing at the same
+        // moment joins this fetch rather than making its own.
+        flight_.Do(key, [&] { return FetchAndStore(*cert, *issuer, key); });
+      });
     }
     return Evidence(*e, /*from_cache=*/true);
   }
-  if (OcspUrls(*cert).empty()) {
-    crypto::RevocationEvidence out;
-    if (CrlUrls(*cert).empty()) {
-      out.state = State::kNoSource;
-    } else {
-      out.state = State::kUnavailable;
-      out.source = "crl";
-      out.detail = {"chứng thư số chỉ nêu CRL, mà việc kiểm tra CRL chưa được xây dựng",
-                    "the certificate names only CRLs, and CRL checking is not built yet"};
-    }
-    return out;
-  }
+  if (OcspUrls(*cert).empty()) return crypto::RevocationEvidence{};  // kNoSource
   misses_.fetch_add(1, std::memory_order_relaxed);
   auto result = flight_.Do(key, [&] {
     // A call that finished between the lookup above and joining the flight
@@ -208,13 +185,13 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
       entry->error = std::string(request.status().message());
       break;
     }
-    if (std::string why; BackingOff(url, options_.clock(), &why)) {
+    if (std::string why; backoff_.BackingOff(url, options_.clock(), &why)) {
       entry->error = std::move(why);
       continue;
     }
     requests_.fetch_add(1, std::memory_order_relaxed);
     auto der = FetchOcsp(url, *request, options_.limits);
-    RecordOutcome(url, der.ok(), options_.clock());
+    backoff_.RecordOutcome(url, der.ok(), options_.clock());
     if (!der.ok()) {
       entry->error = std::string(der.status().message());
       continue;
@@ -226,66 +203,26 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
       continue;
     }
     entry = Entry(*status, "ocsp", *std::move(der));
+    entry->location = original;
     break;
   }
   if (entry->status == RevocationEntry::Status::kFetchFailed) {
     failures_.fetch_add(1, std::memory_order_relaxed);
     entry->refresh_after = options_.clock() + options_.failure_ttl;
+    // A failed refresh leaves a status that is still fresh serving; it is
+    // tried again by the next lookup after failure_ttl.
+    if (RevocationEntryPtr old = Usable(key, options_.clock());
+        old != nullptr && old->status != RevocationEntry::Status::kFetchFailed) {
+      auto retry = std::make_shared<RevocationEntry>(*old);
+      retry->refresh_after = entry->refresh_after;
+      cache_.Put(AsDigest(key), retry);
+      return retry;
+    }
   }
   // A revoked entry already cached stays (Put refuses to replace it); the
   // caller then sees what the cache holds.
   if (!cache_.Put(AsDigest(key), entry)) return cache_.Find(AsDigest(key));
   return entry;
-}
-
-bool OcspRevocationChecker::BackingOff(const std::string& url, absl::Time now,
-                                       std::string* why) const {
-  absl::MutexLock lock(&backoff_mu_);
-  auto it = backoff_.find(url);
-  if (it == backoff_.end() || now >= it->second.retry_at) return false;
-  *why = absl::StrCat(url, " failed ", it->second.failures, " time(s); not asked again before ",
-                      crypto::FormatUtc(it->second.retry_at));
-  return true;
-}
-
-void OcspRevocationChecker::RecordOutcome(const std::string& url, bool ok, absl::Time now) const {
-  absl::MutexLock lock(&backoff_mu_);
-  if (ok) {
-    backoff_.erase(url);
-    return;
-  }
-  Backoff& b = backoff_[url];
-  b.failures = std::min(b.failures + 1, 30);
-  b.retry_at =
-      now + std::min(absl::Seconds(1) * (int64_t{1} << (b.failures - 1)), options_.max_backoff);
-}
-
-void OcspRevocationChecker::ScheduleRefresh(Refresh refresh) const {
-  absl::MutexLock lock(&queue_mu_);
-  if (queue_.size() >= options_.max_refresh_queue || !queued_.insert(refresh.key).second) return;
-  queue_.push_back(std::move(refresh));
-}
-
-void OcspRevocationChecker::RefreshLoop() {
-  for (;;) {
-    Refresh next;
-    {
-      absl::MutexLock lock(&queue_mu_);
-      queue_mu_.Await(absl::Condition(
-          +[](OcspRevocationChecker* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
-            return self->stopping_ || !self->queue_.empty();
-          },
-          this));
-      if (stopping_) return;
-      next = std::move(queue_.back());
-      queue_.pop_back();
-      queued_.erase(next.key);
-    }
-    // Through single-flight, so a verification missing at the same moment
-    // joins this fetch rather than making its own.
-    flight_.Do(next.key, [&] { return FetchAndStore(*next.cert, *next.issuer, next.key); });
-    refreshes_.fetch_add(1, std::memory_order_relaxed);
-  }
 }
 
 OcspRevocationChecker::Stats OcspRevocationChecker::stats() const {
@@ -295,7 +232,7 @@ OcspRevocationChecker::Stats OcspRevocationChecker::stats() const {
   s.upstream_requests = requests_.load();
   s.upstream_failures = failures_.load();
   s.single_flight_joins = flight_.joins();
-  s.refreshes = refreshes_.load();
+  s.refreshes = refresher_.done();
   s.stapled_used = stapled_used_.load();
   s.entries = cache_.Size();
   return s;

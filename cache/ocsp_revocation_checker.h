@@ -5,25 +5,21 @@
 // keeps serving; never served past nextUpdate + skew; failures cached for a
 // short time; revoked is sticky.
 //
-// A certificate that names only CRL distribution points is reported as
-// having no fresh status: CRL checking is not built yet, and a named source
-// that cannot be consulted must not read as "checked".
+// A certificate that names no OCSP responder (and has no stapled response)
+// is reported as kNoSource: RevocationSources then asks its CRLs.
 #ifndef SIGVERIFY_CACHE_OCSP_REVOCATION_CHECKER_H_
 #define SIGVERIFY_CACHE_OCSP_REVOCATION_CHECKER_H_
 
 #include <atomic>
 #include <functional>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cache/http_fetcher.h"
 #include "cache/ocsp.h"
+#include "cache/refresh_worker.h"
+#include "cache/responder_backoff.h"
 #include "cache/revocation_cache.h"
 #include "cache/single_flight.h"
 #include "cache/url_rewriter.h"
@@ -63,16 +59,11 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
 
   crypto::RevocationEvidence Check(const crypto::CertificatePtr& cert,
                                    const crypto::CertificatePtr& issuer,
-                                   absl::Span<const std::string_view> stapled = {}) const override;
+                                   const crypto::RevocationInputs& inputs = {}) const override;
   Stats stats() const;
 
  private:
   using Key = std::string;  // 32 bytes: SHA-256 of the issuer key and the serial
-  struct Refresh {
-    Key key;
-    crypto::CertificatePtr cert;
-    crypto::CertificatePtr issuer;
-  };
 
   // The cached entry for `key` if it may still be served at `now`.
   RevocationEntryPtr Usable(const Key& key, absl::Time now) const;
@@ -83,31 +74,14 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
                                  absl::Span<const std::string_view> stapled) const;
   RevocationEntryPtr FetchAndStore(const crypto::Certificate& cert,
                                    const crypto::Certificate& issuer, const Key& key) const;
-  void ScheduleRefresh(Refresh refresh) const;
-  void RefreshLoop();
-
-  // Whether `url` may be asked at `now`; if not, why.
-  bool BackingOff(const std::string& url, absl::Time now, std::string* why) const;
-  void RecordOutcome(const std::string& url, bool ok, absl::Time now) const;
-
-  struct Backoff {
-    int failures = 0;
-    absl::Time retry_at;
-  };
 
   Options options_;
-  mutable absl::Mutex backoff_mu_;
-  mutable absl::flat_hash_map<std::string, Backoff> backoff_ ABSL_GUARDED_BY(backoff_mu_);
+  mutable ResponderBackoff backoff_;
   mutable RevocationCache cache_;
   mutable SingleFlight<Key, RevocationEntryPtr> flight_;
-  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, requests_{0}, failures_{0}, refreshes_{0},
-      stapled_used_{0};
-
-  mutable absl::Mutex queue_mu_;
-  mutable std::vector<Refresh> queue_ ABSL_GUARDED_BY(queue_mu_);
-  mutable absl::flat_hash_set<Key> queued_ ABSL_GUARDED_BY(queue_mu_);
-  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
-  std::thread refresher_;
+  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, requests_{0}, failures_{0}, stapled_used_{0};
+  // Last: stopped (joined) before the members its refreshes use go.
+  mutable RefreshWorker refresher_;
 };
 
 }  // namespace sigverify::cache

@@ -1,36 +1,11 @@
 #include "cache/revocation_cache.h"
 
-#include <urcu/urcu-memb.h>
-
 #include <cstring>
-#include <type_traits>
+
+#include "cache/rcu.h"
 
 namespace sigverify::cache {
 namespace {
-
-struct RcuThread {
-  RcuThread() { urcu_memb_register_thread(); }
-  ~RcuThread() { urcu_memb_unregister_thread(); }
-};
-
-// Read-side critical section for the current scope.
-struct ReadLock {
-  ReadLock() { urcu_memb_read_lock(); }
-  ~ReadLock() { urcu_memb_read_unlock(); }
-};
-
-// What call_rcu frees: a retired shard. Standard layout, rcu_head first.
-struct RetiredShard {
-  rcu_head head;
-  void* shard;
-  void (*destroy)(void*);
-};
-
-void FreeRetired(rcu_head* head) {
-  auto* retired = reinterpret_cast<RetiredShard*>(head);
-  retired->destroy(retired->shard);
-  delete retired;
-}
 
 size_t ShardOf(const crypto::Sha256Digest& key) {
   // The last byte: independent of the bytes the shard's own map hashes.
@@ -49,10 +24,6 @@ struct RevocationCache::Shard {
   absl::flat_hash_map<crypto::Sha256Digest, RevocationEntryPtr, DigestHash> entries;
 };
 
-void EnsureRcuRegistered() { thread_local RcuThread registered; }
-
-static_assert(std::is_standard_layout_v<RetiredShard>);
-
 RevocationCache::RevocationCache() {
   for (auto& shard : shards_) shard.store(new Shard(), std::memory_order_relaxed);
 }
@@ -61,12 +32,12 @@ RevocationCache::~RevocationCache() {
   // No reader may still run: the owner destroys the cache after its users.
   for (auto& shard : shards_) delete shard.load(std::memory_order_relaxed);
   // Shards replaced earlier are freed by call_rcu callbacks; wait for them.
-  urcu_memb_barrier();
+  WaitForRetired();
 }
 
 RevocationEntryPtr RevocationCache::Find(const crypto::Sha256Digest& key) const {
   EnsureRcuRegistered();
-  ReadLock read;
+  RcuReadLock read;
   const Shard* shard = shards_[ShardOf(key)].load(std::memory_order_acquire);
   auto it = shard->entries.find(key);
   // The copy takes a reference inside the critical section, so the entry
@@ -107,13 +78,12 @@ bool RevocationCache::Erase(const crypto::Sha256Digest& key) {
 void RevocationCache::Publish(std::atomic<Shard*>& slot, Shard* fresh) {
   Shard* old = slot.exchange(fresh, std::memory_order_acq_rel);
   // Readers that loaded `old` may still use it: free it after they are done.
-  auto* retired = new RetiredShard{{}, old, [](void* p) { delete static_cast<Shard*>(p); }};
-  urcu_memb_call_rcu(&retired->head, FreeRetired);
+  RetireAfterGracePeriod(old);
 }
 
 size_t RevocationCache::Size() const {
   EnsureRcuRegistered();
-  ReadLock read;
+  RcuReadLock read;
   size_t n = 0;
   for (const auto& shard : shards_) n += shard.load(std::memory_order_acquire)->entries.size();
   return n;

@@ -24,6 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cache/rcu.h"
 #include "crypto/sha256.h"
 
 namespace sigverify::cache {
@@ -38,6 +39,7 @@ struct RevocationEntry {
   int revocation_reason = -1;
   std::string source;     // "ocsp", "crl", "stapled"
   std::string responder;  // who signed it
+  std::string location;   // the responder URL it came from
   std::string der;        // the raw response or CRL reference, for evidence
   std::string error;      // kFetchFailed: why
 };
@@ -71,10 +73,6 @@ class RevocationCache {
   std::array<std::atomic<Shard*>, kShards> shards_;
   absl::Mutex write_mu_;
 };
-
-// Registers the calling thread with RCU once (and unregisters it when the
-// thread exits); Find does this itself.
-void EnsureRcuRegistered();
 
 }  // namespace sigverify::cache
 

@@ -331,12 +331,12 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
 PathResult PathValidator::Validate(const CertificatePtr& signer,
                                    absl::Span<const CertificatePtr> intermediates, absl::Time at,
                                    const ValidationPolicy& policy,
-                                   absl::Span<const std::string_view> stapled) const {
+                                   RevocationInputs revocation) const {
   const Sha256Digest key = MemoKey(signer, intermediates, policy);
   if (auto hit = memo_.Find(key); hit && at >= hit->valid_from && at <= hit->valid_until) {
     // The path is memoised; its revocation status is asked every time (a
     // cache lookup in the checker).
-    return CheckRevocation(hit->path, at, stapled);
+    return CheckRevocation(hit->path, at, revocation);
   }
   PathResult result = ValidateUncached(signer, intermediates, at, policy);
   if (result.ok()) {
@@ -359,20 +359,22 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
       }
     }
     memo_.Insert(key, std::move(validated));
-    return CheckRevocation(std::move(result.path), at, stapled);
+    return CheckRevocation(std::move(result.path), at, revocation);
   }
   return result;
 }
 
 PathResult PathValidator::CheckRevocation(std::vector<CertificatePtr> path, absl::Time at,
-                                          absl::Span<const std::string_view> stapled) const {
+                                          RevocationInputs inputs) const {
   PathResult result{SubIndication::kNone, {}, std::move(path)};
   if (revocation_ == nullptr || result.path.size() < 2) return result;
-  const RevocationRequirement requirement = store_->ConfigFor(*result.path.back()).revocation;
+  const AnchorConfig& anchor = store_->ConfigFor(*result.path.back());
+  const RevocationRequirement requirement = anchor.revocation;
+  inputs.order = anchor.revocation_order;
   using State = RevocationEvidence::State;
   for (size_t i = 0; i + 1 < result.path.size(); ++i) {
     const CertificatePtr& cert = result.path[i];
-    RevocationEvidence e = revocation_->Check(cert, result.path[i + 1], stapled);
+    RevocationEvidence e = revocation_->Check(cert, result.path[i + 1], inputs);
     if (result.ok()) {
       const Who who = Describe(cert.get(), static_cast<int>(i));
       const FailedCheck failed = {"revocation", static_cast<int>(i) + 1, cert};

@@ -60,11 +60,12 @@ class PathValidator {
                 std::shared_ptr<const IssuerSource> issuers = nullptr,
                 std::shared_ptr<const RevocationChecker> revocation = nullptr);
 
-  // `policy` must be one of trust_store().policies(); `stapled` are OCSP
-  // responses from the request, for the revocation checker.
+  // `policy` must be one of trust_store().policies(); `revocation` holds
+  // the OCSP responses and CRLs from the request, for the revocation
+  // checker (its order is set from the path's anchor).
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
                       absl::Time at, const ValidationPolicy& policy,
-                      absl::Span<const std::string_view> stapled = {}) const;
+                      RevocationInputs revocation = {}) const;
   // Under the store's "default" policy.
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
                       absl::Time at) const;
@@ -84,7 +85,7 @@ class PathValidator {
                               const ValidationPolicy& policy) const;
   // Revocation status of `path` at `at`, judged by its anchor's requirement.
   PathResult CheckRevocation(std::vector<CertificatePtr> path, absl::Time at,
-                             absl::Span<const std::string_view> stapled) const;
+                             RevocationInputs inputs) const;
   PathResult ValidateCandidate(const std::vector<CertificatePtr>& candidate, absl::Time at,
                                const ValidationPolicy& policy) const;
 

@@ -47,7 +47,7 @@ Verdict VerifyRecord(const Record& record, const PathValidator& paths,
   }
 
   PathResult path = paths.Validate(record.signer, record.intermediates, record.validation_time,
-                                   policy, record.stapled_ocsp);
+                                   policy, record.revocation);
   if (!path.ok()) {
     return Verdict::Failed(path.sub_indication, std::move(path.message), std::move(path.failed),
                            std::move(path.revocation));

@@ -23,7 +23,7 @@ struct Record {
   CertificatePtr signer;
   absl::Span<const CertificatePtr> intermediates;
   absl::Time validation_time;
-  absl::Span<const std::string_view> stapled_ocsp;  // see PathValidator::Validate
+  RevocationInputs revocation;  // from the request; see PathValidator::Validate
 };
 
 // `policy` is one of the path validator's trust store policies; its

@@ -1,6 +1,6 @@
 // How path validation asks for revocation status (RFC 5280 6.1.3(a)(3)).
 // crypto/ declares it and applies the anchor's requirement to the answers;
-// cache/ implements it (OCSP now; CRLs later), with its fetching and caching.
+// cache/ implements it (OCSP and CRLs), with its fetching and caching.
 // A checker is asked only about certificates of a path that already
 // validated to a configured anchor, so an untrusted certificate never makes
 // it fetch anything.
@@ -26,26 +26,38 @@ struct RevocationEvidence {
     kUnavailable,  // it names one, but no fresh and valid status was had
   };
   State state = State::kNoSource;
-  std::string source;  // "ocsp", "crl", "stapled"
+  std::string source;  // "ocsp", "crl", "stapled" (OCSP), "stapled_crl"
   bool from_cache = false;
   absl::Time this_update = absl::InfinitePast();
   absl::Time next_update = absl::InfinitePast();
   absl::Time revocation_time = absl::InfinitePast();
   int revocation_reason = -1;
-  std::string responder;
-  Message detail;  // why kUnavailable / kUnknown, for the verdict
+  std::string responder;  // who signed it: the OCSP responder, the CRL issuer
+  std::string location;   // where it was fetched from, as the certificate names it
+  Message detail;         // why kUnavailable / kUnknown, for the verdict
+};
+
+// Which source an anchor's certificates are asked first; the other is the
+// fallback when the first gives no fresh status.
+enum class RevocationOrder { kOcspFirst, kCrlFirst };
+
+// What a request brings for revocation checking, and the anchor's order.
+struct RevocationInputs {
+  absl::Span<const std::string_view> ocsp_responses;  // stapled, DER
+  absl::Span<const std::string_view> crls;            // DER, as signed PDFs and CMS carry them
+  RevocationOrder order = RevocationOrder::kOcspFirst;
 };
 
 class RevocationChecker {
  public:
   virtual ~RevocationChecker() = default;
-  // The status of `cert`, issued by `issuer`. `stapled` are DER OCSP
-  // responses that came with the request; one that is valid for `cert` is
-  // used (and may fill the cache) before anything is fetched. May block,
-  // bounded by the checker's own time limits, when it has no fresh status.
-  // Thread-safe.
+  // The status of `cert`, issued by `issuer`. OCSP responses and CRLs that
+  // came with the request are validated like fetched ones; one valid for
+  // `cert` is used (and may fill the cache) before anything is fetched. May
+  // block, bounded by the checker's own time limits, when it has no fresh
+  // status. Thread-safe.
   virtual RevocationEvidence Check(const CertificatePtr& cert, const CertificatePtr& issuer,
-                                   absl::Span<const std::string_view> stapled = {}) const = 0;
+                                   const RevocationInputs& inputs = {}) const = 0;
 };
 
 }  // namespace sigverify::crypto

@@ -22,6 +22,7 @@
 #include "crypto/algorithm.h"
 #include "crypto/message.h"
 #include "crypto/public_key.h"
+#include "crypto/revocation.h"
 
 namespace sigverify::crypto {
 
@@ -49,7 +50,6 @@ struct ValidationPolicy {
 // What a certificate without fresh revocation status does to a verdict
 // (enforced by revocation checking; carried here with the anchor).
 enum class RevocationRequirement { kHardFail, kSoftFail, kRequire };
-enum class RevocationOrder { kOcspFirst, kCrlFirst };
 
 // A legacy policy named `name`: the default constraints, except that SHA-1
 // signatures are accepted for validation times before `until`.

@@ -16,6 +16,8 @@ struct Limits {
   size_t max_intermediates = 8;             // per record
   size_t max_ocsp_responses = 8;            // stapled, per record
   size_t max_ocsp_response_bytes = 64 << 10;
+  size_t max_crls = 4;  // in the request, per record
+  size_t max_crl_bytes = 4 << 20;
   size_t max_record_id_bytes = 256;
   size_t max_queued_items = 100000;  // admission: items waiting for a worker
 };

@@ -57,6 +57,11 @@ absl::Status CheckOcspResponses(const google::protobuf::RepeatedPtrField<std::st
                             limits.max_ocsp_response_bytes);
 }
 
+absl::Status CheckCrls(const google::protobuf::RepeatedPtrField<std::string>& crls,
+                       const Limits& limits) {
+  return CheckRepeatedBytes("crls", "CRLs", crls, limits.max_crls, limits.max_crl_bytes);
+}
+
 // google.protobuf.Timestamp's own range: 0001-01-01 to 9999-12-31.
 template <typename Request>
 absl::Status CheckTime(const Request& r) {
@@ -134,6 +139,7 @@ absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& r,
   }
   if (auto s = CheckIntermediates(r.intermediate_certificates(), limits); !s.ok()) return s;
   if (auto s = CheckOcspResponses(r.ocsp_responses(), limits); !s.ok()) return s;
+  if (auto s = CheckCrls(r.crls(), limits); !s.ok()) return s;
   switch (r.content_case()) {
     case v1::VerifyRequest::kData:
       if (r.data().size() > limits.max_data_bytes) {
@@ -172,6 +178,7 @@ absl::Status CheckRequest(const v1::ValidateCertificateRequest& r, const Limits&
   }
   if (auto s = CheckIntermediates(r.intermediate_certificates(), limits); !s.ok()) return s;
   if (auto s = CheckOcspResponses(r.ocsp_responses(), limits); !s.ok()) return s;
+  if (auto s = CheckCrls(r.crls(), limits); !s.ok()) return s;
   return CheckTime(r);
 }
 

@@ -142,7 +142,9 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   const bool time_from_request = request.has_validation_time();
   record.validation_time = ValidationTime(request, scope);
   const absl::InlinedVector<std::string_view, 2> stapled = Stapled(request.ocsp_responses());
-  record.stapled_ocsp = stapled;
+  const absl::InlinedVector<std::string_view, 2> crls = Stapled(request.crls());
+  record.revocation.ocsp_responses = stapled;
+  record.revocation.crls = crls;
 
   crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), **policy);
 
@@ -184,8 +186,8 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
     return s;
   }
   const absl::Time at = ValidationTime(request, scope);
-  crypto::PathResult result =
-      scope.paths().Validate(*cert, chain, at, **policy, Stapled(request.ocsp_responses()));
+  crypto::PathResult result = scope.paths().Validate(
+      *cert, chain, at, **policy, {Stapled(request.ocsp_responses()), Stapled(request.crls())});
   const crypto::SubIndication sub = result.sub_indication;
   out->set_indication(ToProto(crypto::IndicationFor(sub)));
   out->set_sub_indication(ToProto(sub));
@@ -285,6 +287,7 @@ void ToProto(const std::vector<crypto::RevocationEvidence>& evidence, crypto::La
     if (e.state == State::kRevoked) SetTimestamp(e.revocation_time, r->mutable_revocation_time());
     r->set_revocation_reason(e.revocation_reason);
     r->set_responder(e.responder);
+    r->set_location(e.location);
     r->set_detail(e.detail.In(language));
   }
 }

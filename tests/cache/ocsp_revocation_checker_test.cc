@@ -63,7 +63,7 @@ class OcspRevocationTest : public ::testing::Test {
     EXPECT_TRUE(store.ok()) << store.status();
     crypto::PathValidator v(*store, 16, nullptr, checker);
     return v.Validate(Load(Dir() + "/" + signer + ".pem"), {}, at, *(*store)->FindPolicy("default"),
-                      stapled);
+                      crypto::RevocationInputs{stapled});
   }
   std::unique_ptr<OcspResponder> responder_;
 };

@@ -1,0 +1,387 @@
+#include "cache/crl.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "cache/certificate_urls.h"
+
+namespace sigverify::cache {
+namespace {
+
+using Code = absl::StatusCode;
+
+absl::Status Fail(Code code, std::string message) {
+  ERR_clear_error();
+  return absl::Status(code, std::move(message));
+}
+
+template <typename T, void (*F)(T*)>
+using Owned = crypto::OpenSslPtr<T, F>;
+using CrlPtr = Owned<X509_CRL, X509_CRL_free>;
+using IdpPtr = Owned<ISSUING_DIST_POINT, ISSUING_DIST_POINT_free>;
+using IntegerPtr = Owned<ASN1_INTEGER, ASN1_INTEGER_free>;
+using EnumeratedPtr = Owned<ASN1_ENUMERATED, ASN1_ENUMERATED_free>;
+using NamesPtr = Owned<GENERAL_NAMES, GENERAL_NAMES_free>;
+using PointsPtr = Owned<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
+
+uint64_t SerialHash(std::string_view serial) { return absl::HashOf(serial); }
+
+std::string_view SerialOf(const ASN1_INTEGER* serial) {
+  return {reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
+          static_cast<size_t>(ASN1_STRING_length(serial))};
+}
+
+// An INTEGER's magnitude, big-endian without leading zeros.
+std::string Magnitude(const ASN1_INTEGER* n) {
+  std::string_view bytes = SerialOf(n);
+  while (!bytes.empty() && bytes.front() == '\0') bytes.remove_prefix(1);
+  return std::string(bytes);
+}
+
+std::string NameText(const X509_NAME* name) {
+  crypto::BioPtr bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(n));
+}
+
+std::string GeneralNameDer(const GENERAL_NAME* name) {
+  unsigned char* out = nullptr;
+  const int n = i2d_GENERAL_NAME(const_cast<GENERAL_NAME*>(name), &out);
+  if (n <= 0) return {};
+  std::string der(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
+  OPENSSL_free(out);
+  return der;
+}
+
+// RFC 5280 5.2 and 5.3: the extensions a CRL and its entries may carry that
+// this implementation processes (or may ignore because they are
+// informational); any other critical one makes the CRL unusable.
+bool KnownCrlExtension(int nid) {
+  switch (nid) {
+    case NID_authority_key_identifier:
+    case NID_issuer_alt_name:
+    case NID_crl_number:
+    case NID_delta_crl:
+    case NID_issuing_distribution_point:
+    case NID_freshest_crl:
+    case NID_info_access:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool KnownEntryExtension(int nid) {
+  return nid == NID_crl_reason || nid == NID_invalidity_date || nid == NID_certificate_issuer ||
+         nid == NID_hold_instruction_code;
+}
+
+template <typename GetCount, typename GetExt>
+absl::Status CheckCritical(GetCount count, GetExt ext, bool (*known)(int), const char* where) {
+  for (int i = 0; i < count(); ++i) {
+    X509_EXTENSION* e = ext(i);
+    if (X509_EXTENSION_get_critical(e) && !known(OBJ_obj2nid(X509_EXTENSION_get_object(e)))) {
+      char oid[80];
+      OBJ_obj2txt(oid, sizeof(oid), X509_EXTENSION_get_object(e), 1);
+      return Fail(Code::kFailedPrecondition,
+                  absl::StrCat(where, " carries an unrecognised critical extension ", oid));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool IsCa(const crypto::Certificate& cert) {
+  return (X509_get_extension_flags(cert.x509()) & EXFLAG_CA) != 0;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
+                                                      const crypto::Certificate& issuer,
+                                                      const CrlCheck& check) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+  if (crl == nullptr) return Fail(Code::kInvalidArgument, "not a DER X.509 CRL");
+  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    return Fail(Code::kInvalidArgument, "bytes after the CRL");
+  }
+  X509_CRL* c = crl.get();
+  if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer.x509())) != 0) {
+    return Fail(Code::kPermissionDenied,
+                absl::StrCat("the CRL is issued by ", NameText(X509_CRL_get_issuer(c)), ", not by ",
+                             issuer.subject()));
+  }
+  if (issuer.has_key_usage() && (issuer.key_usage() & KU_CRL_SIGN) == 0) {
+    return Fail(Code::kPermissionDenied, "the CA's certificate does not allow it to sign CRLs");
+  }
+  if (X509_CRL_verify(c, issuer.public_key().pkey()) != 1) {
+    return Fail(Code::kPermissionDenied, "the CRL's signature does not verify with the CA's key");
+  }
+  if (auto s = CheckCritical([&] { return X509_CRL_get_ext_count(c); },
+                             [&](int i) { return X509_CRL_get_ext(c, i); }, KnownCrlExtension,
+                             "the CRL");
+      !s.ok()) {
+    return s;
+  }
+  auto this_update = crypto::AsnTimeToAbsl(X509_CRL_get0_lastUpdate(c));
+  if (!this_update.ok()) return Fail(Code::kInvalidArgument, "the CRL's thisUpdate is malformed");
+  if (X509_CRL_get0_nextUpdate(c) == nullptr) {
+    return Fail(Code::kFailedPrecondition,
+                "the CRL has no nextUpdate, so its freshness cannot be judged");
+  }
+  auto next_update = crypto::AsnTimeToAbsl(X509_CRL_get0_nextUpdate(c));
+  if (!next_update.ok()) return Fail(Code::kInvalidArgument, "the CRL's nextUpdate is malformed");
+  if (*this_update > check.now + check.skew) {
+    return Fail(Code::kFailedPrecondition,
+                absl::StrCat("the CRL's thisUpdate ", crypto::FormatUtc(*this_update),
+                             " is in the future"));
+  }
+  if (*next_update + check.skew < check.now) {
+    return Fail(Code::kFailedPrecondition,
+                absl::StrCat("the CRL is stale: nextUpdate ", crypto::FormatUtc(*next_update),
+                             " has passed"));
+  }
+
+  std::shared_ptr<Crl> out(new Crl());
+  out->der_ = std::string(der);
+  out->issuer_ = NameText(X509_CRL_get_issuer(c));
+  out->this_update_ = *this_update;
+  out->next_update_ = *next_update;
+  int crit = 0;
+  if (IntegerPtr n(
+          static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(c, NID_crl_number, &crit, nullptr)));
+      n != nullptr) {
+    out->number_ = Magnitude(n.get());
+  }
+  if (IntegerPtr base(
+          static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(c, NID_delta_crl, &crit, nullptr)));
+      base != nullptr) {
+    out->is_delta_ = true;
+    out->base_number_ = Magnitude(base.get());
+  } else if (crit == -2) {
+    return Fail(Code::kInvalidArgument, "the CRL's deltaCRLIndicator is malformed");
+  }
+  if (out->is_delta_ && out->number_.empty()) {
+    return Fail(Code::kInvalidArgument, "a delta CRL without a cRLNumber (RFC 5280 5.2.4)");
+  }
+  if (IdpPtr idp(static_cast<ISSUING_DIST_POINT*>(
+          X509_CRL_get_ext_d2i(c, NID_issuing_distribution_point, &crit, nullptr)));
+      idp != nullptr) {
+    out->only_user_ = idp->onlyuser > 0;
+    out->only_ca_ = idp->onlyCA > 0;
+    out->only_attribute_ = idp->onlyattr > 0;
+    out->only_some_reasons_ = idp->onlysomereasons != nullptr;
+    out->indirect_ = idp->indirectCRL > 0;
+    if (idp->distpoint != nullptr) {
+      if (idp->distpoint->type == 0) {
+        const GENERAL_NAMES* names = idp->distpoint->name.fullname;
+        for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+          out->dp_names_.push_back(GeneralNameDer(sk_GENERAL_NAME_value(names, i)));
+        }
+      } else {
+        out->relative_dp_name_ = true;
+      }
+    }
+  } else if (crit == -2) {
+    return Fail(Code::kInvalidArgument, "the CRL's issuingDistributionPoint is malformed");
+  }
+  if (PointsPtr freshest(
+          static_cast<CRL_DIST_POINTS*>(X509_CRL_get_ext_d2i(c, NID_freshest_crl, &crit, nullptr)));
+      freshest != nullptr) {
+    out->delta_urls_ = DistributionPointUris(freshest.get());
+  }
+  out->issuers_.emplace_back(X509_NAME_dup(X509_CRL_get_issuer(c)));
+  if (auto s = out->Index(c, check); !s.ok()) return s;
+  ERR_clear_error();
+  return std::shared_ptr<const Crl>(std::move(out));
+}
+
+absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(const_cast<X509_CRL*>(crl));
+  const int n = revoked == nullptr ? 0 : sk_X509_REVOKED_num(revoked);
+  if (static_cast<size_t>(n) > check.max_entries) {
+    return Fail(Code::kResourceExhausted,
+                absl::StrCat("the CRL lists ", n, " certificates; at most ", check.max_entries,
+                             " are accepted"));
+  }
+  records_.reserve(static_cast<size_t>(n));
+  serials_.reserve(static_cast<size_t>(n) * 16);
+  uint16_t current_issuer = 0;
+  for (int i = 0; i < n; ++i) {
+    X509_REVOKED* r = sk_X509_REVOKED_value(revoked, i);
+    if (auto s = CheckCritical([&] { return X509_REVOKED_get_ext_count(r); },
+                               [&](int k) { return X509_REVOKED_get_ext(r, k); },
+                               KnownEntryExtension, "a CRL entry");
+        !s.ok()) {
+      return s;
+    }
+    const std::string_view serial = SerialOf(X509_REVOKED_get0_serialNumber(r));
+    if (serial.size() > 255)
+      return Fail(Code::kInvalidArgument, "a CRL entry's serial is too long");
+    auto when = crypto::AsnTimeToAbsl(X509_REVOKED_get0_revocationDate(r));
+    if (!when.ok())
+      return Fail(Code::kInvalidArgument, "a CRL entry's revocationDate is malformed");
+    int reason = -1;
+    int crit = 0;
+    if (EnumeratedPtr e(static_cast<ASN1_ENUMERATED*>(
+            X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &crit, nullptr)));
+        e != nullptr) {
+      reason = static_cast<int>(ASN1_ENUMERATED_get(e.get()));
+      if (reason < 0 || reason > 10)
+        return Fail(Code::kInvalidArgument, "a CRL entry's reason is invalid");
+    }
+    // RFC 5280 5.3.3: in an indirect CRL an entry's issuer is the one its
+    // certificateIssuer names, or the previous entry's.
+    if (NamesPtr names(static_cast<GENERAL_NAMES*>(
+            X509_REVOKED_get_ext_d2i(r, NID_certificate_issuer, &crit, nullptr)));
+        names != nullptr) {
+      if (!indirect_) {
+        return Fail(Code::kInvalidArgument,
+                    "a CRL entry names a certificate issuer, but the CRL is not indirect");
+      }
+      const X509_NAME* dir = nullptr;
+      for (int k = 0; k < sk_GENERAL_NAME_num(names.get()) && dir == nullptr; ++k) {
+        const GENERAL_NAME* g = sk_GENERAL_NAME_value(names.get(), k);
+        if (g->type == GEN_DIRNAME) dir = g->d.directoryName;
+      }
+      if (dir == nullptr) {
+        return Fail(Code::kInvalidArgument, "a CRL entry's certificateIssuer has no directoryName");
+      }
+      auto same = std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& known) {
+        return X509_NAME_cmp(known.get(), dir) == 0;
+      });
+      if (same == issuers_.end()) {
+        if (issuers_.size() >= 65535)
+          return Fail(Code::kResourceExhausted, "too many issuers in an indirect CRL");
+        issuers_.emplace_back(X509_NAME_dup(dir));
+        same = issuers_.end() - 1;
+      }
+      current_issuer = static_cast<uint16_t>(same - issuers_.begin());
+    }
+    records_.push_back({SerialHash(serial), absl::ToUnixSeconds(*when),
+                        static_cast<uint32_t>(serials_.size()), static_cast<uint8_t>(serial.size()),
+                        static_cast<int8_t>(reason), current_issuer});
+    serials_.append(serial);
+    if (serials_.size() > UINT32_MAX) return Fail(Code::kResourceExhausted, "the CRL is too large");
+  }
+  std::sort(records_.begin(), records_.end(),
+            [](const Record& a, const Record& b) { return a.hash < b.hash; });
+  return absl::OkStatus();
+}
+
+absl::Status Crl::Covers(const crypto::Certificate& cert) const {
+  const X509_NAME* cert_issuer = X509_get_issuer_name(cert.x509());
+  if (!indirect_ && X509_NAME_cmp(issuers_[0].get(), cert_issuer) != 0) {
+    return Fail(Code::kFailedPrecondition, "the CRL is not issued by the certificate's issuer");
+  }
+  if (only_attribute_) {
+    return Fail(Code::kFailedPrecondition, "the CRL covers only attribute certificates");
+  }
+  if (only_user_ && IsCa(cert)) {
+    return Fail(Code::kFailedPrecondition, "the CRL covers only end-entity certificates");
+  }
+  if (only_ca_ && !IsCa(cert)) {
+    return Fail(Code::kFailedPrecondition, "the CRL covers only CA certificates");
+  }
+  if (only_some_reasons_) {
+    return Fail(Code::kFailedPrecondition,
+                "the CRL covers only some revocation reasons, and no CRL covering the others is "
+                "combined with it");
+  }
+  if (relative_dp_name_) {
+    return Fail(Code::kFailedPrecondition,
+                "the CRL's distribution point is a name relative to its issuer, which is not "
+                "supported");
+  }
+  if (!dp_names_.empty()) {
+    // RFC 5280 6.3.3(b)(2)(i): one of its names must be one of the names of
+    // the certificate's distribution points.
+    bool match = false;
+    for (int nid : {NID_crl_distribution_points, NID_freshest_crl}) {
+      PointsPtr points(
+          static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(cert.x509(), nid, nullptr, nullptr)));
+      for (int i = 0; points != nullptr && i < sk_DIST_POINT_num(points.get()) && !match; ++i) {
+        const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
+        if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
+        const GENERAL_NAMES* names = dp->distpoint->name.fullname;
+        for (int j = 0; j < sk_GENERAL_NAME_num(names) && !match; ++j) {
+          const std::string der = GeneralNameDer(sk_GENERAL_NAME_value(names, j));
+          match = std::find(dp_names_.begin(), dp_names_.end(), der) != dp_names_.end();
+        }
+      }
+    }
+    if (!match) {
+      return Fail(Code::kFailedPrecondition,
+                  "the CRL is for a distribution point the certificate does not name (a "
+                  "partitioned CRL for other certificates)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<CrlEntry> Crl::Find(const crypto::Certificate& cert) const {
+  const std::string_view serial = SerialOf(X509_get0_serialNumber(cert.x509()));
+  const uint64_t hash = SerialHash(serial);
+  auto it = std::lower_bound(records_.begin(), records_.end(), hash,
+                             [](const Record& r, uint64_t h) { return r.hash < h; });
+  for (; it != records_.end() && it->hash == hash; ++it) {
+    if (std::string_view(serials_.data() + it->serial_offset, it->serial_length) != serial) {
+      continue;
+    }
+    if (indirect_ &&
+        X509_NAME_cmp(issuers_[it->issuer].get(), X509_get_issuer_name(cert.x509())) != 0) {
+      continue;
+    }
+    return CrlEntry{absl::FromUnixSeconds(it->revocation_unix), it->reason};
+  }
+  return std::nullopt;
+}
+
+size_t Crl::index_bytes() const {
+  return records_.capacity() * sizeof(Record) + serials_.capacity();
+}
+
+bool CrlNumberGreater(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return a.size() > b.size();
+  return a > b;
+}
+
+absl::Status CheckDeltaFor(const Crl& delta, const Crl& base) {
+  if (!delta.is_delta()) return Fail(Code::kFailedPrecondition, "not a delta CRL");
+  if (base.is_delta()) return Fail(Code::kFailedPrecondition, "the base is itself a delta CRL");
+  if (delta.issuer() != base.issuer()) {
+    return Fail(Code::kFailedPrecondition, "the delta CRL has another issuer than its base");
+  }
+  if (CrlNumberGreater(delta.base_number(), base.number())) {
+    return Fail(Code::kFailedPrecondition,
+                "the delta CRL is for a newer base CRL than the one at hand");
+  }
+  if (!CrlNumberGreater(delta.number(), base.number())) {
+    return Fail(Code::kFailedPrecondition, "the delta CRL is not newer than its base");
+  }
+  if (delta.only_user_ != base.only_user_ || delta.only_ca_ != base.only_ca_ ||
+      delta.only_attribute_ != base.only_attribute_ || delta.indirect_ != base.indirect_ ||
+      delta.dp_names_ != base.dp_names_) {
+    return Fail(Code::kFailedPrecondition, "the delta CRL's scope differs from its base's");
+  }
+  return absl::OkStatus();
+}
+
+std::optional<CrlEntry> RevokedBy(const Crl& base, const Crl* delta,
+                                  const crypto::Certificate& cert) {
+  if (delta != nullptr) {
+    if (std::optional<CrlEntry> e = delta->Find(cert)) {
+      if (e->reason == kRemoveFromCrl) return std::nullopt;
+      return e;
+    }
+  }
+  return base.Find(cert);
+}
+
+}  // namespace sigverify::cache

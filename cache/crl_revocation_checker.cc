@@ -1,0 +1,273 @@
+#include "cache/crl_revocation_checker.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cache/certificate_urls.h"
+#include "crypto/sha256.h"
+
+namespace sigverify::cache {
+namespace {
+
+using State = crypto::RevocationEvidence::State;
+
+// Whether `old` must stay rather than be replaced by `fresh` at `now`: a
+// failed fetch never displaces a CRL that still serves, and an older CRL
+// (a slow refresh, a stale stapled one) never displaces a newer one.
+bool KeepOld(const CrlSlot& old, const CrlSlot& fresh, absl::Time now, absl::Duration skew) {
+  if (old.base == nullptr) return false;
+  if (fresh.base == nullptr) return now <= old.next_update() + skew;
+  return old.this_update() > fresh.this_update();
+}
+
+}  // namespace
+
+absl::Time CrlSlot::this_update() const {
+  return delta ? std::max(base->this_update(), delta->this_update()) : base->this_update();
+}
+
+absl::Time CrlSlot::next_update() const {
+  return delta ? std::min(base->next_update(), delta->next_update()) : base->next_update();
+}
+
+CrlRevocationChecker::CrlRevocationChecker(Options options)
+    : options_(std::move(options)),
+      backoff_(options_.max_backoff),
+      refresher_(options_.max_refresh_queue) {}
+
+CrlRevocationChecker::~CrlRevocationChecker() = default;
+
+std::string CrlRevocationChecker::Key(const crypto::Certificate& issuer, const std::string& url) {
+  std::string material(reinterpret_cast<const char*>(issuer.fingerprint().data()),
+                       issuer.fingerprint().size());
+  material.append(url);
+  const crypto::Sha256Digest d = crypto::Sha256(material);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+crypto::RevocationEvidence CrlRevocationChecker::Check(
+    const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
+    const crypto::RevocationInputs& inputs) const {
+  const std::vector<std::string> urls = CrlUrls(*cert);
+  if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs.crls)) {
+    stapled_used_.fetch_add(1, std::memory_order_relaxed);
+    // It may fill the cache for the certificate's distribution points (only
+    // when newer than what is there).
+    for (const std::string& url : urls) {
+      auto copy = std::make_shared<CrlSlot>(*from_request);
+      copy->url = url;
+      Store(Key(*issuer, url), std::move(copy));
+    }
+    return Evidence(*from_request, *cert, /*from_cache=*/false);
+  }
+  if (urls.empty()) return {};  // kNoSource
+
+  const absl::Time now = options_.clock();
+  std::vector<std::string> errors;
+  for (const std::string& url : urls) {
+    const std::string key = Key(*issuer, url);
+    SlotPtr slot = Usable(key, now);
+    bool from_cache = slot != nullptr;
+    if (slot != nullptr) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      if (slot->base != nullptr && now >= slot->refresh_after) {
+        refresher_.Schedule(key, [this, cert, issuer, url, key] {
+          flight_.Do(key, [&] { return FetchAndStore(cert, issuer, url, key); });
+        });
+      }
+    } else {
+      misses_.fetch_add(1, std::memory_order_relaxed);
+      slot = flight_
+                 .Do(key,
+                     [&] {
+                       // Stored by a call that finished after the lookup above?
+                       if (SlotPtr s = Usable(key, options_.clock())) return s;
+                       return FetchAndStore(cert, issuer, url, key);
+                     })
+                 .value;
+    }
+    if (slot->base == nullptr) {
+      errors.push_back(slot->error);
+      continue;
+    }
+    // A joined call may have validated its CRL at an earlier moment.
+    if (now > slot->next_update() + options_.skew) {
+      errors.push_back(absl::StrCat(url, ": the CRL had is stale: nextUpdate ",
+                                    crypto::FormatUtc(slot->next_update()), " has passed"));
+      continue;
+    }
+    if (absl::Status covers = slot->base->Covers(*cert); !covers.ok()) {
+      errors.push_back(absl::StrCat(url, ": ", covers.message()));
+      continue;
+    }
+    return Evidence(*slot, *cert, from_cache);
+  }
+  crypto::RevocationEvidence out;
+  out.state = State::kUnavailable;
+  out.source = "crl";
+  const std::string why = absl::StrJoin(errors, "; ");
+  out.detail = {absl::StrCat("không có CRL còn hiệu lực: ", why),
+                absl::StrCat("no fresh, valid CRL: ", why)};
+  return out;
+}
+
+CrlRevocationChecker::SlotPtr CrlRevocationChecker::Usable(const std::string& key,
+                                                           absl::Time now) const {
+  SlotPtr slot = cache_.Find(key);
+  if (slot == nullptr) return nullptr;
+  if (slot->base == nullptr) return now < slot->refresh_after ? slot : nullptr;  // negative
+  return now <= slot->next_update() + options_.skew ? slot : nullptr;
+}
+
+CrlCheck CrlRevocationChecker::CheckNow() const {
+  CrlCheck check;
+  check.now = options_.clock();
+  check.skew = options_.skew;
+  check.max_entries = options_.max_entries;
+  return check;
+}
+
+absl::StatusOr<std::shared_ptr<const Crl>> CrlRevocationChecker::FetchCrl(
+    const crypto::Certificate& issuer, const std::string& original) const {
+  const std::string url = options_.rewriter.Rewrite(original);
+  if (std::string why; backoff_.BackingOff(url, options_.clock(), &why)) {
+    return absl::UnavailableError(std::move(why));
+  }
+  requests_.fetch_add(1, std::memory_order_relaxed);
+  auto der = HttpGet(url, options_.limits);
+  backoff_.RecordOutcome(url, der.ok(), options_.clock());
+  if (!der.ok()) return der.status();
+  auto crl = Crl::Parse(*der, issuer, CheckNow());
+  if (!crl.ok())
+    return absl::Status(crl.status().code(), absl::StrCat(url, ": ", crl.status().message()));
+  return crl;
+}
+
+CrlRevocationChecker::SlotPtr CrlRevocationChecker::Fetch(const crypto::Certificate& cert,
+                                                          const crypto::Certificate& issuer,
+                                                          const std::string& url) const {
+  auto slot = std::make_shared<CrlSlot>();
+  slot->url = url;
+  slot->issuer_der = issuer.der();
+  auto base = FetchCrl(issuer, url);
+  if (base.ok() && (*base)->is_delta()) {
+    base = absl::FailedPreconditionError(
+        absl::StrCat(url, ": is a delta CRL, not the complete CRL the certificate names"));
+  }
+  if (!base.ok()) {
+    slot->error = std::string(base.status().message());
+    slot->refresh_after = options_.clock() + options_.failure_ttl;
+    return slot;
+  }
+  slot->base = *std::move(base);
+  // RFC 5280 5.2.6 / 4.2.1.15: the delta CRL, named by the CRL or by the
+  // certificate. A base that is itself fresh serves without it when the
+  // delta cannot be had.
+  std::vector<std::string> delta_urls = slot->base->delta_urls();
+  if (delta_urls.empty()) delta_urls = DeltaCrlUrls(cert);
+  for (const std::string& delta_url : delta_urls) {
+    auto delta = FetchCrl(issuer, delta_url);
+    if (delta.ok() && CheckDeltaFor(**delta, *slot->base).ok()) {
+      slot->delta = *std::move(delta);
+      break;
+    }
+  }
+  slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update());
+  return slot;
+}
+
+CrlRevocationChecker::SlotPtr CrlRevocationChecker::FetchAndStore(
+    const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
+    const std::string& url, const std::string& key) const {
+  SlotPtr slot = Fetch(*cert, *issuer, url);
+  if (slot->base == nullptr) failures_.fetch_add(1, std::memory_order_relaxed);
+  SlotPtr held = Store(key, slot);
+  if (held == slot && slot->base != nullptr && options_.on_stored) options_.on_stored(key, *slot);
+  return held;
+}
+
+CrlRevocationChecker::SlotPtr CrlRevocationChecker::Store(const std::string& key,
+                                                          SlotPtr slot) const {
+  const absl::Time now = options_.clock();
+  const CrlSlot* fresh = slot.get();
+  return cache_.Put(key, std::move(slot),
+                    [&](const CrlSlot& old) { return KeepOld(old, *fresh, now, options_.skew); });
+}
+
+void CrlRevocationChecker::Restore(const std::string& key,
+                                   std::shared_ptr<const CrlSlot> slot) const {
+  Store(key, std::move(slot));
+}
+
+CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
+    const crypto::Certificate& cert, const crypto::Certificate& issuer,
+    absl::Span<const std::string_view> crls) const {
+  if (crls.empty()) return nullptr;
+  const CrlCheck check = CheckNow();
+  std::vector<std::shared_ptr<const Crl>> valid;
+  for (std::string_view der : crls) {
+    // A CRL of another CA of the path, or one that does not validate, is
+    // simply not this certificate's evidence.
+    auto crl = Crl::Parse(der, issuer, check);
+    if (crl.ok() && (*crl)->Covers(cert).ok()) valid.push_back(*std::move(crl));
+  }
+  auto slot = std::make_shared<CrlSlot>();
+  for (const auto& crl : valid) {
+    if (!crl->is_delta() &&
+        (slot->base == nullptr || crl->this_update() > slot->base->this_update())) {
+      slot->base = crl;
+    }
+  }
+  if (slot->base == nullptr) return nullptr;
+  for (const auto& crl : valid) {
+    if (CheckDeltaFor(*crl, *slot->base).ok()) slot->delta = crl;
+  }
+  slot->issuer_der = issuer.der();
+  slot->stapled = true;
+  slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update());
+  return slot;
+}
+
+crypto::RevocationEvidence CrlRevocationChecker::Evidence(const CrlSlot& slot,
+                                                          const crypto::Certificate& cert,
+                                                          bool from_cache) const {
+  crypto::RevocationEvidence out;
+  out.source = slot.stapled ? "stapled_crl" : "crl";
+  out.from_cache = from_cache;
+  out.this_update = slot.this_update();
+  out.next_update = slot.next_update();
+  out.responder = slot.base->issuer();
+  out.location = slot.url;
+  if (std::optional<CrlEntry> e = RevokedBy(*slot.base, slot.delta.get(), cert)) {
+    out.state = State::kRevoked;
+    out.revocation_time = e->revocation_time;
+    out.revocation_reason = e->reason;
+  } else {
+    out.state = State::kGood;
+  }
+  return out;
+}
+
+CrlRevocationChecker::Stats CrlRevocationChecker::stats() const {
+  Stats s;
+  s.cache_hits = hits_.load();
+  s.cache_misses = misses_.load();
+  s.upstream_requests = requests_.load();
+  s.upstream_failures = failures_.load();
+  s.single_flight_joins = flight_.joins();
+  s.refreshes = refresher_.done();
+  s.stapled_used = stapled_used_.load();
+  const absl::Time now = options_.clock();
+  absl::Time oldest = now;
+  cache_.ForEach([&](const std::string&, const CrlSlot& slot) {
+    if (slot.base == nullptr) return;
+    ++s.crls;
+    s.entries += slot.base->size() + (slot.delta ? slot.delta->size() : 0);
+    oldest = std::min(oldest, slot.this_update());
+  });
+  s.max_age = now - oldest;
+  return s;
+}
+
+}  // namespace sigverify::cache

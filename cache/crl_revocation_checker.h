@@ -1,0 +1,121 @@
+// Revocation status from CRLs (RFC 5280 6.3) for path validation: the CRL
+// of each distribution point a certificate names is fetched once (one
+// request per distribution point however many certificates and
+// verifications ask: single-flight), validated against the certificate's
+// issuer, indexed (cache/crl.h) and published in a lock-free map; a lookup
+// is a map find plus a binary search. Refreshed in the background from about
+// the middle of thisUpdate..nextUpdate while the old CRL keeps serving;
+// never used past nextUpdate + skew; failures cached briefly; a delta CRL
+// (FreshestCRL of the CRL or the certificate) is fetched with its base and
+// merged on lookup. CRLs from the request are validated the same way.
+#ifndef SIGVERIFY_CACHE_CRL_REVOCATION_CHECKER_H_
+#define SIGVERIFY_CACHE_CRL_REVOCATION_CHECKER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "cache/crl.h"
+#include "cache/http_fetcher.h"
+#include "cache/rcu_map.h"
+#include "cache/refresh_worker.h"
+#include "cache/responder_backoff.h"
+#include "cache/single_flight.h"
+#include "cache/url_rewriter.h"
+#include "crypto/revocation.h"
+
+namespace sigverify::cache {
+
+// What the cache holds per (issuer, distribution point): the validated CRL
+// and its delta, or why none could be had.
+struct CrlSlot {
+  std::shared_ptr<const Crl> base;   // null: the fetch failed (see error)
+  std::shared_ptr<const Crl> delta;  // may be null
+  std::string url;                   // as the certificate names it
+  std::string issuer_der;            // the issuing CA's certificate, for persistence
+  absl::Time refresh_after;
+  std::string error;
+  bool stapled = false;
+
+  // The window the merged status is valid in.
+  absl::Time this_update() const;
+  absl::Time next_update() const;
+};
+
+class CrlRevocationChecker : public crypto::RevocationChecker {
+ public:
+  struct Options {
+    UrlRewriter rewriter;
+    FetchLimits limits = {absl::Seconds(2), absl::Seconds(30), 64 << 20};
+    absl::Duration skew = absl::Minutes(5);
+    absl::Duration failure_ttl = absl::Minutes(1);
+    size_t max_entries = 4'000'000;
+    size_t max_refresh_queue = 1000;
+    absl::Duration max_backoff = absl::Minutes(5);
+    std::function<absl::Time()> clock = [] { return absl::Now(); };
+    // Called with every CRL slot fetched or refreshed (persistence).
+    std::function<void(const std::string& key, const CrlSlot&)> on_stored;
+  };
+
+  struct Stats {
+    uint64_t cache_hits = 0;
+    uint64_t cache_misses = 0;
+    uint64_t upstream_requests = 0;
+    uint64_t upstream_failures = 0;
+    uint64_t single_flight_joins = 0;
+    uint64_t refreshes = 0;
+    uint64_t stapled_used = 0;
+    size_t crls = 0;         // distribution points with a usable CRL
+    size_t entries = 0;      // revoked certificates they list, in total
+    absl::Duration max_age;  // now - the oldest thisUpdate among them
+  };
+
+  explicit CrlRevocationChecker(Options options);
+  ~CrlRevocationChecker() override;
+
+  crypto::RevocationEvidence Check(const crypto::CertificatePtr& cert,
+                                   const crypto::CertificatePtr& issuer,
+                                   const crypto::RevocationInputs& inputs = {}) const override;
+  Stats stats() const;
+
+  // The cache key of `url` for CRLs of `issuer`.
+  static std::string Key(const crypto::Certificate& issuer, const std::string& url);
+  // Puts a slot loaded from disk (already validated) into the cache.
+  void Restore(const std::string& key, std::shared_ptr<const CrlSlot> slot) const;
+
+ private:
+  using SlotPtr = std::shared_ptr<const CrlSlot>;
+
+  CrlCheck CheckNow() const;
+  // The slot for `key` if it may serve at `now` (or is a recent failure).
+  SlotPtr Usable(const std::string& key, absl::Time now) const;
+  SlotPtr FetchAndStore(const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
+                        const std::string& url, const std::string& key) const;
+  // The base CRL at `url` and its delta, validated for `issuer`.
+  SlotPtr Fetch(const crypto::Certificate& cert, const crypto::Certificate& issuer,
+                const std::string& url) const;
+  absl::StatusOr<std::shared_ptr<const Crl>> FetchCrl(const crypto::Certificate& issuer,
+                                                      const std::string& url) const;
+  // A slot from the request's CRLs valid for `cert`, or null.
+  SlotPtr FromRequest(const crypto::Certificate& cert, const crypto::Certificate& issuer,
+                      absl::Span<const std::string_view> crls) const;
+  SlotPtr Store(const std::string& key, SlotPtr slot) const;
+  crypto::RevocationEvidence Evidence(const CrlSlot& slot, const crypto::Certificate& cert,
+                                      bool from_cache) const;
+
+  Options options_;
+  mutable ResponderBackoff backoff_;
+  mutable RcuMap<CrlSlot> cache_;
+  mutable SingleFlight<std::string, SlotPtr> flight_;
+  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, requests_{0}, failures_{0}, stapled_used_{0};
+  // Last: stopped (joined) before the members its refreshes use go.
+  mutable RefreshWorker refresher_;
+};
+
+}  // namespace sigverify::cache
+
+#endif  // SIGVERIFY_CACHE_CRL_REVOCATION_CHECKER_H_
