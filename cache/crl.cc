@@ -326,7 +326,12 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
 }
 
 std::optional<CrlEntry> Crl::Find(const crypto::Certificate& cert) const {
-  const std::string_view serial = SerialOf(X509_get0_serialNumber(cert.x509()));
+  return FindSerial(SerialOf(X509_get0_serialNumber(cert.x509())),
+                    X509_get_issuer_name(cert.x509()));
+}
+
+std::optional<CrlEntry> Crl::FindSerial(std::string_view serial,
+                                        const X509_NAME* cert_issuer) const {
   const uint64_t hash = SerialHash(serial);
   auto it = std::lower_bound(records_.begin(), records_.end(), hash,
                              [](const Record& r, uint64_t h) { return r.hash < h; });
@@ -334,8 +339,7 @@ std::optional<CrlEntry> Crl::Find(const crypto::Certificate& cert) const {
     if (std::string_view(serials_.data() + it->serial_offset, it->serial_length) != serial) {
       continue;
     }
-    if (indirect_ &&
-        X509_NAME_cmp(issuers_[it->issuer].get(), X509_get_issuer_name(cert.x509())) != 0) {
+    if (indirect_ && X509_NAME_cmp(issuers_[it->issuer].get(), cert_issuer) != 0) {
       continue;
     }
     return CrlEntry{absl::FromUnixSeconds(it->revocation_unix), it->reason};

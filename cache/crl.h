@@ -62,6 +62,10 @@ class Crl {
   // The entry listing `cert` (its serial; in an indirect CRL also its
   // issuer, from the certificateIssuer entry extensions), if any.
   std::optional<CrlEntry> Find(const crypto::Certificate& cert) const;
+  // The same by serial: its magnitude, big-endian without leading zeros
+  // (as the certificate encodes it); `cert_issuer` matters only for an
+  // indirect CRL.
+  std::optional<CrlEntry> FindSerial(std::string_view serial, const X509_NAME* cert_issuer) const;
 
   absl::Time this_update() const { return this_update_; }
   absl::Time next_update() const { return next_update_; }

@@ -92,27 +92,17 @@ absl::StatusOr<Issued> Issue(const CertSpec& spec, const Issued* issuer, const K
   ASN1_TIME_set(X509_getm_notAfter(x), absl::ToTimeT(spec.not_after));
   X509_set_pubkey(x, out.key.get());
 
-  Conf conf(NCONF_new(nullptr));
-  if (!spec.sections.empty()) {
-    Bio text(BIO_new_mem_buf(spec.sections.data(), static_cast<int>(spec.sections.size())));
-    long error_line = 0;
-    if (NCONF_load_bio(conf.get(), text.get(), &error_line) <= 0) {
-      return OpenSslError(absl::StrCat(what, ": sections, line ", error_line));
-    }
-  }
   X509V3_CTX v3;
   X509V3_set_ctx(&v3, issuer ? issuer->cert.get() : x, x, nullptr, nullptr, 0);
-  X509V3_set_nconf(&v3, conf.get());
   auto extensions = spec.extensions;
   if (spec.key_identifiers) {
     extensions.push_back({"subjectKeyIdentifier", "hash"});
     if (issuer) extensions.push_back({"authorityKeyIdentifier", "keyid:always"});
   }
-  for (const auto& [name, value] : extensions) {
-    X509_EXTENSION* ext = X509V3_EXT_nconf(conf.get(), &v3, name.c_str(), value.c_str());
-    if (ext == nullptr) return OpenSslError(absl::StrCat(what, ": extension ", name, "=", value));
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
+  if (auto s = AddExtensions(extensions, spec.sections, &v3, what,
+                             [x](X509_EXTENSION* ext) { X509_add_ext(x, ext, -1); });
+      !s.ok()) {
+    return s;
   }
   EVP_PKEY* signing_key = issuer ? issuer->key.get() : out.key.get();
   const EVP_MD* md = EVP_PKEY_id(signing_key) == EVP_PKEY_ED25519
@@ -120,6 +110,27 @@ absl::StatusOr<Issued> Issue(const CertSpec& spec, const Issued* issuer, const K
                          : EVP_get_digestbyname(spec.digest.c_str());
   if (X509_sign(x, signing_key, md) <= 0) return OpenSslError(absl::StrCat(what, ": sign"));
   return out;
+}
+
+absl::Status AddExtensions(const std::vector<std::pair<std::string, std::string>>& extensions,
+                           const std::string& sections, X509V3_CTX* ctx, const std::string& what,
+                           const std::function<void(X509_EXTENSION*)>& add) {
+  Conf conf(NCONF_new(nullptr));
+  if (!sections.empty()) {
+    Bio text(BIO_new_mem_buf(sections.data(), static_cast<int>(sections.size())));
+    long error_line = 0;
+    if (NCONF_load_bio(conf.get(), text.get(), &error_line) <= 0) {
+      return OpenSslError(absl::StrCat(what, ": sections, line ", error_line));
+    }
+  }
+  X509V3_set_nconf(ctx, conf.get());
+  for (const auto& [name, value] : extensions) {
+    X509_EXTENSION* ext = X509V3_EXT_nconf(conf.get(), ctx, name.c_str(), value.c_str());
+    if (ext == nullptr) return OpenSslError(absl::StrCat(what, ": extension ", name, "=", value));
+    add(ext);
+    X509_EXTENSION_free(ext);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status WriteFile(const std::filesystem::path& path, std::string_view bytes) {

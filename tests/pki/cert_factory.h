@@ -7,8 +7,10 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,6 +67,12 @@ absl::Status OpenSslError(const std::string& what);
 // `issuer` (self-signed when null).
 absl::StatusOr<Issued> Issue(const CertSpec& spec, const Issued* issuer,
                              const KeySpec& key_spec = {}, EVP_PKEY* key = nullptr);
+
+// Makes each of `extensions` ({name, value} as in CertSpec, with `sections`)
+// in `ctx` and passes it to `add` (which copies it).
+absl::Status AddExtensions(const std::vector<std::pair<std::string, std::string>>& extensions,
+                           const std::string& sections, X509V3_CTX* ctx, const std::string& what,
+                           const std::function<void(X509_EXTENSION*)>& add);
 
 absl::Status WriteFile(const std::filesystem::path& path, std::string_view bytes);
 // <name>.pem and <name>.key.
