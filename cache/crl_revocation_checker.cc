@@ -173,7 +173,8 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::Fetch(const crypto::Certific
       break;
     }
   }
-  slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update());
+  slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update(), options_.clock(),
+                                     options_.min_refresh_interval);
   return slot;
 }
 
@@ -225,7 +226,8 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
   }
   slot->issuer_der = issuer.der();
   slot->stapled = true;
-  slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update());
+  slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update(), options_.clock(),
+                                     options_.min_refresh_interval);
   return slot;
 }
 

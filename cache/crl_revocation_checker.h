@@ -53,6 +53,7 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
     FetchLimits limits = {absl::Seconds(2), absl::Seconds(30), 64 << 20};
     absl::Duration skew = absl::Minutes(5);
     absl::Duration failure_ttl = absl::Minutes(1);
+    absl::Duration min_refresh_interval = absl::Minutes(5);  // see RefreshPoint
     size_t max_entries = 4'000'000;
     size_t max_refresh_queue = 1000;
     absl::Duration max_backoff = absl::Minutes(5);

@@ -63,7 +63,7 @@ crypto::RevocationEvidence Evidence(const RevocationEntry& e, bool from_cache) {
 
 // A cache entry from a validated OCSP status.
 std::shared_ptr<RevocationEntry> Entry(const OcspStatus& status, const char* source,
-                                       std::string der) {
+                                       std::string der, absl::Time refresh_after) {
   auto entry = std::make_shared<RevocationEntry>();
   entry->status = status.status == CertStatus::kGood      ? RevocationEntry::Status::kGood
                   : status.status == CertStatus::kRevoked ? RevocationEntry::Status::kRevoked
@@ -71,7 +71,7 @@ std::shared_ptr<RevocationEntry> Entry(const OcspStatus& status, const char* sou
   entry->source = source;
   entry->this_update = status.this_update;
   entry->next_update = status.next_update;
-  entry->refresh_after = RefreshPoint(status.this_update, status.next_update);
+  entry->refresh_after = refresh_after;
   entry->revocation_time = status.revocation_time;
   entry->revocation_reason = status.revocation_reason;
   entry->responder = status.responder;
@@ -150,6 +150,11 @@ RevocationEntryPtr OcspRevocationChecker::Usable(const Key& key, absl::Time now)
   }
 }
 
+absl::Time OcspRevocationChecker::RefreshAfter(const OcspStatus& status) const {
+  return RefreshPoint(status.this_update, status.next_update, options_.clock(),
+                      options_.min_refresh_interval);
+}
+
 OcspCheck OcspRevocationChecker::CheckNow() const {
   OcspCheck check;
   check.now = options_.clock();
@@ -167,7 +172,7 @@ RevocationEntryPtr OcspRevocationChecker::FromStapled(
     // validate, is simply not this certificate's evidence.
     auto status = ValidateOcspResponse(der, cert, issuer, check);
     if (!status.ok()) continue;
-    return Entry(*status, "stapled", std::string(der));
+    return Entry(*status, "stapled", std::string(der), RefreshAfter(*status));
   }
   return nullptr;
 }
@@ -202,7 +207,7 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
       entry->error = absl::StrCat(url, ": ", status.status().message());
       continue;
     }
-    entry = Entry(*status, "ocsp", *std::move(der));
+    entry = Entry(*status, "ocsp", *std::move(der), RefreshAfter(*status));
     entry->location = original;
     break;
   }

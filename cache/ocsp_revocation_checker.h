@@ -34,6 +34,7 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
     FetchLimits limits;
     absl::Duration skew = absl::Minutes(5);
     absl::Duration failure_ttl = absl::Minutes(1);
+    absl::Duration min_refresh_interval = absl::Minutes(5);  // see RefreshPoint
     absl::Duration max_age_without_next_update = absl::Minutes(10);
     size_t max_refresh_queue = 10000;
     // After a responder fails, it is not asked again for 1 s, then 2 s, 4 s,
@@ -67,6 +68,7 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
 
   // The cached entry for `key` if it may still be served at `now`.
   RevocationEntryPtr Usable(const Key& key, absl::Time now) const;
+  absl::Time RefreshAfter(const OcspStatus& status) const;
   // What a response is validated against now.
   OcspCheck CheckNow() const;
   // An entry from the first stapled response valid for `cert`, or null.

@@ -1,14 +1,16 @@
 #include "cache/refresh_worker.h"
 
+#include <algorithm>
 #include <random>
 
 namespace sigverify::cache {
 
-absl::Time RefreshPoint(absl::Time this_update, absl::Time next_update) {
+absl::Time RefreshPoint(absl::Time this_update, absl::Time next_update, absl::Time now,
+                        absl::Duration min_interval) {
   const absl::Duration window = next_update - this_update;
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_real_distribution<double> jitter(-0.1, 0.1);
-  return this_update + window / 2 + window * jitter(rng);
+  return std::max(this_update + window / 2 + window * jitter(rng), now + min_interval);
 }
 
 RefreshWorker::RefreshWorker(size_t max_queue)

@@ -20,10 +20,13 @@
 
 namespace sigverify::cache {
 
-// When to refresh data valid from `this_update` to `next_update`: around
-// the middle of the window, jittered by +-10% of it, so that entries
-// fetched together do not all refresh together.
-absl::Time RefreshPoint(absl::Time this_update, absl::Time next_update);
+// When to refresh data valid from `this_update` to `next_update`, had at
+// `now`: around the middle of the window, jittered by +-10% of it, so that
+// entries fetched together do not all refresh together; but not before
+// `now + min_interval`: data fetched late in its window (a CRL published
+// hours ago) must not be fetched again on every lookup.
+absl::Time RefreshPoint(absl::Time this_update, absl::Time next_update, absl::Time now,
+                        absl::Duration min_interval);
 
 class RefreshWorker {
  public:
