@@ -247,6 +247,9 @@ absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now)
       {"basicConstraints", "critical,CA:FALSE"},
       {"keyUsage", "critical,digitalSignature,nonRepudiation"},
       {"authorityInfoAccess", "OCSP;URI:http://ocsp.sigverify.invalid/"}};
+  // Both sources, for the order in which they are asked.
+  auto with_crl_ext = leaf_ext;
+  with_crl_ext.push_back({"crlDistributionPoints", "URI:http://crl.sigverify.invalid/ocsp-ca.crl"});
   auto ca = Issue(spec("OCSP Test CA", 1, ca_ext), nullptr);
   auto rogue = Issue(spec("Rogue Responder", 1, ca_ext), nullptr);
   if (!ca.ok()) return ca.status();
@@ -260,6 +263,7 @@ absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now)
       {"good", 0x1001, leaf_ext},
       {"revoked", 0x1002, leaf_ext},
       {"unlisted", 0x1003, leaf_ext},
+      {"with-crl", 0x1004, with_crl_ext},
       {"responder",
        0x2001,
        {{"basicConstraints", "critical,CA:FALSE"},
@@ -284,7 +288,8 @@ absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now)
   const std::string index =
       absl::StrCat("V\t", expiry, "\t\t1001\tunknown\t/C=VN/O=sigverify OCSP tests/CN=good\n",
                    "R\t", expiry, "\t", asn1(now - absl::Hours(24)),
-                   ",keyCompromise\t1002\tunknown\t/C=VN/O=sigverify OCSP tests/CN=revoked\n");
+                   ",keyCompromise\t1002\tunknown\t/C=VN/O=sigverify OCSP tests/CN=revoked\n",
+                   "V\t", expiry, "\t\t1004\tunknown\t/C=VN/O=sigverify OCSP tests/CN=with-crl\n");
   if (auto s = WriteFile(out / "index.txt", index); !s.ok()) return s;
   return WriteFile(out / "index.txt.attr", "unique_subject = no\n");
 }

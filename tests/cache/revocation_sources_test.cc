@@ -1,0 +1,127 @@
+// OCSP and CRLs together, in the order the trust anchor asks for, against
+// the real peers: OpenSSL's own OCSP responder and Python's http.server
+// serving the CA's CRL. The certificate names both.
+#include "cache/revocation_sources.h"
+
+#include <openssl/pem.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "crypto/path_validator.h"
+#include "gtest/gtest.h"
+#include "tests/pki/crl_factory.h"
+#include "tests/testing/http_server.h"
+#include "tests/testing/ocsp_responder.h"
+#include "tests/testing/test_files.h"
+
+namespace sigverify::cache {
+namespace {
+
+using crypto::CertificatePtr;
+using crypto::PathResult;
+using crypto::RevocationOrder;
+using crypto::SubIndication;
+using State = crypto::RevocationEvidence::State;
+using sigverify::testing::HttpServer;
+using sigverify::testing::OcspResponder;
+
+std::string Dir() { return sigverify::testing::TestPkiDir() + "/ocsp"; }
+
+CertificatePtr Load(const std::string& path) {
+  auto c = crypto::Certificate::Parse(sigverify::testing::ReadFile(path));
+  EXPECT_TRUE(c.ok()) << path;
+  return c.ok() ? *c : nullptr;
+}
+
+class RevocationSourcesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/sigverify-sources-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    crl_dir_ = dir;
+    // The OCSP test CA's CRL (it lists nothing: 1004 is good).
+    const std::string key_pem = sigverify::testing::ReadFile(Dir() + "/ca.key");
+    crypto::BioPtr bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
+    crypto::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    ASSERT_NE(key, nullptr);
+    ca_ = Load(Dir() + "/ca.pem");
+    sigverify::testing::CrlSpec spec;
+    spec.this_update = absl::Now() - absl::Hours(1);
+    spec.next_update = absl::Now() + absl::Hours(23);
+    auto der = sigverify::testing::IssueCrl(spec, ca_->x509(), key.get());
+    ASSERT_TRUE(der.ok()) << der.status();
+    ASSERT_TRUE(sigverify::testing::WriteFile(crl_dir_ + "/ocsp-ca.crl", *der).ok());
+    crl_server_ = std::make_unique<HttpServer>(crl_dir_);
+    ocsp_server_ = std::make_unique<OcspResponder>(Dir(), "ca");
+  }
+  void TearDown() override {
+    crl_server_.reset();
+    std::filesystem::remove_all(crl_dir_);
+    std::filesystem::remove(crl_dir_ + ".http.log");
+  }
+
+  PathResult Validate(const std::string& ocsp_target, const std::string& crl_target,
+                      RevocationOrder order) {
+    OcspRevocationChecker::Options ocsp;
+    ocsp.rewriter = *UrlRewriter::FromRules({"http://ocsp.sigverify.invalid/=" + ocsp_target});
+    ocsp.limits.total_timeout = absl::Seconds(2);
+    CrlRevocationChecker::Options crl;
+    crl.rewriter = *UrlRewriter::FromRules({"http://crl.sigverify.invalid/=" + crl_target});
+    crl.limits.total_timeout = absl::Seconds(2);
+    auto sources =
+        std::make_shared<RevocationSources>(std::make_shared<OcspRevocationChecker>(ocsp),
+                                            std::make_shared<CrlRevocationChecker>(crl));
+    crypto::AnchorConfig anchor;
+    anchor.revocation_order = order;
+    auto store = crypto::TrustStore::FromCertificates(
+        {ca_}, {}, crypto::TrustConfig{{}, {{ca_->fingerprint_hex(), anchor}}});
+    EXPECT_TRUE(store.ok()) << store.status();
+    crypto::PathValidator v(*store, 16, nullptr, sources);
+    return v.Validate(Load(Dir() + "/with-crl.pem"), {}, absl::Now(),
+                      *(*store)->FindPolicy("default"));
+  }
+
+  std::string crl_dir_;
+  CertificatePtr ca_;
+  std::unique_ptr<HttpServer> crl_server_;
+  std::unique_ptr<OcspResponder> ocsp_server_;
+};
+
+constexpr char kDown[] = "http://127.0.0.1:9/";
+
+TEST_F(RevocationSourcesTest, OcspFirstAsksOnlyTheResponderWhenItAnswers) {
+  PathResult r = Validate(ocsp_server_->url(), crl_server_->url(), RevocationOrder::kOcspFirst);
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_EQ(r.revocation[0].source, "ocsp");
+  EXPECT_EQ(r.revocation[0].location, "http://ocsp.sigverify.invalid/");
+  EXPECT_EQ(ocsp_server_->Requests(), 1);
+  EXPECT_EQ(crl_server_->Requests(), 0);
+}
+
+TEST_F(RevocationSourcesTest, CrlFirstAsksOnlyTheCrlServerWhenItAnswers) {
+  PathResult r = Validate(ocsp_server_->url(), crl_server_->url(), RevocationOrder::kCrlFirst);
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_EQ(r.revocation[0].source, "crl");
+  EXPECT_EQ(ocsp_server_->Requests(), 0);
+  EXPECT_EQ(crl_server_->Requests(), 1);
+}
+
+TEST_F(RevocationSourcesTest, EachFallsBackToTheOtherWhenItsSourceIsDown) {
+  PathResult r = Validate(kDown, crl_server_->url(), RevocationOrder::kOcspFirst);
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_EQ(r.revocation[0].source, "crl");
+  r = Validate(ocsp_server_->url(), kDown, RevocationOrder::kCrlFirst);
+  ASSERT_TRUE(r.ok()) << r.message.en;
+  EXPECT_EQ(r.revocation[0].source, "ocsp");
+}
+
+TEST_F(RevocationSourcesTest, BothDownFailsHardAndSaysWhyForBoth) {
+  PathResult r = Validate(kDown, kDown, RevocationOrder::kOcspFirst);
+  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
+  EXPECT_NE(r.message.en.find("ocsp: "), std::string::npos) << r.message.en;
+  EXPECT_NE(r.message.en.find("crl: "), std::string::npos) << r.message.en;
+}
+
+}  // namespace
+}  // namespace sigverify::cache
