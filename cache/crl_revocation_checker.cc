@@ -72,6 +72,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     if (slot != nullptr) {
       hits_.fetch_add(1, std::memory_order_relaxed);
       if (slot->base != nullptr && now >= slot->refresh_after) {
+        stale_served_.fetch_add(1, std::memory_order_relaxed);
         refresher_.Schedule(key, [this, cert, issuer, url, key] {
           flight_.Do(key, [&] { return FetchAndStore(cert, issuer, url, key); });
         });
@@ -135,10 +136,16 @@ absl::StatusOr<std::shared_ptr<const Crl>> CrlRevocationChecker::FetchCrl(
     return absl::UnavailableError(std::move(why));
   }
   requests_.fetch_add(1, std::memory_order_relaxed);
+  const absl::Time started = absl::Now();
   auto der = HttpGet(url, options_.limits);
+  const absl::Duration took = absl::Now() - started;
   backoff_.RecordOutcome(url, der.ok(), options_.clock());
-  if (!der.ok()) return der.status();
+  if (!der.ok()) {
+    if (options_.on_fetch) options_.on_fetch("error", took);
+    return der.status();
+  }
   auto crl = Crl::Parse(*der, issuer, CheckNow());
+  if (options_.on_fetch) options_.on_fetch(crl.ok() ? "ok" : "invalid", took);
   if (!crl.ok())
     return absl::Status(crl.status().code(), absl::StrCat(url, ": ", crl.status().message()));
   return crl;
@@ -255,6 +262,7 @@ CrlRevocationChecker::Stats CrlRevocationChecker::stats() const {
   Stats s;
   s.cache_hits = hits_.load();
   s.cache_misses = misses_.load();
+  s.stale_served = stale_served_.load();
   s.upstream_requests = requests_.load();
   s.upstream_failures = failures_.load();
   s.single_flight_joins = flight_.joins();

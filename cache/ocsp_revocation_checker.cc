@@ -106,6 +106,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
   if (RevocationEntryPtr e = Usable(key, now)) {
     hits_.fetch_add(1, std::memory_order_relaxed);
     if (e->status == RevocationEntry::Status::kGood && now >= e->refresh_after) {
+      stale_served_.fetch_add(1, std::memory_order_relaxed);
       refresher_.Schedule(key, [this, key, cert, issuer] {
         // Through single-flight, so a verification missing at the same
         // moment joins this fetch rather than making its own.
@@ -195,14 +196,18 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
       continue;
     }
     requests_.fetch_add(1, std::memory_order_relaxed);
+    const absl::Time started = absl::Now();
     auto der = FetchOcsp(url, *request, options_.limits);
+    const absl::Duration took = absl::Now() - started;
     backoff_.RecordOutcome(url, der.ok(), options_.clock());
     if (!der.ok()) {
+      if (options_.on_fetch) options_.on_fetch("error", took);
       entry->error = std::string(der.status().message());
       continue;
     }
     const OcspCheck check = CheckNow();
     auto status = ValidateOcspResponse(*der, cert, issuer, check);
+    if (options_.on_fetch) options_.on_fetch(status.ok() ? "ok" : "invalid", took);
     if (!status.ok()) {
       entry->error = absl::StrCat(url, ": ", status.status().message());
       continue;
@@ -234,6 +239,7 @@ OcspRevocationChecker::Stats OcspRevocationChecker::stats() const {
   Stats s;
   s.cache_hits = hits_.load();
   s.cache_misses = misses_.load();
+  s.stale_served = stale_served_.load();
   s.upstream_requests = requests_.load();
   s.upstream_failures = failures_.load();
   s.single_flight_joins = flight_.joins();

@@ -42,11 +42,16 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
     // that names it a full timeout.
     absl::Duration max_backoff = absl::Minutes(5);
     std::function<absl::Time()> clock = [] { return absl::Now(); };
+    // Called after every upstream request with its outcome ("ok",
+    // "invalid": an answer that did not validate, "error": no answer) and
+    // how long the HTTP exchange took (metrics).
+    std::function<void(const char* outcome, absl::Duration took)> on_fetch;
   };
 
   struct Stats {
     uint64_t cache_hits = 0;
     uint64_t cache_misses = 0;
+    uint64_t stale_served = 0;  // served past the refresh point, refresh under way
     uint64_t upstream_requests = 0;
     uint64_t upstream_failures = 0;
     uint64_t single_flight_joins = 0;
@@ -81,7 +86,8 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
   mutable ResponderBackoff backoff_;
   mutable RevocationCache cache_;
   mutable SingleFlight<Key, RevocationEntryPtr> flight_;
-  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, requests_{0}, failures_{0}, stapled_used_{0};
+  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, stale_served_{0}, requests_{0}, failures_{0},
+      stapled_used_{0};
   // Last: stopped (joined) before the members its refreshes use go.
   mutable RefreshWorker refresher_;
 };

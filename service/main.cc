@@ -22,7 +22,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cache/aia_issuer_source.h"
+#include "cache/crl_revocation_checker.h"
 #include "cache/ocsp_revocation_checker.h"
+#include "cache/revocation_sources.h"
 #include "cache/url_rewriter.h"
 #include "crypto/trust_profile.h"
 #include "crypto/trust_store.h"
@@ -65,10 +67,11 @@ ABSL_FLAG(std::vector<std::string>, aia_fetch, {},
 ABSL_FLAG(std::vector<std::string>, url_rewrite, {},
           "FROM=TO URL prefix rewrites applied to every fetch, e.g. "
           "http://ca.btc/=http://mirror.example/btc/ for intranet-only certificate URLs");
-ABSL_FLAG(bool, check_revocation, false,
-          "check every certificate of a validated path by OCSP (cached, refreshed ahead; "
-          "--url-rewrite applies) and judge it by the anchor's revocation requirement "
-          "(hard-fail unless --trust-config says otherwise); CRLs are not checked yet");
+ABSL_FLAG(bool, check_revocation, true,
+          "check every certificate of a validated path by OCSP and CRLs in the anchor's order "
+          "(cached, refreshed ahead; --url-rewrite applies) and judge it by the anchor's "
+          "revocation requirement (hard-fail unless --trust-config says otherwise); false: "
+          "revocation is not checked and verdicts say so");
 ABSL_FLAG(std::string, trust_config, "",
           "trust configuration file (protobuf text format, sigverify.config.v1.TrustConfig): "
           "named validation policies and per-anchor settings; reloads with the anchors");
@@ -183,11 +186,26 @@ int Run() {
     }
     aia = std::make_shared<cache::AiaIssuerSource>(std::move(aia_options));
   }
-  std::shared_ptr<cache::OcspRevocationChecker> revocation;
+  auto registry = std::make_shared<prometheus::Registry>();
+  RevocationFetchMetrics fetch_metrics(*registry);
+  std::shared_ptr<cache::OcspRevocationChecker> ocsp;
+  std::shared_ptr<cache::CrlRevocationChecker> crl;
+  std::shared_ptr<cache::RevocationSources> revocation;
   if (absl::GetFlag(FLAGS_check_revocation)) {
-    cache::OcspRevocationChecker::Options revocation_options;
-    revocation_options.rewriter = url_rewriter;
-    revocation = std::make_shared<cache::OcspRevocationChecker>(std::move(revocation_options));
+    auto observe = [&fetch_metrics](const char* source) {
+      return [&fetch_metrics, source](const char* outcome, absl::Duration took) {
+        fetch_metrics.Observe(source, outcome, absl::ToDoubleSeconds(took));
+      };
+    };
+    cache::OcspRevocationChecker::Options ocsp_options;
+    ocsp_options.rewriter = url_rewriter;
+    ocsp_options.on_fetch = observe("ocsp");
+    ocsp = std::make_shared<cache::OcspRevocationChecker>(std::move(ocsp_options));
+    cache::CrlRevocationChecker::Options crl_options;
+    crl_options.rewriter = url_rewriter;
+    crl_options.on_fetch = observe("crl");
+    crl = std::make_shared<cache::CrlRevocationChecker>(std::move(crl_options));
+    revocation = std::make_shared<cache::RevocationSources>(ocsp, crl);
   }
   auto paths = std::make_shared<crypto::PathValidator>(
       *store, static_cast<size_t>(absl::GetFlag(FLAGS_path_cache_size)), aia, revocation);
@@ -207,9 +225,8 @@ int Run() {
   if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   WorkerPool pool(static_cast<size_t>(workers), limits.max_queued_items);
 
-  auto registry = std::make_shared<prometheus::Registry>();
   ServiceMetrics metrics(*registry);
-  auto scrape_gauges = std::make_shared<ScrapeTimeGauges>(std::vector<ScrapeTimeGauges::Sample>{
+  std::vector<ScrapeTimeGauges::Sample> scrape_samples = {
       {"sigverify_certificate_cache_hits_total", "Parsed-certificate cache hits",
        prometheus::MetricType::Counter,
        [verifier] { return double(verifier->certificate_cache().Stats().hits); }},
@@ -239,27 +256,6 @@ int Run() {
        prometheus::MetricType::Gauge, [&pool] { return double(pool.max_queued_cost()); }},
       {"sigverify_workers", "Verification threads", prometheus::MetricType::Gauge,
        [&pool] { return double(pool.threads()); }},
-      {"sigverify_revocation_cache_hits_total", "Revocation statuses served from the cache",
-       prometheus::MetricType::Counter,
-       StatOf(revocation, [](const auto& s) { return double(s.cache_hits); })},
-      {"sigverify_revocation_cache_misses_total",
-       "Revocation lookups without a fresh cached status", prometheus::MetricType::Counter,
-       StatOf(revocation, [](const auto& s) { return double(s.cache_misses); })},
-      {"sigverify_revocation_cache_entries", "Revocation statuses cached",
-       prometheus::MetricType::Gauge,
-       StatOf(revocation, [](const auto& s) { return double(s.entries); })},
-      {"sigverify_revocation_upstream_requests_total", "OCSP requests sent to responders",
-       prometheus::MetricType::Counter,
-       StatOf(revocation, [](const auto& s) { return double(s.upstream_requests); })},
-      {"sigverify_revocation_upstream_failures_total",
-       "OCSP fetches that ended without a valid status", prometheus::MetricType::Counter,
-       StatOf(revocation, [](const auto& s) { return double(s.upstream_failures); })},
-      {"sigverify_revocation_single_flight_joins_total",
-       "Revocation misses that joined a fetch already in flight", prometheus::MetricType::Counter,
-       StatOf(revocation, [](const auto& s) { return double(s.single_flight_joins); })},
-      {"sigverify_revocation_refreshes_total", "Background refreshes of cached statuses",
-       prometheus::MetricType::Counter,
-       StatOf(revocation, [](const auto& s) { return double(s.refreshes); })},
       {"sigverify_aia_fetches_total", "HTTP requests for AIA caIssuers certificates",
        prometheus::MetricType::Counter,
        StatOf(aia, [](const auto& s) { return double(s.fetches); })},
@@ -274,7 +270,76 @@ int Run() {
        "AIA caIssuers URLs not fetched: outside --aia-fetch prefixes, or too many at once",
        prometheus::MetricType::Counter,
        StatOf(aia, [](const auto& s) { return double(s.refused + s.skipped_busy); })},
-  });
+  };
+  if (revocation != nullptr) {
+    // The same statistics of both sources, labelled source="ocsp" / "crl".
+    struct Stat {
+      const char* name;
+      const char* help;
+      prometheus::MetricType type;
+      double (*ocsp)(const cache::OcspRevocationChecker::Stats&);
+      double (*crl)(const cache::CrlRevocationChecker::Stats&);
+    };
+    using Ocsp = cache::OcspRevocationChecker::Stats;
+    using Crl = cache::CrlRevocationChecker::Stats;
+    constexpr auto kCounter = prometheus::MetricType::Counter;
+    const Stat stats[] = {
+        {"sigverify_revocation_cache_hits_total", "Revocation lookups answered from the cache",
+         kCounter, [](const Ocsp& s) { return double(s.cache_hits); },
+         [](const Crl& s) { return double(s.cache_hits); }},
+        {"sigverify_revocation_cache_misses_total", "Revocation lookups without fresh cached data",
+         kCounter, [](const Ocsp& s) { return double(s.cache_misses); },
+         [](const Crl& s) { return double(s.cache_misses); }},
+        {"sigverify_revocation_cache_stale_served_total",
+         "Lookups answered past the refresh point while a refresh runs (never past nextUpdate "
+         "+ skew)",
+         kCounter, [](const Ocsp& s) { return double(s.stale_served); },
+         [](const Crl& s) { return double(s.stale_served); }},
+        {"sigverify_revocation_upstream_requests_total",
+         "OCSP requests sent to responders and CRLs downloaded", kCounter,
+         [](const Ocsp& s) { return double(s.upstream_requests); },
+         [](const Crl& s) { return double(s.upstream_requests); }},
+        {"sigverify_revocation_upstream_failures_total",
+         "Fetches that ended without a valid status or CRL", kCounter,
+         [](const Ocsp& s) { return double(s.upstream_failures); },
+         [](const Crl& s) { return double(s.upstream_failures); }},
+        {"sigverify_revocation_single_flight_joins_total",
+         "Revocation misses that joined a fetch already in flight", kCounter,
+         [](const Ocsp& s) { return double(s.single_flight_joins); },
+         [](const Crl& s) { return double(s.single_flight_joins); }},
+        {"sigverify_revocation_refreshes_total", "Background refreshes of cached data", kCounter,
+         [](const Ocsp& s) { return double(s.refreshes); },
+         [](const Crl& s) { return double(s.refreshes); }},
+        {"sigverify_revocation_stapled_used_total",
+         "OCSP responses and CRLs from requests used as evidence", kCounter,
+         [](const Ocsp& s) { return double(s.stapled_used); },
+         [](const Crl& s) { return double(s.stapled_used); }},
+        {"sigverify_revocation_cache_entries",
+         "Cached OCSP statuses (one per certificate) and CRLs (one per distribution point)",
+         prometheus::MetricType::Gauge, [](const Ocsp& s) { return double(s.entries); },
+         [](const Crl& s) { return double(s.crls); }},
+    };
+    for (const Stat& stat : stats) {
+      scrape_samples.push_back({stat.name,
+                                stat.help,
+                                stat.type,
+                                [ocsp, f = stat.ocsp] { return f(ocsp->stats()); },
+                                {{"source", "ocsp"}}});
+      scrape_samples.push_back({stat.name,
+                                stat.help,
+                                stat.type,
+                                [crl, f = stat.crl] { return f(crl->stats()); },
+                                {{"source", "crl"}}});
+    }
+    scrape_samples.push_back(
+        {"sigverify_revocation_crl_entries", "Revoked certificates listed by the cached CRLs",
+         prometheus::MetricType::Gauge, [crl] { return double(crl->stats().entries); }});
+    scrape_samples.push_back({"sigverify_revocation_crl_max_age_seconds",
+                              "Age (now - thisUpdate) of the oldest cached CRL",
+                              prometheus::MetricType::Gauge,
+                              [crl] { return absl::ToDoubleSeconds(crl->stats().max_age); }});
+  }
+  auto scrape_gauges = std::make_shared<ScrapeTimeGauges>(std::move(scrape_samples));
   std::unique_ptr<prometheus::Exposer> exposer;
   const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   if (!metrics_listen.empty()) {

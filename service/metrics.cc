@@ -103,22 +103,51 @@ void ServiceMetrics::CountRequest(Method m, grpc::StatusCode code, double second
   latency_[static_cast<int>(m)]->Observe(seconds);
 }
 
+RevocationFetchMetrics::RevocationFetchMetrics(prometheus::Registry& registry) {
+  auto& latency = prometheus::BuildHistogram()
+                      .Name("sigverify_revocation_fetch_duration_seconds")
+                      .Help(
+                          "Upstream revocation fetches (OCSP requests, CRL downloads) by "
+                          "source and outcome (ok, invalid: the answer did not validate, "
+                          "error: no answer)")
+                      .Register(registry);
+  const prometheus::Histogram::BucketBoundaries buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                           0.5,   1,    2.5,   5,    10,  30};
+  const char* sources[] = {"ocsp", "crl"};
+  const char* outcomes[] = {"ok", "invalid", "error"};
+  for (int s = 0; s < 2; ++s) {
+    for (int o = 0; o < 3; ++o) {
+      latency_[s][o] = &latency.Add({{"source", sources[s]}, {"outcome", outcomes[o]}}, buckets);
+    }
+  }
+}
+
+void RevocationFetchMetrics::Observe(std::string_view source, std::string_view outcome,
+                                     double seconds) {
+  const int s = source == "ocsp" ? 0 : 1;
+  const int o = outcome == "ok" ? 0 : outcome == "invalid" ? 1 : 2;
+  latency_[s][o]->Observe(seconds);
+}
+
 std::vector<prometheus::MetricFamily> ScrapeTimeGauges::Collect() const {
   std::vector<prometheus::MetricFamily> out;
   out.reserve(samples_.size());
   for (const Sample& s : samples_) {
-    prometheus::MetricFamily family;
-    family.name = s.name;
-    family.help = s.help;
-    family.type = s.type;
+    if (out.empty() || out.back().name != s.name) {
+      prometheus::MetricFamily family;
+      family.name = s.name;
+      family.help = s.help;
+      family.type = s.type;
+      out.push_back(std::move(family));
+    }
     prometheus::ClientMetric metric;
+    for (const auto& [name, value] : s.labels) metric.label.push_back({name, value});
     if (s.type == prometheus::MetricType::Counter) {
       metric.counter.value = s.read();
     } else {
       metric.gauge.value = s.read();
     }
-    family.metric.push_back(std::move(metric));
-    out.push_back(std::move(family));
+    out.back().metric.push_back(std::move(metric));
   }
   return out;
 }

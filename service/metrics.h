@@ -13,6 +13,9 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "grpcpp/support/status.h"
@@ -45,6 +48,19 @@ class ServiceMetrics {
   std::array<prometheus::Gauge*, kMethods> in_flight_{};
 };
 
+// Upstream revocation fetches (OCSP requests, CRL downloads): a latency
+// histogram by source and outcome; its _count is the request count by
+// source and outcome.
+class RevocationFetchMetrics {
+ public:
+  explicit RevocationFetchMetrics(prometheus::Registry& registry);
+  // `source` "ocsp" or "crl"; `outcome` "ok", "invalid" or "error".
+  void Observe(std::string_view source, std::string_view outcome, double seconds);
+
+ private:
+  std::array<std::array<prometheus::Histogram*, 3>, 2> latency_{};
+};
+
 // Values read only when Prometheus scrapes (cache statistics, queue depth):
 // nothing on the hot path keeps them up to date.
 class ScrapeTimeGauges : public prometheus::Collectable {
@@ -54,6 +70,9 @@ class ScrapeTimeGauges : public prometheus::Collectable {
     const char* help;
     prometheus::MetricType type;
     std::function<double()> read;
+    // Samples of one name (consecutive) form one family, told apart by
+    // their labels.
+    std::vector<std::pair<std::string, std::string>> labels = {};
   };
   explicit ScrapeTimeGauges(std::vector<Sample> samples) : samples_(std::move(samples)) {}
   std::vector<prometheus::MetricFamily> Collect() const override;

@@ -44,6 +44,8 @@ ABSL_FLAG(
 ABSL_FLAG(std::string, language, "", "language of the messages: vi (the server's default) or en");
 ABSL_FLAG(std::vector<std::string>, ocsp, {},
           "DER OCSP responses to staple to the request (verify, validate), comma-separated files");
+ABSL_FLAG(std::vector<std::string>, crl, {},
+          "DER CRLs to send with the request (verify, validate), comma-separated files");
 ABSL_FLAG(std::string, input, "", "batch: JSON Lines file, one record per line");
 ABSL_FLAG(int, batch_size, 500, "batch: records per VerifyBatch call");
 ABSL_FLAG(bool, json, false, "machine-readable output (JSON, one object per record)");
@@ -70,6 +72,7 @@ nlohmann::json RevocationJson(const v1::RevocationEvidence& e) {
     out["next_update"] = Rfc3339(e.next_update());
     out["responder"] = e.responder();
   }
+  if (!e.location().empty()) out["location"] = e.location();
   if (e.has_revocation_time()) {
     out["revocation_time"] = Rfc3339(e.revocation_time());
     out["revocation_reason"] = e.revocation_reason();
@@ -202,19 +205,25 @@ int Report(const char* command, const grpc::Status& status, const Response& resp
 }
 
 // Sets what every single-record request carries from the flags: policy,
-// language and stapled OCSP responses. False (after a message) on a file
-// that cannot be read.
+// language, stapled OCSP responses and CRLs. False (after a message) on a
+// file that cannot be read.
 template <typename Request>
 bool ApplyCommonFlags(const char* command, Request* request) {
   request->set_policy(absl::GetFlag(FLAGS_policy));
   request->set_language(absl::GetFlag(FLAGS_language));
-  for (const std::string& file : absl::GetFlag(FLAGS_ocsp)) {
-    auto der = ReadFileBytes(file);
-    if (!der.ok()) {
-      std::cerr << "sigverify " << command << ": --ocsp: " << der.status().message() << "\n";
-      return false;
+  const std::pair<const char*, google::protobuf::RepeatedPtrField<std::string>*> files[] = {
+      {"ocsp", request->mutable_ocsp_responses()}, {"crl", request->mutable_crls()}};
+  for (const auto& [flag, field] : files) {
+    for (const std::string& file :
+         flag == std::string("ocsp") ? absl::GetFlag(FLAGS_ocsp) : absl::GetFlag(FLAGS_crl)) {
+      auto der = ReadFileBytes(file);
+      if (!der.ok()) {
+        std::cerr << "sigverify " << command << ": --" << flag << ": " << der.status().message()
+                  << "\n";
+        return false;
+      }
+      field->Add(*std::move(der));
     }
-    request->add_ocsp_responses(*std::move(der));
   }
   return true;
 }

@@ -120,7 +120,21 @@ CLI=("$BIN/sigverify")
 run trust-profile vn-gov
 check "trust-profile prints the G2 root fingerprint" \
   out_has "F04BA4B459A7C9A1B971AD9B1CB833E695A80C79AEA63B174B66A70EDFE2FDB8"
-start_server "$BIN/sigverifyd" "" "$WORK/profile.log" --trust-profile=vn-gov
+# Revocation of the real hierarchy: its OCSP and CRL URLs, sent to a closed
+# port, give no status: the default hard-fail does not pass it.
+start_server "$BIN/sigverifyd" "" "$WORK/profile-revocation.log" --trust-profile=vn-gov \
+  --url-rewrite="http://ca.gov.vn/=http://127.0.0.1:9/,http://ocsp.ca.gov.vn=http://127.0.0.1:9"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run validate --cert="$VN_GCA/ee-g2-cuc-thue-2025.pem" --chain="$VN_GCA/g2-ca-nha-nuoc.pem" \
+  --time=2026-01-15T00:00:00Z --language=en --json
+check "vn-gov profile: revocation is checked by default, and no status is TRY_LATER" \
+  out_has '"sub_indication":"TRY_LATER"'
+check "vn-gov profile: ... the evidence names what was tried" out_has 'no fresh, valid CRL'
+stop_server
+SERVER_PID=
+# The path checks below are about paths: revocation off.
+start_server "$BIN/sigverifyd" "" "$WORK/profile.log" --trust-profile=vn-gov \
+  --check-revocation=false
 CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
 run validate --cert="$VN_GCA/ee-g2-cuc-thue-2025.pem" --chain="$VN_GCA/g2-ca-nha-nuoc.pem" \
   --time=2026-01-15T00:00:00Z
@@ -202,7 +216,7 @@ for _ in $(seq 1 100); do grep -q "ACCEPT" "$WORK/ocsp.log" && break; sleep 0.1;
 ocsp_port=$(grep -o 'ACCEPT [^ ]*' "$WORK/ocsp.log" | grep -o '[0-9]*$')
 mkdir -p "$WORK/ocsp-anchors"
 cp "$OCSP_DIR/ca.pem" "$WORK/ocsp-anchors/"
-start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/revocation.log" --check-revocation \
+start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/revocation.log" \
   --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:$ocsp_port/"
 CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
 run validate --cert="$OCSP_DIR/good.pem" --json
@@ -230,9 +244,66 @@ run validate --cert="$OCSP_DIR/good.pem" --ocsp=/nonexistent.der
 check "OCSP: an unreadable --ocsp file is a usage error" rc_is 2
 curl -s "http://$METRICS_ADDR/metrics" >"$WORK/revocation-metrics"
 check "OCSP: upstream requests are counted" \
-  grep -q '^sigverify_revocation_upstream_requests_total 3' "$WORK/revocation-metrics"
+  grep -q '^sigverify_revocation_upstream_requests_total{source="ocsp"} 3' "$WORK/revocation-metrics"
 stop_server
 SERVER_PID=
+
+# Revocation by CRL: OpenSSL's own CA tool issues the CRLs (openssl ca
+# -gencrl, -revoke), Python's http.server serves them. The certificate names
+# an OCSP responder too, sent to a closed port: OCSP first, CRL fallback.
+CRL_CA="$WORK/crl-ca"
+mkdir -p "$CRL_CA/www"
+cp "$OCSP_DIR/ca.pem" "$OCSP_DIR/ca.key" "$OCSP_DIR/index.txt" "$OCSP_DIR/index.txt.attr" "$CRL_CA/"
+echo 01 >"$CRL_CA/crlnumber"
+printf '%s\n' "[ca]" "default_ca = test" "[test]" "database = $CRL_CA/index.txt" \
+  "crlnumber = $CRL_CA/crlnumber" "certificate = $CRL_CA/ca.pem" "private_key = $CRL_CA/ca.key" \
+  "default_md = sha256" "default_crl_days = 1" "crl_extensions = crl_ext" "[crl_ext]" \
+  "authorityKeyIdentifier = keyid:always" >"$CRL_CA/ca.cnf"
+gencrl() {
+  openssl ca -config "$CRL_CA/ca.cnf" -gencrl -out "$CRL_CA/crl.pem" 2>/dev/null &&
+    openssl crl -in "$CRL_CA/crl.pem" -outform DER -out "$1"
+}
+gencrl "$CRL_CA/www/ocsp-ca.crl"
+/usr/bin/python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$CRL_CA/www" \
+  >"$WORK/crl-http.log" 2>&1 &
+HTTP_PID=$!
+for _ in $(seq 1 100); do grep -q "Serving HTTP" "$WORK/crl-http.log" && break; sleep 0.1; done
+crl_port=$(grep -o 'port [0-9]*' "$WORK/crl-http.log" | head -1 | grep -o '[0-9]*')
+start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/crl.log" \
+  --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:9/,http://crl.sigverify.invalid/=http://127.0.0.1:$crl_port/"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run validate --cert="$OCSP_DIR/with-crl.pem" --json
+check "CRL: a certificate the CRL does not list passes by the CRL (OCSP down)" rc_is 0
+check "CRL: the evidence names the source" out_has '"source":"crl"'
+check "CRL: ... and the distribution point" \
+  out_has '"location":"http://crl.sigverify.invalid/ocsp-ca.crl"'
+# The CA revokes it and issues a new CRL, which comes with the next request.
+openssl ca -config "$CRL_CA/ca.cnf" -revoke "$OCSP_DIR/with-crl.pem" -crl_reason keyCompromise \
+  >/dev/null 2>&1
+gencrl "$WORK/new.crl"
+run validate --cert="$OCSP_DIR/with-crl.pem" --crl="$WORK/new.crl" --json --language=en
+check "CRL: the newer CRL from the request revokes it" out_has '"sub_indication":"REVOKED_NO_POE"'
+check "CRL: ... as stapled evidence" out_has '"source":"stapled_crl"'
+run validate --cert="$OCSP_DIR/with-crl.pem" --json
+check "CRL: the request's CRL replaced the older one in the cache" \
+  out_has '"sub_indication":"REVOKED_NO_POE"'
+run validate --cert="$OCSP_DIR/with-crl.pem" --crl="$OCSP_DIR/ca.pem" --json
+check "CRL: a certificate sent as a CRL is no evidence (the cached CRL answers)" \
+  out_has '"from_cache":true'
+check "CRL: the HTTP server saw exactly one request" \
+  test "$(grep -c '"GET ' "$WORK/crl-http.log")" = 1
+curl -s "http://$METRICS_ADDR/metrics" >"$WORK/crl-metrics"
+check "CRL: downloads are counted by source" \
+  grep -q '^sigverify_revocation_upstream_requests_total{source="crl"} 1' "$WORK/crl-metrics"
+check "CRL: the fetch latency histogram has the download" \
+  grep -Eq '^sigverify_revocation_fetch_duration_seconds_count[{](source="crl",outcome="ok"|outcome="ok",source="crl")[}] 1' \
+  "$WORK/crl-metrics"
+check "CRL: the entries of the cached CRL are counted" \
+  grep -q '^sigverify_revocation_crl_entries 2' "$WORK/crl-metrics"
+check "CRL: the metrics pass promtool" sh -c "promtool check metrics <'$WORK/crl-metrics'"
+stop_server
+SERVER_PID=
+kill "$HTTP_PID"; wait "$HTTP_PID" 2>/dev/null; HTTP_PID=
 
 printf 'anchors { sha256_fingerprint: "%064d" }\n' 0 >"$WORK/bad.textproto"
 "$BIN/sigverifyd" --trust-anchors="$PKI/anchors" --trust-config="$WORK/bad.textproto" \
