@@ -57,7 +57,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     for (const std::string& url : urls) {
       auto copy = std::make_shared<CrlSlot>(*from_request);
       copy->url = url;
-      Store(Key(*issuer, url), std::move(copy));
+      Store(Key(*issuer, url), std::move(copy), *issuer);
     }
     return Evidence(*from_request, *cert, /*from_cache=*/false);
   }
@@ -156,7 +156,6 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::Fetch(const crypto::Certific
                                                           const std::string& url) const {
   auto slot = std::make_shared<CrlSlot>();
   slot->url = url;
-  slot->issuer_der = issuer.der();
   auto base = FetchCrl(issuer, url);
   if (base.ok() && (*base)->is_delta()) {
     base = absl::FailedPreconditionError(
@@ -190,22 +189,55 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FetchAndStore(
     const std::string& url, const std::string& key) const {
   SlotPtr slot = Fetch(*cert, *issuer, url);
   if (slot->base == nullptr) failures_.fetch_add(1, std::memory_order_relaxed);
-  SlotPtr held = Store(key, slot);
-  if (held == slot && slot->base != nullptr && options_.on_stored) options_.on_stored(key, *slot);
+  return Store(key, std::move(slot), *issuer);
+}
+
+CrlRevocationChecker::SlotPtr CrlRevocationChecker::Store(const std::string& key, SlotPtr slot,
+                                                          const crypto::Certificate& issuer) const {
+  const absl::Time now = options_.clock();
+  const CrlSlot* fresh = slot.get();
+  SlotPtr held = cache_.Put(key, std::move(slot), [&](const CrlSlot& old) {
+    return KeepOld(old, *fresh, now, options_.skew);
+  });
+  if (held.get() == fresh && fresh->base != nullptr && options_.store != nullptr) {
+    PersistedRecord record;
+    record.kind = PersistedRecord::Kind::kCrl;
+    record.url = fresh->url;
+    record.issuer_der = issuer.der();
+    record.data = fresh->base->der();
+    if (fresh->delta) record.delta = fresh->delta->der();
+    // Cached in memory regardless; a failed write only means the next
+    // start fetches it again.
+    options_.store->Save(key, record).IgnoreError();
+  }
   return held;
 }
 
-CrlRevocationChecker::SlotPtr CrlRevocationChecker::Store(const std::string& key,
-                                                          SlotPtr slot) const {
-  const absl::Time now = options_.clock();
+absl::Status CrlRevocationChecker::Restore(const std::string& key,
+                                           const PersistedRecord& record) const {
+  auto issuer = crypto::Certificate::Parse(record.issuer_der);
+  if (!issuer.ok()) return issuer.status();
+  if (Key(**issuer, record.url) != key) {
+    return absl::DataLossError("the file's name does not match the CA and URL it holds");
+  }
+  auto base = Crl::Parse(record.data, **issuer, CheckNow());
+  if (!base.ok()) return base.status();
+  if ((*base)->is_delta()) return absl::DataLossError("a delta CRL kept as a base");
+  auto slot = std::make_shared<CrlSlot>();
+  slot->base = *std::move(base);
+  if (!record.delta.empty()) {
+    auto delta = Crl::Parse(record.delta, **issuer, CheckNow());
+    if (delta.ok() && CheckDeltaFor(**delta, *slot->base).ok()) slot->delta = *std::move(delta);
+  }
+  slot->url = record.url;
+  slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update(), options_.clock(),
+                                     options_.min_refresh_interval);
+  // Into the cache only: the file it came from is already there.
   const CrlSlot* fresh = slot.get();
-  return cache_.Put(key, std::move(slot),
-                    [&](const CrlSlot& old) { return KeepOld(old, *fresh, now, options_.skew); });
-}
-
-void CrlRevocationChecker::Restore(const std::string& key,
-                                   std::shared_ptr<const CrlSlot> slot) const {
-  Store(key, std::move(slot));
+  const absl::Time now = options_.clock();
+  cache_.Put(key, std::move(slot),
+             [&](const CrlSlot& old) { return KeepOld(old, *fresh, now, options_.skew); });
+  return absl::OkStatus();
 }
 
 CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
@@ -231,7 +263,6 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
   for (const auto& crl : valid) {
     if (CheckDeltaFor(*crl, *slot->base).ok()) slot->delta = crl;
   }
-  slot->issuer_der = issuer.der();
   slot->stapled = true;
   slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update(), options_.clock(),
                                      options_.min_refresh_interval);

@@ -24,6 +24,7 @@
 #include "cache/rcu_map.h"
 #include "cache/refresh_worker.h"
 #include "cache/responder_backoff.h"
+#include "cache/revocation_store.h"
 #include "cache/single_flight.h"
 #include "cache/url_rewriter.h"
 #include "crypto/revocation.h"
@@ -36,7 +37,6 @@ struct CrlSlot {
   std::shared_ptr<const Crl> base;   // null: the fetch failed (see error)
   std::shared_ptr<const Crl> delta;  // may be null
   std::string url;                   // as the certificate names it
-  std::string issuer_der;            // the issuing CA's certificate, for persistence
   absl::Time refresh_after;
   std::string error;
   bool stapled = false;
@@ -62,8 +62,8 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
     // "invalid": an answer that did not validate, "error": no answer) and
     // how long the HTTP exchange took (metrics).
     std::function<void(const char* outcome, absl::Duration took)> on_fetch;
-    // Called with every CRL slot fetched or refreshed (persistence).
-    std::function<void(const std::string& key, const CrlSlot&)> on_stored;
+    // Where fetched CRLs are kept across restarts; may be null.
+    std::shared_ptr<const RevocationStore> store;
   };
 
   struct Stats {
@@ -90,8 +90,9 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
 
   // The cache key of `url` for CRLs of `issuer`.
   static std::string Key(const crypto::Certificate& issuer, const std::string& url);
-  // Puts a slot loaded from disk (already validated) into the cache.
-  void Restore(const std::string& key, std::shared_ptr<const CrlSlot> slot) const;
+  // Validates a CRL kept on disk under `key` (RevocationStore::Load) like
+  // a fetched one and caches it; why not otherwise.
+  absl::Status Restore(const std::string& key, const PersistedRecord& record) const;
 
  private:
   using SlotPtr = std::shared_ptr<const CrlSlot>;
@@ -109,7 +110,10 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
   // A slot from the request's CRLs valid for `cert`, or null.
   SlotPtr FromRequest(const crypto::Certificate& cert, const crypto::Certificate& issuer,
                       absl::Span<const std::string_view> crls) const;
-  SlotPtr Store(const std::string& key, SlotPtr slot) const;
+  // Caches `slot` unless what is cached must stay (a newer CRL, or a
+  // fresh one over a failure) and then keeps it on disk; returns what the
+  // cache holds after.
+  SlotPtr Store(const std::string& key, SlotPtr slot, const crypto::Certificate& issuer) const;
   crypto::RevocationEvidence Evidence(const CrlSlot& slot, const crypto::Certificate& cert,
                                       bool from_cache) const;
 

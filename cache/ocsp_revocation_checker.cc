@@ -96,10 +96,8 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
   // cached "revoked" still wins over it (revoked is sticky).
   if (RevocationEntryPtr from_request = FromStapled(*cert, *issuer, inputs.ocsp_responses)) {
     stapled_used_.fetch_add(1, std::memory_order_relaxed);
-    if (!cache_.Put(AsDigest(key), from_request)) {
-      return Evidence(*cache_.Find(AsDigest(key)), /*from_cache=*/true);
-    }
-    return Evidence(*from_request, /*from_cache=*/false);
+    RevocationEntryPtr held = Store(key, from_request, *cert, *issuer);
+    return Evidence(*held, /*from_cache=*/held != from_request);
   }
   // The cache first: a hit decodes nothing.
   const absl::Time now = options_.clock();
@@ -231,8 +229,49 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
   }
   // A revoked entry already cached stays (Put refuses to replace it); the
   // caller then sees what the cache holds.
+  if (entry->status == RevocationEntry::Status::kFetchFailed) {
+    // Negative caching is for this process only.
+    if (!cache_.Put(AsDigest(key), entry)) return cache_.Find(AsDigest(key));
+    return entry;
+  }
+  return Store(key, entry, cert, issuer);
+}
+
+RevocationEntryPtr OcspRevocationChecker::Store(const Key& key, RevocationEntryPtr entry,
+                                                const crypto::Certificate& cert,
+                                                const crypto::Certificate& issuer) const {
   if (!cache_.Put(AsDigest(key), entry)) return cache_.Find(AsDigest(key));
+  if (options_.store != nullptr) {
+    PersistedRecord record;
+    record.kind = PersistedRecord::Kind::kOcsp;
+    record.url = entry->location;
+    record.issuer_der = issuer.der();
+    record.cert_der = cert.der();
+    record.data = entry->der;
+    // Cached in memory regardless; a failed write only means the next
+    // start asks the responder again.
+    options_.store->Save(key, record).IgnoreError();
+  }
   return entry;
+}
+
+absl::Status OcspRevocationChecker::Restore(const std::string& key,
+                                            const PersistedRecord& record) const {
+  auto cert = crypto::Certificate::Parse(record.cert_der);
+  auto issuer = crypto::Certificate::Parse(record.issuer_der);
+  if (!cert.ok()) return cert.status();
+  if (!issuer.ok()) return issuer.status();
+  if (CacheKey(**cert, **issuer) != key) {
+    return absl::DataLossError("the file's name does not match the certificate it holds");
+  }
+  auto status = ValidateOcspResponse(record.data, **cert, **issuer, CheckNow());
+  if (!status.ok()) return status.status();
+  // A response that came with a request is kept as "stapled" evidence no
+  // more: on disk it is this service's own copy.
+  auto entry = Entry(*status, "ocsp", record.data, RefreshAfter(*status));
+  entry->location = record.url;
+  cache_.Put(AsDigest(key), std::move(entry));
+  return absl::OkStatus();
 }
 
 OcspRevocationChecker::Stats OcspRevocationChecker::stats() const {

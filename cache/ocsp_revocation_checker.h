@@ -21,6 +21,7 @@
 #include "cache/refresh_worker.h"
 #include "cache/responder_backoff.h"
 #include "cache/revocation_cache.h"
+#include "cache/revocation_store.h"
 #include "cache/single_flight.h"
 #include "cache/url_rewriter.h"
 #include "crypto/revocation.h"
@@ -46,6 +47,9 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
     // "invalid": an answer that did not validate, "error": no answer) and
     // how long the HTTP exchange took (metrics).
     std::function<void(const char* outcome, absl::Duration took)> on_fetch;
+    // Where fetched and stapled responses are kept across restarts; may be
+    // null.
+    std::shared_ptr<const RevocationStore> store;
   };
 
   struct Stats {
@@ -68,6 +72,10 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
                                    const crypto::RevocationInputs& inputs = {}) const override;
   Stats stats() const;
 
+  // Validates a response kept on disk under `key` (RevocationStore::Load)
+  // like a fetched one and caches it; why not otherwise.
+  absl::Status Restore(const std::string& key, const PersistedRecord& record) const;
+
  private:
   using Key = std::string;  // 32 bytes: SHA-256 of the issuer key and the serial
 
@@ -79,6 +87,11 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
   // An entry from the first stapled response valid for `cert`, or null.
   RevocationEntryPtr FromStapled(const crypto::Certificate& cert, const crypto::Certificate& issuer,
                                  absl::Span<const std::string_view> stapled) const;
+  // Caches `entry` (unless a revoked one is there) and keeps it on disk;
+  // returns what the cache holds after.
+  RevocationEntryPtr Store(const Key& key, RevocationEntryPtr entry,
+                           const crypto::Certificate& cert,
+                           const crypto::Certificate& issuer) const;
   RevocationEntryPtr FetchAndStore(const crypto::Certificate& cert,
                                    const crypto::Certificate& issuer, const Key& key) const;
 

@@ -104,9 +104,11 @@ class CrlRevocationTest : public ::testing::Test {
     return {serial, absl::Now() - absl::Hours(3), reason};
   }
 
-  std::shared_ptr<CrlRevocationChecker> Checker(const std::string& target,
-                                                std::function<absl::Time()> clock = nullptr) {
+  std::shared_ptr<CrlRevocationChecker> Checker(
+      const std::string& target, std::function<absl::Time()> clock = nullptr,
+      std::shared_ptr<const RevocationStore> store = nullptr) {
     CrlRevocationChecker::Options o;
+    o.store = std::move(store);
     auto rewriter = UrlRewriter::FromRules({std::string("http://crl.sigverify.invalid/=") + target});
     EXPECT_TRUE(rewriter.ok());
     o.rewriter = *rewriter;
@@ -293,6 +295,107 @@ TEST_F(CrlRevocationTest, ADeltaCrlNamedByTheBaseIsMergedWithIt) {
   EXPECT_EQ(revoked.sub_indication, SubIndication::kRevokedNoPoe) << revoked.message.en;
   EXPECT_NE(revoked.message.en.find("reason 4"), std::string::npos) << revoked.message.en;
   EXPECT_EQ(server_->Requests(), 2);
+}
+
+class CrlPersistenceTest : public CrlRevocationTest {
+ protected:
+  std::shared_ptr<const RevocationStore> Store() {
+    auto store = RevocationStore::Open(dir_ + "/kept", [this](absl::string_view line) {
+      log_.emplace_back(line);
+    });
+    EXPECT_TRUE(store.ok()) << store.status();
+    return *store;
+  }
+  // A new checker (a restart) that loads what the store keeps.
+  std::shared_ptr<CrlRevocationChecker> Restarted(RevocationStore::LoadStats* stats) {
+    auto store = Store();
+    auto checker = Checker(server_->url(), nullptr, store);
+    *stats = store->Load(
+        [](const std::string&, const PersistedRecord&) {
+          return absl::InternalError("no OCSP here");
+        },
+        [&](const std::string& key, const PersistedRecord& r) { return checker->Restore(key, r); });
+    return checker;
+  }
+  std::string KeptFile() {
+    for (const auto& f : std::filesystem::directory_iterator(dir_ + "/kept")) return f.path();
+    return "";
+  }
+  std::vector<std::string> log_;
+};
+
+TEST_F(CrlPersistenceTest, ARestartServesTheKeptCrlWithoutAskingTheServer) {
+  Publish("ca.crl", {Revoked("3002")});
+  ASSERT_TRUE(Validate(Checker(server_->url(), nullptr, Store()), leaves_[0]).ok());
+  EXPECT_EQ(server_->Requests(), 1);
+  RevocationStore::LoadStats stats;
+  auto restarted = Restarted(&stats);
+  EXPECT_EQ(stats.loaded, 1);
+  EXPECT_EQ(stats.dropped, 0);
+  PathResult r = Validate(restarted, leaves_[1]);
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << r.message.en;
+  EXPECT_TRUE(r.revocation[0].from_cache);
+  EXPECT_EQ(server_->Requests(), 1);
+}
+
+TEST_F(CrlPersistenceTest, ATamperedFileIsRejectedAndTheCrlFetchedAgain) {
+  Publish("ca.crl", {Revoked("3002")});
+  ASSERT_TRUE(Validate(Checker(server_->url(), nullptr, Store()), leaves_[1]).sub_indication ==
+              SubIndication::kRevokedNoPoe);
+  // Someone with write access to the cache directory replaces the CRL by
+  // one that lists nothing, and mends the checksum.
+  const std::string path = KeptFile();
+  auto record = DecodeRecord(sigverify::testing::ReadFile(path));
+  ASSERT_TRUE(record.ok());
+  Publish("empty.crl", {}, absl::Hours(2), 1, {}, rogue_.key.get());
+  record->data = sigverify::testing::ReadFile(dir_ + "/empty.crl");
+  ASSERT_TRUE(sigverify::testing::WriteFile(path, EncodeRecord(*record)).ok());
+  RevocationStore::LoadStats stats;
+  auto restarted = Restarted(&stats);
+  EXPECT_EQ(stats.loaded, 0);
+  EXPECT_EQ(stats.dropped, 1);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_NE(log_[0].find("signature"), std::string::npos) << log_[0];
+  EXPECT_FALSE(std::filesystem::exists(path));
+  // The revoked certificate is still revoked: fetched again.
+  EXPECT_EQ(Validate(restarted, leaves_[1]).sub_indication, SubIndication::kRevokedNoPoe);
+  EXPECT_EQ(server_->Requests(), 2);
+}
+
+TEST_F(CrlPersistenceTest, DamagedAndExpiredFilesAreDroppedWithALogLine) {
+  Publish("ca.crl", {}, absl::Hours(2));
+  ASSERT_TRUE(Validate(Checker(server_->url(), nullptr, Store()), leaves_[0]).ok());
+  std::string bytes = sigverify::testing::ReadFile(KeptFile());
+  bytes[bytes.size() / 2] ^= 0x40;
+  ASSERT_TRUE(sigverify::testing::WriteFile(KeptFile(), bytes).ok());
+  RevocationStore::LoadStats stats;
+  Restarted(&stats);
+  EXPECT_EQ(stats.dropped, 1);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_NE(log_[0].find("checksum"), std::string::npos) << log_[0];
+
+  // Kept, then loaded three hours later: past nextUpdate + skew.
+  ASSERT_TRUE(Validate(Checker(server_->url(), nullptr, Store()), leaves_[0]).ok());
+  auto store = Store();
+  auto later = Checker(server_->url(), [] { return absl::Now() + absl::Hours(3); }, store);
+  stats = store->Load([](const std::string&, const PersistedRecord&) { return absl::OkStatus(); },
+                      [&](const std::string& key, const PersistedRecord& r) {
+                        return later->Restore(key, r);
+                      });
+  EXPECT_EQ(stats.loaded, 0);
+  EXPECT_EQ(stats.dropped, 1);
+  EXPECT_NE(log_.back().find("stale"), std::string::npos) << log_.back();
+}
+
+TEST_F(CrlPersistenceTest, AFileUnderAnotherNameIsRejected) {
+  Publish("ca.crl", {});
+  ASSERT_TRUE(Validate(Checker(server_->url(), nullptr, Store()), leaves_[0]).ok());
+  // A valid file moved to the name of another CA's distribution point.
+  std::filesystem::rename(KeptFile(), dir_ + "/kept/" + std::string(64, 'e') + ".rev");
+  RevocationStore::LoadStats stats;
+  Restarted(&stats);
+  EXPECT_EQ(stats.dropped, 1);
+  EXPECT_NE(log_[0].find("does not match"), std::string::npos) << log_[0];
 }
 
 }  // namespace
