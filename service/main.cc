@@ -25,6 +25,7 @@
 #include "cache/crl_revocation_checker.h"
 #include "cache/ocsp_revocation_checker.h"
 #include "cache/revocation_sources.h"
+#include "cache/revocation_store.h"
 #include "cache/url_rewriter.h"
 #include "crypto/trust_profile.h"
 #include "crypto/trust_store.h"
@@ -72,6 +73,10 @@ ABSL_FLAG(bool, check_revocation, true,
           "(cached, refreshed ahead; --url-rewrite applies) and judge it by the anchor's "
           "revocation requirement (hard-fail unless --trust-config says otherwise); false: "
           "revocation is not checked and verdicts say so");
+ABSL_FLAG(std::string, revocation_cache_dir, "",
+          "directory where fetched OCSP responses and CRLs are kept across restarts (written "
+          "whole: fsync, rename); at start they are validated again, damaged or expired ones "
+          "dropped, and health reports NOT_SERVING until that is done; empty: not kept");
 ABSL_FLAG(std::string, trust_config, "",
           "trust configuration file (protobuf text format, sigverify.config.v1.TrustConfig): "
           "named validation policies and per-anchor settings; reloads with the anchors");
@@ -191,6 +196,17 @@ int Run() {
   std::shared_ptr<cache::OcspRevocationChecker> ocsp;
   std::shared_ptr<cache::CrlRevocationChecker> crl;
   std::shared_ptr<cache::RevocationSources> revocation;
+  std::shared_ptr<const cache::RevocationStore> revocation_store;
+  if (const std::string dir = absl::GetFlag(FLAGS_revocation_cache_dir);
+      !dir.empty() && absl::GetFlag(FLAGS_check_revocation)) {
+    auto opened =
+        cache::RevocationStore::Open(dir, [](absl::string_view line) { Log(std::string(line)); });
+    if (!opened.ok()) {
+      Log(absl::StrCat("--revocation-cache-dir: ", opened.status().message()));
+      return 2;
+    }
+    revocation_store = *std::move(opened);
+  }
   if (absl::GetFlag(FLAGS_check_revocation)) {
     auto observe = [&fetch_metrics](const char* source) {
       return [&fetch_metrics, source](const char* outcome, absl::Duration took) {
@@ -200,10 +216,12 @@ int Run() {
     cache::OcspRevocationChecker::Options ocsp_options;
     ocsp_options.rewriter = url_rewriter;
     ocsp_options.on_fetch = observe("ocsp");
+    ocsp_options.store = revocation_store;
     ocsp = std::make_shared<cache::OcspRevocationChecker>(std::move(ocsp_options));
     cache::CrlRevocationChecker::Options crl_options;
     crl_options.rewriter = url_rewriter;
     crl_options.on_fetch = observe("crl");
+    crl_options.store = revocation_store;
     crl = std::make_shared<cache::CrlRevocationChecker>(std::move(crl_options));
     revocation = std::make_shared<cache::RevocationSources>(ocsp, crl);
   }
@@ -390,7 +408,32 @@ int Run() {
     Log(absl::StrCat("cannot listen on ", listen));
     return 1;
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
+  // Health says SERVING once kept revocation data is loaded ("warming"
+  // until then; calls are answered meanwhile, fetching what is missing).
+  absl::Mutex health_mu;
+  bool stopping = false;
+  std::thread warming;
+  if (revocation_store != nullptr) {
+    server->GetHealthCheckService()->SetServingStatus(false);
+    warming = std::thread([&] {
+      const absl::Time start = absl::Now();
+      const cache::RevocationStore::LoadStats loaded = revocation_store->Load(
+          [&](const std::string& key, const cache::PersistedRecord& r) {
+            return ocsp->Restore(key, r);
+          },
+          [&](const std::string& key, const cache::PersistedRecord& r) {
+            return crl->Restore(key, r);
+          });
+      Log(absl::StrCat(
+          "revocation cache warmed from ", revocation_store->dir(), ": ", loaded.loaded, " kept, ",
+          loaded.dropped, " dropped, in ",
+          absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1)))));
+      absl::MutexLock lock(&health_mu);
+      if (!stopping) server->GetHealthCheckService()->SetServingStatus(true);
+    });
+  } else {
+    server->GetHealthCheckService()->SetServingStatus(true);
+  }
   Log(absl::StrCat("listening on ", listen, tls_cert.empty() ? " (plaintext, loopback)" : " (TLS)",
                    ", ", workers, " workers, trust store ", (*store)->version().substr(0, 16), " (",
                    (*store)->anchors().size(), " anchors)",
@@ -405,7 +448,12 @@ int Run() {
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) (void)reloader.ReloadNow();
   Log(absl::StrCat("signal ", sig, ": draining in-flight calls"));
-  server->GetHealthCheckService()->SetServingStatus(false);
+  {
+    absl::MutexLock lock(&health_mu);
+    stopping = true;
+    server->GetHealthCheckService()->SetServingStatus(false);
+  }
+  if (warming.joinable()) warming.join();
   service.StopAccepting();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoSeconds(absl::GetFlag(FLAGS_shutdown_grace)));

@@ -109,7 +109,8 @@ class CrlRevocationTest : public ::testing::Test {
       std::shared_ptr<const RevocationStore> store = nullptr) {
     CrlRevocationChecker::Options o;
     o.store = std::move(store);
-    auto rewriter = UrlRewriter::FromRules({std::string("http://crl.sigverify.invalid/=") + target});
+    auto rewriter =
+        UrlRewriter::FromRules({std::string("http://crl.sigverify.invalid/=") + target});
     EXPECT_TRUE(rewriter.ok());
     o.rewriter = *rewriter;
     o.limits.total_timeout = absl::Seconds(2);
@@ -228,7 +229,9 @@ TEST_F(CrlRevocationTest, GarbageForgedStaleAndDeltaAsBaseNeverPass) {
        [&] { Publish("ca.crl", {}, absl::Hours(2), 1, {}, nullptr, absl::Now() - absl::Hours(5)); },
        "stale"},
       {"delta as base",
-       [&] { Publish("ca.crl", {}, absl::Hours(2), 2, {{"deltaCRL", "critical,DER:02:01:01"}}); },
+       [&] {
+         Publish("ca.crl", {}, absl::Hours(2), 2, {{"deltaCRL", "critical,DER:02:01:01"}});
+       },
        "delta CRL"},
   };
   for (const Case& c : cases) {
@@ -300,9 +303,8 @@ TEST_F(CrlRevocationTest, ADeltaCrlNamedByTheBaseIsMergedWithIt) {
 class CrlPersistenceTest : public CrlRevocationTest {
  protected:
   std::shared_ptr<const RevocationStore> Store() {
-    auto store = RevocationStore::Open(dir_ + "/kept", [this](absl::string_view line) {
-      log_.emplace_back(line);
-    });
+    auto store = RevocationStore::Open(dir_ + "/kept",
+                                       [this](absl::string_view line) { log_.emplace_back(line); });
     EXPECT_TRUE(store.ok()) << store.status();
     return *store;
   }
@@ -377,11 +379,11 @@ TEST_F(CrlPersistenceTest, DamagedAndExpiredFilesAreDroppedWithALogLine) {
   // Kept, then loaded three hours later: past nextUpdate + skew.
   ASSERT_TRUE(Validate(Checker(server_->url(), nullptr, Store()), leaves_[0]).ok());
   auto store = Store();
-  auto later = Checker(server_->url(), [] { return absl::Now() + absl::Hours(3); }, store);
-  stats = store->Load([](const std::string&, const PersistedRecord&) { return absl::OkStatus(); },
-                      [&](const std::string& key, const PersistedRecord& r) {
-                        return later->Restore(key, r);
-                      });
+  auto later = Checker(
+      server_->url(), [] { return absl::Now() + absl::Hours(3); }, store);
+  stats = store->Load(
+      [](const std::string&, const PersistedRecord&) { return absl::OkStatus(); },
+      [&](const std::string& key, const PersistedRecord& r) { return later->Restore(key, r); });
   EXPECT_EQ(stats.loaded, 0);
   EXPECT_EQ(stats.dropped, 1);
   EXPECT_NE(log_.back().find("stale"), std::string::npos) << log_.back();

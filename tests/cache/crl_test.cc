@@ -17,8 +17,8 @@ namespace {
 using sigverify::testing::CertSpec;
 using sigverify::testing::CrlEntrySpec;
 using sigverify::testing::CrlSpec;
-using sigverify::testing::Issued;
 using sigverify::testing::IssueCrl;
+using sigverify::testing::Issued;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);  // 2026-09-22
 

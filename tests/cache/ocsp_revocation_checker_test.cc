@@ -3,6 +3,7 @@
 // rewriting, caches, refreshes and single-flights. Faults must never pass.
 #include "cache/ocsp_revocation_checker.h"
 
+#include <filesystem>
 #include <thread>
 
 #include "cache/ocsp.h"
@@ -33,9 +34,11 @@ class OcspRevocationTest : public ::testing::Test {
  protected:
   void SetUp() override { responder_ = std::make_unique<OcspResponder>(Dir(), "ca"); }
 
-  std::shared_ptr<OcspRevocationChecker> Checker(const std::string& target,
-                                                 std::function<absl::Time()> clock = nullptr) {
+  std::shared_ptr<OcspRevocationChecker> Checker(
+      const std::string& target, std::function<absl::Time()> clock = nullptr,
+      std::shared_ptr<const RevocationStore> store = nullptr) {
     OcspRevocationChecker::Options o;
+    o.store = std::move(store);
     auto rewriter = UrlRewriter::FromRules({"http://ocsp.sigverify.invalid/=" + target});
     EXPECT_TRUE(rewriter.ok());
     o.rewriter = *rewriter;
@@ -220,6 +223,43 @@ TEST_F(OcspRevocationTest, EntriesRefreshAheadAndAreNeverServedPastNextUpdate) {
   auto stale = checker->Check(good, ca);
   EXPECT_EQ(stale.state, State::kUnavailable);
   EXPECT_NE(stale.detail.en.find("stale"), std::string::npos) << stale.detail.en;
+}
+
+TEST_F(OcspRevocationTest, ARestartServesKeptStatusesWithoutAskingTheResponder) {
+  const std::string dir = ::testing::TempDir() + "/ocsp-kept";
+  std::filesystem::remove_all(dir);
+  std::vector<std::string> log;
+  auto store = RevocationStore::Open(dir, [&](absl::string_view l) { log.emplace_back(l); });
+  ASSERT_TRUE(store.ok());
+  auto first = Checker(responder_->url(), nullptr, *store);
+  ASSERT_TRUE(Validate(first, "good").ok());
+  ASSERT_EQ(Validate(first, "revoked").sub_indication, SubIndication::kRevokedNoPoe);
+  EXPECT_EQ(responder_->Requests(), 2);
+
+  auto restarted = Checker(responder_->url(), nullptr, *store);
+  auto stats = (*store)->Load(
+      [&](const std::string& key, const PersistedRecord& r) { return restarted->Restore(key, r); },
+      [](const std::string&, const PersistedRecord&) { return absl::InternalError("no CRLs"); });
+  EXPECT_EQ(stats.loaded, 2);
+  EXPECT_EQ(stats.dropped, 0) << (log.empty() ? "" : log[0]);
+  PathResult good = Validate(restarted, "good");
+  ASSERT_TRUE(good.ok()) << good.message.en;
+  EXPECT_TRUE(good.revocation[0].from_cache);
+  EXPECT_EQ(good.revocation[0].location, "http://ocsp.sigverify.invalid/");
+  EXPECT_EQ(Validate(restarted, "revoked").sub_indication, SubIndication::kRevokedNoPoe);
+  EXPECT_EQ(responder_->Requests(), 2);
+
+  // Loaded 20 minutes later, the responses (nextUpdate + 10 min) are stale:
+  // dropped, with a log line each.
+  auto later = Checker(
+      responder_->url(), [] { return absl::Now() + absl::Minutes(20); }, *store);
+  stats = (*store)->Load(
+      [&](const std::string& key, const PersistedRecord& r) { return later->Restore(key, r); },
+      [](const std::string&, const PersistedRecord&) { return absl::OkStatus(); });
+  EXPECT_EQ(stats.loaded, 0);
+  EXPECT_EQ(stats.dropped, 2);
+  ASSERT_FALSE(log.empty());
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(OcspRevocationTest, RequireFailsACertificateThatNamesNoSource) {

@@ -69,9 +69,8 @@ class RevocationSourcesTest : public ::testing::Test {
     CrlRevocationChecker::Options crl;
     crl.rewriter = *UrlRewriter::FromRules({"http://crl.sigverify.invalid/=" + crl_target});
     crl.limits.total_timeout = absl::Seconds(2);
-    auto sources =
-        std::make_shared<RevocationSources>(std::make_shared<OcspRevocationChecker>(ocsp),
-                                            std::make_shared<CrlRevocationChecker>(crl));
+    auto sources = std::make_shared<RevocationSources>(
+        std::make_shared<OcspRevocationChecker>(ocsp), std::make_shared<CrlRevocationChecker>(crl));
     crypto::AnchorConfig anchor;
     anchor.revocation_order = order;
     auto store = crypto::TrustStore::FromCertificates(

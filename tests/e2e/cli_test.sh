@@ -269,8 +269,9 @@ gencrl "$CRL_CA/www/ocsp-ca.crl"
 HTTP_PID=$!
 for _ in $(seq 1 100); do grep -q "Serving HTTP" "$WORK/crl-http.log" && break; sleep 0.1; done
 crl_port=$(grep -o 'port [0-9]*' "$WORK/crl-http.log" | head -1 | grep -o '[0-9]*')
-start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/crl.log" \
-  --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:9/,http://crl.sigverify.invalid/=http://127.0.0.1:$crl_port/"
+CRL_FLAGS=(--revocation-cache-dir="$WORK/revocation-cache"
+  --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:9/,http://crl.sigverify.invalid/=http://127.0.0.1:$crl_port/")
+start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/crl.log" "${CRL_FLAGS[@]}"
 CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
 run validate --cert="$OCSP_DIR/with-crl.pem" --json
 check "CRL: a certificate the CRL does not list passes by the CRL (OCSP down)" rc_is 0
@@ -301,6 +302,39 @@ check "CRL: the fetch latency histogram has the download" \
 check "CRL: the entries of the cached CRL are counted" \
   grep -q '^sigverify_revocation_crl_entries 2' "$WORK/crl-metrics"
 check "CRL: the metrics pass promtool" sh -c "promtool check metrics <'$WORK/crl-metrics'"
+stop_server
+SERVER_PID=
+
+# A restart loads the kept CRL (the newer one, from the request) and
+# answers without asking the server.
+start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/crl-restart.log" "${CRL_FLAGS[@]}"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+for _ in $(seq 1 50); do grep -q "revocation cache warmed" "$WORK/crl-restart.log" && break; sleep 0.1; done
+check "restart: the kept CRL is validated and loaded" \
+  grep -q "warmed from .*: 1 kept, 0 dropped" "$WORK/crl-restart.log"
+run validate --cert="$OCSP_DIR/with-crl.pem" --json
+check "restart: the certificate is still revoked" out_has '"sub_indication":"REVOKED_NO_POE"'
+check "restart: ... from the kept CRL" out_has '"from_cache":true'
+check "restart: the HTTP server saw no new request" \
+  test "$(grep -c '"GET ' "$WORK/crl-http.log")" = 1
+stop_server
+SERVER_PID=
+
+# The CA publishes its new CRL; the kept file is damaged: it is dropped at
+# start and the CRL fetched again.
+cp "$WORK/new.crl" "$CRL_CA/www/ocsp-ca.crl"
+kept=$(ls "$WORK/revocation-cache"/*.rev)
+/usr/bin/python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=1; open(p,"wb").write(b)' "$kept"
+start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/crl-tampered.log" "${CRL_FLAGS[@]}"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+for _ in $(seq 1 50); do grep -q "revocation cache warmed" "$WORK/crl-tampered.log" && break; sleep 0.1; done
+check "tampered: the damaged file is dropped with a log line" \
+  grep -q "dropped .*checksum mismatch" "$WORK/crl-tampered.log"
+run validate --cert="$OCSP_DIR/with-crl.pem" --json
+check "tampered: the certificate is revoked by the CRL fetched again" \
+  out_has '"sub_indication":"REVOKED_NO_POE"'
+check "tampered: ... which took one more request" \
+  test "$(grep -c '"GET ' "$WORK/crl-http.log")" = 2
 stop_server
 SERVER_PID=
 kill "$HTTP_PID"; wait "$HTTP_PID" 2>/dev/null; HTTP_PID=

@@ -41,6 +41,8 @@ check() {  # check NAME CONDITION-COMMAND...
     PASSED=$((PASSED + 1)); echo "ok   $name"
   else
     FAILED=$((FAILED + 1)); echo "FAIL $name"
+    # The last command's output, to see why.
+    cat "$WORK/out" "$WORK/err" 2>/dev/null | head -c 2000 | sed 's/^/     | /' || true
   fi
 }
 
