@@ -39,6 +39,7 @@ test-asan: deps
 bench: build
 	@$(BUILD)/bin/sigverify_bench --pki=$(BUILD)/testpki
 	@$(BUILD)/bin/sigverify_cache_bench
+	@$(BUILD)/bin/sigverify_crl_bench
 	@bench/run_loadgen.sh $(BUILD)
 	@bench/instructions.sh $(BUILD)
 

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -211,7 +212,6 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
                              " are accepted"));
   }
   records_.reserve(static_cast<size_t>(n));
-  serials_.reserve(static_cast<size_t>(n) * 16);
   uint16_t current_issuer = 0;
   for (int i = 0; i < n; ++i) {
     X509_REVOKED* r = sk_X509_REVOKED_value(revoked, i);
@@ -264,14 +264,36 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
       }
       current_issuer = static_cast<uint16_t>(same - issuers_.begin());
     }
-    records_.push_back({SerialHash(serial), absl::ToUnixSeconds(*when),
-                        static_cast<uint32_t>(serials_.size()), static_cast<uint8_t>(serial.size()),
-                        static_cast<int8_t>(reason), current_issuer});
-    serials_.append(serial);
-    if (serials_.size() > UINT32_MAX) return Fail(Code::kResourceExhausted, "the CRL is too large");
+    Record record{SerialHash(serial), absl::ToUnixSeconds(*when), {},
+                  static_cast<uint8_t>(serial.size()), static_cast<int8_t>(reason), current_issuer};
+    if (serial.size() <= kInlineSerial) {
+      std::memcpy(record.serial, serial.data(), serial.size());
+    } else {
+      if (serials_.size() > UINT32_MAX - serial.size()) {
+        return Fail(Code::kResourceExhausted, "the CRL is too large");
+      }
+      const uint32_t offset = static_cast<uint32_t>(serials_.size());
+      std::memcpy(record.serial, &offset, sizeof(offset));
+      serials_.append(serial);
+    }
+    records_.push_back(record);
   }
   std::sort(records_.begin(), records_.end(),
             [](const Record& a, const Record& b) { return a.hash < b.hash; });
+  serials_.shrink_to_fit();
+  // The directory: for each value of the hash's top `directory_bits_` bits,
+  // where its records start (about 8 records per bucket).
+  directory_bits_ = 1;
+  while (directory_bits_ < 24 && (size_t{1} << directory_bits_) * 8 < records_.size()) {
+    ++directory_bits_;
+  }
+  directory_.assign((size_t{1} << directory_bits_) + 1, 0);
+  size_t r = 0;
+  for (size_t bucket = 0; bucket < (size_t{1} << directory_bits_); ++bucket) {
+    directory_[bucket] = static_cast<uint32_t>(r);
+    while (r < records_.size() && (records_[r].hash >> (64 - directory_bits_)) == bucket) ++r;
+  }
+  directory_.back() = static_cast<uint32_t>(records_.size());
   return absl::OkStatus();
 }
 
@@ -333,10 +355,12 @@ std::optional<CrlEntry> Crl::Find(const crypto::Certificate& cert) const {
 std::optional<CrlEntry> Crl::FindSerial(std::string_view serial,
                                         const X509_NAME* cert_issuer) const {
   const uint64_t hash = SerialHash(serial);
-  auto it = std::lower_bound(records_.begin(), records_.end(), hash,
+  const size_t bucket = hash >> (64 - directory_bits_);
+  const auto end = records_.begin() + directory_[bucket + 1];
+  auto it = std::lower_bound(records_.begin() + directory_[bucket], end, hash,
                              [](const Record& r, uint64_t h) { return r.hash < h; });
-  for (; it != records_.end() && it->hash == hash; ++it) {
-    if (std::string_view(serials_.data() + it->serial_offset, it->serial_length) != serial) {
+  for (; it != end && it->hash == hash; ++it) {
+    if (it->Serial(serials_) != serial) {
       continue;
     }
     if (indirect_ && X509_NAME_cmp(issuers_[it->issuer].get(), cert_issuer) != 0) {
@@ -347,8 +371,16 @@ std::optional<CrlEntry> Crl::FindSerial(std::string_view serial,
   return std::nullopt;
 }
 
+std::string_view Crl::Record::Serial(const std::string& overflow) const {
+  if (serial_length <= kInlineSerial) return {serial, serial_length};
+  uint32_t offset;
+  std::memcpy(&offset, serial, sizeof(offset));
+  return {overflow.data() + offset, serial_length};
+}
+
 size_t Crl::index_bytes() const {
-  return records_.capacity() * sizeof(Record) + serials_.capacity();
+  return records_.capacity() * sizeof(Record) + serials_.capacity() +
+         directory_.capacity() * sizeof(uint32_t);
 }
 
 bool CrlNumberGreater(const std::string& a, const std::string& b) {
