@@ -6,7 +6,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cache/certificate_urls.h"
 
 namespace sigverify::cache {
 namespace {
@@ -46,7 +45,7 @@ AiaIssuerSource::AiaIssuerSource(Options options, std::function<absl::Time()> cl
 
 crypto::IssuerLookup AiaIssuerSource::IssuersOf(const crypto::Certificate& cert) const {
   crypto::IssuerLookup result;
-  for (const std::string& original : CaIssuersUrls(cert)) {
+  for (const std::string& original : cert.urls().ca_issuers) {
     const std::string url = options_.rewriter.Rewrite(original);
     const bool allowed =
         absl::StartsWith(url, "http://") &&

@@ -8,7 +8,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "cache/certificate_urls.h"
+#include "crypto/certificate_urls.h"
 
 namespace sigverify::cache {
 namespace {
@@ -195,7 +195,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
   if (PointsPtr freshest(
           static_cast<CRL_DIST_POINTS*>(X509_CRL_get_ext_d2i(c, NID_freshest_crl, &crit, nullptr)));
       freshest != nullptr) {
-    out->delta_urls_ = DistributionPointUris(freshest.get());
+    out->delta_urls_ = crypto::DistributionPointUris(freshest.get());
   }
   out->issuers_.emplace_back(X509_NAME_dup(X509_CRL_get_issuer(c)));
   if (auto s = out->Index(c, check); !s.ok()) return s;

@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cache/certificate_urls.h"
 #include "crypto/sha256.h"
 
 namespace sigverify::cache {
@@ -49,7 +48,7 @@ std::string CrlRevocationChecker::Key(const crypto::Certificate& issuer, const s
 crypto::RevocationEvidence CrlRevocationChecker::Check(
     const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
     const crypto::RevocationInputs& inputs) const {
-  const std::vector<std::string> urls = CrlUrls(*cert);
+  const std::vector<std::string>& urls = cert->urls().crl;
   if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs.crls)) {
     stapled_used_.fetch_add(1, std::memory_order_relaxed);
     // It may fill the cache for the certificate's distribution points (only
@@ -171,7 +170,7 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::Fetch(const crypto::Certific
   // certificate. A base that is itself fresh serves without it when the
   // delta cannot be had.
   std::vector<std::string> delta_urls = slot->base->delta_urls();
-  if (delta_urls.empty()) delta_urls = DeltaCrlUrls(cert);
+  if (delta_urls.empty()) delta_urls = cert.urls().delta_crl;
   for (const std::string& delta_url : delta_urls) {
     auto delta = FetchCrl(issuer, delta_url);
     if (delta.ok() && CheckDeltaFor(**delta, *slot->base).ok()) {

@@ -3,7 +3,6 @@
 #include <openssl/x509.h>
 
 #include "absl/strings/str_cat.h"
-#include "cache/certificate_urls.h"
 #include "cache/ocsp.h"
 #include "cache/ocsp_fetch.h"
 
@@ -113,7 +112,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
     }
     return Evidence(*e, /*from_cache=*/true);
   }
-  if (OcspUrls(*cert).empty()) return crypto::RevocationEvidence{};  // kNoSource
+  if (cert->urls().ocsp.empty()) return crypto::RevocationEvidence{};  // kNoSource
   misses_.fetch_add(1, std::memory_order_relaxed);
   auto result = flight_.Do(key, [&] {
     // A call that finished between the lookup above and joining the flight
@@ -183,7 +182,7 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
   entry->source = "ocsp";
   entry->status = RevocationEntry::Status::kFetchFailed;
   auto request = BuildOcspRequest(cert, issuer);
-  for (const std::string& original : OcspUrls(cert)) {
+  for (const std::string& original : cert.urls().ocsp) {
     const std::string url = options_.rewriter.Rewrite(original);
     if (!request.ok()) {
       entry->error = std::string(request.status().message());

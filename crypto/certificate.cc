@@ -177,6 +177,8 @@ absl::StatusOr<std::shared_ptr<const Certificate>> Certificate::FromX509(X509Ptr
   cert->display_name_ = CommonName(X509_get_subject_name(x509.get()));
   if (cert->display_name_.empty()) cert->display_name_ = cert->subject_;
   cert->serial_hex_ = SerialHex(X509_get0_serialNumber(x509.get()));
+  cert->urls_ = ReadCertificateUrls(x509.get());
+  ERR_clear_error();
 
   auto not_before = AsnTimeToAbsl(X509_get0_notBefore(x509.get()));
   auto not_after = AsnTimeToAbsl(X509_get0_notAfter(x509.get()));

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "crypto/certificate_urls.h"
 #include "crypto/openssl_ptr.h"
 #include "crypto/public_key.h"
 #include "crypto/sha256.h"
@@ -52,6 +53,8 @@ class Certificate {
   uint32_t key_usage() const { return key_usage_; }
   bool has_key_usage() const { return has_key_usage_; }
   const PublicKey& public_key() const { return *public_key_; }
+  // Where its issuer and revocation status are published (read at parse).
+  const CertificateUrls& urls() const { return urls_; }
 
  private:
   Certificate() = default;
@@ -70,6 +73,7 @@ class Certificate {
   uint32_t key_usage_ = 0;
   bool has_key_usage_ = false;
   std::shared_ptr<const PublicKey> public_key_;
+  CertificateUrls urls_;
 };
 
 using CertificatePtr = std::shared_ptr<const Certificate>;

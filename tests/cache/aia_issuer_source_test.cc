@@ -4,7 +4,6 @@
 #include "cache/aia_issuer_source.h"
 
 #include "absl/time/clock.h"
-#include "cache/certificate_urls.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/http_server.h"
@@ -107,7 +106,7 @@ TEST(CaIssuersUrlsTest, ReadsTheRealG1CustomsCertificatesIntranetUrl) {
   auto cert = crypto::Certificate::Parse(sigverify::testing::ReadFile(
       sigverify::testing::TestDataDir() + "/vn-gca/ee-btc-tchq-2015.pem"));
   ASSERT_TRUE(cert.ok());
-  EXPECT_EQ(CaIssuersUrls(**cert), std::vector<std::string>{"http://ca.btc/pki/pub/cert/btc.crt"});
+  EXPECT_EQ((*cert)->urls().ca_issuers, std::vector<std::string>{"http://ca.btc/pki/pub/cert/btc.crt"});
 }
 
 }  // namespace

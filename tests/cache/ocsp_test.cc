@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "absl/time/clock.h"
-#include "cache/certificate_urls.h"
 #include "cache/ocsp_fetch.h"
 #include "gtest/gtest.h"
 #include "tests/testing/ocsp_responder.h"
@@ -165,11 +164,11 @@ TEST_F(OcspTest, ShortRequestsUseGetAndLongOnesPost) {
 TEST(OcspUrlsTest, ReadsTheResponderUrls) {
   auto good = crypto::Certificate::Parse(sigverify::testing::ReadFile(Dir() + "/good.pem"));
   ASSERT_TRUE(good.ok());
-  EXPECT_EQ(OcspUrls(**good), std::vector<std::string>{"http://ocsp.sigverify.invalid/"});
+  EXPECT_EQ((*good)->urls().ocsp, std::vector<std::string>{"http://ocsp.sigverify.invalid/"});
   auto customs = crypto::Certificate::Parse(sigverify::testing::ReadFile(
       sigverify::testing::TestDataDir() + "/vn-gca/ee-btc-tchq-2015.pem"));
   ASSERT_TRUE(customs.ok());
-  EXPECT_EQ(OcspUrls(**customs), std::vector<std::string>{"http://ocsp.ca.btc/"});
+  EXPECT_EQ((*customs)->urls().ocsp, std::vector<std::string>{"http://ocsp.ca.btc/"});
 }
 
 }  // namespace

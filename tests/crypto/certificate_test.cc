@@ -109,3 +109,20 @@ TEST(CertificateTest, ParseAllReadsABundle) {
 
 }  // namespace
 }  // namespace sigverify::crypto
+
+namespace sigverify::crypto {
+namespace {
+
+TEST(CertificateUrlsTest, ReadsTheRealG2CertificatesRevocationAndIssuerUrls) {
+  auto cert = Certificate::Parse(sigverify::testing::ReadFile(sigverify::testing::TestDataDir() +
+                                                              "/vn-gca/ee-g2-cuc-thue-2025.pem"));
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  const CertificateUrls& urls = (*cert)->urls();
+  EXPECT_EQ(urls.ocsp, std::vector<std::string>{"http://ocsp.ca.gov.vn"});
+  EXPECT_EQ(urls.crl, std::vector<std::string>{"http://ca.gov.vn/pki/pub/crl/cpcag2.crl"});
+  EXPECT_EQ(urls.ca_issuers, std::vector<std::string>{"http://ca.gov.vn/pki/pub/crt/cpcag2.crt"});
+  EXPECT_TRUE(urls.delta_crl.empty());
+}
+
+}  // namespace
+}  // namespace sigverify::crypto

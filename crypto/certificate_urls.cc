@@ -1,20 +1,20 @@
-#include "cache/certificate_urls.h"
+#include "crypto/certificate_urls.h"
 
 #include <openssl/x509v3.h>
 
 #include <memory>
 
-namespace sigverify::cache {
+namespace sigverify::crypto {
 namespace {
 
-std::vector<std::string> AccessLocations(const crypto::Certificate& cert, int method_nid) {
+std::vector<std::string> AccessLocations(X509* x509, int method_nid) {
   std::vector<std::string> urls;
   auto* aia = static_cast<AUTHORITY_INFO_ACCESS*>(
-      X509_get_ext_d2i(cert.x509(), NID_info_access, nullptr, nullptr));
+      X509_get_ext_d2i(x509, NID_info_access, nullptr, nullptr));
   if (aia == nullptr) return urls;
   std::unique_ptr<AUTHORITY_INFO_ACCESS, void (*)(AUTHORITY_INFO_ACCESS*)> owned(
       aia, AUTHORITY_INFO_ACCESS_free);
-  for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); ++i) {
+  for (size_t i = 0; i < static_cast<size_t>(sk_ACCESS_DESCRIPTION_num(aia)); ++i) {
     const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia, i);
     if (OBJ_obj2nid(ad->method) != method_nid || ad->location->type != GEN_URI) continue;
     const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
@@ -26,21 +26,13 @@ std::vector<std::string> AccessLocations(const crypto::Certificate& cert, int me
 
 }  // namespace
 
-std::vector<std::string> CaIssuersUrls(const crypto::Certificate& cert) {
-  return AccessLocations(cert, NID_ad_ca_issuers);
-}
-
-std::vector<std::string> OcspUrls(const crypto::Certificate& cert) {
-  return AccessLocations(cert, NID_ad_OCSP);
-}
-
 std::vector<std::string> DistributionPointUris(const CRL_DIST_POINTS* points) {
   std::vector<std::string> urls;
-  for (int i = 0; i < sk_DIST_POINT_num(points); ++i) {
+  for (size_t i = 0; i < static_cast<size_t>(sk_DIST_POINT_num(points)); ++i) {
     const DIST_POINT* dp = sk_DIST_POINT_value(points, i);
     if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;  // fullName only
     const GENERAL_NAMES* names = dp->distpoint->name.fullname;
-    for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+    for (size_t j = 0; j < static_cast<size_t>(sk_GENERAL_NAME_num(names)); ++j) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, j);
       if (name->type != GEN_URI) continue;
       const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
@@ -53,9 +45,8 @@ std::vector<std::string> DistributionPointUris(const CRL_DIST_POINTS* points) {
 
 namespace {
 
-std::vector<std::string> PointsOf(const crypto::Certificate& cert, int nid) {
-  auto* points =
-      static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(cert.x509(), nid, nullptr, nullptr));
+std::vector<std::string> PointsOf(X509* x509, int nid) {
+  auto* points = static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(x509, nid, nullptr, nullptr));
   if (points == nullptr) return {};
   std::unique_ptr<CRL_DIST_POINTS, void (*)(CRL_DIST_POINTS*)> owned(points, CRL_DIST_POINTS_free);
   return DistributionPointUris(points);
@@ -63,12 +54,13 @@ std::vector<std::string> PointsOf(const crypto::Certificate& cert, int nid) {
 
 }  // namespace
 
-std::vector<std::string> CrlUrls(const crypto::Certificate& cert) {
-  return PointsOf(cert, NID_crl_distribution_points);
+CertificateUrls ReadCertificateUrls(X509* x509) {
+  CertificateUrls urls;
+  urls.ca_issuers = AccessLocations(x509, NID_ad_ca_issuers);
+  urls.ocsp = AccessLocations(x509, NID_ad_OCSP);
+  urls.crl = PointsOf(x509, NID_crl_distribution_points);
+  urls.delta_crl = PointsOf(x509, NID_freshest_crl);
+  return urls;
 }
 
-std::vector<std::string> DeltaCrlUrls(const crypto::Certificate& cert) {
-  return PointsOf(cert, NID_freshest_crl);
-}
-
-}  // namespace sigverify::cache
+}  // namespace sigverify::crypto

@@ -1,0 +1,32 @@
+// The URLs a certificate names for its issuer and its revocation status:
+// authorityInfoAccess caIssuers and OCSP (RFC 5280 4.2.2.1), the full names
+// of its CRL distribution points (4.2.1.13) and of its freshest CRL (delta
+// CRL) points (4.2.1.15). Read once when a certificate is parsed
+// (Certificate::urls()); crypto/ only reads them, cache/ fetches.
+#ifndef SIGVERIFY_CRYPTO_CERTIFICATE_URLS_H_
+#define SIGVERIFY_CRYPTO_CERTIFICATE_URLS_H_
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <string>
+#include <vector>
+
+namespace sigverify::crypto {
+
+struct CertificateUrls {
+  std::vector<std::string> ca_issuers;
+  std::vector<std::string> ocsp;
+  std::vector<std::string> crl;
+  std::vector<std::string> delta_crl;
+};
+
+CertificateUrls ReadCertificateUrls(X509* x509);
+
+// The URIs among the fullNames of `points` (a CRLDistributionPoints or
+// FreshestCRL extension, of a certificate or a CRL).
+std::vector<std::string> DistributionPointUris(const CRL_DIST_POINTS* points);
+
+}  // namespace sigverify::crypto
+
+#endif  // SIGVERIFY_CRYPTO_CERTIFICATE_URLS_H_
