@@ -120,8 +120,8 @@ void BM_Crl_ParseAndIndex_1M(benchmark::State& state) {
 BENCHMARK(BM_Crl_ParseAndIndex_1M)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 const Crl& Indexed() {
-  static const std::shared_ptr<const Crl> crl = *Crl::Parse(TheFixture().der, *TheFixture().ca_cert,
-                                                            {absl::Now()});
+  static const std::shared_ptr<const Crl> crl =
+      *Crl::Parse(TheFixture().der, *TheFixture().ca_cert, {absl::Now()});
   return *crl;
 }
 
@@ -203,7 +203,8 @@ void BM_CrlChecker_Hit_1M(benchmark::State& state) {
     record.url = kUrl;
     record.issuer_der = f.ca_cert->der();
     record.data = f.der;
-    if (!c->Restore(CrlRevocationChecker::Key(*f.ca_cert, kUrl), record).ok()) std::abort();
+    const std::string key = CrlRevocationChecker::Key(*f.ca_cert, kUrl);
+    if (!c->Restore(RevocationStore::FileKey(key), record).ok()) std::abort();
     return c;
   }();
   bool listed = state.thread_index() % 2 == 0;

@@ -264,8 +264,12 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
       }
       current_issuer = static_cast<uint16_t>(same - issuers_.begin());
     }
-    Record record{SerialHash(serial), absl::ToUnixSeconds(*when), {},
-                  static_cast<uint8_t>(serial.size()), static_cast<int8_t>(reason), current_issuer};
+    Record record{SerialHash(serial),
+                  absl::ToUnixSeconds(*when),
+                  {},
+                  static_cast<uint8_t>(serial.size()),
+                  static_cast<int8_t>(reason),
+                  current_issuer};
     if (serial.size() <= kInlineSerial) {
       std::memcpy(record.serial, serial.data(), serial.size());
     } else {

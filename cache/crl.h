@@ -120,7 +120,7 @@ class Crl {
   // Entry issuers: [0] the CRL's issuer, then the certificateIssuer names
   // of an indirect CRL.
   std::vector<crypto::OpenSslPtr<X509_NAME, X509_NAME_free>> issuers_;
-  std::vector<Record> records_;  // sorted by hash
+  std::vector<Record> records_;      // sorted by hash
   std::vector<uint32_t> directory_;  // bucket -> first record; one extra: the end
   int directory_bits_ = 1;
   std::string serials_;  // serials longer than kInlineSerial

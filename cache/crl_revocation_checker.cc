@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "crypto/sha256.h"
 
 namespace sigverify::cache {
 namespace {
@@ -38,11 +37,10 @@ CrlRevocationChecker::CrlRevocationChecker(Options options)
 CrlRevocationChecker::~CrlRevocationChecker() = default;
 
 std::string CrlRevocationChecker::Key(const crypto::Certificate& issuer, const std::string& url) {
-  std::string material(reinterpret_cast<const char*>(issuer.fingerprint().data()),
-                       issuer.fingerprint().size());
-  material.append(url);
-  const crypto::Sha256Digest d = crypto::Sha256(material);
-  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+  std::string key(reinterpret_cast<const char*>(issuer.fingerprint().data()),
+                  issuer.fingerprint().size());
+  key.append(url);
+  return key;
 }
 
 crypto::RevocationEvidence CrlRevocationChecker::Check(
@@ -212,11 +210,12 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::Store(const std::string& key
   return held;
 }
 
-absl::Status CrlRevocationChecker::Restore(const std::string& key,
+absl::Status CrlRevocationChecker::Restore(const std::string& file_key,
                                            const PersistedRecord& record) const {
   auto issuer = crypto::Certificate::Parse(record.issuer_der);
   if (!issuer.ok()) return issuer.status();
-  if (Key(**issuer, record.url) != key) {
+  const std::string key = Key(**issuer, record.url);
+  if (RevocationStore::FileKey(key) != file_key) {
     return absl::DataLossError("the file's name does not match the CA and URL it holds");
   }
   auto base = Crl::Parse(record.data, **issuer, CheckNow());

@@ -88,11 +88,12 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
                                    const crypto::RevocationInputs& inputs = {}) const override;
   Stats stats() const;
 
-  // The cache key of `url` for CRLs of `issuer`.
+  // The cache key of `url` for CRLs of `issuer`: the issuer's fingerprint
+  // and the URL (no hashing on the hot path).
   static std::string Key(const crypto::Certificate& issuer, const std::string& url);
-  // Validates a CRL kept on disk under `key` (RevocationStore::Load) like
-  // a fetched one and caches it; why not otherwise.
-  absl::Status Restore(const std::string& key, const PersistedRecord& record) const;
+  // Validates a CRL kept on disk (RevocationStore::Load) like a fetched one
+  // and caches it; why not otherwise.
+  absl::Status Restore(const std::string& file_key, const PersistedRecord& record) const;
 
  private:
   using SlotPtr = std::shared_ptr<const CrlSlot>;

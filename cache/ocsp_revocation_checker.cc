@@ -254,13 +254,14 @@ RevocationEntryPtr OcspRevocationChecker::Store(const Key& key, RevocationEntryP
   return entry;
 }
 
-absl::Status OcspRevocationChecker::Restore(const std::string& key,
+absl::Status OcspRevocationChecker::Restore(const std::string& file_key,
                                             const PersistedRecord& record) const {
   auto cert = crypto::Certificate::Parse(record.cert_der);
   auto issuer = crypto::Certificate::Parse(record.issuer_der);
   if (!cert.ok()) return cert.status();
   if (!issuer.ok()) return issuer.status();
-  if (CacheKey(**cert, **issuer) != key) {
+  const Key key = CacheKey(**cert, **issuer);
+  if (RevocationStore::FileKey(key) != file_key) {
     return absl::DataLossError("the file's name does not match the certificate it holds");
   }
   auto status = ValidateOcspResponse(record.data, **cert, **issuer, CheckNow());

@@ -122,12 +122,18 @@ absl::StatusOr<std::shared_ptr<const RevocationStore>> RevocationStore::Open(std
       new RevocationStore(std::move(dir), std::move(log)));
 }
 
-std::string RevocationStore::PathOf(const std::string& key) const {
-  return absl::StrCat(dir_, "/", absl::BytesToHexString(key), kSuffix);
+std::string RevocationStore::FileKey(std::string_view cache_key) {
+  const crypto::Sha256Digest d = crypto::Sha256(cache_key);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
-absl::Status RevocationStore::Save(const std::string& key, const PersistedRecord& record) const {
-  const std::string path = PathOf(key);
+std::string RevocationStore::PathOf(const std::string& cache_key) const {
+  return absl::StrCat(dir_, "/", absl::BytesToHexString(FileKey(cache_key)), kSuffix);
+}
+
+absl::Status RevocationStore::Save(const std::string& cache_key,
+                                   const PersistedRecord& record) const {
+  const std::string path = PathOf(cache_key);
   const std::string tmp = absl::StrCat(path, ".tmp.", getpid(), ".", gettid());
   if (absl::Status s = WriteSynced(tmp, EncodeRecord(record)); !s.ok()) {
     unlink(tmp.c_str());

@@ -45,14 +45,19 @@ class RevocationStore {
     int dropped = 0;
   };
   using Log = std::function<void(absl::string_view)>;
-  // Validates `record`, stored under `key`, and installs it in a cache.
-  using Restore = std::function<absl::Status(const std::string& key, const PersistedRecord&)>;
+  // Validates `record`, found in the file named by `file_key` (see
+  // FileKey), and installs it in a cache.
+  using Restore = std::function<absl::Status(const std::string& file_key, const PersistedRecord&)>;
 
   // `dir` must exist and be writable (checked by Open).
   static absl::StatusOr<std::shared_ptr<const RevocationStore>> Open(std::string dir, Log log);
 
-  // Replaces the file for `key` (raw bytes, any length) atomically.
-  absl::Status Save(const std::string& key, const PersistedRecord& record) const;
+  // The file a cache key is kept in is named by its SHA-256 (hex): a
+  // restore checks that the record it reads belongs under that name.
+  static std::string FileKey(std::string_view cache_key);
+
+  // Replaces the file for `cache_key` (any bytes) atomically.
+  absl::Status Save(const std::string& cache_key, const PersistedRecord& record) const;
   // Reads every file back, giving each to `restore_ocsp` or `restore_crl`;
   // deletes (and logs) the ones that cannot be read or are refused.
   LoadStats Load(const Restore& restore_ocsp, const Restore& restore_crl) const;
@@ -61,7 +66,7 @@ class RevocationStore {
 
  private:
   RevocationStore(std::string dir, Log log) : dir_(std::move(dir)), log_(std::move(log)) {}
-  std::string PathOf(const std::string& key) const;
+  std::string PathOf(const std::string& cache_key) const;
 
   std::string dir_;
   Log log_;

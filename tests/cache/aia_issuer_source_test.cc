@@ -106,7 +106,8 @@ TEST(CaIssuersUrlsTest, ReadsTheRealG1CustomsCertificatesIntranetUrl) {
   auto cert = crypto::Certificate::Parse(sigverify::testing::ReadFile(
       sigverify::testing::TestDataDir() + "/vn-gca/ee-btc-tchq-2015.pem"));
   ASSERT_TRUE(cert.ok());
-  EXPECT_EQ((*cert)->urls().ca_issuers, std::vector<std::string>{"http://ca.btc/pki/pub/cert/btc.crt"});
+  EXPECT_EQ((*cert)->urls().ca_issuers,
+            std::vector<std::string>{"http://ca.btc/pki/pub/cert/btc.crt"});
 }
 
 }  // namespace

@@ -62,14 +62,15 @@ TEST(RevocationStoreTest, LoadGivesEachFileToItsKindAndDropsWhatIsRefused) {
   auto stats = (*store)->Load(
       [&](const std::string& key, const PersistedRecord& r) {
         ++ocsp_seen;
-        EXPECT_EQ(key, std::string(32, 'a'));
+        EXPECT_EQ(key, RevocationStore::FileKey(std::string(32, 'a')));
         EXPECT_EQ(r.kind, PersistedRecord::Kind::kOcsp);
         return absl::OkStatus();
       },
       [&](const std::string& key, const PersistedRecord&) {
         ++crl_seen;
-        return key == std::string(32, 'b') ? absl::OkStatus()
-                                           : absl::FailedPreconditionError("the CRL is stale");
+        return key == RevocationStore::FileKey(std::string(32, 'b'))
+                   ? absl::OkStatus()
+                   : absl::FailedPreconditionError("the CRL is stale");
       });
   EXPECT_EQ(ocsp_seen, 1);
   EXPECT_EQ(crl_seen, 2);
