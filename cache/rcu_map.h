@@ -58,6 +58,18 @@ class RcuMap {
     return value;
   }
 
+  // Removes `key`'s value; false when there was none.
+  bool Erase(const std::string& key) {
+    EnsureRcuRegistered();
+    absl::MutexLock lock(&write_mu_);
+    Map* old = map_.load(std::memory_order_relaxed);
+    if (!old->contains(key)) return false;
+    auto* fresh = new Map(*old);
+    fresh->erase(key);
+    Publish(fresh);
+    return true;
+  }
+
   // Calls `fn(key, value)` for every entry of one consistent snapshot.
   template <typename Fn>
   void ForEach(Fn fn) const {
