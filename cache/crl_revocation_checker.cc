@@ -48,7 +48,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     const crypto::RevocationInputs& inputs) const {
   const std::vector<std::string>& urls = cert->urls().crl;
   if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs.crls)) {
-    stapled_used_.fetch_add(1, std::memory_order_relaxed);
+    counters_.Count(counters_.stapled_used);
     // It may fill the cache for the certificate's distribution points (only
     // when newer than what is there).
     for (const std::string& url : urls) {
@@ -67,15 +67,15 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     SlotPtr slot = Usable(key, now);
     bool from_cache = slot != nullptr;
     if (slot != nullptr) {
-      hits_.fetch_add(1, std::memory_order_relaxed);
+      counters_.Count(counters_.hits);
       if (slot->base != nullptr && now >= slot->refresh_after) {
-        stale_served_.fetch_add(1, std::memory_order_relaxed);
+        counters_.Count(counters_.stale_served);
         refresher_.Schedule(key, [this, cert, issuer, url, key] {
           flight_.Do(key, [&] { return FetchAndStore(cert, issuer, url, key); });
         });
       }
     } else {
-      misses_.fetch_add(1, std::memory_order_relaxed);
+      counters_.Count(counters_.misses);
       slot = flight_
                  .Do(key,
                      [&] {
@@ -132,7 +132,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> CrlRevocationChecker::FetchCrl(
   if (std::string why; backoff_.BackingOff(url, options_.clock(), &why)) {
     return absl::UnavailableError(std::move(why));
   }
-  requests_.fetch_add(1, std::memory_order_relaxed);
+  counters_.Count(counters_.requests);
   const absl::Time started = absl::Now();
   auto der = HttpGet(url, options_.limits);
   const absl::Duration took = absl::Now() - started;
@@ -185,7 +185,7 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FetchAndStore(
     const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
     const std::string& url, const std::string& key) const {
   SlotPtr slot = Fetch(*cert, *issuer, url);
-  if (slot->base == nullptr) failures_.fetch_add(1, std::memory_order_relaxed);
+  if (slot->base == nullptr) counters_.Count(counters_.failures);
   return Store(key, std::move(slot), *issuer);
 }
 
@@ -289,14 +289,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Evidence(const CrlSlot& slot,
 
 CrlRevocationChecker::Stats CrlRevocationChecker::stats() const {
   Stats s;
-  s.cache_hits = hits_.load();
-  s.cache_misses = misses_.load();
-  s.stale_served = stale_served_.load();
-  s.upstream_requests = requests_.load();
-  s.upstream_failures = failures_.load();
-  s.single_flight_joins = flight_.joins();
-  s.refreshes = refresher_.done();
-  s.stapled_used = stapled_used_.load();
+  counters_.Fill(flight_.joins(), refresher_.done(), &s);
   const absl::Time now = options_.clock();
   absl::Time oldest = now;
   cache_.ForEach([&](const std::string&, const CrlSlot& slot) {

@@ -24,6 +24,7 @@
 #include "cache/rcu_map.h"
 #include "cache/refresh_worker.h"
 #include "cache/responder_backoff.h"
+#include "cache/revocation_source.h"
 #include "cache/revocation_store.h"
 #include "cache/single_flight.h"
 #include "cache/url_rewriter.h"
@@ -48,33 +49,15 @@ struct CrlSlot {
 
 class CrlRevocationChecker : public crypto::RevocationChecker {
  public:
-  struct Options {
-    UrlRewriter rewriter;
-    FetchLimits limits = {absl::Seconds(2), absl::Seconds(30), 64 << 20};
-    absl::Duration skew = absl::Minutes(5);
-    absl::Duration failure_ttl = absl::Minutes(1);
-    absl::Duration min_refresh_interval = absl::Minutes(5);  // see RefreshPoint
+  struct Options : SourceOptions {
+    Options() {
+      limits = {absl::Seconds(2), absl::Seconds(30), 64 << 20};
+      max_refresh_queue = 1000;
+    }
     size_t max_entries = 4'000'000;
-    size_t max_refresh_queue = 1000;
-    absl::Duration max_backoff = absl::Minutes(5);
-    std::function<absl::Time()> clock = [] { return absl::Now(); };
-    // Called after every upstream request with its outcome ("ok",
-    // "invalid": an answer that did not validate, "error": no answer) and
-    // how long the HTTP exchange took (metrics).
-    std::function<void(const char* outcome, absl::Duration took)> on_fetch;
-    // Where fetched CRLs are kept across restarts; may be null.
-    std::shared_ptr<const RevocationStore> store;
   };
 
-  struct Stats {
-    uint64_t cache_hits = 0;
-    uint64_t cache_misses = 0;
-    uint64_t stale_served = 0;  // served past the refresh point, refresh under way
-    uint64_t upstream_requests = 0;
-    uint64_t upstream_failures = 0;
-    uint64_t single_flight_joins = 0;
-    uint64_t refreshes = 0;
-    uint64_t stapled_used = 0;
+  struct Stats : SourceStats {
     size_t crls = 0;         // distribution points with a usable CRL
     size_t entries = 0;      // revoked certificates they list, in total
     absl::Duration max_age;  // now - the oldest thisUpdate among them
@@ -122,8 +105,7 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
   mutable ResponderBackoff backoff_;
   mutable RcuMap<CrlSlot> cache_;
   mutable SingleFlight<std::string, SlotPtr> flight_;
-  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, stale_served_{0}, requests_{0}, failures_{0},
-      stapled_used_{0};
+  mutable SourceCounters counters_;
   // Last: stopped (joined) before the members its refreshes use go.
   mutable RefreshWorker refresher_;
 };

@@ -94,16 +94,16 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
   // A stapled response valid for this certificate is used and cached; a
   // cached "revoked" still wins over it (revoked is sticky).
   if (RevocationEntryPtr from_request = FromStapled(*cert, *issuer, inputs.ocsp_responses)) {
-    stapled_used_.fetch_add(1, std::memory_order_relaxed);
+    counters_.Count(counters_.stapled_used);
     RevocationEntryPtr held = Store(key, from_request, *cert, *issuer);
     return Evidence(*held, /*from_cache=*/held != from_request);
   }
   // The cache first: a hit decodes nothing.
   const absl::Time now = options_.clock();
   if (RevocationEntryPtr e = Usable(key, now)) {
-    hits_.fetch_add(1, std::memory_order_relaxed);
+    counters_.Count(counters_.hits);
     if (e->status == RevocationEntry::Status::kGood && now >= e->refresh_after) {
-      stale_served_.fetch_add(1, std::memory_order_relaxed);
+      counters_.Count(counters_.stale_served);
       refresher_.Schedule(key, [this, key, cert, issuer] {
         // Through single-flight, so a verification missing at the same
         // moment joins this fetch rather than making its own.
@@ -113,7 +113,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
     return Evidence(*e, /*from_cache=*/true);
   }
   if (cert->urls().ocsp.empty()) return crypto::RevocationEvidence{};  // kNoSource
-  misses_.fetch_add(1, std::memory_order_relaxed);
+  counters_.Count(counters_.misses);
   auto result = flight_.Do(key, [&] {
     // A call that finished between the lookup above and joining the flight
     // has stored its answer: use it rather than ask again.
@@ -192,7 +192,7 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
       entry->error = std::move(why);
       continue;
     }
-    requests_.fetch_add(1, std::memory_order_relaxed);
+    counters_.Count(counters_.requests);
     const absl::Time started = absl::Now();
     auto der = FetchOcsp(url, *request, options_.limits);
     const absl::Duration took = absl::Now() - started;
@@ -214,7 +214,7 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
     break;
   }
   if (entry->status == RevocationEntry::Status::kFetchFailed) {
-    failures_.fetch_add(1, std::memory_order_relaxed);
+    counters_.Count(counters_.failures);
     entry->refresh_after = options_.clock() + options_.failure_ttl;
     // A failed refresh leaves a status that is still fresh serving; it is
     // tried again by the next lookup after failure_ttl.
@@ -276,14 +276,7 @@ absl::Status OcspRevocationChecker::Restore(const std::string& file_key,
 
 OcspRevocationChecker::Stats OcspRevocationChecker::stats() const {
   Stats s;
-  s.cache_hits = hits_.load();
-  s.cache_misses = misses_.load();
-  s.stale_served = stale_served_.load();
-  s.upstream_requests = requests_.load();
-  s.upstream_failures = failures_.load();
-  s.single_flight_joins = flight_.joins();
-  s.refreshes = refresher_.done();
-  s.stapled_used = stapled_used_.load();
+  counters_.Fill(flight_.joins(), refresher_.done(), &s);
   s.entries = cache_.Size();
   return s;
 }

@@ -21,6 +21,7 @@
 #include "cache/refresh_worker.h"
 #include "cache/responder_backoff.h"
 #include "cache/revocation_cache.h"
+#include "cache/revocation_source.h"
 #include "cache/revocation_store.h"
 #include "cache/single_flight.h"
 #include "cache/url_rewriter.h"
@@ -30,37 +31,11 @@ namespace sigverify::cache {
 
 class OcspRevocationChecker : public crypto::RevocationChecker {
  public:
-  struct Options {
-    UrlRewriter rewriter;
-    FetchLimits limits;
-    absl::Duration skew = absl::Minutes(5);
-    absl::Duration failure_ttl = absl::Minutes(1);
-    absl::Duration min_refresh_interval = absl::Minutes(5);  // see RefreshPoint
+  struct Options : SourceOptions {
     absl::Duration max_age_without_next_update = absl::Minutes(10);
-    size_t max_refresh_queue = 10000;
-    // After a responder fails, it is not asked again for 1 s, then 2 s, 4 s,
-    // ... up to this: one dead responder must not cost every certificate
-    // that names it a full timeout.
-    absl::Duration max_backoff = absl::Minutes(5);
-    std::function<absl::Time()> clock = [] { return absl::Now(); };
-    // Called after every upstream request with its outcome ("ok",
-    // "invalid": an answer that did not validate, "error": no answer) and
-    // how long the HTTP exchange took (metrics).
-    std::function<void(const char* outcome, absl::Duration took)> on_fetch;
-    // Where fetched and stapled responses are kept across restarts; may be
-    // null.
-    std::shared_ptr<const RevocationStore> store;
   };
 
-  struct Stats {
-    uint64_t cache_hits = 0;
-    uint64_t cache_misses = 0;
-    uint64_t stale_served = 0;  // served past the refresh point, refresh under way
-    uint64_t upstream_requests = 0;
-    uint64_t upstream_failures = 0;
-    uint64_t single_flight_joins = 0;
-    uint64_t refreshes = 0;  // background refreshes completed
-    uint64_t stapled_used = 0;
+  struct Stats : SourceStats {
     size_t entries = 0;
   };
 
@@ -99,8 +74,7 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
   mutable ResponderBackoff backoff_;
   mutable RevocationCache cache_;
   mutable SingleFlight<Key, RevocationEntryPtr> flight_;
-  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, stale_served_{0}, requests_{0}, failures_{0},
-      stapled_used_{0};
+  mutable SourceCounters counters_;
   // Last: stopped (joined) before the members its refreshes use go.
   mutable RefreshWorker refresher_;
 };

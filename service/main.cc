@@ -294,61 +294,56 @@ int Run() {
     struct Stat {
       const char* name;
       const char* help;
-      prometheus::MetricType type;
-      double (*ocsp)(const cache::OcspRevocationChecker::Stats&);
-      double (*crl)(const cache::CrlRevocationChecker::Stats&);
+      double (*read)(const cache::SourceStats&);
     };
-    using Ocsp = cache::OcspRevocationChecker::Stats;
-    using Crl = cache::CrlRevocationChecker::Stats;
-    constexpr auto kCounter = prometheus::MetricType::Counter;
     const Stat stats[] = {
         {"sigverify_revocation_cache_hits_total", "Revocation lookups answered from the cache",
-         kCounter, [](const Ocsp& s) { return double(s.cache_hits); },
-         [](const Crl& s) { return double(s.cache_hits); }},
+         [](const cache::SourceStats& s) { return double(s.cache_hits); }},
         {"sigverify_revocation_cache_misses_total", "Revocation lookups without fresh cached data",
-         kCounter, [](const Ocsp& s) { return double(s.cache_misses); },
-         [](const Crl& s) { return double(s.cache_misses); }},
+         [](const cache::SourceStats& s) { return double(s.cache_misses); }},
         {"sigverify_revocation_cache_stale_served_total",
          "Lookups answered past the refresh point while a refresh runs (never past nextUpdate "
          "+ skew)",
-         kCounter, [](const Ocsp& s) { return double(s.stale_served); },
-         [](const Crl& s) { return double(s.stale_served); }},
+         [](const cache::SourceStats& s) { return double(s.stale_served); }},
         {"sigverify_revocation_upstream_requests_total",
-         "OCSP requests sent to responders and CRLs downloaded", kCounter,
-         [](const Ocsp& s) { return double(s.upstream_requests); },
-         [](const Crl& s) { return double(s.upstream_requests); }},
+         "OCSP requests sent to responders and CRLs downloaded",
+         [](const cache::SourceStats& s) { return double(s.upstream_requests); }},
         {"sigverify_revocation_upstream_failures_total",
-         "Fetches that ended without a valid status or CRL", kCounter,
-         [](const Ocsp& s) { return double(s.upstream_failures); },
-         [](const Crl& s) { return double(s.upstream_failures); }},
+         "Fetches that ended without a valid status or CRL",
+         [](const cache::SourceStats& s) { return double(s.upstream_failures); }},
         {"sigverify_revocation_single_flight_joins_total",
-         "Revocation misses that joined a fetch already in flight", kCounter,
-         [](const Ocsp& s) { return double(s.single_flight_joins); },
-         [](const Crl& s) { return double(s.single_flight_joins); }},
-        {"sigverify_revocation_refreshes_total", "Background refreshes of cached data", kCounter,
-         [](const Ocsp& s) { return double(s.refreshes); },
-         [](const Crl& s) { return double(s.refreshes); }},
+         "Revocation misses that joined a fetch already in flight",
+         [](const cache::SourceStats& s) { return double(s.single_flight_joins); }},
+        {"sigverify_revocation_refreshes_total", "Background refreshes of cached data",
+         [](const cache::SourceStats& s) { return double(s.refreshes); }},
         {"sigverify_revocation_stapled_used_total",
-         "OCSP responses and CRLs from requests used as evidence", kCounter,
-         [](const Ocsp& s) { return double(s.stapled_used); },
-         [](const Crl& s) { return double(s.stapled_used); }},
-        {"sigverify_revocation_cache_entries",
-         "Cached OCSP statuses (one per certificate) and CRLs (one per distribution point)",
-         prometheus::MetricType::Gauge, [](const Ocsp& s) { return double(s.entries); },
-         [](const Crl& s) { return double(s.crls); }},
+         "OCSP responses and CRLs from requests used as evidence",
+         [](const cache::SourceStats& s) { return double(s.stapled_used); }},
     };
     for (const Stat& stat : stats) {
       scrape_samples.push_back({stat.name,
                                 stat.help,
-                                stat.type,
-                                [ocsp, f = stat.ocsp] { return f(ocsp->stats()); },
+                                prometheus::MetricType::Counter,
+                                [ocsp, f = stat.read] { return f(ocsp->stats()); },
                                 {{"source", "ocsp"}}});
       scrape_samples.push_back({stat.name,
                                 stat.help,
-                                stat.type,
-                                [crl, f = stat.crl] { return f(crl->stats()); },
+                                prometheus::MetricType::Counter,
+                                [crl, f = stat.read] { return f(crl->stats()); },
                                 {{"source", "crl"}}});
     }
+    const char* entries_help =
+        "Cached OCSP statuses (one per certificate) and CRLs (one per distribution point)";
+    scrape_samples.push_back({"sigverify_revocation_cache_entries",
+                              entries_help,
+                              prometheus::MetricType::Gauge,
+                              [ocsp] { return double(ocsp->stats().entries); },
+                              {{"source", "ocsp"}}});
+    scrape_samples.push_back({"sigverify_revocation_cache_entries",
+                              entries_help,
+                              prometheus::MetricType::Gauge,
+                              [crl] { return double(crl->stats().crls); },
+                              {{"source", "crl"}}});
     scrape_samples.push_back(
         {"sigverify_revocation_crl_entries", "Revoked certificates listed by the cached CRLs",
          prometheus::MetricType::Gauge, [crl] { return double(crl->stats().entries); }});

@@ -10,6 +10,7 @@
 #include "cache/ocsp_fetch.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fixture_certificates.h"
 #include "tests/testing/ocsp_responder.h"
 #include "tests/testing/test_files.h"
 
@@ -24,11 +25,7 @@ using sigverify::testing::OcspResponder;
 
 std::string Dir() { return sigverify::testing::TestPkiDir() + "/ocsp"; }
 
-CertificatePtr Load(const std::string& path) {
-  auto c = crypto::Certificate::Parse(sigverify::testing::ReadFile(path));
-  EXPECT_TRUE(c.ok()) << path;
-  return c.ok() ? *c : nullptr;
-}
+using sigverify::testing::LoadCertificate;
 
 class OcspRevocationTest : public ::testing::Test {
  protected:
@@ -48,7 +45,8 @@ class OcspRevocationTest : public ::testing::Test {
   }
   // A DER response from the real responder (or `responder`) for `name`.
   std::string Fetched(const std::string& name, OcspResponder* responder = nullptr) {
-    auto request = BuildOcspRequest(*Load(Dir() + "/" + name + ".pem"), *Load(Dir() + "/ca.pem"));
+    auto request = BuildOcspRequest(*LoadCertificate(Dir() + "/" + name + ".pem"),
+                                    *LoadCertificate(Dir() + "/ca.pem"));
     EXPECT_TRUE(request.ok());
     auto der = FetchOcsp((responder ? responder : responder_.get())->url(), *request, {});
     EXPECT_TRUE(der.ok()) << der.status();
@@ -58,15 +56,15 @@ class OcspRevocationTest : public ::testing::Test {
       const std::shared_ptr<OcspRevocationChecker>& checker, const std::string& signer,
       crypto::RevocationRequirement requirement = crypto::RevocationRequirement::kHardFail,
       absl::Time at = absl::Now(), std::vector<std::string_view> stapled = {}) {
-    CertificatePtr ca = Load(Dir() + "/ca.pem");
+    CertificatePtr ca = LoadCertificate(Dir() + "/ca.pem");
     crypto::AnchorConfig anchor;
     anchor.revocation = requirement;
     auto store = crypto::TrustStore::FromCertificates(
         {ca}, {}, crypto::TrustConfig{{}, {{ca->fingerprint_hex(), anchor}}});
     EXPECT_TRUE(store.ok()) << store.status();
     crypto::PathValidator v(*store, 16, nullptr, checker);
-    return v.Validate(Load(Dir() + "/" + signer + ".pem"), {}, at, *(*store)->FindPolicy("default"),
-                      crypto::RevocationInputs{stapled});
+    return v.Validate(LoadCertificate(Dir() + "/" + signer + ".pem"), {}, at,
+                      *(*store)->FindPolicy("default"), crypto::RevocationInputs{stapled});
   }
   std::unique_ptr<OcspResponder> responder_;
 };
@@ -130,11 +128,11 @@ TEST_F(OcspRevocationTest, ADeadResponderIsNotAskedAgainUntilItsBackoffEnds) {
   std::atomic<int64_t> offset_s{0};
   auto checker =
       Checker("http://127.0.0.1:9/", [&] { return absl::Now() + absl::Seconds(offset_s.load()); });
-  CertificatePtr ca = Load(Dir() + "/ca.pem");
-  EXPECT_EQ(checker->Check(Load(Dir() + "/good.pem"), ca).state, State::kUnavailable);
+  CertificatePtr ca = LoadCertificate(Dir() + "/ca.pem");
+  EXPECT_EQ(checker->Check(LoadCertificate(Dir() + "/good.pem"), ca).state, State::kUnavailable);
   EXPECT_EQ(checker->stats().upstream_requests, 1u);
   // Another certificate naming the same responder: no new attempt.
-  auto backing_off = checker->Check(Load(Dir() + "/revoked.pem"), ca);
+  auto backing_off = checker->Check(LoadCertificate(Dir() + "/revoked.pem"), ca);
   EXPECT_EQ(backing_off.state, State::kUnavailable);
   EXPECT_NE(backing_off.detail.en.find("not asked again before"), std::string::npos)
       << backing_off.detail.en;
@@ -142,7 +140,7 @@ TEST_F(OcspRevocationTest, ADeadResponderIsNotAskedAgainUntilItsBackoffEnds) {
   // After the backoff (1 s after one failure) and the failure TTL, it is
   // asked again.
   offset_s = 120;
-  EXPECT_EQ(checker->Check(Load(Dir() + "/good.pem"), ca).state, State::kUnavailable);
+  EXPECT_EQ(checker->Check(LoadCertificate(Dir() + "/good.pem"), ca).state, State::kUnavailable);
   EXPECT_EQ(checker->stats().upstream_requests, 2u);
 }
 
@@ -183,8 +181,8 @@ TEST_F(OcspRevocationTest, StapledResponsesAreValidatedLikeFetchedOnes) {
 
 TEST_F(OcspRevocationTest, AThousandConcurrentChecksMakeOneUpstreamRequest) {
   auto checker = Checker(responder_->url());
-  CertificatePtr good = Load(Dir() + "/good.pem");
-  CertificatePtr ca = Load(Dir() + "/ca.pem");
+  CertificatePtr good = LoadCertificate(Dir() + "/good.pem");
+  CertificatePtr ca = LoadCertificate(Dir() + "/ca.pem");
   std::vector<std::thread> threads;
   std::atomic<int> good_answers{0};
   for (int i = 0; i < 1000; ++i) {
@@ -203,8 +201,8 @@ TEST_F(OcspRevocationTest, EntriesRefreshAheadAndAreNeverServedPastNextUpdate) {
   std::atomic<int64_t> offset_s{0};
   auto checker =
       Checker(responder_->url(), [&] { return absl::Now() + absl::Seconds(offset_s.load()); });
-  CertificatePtr good = Load(Dir() + "/good.pem");
-  CertificatePtr ca = Load(Dir() + "/ca.pem");
+  CertificatePtr good = LoadCertificate(Dir() + "/good.pem");
+  CertificatePtr ca = LoadCertificate(Dir() + "/ca.pem");
   ASSERT_EQ(checker->Check(good, ca).state, State::kGood);
   // Past the (jittered) midpoint: served from the cache, refreshed behind it.
   offset_s = 7 * 60;
@@ -266,8 +264,9 @@ TEST_F(OcspRevocationTest, RequireFailsACertificateThatNamesNoSource) {
   // The test PKI's RSA signer and its CA name neither an OCSP responder nor
   // a CRL.
   auto checker = Checker(responder_->url());
-  CertificatePtr root = Load(sigverify::testing::TestPkiDir() + "/root.pem");
-  std::vector<CertificatePtr> chain = {Load(sigverify::testing::TestPkiDir() + "/ca.pem")};
+  CertificatePtr root = LoadCertificate(sigverify::testing::TestPkiDir() + "/root.pem");
+  std::vector<CertificatePtr> chain = {
+      LoadCertificate(sigverify::testing::TestPkiDir() + "/ca.pem")};
   for (auto requirement :
        {crypto::RevocationRequirement::kHardFail, crypto::RevocationRequirement::kRequire}) {
     crypto::AnchorConfig anchor;
@@ -276,8 +275,8 @@ TEST_F(OcspRevocationTest, RequireFailsACertificateThatNamesNoSource) {
         {root}, {}, crypto::TrustConfig{{}, {{root->fingerprint_hex(), anchor}}});
     ASSERT_TRUE(store.ok());
     crypto::PathValidator v(*store, 16, nullptr, checker);
-    PathResult r =
-        v.Validate(Load(sigverify::testing::TestPkiDir() + "/signer-rsa.pem"), chain, absl::Now());
+    PathResult r = v.Validate(LoadCertificate(sigverify::testing::TestPkiDir() + "/signer-rsa.pem"),
+                              chain, absl::Now());
     if (requirement == crypto::RevocationRequirement::kHardFail) {
       ASSERT_TRUE(r.ok()) << r.message.en;
       ASSERT_EQ(r.revocation.size(), 2u);

@@ -11,6 +11,7 @@
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/pki/crl_factory.h"
+#include "tests/testing/fixture_certificates.h"
 #include "tests/testing/http_server.h"
 #include "tests/testing/ocsp_responder.h"
 #include "tests/testing/test_files.h"
@@ -28,11 +29,7 @@ using sigverify::testing::OcspResponder;
 
 std::string Dir() { return sigverify::testing::TestPkiDir() + "/ocsp"; }
 
-CertificatePtr Load(const std::string& path) {
-  auto c = crypto::Certificate::Parse(sigverify::testing::ReadFile(path));
-  EXPECT_TRUE(c.ok()) << path;
-  return c.ok() ? *c : nullptr;
-}
+using sigverify::testing::LoadCertificate;
 
 class RevocationSourcesTest : public ::testing::Test {
  protected:
@@ -45,7 +42,7 @@ class RevocationSourcesTest : public ::testing::Test {
     crypto::BioPtr bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
     crypto::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     ASSERT_NE(key, nullptr);
-    ca_ = Load(Dir() + "/ca.pem");
+    ca_ = LoadCertificate(Dir() + "/ca.pem");
     sigverify::testing::CrlSpec spec;
     spec.this_update = absl::Now() - absl::Hours(1);
     spec.next_update = absl::Now() + absl::Hours(23);
@@ -77,7 +74,7 @@ class RevocationSourcesTest : public ::testing::Test {
         {ca_}, {}, crypto::TrustConfig{{}, {{ca_->fingerprint_hex(), anchor}}});
     EXPECT_TRUE(store.ok()) << store.status();
     crypto::PathValidator v(*store, 16, nullptr, sources);
-    return v.Validate(Load(Dir() + "/with-crl.pem"), {}, absl::Now(),
+    return v.Validate(LoadCertificate(Dir() + "/with-crl.pem"), {}, absl::Now(),
                       *(*store)->FindPolicy("default"));
   }
 

@@ -1,5 +1,6 @@
-// The certificates of one role of one generated RFC 5280 fixture case
-// (tests/pki/rfc5280_fixtures.h): <testpki>/rfc5280/<case>/<role>.pem.
+// Certificates for tests: those of one role of one generated RFC 5280
+// fixture case (tests/pki/rfc5280_fixtures.h, <testpki>/rfc5280/<case>/
+// <role>.pem), or of any file.
 #ifndef SIGVERIFY_TESTS_TESTING_FIXTURE_CERTIFICATES_H_
 #define SIGVERIFY_TESTS_TESTING_FIXTURE_CERTIFICATES_H_
 
@@ -25,6 +26,13 @@ inline crypto::CertificatePtr FixtureCertificate(const std::string& case_name,
   auto certs = FixtureCertificates(case_name, role);
   EXPECT_FALSE(certs.empty()) << case_name << "/" << role;
   return certs.empty() ? nullptr : certs[0];
+}
+
+// A certificate file (PEM or DER), or null (and a test failure).
+inline crypto::CertificatePtr LoadCertificate(const std::string& path) {
+  auto cert = crypto::Certificate::Parse(ReadFile(path));
+  EXPECT_TRUE(cert.ok()) << path << ": " << cert.status();
+  return cert.ok() ? *cert : nullptr;
 }
 
 }  // namespace sigverify::testing
