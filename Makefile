@@ -3,6 +3,7 @@
 #   make test   install what is missing, build, run every test suite (also under ASan/UBSan)
 BUILD    ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 RUN_DIR  ?= run
@@ -10,7 +11,7 @@ LISTEN   ?= 127.0.0.1:50051
 METRICS  ?= 127.0.0.1:9464
 JOBS     ?= $(shell nproc)
 
-.PHONY: all deps configure build check test test-asan fuzz run bench lint format clean
+.PHONY: all deps configure build check test test-asan test-tsan fuzz run bench lint format clean
 
 all: build
 
@@ -25,8 +26,9 @@ build: configure
 
 # Every suite twice: an optimised build, then the same tests under
 # AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included);
-# then the libFuzzer targets for FUZZ_SECONDS each.
-test: check test-asan fuzz
+# the lock-free caches' stress tests under ThreadSanitizer; then the
+# libFuzzer targets for FUZZ_SECONDS each.
+test: check test-asan test-tsan fuzz
 
 check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
@@ -35,6 +37,11 @@ test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIGVERIFY_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIGVERIFY_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target rcu_stress_test
+	@cd $(TSAN_BUILD) && ctest --output-on-failure -L tsan
 
 bench: build
 	@$(BUILD)/bin/sigverify_bench --pki=$(BUILD)/testpki
@@ -76,4 +83,4 @@ format:
 	@clang-format -i --style=file $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
