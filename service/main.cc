@@ -7,6 +7,8 @@
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -29,6 +31,9 @@
 #include "cache/url_rewriter.h"
 #include "crypto/trust_profile.h"
 #include "crypto/trust_store.h"
+#include "service/audit/audit_log.h"
+#include "service/audit/sqlite_audit_store.h"
+#include "service/audit_service.h"
 #include "service/flags.h"
 #include "service/metrics.h"
 #include "service/trust_config.h"
@@ -77,6 +82,24 @@ ABSL_FLAG(std::string, revocation_cache_dir, "",
           "directory where fetched OCSP responses and CRLs are kept across restarts (written "
           "whole: fsync, rename); at start they are validated again, damaged or expired ones "
           "dropped, and health reports NOT_SERVING until that is done; empty: not kept");
+ABSL_FLAG(std::string, audit_db, "",
+          "SQLite file of the verification audit log: every verdict is recorded (group "
+          "committed, durable) before it is answered; empty: no audit log");
+ABSL_FLAG(std::string, audit_key, "",
+          "Ed25519 private key (PEM) that signs the audit log's checkpoints; empty: "
+          "<audit-db>.key, created (mode 0600) on the first start");
+ABSL_FLAG(std::string, instance_id, "",
+          "this instance's audit shard (its own Merkle tree); empty: the host name");
+ABSL_FLAG(std::string, audit_origin, "",
+          "origin line of the audit checkpoints; empty: sigverify/<instance-id>");
+ABSL_FLAG(std::string, audit_on_failure, "unavailable",
+          "when a verdict cannot be recorded: 'unavailable' (the call fails, nothing is "
+          "answered unlogged) or 'answer' (answered anyway, counted in "
+          "sigverify_audit_unlogged_verdicts_total)");
+ABSL_FLAG(absl::Duration, audit_commit_window, absl::Milliseconds(2),
+          "how long the audit writer waits for more records before a commit");
+ABSL_FLAG(std::string, audit_listen, "",
+          "a separate listener for AuditService (auditors only); empty: the main listener");
 ABSL_FLAG(std::string, trust_config, "",
           "trust configuration file (protobuf text format, sigverify.config.v1.TrustConfig): "
           "named validation policies and per-anchor settings; reloads with the anchors");
@@ -112,6 +135,71 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
 template <typename Component, typename Field>
 std::function<double()> StatOf(std::shared_ptr<Component> component, Field field) {
   return [component, field] { return component ? field(component->stats()) : 0.0; };
+}
+
+// The audit log of --audit-db: the store, the checkpoint key (created next
+// to the database on the first start when --audit-key is not given) and the
+// writer, with its metrics.
+absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const std::string& db,
+                                                              prometheus::Registry& registry) {
+  std::string instance = absl::GetFlag(FLAGS_instance_id);
+  if (instance.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    instance = host[0] != '\0' ? host : "sigverifyd";
+  }
+  std::string origin = absl::GetFlag(FLAGS_audit_origin);
+  if (origin.empty()) origin = absl::StrCat("sigverify/", instance);
+  std::string key_file = absl::GetFlag(FLAGS_audit_key);
+  const bool default_key = key_file.empty();
+  if (default_key) key_file = db + ".key";
+  absl::StatusOr<audit::CheckpointSigner> signer = absl::NotFoundError("");
+  if (auto pem = ReadSmallFile(key_file); pem.ok()) {
+    signer = audit::CheckpointSigner::FromPem(*pem, origin);
+  } else if (default_key) {
+    signer = audit::CheckpointSigner::Generate(origin);
+    if (signer.ok()) {
+      auto pem_out = signer->PrivateKeyPem();
+      if (!pem_out.ok()) return pem_out.status();
+      const mode_t old_mask = umask(077);
+      std::ofstream out(key_file, std::ios::binary | std::ios::trunc);
+      out << *pem_out;
+      out.close();
+      umask(old_mask);
+      if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", key_file));
+      Log(absl::StrCat("audit log: created the checkpoint key ", key_file));
+    }
+  } else {
+    return absl::NotFoundError(absl::StrCat("cannot read --audit-key ", key_file));
+  }
+  if (!signer.ok())
+    return absl::Status(signer.status().code(),
+                        absl::StrCat(key_file, ": ", signer.status().message()));
+  auto store = audit::SqliteAuditStore::Open(db);
+  if (!store.ok()) return store.status();
+  audit::AuditLog::Options options;
+  options.shard = instance;
+  options.origin = origin;
+  options.commit_window = absl::GetFlag(FLAGS_audit_commit_window);
+  auto log = audit::AuditLog::Open(*std::move(store), *std::move(signer), options);
+  if (!log.ok()) return log.status();
+  auto& batch = prometheus::BuildHistogram()
+                    .Name("sigverify_audit_commit_records")
+                    .Help("Records per audit log commit (group commit)")
+                    .Register(registry)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128,
+                                                                     256, 512, 1024, 2048});
+  auto& latency = prometheus::BuildHistogram()
+                      .Name("sigverify_audit_commit_duration_seconds")
+                      .Help("Audit log commit latency (one durable transaction)")
+                      .Register(registry)
+                      .Add({}, prometheus::Histogram::BucketBoundaries{
+                                   0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1});
+  (*log)->on_commit = [&batch, &latency](size_t records, absl::Duration took) {
+    batch.Observe(static_cast<double>(records));
+    latency.Observe(absl::ToDoubleSeconds(took));
+  };
+  return log;
 }
 
 int Run() {
@@ -244,6 +332,20 @@ int Run() {
   WorkerPool pool(static_cast<size_t>(workers), limits.max_queued_items);
 
   ServiceMetrics metrics(*registry);
+  std::unique_ptr<audit::AuditLog> audit_log;
+  if (const std::string db = absl::GetFlag(FLAGS_audit_db); !db.empty()) {
+    auto opened = OpenAuditLog(db, *registry);
+    if (!opened.ok()) {
+      Log(absl::StrCat("audit log: ", opened.status().message()));
+      return 1;
+    }
+    audit_log = *std::move(opened);
+    Log(absl::StrCat("audit log ", db, ", shard ", audit_log->shard(), ", ",
+                     audit_log->stats().tree_size, " records; checkpoints verify with ",
+                     audit_log->verifier_key()));
+  } else {
+    Log("no --audit-db: verdicts are not recorded");
+  }
   std::vector<ScrapeTimeGauges::Sample> scrape_samples = {
       {"sigverify_certificate_cache_hits_total", "Parsed-certificate cache hits",
        prometheus::MetricType::Counter,
@@ -352,6 +454,24 @@ int Run() {
                               prometheus::MetricType::Gauge,
                               [crl] { return absl::ToDoubleSeconds(crl->stats().max_age); }});
   }
+  if (audit_log != nullptr) {
+    audit::AuditLog* log = audit_log.get();
+    scrape_samples.push_back({"sigverify_audit_records_total", "Verdicts recorded durably",
+                              prometheus::MetricType::Counter,
+                              [log] { return double(log->stats().appended); }});
+    scrape_samples.push_back({"sigverify_audit_commit_failures_total",
+                              "Audit commits that failed (their verdicts were not answered)",
+                              prometheus::MetricType::Counter,
+                              [log] { return double(log->stats().failures); }});
+    scrape_samples.push_back({"sigverify_audit_backlog_records",
+                              "Records waiting for the audit writer", prometheus::MetricType::Gauge,
+                              [log] { return double(log->stats().pending); }});
+    scrape_samples.push_back({"sigverify_audit_tree_size",
+                              "Leaves in this shard's Merkle tree",
+                              prometheus::MetricType::Gauge,
+                              [log] { return double(log->stats().tree_size); },
+                              {{"shard", log->shard()}}});
+  }
   auto scrape_gauges = std::make_shared<ScrapeTimeGauges>(std::move(scrape_samples));
   std::unique_ptr<prometheus::Exposer> exposer;
   const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
@@ -389,7 +509,16 @@ int Run() {
     return 2;
   }
 
-  VerificationService service(verifier, &pool, &metrics);
+  const std::string on_failure = absl::GetFlag(FLAGS_audit_on_failure);
+  if (on_failure != "unavailable" && on_failure != "answer") {
+    Log("--audit-on-failure must be 'unavailable' or 'answer'");
+    return 2;
+  }
+  VerificationService service(
+      verifier, &pool, &metrics, audit_log.get(),
+      on_failure == "answer" ? AuditFailure::kAnswer : AuditFailure::kUnavailable);
+  std::unique_ptr<AuditService> audit_service;
+  if (audit_log != nullptr) audit_service = std::make_unique<AuditService>(audit_log.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -398,7 +527,28 @@ int Run() {
   builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(limits.max_message_bytes));
   builder.RegisterService(&service);
+  const std::string audit_listen = absl::GetFlag(FLAGS_audit_listen);
+  if (audit_service != nullptr && audit_listen.empty())
+    builder.RegisterService(audit_service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> audit_server;
+  if (audit_service != nullptr && !audit_listen.empty()) {
+    if (!IsLoopback(audit_listen) && tls_cert.empty()) {
+      Log(absl::StrCat("refusing to serve the audit log on ", audit_listen,
+                       " without TLS: plaintext is allowed on loopback only"));
+      return 2;
+    }
+    grpc::ServerBuilder audit_builder;
+    int audit_port = 0;
+    audit_builder.AddListeningPort(audit_listen, creds, &audit_port);
+    audit_builder.RegisterService(audit_service.get());
+    audit_server = audit_builder.BuildAndStart();
+    if (!audit_server || audit_port == 0) {
+      Log(absl::StrCat("cannot listen on ", audit_listen));
+      return 1;
+    }
+    Log(absl::StrCat("audit service on ", audit_listen));
+  }
   if (!server || bound_port == 0) {
     Log(absl::StrCat("cannot listen on ", listen));
     return 1;
@@ -453,6 +603,10 @@ int Run() {
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoSeconds(absl::GetFlag(FLAGS_shutdown_grace)));
   server->Wait();
+  if (audit_server != nullptr) {
+    audit_server->Shutdown();
+    audit_server->Wait();
+  }
   Log("stopped");
   return 0;
 }

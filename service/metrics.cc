@@ -61,6 +61,13 @@ ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
                         .Name("sigverify_requests_in_flight")
                         .Help("RPCs admitted and not yet answered")
                         .Register(registry);
+  unlogged_ = &prometheus::BuildCounter()
+                   .Name("sigverify_audit_unlogged_verdicts_total")
+                   .Help(
+                       "Verdicts answered although the audit log could not record them "
+                       "(--audit-on-failure=answer)")
+                   .Register(registry)
+                   .Add({});
   const prometheus::Histogram::BucketBoundaries buckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
   for (int m = 0; m < kMethods; ++m) {

@@ -34,6 +34,9 @@ class ServiceMetrics {
   void CountItemError(Method m);
   void CountRequest(Method m, grpc::StatusCode code, double seconds);
   prometheus::Gauge& InFlight(Method m) { return *in_flight_[static_cast<int>(m)]; }
+  // A verdict answered although the audit log could not record it
+  // (--audit-on-failure=answer).
+  void CountUnlogged() { unlogged_->Increment(); }
 
  private:
   static constexpr int kAlgorithms = v1::SignatureAlgorithm_ARRAYSIZE;
@@ -46,6 +49,7 @@ class ServiceMetrics {
   std::array<std::array<prometheus::Counter*, kCodes>, kMethods> requests_{};
   std::array<prometheus::Histogram*, kMethods> latency_{};
   std::array<prometheus::Gauge*, kMethods> in_flight_{};
+  prometheus::Counter* unlogged_ = nullptr;
 };
 
 // Upstream revocation fetches (OCSP requests, CRL downloads): a latency

@@ -8,12 +8,36 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/call_messages.h"
+#include "service/grpc_status.h"
 
 namespace sigverify::service {
 namespace {
 
-grpc::Status ToGrpc(const absl::Status& s) {
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+// Who called and how, read on the gRPC thread (the context's metadata is
+// not for worker threads).
+CallInfo CallInfoOf(const grpc::CallbackServerContext& context, const char* method,
+                    absl::Time arrived) {
+  CallInfo info;
+  info.method = method;
+  info.caller = context.peer();
+  info.arrived = arrived;
+  const auto& metadata = context.client_metadata();
+  if (auto it = metadata.find("x-request-id"); it != metadata.end()) {
+    info.request_id.assign(it->second.data(), std::min<size_t>(it->second.size(), 128));
+  }
+  return info;
+}
+
+const char* MethodName(Method m) {
+  switch (m) {
+    case Method::kVerify:
+      return "Verify";
+    case Method::kVerifyBatch:
+      return "VerifyBatch";
+    case Method::kValidateCertificate:
+      return "ValidateCertificate";
+  }
+  return "";
 }
 
 // The accept-language metadata, read on the gRPC thread before the work is
@@ -62,8 +86,32 @@ grpc::Status Overloaded(const WorkerPool& pool) {
 }  // namespace
 
 VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
-                                         ServiceMetrics* metrics)
-    : verifier_(std::move(verifier)), pool_(pool), metrics_(metrics) {}
+                                         ServiceMetrics* metrics, audit::AuditLog* audit,
+                                         AuditFailure on_audit_failure)
+    : verifier_(std::move(verifier)),
+      pool_(pool),
+      metrics_(metrics),
+      audit_(audit),
+      on_audit_failure_(on_audit_failure) {}
+
+void VerificationService::RecordThenFinish(std::vector<v1::AuditRecord> records,
+                                           std::shared_ptr<Finisher> finisher,
+                                           std::function<grpc::Status()> ok_answer) {
+  if (audit_ == nullptr || records.empty()) {
+    finisher->Finish(ok_answer());
+    return;
+  }
+  audit_->Append(std::move(records), [this, finisher, ok_answer](absl::Status durable) {
+    if (durable.ok()) {
+      finisher->Finish(ok_answer());
+    } else if (on_audit_failure_ == AuditFailure::kAnswer) {
+      metrics_->CountUnlogged();
+      finisher->Finish(ok_answer());
+    } else {
+      finisher->Finish(ToGrpc(durable));
+    }
+  });
+}
 
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
                                                      Method method) {
@@ -88,10 +136,20 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
   }
   const absl::Time now = absl::Now();
   const crypto::Language language = CallLanguage(*context);
-  auto task = [this, finisher, call, response_bytes, now, language, work] {
+  CallInfo info = CallInfoOf(*context, MethodName(method), now);
+  auto task = [this, finisher, call, response_bytes, now, language, work, info] {
     CallScope scope = verifier_->NewScope(now, language);
     const absl::Status s = work(call->request(), scope, call->response());
-    finisher->Finish(s.ok() ? call->Serialize(response_bytes) : ToGrpc(s));
+    if (!s.ok()) {
+      finisher->Finish(ToGrpc(s));
+      return;
+    }
+    std::vector<v1::AuditRecord> records;
+    if (audit_ != nullptr) {
+      records.push_back(AuditRecordOf(info, call->request(), *call->response(), absl::Now()));
+    }
+    RecordThenFinish(std::move(records), finisher,
+                     [call, response_bytes] { return call->Serialize(response_bytes); });
   };
   if (!pool_->TrySubmit(std::move(task), 1)) finisher->Finish(Overloaded(*pool_));
   return reactor;
@@ -163,13 +221,16 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   auto remaining = std::make_shared<std::atomic<size_t>>(0);
   const absl::Time now = absl::Now();
   const crypto::Language language = CallLanguage(*context);
+  const CallInfo info = CallInfoOf(*context, "VerifyBatch", now);
+  // Each item's audit record, filled by the task that verifies it.
+  auto records = std::make_shared<std::vector<v1::AuditRecord>>(audit_ != nullptr ? n : 0);
   // One trust-store snapshot for the whole batch.
   std::shared_ptr<const crypto::PathValidator> paths = verifier_->paths();
   std::vector<std::function<void()>> tasks;
   for (size_t begin = 0; begin < n; begin += per_chunk) {
     const size_t end = std::min(n, begin + per_chunk);
     tasks.push_back([this, context, finisher, call, request, response, response_bytes, now,
-                     language, paths, begin, end, remaining] {
+                     language, paths, begin, end, remaining, records, info] {
       CallScope scope(paths, &verifier_->certificate_cache(), now, language);
       bool cancelled = false;
       for (size_t i = begin; i < end; ++i) {
@@ -184,6 +245,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
         if (s.ok()) {
           metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
                               result->response().indication());
+          if (!records->empty())
+            (*records)[i] = AuditRecordOf(info, item, result->response(), absl::Now());
         } else {
           v1::ItemError* error = result->mutable_error();
           error->set_record_id(item.record_id());
@@ -193,7 +256,16 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
         }
       }
       if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        finisher->Finish(call->Serialize(response_bytes));
+        // Items refused as malformed were not verified: they leave no record.
+        std::vector<v1::AuditRecord> verified;
+        verified.reserve(records->size());
+        for (size_t i = 0; i < records->size(); ++i) {
+          if (response->results(static_cast<int>(i)).has_response()) {
+            verified.push_back(std::move((*records)[i]));
+          }
+        }
+        RecordThenFinish(std::move(verified), finisher,
+                         [call, response_bytes] { return call->Serialize(response_bytes); });
       }
     });
   }

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <memory>
 
+#include "service/audit/audit_log.h"
+#include "service/audit_record.h"
 #include "service/metrics.h"
 #include "service/verifier.h"
 #include "service/worker_pool.h"
@@ -22,10 +24,18 @@ using RawCallbackService = v1::VerificationService::WithRawCallbackMethod_Verify
         v1::VerificationService::WithRawCallbackMethod_ValidateCertificate<
             v1::VerificationService::Service>>>;
 
+// What happens to verdicts the audit log cannot record.
+enum class AuditFailure {
+  kUnavailable,  // the call fails with UNAVAILABLE: no verdict leaves unlogged
+  kAnswer,       // the verdict is answered anyway (and counted as unlogged)
+};
+
 class VerificationService final : public RawCallbackService {
  public:
+  // `audit`, when given, records every verdict before it is answered.
   VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
-                      ServiceMetrics* metrics);
+                      ServiceMetrics* metrics, audit::AuditLog* audit = nullptr,
+                      AuditFailure on_audit_failure = AuditFailure::kUnavailable);
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -51,9 +61,16 @@ class VerificationService final : public RawCallbackService {
                                   const grpc::ByteBuffer* request_bytes,
                                   grpc::ByteBuffer* response_bytes, Method method, Work work);
 
+  // Answers `ok_answer` once `records` are durable (or at once without an
+  // audit log); the failure policy decides otherwise.
+  void RecordThenFinish(std::vector<v1::AuditRecord> records, std::shared_ptr<Finisher> finisher,
+                        std::function<grpc::Status()> ok_answer);
+
   std::shared_ptr<const Verifier> verifier_;
   WorkerPool* pool_;
   ServiceMetrics* metrics_;
+  audit::AuditLog* audit_;
+  AuditFailure on_audit_failure_;
   std::atomic<bool> accepting_{true};
 };
 

@@ -6,7 +6,10 @@ Usage: python_client_test.py SIGVERIFYD TESTPKI_DIR PROTO_DIR
 Stubs are generated at test time with protoc's built-in Python generator; the
 calls go through grpc's generic unary API, so no grpc_tools plugin is needed.
 """
+import base64
+import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,8 +25,9 @@ del sys.argv[1:4]
 
 _gen = tempfile.mkdtemp()
 subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={_gen}",
-                "sigverify/v1/verification.proto"], check=True)
+                "sigverify/v1/verification.proto", "sigverify/v1/audit.proto"], check=True)
 sys.path.insert(0, _gen)
+from sigverify.v1 import audit_pb2 as apb  # noqa: E402
 from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
 
@@ -88,6 +92,100 @@ class Server:
         text = self.log.read().decode(errors="replace")
         self.log.close()
         return status, text
+
+
+def rfc9162_verify_inclusion(leaf_hash, index, size, proof, root):
+    """RFC 9162 2.1.3.2, written again in Python: the auditor's own check."""
+    def node(left, right):
+        return hashlib.sha256(b"\x01" + left + right).digest()
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf_hash
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+class AuditLogTest(unittest.TestCase):
+    """Every verdict is in the audit log before it is answered; a Python
+    client checks inclusion proofs against the signed checkpoint's root."""
+
+    def test_verdicts_are_logged_and_provably_included(self):
+        work = tempfile.mkdtemp()
+        db = os.path.join(work, "audit.db")
+        flags = (f"--trust-anchors={PKI}/anchors", f"--audit-db={db}", "--instance-id=py-a")
+        server = Server(*flags)
+        try:
+            audit = lambda name, req, resp: server.channel.unary_unary(  # noqa: E731
+                f"/sigverify.v1.AuditService/{name}", request_serializer=req.SerializeToString,
+                response_deserializer=resp.FromString)
+            get_checkpoint = audit("GetCheckpoint", apb.GetCheckpointRequest,
+                                   apb.GetCheckpointResponse)
+            get_record = audit("GetRecord", apb.GetRecordRequest, apb.GetRecordResponse)
+            get_proof = audit("GetInclusionProof", apb.GetInclusionProofRequest,
+                              apb.GetInclusionProofResponse)
+            for i in range(3):
+                server.verify(request(record_id=f"cv-{i}"), timeout=10)
+            batch = pb.VerifyBatchRequest(requests=[request(record_id="batch-0"),
+                                                    request(record_id="batch-1")])
+            server.verify_batch(batch, timeout=10)
+
+            cp = get_checkpoint(apb.GetCheckpointRequest(), timeout=10)
+            body = cp.checkpoint.split("\n\n")[0].split("\n")
+            self.assertEqual(body[0], "sigverify/py-a")
+            self.assertEqual(int(body[1]), 5)
+            root = base64.b64decode(body[2])
+            self.assertTrue(cp.checkpoint.split("\n\n")[1].startswith("\u2014 sigverify/py-a "))
+
+            for seq in range(5):
+                rec = get_record(apb.GetRecordRequest(sequence=seq), timeout=10)
+                self.assertEqual(rec.record.sequence, seq)
+                self.assertEqual(rec.record.shard, "py-a")
+                self.assertEqual(rec.record.indication, pb.INDICATION_TOTAL_PASSED)
+                # The document itself is never kept: only its SHA-256.
+                self.assertEqual(rec.record.data_hash,
+                                 hashlib.sha256(read("sample.txt")).digest())
+                self.assertNotIn(read("sample.txt")[:40], rec.leaf)
+                proof = get_proof(apb.GetInclusionProofRequest(sequence=seq, tree_size=5),
+                                  timeout=10)
+                leaf_hash = hashlib.sha256(b"\x00" + rec.leaf).digest()
+                self.assertTrue(rfc9162_verify_inclusion(leaf_hash, seq, 5, list(proof.hashes),
+                                                         root), seq)
+                self.assertFalse(rfc9162_verify_inclusion(
+                    hashlib.sha256(b"\x00" + rec.leaf + b"x").digest(), seq, 5,
+                    list(proof.hashes), root))
+            ids = sorted(get_record(apb.GetRecordRequest(sequence=s), timeout=10).record.record_id
+                         for s in range(5))
+            self.assertEqual(ids, ["batch-0", "batch-1", "cv-0", "cv-1", "cv-2"])
+            with self.assertRaises(grpc.RpcError) as missing:
+                get_record(apb.GetRecordRequest(sequence=5), timeout=10)
+            self.assertEqual(missing.exception.code(), grpc.StatusCode.NOT_FOUND)
+            status, log = server.stop()
+            self.assertEqual(status, 0, log)
+            self.assertIn("checkpoints verify with sigverify/py-a+", log)
+
+            # Restarted on the same file: the tree goes on from 5.
+            server = Server(*flags)
+            server.verify(request(record_id="after-restart"), timeout=10)
+            get_checkpoint = server.channel.unary_unary(
+                "/sigverify.v1.AuditService/GetCheckpoint",
+                request_serializer=apb.GetCheckpointRequest.SerializeToString,
+                response_deserializer=apb.GetCheckpointResponse.FromString)
+            cp = get_checkpoint(apb.GetCheckpointRequest(), timeout=10)
+            self.assertEqual(cp.checkpoint.split("\n")[1], "6")
+        finally:
+            server.stop()
+            shutil.rmtree(work)
 
 
 class SigverifydTest(unittest.TestCase):

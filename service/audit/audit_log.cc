@@ -1,0 +1,192 @@
+#include "service/audit/audit_log.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace sigverify::audit {
+namespace {
+
+std::string Leaf(const v1::AuditRecord& record) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    record.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+LeafRow RowOf(const v1::AuditRecord& r, std::string leaf) {
+  LeafRow row;
+  row.sequence = r.sequence();
+  row.leaf_hash = LeafHash(leaf);
+  row.leaf = std::move(leaf);
+  row.time_micros = r.time().seconds() * 1000000 + r.time().nanos() / 1000;
+  row.record_id = r.record_id();
+  row.signer_fingerprint = r.signer().sha256_fingerprint();
+  row.signer_serial = r.signer().serial_number();
+  row.signer_subject = r.signer().subject();
+  row.indication = static_cast<int>(r.indication());
+  row.caller = r.caller();
+  return row;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(std::unique_ptr<AuditStore> store,
+                                                         CheckpointSigner signer, Options options) {
+  if (options.shard.empty()) return absl::InvalidArgumentError("the audit shard needs a name");
+  std::unique_ptr<AuditLog> log(
+      new AuditLog(std::move(store), std::move(signer), std::move(options)));
+  auto size = log->store_->Size(log->options_.shard);
+  if (!size.ok()) return size.status();
+  // The right edge: the complete subtrees of the binary decomposition of
+  // the size, largest first.
+  uint64_t offset = 0;
+  for (int level = 63; level >= 0; --level) {
+    const uint64_t width = uint64_t{1} << level;
+    if ((*size & width) == 0) continue;
+    auto node = log->store_->Node(log->options_.shard, level, offset >> level);
+    if (!node.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("audit shard ", log->options_.shard,
+                       ": the tree's right edge is missing: ", node.status().message()));
+    }
+    log->edge_.emplace_back(level, *node);
+    offset += width;
+  }
+  log->size_ = *size;
+  log->tree_size_ = *size;
+  log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
+  return log;
+}
+
+AuditLog::~AuditLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  writer_.join();
+}
+
+void AuditLog::Append(std::vector<v1::AuditRecord> records, Done done) {
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      refused = absl::UnavailableError("the audit log is shutting down");
+    } else if (queued_records_ + records.size() > options_.max_pending) {
+      refused = absl::UnavailableError(
+          "the audit log has too many records waiting to be written; try again");
+    } else {
+      queued_records_ += records.size();
+      queue_.push_back({std::move(records), std::move(done)});
+      return;
+    }
+  }
+  done(refused);
+}
+
+void AuditLog::Push(const Hash& leaf, uint64_t index, std::vector<NodeRow>* nodes) {
+  edge_.emplace_back(0, leaf);
+  while (edge_.size() >= 2 && edge_[edge_.size() - 2].first == edge_.back().first) {
+    const int level = edge_.back().first + 1;
+    const Hash node = NodeHash(edge_[edge_.size() - 2].second, edge_.back().second);
+    edge_.pop_back();
+    edge_.pop_back();
+    edge_.emplace_back(level, node);
+    nodes->push_back({level, index >> level, node});
+  }
+}
+
+Hash AuditLog::Root() const {
+  if (edge_.empty()) return EmptyRoot();
+  Hash root = edge_.back().second;
+  for (size_t i = edge_.size() - 1; i-- > 0;) root = NodeHash(edge_[i].second, root);
+  return root;
+}
+
+void AuditLog::WriterLoop() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](AuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, nothing left
+      // Group commit: give others the window to join, unless the batch is
+      // full already.
+      mu_.AwaitWithTimeout(absl::Condition(
+                               +[](AuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+                                 return self->stopping_ ||
+                                        self->queued_records_ >= self->options_.max_batch;
+                               },
+                               this),
+                           options_.commit_window);
+      size_t taken = 0;
+      while (!queue_.empty() &&
+             (batch.empty() || taken + queue_.front().records.size() <= options_.max_batch)) {
+        taken += queue_.front().records.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_records_ -= taken;
+    }
+
+    const absl::Time started = absl::Now();
+    const auto saved_edge = edge_;
+    const uint64_t saved_size = size_;
+    std::vector<LeafRow> leaves;
+    std::vector<NodeRow> nodes;
+    for (Pending& p : batch) {
+      for (v1::AuditRecord& r : p.records) {
+        r.set_shard(options_.shard);
+        r.set_sequence(size_);
+        leaves.push_back(RowOf(r, Leaf(r)));
+        Push(leaves.back().leaf_hash, size_, &nodes);
+        ++size_;
+      }
+    }
+    absl::Status status;
+    auto note = signer_.Sign({options_.origin, size_, Root()});
+    status =
+        note.ok() ? store_->Commit(options_.shard, leaves, nodes, size_, *note) : note.status();
+    if (status.ok()) {
+      appended_ += leaves.size();
+      commits_ += 1;
+      tree_size_ = size_;
+      if (on_commit) on_commit(leaves.size(), absl::Now() - started);
+    } else {
+      edge_ = saved_edge;
+      size_ = saved_size;
+      failures_ += 1;
+      status = absl::UnavailableError(
+          absl::StrCat("the audit log could not record the verdict: ", status.message()));
+    }
+    for (Pending& p : batch) p.done(status);
+  }
+}
+
+AuditLog::Stats AuditLog::stats() const {
+  Stats s;
+  s.appended = appended_.load();
+  s.commits = commits_.load();
+  s.failures = failures_.load();
+  s.tree_size = tree_size_.load();
+  absl::MutexLock lock(&mu_);
+  s.pending = queued_records_;
+  return s;
+}
+
+NodeSource AuditLog::Nodes(const std::string& shard) {
+  return [this, shard](int level, uint64_t index) { return store_->Node(shard, level, index); };
+}
+
+}  // namespace sigverify::audit

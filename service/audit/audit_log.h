@@ -1,0 +1,101 @@
+// The verification audit log of one instance (one shard): records are
+// queued by the RPC handlers and written by one thread in group commits
+// (whatever arrived within `commit_window`, at most `max_batch` records, in
+// one transaction), each commit extending the shard's Merkle tree and
+// signing a checkpoint of it. A caller is told a record is durable only
+// after its transaction committed; the service returns the verdict only
+// then (and UNAVAILABLE, not an unlogged verdict, when the store fails).
+#ifndef SIGVERIFY_SERVICE_AUDIT_AUDIT_LOG_H_
+#define SIGVERIFY_SERVICE_AUDIT_AUDIT_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "service/audit/audit_store.h"
+#include "service/audit/checkpoint.h"
+#include "sigverify/v1/audit.pb.h"
+
+namespace sigverify::audit {
+
+class AuditLog {
+ public:
+  struct Options {
+    std::string shard;   // this instance's id
+    std::string origin;  // the checkpoints' origin line
+    absl::Duration commit_window = absl::Milliseconds(2);
+    size_t max_batch = 2000;
+    size_t max_pending = 100000;  // records queued and not yet committed
+  };
+  struct Stats {
+    uint64_t appended = 0;  // records committed
+    uint64_t commits = 0;
+    uint64_t failures = 0;  // commits that failed (their callers got an error)
+    size_t pending = 0;
+    uint64_t tree_size = 0;
+  };
+  using Done = std::function<void(absl::Status)>;
+  // Called after each commit with its size and latency (metrics).
+  std::function<void(size_t records, absl::Duration took)> on_commit;
+
+  // Opens the shard in `store`: reads its size and right edge so appends
+  // continue the same tree.
+  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(std::unique_ptr<AuditStore> store,
+                                                        CheckpointSigner signer, Options options);
+  // Commits what is queued, then stops.
+  ~AuditLog();
+
+  // Queues `records` (shard and sequence are set here); `done` runs on the
+  // writer thread once they are durable, or with UNAVAILABLE when they
+  // cannot be (the store fails, too much is waiting, shutting down).
+  void Append(std::vector<v1::AuditRecord> records, Done done);
+
+  Stats stats() const;
+  AuditStore& store() { return *store_; }
+  const std::string& shard() const { return options_.shard; }
+  std::string verifier_key() const { return signer_.VerifierKey(); }
+  // A NodeSource reading `shard` from the store.
+  NodeSource Nodes(const std::string& shard);
+
+ private:
+  struct Pending {
+    std::vector<v1::AuditRecord> records;
+    Done done;
+  };
+  AuditLog(std::unique_ptr<AuditStore> store, CheckpointSigner signer, Options options)
+      : store_(std::move(store)), signer_(std::move(signer)), options_(std::move(options)) {}
+  void WriterLoop();
+  // Extends the in-memory right edge by one leaf; appends the subtrees it
+  // completes to `nodes`.
+  void Push(const Hash& leaf, uint64_t index, std::vector<NodeRow>* nodes);
+  Hash Root() const;
+
+  std::unique_ptr<AuditStore> store_;
+  CheckpointSigner signer_;
+  Options options_;
+
+  // Writer thread only: the tree's right edge (complete subtrees covering
+  // [0, size_), largest first) and size.
+  std::vector<std::pair<int, Hash>> edge_;
+  uint64_t size_ = 0;
+
+  mutable absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_records_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<uint64_t> appended_{0}, commits_{0}, failures_{0}, tree_size_{0};
+  std::thread writer_;
+};
+
+}  // namespace sigverify::audit
+
+#endif  // SIGVERIFY_SERVICE_AUDIT_AUDIT_LOG_H_

@@ -1,0 +1,63 @@
+// Where the audit log lives: the contract every store (SQLite now,
+// PostgreSQL next) meets, tested by one shared suite
+// (tests/service/audit_store_contract.h). A store keeps, per shard, the
+// leaves (record bytes and the columns auditors filter on), the complete
+// subtree hashes of the Merkle tree, and the signed checkpoints; a commit is
+// one transaction and is durable when it returns.
+#ifndef SIGVERIFY_SERVICE_AUDIT_AUDIT_STORE_H_
+#define SIGVERIFY_SERVICE_AUDIT_AUDIT_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "service/audit/merkle.h"
+
+namespace sigverify::audit {
+
+struct LeafRow {
+  uint64_t sequence = 0;
+  std::string leaf;  // the record's deterministic serialization
+  Hash leaf_hash{};
+  int64_t time_micros = 0;  // Unix time of the verdict
+  std::string record_id;
+  std::string signer_fingerprint;  // hex
+  std::string signer_serial;       // hex
+  std::string signer_subject;
+  int indication = 0;
+  std::string caller;
+};
+
+struct NodeRow {
+  int level = 1;  // >= 1; level 0 is the leaf hash
+  uint64_t index = 0;
+  Hash hash{};
+};
+
+class AuditStore {
+ public:
+  virtual ~AuditStore() = default;
+
+  // Appends `leaves` (consecutive, starting at the shard's size), `nodes`
+  // and the checkpoint of the new size, in one durable transaction.
+  // FAILED_PRECONDITION if the leaves do not start at the shard's size
+  // (another writer appended to it), UNAVAILABLE if the store cannot write.
+  virtual absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
+                              absl::Span<const NodeRow> nodes, uint64_t new_size,
+                              const std::string& checkpoint) = 0;
+
+  // Leaves in the shard (0 for a shard never written).
+  virtual absl::StatusOr<uint64_t> Size(const std::string& shard) = 0;
+  // The hash of the complete subtree (level, index); level 0: a leaf hash.
+  virtual absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) = 0;
+  // A leaf's bytes.
+  virtual absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) = 0;
+  // The signed checkpoint for `size` (0: the latest).
+  virtual absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) = 0;
+};
+
+}  // namespace sigverify::audit
+
+#endif  // SIGVERIFY_SERVICE_AUDIT_AUDIT_STORE_H_

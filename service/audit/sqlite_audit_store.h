@@ -1,0 +1,46 @@
+// The embedded audit store: one SQLite file in WAL mode with synchronous=FULL
+// (a commit is on disk when it returns: the WAL is fsynced), written by the
+// audit log's one writer thread. Leaves, nodes and checkpoints are tables
+// keyed by shard, so a file can hold several shards (an instance renamed,
+// an export imported).
+#ifndef SIGVERIFY_SERVICE_AUDIT_SQLITE_AUDIT_STORE_H_
+#define SIGVERIFY_SERVICE_AUDIT_SQLITE_AUDIT_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "service/audit/audit_store.h"
+
+struct sqlite3;
+
+namespace sigverify::audit {
+
+class SqliteAuditStore : public AuditStore {
+ public:
+  // Opens (creating if needed) the database at `path`.
+  static absl::StatusOr<std::unique_ptr<SqliteAuditStore>> Open(const std::string& path);
+  ~SqliteAuditStore() override;
+
+  absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
+                      absl::Span<const NodeRow> nodes, uint64_t new_size,
+                      const std::string& checkpoint) override;
+  absl::StatusOr<uint64_t> Size(const std::string& shard) override;
+  absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override;
+  absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override;
+  absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
+
+ private:
+  explicit SqliteAuditStore(sqlite3* db) : db_(db) {}
+  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<uint64_t> SizeLocked(const std::string& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // One connection; the writer and the readers (auditor queries) take
+  // turns. WAL keeps the file readable by other processes meanwhile.
+  absl::Mutex mu_;
+  sqlite3* db_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sigverify::audit
+
+#endif  // SIGVERIFY_SERVICE_AUDIT_SQLITE_AUDIT_STORE_H_

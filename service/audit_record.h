@@ -1,0 +1,30 @@
+// What the audit log keeps of one verified item: built from the request and
+// the verdict, with hashes in place of the document and the signature (no
+// document content ever reaches the log).
+#ifndef SIGVERIFY_SERVICE_AUDIT_RECORD_H_
+#define SIGVERIFY_SERVICE_AUDIT_RECORD_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "sigverify/v1/audit.pb.h"
+#include "sigverify/v1/verification.pb.h"
+
+namespace sigverify::service {
+
+// The call an item came in.
+struct CallInfo {
+  const char* method = "";  // "Verify", "VerifyBatch", "ValidateCertificate"
+  std::string request_id;   // x-request-id metadata
+  std::string caller;       // the peer
+  absl::Time arrived;
+};
+
+v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
+                              const v1::VerifyResponse& response, absl::Time now);
+v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::ValidateCertificateRequest& request,
+                              const v1::ValidateCertificateResponse& response, absl::Time now);
+
+}  // namespace sigverify::service
+
+#endif  // SIGVERIFY_SERVICE_AUDIT_RECORD_H_

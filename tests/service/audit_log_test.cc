@@ -1,0 +1,186 @@
+// The audit log over a real SQLite file: signed checkpoints (C2SP notes),
+// group commit from many threads, the tree continued across a reopen, and
+// proofs read from the store that an auditor verifies with the public key.
+#include "service/audit/audit_log.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+#include "service/audit/checkpoint.h"
+#include "service/audit/sqlite_audit_store.h"
+
+namespace sigverify::audit {
+namespace {
+
+TEST(CheckpointTest, ASignedCheckpointOpensWithItsKeyOnly) {
+  auto signer = CheckpointSigner::Generate("sigverify.test/audit");
+  ASSERT_TRUE(signer.ok());
+  Checkpoint c{"sigverify.test/audit/a", 12345, LeafHash("root")};
+  auto note = signer->Sign(c);
+  ASSERT_TRUE(note.ok());
+  EXPECT_NE(note->find("sigverify.test/audit/a\n12345\n"), std::string::npos);
+  EXPECT_NE(note->find("\n\n\xE2\x80\x94 sigverify.test/audit "), std::string::npos);
+  auto opened = OpenCheckpoint(*note, signer->VerifierKey());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(opened->origin, c.origin);
+  EXPECT_EQ(opened->size, 12345u);
+  EXPECT_EQ(opened->root, c.root);
+
+  // Another key of the same name: its signature is not there.
+  auto other = CheckpointSigner::Generate("sigverify.test/audit");
+  EXPECT_EQ(OpenCheckpoint(*note, other->VerifierKey()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // A changed size: the signature no longer verifies.
+  std::string forged = *note;
+  forged.replace(forged.find("12345"), 5, "12346");
+  EXPECT_EQ(OpenCheckpoint(forged, signer->VerifierKey()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(OpenCheckpoint("no signature\n", signer->VerifierKey()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenCheckpoint(*note, "not a key").status().code(), absl::StatusCode::kInvalidArgument);
+  // Verifier keys whose base64 holds '+' (most of 20 random keys) parse.
+  for (int i = 0; i < 20; ++i) {
+    auto key = CheckpointSigner::Generate("sigverify.test/audit");
+    ASSERT_TRUE(OpenCheckpoint(*key->Sign(c), key->VerifierKey()).ok()) << key->VerifierKey();
+  }
+  // The key survives a PEM round trip.
+  auto reloaded = CheckpointSigner::FromPem(*signer->PrivateKeyPem(), "sigverify.test/audit");
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_EQ(reloaded->VerifierKey(), signer->VerifierKey());
+}
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = ::testing::TempDir() + "/audit-log-test.db";
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+    signer_ = *CheckpointSigner::Generate("sigverify.test/audit");
+  }
+  std::unique_ptr<AuditLog> OpenLog() {
+    auto store = SqliteAuditStore::Open(path_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    AuditLog::Options o;
+    o.shard = "instance-a";
+    o.origin = "sigverify.test/audit/instance-a";
+    auto log = AuditLog::Open(*std::move(store), signer_, o);
+    EXPECT_TRUE(log.ok()) << log.status();
+    return log.ok() ? *std::move(log) : nullptr;
+  }
+  // Appends `records` and waits until they are durable.
+  absl::Status AppendAndWait(AuditLog& log, std::vector<v1::AuditRecord> records) {
+    absl::Notification done;
+    absl::Status result;
+    log.Append(std::move(records), [&](absl::Status s) {
+      result = s;
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  }
+  static v1::AuditRecord Record(const std::string& id) {
+    v1::AuditRecord r;
+    r.set_method("Verify");
+    r.set_record_id(id);
+    r.mutable_signer()->set_subject("CN=Nguyễn Văn An");
+    r.mutable_signer()->set_sha256_fingerprint(std::string(64, 'a'));
+    r.set_indication(v1::INDICATION_TOTAL_PASSED);
+    r.mutable_time()->set_seconds(1'790'000'000);
+    return r;
+  }
+  std::string path_;
+  CheckpointSigner signer_ = *CheckpointSigner::Generate("unused");
+};
+
+TEST_F(AuditLogTest, ConcurrentAppendsAreGroupCommittedIntoOneVerifiableTree) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  constexpr int kThreads = 8, kPerThread = 125;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (AppendAndWait(*log, {Record(absl::StrCat("doc-", t, "-", i))}).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kPerThread);
+  const AuditLog::Stats stats = log->stats();
+  EXPECT_EQ(stats.appended, 1000u);
+  EXPECT_EQ(stats.tree_size, 1000u);
+  EXPECT_LT(stats.commits, 1000u);  // grouped: fewer transactions than records
+
+  auto note = log->store().Checkpoint("instance-a", 0);
+  ASSERT_TRUE(note.ok());
+  auto checkpoint = OpenCheckpoint(*note, log->verifier_key());
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  EXPECT_EQ(checkpoint->size, 1000u);
+  const NodeSource nodes = log->Nodes("instance-a");
+  EXPECT_EQ(*RootAt(nodes, 1000), checkpoint->root);
+  for (uint64_t seq : {0, 1, 499, 998, 999}) {
+    auto leaf = log->store().Leaf("instance-a", seq);
+    ASSERT_TRUE(leaf.ok());
+    v1::AuditRecord record;
+    ASSERT_TRUE(record.ParseFromString(*leaf));
+    EXPECT_EQ(record.sequence(), seq);
+    EXPECT_EQ(record.shard(), "instance-a");
+    auto proof = InclusionProof(nodes, seq, 1000);
+    ASSERT_TRUE(proof.ok());
+    EXPECT_TRUE(VerifyInclusion(LeafHash(*leaf), seq, 1000, *proof, checkpoint->root).ok());
+  }
+}
+
+TEST_F(AuditLogTest, AReopenedLogContinuesTheSameTree) {
+  std::string old_note;
+  {
+    auto log = OpenLog();
+    std::vector<v1::AuditRecord> batch;
+    for (int i = 0; i < 13; ++i) batch.push_back(Record(absl::StrCat("first-", i)));
+    ASSERT_TRUE(AppendAndWait(*log, batch).ok());
+    old_note = *log->store().Checkpoint("instance-a", 0);
+  }
+  auto log = OpenLog();
+  ASSERT_EQ(log->stats().tree_size, 13u);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(AppendAndWait(*log, {Record("again")}).ok());
+  auto old_cp = OpenCheckpoint(old_note, log->verifier_key());
+  auto new_cp = OpenCheckpoint(*log->store().Checkpoint("instance-a", 0), log->verifier_key());
+  ASSERT_TRUE(old_cp.ok() && new_cp.ok());
+  EXPECT_EQ(new_cp->size, 19u);
+  auto proof = ConsistencyProof(log->Nodes("instance-a"), 13, 19);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_TRUE(VerifyConsistency(13, 19, old_cp->root, new_cp->root, *proof).ok());
+  // Every checkpoint ever signed is kept.
+  EXPECT_TRUE(log->store().Checkpoint("instance-a", 13).ok());
+}
+
+TEST_F(AuditLogTest, AStoreThatCannotWriteFailsTheAppendAndLosesNothingCommitted) {
+  auto log = OpenLog();
+  ASSERT_TRUE(AppendAndWait(*log, {Record("before")}).ok());
+  // Another writer takes the database's write lock and keeps it.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(other, "PRAGMA busy_timeout=0; BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  absl::Status blocked = AppendAndWait(*log, {Record("while locked")});
+  EXPECT_EQ(blocked.code(), absl::StatusCode::kUnavailable) << blocked;
+  EXPECT_NE(blocked.message().find("could not record"), std::string::npos) << blocked;
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  // The tree continues from what was committed: no hole, no duplicate.
+  ASSERT_TRUE(AppendAndWait(*log, {Record("after")}).ok());
+  EXPECT_EQ(log->stats().tree_size, 2u);
+  v1::AuditRecord second;
+  ASSERT_TRUE(second.ParseFromString(*log->store().Leaf("instance-a", 1)));
+  EXPECT_EQ(second.record_id(), "after");
+}
+
+}  // namespace
+}  // namespace sigverify::audit
