@@ -54,6 +54,15 @@ class AuditStore {
   virtual absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) = 0;
   // A leaf's bytes.
   virtual absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) = 0;
+  // Up to `limit` leaves from `begin` on, in order: (sequence, bytes, stored
+  // leaf hash), for a whole-shard check.
+  struct StoredLeaf {
+    uint64_t sequence;
+    std::string leaf;
+    std::string leaf_hash;
+  };
+  virtual absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
+                                                         size_t limit) = 0;
   // The signed checkpoint for `size` (0: the latest).
   virtual absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) = 0;
 };

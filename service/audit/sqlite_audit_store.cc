@@ -246,4 +246,23 @@ absl::StatusOr<std::string> SqliteAuditStore::Checkpoint(const std::string& shar
   return q.Blob(0);
 }
 
+absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
+    const std::string& shard, uint64_t begin, size_t limit) {
+  absl::MutexLock lock(&mu_);
+  Statement q(db_,
+              "SELECT seq, leaf, leaf_hash FROM leaves WHERE shard = ? AND seq >= ? "
+              "ORDER BY seq LIMIT ?");
+  if (!q.ok()) return q.Error("prepare");
+  q.Bind(1, shard);
+  q.Bind(2, static_cast<int64_t>(begin));
+  q.Bind(3, static_cast<int64_t>(limit));
+  std::vector<StoredLeaf> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    out.push_back({static_cast<uint64_t>(q.Int(0)), q.Blob(1), q.Blob(2)});
+  }
+  if (rc != SQLITE_DONE) return q.Error("leaves");
+  return out;
+}
+
 }  // namespace sigverify::audit

@@ -29,6 +29,8 @@ class SqliteAuditStore : public AuditStore {
   absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override;
   absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override;
   absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
+  absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
+                                                 size_t limit) override;
 
  private:
   explicit SqliteAuditStore(sqlite3* db) : db_(db) {}

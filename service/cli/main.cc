@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "crypto/trust_profile.h"
 #include "nlohmann/json.hpp"
+#include "service/cli/audit_commands.h"
 #include "service/cli/request_builder.h"
 #include "service/flags.h"
 #include "sigverify/v1/verification.grpc.pb.h"
@@ -161,7 +162,7 @@ void PrintHuman(const Response& r) {
   }
 }
 
-std::unique_ptr<v1::VerificationService::Stub> Connect() {
+std::shared_ptr<grpc::Channel> OpenChannel() {
   std::shared_ptr<grpc::ChannelCredentials> creds;
   const std::string ca = absl::GetFlag(FLAGS_tls_ca);
   if (!ca.empty()) {
@@ -179,8 +180,12 @@ std::unique_ptr<v1::VerificationService::Stub> Connect() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  return v1::VerificationService::NewStub(
-      grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), creds, args));
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), creds, args);
+}
+
+std::unique_ptr<v1::VerificationService::Stub> Connect() {
+  std::shared_ptr<grpc::Channel> channel = OpenChannel();
+  return channel ? v1::VerificationService::NewStub(channel) : nullptr;
 }
 
 void SetDeadline(grpc::ClientContext* ctx) {
@@ -433,13 +438,24 @@ int main(int argc, char** argv) {
       "       sigverify batch --input=FILE.jsonl [--json]\n"
       "       sigverify validate --cert=FILE [--chain=A,B] [--time=RFC3339] [--policy=NAME] "
       "[--language=vi|en] [--json]\n"
-      "       sigverify trust-profile [NAME]   (built-in anchors and their fingerprints)");
+      "       sigverify trust-profile [NAME]   (built-in anchors and their fingerprints)\n"
+      "       sigverify audit-checkpoint [--shard=ID]   (the latest signed checkpoint)\n"
+      "       sigverify audit-prove --sequence=N --log-key=VKEY [--checkpoint=FILE] [--shard=ID]\n"
+      "       sigverify audit-verify --audit-db=FILE --shard=ID --log-key=VKEY "
+      "[--checkpoint=FILE]");
   const std::vector<std::string> positional = sigverify::service::ParseCommandLine(argc, argv);
   const std::string command = positional.size() > 1 ? positional[1] : "";
   try {
     if (command == "verify") return sigverify::cli::VerifyOne();
     if (command == "batch") return sigverify::cli::VerifyBatch();
     if (command == "validate") return sigverify::cli::ValidateOne();
+    if (command == "audit-checkpoint" || command == "audit-prove") {
+      std::shared_ptr<grpc::Channel> channel = sigverify::cli::OpenChannel();
+      if (channel == nullptr) return 2;
+      return command == "audit-prove" ? sigverify::cli::AuditProve(channel)
+                                      : sigverify::cli::AuditCheckpoint(channel);
+    }
+    if (command == "audit-verify") return sigverify::cli::AuditVerify();
     if (command == "trust-profile") {
       return sigverify::cli::ShowTrustProfile(positional.size() > 2 ? positional[2] : "");
     }

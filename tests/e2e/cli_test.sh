@@ -357,6 +357,39 @@ check "--intermediates: the path goes through the pooled CA" \
 stop_server
 SERVER_PID=
 
+# The audit log: every verdict recorded before it is answered; the auditor's
+# CLI proves a record's inclusion against the signed checkpoint, and
+# re-verifies the whole shard offline, naming a record changed in the file.
+start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/audit.log" --audit-db="$WORK/audit.db" \
+  --instance-id=e2e-a
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+for i in 0 1 2; do run "${ok_rsa[@]}" --record-id="audit-$i"; done
+check "audit: verdicts are answered with the log on" rc_is 0
+log_key=$(grep -o 'checkpoints verify with [^ ]*' "$WORK/audit.log" | awk '{print $4}')
+check "audit: sigverifyd prints the log's verifier key" test -n "$log_key"
+run audit-checkpoint
+check "audit: the checkpoint is a signed note of 3 records" out_has $'sigverify/e2e-a\n3\n'
+cp "$WORK/out" "$WORK/checkpoint-3"
+run audit-prove --sequence=1 --log-key="$log_key"
+check "audit: record 1 is proven included" out_has "included in sigverify/e2e-a at size 3"
+check "audit: ... and it is the verdict on audit-1" out_has "record_id=audit-1"
+# A well-formed verifier key of the same name for another (all-zero) key.
+other_id=$({ printf 'sigverify/e2e-a\n\001'; head -c 32 /dev/zero; } | sha256sum | cut -c1-8)
+other_key="sigverify/e2e-a+$other_id+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+run audit-prove --sequence=1 --log-key="$other_key"
+check "audit: another key does not verify the checkpoint" rc_is 1
+check "audit: ... it says whose signature is missing" out_has "no signature by sigverify/e2e-a"
+stop_server
+SERVER_PID=
+run audit-verify --audit-db="$WORK/audit.db" --shard=e2e-a --log-key="$log_key" \
+  --checkpoint="$WORK/checkpoint-3"
+check "audit: the whole shard re-verifies offline" out_has "all 3 records match"
+sqlite3 "$WORK/audit.db" "UPDATE leaves SET leaf = leaf || X'00' WHERE seq = 2"
+run audit-verify --audit-db="$WORK/audit.db" --shard=e2e-a --log-key="$log_key" \
+  --checkpoint="$WORK/checkpoint-3"
+check "audit: a record changed in the database is found" rc_is 1
+check "audit: ... and named" out_has "record 2 of shard e2e-a was changed"
+
 # Plaintext off loopback is refused at start.
 "$BIN/sigverifyd" --listen=0.0.0.0:0 --trust-anchors="$PKI/anchors" --metrics-listen= >"$WORK/out" 2>&1
 echo $? >"$WORK/rc"

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "service/audit/checkpoint.h"
 #include "service/audit/sqlite_audit_store.h"
+#include "service/audit/verify_shard.h"
 
 namespace sigverify::audit {
 namespace {
@@ -180,6 +181,65 @@ TEST_F(AuditLogTest, AStoreThatCannotWriteFailsTheAppendAndLosesNothingCommitted
   v1::AuditRecord second;
   ASSERT_TRUE(second.ParseFromString(*log->store().Leaf("instance-a", 1)));
   EXPECT_EQ(second.record_id(), "after");
+}
+
+TEST_F(AuditLogTest, ARecordChangedInTheDatabaseIsFoundAndNamed) {
+  std::string note, key;
+  {
+    auto log = OpenLog();
+    std::vector<v1::AuditRecord> batch;
+    for (int i = 0; i < 10; ++i) batch.push_back(Record(absl::StrCat("doc-", i)));
+    ASSERT_TRUE(AppendAndWait(*log, batch).ok());
+    note = *log->store().Checkpoint("instance-a", 0);
+    key = log->verifier_key();
+    auto verified = VerifyShard(log->store(), "instance-a", note, key);
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_EQ(verified->size, 10u);
+  }
+  // Someone with database access turns record 3's verdict into a pass.
+  v1::AuditRecord forged = Record("doc-3");
+  forged.set_shard("instance-a");
+  forged.set_sequence(3);
+  forged.set_indication(v1::INDICATION_TOTAL_FAILED);
+  const std::string bytes = forged.SerializeAsString();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* update = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE leaves SET leaf = ? WHERE seq = 3", -1, &update, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_blob(update, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(update), SQLITE_DONE);
+  sqlite3_finalize(update);
+
+  auto store = SqliteAuditStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  auto verified = VerifyShard(**store, "instance-a", note, key);
+  EXPECT_EQ(verified.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(verified.status().message().find("record 3 of shard instance-a was changed"),
+            std::string::npos)
+      << verified.status();
+  // Its inclusion proof no longer leads to the signed root either.
+  auto checkpoint = OpenCheckpoint(note, key);
+  std::vector<Hash> leaves;
+  for (uint64_t i = 0; i < 10; ++i) leaves.push_back(*(*store)->Node("instance-a", 0, i));
+  auto proof = InclusionProof(NodesFromLeaves(&leaves), 3, 10);
+  EXPECT_FALSE(
+      VerifyInclusion(LeafHash(*(*store)->Leaf("instance-a", 3)), 3, 10, *proof, checkpoint->root)
+          .ok());
+
+  // Rewriting the stored leaf hash too still does not make the signed tree.
+  const Hash h = LeafHash(bytes);
+  ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE leaves SET leaf_hash = ? WHERE seq = 3", -1, &update,
+                               nullptr),
+            SQLITE_OK);
+  sqlite3_bind_blob(update, 1, h.data(), 32, SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(update), SQLITE_DONE);
+  sqlite3_finalize(update);
+  sqlite3_close(db);
+  verified = VerifyShard(**store, "instance-a", note, key);
+  EXPECT_EQ(verified.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(verified.status().message().find("do not make the tree"), std::string::npos)
+      << verified.status();
 }
 
 }  // namespace

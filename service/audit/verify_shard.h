@@ -1,0 +1,27 @@
+// The auditor's whole-shard check, offline: every record's bytes are hashed
+// again and the tree rebuilt from them must have the root a checkpoint
+// signed by the log key states. A record changed, removed or inserted after
+// it was logged is found, and named.
+#ifndef SIGVERIFY_SERVICE_AUDIT_VERIFY_SHARD_H_
+#define SIGVERIFY_SERVICE_AUDIT_VERIFY_SHARD_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "service/audit/audit_store.h"
+#include "service/audit/checkpoint.h"
+
+namespace sigverify::audit {
+
+// The checkpoint verified, when all holds. DATA_LOSS naming the first
+// record that does not match (its bytes changed after its leaf hash was
+// stored, its position or shard altered, or it is missing), or saying the
+// rebuilt tree's root is not the signed one; PERMISSION_DENIED when the
+// checkpoint is not signed by `verifier_key`.
+absl::StatusOr<Checkpoint> VerifyShard(AuditStore& store, const std::string& shard,
+                                       const std::string& checkpoint_note,
+                                       const std::string& verifier_key);
+
+}  // namespace sigverify::audit
+
+#endif  // SIGVERIFY_SERVICE_AUDIT_VERIFY_SHARD_H_
