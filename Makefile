@@ -47,6 +47,7 @@ bench: build
 	@$(BUILD)/bin/sigverify_bench --pki=$(BUILD)/testpki
 	@$(BUILD)/bin/sigverify_cache_bench
 	@$(BUILD)/bin/sigverify_crl_bench
+	@$(BUILD)/bin/sigverify_audit_bench
 	@bench/run_loadgen.sh $(BUILD)
 	@bench/instructions.sh $(BUILD)
 
@@ -70,8 +71,11 @@ run: build
 	@echo "      --chain=$(RUN_DIR)/pki/ca.pem --alg=rsa-pkcs1-sha256"
 	@echo "Stop with Ctrl-C (in-flight calls are drained)."
 	@echo
+	@echo "Every verdict is recorded in the audit log $(RUN_DIR)/audit.db; prove one with"
+	@echo "  $(BUILD)/bin/sigverify audit-prove --server=$(LISTEN) --sequence=0 --log-key=<key printed below>"
+	@echo
 	@exec $(BUILD)/bin/sigverifyd --listen=$(LISTEN) --metrics-listen=$(METRICS) \
-	  --trust-anchors=$(RUN_DIR)/pki/anchors
+	  --trust-anchors=$(RUN_DIR)/pki/anchors --audit-db=$(RUN_DIR)/audit.db --instance-id=run
 
 # Proto lint, and clang-tidy with the checks listed (and explained) in .clang-tidy.
 lint: build

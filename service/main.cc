@@ -96,8 +96,9 @@ ABSL_FLAG(std::string, audit_on_failure, "unavailable",
           "when a verdict cannot be recorded: 'unavailable' (the call fails, nothing is "
           "answered unlogged) or 'answer' (answered anyway, counted in "
           "sigverify_audit_unlogged_verdicts_total)");
-ABSL_FLAG(absl::Duration, audit_commit_window, absl::Milliseconds(2),
-          "how long the audit writer waits for more records before a commit");
+ABSL_FLAG(absl::Duration, audit_commit_window, absl::ZeroDuration(),
+          "extra wait for more records before an audit commit (records arriving during a "
+          "commit are grouped into the next one regardless)");
 ABSL_FLAG(std::string, audit_listen, "",
           "a separate listener for AuditService (auditors only); empty: the main listener");
 ABSL_FLAG(std::string, trust_config, "",
