@@ -45,18 +45,25 @@ std::string Hex(const audit::Hash& h) {
   return absl::BytesToHexString(std::string(h.begin(), h.end()));
 }
 
-}  // namespace
-
-int AuditCheckpoint(const std::shared_ptr<grpc::Channel>& channel) {
-  auto stub = v1::AuditService::NewStub(channel);
+// The latest checkpoint of --shard, or an empty string (after a message).
+std::string LatestCheckpoint(v1::AuditService::Stub& stub) {
   grpc::ClientContext ctx;
   Deadline(&ctx);
   v1::GetCheckpointRequest request;
   request.set_shard(absl::GetFlag(FLAGS_shard));
   v1::GetCheckpointResponse response;
-  const grpc::Status status = stub->GetCheckpoint(&ctx, request, &response);
-  if (!status.ok()) return Fail("GetCheckpoint: " + status.error_message());
-  std::cout << response.checkpoint();
+  const grpc::Status status = stub.GetCheckpoint(&ctx, request, &response);
+  if (!status.ok()) Fail("GetCheckpoint: " + status.error_message());
+  return response.checkpoint();
+}
+
+}  // namespace
+
+int AuditCheckpoint(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = v1::AuditService::NewStub(channel);
+  const std::string note = LatestCheckpoint(*stub);
+  if (note.empty()) return 1;
+  std::cout << note;
   return 0;
 }
 
@@ -68,14 +75,8 @@ int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
   if (const std::string file = absl::GetFlag(FLAGS_checkpoint); !file.empty()) {
     note = ReadAll(file);
   } else {
-    grpc::ClientContext ctx;
-    Deadline(&ctx);
-    v1::GetCheckpointRequest request;
-    request.set_shard(absl::GetFlag(FLAGS_shard));
-    v1::GetCheckpointResponse response;
-    const grpc::Status status = stub->GetCheckpoint(&ctx, request, &response);
-    if (!status.ok()) return Fail("GetCheckpoint: " + status.error_message());
-    note = response.checkpoint();
+    note = LatestCheckpoint(*stub);
+    if (note.empty()) return 1;
   }
   auto checkpoint = audit::OpenCheckpoint(note, key);
   if (!checkpoint.ok()) return Fail(std::string(checkpoint.status().message()));
