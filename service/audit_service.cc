@@ -1,6 +1,11 @@
 #include "service/audit_service.h"
 
+#include <optional>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "service/grpc_status.h"
 
 namespace sigverify::service {
@@ -9,6 +14,54 @@ namespace {
 void AddHashes(const std::vector<audit::Hash>& hashes,
                google::protobuf::RepeatedPtrField<std::string>* out) {
   for (const audit::Hash& h : hashes) out->Add(std::string(h.begin(), h.end()));
+}
+
+int64_t Micros(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000000 + t.nanos() / 1000;
+}
+
+audit::LeafQuery QueryOf(const v1::RecordFilter& f, bool oldest_first) {
+  audit::LeafQuery q;
+  q.shard = f.shard();
+  if (f.has_since()) q.since_micros = Micros(f.since());
+  if (f.has_until()) q.until_micros = Micros(f.until());
+  q.record_id = f.record_id();
+  q.signer_fingerprint = f.signer_fingerprint();
+  q.signer_serial = f.signer_serial();
+  q.subject_contains = f.subject_contains();
+  q.indication = static_cast<int>(f.indication());
+  q.caller = f.caller();
+  q.oldest_first = oldest_first;
+  return q;
+}
+
+// A page token is the last row's sort key: "<time>:<sequence>:<shard>",
+// base64 (opaque to callers).
+std::string TokenOf(const audit::FoundLeaf& last) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(last.time_micros, ":", last.sequence, ":", last.shard));
+}
+
+absl::StatusOr<audit::LeafCursor> CursorOf(const std::string& token) {
+  std::string raw;
+  std::vector<std::string> parts;
+  if (absl::WebSafeBase64Unescape(token, &raw))
+    parts = absl::StrSplit(raw, absl::MaxSplits(':', 2));
+  audit::LeafCursor c;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &c.time_micros) ||
+      !absl::SimpleAtoi(parts[1], &c.sequence)) {
+    return absl::InvalidArgumentError("page_token: not a token this service gave");
+  }
+  c.shard = parts[2];
+  return c;
+}
+
+absl::Status ParseRecord(const audit::FoundLeaf& row, v1::AuditRecord* out) {
+  if (!out->ParseFromString(row.leaf)) {
+    return absl::DataLossError(
+        absl::StrCat("record ", row.sequence, " of shard ", row.shard, " does not parse"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -71,6 +124,54 @@ grpc::Status AuditService::GetConsistencyProof(grpc::ServerContext*,
   response->set_new_size(*new_size);
   AddHashes(*proof, response->mutable_hashes());
   return grpc::Status::OK;
+}
+
+grpc::Status AuditService::QueryRecords(grpc::ServerContext*,
+                                        const v1::QueryRecordsRequest* request,
+                                        v1::QueryRecordsResponse* response) {
+  const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("page_size: ", request->page_size(), " is outside 1..", kMaxPageSize));
+  }
+  std::optional<audit::LeafCursor> after;
+  if (!request->page_token().empty()) {
+    auto cursor = CursorOf(request->page_token());
+    if (!cursor.ok()) return ToGrpc(cursor.status());
+    after = *cursor;
+  }
+  // One more than asked: whether there is a next page.
+  auto rows = log_->store().Find(QueryOf(request->filter(), request->oldest_first()),
+                                 after ? &*after : nullptr, static_cast<size_t>(page_size) + 1);
+  if (!rows.ok()) return ToGrpc(rows.status());
+  const bool more = rows->size() > static_cast<size_t>(page_size);
+  if (more) rows->pop_back();
+  for (const audit::FoundLeaf& row : *rows) {
+    if (auto s = ParseRecord(row, response->add_records()); !s.ok()) return ToGrpc(s);
+  }
+  if (more) response->set_next_page_token(TokenOf(rows->back()));
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ExportRecords(grpc::ServerContext* context,
+                                         const v1::ExportRecordsRequest* request,
+                                         grpc::ServerWriter<v1::ExportRecordsResponse>* writer) {
+  const audit::LeafQuery query = QueryOf(request->filter(), /*oldest_first=*/true);
+  std::optional<audit::LeafCursor> after;
+  for (;;) {
+    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    auto rows = log_->store().Find(query, after ? &*after : nullptr, kMaxPageSize);
+    if (!rows.ok()) return ToGrpc(rows.status());
+    for (audit::FoundLeaf& row : *rows) {
+      v1::ExportRecordsResponse item;
+      if (auto s = ParseRecord(row, item.mutable_record()); !s.ok()) return ToGrpc(s);
+      item.set_leaf(std::move(row.leaf));
+      if (!writer->Write(item)) return grpc::Status::CANCELLED;
+    }
+    if (rows->size() < static_cast<size_t>(kMaxPageSize)) return grpc::Status::OK;
+    after = audit::LeafCursor{rows->back().time_micros, rows->back().shard, rows->back().sequence};
+  }
 }
 
 }  // namespace sigverify::service

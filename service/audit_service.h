@@ -23,6 +23,13 @@ class AuditService final : public v1::AuditService::Service {
   grpc::Status GetConsistencyProof(grpc::ServerContext* context,
                                    const v1::GetConsistencyProofRequest* request,
                                    v1::GetConsistencyProofResponse* response) override;
+  grpc::Status QueryRecords(grpc::ServerContext* context, const v1::QueryRecordsRequest* request,
+                            v1::QueryRecordsResponse* response) override;
+  grpc::Status ExportRecords(grpc::ServerContext* context,
+                             const v1::ExportRecordsRequest* request,
+                             grpc::ServerWriter<v1::ExportRecordsResponse>* writer) override;
+
+  static constexpr int kMaxPageSize = 1000;
 
  private:
   const std::string& ShardOf(const std::string& requested) const {

@@ -36,6 +36,34 @@ struct NodeRow {
   Hash hash{};
 };
 
+// A query over leaves: empty or zero fields do not filter.
+struct LeafQuery {
+  std::string shard;
+  int64_t since_micros = 0;  // inclusive; 0: no lower bound
+  int64_t until_micros = 0;  // exclusive; 0: no upper bound
+  std::string record_id;
+  std::string signer_fingerprint;
+  std::string signer_serial;
+  std::string subject_contains;
+  int indication = 0;
+  std::string caller;
+  bool oldest_first = false;
+};
+
+// Where a page of results ends: the last row's sort key.
+struct LeafCursor {
+  int64_t time_micros = 0;
+  std::string shard;
+  uint64_t sequence = 0;
+};
+
+struct FoundLeaf {
+  std::string shard;
+  uint64_t sequence = 0;
+  int64_t time_micros = 0;
+  std::string leaf;
+};
+
 class AuditStore {
  public:
   virtual ~AuditStore() = default;
@@ -63,6 +91,10 @@ class AuditStore {
   };
   virtual absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
                                                          size_t limit) = 0;
+  // Up to `limit` leaves matching `query`, in (time, shard, sequence) order
+  // (descending unless oldest_first), after `after` when given.
+  virtual absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query,
+                                                      const LeafCursor* after, size_t limit) = 0;
   // The signed checkpoint for `size` (0: the latest).
   virtual absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) = 0;
 };

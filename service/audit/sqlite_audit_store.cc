@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <functional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -262,6 +264,63 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
     out.push_back({static_cast<uint64_t>(q.Int(0)), q.Blob(1), q.Blob(2)});
   }
   if (rc != SQLITE_DONE) return q.Error("leaves");
+  return out;
+}
+
+absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& query,
+                                                              const LeafCursor* after,
+                                                              size_t limit) {
+  // Only placeholders carry values; the text is built from fixed pieces.
+  std::string sql = "SELECT shard, seq, time_micros, leaf FROM leaves WHERE 1";
+  std::vector<std::function<void(Statement&, int)>> binds;
+  auto text = [&](const char* clause, const std::string& value) {
+    if (value.empty()) return;
+    sql += clause;
+    binds.push_back([value](Statement& q, int i) { q.Bind(i, value); });
+  };
+  auto number = [&](const char* clause, int64_t value) {
+    if (value == 0) return;
+    sql += clause;
+    binds.push_back([value](Statement& q, int i) { q.Bind(i, value); });
+  };
+  text(" AND shard = ?", query.shard);
+  number(" AND time_micros >= ?", query.since_micros);
+  number(" AND time_micros < ?", query.until_micros);
+  text(" AND record_id = ?", query.record_id);
+  text(" AND signer_sha256 = ?", query.signer_fingerprint);
+  text(" AND signer_serial = ?", query.signer_serial);
+  text(" AND instr(signer_subject, ?) > 0", query.subject_contains);
+  number(" AND indication = ?", query.indication);
+  text(" AND caller = ?", query.caller);
+  const char* order = query.oldest_first ? "ASC" : "DESC";
+  if (after != nullptr) {
+    sql += query.oldest_first ? " AND (time_micros, shard, seq) > (?, ?, ?)"
+                              : " AND (time_micros, shard, seq) < (?, ?, ?)";
+    const LeafCursor c = *after;
+    binds.push_back([c](Statement& q, int i) { q.Bind(i, c.time_micros); });
+    binds.push_back([c](Statement& q, int i) { q.Bind(i, c.shard); });
+    binds.push_back([c](Statement& q, int i) { q.Bind(i, static_cast<int64_t>(c.sequence)); });
+  }
+  absl::StrAppend(&sql, " ORDER BY time_micros ", order, ", shard ", order, ", seq ", order,
+                  " LIMIT ?");
+  const int64_t max = static_cast<int64_t>(limit);
+  binds.push_back([max](Statement& q, int i) { q.Bind(i, max); });
+
+  absl::MutexLock lock(&mu_);
+  Statement q(db_, sql.c_str());
+  if (!q.ok()) return q.Error("prepare");
+  for (size_t i = 0; i < binds.size(); ++i) binds[i](q, static_cast<int>(i) + 1);
+  std::vector<FoundLeaf> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    FoundLeaf row;
+    row.shard = q.Blob(0);
+    row.sequence = static_cast<uint64_t>(q.Int(1));
+    row.time_micros = q.Int(2);
+    row.leaf = q.Blob(3);
+    out.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return q.Error("query");
   return out;
 }
 

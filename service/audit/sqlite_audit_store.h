@@ -31,6 +31,8 @@ class SqliteAuditStore : public AuditStore {
   absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
   absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
                                                  size_t limit) override;
+  absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
+                                              size_t limit) override;
 
  private:
   explicit SqliteAuditStore(sqlite3* db) : db_(db) {}

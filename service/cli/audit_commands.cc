@@ -4,9 +4,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "service/audit/checkpoint.h"
 #include "service/audit/merkle.h"
@@ -21,6 +24,17 @@ ABSL_FLAG(uint64_t, sequence, 0, "audit-prove: the record's sequence number");
 ABSL_FLAG(std::string, checkpoint, "",
           "audit: a saved checkpoint file to prove against (default: the latest one)");
 ABSL_FLAG(std::string, audit_db, "", "audit-verify: the SQLite audit database (read only)");
+ABSL_FLAG(std::string, since, "", "audit-query: verdicts at or after this time (RFC 3339)");
+ABSL_FLAG(std::string, until, "", "audit-query: verdicts before this time (RFC 3339)");
+ABSL_FLAG(std::string, signer, "", "audit-query: the signer's SHA-256 fingerprint (hex)");
+ABSL_FLAG(std::string, serial, "", "audit-query: the signer's serial (hex)");
+ABSL_FLAG(std::string, subject, "", "audit-query: a substring of the signer's subject");
+ABSL_FLAG(std::string, indication, "", "audit-query: TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE");
+ABSL_FLAG(std::string, caller, "", "audit-query: the caller (peer address)");
+ABSL_FLAG(int, limit, 100, "audit-query: at most this many records (pages are followed)");
+ABSL_FLAG(bool, csv, false, "audit-query: CSV output");
+ABSL_DECLARE_FLAG(std::string, record_id);
+ABSL_DECLARE_FLAG(bool, json);
 
 namespace sigverify::cli {
 namespace {
@@ -45,6 +59,25 @@ std::string Hex(const audit::Hash& h) {
   return absl::BytesToHexString(std::string(h.begin(), h.end()));
 }
 
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return false;
+  out->set_seconds(absl::ToUnixSeconds(t));
+  return true;
+}
+
+std::string TimeOf(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+// One CSV field, quoted when it must be (RFC 4180).
+std::string Csv(const std::string& field) {
+  if (field.find_first_of(",\"\n") == std::string::npos) return field;
+  return "\"" + absl::StrReplaceAll(field, {{"\"", "\"\""}}) + "\"";
+}
+
 // The latest checkpoint of --shard, or an empty string (after a message).
 std::string LatestCheckpoint(v1::AuditService::Stub& stub) {
   grpc::ClientContext ctx;
@@ -58,6 +91,64 @@ std::string LatestCheckpoint(v1::AuditService::Stub& stub) {
 }
 
 }  // namespace
+
+int AuditQuery(const std::shared_ptr<grpc::Channel>& channel) {
+  v1::QueryRecordsRequest request;
+  v1::RecordFilter* f = request.mutable_filter();
+  f->set_shard(absl::GetFlag(FLAGS_shard));
+  f->set_record_id(absl::GetFlag(FLAGS_record_id));
+  f->set_signer_fingerprint(absl::GetFlag(FLAGS_signer));
+  f->set_signer_serial(absl::GetFlag(FLAGS_serial));
+  f->set_subject_contains(absl::GetFlag(FLAGS_subject));
+  f->set_caller(absl::GetFlag(FLAGS_caller));
+  if (const std::string s = absl::GetFlag(FLAGS_since);
+      !s.empty() && !ParseTime(s, f->mutable_since())) {
+    return Fail("--since is not an RFC 3339 time");
+  }
+  if (const std::string s = absl::GetFlag(FLAGS_until);
+      !s.empty() && !ParseTime(s, f->mutable_until())) {
+    return Fail("--until is not an RFC 3339 time");
+  }
+  if (const std::string s = absl::GetFlag(FLAGS_indication); !s.empty()) {
+    v1::Indication indication;
+    if (!v1::Indication_Parse("INDICATION_" + s, &indication)) {
+      return Fail("--indication must be TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE");
+    }
+    f->set_indication(indication);
+  }
+  const int limit = absl::GetFlag(FLAGS_limit);
+  const bool json = absl::GetFlag(FLAGS_json), csv = absl::GetFlag(FLAGS_csv);
+  if (csv) std::cout << "shard,sequence,time,method,record_id,signer,serial,indication,caller\n";
+  auto stub = v1::AuditService::NewStub(channel);
+  int printed = 0;
+  do {
+    request.set_page_size(std::min(limit - printed, 1000));
+    v1::QueryRecordsResponse response;
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    const grpc::Status status = stub->QueryRecords(&ctx, request, &response);
+    if (!status.ok()) return Fail("QueryRecords: " + status.error_message());
+    for (const v1::AuditRecord& r : response.records()) {
+      const std::string indication = v1::Indication_Name(r.indication()).substr(11);
+      if (json) {
+        std::string line;
+        google::protobuf::util::MessageToJsonString(r, &line);
+        std::cout << line << "\n";
+      } else if (csv) {
+        std::cout << Csv(r.shard()) << "," << r.sequence() << "," << TimeOf(r.time()) << ","
+                  << r.method() << "," << Csv(r.record_id()) << "," << Csv(r.signer().subject())
+                  << "," << r.signer().serial_number() << "," << indication << ","
+                  << Csv(r.caller()) << "\n";
+      } else {
+        std::cout << r.shard() << "#" << r.sequence() << "  " << TimeOf(r.time()) << "  "
+                  << indication << "  " << r.record_id() << "  " << r.signer().subject() << "\n";
+      }
+      ++printed;
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty() && printed < limit);
+  return 0;
+}
 
 int AuditCheckpoint(const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = v1::AuditService::NewStub(channel);

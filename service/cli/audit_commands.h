@@ -1,4 +1,5 @@
 // The auditor's commands of the sigverify CLI:
+//   audit-query       records matching filters (table, --json or --csv)
 //   audit-checkpoint  fetch the latest signed checkpoint (to keep it)
 //   audit-prove       fetch a record, its inclusion proof and the checkpoint
 //                     it is proven against, and verify all three with the
@@ -15,6 +16,7 @@
 
 namespace sigverify::cli {
 
+int AuditQuery(const std::shared_ptr<grpc::Channel>& channel);
 int AuditCheckpoint(const std::shared_ptr<grpc::Channel>& channel);
 int AuditProve(const std::shared_ptr<grpc::Channel>& channel);
 int AuditVerify();

@@ -439,6 +439,9 @@ int main(int argc, char** argv) {
       "       sigverify validate --cert=FILE [--chain=A,B] [--time=RFC3339] [--policy=NAME] "
       "[--language=vi|en] [--json]\n"
       "       sigverify trust-profile [NAME]   (built-in anchors and their fingerprints)\n"
+      "       sigverify audit-query [--since=T] [--until=T] [--record-id=ID] [--signer=SHA256] "
+      "[--serial=HEX] [--subject=TEXT] [--indication=TOTAL_PASSED] [--caller=PEER] "
+      "[--shard=ID] [--limit=N] [--json|--csv]\n"
       "       sigverify audit-checkpoint [--shard=ID]   (the latest signed checkpoint)\n"
       "       sigverify audit-prove --sequence=N --log-key=VKEY [--checkpoint=FILE] [--shard=ID]\n"
       "       sigverify audit-verify --audit-db=FILE --shard=ID --log-key=VKEY "
@@ -449,9 +452,10 @@ int main(int argc, char** argv) {
     if (command == "verify") return sigverify::cli::VerifyOne();
     if (command == "batch") return sigverify::cli::VerifyBatch();
     if (command == "validate") return sigverify::cli::ValidateOne();
-    if (command == "audit-checkpoint" || command == "audit-prove") {
+    if (command == "audit-checkpoint" || command == "audit-prove" || command == "audit-query") {
       std::shared_ptr<grpc::Channel> channel = sigverify::cli::OpenChannel();
       if (channel == nullptr) return 2;
+      if (command == "audit-query") return sigverify::cli::AuditQuery(channel);
       return command == "audit-prove" ? sigverify::cli::AuditProve(channel)
                                       : sigverify::cli::AuditCheckpoint(channel);
     }

@@ -374,6 +374,17 @@ run audit-prove --sequence=1 --log-key="$log_key"
 check "audit: record 1 is proven included" out_has "included in sigverify/e2e-a at size 3"
 check "audit: ... and it is the verdict on audit-1" out_has "record_id=audit-1"
 # A well-formed verifier key of the same name for another (all-zero) key.
+run audit-query --record-id=audit-1 --csv
+check "audit-query: a record is found by its record_id (CSV, quoted subject)" \
+  out_has ",audit-1,\"CN=Nguyễn Văn An,O=UBND"
+check "audit-query: ... and only it (CSV header + one row)" test "$(wc -l <"$WORK/out")" = 2
+run audit-query --limit=2
+check "audit-query: pages are followed up to --limit, newest first" \
+  sh -c "test \$(wc -l <'$WORK/out') = 2 && head -1 '$WORK/out' | grep -q audit-2"
+run audit-query --indication=TOTAL_FAILED
+check "audit-query: a filter that matches nothing prints nothing" test ! -s "$WORK/out"
+run audit-query --indication=MAYBE
+check "audit-query: a bad filter value is refused" rc_is 1
 other_id=$({ printf 'sigverify/e2e-a\n\001'; head -c 32 /dev/zero; } | sha256sum | cut -c1-8)
 other_key="sigverify/e2e-a+$other_id+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 run audit-prove --sequence=1 --log-key="$other_key"

@@ -118,6 +118,18 @@ def rfc9162_verify_inclusion(leaf_hash, index, size, proof, root):
     return sn == 0 and r == root
 
 
+def rfc9162_root(hashes):
+    """MTH over leaf hashes (RFC 9162 2.1.1), by the definition."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return hashlib.sha256(b"\x01" + rfc9162_root(hashes[:k]) + rfc9162_root(hashes[k:])).digest()
+
+
 class AuditLogTest(unittest.TestCase):
     """Every verdict is in the audit log before it is answered; a Python
     client checks inclusion proofs against the signed checkpoint's root."""
@@ -169,6 +181,26 @@ class AuditLogTest(unittest.TestCase):
             ids = sorted(get_record(apb.GetRecordRequest(sequence=s), timeout=10).record.record_id
                          for s in range(5))
             self.assertEqual(ids, ["batch-0", "batch-1", "cv-0", "cv-1", "cv-2"])
+            # The whole shard exported (a server stream) rebuilds the signed root.
+            export = server.channel.unary_stream(
+                "/sigverify.v1.AuditService/ExportRecords",
+                request_serializer=apb.ExportRecordsRequest.SerializeToString,
+                response_deserializer=apb.ExportRecordsResponse.FromString)
+            items = list(export(apb.ExportRecordsRequest(), timeout=10))
+            self.assertEqual([i.record.sequence for i in items], [0, 1, 2, 3, 4])
+            self.assertEqual(rfc9162_root([hashlib.sha256(b"\x00" + i.leaf).digest()
+                                           for i in items]), root)
+            query = audit("QueryRecords", apb.QueryRecordsRequest, apb.QueryRecordsResponse)
+            page = query(apb.QueryRecordsRequest(page_size=2), timeout=10)
+            self.assertEqual(len(page.records), 2)
+            self.assertTrue(page.next_page_token)
+            rest = query(apb.QueryRecordsRequest(page_size=10, page_token=page.next_page_token),
+                         timeout=10)
+            self.assertEqual(len(rest.records), 3)
+            self.assertFalse(rest.next_page_token)
+            with self.assertRaises(grpc.RpcError) as bad:
+                query(apb.QueryRecordsRequest(page_size=5000), timeout=10)
+            self.assertEqual(bad.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
             with self.assertRaises(grpc.RpcError) as missing:
                 get_record(apb.GetRecordRequest(sequence=5), timeout=10)
             self.assertEqual(missing.exception.code(), grpc.StatusCode.NOT_FOUND)
@@ -188,18 +220,6 @@ class AuditLogTest(unittest.TestCase):
         finally:
             server.stop()
             shutil.rmtree(work)
-
-
-def rfc9162_root(hashes):
-    """MTH over leaf hashes (RFC 9162 2.1.1), by the definition."""
-    if not hashes:
-        return hashlib.sha256(b"").digest()
-    if len(hashes) == 1:
-        return hashes[0]
-    k = 1
-    while k * 2 < len(hashes):
-        k *= 2
-    return hashlib.sha256(b"\x01" + rfc9162_root(hashes[:k]) + rfc9162_root(hashes[k:])).digest()
 
 
 class AuditCrashTest(unittest.TestCase):

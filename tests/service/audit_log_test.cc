@@ -205,8 +205,9 @@ TEST_F(AuditLogTest, ARecordChangedInTheDatabaseIsFoundAndNamed) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* update = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE leaves SET leaf = ? WHERE seq = 3", -1, &update, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "UPDATE leaves SET leaf = ? WHERE seq = 3", -1, &update, nullptr),
+      SQLITE_OK);
   sqlite3_bind_blob(update, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   ASSERT_EQ(sqlite3_step(update), SQLITE_DONE);
   sqlite3_finalize(update);
@@ -229,9 +230,9 @@ TEST_F(AuditLogTest, ARecordChangedInTheDatabaseIsFoundAndNamed) {
 
   // Rewriting the stored leaf hash too still does not make the signed tree.
   const Hash h = LeafHash(bytes);
-  ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE leaves SET leaf_hash = ? WHERE seq = 3", -1, &update,
-                               nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "UPDATE leaves SET leaf_hash = ? WHERE seq = 3", -1, &update, nullptr),
+      SQLITE_OK);
   sqlite3_bind_blob(update, 1, h.data(), 32, SQLITE_TRANSIENT);
   ASSERT_EQ(sqlite3_step(update), SQLITE_DONE);
   sqlite3_finalize(update);

@@ -11,9 +11,7 @@
 namespace sigverify::audit {
 namespace {
 
-std::string Hex(const Hash& h) {
-  return absl::BytesToHexString(std::string(h.begin(), h.end()));
-}
+std::string Hex(const Hash& h) { return absl::BytesToHexString(std::string(h.begin(), h.end())); }
 
 // MTH by the definition (RFC 9162 2.1.1), straight from the leaf data.
 Hash Naive(const std::vector<std::string>& d, size_t begin, size_t end) {

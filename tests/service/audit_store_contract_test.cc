@@ -1,0 +1,160 @@
+// The contract every audit store meets, run against each store this
+// machine can run (SQLite here; the PostgreSQL store joins the list when it
+// is built): commits in order and only in order, nodes and leaves read back,
+// checkpoints by size, filters, and paging that neither skips nor repeats.
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "service/audit/audit_store.h"
+#include "service/audit/sqlite_audit_store.h"
+
+namespace sigverify::audit {
+namespace {
+
+struct StoreFactory {
+  const char* name;
+  std::function<std::unique_ptr<AuditStore>()> open;
+};
+
+std::unique_ptr<AuditStore> OpenSqlite() {
+  const std::string path = ::testing::TempDir() + "/audit-contract.db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  auto store = SqliteAuditStore::Open(path);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+class AuditStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().open();
+    ASSERT_NE(store_, nullptr);
+  }
+  // Leaf `seq` of `shard`: a verdict at second 1000 + seq (two shards
+  // interleave in time), alternating signers and indications.
+  static LeafRow Row(const std::string& shard, uint64_t seq) {
+    LeafRow r;
+    r.sequence = seq;
+    r.leaf = absl::StrCat(shard, "/", seq);
+    r.leaf_hash = LeafHash(r.leaf);
+    r.time_micros = (1000 + static_cast<int64_t>(seq)) * 1000000 + (shard == "b" ? 500000 : 0);
+    r.record_id = absl::StrCat("doc-", seq % 10);
+    r.signer_fingerprint = seq % 2 ? std::string(64, 'a') : std::string(64, 'b');
+    r.signer_serial = seq % 2 ? "1001" : "1002";
+    r.signer_subject = seq % 2 ? "CN=Nguyễn Văn An,C=VN" : "CN=Trần Thị Bình,C=VN";
+    r.indication = seq % 3 == 0 ? 2 : 1;
+    r.caller = "ipv4:127.0.0.1:5000";
+    return r;
+  }
+  void Append(const std::string& shard, uint64_t from, uint64_t to) {
+    std::vector<LeafRow> rows;
+    for (uint64_t s = from; s < to; ++s) rows.push_back(Row(shard, s));
+    ASSERT_TRUE(store_->Commit(shard, rows, {}, to, absl::StrCat("checkpoint ", to)).ok());
+  }
+  std::unique_ptr<AuditStore> store_;
+};
+
+TEST_P(AuditStoreContractTest, CommitsInOrderAndReadsBack) {
+  EXPECT_EQ(*store_->Size("a"), 0u);
+  Append("a", 0, 5);
+  Append("a", 5, 8);
+  EXPECT_EQ(*store_->Size("a"), 8u);
+  EXPECT_EQ(*store_->Size("b"), 0u);
+  EXPECT_EQ(*store_->Leaf("a", 6), "a/6");
+  EXPECT_EQ(*store_->Node("a", 0, 6), LeafHash("a/6"));
+  EXPECT_EQ(store_->Leaf("a", 8).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*store_->Checkpoint("a", 0), "checkpoint 8");
+  EXPECT_EQ(*store_->Checkpoint("a", 5), "checkpoint 5");
+  EXPECT_EQ(store_->Checkpoint("a", 6).status().code(), absl::StatusCode::kNotFound);
+  // A gap or an overlap is refused, and leaves the shard as it was.
+  std::vector<LeafRow> gap = {Row("a", 9)};
+  EXPECT_EQ(store_->Commit("a", gap, {}, 10, "x").code(), absl::StatusCode::kFailedPrecondition);
+  std::vector<LeafRow> overlap = {Row("a", 7)};
+  EXPECT_EQ(store_->Commit("a", overlap, {}, 8, "x").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*store_->Size("a"), 8u);
+  EXPECT_EQ(*store_->Checkpoint("a", 0), "checkpoint 8");
+  // Nodes.
+  NodeRow node{1, 3, NodeHash(LeafHash("a/6"), LeafHash("a/7"))};
+  ASSERT_TRUE(store_->Commit("a", {}, {&node, 1}, 8, "checkpoint 8").ok());
+  EXPECT_EQ(*store_->Node("a", 1, 3), node.hash);
+  EXPECT_EQ(store_->Node("a", 2, 0).status().code(), absl::StatusCode::kNotFound);
+  auto leaves = store_->Leaves("a", 3, 2);
+  ASSERT_TRUE(leaves.ok());
+  ASSERT_EQ(leaves->size(), 2u);
+  EXPECT_EQ((*leaves)[1].sequence, 4u);
+}
+
+TEST_P(AuditStoreContractTest, FiltersSelectExactlyTheMatchingRecords) {
+  Append("a", 0, 30);
+  Append("b", 0, 30);
+  auto count = [&](LeafQuery q) {
+    auto rows = store_->Find(q, nullptr, 1000);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() ? rows->size() : 0;
+  };
+  EXPECT_EQ(count({}), 60u);
+  LeafQuery q;
+  q.shard = "b";
+  EXPECT_EQ(count(q), 30u);
+  q = {};
+  q.record_id = "doc-3";
+  EXPECT_EQ(count(q), 6u);  // seq 3, 13, 23 in both shards
+  q = {};
+  q.subject_contains = "Trần";
+  EXPECT_EQ(count(q), 30u);
+  q.signer_serial = "1001";
+  EXPECT_EQ(count(q), 0u);
+  q = {};
+  q.indication = 2;
+  EXPECT_EQ(count(q), 20u);
+  q = {};
+  q.since_micros = 1010 * 1000000;
+  q.until_micros = 1020 * 1000000;
+  EXPECT_EQ(count(q), 20u);
+  q.caller = "someone else";
+  EXPECT_EQ(count(q), 0u);
+  // Text that looks like SQL is only ever a value.
+  q = {};
+  q.record_id = "x' OR '1'='1";
+  EXPECT_EQ(count(q), 0u);
+}
+
+TEST_P(AuditStoreContractTest, PagesNeitherSkipNorRepeat) {
+  Append("a", 0, 23);
+  Append("b", 0, 23);
+  for (bool oldest_first : {false, true}) {
+    LeafQuery q;
+    q.oldest_first = oldest_first;
+    std::vector<FoundLeaf> all;
+    std::optional<LeafCursor> after;
+    for (int pages = 0; pages < 20; ++pages) {
+      auto page = store_->Find(q, after ? &*after : nullptr, 7);
+      ASSERT_TRUE(page.ok());
+      for (auto& row : *page) all.push_back(row);
+      if (page->size() < 7) break;
+      after = LeafCursor{page->back().time_micros, page->back().shard, page->back().sequence};
+    }
+    ASSERT_EQ(all.size(), 46u);
+    std::set<std::string> seen;
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_TRUE(seen.insert(all[i].leaf).second) << all[i].leaf;
+      if (i > 0) {
+        if (oldest_first) {
+          EXPECT_LE(all[i - 1].time_micros, all[i].time_micros);
+        } else {
+          EXPECT_GE(all[i - 1].time_micros, all[i].time_micros);
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, AuditStoreContractTest,
+                         ::testing::Values(StoreFactory{"sqlite", OpenSqlite}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace sigverify::audit
