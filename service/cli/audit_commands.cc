@@ -23,6 +23,8 @@ ABSL_FLAG(std::string, shard, "", "audit: the shard (instance id); empty: the se
 ABSL_FLAG(uint64_t, sequence, 0, "audit-prove: the record's sequence number");
 ABSL_FLAG(std::string, checkpoint, "",
           "audit: a saved checkpoint file to prove against (default: the latest one)");
+ABSL_FLAG(std::string, old_checkpoint, "", "audit-consistency: the older saved checkpoint");
+ABSL_FLAG(std::string, new_checkpoint, "", "audit-consistency: the newer saved checkpoint");
 ABSL_FLAG(std::string, audit_db, "", "audit-verify: the SQLite audit database (read only)");
 ABSL_FLAG(std::string, since, "", "audit-query: verdicts at or after this time (RFC 3339)");
 ABSL_FLAG(std::string, until, "", "audit-query: verdicts before this time (RFC 3339)");
@@ -216,6 +218,48 @@ int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
   }
   std::cout << "included in " << checkpoint->origin << " at size " << checkpoint->size << " (root "
             << Hex(checkpoint->root) << "), checkpoint signed by the log key\n";
+  return 0;
+}
+
+int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel) {
+  const std::string key = absl::GetFlag(FLAGS_log_key);
+  const std::string old_file = absl::GetFlag(FLAGS_old_checkpoint);
+  const std::string new_file = absl::GetFlag(FLAGS_new_checkpoint);
+  if (key.empty() || old_file.empty() || new_file.empty()) {
+    return Fail("audit-consistency needs --old-checkpoint, --new-checkpoint and --log-key");
+  }
+  auto old_cp = audit::OpenCheckpoint(ReadAll(old_file), key);
+  if (!old_cp.ok()) return Fail(old_file + ": " + std::string(old_cp.status().message()));
+  auto new_cp = audit::OpenCheckpoint(ReadAll(new_file), key);
+  if (!new_cp.ok()) return Fail(new_file + ": " + std::string(new_cp.status().message()));
+  if (old_cp->origin != new_cp->origin) return Fail("the checkpoints are of different logs");
+  auto stub = v1::AuditService::NewStub(channel);
+  v1::GetConsistencyProofRequest request;
+  request.set_shard(absl::GetFlag(FLAGS_shard));
+  request.set_old_size(old_cp->size);
+  request.set_new_size(new_cp->size);
+  v1::GetConsistencyProofResponse response;
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  const grpc::Status status = stub->GetConsistencyProof(&ctx, request, &response);
+  if (!status.ok()) return Fail("GetConsistencyProof: " + status.error_message());
+  std::vector<audit::Hash> hashes;
+  for (const std::string& h : response.hashes()) {
+    if (h.size() != 32) return Fail("a proof hash is not 32 bytes");
+    audit::Hash x;
+    std::copy(h.begin(), h.end(), x.begin());
+    hashes.push_back(x);
+  }
+  const absl::Status verified =
+      audit::VerifyConsistency(old_cp->size, new_cp->size, old_cp->root, new_cp->root, hashes);
+  if (!verified.ok()) {
+    return Fail("the log of size " + std::to_string(new_cp->size) +
+                " does NOT extend the one of size " + std::to_string(old_cp->size) + ": " +
+                std::string(verified.message()));
+  }
+  std::cout << new_cp->origin << ": the tree of size " << new_cp->size
+            << " extends the tree of size " << old_cp->size
+            << " (both checkpoints signed by the log key)\n";
   return 0;
 }
 

@@ -4,6 +4,8 @@
 //   audit-prove       fetch a record, its inclusion proof and the checkpoint
 //                     it is proven against, and verify all three with the
 //                     log's public key
+//   audit-consistency prove that a newer saved checkpoint extends an older
+//                     one (nothing logged between them was rewritten)
 //   audit-verify      re-verify a whole shard offline from the database
 //                     file against a checkpoint, naming the first record
 //                     that does not match
@@ -19,6 +21,7 @@ namespace sigverify::cli {
 int AuditQuery(const std::shared_ptr<grpc::Channel>& channel);
 int AuditCheckpoint(const std::shared_ptr<grpc::Channel>& channel);
 int AuditProve(const std::shared_ptr<grpc::Channel>& channel);
+int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel);
 int AuditVerify();
 
 }  // namespace sigverify::cli

@@ -444,6 +444,8 @@ int main(int argc, char** argv) {
       "[--shard=ID] [--limit=N] [--json|--csv]\n"
       "       sigverify audit-checkpoint [--shard=ID]   (the latest signed checkpoint)\n"
       "       sigverify audit-prove --sequence=N --log-key=VKEY [--checkpoint=FILE] [--shard=ID]\n"
+      "       sigverify audit-consistency --old-checkpoint=FILE --new-checkpoint=FILE "
+      "--log-key=VKEY\n"
       "       sigverify audit-verify --audit-db=FILE --shard=ID --log-key=VKEY "
       "[--checkpoint=FILE]");
   const std::vector<std::string> positional = sigverify::service::ParseCommandLine(argc, argv);
@@ -452,10 +454,12 @@ int main(int argc, char** argv) {
     if (command == "verify") return sigverify::cli::VerifyOne();
     if (command == "batch") return sigverify::cli::VerifyBatch();
     if (command == "validate") return sigverify::cli::ValidateOne();
-    if (command == "audit-checkpoint" || command == "audit-prove" || command == "audit-query") {
+    if (command == "audit-checkpoint" || command == "audit-prove" || command == "audit-query" ||
+        command == "audit-consistency") {
       std::shared_ptr<grpc::Channel> channel = sigverify::cli::OpenChannel();
       if (channel == nullptr) return 2;
       if (command == "audit-query") return sigverify::cli::AuditQuery(channel);
+      if (command == "audit-consistency") return sigverify::cli::AuditConsistency(channel);
       return command == "audit-prove" ? sigverify::cli::AuditProve(channel)
                                       : sigverify::cli::AuditCheckpoint(channel);
     }

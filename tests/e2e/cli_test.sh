@@ -373,6 +373,17 @@ cp "$WORK/out" "$WORK/checkpoint-3"
 run audit-prove --sequence=1 --log-key="$log_key"
 check "audit: record 1 is proven included" out_has "included in sigverify/e2e-a at size 3"
 check "audit: ... and it is the verdict on audit-1" out_has "record_id=audit-1"
+# Two more verdicts; the newer checkpoint must extend the saved one.
+for i in 3 4; do run "${ok_rsa[@]}" --record-id="audit-$i"; done
+run audit-checkpoint
+cp "$WORK/out" "$WORK/checkpoint-5"
+run audit-consistency --old-checkpoint="$WORK/checkpoint-3" --new-checkpoint="$WORK/checkpoint-5" \
+  --log-key="$log_key"
+check "audit: the log of 5 records extends the one of 3" out_has "size 5 extends the tree of size 3"
+# Asked the wrong way round (a larger old size), the server refuses.
+run audit-consistency --old-checkpoint="$WORK/checkpoint-5" --new-checkpoint="$WORK/checkpoint-3" \
+  --log-key="$log_key"
+check "audit: a newer-to-older request is refused" rc_is 1
 # A well-formed verifier key of the same name for another (all-zero) key.
 run audit-query --record-id=audit-1 --csv
 check "audit-query: a record is found by its record_id (CSV, quoted subject)" \
@@ -380,7 +391,7 @@ check "audit-query: a record is found by its record_id (CSV, quoted subject)" \
 check "audit-query: ... and only it (CSV header + one row)" test "$(wc -l <"$WORK/out")" = 2
 run audit-query --limit=2
 check "audit-query: pages are followed up to --limit, newest first" \
-  sh -c "test \$(wc -l <'$WORK/out') = 2 && head -1 '$WORK/out' | grep -q audit-2"
+  sh -c "test \$(wc -l <'$WORK/out') = 2 && head -1 '$WORK/out' | grep -q audit-4"
 run audit-query --indication=TOTAL_FAILED
 check "audit-query: a filter that matches nothing prints nothing" test ! -s "$WORK/out"
 run audit-query --indication=MAYBE
