@@ -99,6 +99,9 @@ ABSL_FLAG(std::string, audit_on_failure, "unavailable",
 ABSL_FLAG(absl::Duration, audit_commit_window, absl::ZeroDuration(),
           "extra wait for more records before an audit commit (records arriving during a "
           "commit are grouped into the next one regardless)");
+ABSL_FLAG(absl::Duration, audit_retention, absl::ZeroDuration(),
+          "prune audit record bodies older than this (leaf hashes and the tree stay, so proofs "
+          "still verify), checked at most hourly; 0: keep them forever");
 ABSL_FLAG(std::string, audit_listen, "",
           "a separate listener for AuditService (auditors only); empty: the main listener");
 ABSL_FLAG(std::string, trust_config, "",
@@ -182,6 +185,7 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const std::string&
   options.shard = instance;
   options.origin = origin;
   options.commit_window = absl::GetFlag(FLAGS_audit_commit_window);
+  options.retention = absl::GetFlag(FLAGS_audit_retention);
   auto log = audit::AuditLog::Open(*std::move(store), *std::move(signer), options);
   if (!log.ok()) return log.status();
   auto& batch = prometheus::BuildHistogram()
@@ -464,6 +468,9 @@ int Run() {
                               "Audit commits that failed (their verdicts were not answered)",
                               prometheus::MetricType::Counter,
                               [log] { return double(log->stats().failures); }});
+    scrape_samples.push_back(
+        {"sigverify_audit_pruned_total", "Record bodies removed by --audit-retention",
+         prometheus::MetricType::Counter, [log] { return double(log->stats().pruned); }});
     scrape_samples.push_back({"sigverify_audit_backlog_records",
                               "Records waiting for the audit writer", prometheus::MetricType::Gauge,
                               [log] { return double(log->stats().pending); }});

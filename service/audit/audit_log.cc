@@ -171,7 +171,18 @@ void AuditLog::WriterLoop() {
           absl::StrCat("the audit log could not record the verdict: ", status.message()));
     }
     for (Pending& p : batch) p.done(status);
+    MaybePrune();
   }
+}
+
+void AuditLog::MaybePrune() {
+  if (options_.retention <= absl::ZeroDuration()) return;
+  const absl::Time now = options_.clock();
+  if (now - last_prune_ < absl::Hours(1)) return;
+  last_prune_ = now;
+  auto pruned = store_->Prune(options_.shard, absl::ToUnixMicros(now - options_.retention));
+  // A failed prune is tried again in an hour; it never blocks a commit.
+  if (pruned.ok()) pruned_ += *pruned;
 }
 
 AuditLog::Stats AuditLog::stats() const {
@@ -180,6 +191,7 @@ AuditLog::Stats AuditLog::stats() const {
   s.commits = commits_.load();
   s.failures = failures_.load();
   s.tree_size = tree_size_.load();
+  s.pruned = pruned_.load();
   absl::MutexLock lock(&mu_);
   s.pending = queued_records_;
   return s;

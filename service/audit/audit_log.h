@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "service/audit/audit_store.h"
 #include "service/audit/checkpoint.h"
@@ -37,6 +38,10 @@ class AuditLog {
     absl::Duration commit_window = absl::ZeroDuration();
     size_t max_batch = 2000;
     size_t max_pending = 100000;  // records queued and not yet committed
+    // Retention: record bodies older than this are pruned (leaf hashes and
+    // the tree stay, so proofs keep verifying); zero keeps them forever.
+    absl::Duration retention = absl::ZeroDuration();
+    std::function<absl::Time()> clock = [] { return absl::Now(); };
   };
   struct Stats {
     uint64_t appended = 0;  // records committed
@@ -44,6 +49,7 @@ class AuditLog {
     uint64_t failures = 0;  // commits that failed (their callers got an error)
     size_t pending = 0;
     uint64_t tree_size = 0;
+    uint64_t pruned = 0;  // record bodies removed by retention
   };
   using Done = std::function<void(absl::Status)>;
   // Called after each commit with its size and latency (metrics).
@@ -76,6 +82,8 @@ class AuditLog {
   AuditLog(std::unique_ptr<AuditStore> store, CheckpointSigner signer, Options options)
       : store_(std::move(store)), signer_(std::move(signer)), options_(std::move(options)) {}
   void WriterLoop();
+  // Retention, at most hourly, on the writer thread between commits.
+  void MaybePrune();
   // Extends the in-memory right edge by one leaf; appends the subtrees it
   // completes to `nodes`.
   void Push(const Hash& leaf, uint64_t index, std::vector<NodeRow>* nodes);
@@ -94,7 +102,8 @@ class AuditLog {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   size_t queued_records_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::atomic<uint64_t> appended_{0}, commits_{0}, failures_{0}, tree_size_{0};
+  std::atomic<uint64_t> appended_{0}, commits_{0}, failures_{0}, tree_size_{0}, pruned_{0};
+  absl::Time last_prune_ = absl::InfinitePast();  // writer thread only
   std::thread writer_;
 };
 

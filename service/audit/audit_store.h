@@ -80,10 +80,14 @@ class AuditStore {
   virtual absl::StatusOr<uint64_t> Size(const std::string& shard) = 0;
   // The hash of the complete subtree (level, index); level 0: a leaf hash.
   virtual absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) = 0;
-  // A leaf's bytes.
+  // A leaf's bytes; NOT_FOUND when there is no such record or its body was
+  // pruned (its leaf hash stays, so proofs still verify).
   virtual absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) = 0;
+  // Retention: removes the bodies of `shard`'s records older than
+  // `before_micros`, keeping their leaf hashes and the tree; how many.
+  virtual absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) = 0;
   // Up to `limit` leaves from `begin` on, in order: (sequence, bytes, stored
-  // leaf hash), for a whole-shard check.
+  // leaf hash), for a whole-shard check; a pruned record has empty bytes.
   struct StoredLeaf {
     uint64_t sequence;
     std::string leaf;
@@ -92,7 +96,8 @@ class AuditStore {
   virtual absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
                                                          size_t limit) = 0;
   // Up to `limit` leaves matching `query`, in (time, shard, sequence) order
-  // (descending unless oldest_first), after `after` when given.
+  // (descending unless oldest_first), after `after` when given; pruned
+  // records are not found.
   virtual absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query,
                                                       const LeafCursor* after, size_t limit) = 0;
   // The signed checkpoint for `size` (0: the latest).

@@ -219,7 +219,7 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
 
 absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uint64_t sequence) {
   absl::MutexLock lock(&mu_);
-  Statement q(db_, "SELECT leaf FROM leaves WHERE shard = ? AND seq = ?");
+  Statement q(db_, "SELECT leaf FROM leaves WHERE shard = ? AND seq = ? AND length(leaf) > 0");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(sequence));
@@ -229,6 +229,18 @@ absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uin
   }
   if (rc != SQLITE_ROW) return q.Error("leaf");
   return q.Blob(0);
+}
+
+absl::StatusOr<uint64_t> SqliteAuditStore::Prune(const std::string& shard, int64_t before_micros) {
+  absl::MutexLock lock(&mu_);
+  Statement q(db_,
+              "UPDATE leaves SET leaf = X'' WHERE shard = ? AND time_micros < ? AND "
+              "length(leaf) > 0");
+  if (!q.ok()) return q.Error("prepare");
+  q.Bind(1, shard);
+  q.Bind(2, before_micros);
+  if (q.Step() != SQLITE_DONE) return q.Error("prune");
+  return static_cast<uint64_t>(sqlite3_changes(db_));
 }
 
 absl::StatusOr<std::string> SqliteAuditStore::Checkpoint(const std::string& shard, uint64_t size) {
@@ -271,7 +283,7 @@ absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& q
                                                               const LeafCursor* after,
                                                               size_t limit) {
   // Only placeholders carry values; the text is built from fixed pieces.
-  std::string sql = "SELECT shard, seq, time_micros, leaf FROM leaves WHERE 1";
+  std::string sql = "SELECT shard, seq, time_micros, leaf FROM leaves WHERE length(leaf) > 0";
   std::vector<std::function<void(Statement&, int)>> binds;
   auto text = [&](const char* clause, const std::string& value) {
     if (value.empty()) return;

@@ -17,10 +17,12 @@ namespace sigverify::audit {
 // record that does not match (its bytes changed after its leaf hash was
 // stored, its position or shard altered, or it is missing), or saying the
 // rebuilt tree's root is not the signed one; PERMISSION_DENIED when the
-// checkpoint is not signed by `verifier_key`.
+// checkpoint is not signed by `verifier_key`. Records whose bodies were
+// pruned by retention count with their stored leaf hash (`pruned` says how
+// many).
 absl::StatusOr<Checkpoint> VerifyShard(AuditStore& store, const std::string& shard,
                                        const std::string& checkpoint_note,
-                                       const std::string& verifier_key);
+                                       const std::string& verifier_key, uint64_t* pruned = nullptr);
 
 }  // namespace sigverify::audit
 

@@ -63,10 +63,11 @@ class AuditLogTest : public ::testing::Test {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
     signer_ = *CheckpointSigner::Generate("sigverify.test/audit");
   }
-  std::unique_ptr<AuditLog> OpenLog() {
+  std::unique_ptr<AuditLog> OpenLog(absl::Duration retention = absl::ZeroDuration()) {
     auto store = SqliteAuditStore::Open(path_);
     EXPECT_TRUE(store.ok()) << store.status();
     AuditLog::Options o;
+    o.retention = retention;
     o.shard = "instance-a";
     o.origin = "sigverify.test/audit/instance-a";
     auto log = AuditLog::Open(*std::move(store), signer_, o);
@@ -181,6 +182,32 @@ TEST_F(AuditLogTest, AStoreThatCannotWriteFailsTheAppendAndLosesNothingCommitted
   v1::AuditRecord second;
   ASSERT_TRUE(second.ParseFromString(*log->store().Leaf("instance-a", 1)));
   EXPECT_EQ(second.record_id(), "after");
+}
+
+TEST_F(AuditLogTest, RetentionPrunesOldBodiesAndTheShardStillVerifies) {
+  // Records carry their verdict time: 1,790,000,000 s (2026-09-22), long
+  // before now; a 30-day retention prunes them at the next commit.
+  auto log = OpenLog(absl::Hours(24 * 30));
+  std::vector<v1::AuditRecord> old;
+  for (int i = 0; i < 5; ++i) old.push_back(Record(absl::StrCat("old-", i)));
+  ASSERT_TRUE(AppendAndWait(*log, old).ok());
+  v1::AuditRecord recent = Record("recent");
+  recent.mutable_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  ASSERT_TRUE(AppendAndWait(*log, {recent}).ok());
+  EXPECT_EQ(log->stats().pruned, 5u);
+  EXPECT_EQ(log->store().Leaf("instance-a", 0).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(log->store().Leaf("instance-a", 5).ok());
+  const std::string note = *log->store().Checkpoint("instance-a", 0);
+  uint64_t pruned = 0;
+  auto verified = VerifyShard(log->store(), "instance-a", note, log->verifier_key(), &pruned);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->size, 6u);
+  EXPECT_EQ(pruned, 5u);
+  // The kept record is still proven against the tree the pruned ones are in.
+  auto proof = InclusionProof(log->Nodes("instance-a"), 5, 6);
+  EXPECT_TRUE(
+      VerifyInclusion(LeafHash(*log->store().Leaf("instance-a", 5)), 5, 6, *proof, verified->root)
+          .ok());
 }
 
 TEST_F(AuditLogTest, ARecordChangedInTheDatabaseIsFoundAndNamed) {

@@ -152,6 +152,22 @@ TEST_P(AuditStoreContractTest, PagesNeitherSkipNorRepeat) {
   }
 }
 
+TEST_P(AuditStoreContractTest, PruningRemovesOldBodiesAndKeepsTheirHashes) {
+  Append("a", 0, 10);  // times 1000 s .. 1009 s
+  auto pruned = store_->Prune("a", 1004 * 1000000);
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(*pruned, 4u);
+  EXPECT_EQ(*store_->Prune("a", 1004 * 1000000), 0u);  // once only
+  EXPECT_EQ(store_->Leaf("a", 2).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*store_->Leaf("a", 4), "a/4");
+  EXPECT_EQ(*store_->Node("a", 0, 2), LeafHash("a/2"));  // the tree keeps it
+  EXPECT_EQ(store_->Find({}, nullptr, 100)->size(), 6u);
+  auto leaves = store_->Leaves("a", 0, 100);
+  ASSERT_EQ(leaves->size(), 10u);
+  EXPECT_TRUE((*leaves)[2].leaf.empty());
+  EXPECT_EQ((*leaves)[2].leaf_hash.size(), 32u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, AuditStoreContractTest,
                          ::testing::Values(StoreFactory{"sqlite", OpenSqlite}),
                          [](const auto& info) { return std::string(info.param.name); });
