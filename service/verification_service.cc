@@ -245,8 +245,9 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
         if (s.ok()) {
           metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
                               result->response().indication());
-          if (!records->empty())
+          if (!records->empty()) {
             (*records)[i] = AuditRecordOf(info, item, result->response(), absl::Now());
+          }
         } else {
           v1::ItemError* error = result->mutable_error();
           error->set_record_id(item.record_id());

@@ -225,7 +225,8 @@ absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uin
   q.Bind(2, static_cast<int64_t>(sequence));
   const int rc = q.Step();
   if (rc == SQLITE_DONE) {
-    return absl::NotFoundError(absl::StrCat("no record ", sequence, " in shard ", shard));
+    return absl::NotFoundError(absl::StrCat("no record ", sequence, " in shard ", shard,
+                                            " (or its body was pruned by retention)"));
   }
   if (rc != SQLITE_ROW) return q.Error("leaf");
   return q.Blob(0);
