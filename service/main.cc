@@ -32,6 +32,7 @@
 #include "crypto/trust_profile.h"
 #include "crypto/trust_store.h"
 #include "service/audit/audit_log.h"
+#include "service/audit/postgres_audit_store.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit_service.h"
 #include "service/flags.h"
@@ -85,6 +86,9 @@ ABSL_FLAG(std::string, revocation_cache_dir, "",
 ABSL_FLAG(std::string, audit_db, "",
           "SQLite file of the verification audit log: every verdict is recorded (group "
           "committed, durable) before it is answered; empty: no audit log");
+ABSL_FLAG(std::string, audit_postgres, "",
+          "PostgreSQL connection string (libpq) of a verification audit log shared by several "
+          "instances, each writing its own shard (--instance-id); needs --audit-key");
 ABSL_FLAG(std::string, audit_key, "",
           "Ed25519 private key (PEM) that signs the audit log's checkpoints; empty: "
           "<audit-db>.key, created (mode 0600) on the first start");
@@ -155,6 +159,10 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const std::string&
   std::string origin = absl::GetFlag(FLAGS_audit_origin);
   if (origin.empty()) origin = absl::StrCat("sigverify/", instance);
   std::string key_file = absl::GetFlag(FLAGS_audit_key);
+  const std::string postgres = absl::GetFlag(FLAGS_audit_postgres);
+  if (!postgres.empty() && key_file.empty()) {
+    return absl::InvalidArgumentError("--audit-postgres needs --audit-key (each instance's own)");
+  }
   const bool default_key = key_file.empty();
   if (default_key) key_file = db + ".key";
   absl::StatusOr<audit::CheckpointSigner> signer = absl::NotFoundError("");
@@ -179,7 +187,12 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const std::string&
   if (!signer.ok())
     return absl::Status(signer.status().code(),
                         absl::StrCat(key_file, ": ", signer.status().message()));
-  auto store = audit::SqliteAuditStore::Open(db);
+  absl::StatusOr<std::unique_ptr<audit::AuditStore>> store;
+  if (!postgres.empty()) {
+    store = audit::PostgresAuditStore::Open(postgres);
+  } else {
+    store = audit::SqliteAuditStore::Open(db);
+  }
   if (!store.ok()) return store.status();
   audit::AuditLog::Options options;
   options.shard = instance;
@@ -338,18 +351,19 @@ int Run() {
 
   ServiceMetrics metrics(*registry);
   std::unique_ptr<audit::AuditLog> audit_log;
-  if (const std::string db = absl::GetFlag(FLAGS_audit_db); !db.empty()) {
+  if (const std::string db = absl::GetFlag(FLAGS_audit_db);
+      !db.empty() || !absl::GetFlag(FLAGS_audit_postgres).empty()) {
     auto opened = OpenAuditLog(db, *registry);
     if (!opened.ok()) {
       Log(absl::StrCat("audit log: ", opened.status().message()));
       return 1;
     }
     audit_log = *std::move(opened);
-    Log(absl::StrCat("audit log ", db, ", shard ", audit_log->shard(), ", ",
-                     audit_log->stats().tree_size, " records; checkpoints verify with ",
+    Log(absl::StrCat("audit log ", db.empty() ? "(PostgreSQL)" : db, ", shard ", audit_log->shard(),
+                     ", ", audit_log->stats().tree_size, " records; checkpoints verify with ",
                      audit_log->verifier_key()));
   } else {
-    Log("no --audit-db: verdicts are not recorded");
+    Log("no --audit-db or --audit-postgres: verdicts are not recorded");
   }
   std::vector<ScrapeTimeGauges::Sample> scrape_samples = {
       {"sigverify_certificate_cache_hits_total", "Parsed-certificate cache hits",

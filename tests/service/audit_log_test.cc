@@ -7,14 +7,17 @@
 
 #include <atomic>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "service/audit/checkpoint.h"
+#include "service/audit/postgres_audit_store.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit/verify_shard.h"
+#include "tests/testing/postgres_server.h"
 
 namespace sigverify::audit {
 namespace {
@@ -208,6 +211,59 @@ TEST_F(AuditLogTest, RetentionPrunesOldBodiesAndTheShardStillVerifies) {
   EXPECT_TRUE(
       VerifyInclusion(LeafHash(*log->store().Leaf("instance-a", 5)), 5, 6, *proof, verified->root)
           .ok());
+}
+
+// Two instances writing one PostgreSQL log (a real server started here),
+// each its own shard: neither disturbs the other's tree, and a query sees
+// both.
+TEST(SharedPostgresLogTest, TwoInstancesWriteTheirOwnShardsOfOneLog) {
+  sigverify::testing::PostgresServer server;
+  std::vector<std::unique_ptr<AuditLog>> logs;
+  for (const char* shard : {"instance-a", "instance-b"}) {
+    auto store = PostgresAuditStore::Open(server.conninfo());
+    ASSERT_TRUE(store.ok()) << store.status();
+    AuditLog::Options o;
+    o.shard = shard;
+    o.origin = absl::StrCat("sigverify.test/", shard);
+    auto log = AuditLog::Open(*std::move(store), *CheckpointSigner::Generate(o.origin), o);
+    ASSERT_TRUE(log.ok()) << log.status();
+    logs.push_back(*std::move(log));
+  }
+  std::vector<std::thread> writers;
+  std::atomic<int> ok{0};
+  for (int w = 0; w < 2; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 40; ++i) {
+        absl::Notification done;
+        v1::AuditRecord r;
+        r.set_record_id(absl::StrCat("w", w, "-", i));
+        r.mutable_time()->set_seconds(1'790'000'000 + i);
+        logs[w]->Append({r}, [&](absl::Status s) {
+          if (s.ok()) ++ok;
+          done.Notify();
+        });
+        done.WaitForNotification();
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(ok.load(), 80);
+  for (auto& log : logs) {
+    EXPECT_EQ(log->stats().tree_size, 40u);
+    auto checkpoint =
+        OpenCheckpoint(*log->store().Checkpoint(log->shard(), 0), log->verifier_key());
+    ASSERT_TRUE(checkpoint.ok());
+    EXPECT_EQ(*RootAt(log->Nodes(log->shard()), 40), checkpoint->root);
+    EXPECT_TRUE(VerifyShard(log->store(), log->shard(), *log->store().Checkpoint(log->shard(), 0),
+                            log->verifier_key())
+                    .ok());
+  }
+  auto both = logs[0]->store().Find({}, nullptr, 1000);
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->size(), 80u);
+  std::set<std::string> shards;
+  for (const FoundLeaf& row : *both) shards.insert(row.shard);
+  EXPECT_EQ(shards, (std::set<std::string>{"instance-a", "instance-b"}));
 }
 
 TEST_F(AuditLogTest, ARecordChangedInTheDatabaseIsFoundAndNamed) {

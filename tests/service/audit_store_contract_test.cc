@@ -1,7 +1,9 @@
-// The contract every audit store meets, run against each store this
-// machine can run (SQLite here; the PostgreSQL store joins the list when it
-// is built): commits in order and only in order, nodes and leaves read back,
-// checkpoints by size, filters, and paging that neither skips nor repeats.
+// The contract every audit store meets, run against SQLite and against a
+// real PostgreSQL server (a fresh cluster started for this binary): commits in order and only in
+// order, nodes and leaves read back, checkpoints by size, filters, and paging that neither skips
+// nor repeats.
+#include <libpq-fe.h>
+
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -9,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "service/audit/audit_store.h"
+#include "service/audit/postgres_audit_store.h"
 #include "service/audit/sqlite_audit_store.h"
+#include "tests/testing/postgres_server.h"
 
 namespace sigverify::audit {
 namespace {
@@ -23,6 +27,20 @@ std::unique_ptr<AuditStore> OpenSqlite() {
   const std::string path = ::testing::TempDir() + "/audit-contract.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   auto store = SqliteAuditStore::Open(path);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+// One PostgreSQL server for the binary; each test starts from empty tables.
+std::unique_ptr<AuditStore> OpenPostgres() {
+  // Stopped (and its directory removed) when the binary exits.
+  static sigverify::testing::PostgresServer server;
+  PGconn* conn = PQconnectdb(server.conninfo().c_str());
+  PQclear(PQexec(conn,
+                 "SET client_min_messages = warning; "
+                 "DROP TABLE IF EXISTS audit_leaves, audit_nodes, audit_checkpoints"));
+  PQfinish(conn);
+  auto store = PostgresAuditStore::Open(server.conninfo());
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? *std::move(store) : nullptr;
 }
@@ -169,7 +187,8 @@ TEST_P(AuditStoreContractTest, PruningRemovesOldBodiesAndKeepsTheirHashes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, AuditStoreContractTest,
-                         ::testing::Values(StoreFactory{"sqlite", OpenSqlite}),
+                         ::testing::Values(StoreFactory{"sqlite", OpenSqlite},
+                                           StoreFactory{"postgres", OpenPostgres}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

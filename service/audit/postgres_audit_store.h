@@ -1,0 +1,49 @@
+// The shared audit store: PostgreSQL (libpq), for several sigverifyd
+// instances writing one log, each its own shard. A commit is one
+// transaction under a per-shard advisory lock, durable when PostgreSQL
+// acknowledges it (synchronous_commit as the server is configured: on by
+// default). Queries span shards.
+#ifndef SIGVERIFY_SERVICE_AUDIT_POSTGRES_AUDIT_STORE_H_
+#define SIGVERIFY_SERVICE_AUDIT_POSTGRES_AUDIT_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "service/audit/audit_store.h"
+
+typedef struct pg_conn PGconn;
+
+namespace sigverify::audit {
+
+class PostgresAuditStore : public AuditStore {
+ public:
+  // Connects with libpq `conninfo` (e.g. "host=/run/postgresql dbname=audit")
+  // and creates the tables if they are missing.
+  static absl::StatusOr<std::unique_ptr<PostgresAuditStore>> Open(const std::string& conninfo);
+  ~PostgresAuditStore() override;
+
+  absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
+                      absl::Span<const NodeRow> nodes, uint64_t new_size,
+                      const std::string& checkpoint) override;
+  absl::StatusOr<uint64_t> Size(const std::string& shard) override;
+  absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override;
+  absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override;
+  absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) override;
+  absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
+  absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
+                                                 size_t limit) override;
+  absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
+                                              size_t limit) override;
+
+ private:
+  explicit PostgresAuditStore(PGconn* conn) : conn_(conn) {}
+
+  absl::Mutex mu_;  // one connection, used by one caller at a time
+  PGconn* conn_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sigverify::audit
+
+#endif  // SIGVERIFY_SERVICE_AUDIT_POSTGRES_AUDIT_STORE_H_
