@@ -20,14 +20,13 @@ absl::Status Fail(Code code, std::string message) {
   return absl::Status(code, std::move(message));
 }
 
-template <typename T, void (*F)(T*)>
-using Owned = crypto::OpenSslPtr<T, F>;
-using CrlPtr = Owned<X509_CRL, X509_CRL_free>;
-using IdpPtr = Owned<ISSUING_DIST_POINT, ISSUING_DIST_POINT_free>;
-using IntegerPtr = Owned<ASN1_INTEGER, ASN1_INTEGER_free>;
-using EnumeratedPtr = Owned<ASN1_ENUMERATED, ASN1_ENUMERATED_free>;
-using NamesPtr = Owned<GENERAL_NAMES, GENERAL_NAMES_free>;
-using PointsPtr = Owned<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
+using crypto::OpenSslPtr;
+using CrlPtr = OpenSslPtr<X509_CRL, X509_CRL_free>;
+using IdpPtr = OpenSslPtr<ISSUING_DIST_POINT, ISSUING_DIST_POINT_free>;
+using IntegerPtr = OpenSslPtr<ASN1_INTEGER, ASN1_INTEGER_free>;
+using EnumeratedPtr = OpenSslPtr<ASN1_ENUMERATED, ASN1_ENUMERATED_free>;
+using NamesPtr = OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using PointsPtr = OpenSslPtr<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
 
 uint64_t SerialHash(std::string_view serial) { return absl::HashOf(serial); }
 

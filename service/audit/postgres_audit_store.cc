@@ -47,8 +47,8 @@ SELECT pg_advisory_unlock(730125);
 
 using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
 
-// Query parameters: text values, or binary for bytea and integers (sent as
-// their text form; PostgreSQL parses them).
+// Query parameters: bytea values in binary, everything else (numbers
+// included) in text form, which PostgreSQL parses by the column's type.
 class Params {
  public:
   int Text(std::string value) {

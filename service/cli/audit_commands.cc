@@ -80,6 +80,18 @@ std::string Csv(const std::string& field) {
   return "\"" + absl::StrReplaceAll(field, {{"\"", "\"\""}}) + "\"";
 }
 
+// A proof's hashes as the RPC carries them; false if one is not 32 bytes.
+bool ProofHashes(const google::protobuf::RepeatedPtrField<std::string>& in,
+                 std::vector<audit::Hash>* out) {
+  for (const std::string& h : in) {
+    if (h.size() != 32) return false;
+    audit::Hash x;
+    std::copy(h.begin(), h.end(), x.begin());
+    out->push_back(x);
+  }
+  return true;
+}
+
 // The latest checkpoint of --shard, or an empty string (after a message).
 std::string LatestCheckpoint(v1::AuditService::Stub& stub) {
   grpc::ClientContext ctx;
@@ -197,12 +209,7 @@ int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
     if (!status.ok()) return Fail("GetInclusionProof: " + status.error_message());
   }
   std::vector<audit::Hash> hashes;
-  for (const std::string& h : proof.hashes()) {
-    if (h.size() != 32) return Fail("a proof hash is not 32 bytes");
-    audit::Hash x;
-    std::copy(h.begin(), h.end(), x.begin());
-    hashes.push_back(x);
-  }
+  if (!ProofHashes(proof.hashes(), &hashes)) return Fail("a proof hash is not 32 bytes");
   const absl::Status verified = audit::VerifyInclusion(audit::LeafHash(record.leaf()), seq,
                                                        checkpoint->size, hashes, checkpoint->root);
   const v1::AuditRecord& r = record.record();
@@ -244,12 +251,7 @@ int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel) {
   const grpc::Status status = stub->GetConsistencyProof(&ctx, request, &response);
   if (!status.ok()) return Fail("GetConsistencyProof: " + status.error_message());
   std::vector<audit::Hash> hashes;
-  for (const std::string& h : response.hashes()) {
-    if (h.size() != 32) return Fail("a proof hash is not 32 bytes");
-    audit::Hash x;
-    std::copy(h.begin(), h.end(), x.begin());
-    hashes.push_back(x);
-  }
+  if (!ProofHashes(response.hashes(), &hashes)) return Fail("a proof hash is not 32 bytes");
   const absl::Status verified =
       audit::VerifyConsistency(old_cp->size, new_cp->size, old_cp->root, new_cp->root, hashes);
   if (!verified.ok()) {

@@ -17,6 +17,7 @@
 #include "tests/pki/cert_factory.h"
 #include "tests/pki/crl_factory.h"
 #include "tests/testing/http_server.h"
+#include "tests/testing/issued_certificate.h"
 #include "tests/testing/test_files.h"
 
 namespace sigverify::cache {
@@ -26,6 +27,7 @@ using crypto::CertificatePtr;
 using crypto::PathResult;
 using crypto::SubIndication;
 using State = crypto::RevocationEvidence::State;
+using sigverify::testing::AsCertificate;
 using sigverify::testing::CertSpec;
 using sigverify::testing::CrlEntrySpec;
 using sigverify::testing::CrlSpec;
@@ -34,14 +36,6 @@ using sigverify::testing::Issued;
 
 constexpr char kCdp[] = "http://crl.sigverify.invalid/ca.crl";
 constexpr char kDelta[] = "http://crl.sigverify.invalid/ca-delta.crl";
-
-CertificatePtr Wrap(const Issued& issued) {
-  unsigned char* der = nullptr;
-  const int n = i2d_X509(issued.cert.get(), &der);
-  auto c = crypto::Certificate::Parse(std::string(reinterpret_cast<char*>(der), n));
-  OPENSSL_free(der);
-  return c.ok() ? *c : nullptr;
-}
 
 class CrlRevocationTest : public ::testing::Test {
  protected:
@@ -68,9 +62,9 @@ class CrlRevocationTest : public ::testing::Test {
       leaf.extensions = {{"basicConstraints", "critical,CA:FALSE"},
                          {"keyUsage", "critical,digitalSignature,nonRepudiation"},
                          {"crlDistributionPoints", std::string("URI:") + kCdp}};
-      leaves_.push_back(Wrap(*sigverify::testing::Issue(leaf, &ca_)));
+      leaves_.push_back(AsCertificate(*sigverify::testing::Issue(leaf, &ca_)));
     }
-    ca_cert_ = Wrap(ca_);
+    ca_cert_ = AsCertificate(ca_);
     server_ = std::make_unique<HttpServer>(dir_);
   }
   void TearDown() override {

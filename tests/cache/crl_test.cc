@@ -10,10 +10,12 @@
 #include "gtest/gtest.h"
 #include "tests/pki/cert_factory.h"
 #include "tests/pki/crl_factory.h"
+#include "tests/testing/issued_certificate.h"
 
 namespace sigverify::cache {
 namespace {
 
+using sigverify::testing::AsCertificate;
 using sigverify::testing::CertSpec;
 using sigverify::testing::CrlEntrySpec;
 using sigverify::testing::CrlSpec;
@@ -21,15 +23,6 @@ using sigverify::testing::IssueCrl;
 using sigverify::testing::Issued;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);  // 2026-09-22
-
-crypto::CertificatePtr Wrap(const Issued& issued) {
-  unsigned char* der = nullptr;
-  const int n = i2d_X509(issued.cert.get(), &der);
-  auto c = crypto::Certificate::Parse(std::string(reinterpret_cast<char*>(der), n));
-  OPENSSL_free(der);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? *c : nullptr;
-}
 
 class CrlTest : public ::testing::Test {
  protected:
@@ -61,7 +54,7 @@ class CrlTest : public ::testing::Test {
     if (!cdp.empty()) spec.extensions.push_back({"crlDistributionPoints", cdp});
     auto issued = sigverify::testing::Issue(spec, &issuer);
     EXPECT_TRUE(issued.ok()) << issued.status();
-    return Wrap(*issued);
+    return AsCertificate(*issued);
   }
   CrlSpec Spec(std::vector<CrlEntrySpec> entries = {}) {
     CrlSpec spec;
@@ -76,7 +69,7 @@ class CrlTest : public ::testing::Test {
     const Issued& by = issuer ? *issuer : ca_;
     auto der = IssueCrl(spec, by.cert.get(), key ? key : by.key.get());
     EXPECT_TRUE(der.ok()) << der.status();
-    return Crl::Parse(*der, *Wrap(ca_), check);
+    return Crl::Parse(*der, *AsCertificate(ca_), check);
   }
 
   Issued ca_, other_ca_;
@@ -109,7 +102,7 @@ TEST_F(CrlTest, RefusesAnotherKeyAnotherIssuerAndACaThatMayNotSignCrls) {
   Issued no_crl_sign = MakeCa("CRL Test CA", "critical,keyCertSign");
   auto der = IssueCrl(Spec(), no_crl_sign.cert.get(), no_crl_sign.key.get());
   ASSERT_TRUE(der.ok());
-  auto refused = Crl::Parse(*der, *Wrap(no_crl_sign), {kNow});
+  auto refused = Crl::Parse(*der, *AsCertificate(no_crl_sign), {kNow});
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_NE(refused.status().message().find("sign CRLs"), std::string::npos);
 }
@@ -152,14 +145,15 @@ TEST_F(CrlTest, RefusesUnknownCriticalExtensionsOnTheCrlOrAnEntry) {
 }
 
 TEST_F(CrlTest, RefusesGarbageTrailingBytesAndTooManyEntries) {
-  EXPECT_EQ(Crl::Parse("not a crl", *Wrap(ca_), {kNow}).status().code(),
+  EXPECT_EQ(Crl::Parse("not a crl", *AsCertificate(ca_), {kNow}).status().code(),
             absl::StatusCode::kInvalidArgument);
   auto der = IssueCrl(Spec(), ca_.cert.get(), ca_.key.get());
   ASSERT_TRUE(der.ok());
-  EXPECT_EQ(Crl::Parse(*der + "x", *Wrap(ca_), {kNow}).status().code(),
+  EXPECT_EQ(Crl::Parse(*der + "x", *AsCertificate(ca_), {kNow}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Crl::Parse(der->substr(0, der->size() - 1), *Wrap(ca_), {kNow}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Crl::Parse(der->substr(0, der->size() - 1), *AsCertificate(ca_), {kNow}).status().code(),
+      absl::StatusCode::kInvalidArgument);
   CrlCheck small{kNow};
   small.max_entries = 2;
   auto r = Parse(Spec({{"1", kNow}, {"2", kNow}, {"3", kNow}}), nullptr, nullptr, small);

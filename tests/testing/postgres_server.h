@@ -43,8 +43,8 @@ class PostgresServer {
       throw std::runtime_error("initdb failed: see " + dir_ + "/initdb.log");
     }
     std::vector<std::string> argv = as_user;
-    for (const char* a : {"/postgres", "-D"}) argv.push_back(a[0] == '/' ? bin + a : a);
-    argv.insert(argv.end(), {dir_ + "/data", "-k", dir_, "-c", "listen_addresses=", "-p", "5432"});
+    argv.insert(argv.end(), {bin + "/postgres", "-D", dir_ + "/data", "-k", dir_, "-c",
+                             "listen_addresses=", "-p", "5432"});
     process_ = std::make_unique<ServerProcess>(argv, dir_ + "/postgres.log",
                                                "ready to accept connections");
   }
