@@ -282,6 +282,142 @@ class AuditCrashTest(unittest.TestCase):
             shutil.rmtree(work)
 
 
+class Postgres:
+    """A real PostgreSQL server: a fresh cluster (initdb) in a temporary
+    directory, listening only on a Unix socket there, run as the `postgres`
+    user when the tests run as root (PostgreSQL refuses root)."""
+
+    def __init__(self):
+        import glob
+        import pwd
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+        if not bins:
+            raise unittest.SkipTest("PostgreSQL is not installed")  # install-deps installs it
+        bindir = os.path.dirname(bins[-1])
+        self.dir = tempfile.mkdtemp(prefix="sigverify-pg-")
+        as_user = []
+        if os.geteuid() == 0:
+            pg = pwd.getpwnam("postgres")
+            os.chown(self.dir, pg.pw_uid, pg.pw_gid)
+            as_user = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(as_user + [f"{bindir}/initdb", "-D", f"{self.dir}/data", "-A", "trust",
+                                  "-U", "sigverify", "--no-sync"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.log = open(os.path.join(tempfile.gettempdir(), f"pg-{os.getpid()}.log"), "w+")
+        self.proc = subprocess.Popen(
+            as_user + [f"{bindir}/postgres", "-D", f"{self.dir}/data", "-k", self.dir,
+                       "-c", "listen_addresses=", "-p", "5432"], stdout=self.log, stderr=self.log)
+        deadline = time.time() + 30
+        while not os.path.exists(f"{self.dir}/.s.PGSQL.5432"):
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("PostgreSQL did not start")
+            time.sleep(0.1)
+        time.sleep(0.5)  # the socket exists slightly before connections are accepted
+        self.conninfo = f"host={self.dir} port=5432 user=sigverify dbname=postgres"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # runuser passes it on
+            self.proc.wait(timeout=60)
+        self.log.close()
+        os.unlink(self.log.name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SharedPostgresLogTest(unittest.TestCase):
+    """Two sigverifyd instances on loopback share one PostgreSQL audit log,
+    each writing its own shard: a query to either sees both, and a record of
+    one instance is proven through the other against its own signed root."""
+
+    def test_two_instances_one_log(self):
+        pg = Postgres()
+        work = tempfile.mkdtemp()
+        servers, flags = {}, {}
+        try:
+            for name in ("alpha", "beta"):
+                key = os.path.join(work, f"{name}.key")
+                subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key],
+                               check=True)
+                flags[name] = (f"--trust-anchors={PKI}/anchors", f"--audit-postgres={pg.conninfo}",
+                               f"--audit-key={key}", f"--instance-id={name}")
+                servers[name] = Server(*flags[name])
+            # Interleaved, concurrently: three verdicts on alpha, two on beta.
+            threads = [threading.Thread(target=servers[n].verify,
+                                        args=(request(record_id=f"{n}-{i}"),),
+                                        kwargs={"timeout": 20})
+                       for n, count in (("alpha", 3), ("beta", 2)) for i in range(count)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+            def audit(server, name, req, resp):
+                return server.channel.unary_unary(
+                    f"/sigverify.v1.AuditService/{name}", request_serializer=req.SerializeToString,
+                    response_deserializer=resp.FromString)
+
+            for asked in servers.values():
+                query = audit(asked, "QueryRecords", apb.QueryRecordsRequest,
+                              apb.QueryRecordsResponse)
+                found = query(apb.QueryRecordsRequest(page_size=100), timeout=10).records
+                self.assertEqual(sorted((r.shard, r.record_id) for r in found),
+                                 [("alpha", "alpha-0"), ("alpha", "alpha-1"), ("alpha", "alpha-2"),
+                                  ("beta", "beta-0"), ("beta", "beta-1")])
+                times = [r.time.ToMicroseconds() for r in found]
+                self.assertEqual(times, sorted(times, reverse=True))  # newest first, across shards
+                only_beta = query(apb.QueryRecordsRequest(
+                    page_size=100, filter=apb.RecordFilter(shard="beta")), timeout=10).records
+                self.assertEqual({r.shard for r in only_beta}, {"beta"})
+                self.assertEqual(len(only_beta), 2)
+
+            # beta's records proven through alpha, against beta's signed checkpoint.
+            alpha = servers["alpha"]
+            cp = audit(alpha, "GetCheckpoint", apb.GetCheckpointRequest,
+                       apb.GetCheckpointResponse)(apb.GetCheckpointRequest(shard="beta"),
+                                                  timeout=10).checkpoint
+            self.assertTrue(cp.startswith("sigverify/beta\n2\n"), cp)
+            root = base64.b64decode(cp.split("\n")[2])
+            for seq in range(2):
+                rec = audit(alpha, "GetRecord", apb.GetRecordRequest, apb.GetRecordResponse)(
+                    apb.GetRecordRequest(shard="beta", sequence=seq), timeout=10)
+                self.assertEqual(rec.record.shard, "beta")
+                proof = audit(alpha, "GetInclusionProof", apb.GetInclusionProofRequest,
+                              apb.GetInclusionProofResponse)(
+                    apb.GetInclusionProofRequest(shard="beta", sequence=seq, tree_size=2),
+                    timeout=10)
+                self.assertTrue(rfc9162_verify_inclusion(hashlib.sha256(b"\x00" + rec.leaf)
+                                                         .digest(), seq, 2, list(proof.hashes),
+                                                         root))
+            # A restarted instance continues its own shard in the shared log.
+            status, log = servers["beta"].stop()
+            self.assertEqual(status, 0, log)
+            servers["beta"] = Server(*flags["beta"])
+            servers["beta"].verify(request(record_id="beta-2"), timeout=20)
+            status, log = servers.pop("beta").stop()
+            self.assertEqual(status, 0, log)
+            self.assertIn("shard beta, 2 records", log)
+            cp = audit(alpha, "GetCheckpoint", apb.GetCheckpointRequest,
+                       apb.GetCheckpointResponse)(apb.GetCheckpointRequest(shard="beta"),
+                                                  timeout=10).checkpoint
+            self.assertTrue(cp.startswith("sigverify/beta\n3\n"), cp)
+            consistency = audit(alpha, "GetConsistencyProof", apb.GetConsistencyProofRequest,
+                                apb.GetConsistencyProofResponse)(
+                apb.GetConsistencyProofRequest(shard="beta", old_size=2, new_size=3), timeout=10)
+            # RFC 9162 2.1.4: from the complete 2-leaf tree to 3 leaves the proof is
+            # exactly the new leaf's hash.
+            third = audit(alpha, "GetRecord", apb.GetRecordRequest, apb.GetRecordResponse)(
+                apb.GetRecordRequest(shard="beta", sequence=2), timeout=10)
+            self.assertEqual(third.record.record_id, "beta-2")
+            self.assertEqual(list(consistency.hashes),
+                             [hashlib.sha256(b"\x00" + third.leaf).digest()])
+        finally:
+            for server in servers.values():
+                server.stop()
+            pg.stop()
+            shutil.rmtree(work)
+
+
 class SigverifydTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
