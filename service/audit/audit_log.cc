@@ -27,9 +27,10 @@ LeafRow RowOf(const v1::AuditRecord& r, std::string leaf) {
   row.leaf = std::move(leaf);
   row.time_micros = r.time().seconds() * 1000000 + r.time().nanos() / 1000;
   row.record_id = r.record_id();
-  row.signer_fingerprint = r.signer().sha256_fingerprint();
-  row.signer_serial = r.signer().serial_number();
-  row.signer_subject = r.signer().subject();
+  row.signer.sha256 = r.signer().sha256_fingerprint();
+  row.signer.subject = r.signer().subject();
+  row.signer.issuer = r.signer().issuer();
+  row.signer.serial = r.signer().serial_number();
   row.indication = static_cast<int>(r.indication());
   row.caller = r.caller();
   return row;

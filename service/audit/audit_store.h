@@ -1,5 +1,5 @@
-// Where the audit log lives: the contract every store (SQLite now,
-// PostgreSQL next) meets, tested by one shared suite
+// Where the audit log lives: the contract every store (SQLite, PostgreSQL)
+// meets, tested by one shared suite
 // (tests/service/audit_store_contract.h). A store keeps, per shard, the
 // leaves (record bytes and the columns auditors filter on), the complete
 // subtree hashes of the Merkle tree, and the signed checkpoints; a commit is
@@ -17,15 +17,22 @@
 
 namespace sigverify::audit {
 
+// A certificate as the log keeps it: once, by its SHA-256 fingerprint.
+struct CertificateRow {
+  std::string sha256;   // hex, lower case
+  std::string subject;  // RFC 4514
+  std::string issuer;
+  std::string serial;  // hex
+  std::string der;     // empty when the writer did not have it
+};
+
 struct LeafRow {
   uint64_t sequence = 0;
   std::string leaf;  // the record's deterministic serialization
   Hash leaf_hash{};
   int64_t time_micros = 0;  // Unix time of the verdict
   std::string record_id;
-  std::string signer_fingerprint;  // hex
-  std::string signer_serial;       // hex
-  std::string signer_subject;
+  CertificateRow signer;  // stored once per certificate; the leaf names its fingerprint
   int indication = 0;
   std::string caller;
 };
@@ -83,6 +90,8 @@ class AuditStore {
   // A leaf's bytes; NOT_FOUND when there is no such record or its body was
   // pruned (its leaf hash stays, so proofs still verify).
   virtual absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) = 0;
+  // A certificate a record names (by the fingerprint in the record).
+  virtual absl::StatusOr<CertificateRow> Certificate(const std::string& sha256) = 0;
   // Retention: removes the bodies of `shard`'s records older than
   // `before_micros`, keeping their leaf hashes and the tree; how many.
   virtual absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) = 0;

@@ -3,14 +3,23 @@
 #include <endian.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
+#include <set>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "service/audit/leaf_filter.h"
 
 namespace sigverify::audit {
 namespace {
 
+// Layout 2: a signer's subject, issuer, serial and DER are kept once per
+// certificate (by SHA-256), not per record. Under a session advisory lock so
+// instances starting together do not race on CREATE.
 constexpr const char* kSchema = R"sql(
+SET client_min_messages = warning;
 SELECT pg_advisory_lock(730125);
 CREATE TABLE IF NOT EXISTS audit_leaves (
   shard TEXT NOT NULL,
@@ -20,15 +29,21 @@ CREATE TABLE IF NOT EXISTS audit_leaves (
   time_micros BIGINT NOT NULL,
   record_id TEXT NOT NULL,
   signer_sha256 TEXT NOT NULL,
-  signer_serial TEXT NOT NULL,
-  signer_subject TEXT NOT NULL,
   indication INTEGER NOT NULL,
   caller TEXT NOT NULL,
   PRIMARY KEY (shard, seq)
 );
 CREATE INDEX IF NOT EXISTS audit_leaves_time ON audit_leaves (time_micros, shard, seq);
 CREATE INDEX IF NOT EXISTS audit_leaves_record_id ON audit_leaves (record_id);
-CREATE INDEX IF NOT EXISTS audit_leaves_signer ON audit_leaves (signer_sha256);
+CREATE INDEX IF NOT EXISTS audit_leaves_signer_time ON audit_leaves (signer_sha256, time_micros);
+CREATE TABLE IF NOT EXISTS audit_certificates (
+  sha256 TEXT PRIMARY KEY,
+  subject TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  der BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_certificates_serial ON audit_certificates (serial);
 CREATE TABLE IF NOT EXISTS audit_nodes (
   shard TEXT NOT NULL,
   level INTEGER NOT NULL,
@@ -42,6 +57,18 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
   note TEXT NOT NULL,
   PRIMARY KEY (shard, size)
 );
+DO $$ BEGIN
+  -- Layout 1 kept the signer's subject and serial in every leaf row.
+  IF EXISTS (SELECT 1 FROM information_schema.columns
+             WHERE table_name = 'audit_leaves' AND column_name = 'signer_subject') THEN
+    INSERT INTO audit_certificates (sha256, subject, issuer, serial, der)
+      SELECT signer_sha256, MAX(signer_subject), '', MAX(signer_serial), ''::bytea
+      FROM audit_leaves WHERE signer_sha256 <> '' GROUP BY signer_sha256
+      ON CONFLICT DO NOTHING;
+    DROP INDEX IF EXISTS audit_leaves_signer;
+    ALTER TABLE audit_leaves DROP COLUMN signer_subject, DROP COLUMN signer_serial;
+  END IF;
+END $$;
 SELECT pg_advisory_unlock(730125);
 )sql";
 
@@ -62,6 +89,7 @@ class Params {
     return static_cast<int>(values_.size());
   }
   int Number(int64_t value) { return Text(std::to_string(value)); }
+  int size() const { return static_cast<int>(values_.size()); }
   std::string Ref(int index) const { return absl::StrCat("$", index); }
 
   ResultPtr Exec(PGconn* conn, const std::string& sql) const {
@@ -108,6 +136,25 @@ absl::Status Run(PGconn* conn, const char* sql) {
   return Ok(r) ? absl::OkStatus() : Error(conn, sql);
 }
 
+// INSERT `head` VALUES (...), (...) `tail` for `n` rows, up to 1,000 rows per
+// statement (one round trip each, within libpq's 65,535 parameters);
+// `row(p, i)` adds row i's parameters and returns its "($1, $2, ...)".
+absl::Status InsertRows(PGconn* conn, const char* what, const std::string& head, size_t n,
+                        const std::function<std::string(Params&, size_t)>& row,
+                        const char* tail = "") {
+  constexpr size_t kRowsPerStatement = 1000;
+  for (size_t begin = 0; begin < n; begin += kRowsPerStatement) {
+    Params p;
+    std::string sql = head + " VALUES ";
+    for (size_t i = begin; i < std::min(n, begin + kRowsPerStatement); ++i) {
+      absl::StrAppend(&sql, i == begin ? "" : ", ", row(p, i));
+    }
+    sql += tail;
+    if (!Ok(p.Exec(conn, sql))) return Error(conn, what);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> SizeOf(PGconn* conn, const std::string& shard) {
   Params p;
   const int s = p.Text(shard);
@@ -122,89 +169,119 @@ absl::StatusOr<uint64_t> SizeOf(PGconn* conn, const std::string& shard) {
 
 absl::StatusOr<std::unique_ptr<PostgresAuditStore>> PostgresAuditStore::Open(
     const std::string& conninfo) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    const std::string why = PQerrorMessage(conn);
-    PQfinish(conn);
-    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", why));
+  PGconn* connections[2] = {nullptr, nullptr};
+  for (PGconn*& conn : connections) {
+    conn = PQconnectdb(conninfo.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) {
+      const std::string why = PQerrorMessage(conn);
+      PQfinish(connections[0]);
+      PQfinish(connections[1]);
+      return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", why));
+    }
   }
-  std::unique_ptr<PostgresAuditStore> store(new PostgresAuditStore(conn));
-  absl::MutexLock lock(&store->mu_);
-  if (auto s = Run(conn, kSchema); !s.ok()) return s;
+  std::unique_ptr<PostgresAuditStore> store(new PostgresAuditStore(connections[0], connections[1]));
+  absl::MutexLock lock(&store->write_mu_);
+  if (auto s = Run(connections[0], kSchema); !s.ok()) return s;
   return store;
 }
 
 PostgresAuditStore::~PostgresAuditStore() {
-  absl::MutexLock lock(&mu_);
-  PQfinish(conn_);
+  absl::MutexLock write_lock(&write_mu_);
+  absl::MutexLock read_lock(&read_mu_);
+  PQfinish(writer_);
+  PQfinish(reader_);
 }
 
 absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
                                         absl::Span<const NodeRow> nodes, uint64_t new_size,
                                         const std::string& checkpoint) {
-  absl::MutexLock lock(&mu_);
-  if (auto s = Run(conn_, "BEGIN"); !s.ok()) return s;
+  absl::MutexLock lock(&write_mu_);
+  PGconn* conn = writer_;
+  if (auto s = Run(conn, "BEGIN"); !s.ok()) return s;
   auto fail = [&](absl::Status s) {
-    Run(conn_, "ROLLBACK").IgnoreError();
+    Run(conn, "ROLLBACK").IgnoreError();
     return s;
   };
   {
     // Writers of one shard take turns (normally there is only one).
     Params p;
     const int s = p.Text(shard);
-    if (!Ok(p.Exec(conn_,
-                   absl::StrCat("SELECT pg_advisory_xact_lock(hashtext(", p.Ref(s), "))")))) {
-      return fail(Error(conn_, "lock"));
+    if (!Ok(p.Exec(conn, absl::StrCat("SELECT pg_advisory_xact_lock(hashtext(", p.Ref(s), "))")))) {
+      return fail(Error(conn, "lock"));
     }
   }
-  auto size = SizeOf(conn_, shard);
+  auto size = SizeOf(conn, shard);
   if (!size.ok()) return fail(size.status());
   if (!leaves.empty() && leaves.front().sequence != *size) {
     return fail(absl::FailedPreconditionError(
         absl::StrCat("audit store: shard ", shard, " has ", *size, " records, not ",
                      leaves.front().sequence, " (another writer?)")));
   }
+  absl::Status inserted = InsertRows(
+      conn, "insert leaves",
+      "INSERT INTO audit_leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
+      "signer_sha256, indication, caller)",
+      leaves.size(), [&](Params& p, size_t i) {
+        const LeafRow& r = leaves[i];
+        return absl::StrCat(
+            "(", p.Ref(p.Text(shard)), ", ", p.Ref(p.Number(static_cast<int64_t>(r.sequence))),
+            "::int8, ", p.Ref(p.Bytes(r.leaf)), ", ",
+            p.Ref(p.Bytes(std::string(r.leaf_hash.begin(), r.leaf_hash.end()))), ", ",
+            p.Ref(p.Number(r.time_micros)), "::int8, ", p.Ref(p.Text(r.record_id)), ", ",
+            p.Ref(p.Text(r.signer.sha256)), ", ", p.Ref(p.Number(r.indication)), "::int4, ",
+            p.Ref(p.Text(r.caller)), ")");
+      });
+  if (!inserted.ok()) return fail(inserted);
+  // Each certificate once; a later record that brings the DER fills it in.
+  std::vector<const CertificateRow*> certificates;
+  std::set<std::string_view> seen;
   for (const LeafRow& r : leaves) {
-    Params p;
-    const std::string sql = absl::StrCat(
-        "INSERT INTO audit_leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
-        "signer_sha256, signer_serial, signer_subject, indication, caller) VALUES (",
-        p.Ref(p.Text(shard)), ", ", p.Ref(p.Number(static_cast<int64_t>(r.sequence))), ", ",
-        p.Ref(p.Bytes(r.leaf)), ", ",
-        p.Ref(p.Bytes(std::string(r.leaf_hash.begin(), r.leaf_hash.end()))), ", ",
-        p.Ref(p.Number(r.time_micros)), ", ", p.Ref(p.Text(r.record_id)), ", ",
-        p.Ref(p.Text(r.signer_fingerprint)), ", ", p.Ref(p.Text(r.signer_serial)), ", ",
-        p.Ref(p.Text(r.signer_subject)), ", ", p.Ref(p.Number(r.indication)), ", ",
-        p.Ref(p.Text(r.caller)), ")");
-    if (!Ok(p.Exec(conn_, sql))) return fail(Error(conn_, "insert leaf"));
+    if (!r.signer.sha256.empty() && seen.insert(r.signer.sha256).second) {
+      certificates.push_back(&r.signer);
+    }
   }
-  for (const NodeRow& n : nodes) {
-    Params p;
-    const std::string sql = absl::StrCat(
-        "INSERT INTO audit_nodes (shard, level, idx, hash) VALUES (", p.Ref(p.Text(shard)), ", ",
-        p.Ref(p.Number(n.level)), ", ", p.Ref(p.Number(static_cast<int64_t>(n.index))), ", ",
-        p.Ref(p.Bytes(std::string(n.hash.begin(), n.hash.end()))), ")");
-    if (!Ok(p.Exec(conn_, sql))) return fail(Error(conn_, "insert node"));
-  }
+  inserted = InsertRows(
+      conn, "insert certificates",
+      "INSERT INTO audit_certificates (sha256, subject, issuer, serial, der)", certificates.size(),
+      [&](Params& p, size_t i) {
+        const CertificateRow& c = *certificates[i];
+        return absl::StrCat("(", p.Ref(p.Text(c.sha256)), ", ", p.Ref(p.Text(c.subject)), ", ",
+                            p.Ref(p.Text(c.issuer)), ", ", p.Ref(p.Text(c.serial)), ", ",
+                            p.Ref(p.Bytes(c.der)), ")");
+      },
+      " ON CONFLICT (sha256) DO UPDATE SET der = EXCLUDED.der "
+      "WHERE length(audit_certificates.der) = 0 AND length(EXCLUDED.der) > 0");
+  if (!inserted.ok()) return fail(inserted);
+  inserted = InsertRows(conn, "insert nodes", "INSERT INTO audit_nodes (shard, level, idx, hash)",
+                        nodes.size(), [&](Params& p, size_t i) {
+                          const NodeRow& n = nodes[i];
+                          return absl::StrCat(
+                              "(", p.Ref(p.Text(shard)), ", ", p.Ref(p.Number(n.level)), "::int4, ",
+                              p.Ref(p.Number(static_cast<int64_t>(n.index))), "::int8, ",
+                              p.Ref(p.Bytes(std::string(n.hash.begin(), n.hash.end()))), ")");
+                        });
+  if (!inserted.ok()) return fail(inserted);
   {
     Params p;
     const std::string sql = absl::StrCat(
         "INSERT INTO audit_checkpoints (shard, size, note) VALUES (", p.Ref(p.Text(shard)), ", ",
         p.Ref(p.Number(static_cast<int64_t>(new_size))), ", ", p.Ref(p.Text(checkpoint)),
         ") ON CONFLICT (shard, size) DO UPDATE SET note = EXCLUDED.note");
-    if (!Ok(p.Exec(conn_, sql))) return fail(Error(conn_, "insert checkpoint"));
+    if (!Ok(p.Exec(conn, sql))) return fail(Error(conn, "insert checkpoint"));
   }
-  if (auto s = Run(conn_, "COMMIT"); !s.ok()) return fail(s);
+  if (auto s = Run(conn, "COMMIT"); !s.ok()) return fail(s);
   return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> PostgresAuditStore::Size(const std::string& shard) {
-  absl::MutexLock lock(&mu_);
-  return SizeOf(conn_, shard);
+  absl::MutexLock lock(&read_mu_);
+  PGconn* conn = reader_;
+  return SizeOf(conn, shard);
 }
 
 absl::StatusOr<Hash> PostgresAuditStore::Node(const std::string& shard, int level, uint64_t index) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&read_mu_);
+  PGconn* conn = reader_;
   Params p;
   const int s = p.Text(shard);
   const int i = p.Number(static_cast<int64_t>(index));
@@ -217,8 +294,8 @@ absl::StatusOr<Hash> PostgresAuditStore::Node(const std::string& shard, int leve
     sql = absl::StrCat("SELECT hash FROM audit_nodes WHERE shard = ", p.Ref(s),
                        " AND idx = ", p.Ref(i), " AND level = ", p.Ref(l));
   }
-  ResultPtr r = p.Exec(conn_, sql);
-  if (!Ok(r)) return Error(conn_, "node");
+  ResultPtr r = p.Exec(conn, sql);
+  if (!Ok(r)) return Error(conn, "node");
   if (PQntuples(r.get()) == 0) {
     return absl::NotFoundError(
         absl::StrCat("audit store: no tree node at level ", level, " index ", index));
@@ -231,14 +308,15 @@ absl::StatusOr<Hash> PostgresAuditStore::Node(const std::string& shard, int leve
 }
 
 absl::StatusOr<std::string> PostgresAuditStore::Leaf(const std::string& shard, uint64_t sequence) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&read_mu_);
+  PGconn* conn = reader_;
   Params p;
   const std::string sql =
       absl::StrCat("SELECT leaf FROM audit_leaves WHERE shard = ", p.Ref(p.Text(shard)),
                    " AND seq = ", p.Ref(p.Number(static_cast<int64_t>(sequence))),
                    " AND octet_length(leaf) > 0");
-  ResultPtr r = p.Exec(conn_, sql);
-  if (!Ok(r)) return Error(conn_, "leaf");
+  ResultPtr r = p.Exec(conn, sql);
+  if (!Ok(r)) return Error(conn, "leaf");
   if (PQntuples(r.get()) == 0) {
     return absl::NotFoundError(absl::StrCat("no record ", sequence, " in shard ", shard,
                                             " (or its body was pruned by retention)"));
@@ -248,19 +326,21 @@ absl::StatusOr<std::string> PostgresAuditStore::Leaf(const std::string& shard, u
 
 absl::StatusOr<uint64_t> PostgresAuditStore::Prune(const std::string& shard,
                                                    int64_t before_micros) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&write_mu_);
+  PGconn* conn = writer_;
   Params p;
   const std::string sql = absl::StrCat(
       "UPDATE audit_leaves SET leaf = ''::bytea WHERE shard = ", p.Ref(p.Text(shard)),
       " AND time_micros < ", p.Ref(p.Number(before_micros)), " AND octet_length(leaf) > 0");
-  ResultPtr r = p.Exec(conn_, sql);
-  if (!Ok(r)) return Error(conn_, "prune");
+  ResultPtr r = p.Exec(conn, sql);
+  if (!Ok(r)) return Error(conn, "prune");
   return static_cast<uint64_t>(std::stoull(PQcmdTuples(r.get())));
 }
 
 absl::StatusOr<std::string> PostgresAuditStore::Checkpoint(const std::string& shard,
                                                            uint64_t size) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&read_mu_);
+  PGconn* conn = reader_;
   Params p;
   const int s = p.Text(shard);
   std::string sql = absl::StrCat("SELECT note FROM audit_checkpoints WHERE shard = ", p.Ref(s));
@@ -269,8 +349,8 @@ absl::StatusOr<std::string> PostgresAuditStore::Checkpoint(const std::string& sh
   } else {
     sql += absl::StrCat(" AND size = ", p.Ref(p.Number(static_cast<int64_t>(size))));
   }
-  ResultPtr r = p.Exec(conn_, sql);
-  if (!Ok(r)) return Error(conn_, "checkpoint");
+  ResultPtr r = p.Exec(conn, sql);
+  if (!Ok(r)) return Error(conn, "checkpoint");
   if (PQntuples(r.get()) == 0) {
     return absl::NotFoundError(absl::StrCat(
         "no checkpoint", size ? absl::StrCat(" of size ", size) : "", " for shard ", shard));
@@ -280,14 +360,15 @@ absl::StatusOr<std::string> PostgresAuditStore::Checkpoint(const std::string& sh
 
 absl::StatusOr<std::vector<AuditStore::StoredLeaf>> PostgresAuditStore::Leaves(
     const std::string& shard, uint64_t begin, size_t limit) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&read_mu_);
+  PGconn* conn = reader_;
   Params p;
   const std::string sql = absl::StrCat(
       "SELECT seq, leaf, leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(p.Text(shard)),
       " AND seq >= ", p.Ref(p.Number(static_cast<int64_t>(begin))), " ORDER BY seq LIMIT ",
       p.Ref(p.Number(static_cast<int64_t>(limit))));
-  ResultPtr r = p.Exec(conn_, sql);
-  if (!Ok(r)) return Error(conn_, "leaves");
+  ResultPtr r = p.Exec(conn, sql);
+  if (!Ok(r)) return Error(conn, "leaves");
   std::vector<StoredLeaf> out;
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     out.push_back({static_cast<uint64_t>(Int8(r, i, 0)), Bytes(r, i, 1), Bytes(r, i, 2)});
@@ -295,43 +376,38 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> PostgresAuditStore::Leaves(
   return out;
 }
 
+absl::StatusOr<CertificateRow> PostgresAuditStore::Certificate(const std::string& sha256) {
+  absl::MutexLock lock(&read_mu_);
+  Params p;
+  ResultPtr r = p.Exec(reader_, absl::StrCat("SELECT subject, issuer, serial, der FROM "
+                                             "audit_certificates WHERE sha256 = ",
+                                             p.Ref(p.Text(sha256))));
+  if (!Ok(r)) return Error(reader_, "certificate");
+  if (PQntuples(r.get()) == 0) return absl::NotFoundError(absl::StrCat("no certificate ", sha256));
+  return CertificateRow{sha256, Bytes(r, 0, 0), Bytes(r, 0, 1), Bytes(r, 0, 2), Bytes(r, 0, 3)};
+}
+
 absl::StatusOr<std::vector<FoundLeaf>> PostgresAuditStore::Find(const LeafQuery& query,
                                                                 const LeafCursor* after,
                                                                 size_t limit) {
+  const LeafFilter filter =
+      LeafFilterOf({"audit_leaves", "audit_certificates", "strpos"}, query, after, limit);
+  // The filter's `?` become $1, $2, ...; its SQL text holds no other `?`.
   Params p;
-  std::string sql =
-      "SELECT shard, seq, time_micros, leaf FROM audit_leaves WHERE octet_length(leaf) > 0";
-  auto text = [&](const char* clause, const std::string& value) {
-    if (!value.empty()) absl::StrAppend(&sql, clause, p.Ref(p.Text(value)));
-  };
-  auto number = [&](const char* clause, int64_t value) {
-    if (value != 0) absl::StrAppend(&sql, clause, p.Ref(p.Number(value)));
-  };
-  text(" AND shard = ", query.shard);
-  number(" AND time_micros >= ", query.since_micros);
-  number(" AND time_micros < ", query.until_micros);
-  text(" AND record_id = ", query.record_id);
-  text(" AND signer_sha256 = ", query.signer_fingerprint);
-  text(" AND signer_serial = ", query.signer_serial);
-  if (!query.subject_contains.empty()) {
-    absl::StrAppend(&sql, " AND strpos(signer_subject, ", p.Ref(p.Text(query.subject_contains)),
-                    ") > 0");
+  std::string sql;
+  for (const char c : filter.sql) {
+    if (c != '?') {
+      sql += c;
+      continue;
+    }
+    const auto& v = filter.values[static_cast<size_t>(p.size())];
+    sql += p.Ref(std::holds_alternative<int64_t>(v) ? p.Number(std::get<int64_t>(v))
+                                                    : p.Text(std::get<std::string>(v)));
   }
-  number(" AND indication = ", query.indication);
-  text(" AND caller = ", query.caller);
-  const char* order = query.oldest_first ? "ASC" : "DESC";
-  if (after != nullptr) {
-    absl::StrAppend(&sql,
-                    query.oldest_first ? " AND (time_micros, shard, seq) > ("
-                                       : " AND (time_micros, shard, seq) < (",
-                    p.Ref(p.Number(after->time_micros)), "::int8, ", p.Ref(p.Text(after->shard)),
-                    ", ", p.Ref(p.Number(static_cast<int64_t>(after->sequence))), "::int8)");
-  }
-  absl::StrAppend(&sql, " ORDER BY time_micros ", order, ", shard ", order, ", seq ", order,
-                  " LIMIT ", p.Ref(p.Number(static_cast<int64_t>(limit))));
-  absl::MutexLock lock(&mu_);
-  ResultPtr r = p.Exec(conn_, sql);
-  if (!Ok(r)) return Error(conn_, "query");
+  absl::MutexLock lock(&read_mu_);
+  PGconn* conn = reader_;
+  ResultPtr r = p.Exec(conn, sql);
+  if (!Ok(r)) return Error(conn, "query");
   std::vector<FoundLeaf> out;
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     FoundLeaf row;

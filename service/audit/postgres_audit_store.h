@@ -30,6 +30,7 @@ class PostgresAuditStore : public AuditStore {
   absl::StatusOr<uint64_t> Size(const std::string& shard) override;
   absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override;
   absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override;
+  absl::StatusOr<CertificateRow> Certificate(const std::string& sha256) override;
   absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) override;
   absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
   absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
@@ -38,10 +39,14 @@ class PostgresAuditStore : public AuditStore {
                                               size_t limit) override;
 
  private:
-  explicit PostgresAuditStore(PGconn* conn) : conn_(conn) {}
+  PostgresAuditStore(PGconn* writer, PGconn* reader) : writer_(writer), reader_(reader) {}
 
-  absl::Mutex mu_;  // one connection, used by one caller at a time
-  PGconn* conn_ ABSL_GUARDED_BY(mu_);
+  // Two connections: the writer's (commits, retention) and the auditors'
+  // (every read), so a long query never delays a commit.
+  absl::Mutex write_mu_;
+  PGconn* writer_ ABSL_GUARDED_BY(write_mu_);
+  absl::Mutex read_mu_;
+  PGconn* reader_ ABSL_GUARDED_BY(read_mu_);
 };
 
 }  // namespace sigverify::audit

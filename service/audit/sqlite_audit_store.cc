@@ -3,14 +3,17 @@
 #include <sqlite3.h>
 
 #include <cstring>
-#include <functional>
-#include <vector>
+#include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "service/audit/leaf_filter.h"
 
 namespace sigverify::audit {
 namespace {
 
+// Layout 2: a signer's subject, issuer, serial and DER are kept once per
+// certificate (by SHA-256), not per record.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS leaves (
   shard TEXT NOT NULL,
@@ -20,15 +23,21 @@ CREATE TABLE IF NOT EXISTS leaves (
   time_micros INTEGER NOT NULL,
   record_id TEXT NOT NULL,
   signer_sha256 TEXT NOT NULL,
-  signer_serial TEXT NOT NULL,
-  signer_subject TEXT NOT NULL,
   indication INTEGER NOT NULL,
   caller TEXT NOT NULL,
   PRIMARY KEY (shard, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS leaves_time ON leaves (time_micros);
 CREATE INDEX IF NOT EXISTS leaves_record_id ON leaves (record_id);
-CREATE INDEX IF NOT EXISTS leaves_signer ON leaves (signer_sha256);
+CREATE INDEX IF NOT EXISTS leaves_signer_time ON leaves (signer_sha256, time_micros);
+CREATE TABLE IF NOT EXISTS certificates (
+  sha256 TEXT PRIMARY KEY,
+  subject TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  der BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS certificates_serial ON certificates (serial);
 CREATE TABLE IF NOT EXISTS nodes (
   shard TEXT NOT NULL,
   level INTEGER NOT NULL,
@@ -42,19 +51,36 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   note TEXT NOT NULL,
   PRIMARY KEY (shard, size)
 ) WITHOUT ROWID;
+PRAGMA user_version = 2;
 )sql";
 
-// A prepared statement, finalized on scope exit.
+// Layout 1 kept the signer's subject and serial in every leaf row.
+constexpr const char* kFromLayout1 = R"sql(
+BEGIN IMMEDIATE;
+INSERT OR IGNORE INTO certificates (sha256, subject, issuer, serial, der)
+  SELECT signer_sha256, MAX(signer_subject), '', MAX(signer_serial), X'' FROM leaves
+  WHERE signer_sha256 != '' GROUP BY signer_sha256;
+DROP INDEX IF EXISTS leaves_signer;
+ALTER TABLE leaves DROP COLUMN signer_subject;
+ALTER TABLE leaves DROP COLUMN signer_serial;
+COMMIT;
+)sql";
+
+// A statement from a connection's cache, reset (bindings cleared) when this
+// handle goes out of scope.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement() {
+    if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  bool ok() const { return rc_ == SQLITE_OK; }
+  bool ok() const { return stmt_ != nullptr; }
   void Bind(int i, const std::string& text) {
     sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   }
@@ -64,6 +90,7 @@ class Statement {
   void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   // SQLITE_ROW, SQLITE_DONE or an error.
   int Step() { return sqlite3_step(stmt_); }
+  // For the next row of a multi-row statement.
   void Reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
@@ -80,48 +107,98 @@ class Statement {
 
  private:
   sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
+  sqlite3_stmt* stmt_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    const std::string why = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", why));
+// One SQLite connection and its prepared statements, kept for the
+// connection's life (an auditor's query shape is one of a few hundred).
+class SqliteAuditStore::Connection {
+ public:
+  ~Connection() {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
   }
-  std::unique_ptr<SqliteAuditStore> store(new SqliteAuditStore(db));
-  absl::MutexLock lock(&store->mu_);
-  sqlite3_busy_timeout(db, 5000);
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
-    if (auto s = store->Exec(sql); !s.ok()) {
-      return absl::UnavailableError(absl::StrCat(path, ": ", s.message()));
+
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path) {
+    auto c = std::unique_ptr<Connection>(new Connection);
+    if (sqlite3_open_v2(path.c_str(), &c->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        nullptr) != SQLITE_OK) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot open ", path, ": ", c->db_ ? sqlite3_errmsg(c->db_) : "out of memory"));
+    }
+    sqlite3_busy_timeout(c->db_, 5000);
+    for (const char* sql :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA cache_size=-32768"}) {
+      if (auto s = c->Exec(sql); !s.ok()) return s;
+    }
+    return c;
+  }
+
+  sqlite3* db() { return db_; }
+
+  absl::Status Exec(const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+      const std::string why = error ? error : sqlite3_errmsg(db_);
+      sqlite3_free(error);
+      return absl::UnavailableError(absl::StrCat("audit store: ", why));
+    }
+    return absl::OkStatus();
+  }
+
+  Statement Prepare(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+          SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return Statement(db_, nullptr);
+      }
+      it = statements_.emplace(sql, stmt).first;
+    }
+    return Statement(db_, it->second);
+  }
+
+ private:
+  Connection() = default;
+  sqlite3* db_ = nullptr;
+  std::map<std::string, sqlite3_stmt*> statements_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const std::string& path) {
+  auto writer = Connection::Open(path);
+  if (!writer.ok()) return writer.status();
+  Statement layout1 =
+      (*writer)->Prepare("SELECT 1 FROM pragma_table_info('leaves') WHERE name = 'signer_subject'");
+  if (!layout1.ok()) return layout1.Error("prepare");
+  const bool migrate = layout1.Step() == SQLITE_ROW;
+  layout1.Reset();
+  if (auto s = (*writer)->Exec(kSchema); !s.ok()) {
+    return absl::UnavailableError(absl::StrCat(path, ": ", s.message()));
+  }
+  if (migrate) {
+    if (auto s = (*writer)->Exec(kFromLayout1); !s.ok()) {
+      (*writer)->Exec("ROLLBACK").IgnoreError();
+      return absl::UnavailableError(absl::StrCat(path, ": moving to layout 2: ", s.message()));
     }
   }
-  return store;
+  auto reader = Connection::Open(path);
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<SqliteAuditStore>(
+      new SqliteAuditStore(*std::move(writer), *std::move(reader)));
 }
 
-SqliteAuditStore::~SqliteAuditStore() {
-  absl::MutexLock lock(&mu_);
-  sqlite3_close(db_);
-}
+SqliteAuditStore::SqliteAuditStore(std::unique_ptr<Connection> writer,
+                                   std::unique_ptr<Connection> reader)
+    : writer_(std::move(writer)), reader_(std::move(reader)) {}
 
-absl::Status SqliteAuditStore::Exec(const char* sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string why = error ? error : sqlite3_errmsg(db_);
-    sqlite3_free(error);
-    return absl::UnavailableError(absl::StrCat("audit store: ", why));
-  }
-  return absl::OkStatus();
-}
+SqliteAuditStore::~SqliteAuditStore() = default;
 
-absl::StatusOr<uint64_t> SqliteAuditStore::SizeLocked(const std::string& shard) {
-  Statement q(db_, "SELECT COALESCE(MAX(seq) + 1, 0) FROM leaves WHERE shard = ?");
+absl::StatusOr<uint64_t> SqliteAuditStore::SizeOf(Connection& c, const std::string& shard) {
+  Statement q = c.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM leaves WHERE shard = ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   if (q.Step() != SQLITE_ROW) return q.Error("size");
@@ -131,13 +208,14 @@ absl::StatusOr<uint64_t> SqliteAuditStore::SizeLocked(const std::string& shard) 
 absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
                                       absl::Span<const NodeRow> nodes, uint64_t new_size,
                                       const std::string& checkpoint) {
-  absl::MutexLock lock(&mu_);
-  if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::MutexLock lock(&write_mu_);
+  Connection& c = *writer_;
+  if (auto s = c.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto fail = [&](absl::Status s) {
-    Exec("ROLLBACK").IgnoreError();
+    c.Exec("ROLLBACK").IgnoreError();
     return s;
   };
-  auto size = SizeLocked(shard);
+  auto size = SizeOf(c, shard);
   if (!size.ok()) return fail(size.status());
   if (!leaves.empty() && leaves.front().sequence != *size) {
     return fail(absl::FailedPreconditionError(
@@ -145,10 +223,9 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
                      leaves.front().sequence, " (another writer?)")));
   }
   {
-    Statement insert(db_,
-                     "INSERT INTO leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
-                     "signer_sha256, signer_serial, signer_subject, indication, caller) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement insert = c.Prepare(
+        "INSERT INTO leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
+        "signer_sha256, indication, caller) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     for (const LeafRow& r : leaves) {
       insert.Bind(1, shard);
@@ -157,17 +234,34 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
       insert.BindBlob(4, r.leaf_hash.data(), r.leaf_hash.size());
       insert.Bind(5, r.time_micros);
       insert.Bind(6, r.record_id);
-      insert.Bind(7, r.signer_fingerprint);
-      insert.Bind(8, r.signer_serial);
-      insert.Bind(9, r.signer_subject);
-      insert.Bind(10, static_cast<int64_t>(r.indication));
-      insert.Bind(11, r.caller);
+      insert.Bind(7, r.signer.sha256);
+      insert.Bind(8, static_cast<int64_t>(r.indication));
+      insert.Bind(9, r.caller);
       if (insert.Step() != SQLITE_DONE) return fail(insert.Error("insert leaf"));
       insert.Reset();
     }
   }
   {
-    Statement insert(db_, "INSERT INTO nodes (shard, level, idx, hash) VALUES (?, ?, ?, ?)");
+    // Each certificate once; a later record that brings the DER fills it in.
+    Statement insert = c.Prepare(
+        "INSERT INTO certificates (sha256, subject, issuer, serial, der) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (sha256) DO UPDATE SET der = excluded.der "
+        "WHERE length(certificates.der) = 0 AND length(excluded.der) > 0");
+    if (!insert.ok()) return fail(insert.Error("prepare"));
+    std::set<std::string_view> seen;
+    for (const LeafRow& r : leaves) {
+      if (r.signer.sha256.empty() || !seen.insert(r.signer.sha256).second) continue;
+      insert.Bind(1, r.signer.sha256);
+      insert.Bind(2, r.signer.subject);
+      insert.Bind(3, r.signer.issuer);
+      insert.Bind(4, r.signer.serial);
+      insert.BindBlob(5, r.signer.der.data(), r.signer.der.size());
+      if (insert.Step() != SQLITE_DONE) return fail(insert.Error("insert certificate"));
+      insert.Reset();
+    }
+  }
+  {
+    Statement insert = c.Prepare("INSERT INTO nodes (shard, level, idx, hash) VALUES (?, ?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     for (const NodeRow& n : nodes) {
       insert.Bind(1, shard);
@@ -179,27 +273,28 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
     }
   }
   {
-    Statement insert(db_,
-                     "INSERT OR REPLACE INTO checkpoints (shard, size, note) VALUES (?, ?, ?)");
+    Statement insert =
+        c.Prepare("INSERT OR REPLACE INTO checkpoints (shard, size, note) VALUES (?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     insert.Bind(1, shard);
     insert.Bind(2, static_cast<int64_t>(new_size));
     insert.Bind(3, checkpoint);
     if (insert.Step() != SQLITE_DONE) return fail(insert.Error("insert checkpoint"));
   }
-  if (auto s = Exec("COMMIT"); !s.ok()) return fail(s);
+  if (auto s = c.Exec("COMMIT"); !s.ok()) return fail(s);
   return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> SqliteAuditStore::Size(const std::string& shard) {
-  absl::MutexLock lock(&mu_);
-  return SizeLocked(shard);
+  absl::MutexLock lock(&read_mu_);
+  return SizeOf(*reader_, shard);
 }
 
 absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level, uint64_t index) {
-  absl::MutexLock lock(&mu_);
-  Statement q(db_, level == 0 ? "SELECT leaf_hash FROM leaves WHERE shard = ? AND seq = ?"
-                              : "SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
+  absl::MutexLock lock(&read_mu_);
+  Statement q = reader_->Prepare(
+      level == 0 ? "SELECT leaf_hash FROM leaves WHERE shard = ? AND seq = ?"
+                 : "SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(index));
@@ -218,8 +313,9 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
 }
 
 absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uint64_t sequence) {
-  absl::MutexLock lock(&mu_);
-  Statement q(db_, "SELECT leaf FROM leaves WHERE shard = ? AND seq = ? AND length(leaf) > 0");
+  absl::MutexLock lock(&read_mu_);
+  Statement q =
+      reader_->Prepare("SELECT leaf FROM leaves WHERE shard = ? AND seq = ? AND length(leaf) > 0");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(sequence));
@@ -232,23 +328,34 @@ absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uin
   return q.Blob(0);
 }
 
+absl::StatusOr<CertificateRow> SqliteAuditStore::Certificate(const std::string& sha256) {
+  absl::MutexLock lock(&read_mu_);
+  Statement q =
+      reader_->Prepare("SELECT subject, issuer, serial, der FROM certificates WHERE sha256 = ?");
+  if (!q.ok()) return q.Error("prepare");
+  q.Bind(1, sha256);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return absl::NotFoundError(absl::StrCat("no certificate ", sha256));
+  if (rc != SQLITE_ROW) return q.Error("certificate");
+  return CertificateRow{sha256, q.Blob(0), q.Blob(1), q.Blob(2), q.Blob(3)};
+}
+
 absl::StatusOr<uint64_t> SqliteAuditStore::Prune(const std::string& shard, int64_t before_micros) {
-  absl::MutexLock lock(&mu_);
-  Statement q(db_,
-              "UPDATE leaves SET leaf = X'' WHERE shard = ? AND time_micros < ? AND "
-              "length(leaf) > 0");
+  absl::MutexLock lock(&write_mu_);
+  Statement q = writer_->Prepare(
+      "UPDATE leaves SET leaf = X'' WHERE shard = ? AND time_micros < ? AND length(leaf) > 0");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, before_micros);
   if (q.Step() != SQLITE_DONE) return q.Error("prune");
-  return static_cast<uint64_t>(sqlite3_changes(db_));
+  return static_cast<uint64_t>(sqlite3_changes(writer_->db()));
 }
 
 absl::StatusOr<std::string> SqliteAuditStore::Checkpoint(const std::string& shard, uint64_t size) {
-  absl::MutexLock lock(&mu_);
-  Statement q(db_, size == 0
-                       ? "SELECT note FROM checkpoints WHERE shard = ? ORDER BY size DESC LIMIT 1"
-                       : "SELECT note FROM checkpoints WHERE shard = ? AND size = ?");
+  absl::MutexLock lock(&read_mu_);
+  Statement q = reader_->Prepare(
+      size == 0 ? "SELECT note FROM checkpoints WHERE shard = ? ORDER BY size DESC LIMIT 1"
+                : "SELECT note FROM checkpoints WHERE shard = ? AND size = ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   if (size != 0) q.Bind(2, static_cast<int64_t>(size));
@@ -263,10 +370,9 @@ absl::StatusOr<std::string> SqliteAuditStore::Checkpoint(const std::string& shar
 
 absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
     const std::string& shard, uint64_t begin, size_t limit) {
-  absl::MutexLock lock(&mu_);
-  Statement q(db_,
-              "SELECT seq, leaf, leaf_hash FROM leaves WHERE shard = ? AND seq >= ? "
-              "ORDER BY seq LIMIT ?");
+  absl::MutexLock lock(&read_mu_);
+  Statement q = reader_->Prepare(
+      "SELECT seq, leaf, leaf_hash FROM leaves WHERE shard = ? AND seq >= ? ORDER BY seq LIMIT ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(begin));
@@ -283,46 +389,18 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
 absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& query,
                                                               const LeafCursor* after,
                                                               size_t limit) {
-  // Only placeholders carry values; the text is built from fixed pieces.
-  std::string sql = "SELECT shard, seq, time_micros, leaf FROM leaves WHERE length(leaf) > 0";
-  std::vector<std::function<void(Statement&, int)>> binds;
-  auto text = [&](const char* clause, const std::string& value) {
-    if (value.empty()) return;
-    sql += clause;
-    binds.push_back([value](Statement& q, int i) { q.Bind(i, value); });
-  };
-  auto number = [&](const char* clause, int64_t value) {
-    if (value == 0) return;
-    sql += clause;
-    binds.push_back([value](Statement& q, int i) { q.Bind(i, value); });
-  };
-  text(" AND shard = ?", query.shard);
-  number(" AND time_micros >= ?", query.since_micros);
-  number(" AND time_micros < ?", query.until_micros);
-  text(" AND record_id = ?", query.record_id);
-  text(" AND signer_sha256 = ?", query.signer_fingerprint);
-  text(" AND signer_serial = ?", query.signer_serial);
-  text(" AND instr(signer_subject, ?) > 0", query.subject_contains);
-  number(" AND indication = ?", query.indication);
-  text(" AND caller = ?", query.caller);
-  const char* order = query.oldest_first ? "ASC" : "DESC";
-  if (after != nullptr) {
-    sql += query.oldest_first ? " AND (time_micros, shard, seq) > (?, ?, ?)"
-                              : " AND (time_micros, shard, seq) < (?, ?, ?)";
-    const LeafCursor c = *after;
-    binds.push_back([c](Statement& q, int i) { q.Bind(i, c.time_micros); });
-    binds.push_back([c](Statement& q, int i) { q.Bind(i, c.shard); });
-    binds.push_back([c](Statement& q, int i) { q.Bind(i, static_cast<int64_t>(c.sequence)); });
-  }
-  absl::StrAppend(&sql, " ORDER BY time_micros ", order, ", shard ", order, ", seq ", order,
-                  " LIMIT ?");
-  const int64_t max = static_cast<int64_t>(limit);
-  binds.push_back([max](Statement& q, int i) { q.Bind(i, max); });
-
-  absl::MutexLock lock(&mu_);
-  Statement q(db_, sql.c_str());
+  const LeafFilter filter = LeafFilterOf({"leaves", "certificates", "instr"}, query, after, limit);
+  absl::MutexLock lock(&read_mu_);
+  Statement q = reader_->Prepare(filter.sql);
   if (!q.ok()) return q.Error("prepare");
-  for (size_t i = 0; i < binds.size(); ++i) binds[i](q, static_cast<int>(i) + 1);
+  for (size_t i = 0; i < filter.values.size(); ++i) {
+    const int index = static_cast<int>(i) + 1;
+    if (const auto* n = std::get_if<int64_t>(&filter.values[i])) {
+      q.Bind(index, *n);
+    } else {
+      q.Bind(index, std::get<std::string>(filter.values[i]));
+    }
+  }
   std::vector<FoundLeaf> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {

@@ -2,7 +2,8 @@
 // (a commit is on disk when it returns: the WAL is fsynced), written by the
 // audit log's one writer thread. Leaves, nodes and checkpoints are tables
 // keyed by shard, so a file can hold several shards (an instance renamed,
-// an export imported).
+// an export imported); certificates are a table keyed by SHA-256, each kept
+// once however many records name it.
 #ifndef SIGVERIFY_SERVICE_AUDIT_SQLITE_AUDIT_STORE_H_
 #define SIGVERIFY_SERVICE_AUDIT_SQLITE_AUDIT_STORE_H_
 
@@ -28,6 +29,7 @@ class SqliteAuditStore : public AuditStore {
   absl::StatusOr<uint64_t> Size(const std::string& shard) override;
   absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override;
   absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override;
+  absl::StatusOr<CertificateRow> Certificate(const std::string& sha256) override;
   absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) override;
   absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
   absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
@@ -36,14 +38,17 @@ class SqliteAuditStore : public AuditStore {
                                               size_t limit) override;
 
  private:
-  explicit SqliteAuditStore(sqlite3* db) : db_(db) {}
-  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<uint64_t> SizeLocked(const std::string& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  class Connection;
+  SqliteAuditStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader);
+  static absl::StatusOr<uint64_t> SizeOf(Connection& c, const std::string& shard);
 
-  // One connection; the writer and the readers (auditor queries) take
-  // turns. WAL keeps the file readable by other processes meanwhile.
-  absl::Mutex mu_;
-  sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  // Two connections: the writer's (commits, retention) and the auditors'
+  // (every read), so a long query never delays a commit; WAL lets readers
+  // see the last commit while the next one is written.
+  absl::Mutex write_mu_;
+  std::unique_ptr<Connection> writer_ ABSL_GUARDED_BY(write_mu_);
+  absl::Mutex read_mu_;
+  std::unique_ptr<Connection> reader_ ABSL_GUARDED_BY(read_mu_);
 };
 
 }  // namespace sigverify::audit

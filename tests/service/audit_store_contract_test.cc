@@ -3,6 +3,7 @@
 // order, nodes and leaves read back, checkpoints by size, filters, and paging that neither skips
 // nor repeats.
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <functional>
@@ -20,25 +21,39 @@ namespace {
 
 struct StoreFactory {
   const char* name;
-  std::function<std::unique_ptr<AuditStore>()> open;
+  // An empty database with `sql` run in it first (a log of an older layout),
+  // then opened as a store.
+  std::function<std::unique_ptr<AuditStore>(const std::string& sql)> open;
 };
 
-std::unique_ptr<AuditStore> OpenSqlite() {
+std::unique_ptr<AuditStore> OpenSqlite(const std::string& sql) {
   const std::string path = ::testing::TempDir() + "/audit-contract.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  if (!sql.empty()) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
   auto store = SqliteAuditStore::Open(path);
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? *std::move(store) : nullptr;
 }
 
 // One PostgreSQL server for the binary; each test starts from empty tables.
-std::unique_ptr<AuditStore> OpenPostgres() {
+std::unique_ptr<AuditStore> OpenPostgres(const std::string& sql) {
   // Stopped (and its directory removed) when the binary exits.
   static sigverify::testing::PostgresServer server;
   PGconn* conn = PQconnectdb(server.conninfo().c_str());
   PQclear(PQexec(conn,
-                 "SET client_min_messages = warning; "
-                 "DROP TABLE IF EXISTS audit_leaves, audit_nodes, audit_checkpoints"));
+                 "SET client_min_messages = warning; DROP TABLE IF EXISTS audit_leaves, "
+                 "audit_nodes, audit_checkpoints, audit_certificates"));
+  if (!sql.empty()) {
+    PGresult* r = PQexec(conn, sql.c_str());
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(conn);
+    PQclear(r);
+  }
   PQfinish(conn);
   auto store = PostgresAuditStore::Open(server.conninfo());
   EXPECT_TRUE(store.ok()) << store.status();
@@ -48,7 +63,7 @@ std::unique_ptr<AuditStore> OpenPostgres() {
 class AuditStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override {
-    store_ = GetParam().open();
+    store_ = GetParam().open("");
     ASSERT_NE(store_, nullptr);
   }
   // Leaf `seq` of `shard`: a verdict at second 1000 + seq (two shards
@@ -60,9 +75,10 @@ class AuditStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
     r.leaf_hash = LeafHash(r.leaf);
     r.time_micros = (1000 + static_cast<int64_t>(seq)) * 1000000 + (shard == "b" ? 500000 : 0);
     r.record_id = absl::StrCat("doc-", seq % 10);
-    r.signer_fingerprint = seq % 2 ? std::string(64, 'a') : std::string(64, 'b');
-    r.signer_serial = seq % 2 ? "1001" : "1002";
-    r.signer_subject = seq % 2 ? "CN=Nguyễn Văn An,C=VN" : "CN=Trần Thị Bình,C=VN";
+    r.signer.sha256 = seq % 2 ? std::string(64, 'a') : std::string(64, 'b');
+    r.signer.serial = seq % 2 ? "1001" : "1002";
+    r.signer.subject = seq % 2 ? "CN=Nguyễn Văn An,C=VN" : "CN=Trần Thị Bình,C=VN";
+    r.signer.issuer = "CN=CA,C=VN";
     r.indication = seq % 3 == 0 ? 2 : 1;
     r.caller = "ipv4:127.0.0.1:5000";
     return r;
@@ -125,6 +141,14 @@ TEST_P(AuditStoreContractTest, FiltersSelectExactlyTheMatchingRecords) {
   EXPECT_EQ(count(q), 30u);
   q.signer_serial = "1001";
   EXPECT_EQ(count(q), 0u);
+  q.subject_contains = "";
+  EXPECT_EQ(count(q), 30u);
+  q.subject_contains = "Văn An";
+  q.shard = "a";
+  EXPECT_EQ(count(q), 15u);
+  q = {};
+  q.signer_fingerprint = std::string(64, 'b');
+  EXPECT_EQ(count(q), 30u);
   q = {};
   q.indication = 2;
   EXPECT_EQ(count(q), 20u);
@@ -138,6 +162,70 @@ TEST_P(AuditStoreContractTest, FiltersSelectExactlyTheMatchingRecords) {
   q = {};
   q.record_id = "x' OR '1'='1";
   EXPECT_EQ(count(q), 0u);
+}
+
+TEST_P(AuditStoreContractTest, CertificatesAreKeptOnceAndGainTheirDer) {
+  Append("a", 0, 4);  // two signers, no DER
+  auto a = store_->Certificate(std::string(64, 'a'));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->subject, "CN=Nguyễn Văn An,C=VN");
+  EXPECT_EQ(a->issuer, "CN=CA,C=VN");
+  EXPECT_EQ(a->serial, "1001");
+  EXPECT_EQ(a->der, "");
+  // A later record bringing the DER fills it in; one with other metadata
+  // for the same fingerprint changes nothing (a fingerprint is the DER's).
+  LeafRow with_der = Row("a", 4);
+  with_der.signer = *a;
+  with_der.signer.der = std::string("\x30\x82\x00\x00", 4);
+  LeafRow other = Row("a", 5);
+  other.signer = with_der.signer;
+  other.signer.subject = "CN=Someone else";
+  other.signer.der = "different";
+  ASSERT_TRUE(store_->Commit("a", {&with_der, 1}, {}, 5, "checkpoint 5").ok());
+  ASSERT_TRUE(store_->Commit("a", {&other, 1}, {}, 6, "checkpoint 6").ok());
+  a = store_->Certificate(std::string(64, 'a'));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->der, with_der.signer.der);
+  EXPECT_EQ(a->subject, "CN=Nguyễn Văn An,C=VN");
+  EXPECT_EQ(store_->Certificate(std::string(64, 'c')).status().code(), absl::StatusCode::kNotFound);
+}
+
+// Layout 1 kept the signer's subject and serial in each leaf row; opening
+// such a log moves them to the certificates table and keeps every leaf.
+TEST_P(AuditStoreContractTest, OpensALayout1LogAndKeepsItsRecords) {
+  const std::string prefix = GetParam().name == std::string("postgres") ? "audit_" : "";
+  const std::string blob = prefix.empty() ? "BLOB" : "BYTEA";
+  std::string sql = absl::StrCat(
+      "CREATE TABLE ", prefix, "leaves (shard TEXT NOT NULL, seq BIGINT NOT NULL, leaf ", blob,
+      " NOT NULL, leaf_hash ", blob,
+      " NOT NULL, time_micros BIGINT NOT NULL, record_id TEXT NOT NULL, signer_sha256 TEXT NOT "
+      "NULL, signer_serial TEXT NOT NULL, signer_subject TEXT NOT NULL, indication INTEGER NOT "
+      "NULL, caller TEXT NOT NULL, PRIMARY KEY (shard, seq))",
+      prefix.empty() ? " WITHOUT ROWID;" : ";", "CREATE INDEX ", prefix, "leaves_signer ON ",
+      prefix, "leaves (signer_sha256);");
+  for (int seq = 0; seq < 3; ++seq) {
+    absl::StrAppend(&sql, "INSERT INTO ", prefix, "leaves VALUES ('a', ", seq, ", ",
+                    prefix.empty() ? "X'61'" : "'\\x61'::bytea", ", ",
+                    prefix.empty() ? "X'62'" : "'\\x62'::bytea", ", ", 1000 + seq, ", 'doc-", seq,
+                    "', '", seq == 2 ? "ff" : "ee", "', '", seq == 2 ? "02" : "01",
+                    "', 'CN=", seq == 2 ? "Trần Thị Bình" : "Nguyễn Văn An", "', 1, 'c');");
+  }
+  store_ = GetParam().open(sql);
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(*store_->Size("a"), 3u);
+  EXPECT_EQ(*store_->Leaf("a", 1), "a");
+  auto moved = store_->Certificate("ff");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->subject, "CN=Trần Thị Bình");
+  EXPECT_EQ(moved->serial, "02");
+  LeafQuery q;
+  q.subject_contains = "Văn An";
+  auto found = store_->Find(q, nullptr, 10);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->size(), 2u);
+  // The log goes on in layout 2.
+  Append("a", 3, 5);
+  EXPECT_EQ(*store_->Size("a"), 5u);
 }
 
 TEST_P(AuditStoreContractTest, PagesNeitherSkipNorRepeat) {
