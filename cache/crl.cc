@@ -9,6 +9,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/certificate_urls.h"
+#include "crypto/sha256.h"
 
 namespace sigverify::cache {
 namespace {
@@ -150,6 +151,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
 
   std::shared_ptr<Crl> out(new Crl());
   out->der_ = std::string(der);
+  out->der_sha256_ = crypto::ToHex(crypto::Sha256(der));
   out->issuer_ = NameText(X509_CRL_get_issuer(c));
   out->this_update_ = *this_update;
   out->next_update_ = *next_update;

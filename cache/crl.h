@@ -75,6 +75,7 @@ class Crl {
   const std::string& issuer() const { return issuer_; }  // RFC 4514
   size_t size() const { return records_.size(); }
   const std::string& der() const { return der_; }
+  const std::string& der_sha256() const { return der_sha256_; }  // hex, computed at parse
   // The cRLNumber, big-endian magnitude ("" when absent).
   const std::string& number() const { return number_; }
   bool is_delta() const { return is_delta_; }
@@ -106,6 +107,7 @@ class Crl {
   absl::Status Index(const X509_CRL* crl, const CrlCheck& check);
 
   std::string der_;
+  std::string der_sha256_;
   std::string issuer_;
   absl::Time this_update_;
   absl::Time next_update_;

@@ -277,6 +277,12 @@ crypto::RevocationEvidence CrlRevocationChecker::Evidence(const CrlSlot& slot,
   out.next_update = slot.next_update();
   out.responder = slot.base->issuer();
   out.location = slot.url;
+  for (const std::shared_ptr<const Crl>& crl : {slot.base, slot.delta}) {
+    if (crl != nullptr) {
+      out.responses.push_back(
+          {std::shared_ptr<const std::string>(crl, &crl->der()), crl->der_sha256()});
+    }
+  }
   if (std::optional<CrlEntry> e = RevokedBy(*slot.base, slot.delta.get(), cert)) {
     out.state = State::kRevoked;
     out.revocation_time = e->revocation_time;

@@ -29,8 +29,15 @@ crypto::Sha256Digest AsDigest(const std::string& key) {
   return d;
 }
 
-crypto::RevocationEvidence Evidence(const RevocationEntry& e, bool from_cache) {
+// `holder` keeps the entry's DER alive for as long as the evidence names it.
+crypto::RevocationEvidence Evidence(const RevocationEntry& e, bool from_cache,
+                                    const RevocationEntryPtr& holder = nullptr) {
   crypto::RevocationEvidence out;
+  if (holder != nullptr && !holder->der.empty() &&
+      holder->status != RevocationEntry::Status::kFetchFailed) {
+    out.responses.push_back(
+        {std::shared_ptr<const std::string>(holder, &holder->der), holder->der_sha256});
+  }
   out.source = e.source;
   out.from_cache = from_cache;
   out.this_update = e.this_update;
@@ -74,6 +81,7 @@ std::shared_ptr<RevocationEntry> Entry(const OcspStatus& status, const char* sou
   entry->revocation_time = status.revocation_time;
   entry->revocation_reason = status.revocation_reason;
   entry->responder = status.responder;
+  entry->der_sha256 = crypto::ToHex(crypto::Sha256(der));
   entry->der = std::move(der);
   return entry;
 }
@@ -96,7 +104,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
   if (RevocationEntryPtr from_request = FromStapled(*cert, *issuer, inputs.ocsp_responses)) {
     counters_.Count(counters_.stapled_used);
     RevocationEntryPtr held = Store(key, from_request, *cert, *issuer);
-    return Evidence(*held, /*from_cache=*/held != from_request);
+    return Evidence(*held, /*from_cache=*/held != from_request, held);
   }
   // The cache first: a hit decodes nothing.
   const absl::Time now = options_.clock();
@@ -110,7 +118,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
         flight_.Do(key, [&] { return FetchAndStore(*cert, *issuer, key); });
       });
     }
-    return Evidence(*e, /*from_cache=*/true);
+    return Evidence(*e, /*from_cache=*/true, e);
   }
   if (cert->urls().ocsp.empty()) return crypto::RevocationEvidence{};  // kNoSource
   counters_.Count(counters_.misses);
@@ -132,7 +140,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
                                crypto::FormatUtc(got.next_update), " has passed");
     return Evidence(stale, /*from_cache=*/false);
   }
-  return Evidence(got, /*from_cache=*/false);
+  return Evidence(got, /*from_cache=*/false, result.value);
 }
 
 RevocationEntryPtr OcspRevocationChecker::Usable(const Key& key, absl::Time now) const {

@@ -7,8 +7,10 @@
 #ifndef SIGVERIFY_CRYPTO_REVOCATION_H_
 #define SIGVERIFY_CRYPTO_REVOCATION_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -16,6 +18,14 @@
 #include "crypto/message.h"
 
 namespace sigverify::crypto {
+
+// A signed revocation response a status came from (an OCSP response, a CRL,
+// DER), shared with the cache that holds it, and its SHA-256 (hex), computed
+// once when it was validated: the audit log keeps each one once, by hash.
+struct SignedRevocationData {
+  std::shared_ptr<const std::string> der;
+  std::string sha256;
+};
 
 struct RevocationEvidence {
   enum class State {
@@ -35,6 +45,9 @@ struct RevocationEvidence {
   std::string responder;  // who signed it: the OCSP responder, the CRL issuer
   std::string location;   // where it was fetched from, as the certificate names it
   Message detail;         // why kUnavailable / kUnknown, for the verdict
+  // What the status was read from (kGood, kRevoked, kUnknown): the OCSP
+  // response, or the CRL and its delta CRL.
+  std::vector<SignedRevocationData> responses;
 };
 
 // Which source an anchor's certificates are asked first; the other is the

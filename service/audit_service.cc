@@ -99,6 +99,29 @@ grpc::Status AuditService::GetRecord(grpc::ServerContext*, const v1::GetRecordRe
   return grpc::Status::OK;
 }
 
+grpc::Status AuditService::GetCertificate(grpc::ServerContext*,
+                                          const v1::GetCertificateRequest* request,
+                                          v1::GetCertificateResponse* response) {
+  auto row = log_->store().Certificate(request->sha256());
+  if (!row.ok()) return ToGrpc(row.status());
+  response->set_der(std::move(row->der));
+  v1::Certificate* c = response->mutable_certificate();
+  c->set_sha256_fingerprint(row->sha256);
+  c->set_subject(row->subject);
+  c->set_issuer(row->issuer);
+  c->set_serial_number(row->serial);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::GetRevocationResponse(grpc::ServerContext*,
+                                                 const v1::GetRevocationResponseRequest* request,
+                                                 v1::GetRevocationResponseResponse* response) {
+  auto der = log_->store().RevocationResponse(request->sha256());
+  if (!der.ok()) return ToGrpc(der.status());
+  response->set_der(*std::move(der));
+  return grpc::Status::OK;
+}
+
 grpc::Status AuditService::GetInclusionProof(grpc::ServerContext*,
                                              const v1::GetInclusionProofRequest* request,
                                              v1::GetInclusionProofResponse* response) {

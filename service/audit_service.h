@@ -17,6 +17,12 @@ class AuditService final : public v1::AuditService::Service {
                              v1::GetCheckpointResponse* response) override;
   grpc::Status GetRecord(grpc::ServerContext* context, const v1::GetRecordRequest* request,
                          v1::GetRecordResponse* response) override;
+  grpc::Status GetCertificate(grpc::ServerContext* context,
+                              const v1::GetCertificateRequest* request,
+                              v1::GetCertificateResponse* response) override;
+  grpc::Status GetRevocationResponse(grpc::ServerContext* context,
+                                     const v1::GetRevocationResponseRequest* request,
+                                     v1::GetRevocationResponseResponse* response) override;
   grpc::Status GetInclusionProof(grpc::ServerContext* context,
                                  const v1::GetInclusionProofRequest* request,
                                  v1::GetInclusionProofResponse* response) override;
@@ -25,8 +31,7 @@ class AuditService final : public v1::AuditService::Service {
                                    v1::GetConsistencyProofResponse* response) override;
   grpc::Status QueryRecords(grpc::ServerContext* context, const v1::QueryRecordsRequest* request,
                             v1::QueryRecordsResponse* response) override;
-  grpc::Status ExportRecords(grpc::ServerContext* context,
-                             const v1::ExportRecordsRequest* request,
+  grpc::Status ExportRecords(grpc::ServerContext* context, const v1::ExportRecordsRequest* request,
                              grpc::ServerWriter<v1::ExportRecordsResponse>* writer) override;
 
   static constexpr int kMaxPageSize = 1000;

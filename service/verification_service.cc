@@ -94,7 +94,7 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
       audit_(audit),
       on_audit_failure_(on_audit_failure) {}
 
-void VerificationService::RecordThenFinish(std::vector<v1::AuditRecord> records,
+void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> records,
                                            std::shared_ptr<Finisher> finisher,
                                            std::function<grpc::Status()> ok_answer) {
   if (audit_ == nullptr || records.empty()) {
@@ -139,14 +139,17 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
   CallInfo info = CallInfoOf(*context, MethodName(method), now);
   auto task = [this, finisher, call, response_bytes, now, language, work, info] {
     CallScope scope = verifier_->NewScope(now, language);
-    const absl::Status s = work(call->request(), scope, call->response());
+    audit::RecordAttachments attachments;
+    const absl::Status s =
+        work(call->request(), scope, call->response(), audit_ != nullptr ? &attachments : nullptr);
     if (!s.ok()) {
       finisher->Finish(ToGrpc(s));
       return;
     }
-    std::vector<v1::AuditRecord> records;
+    std::vector<audit::AuditEntry> records;
     if (audit_ != nullptr) {
-      records.push_back(AuditRecordOf(info, call->request(), *call->response(), absl::Now()));
+      records.push_back({AuditRecordOf(info, call->request(), *call->response(), absl::Now()),
+                         std::move(attachments)});
     }
     RecordThenFinish(std::move(records), finisher,
                      [call, response_bytes] { return call->Serialize(response_bytes); });
@@ -160,8 +163,9 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
                                                       grpc::ByteBuffer* response_bytes) {
   return Unary<v1::VerifyRequest, v1::VerifyResponse>(
       context, request_bytes, response_bytes, Method::kVerify,
-      [this](const v1::VerifyRequest& request, CallScope& scope, v1::VerifyResponse* response) {
-        absl::Status s = verifier_->Verify(request, scope, response);
+      [this](const v1::VerifyRequest& request, CallScope& scope, v1::VerifyResponse* response,
+             audit::RecordAttachments* attachments) {
+        absl::Status s = verifier_->Verify(request, scope, response, attachments);
         if (s.ok())
           metrics_->CountItem(Method::kVerify, request.algorithm(), response->indication());
         return s;
@@ -174,8 +178,8 @@ grpc::ServerUnaryReactor* VerificationService::ValidateCertificate(
   return Unary<v1::ValidateCertificateRequest, v1::ValidateCertificateResponse>(
       context, request_bytes, response_bytes, Method::kValidateCertificate,
       [this](const v1::ValidateCertificateRequest& request, CallScope& scope,
-             v1::ValidateCertificateResponse* response) {
-        absl::Status s = verifier_->ValidateCertificate(request, scope, response);
+             v1::ValidateCertificateResponse* response, audit::RecordAttachments* attachments) {
+        absl::Status s = verifier_->ValidateCertificate(request, scope, response, attachments);
         if (s.ok()) {
           metrics_->CountItem(Method::kValidateCertificate, v1::SIGNATURE_ALGORITHM_UNSPECIFIED,
                               response->indication());
@@ -223,7 +227,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   const crypto::Language language = CallLanguage(*context);
   const CallInfo info = CallInfoOf(*context, "VerifyBatch", now);
   // Each item's audit record, filled by the task that verifies it.
-  auto records = std::make_shared<std::vector<v1::AuditRecord>>(audit_ != nullptr ? n : 0);
+  auto records = std::make_shared<std::vector<audit::AuditEntry>>(audit_ != nullptr ? n : 0);
   // One trust-store snapshot for the whole batch.
   std::shared_ptr<const crypto::PathValidator> paths = verifier_->paths();
   std::vector<std::function<void()>> tasks;
@@ -239,14 +243,16 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
         // A caller that gave up (deadline, cancel) gets no more CPU; the
         // check is cheap but not free, so once per 64 items.
         if ((i - begin) % 64 == 0) cancelled = cancelled || context->IsCancelled();
+        audit::RecordAttachments* attachments =
+            records->empty() ? nullptr : &(*records)[i].attachments;
         const absl::Status s =
             cancelled ? absl::CancelledError("call cancelled before this item was verified")
-                      : verifier_->Verify(item, scope, result->mutable_response());
+                      : verifier_->Verify(item, scope, result->mutable_response(), attachments);
         if (s.ok()) {
           metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
                               result->response().indication());
           if (!records->empty()) {
-            (*records)[i] = AuditRecordOf(info, item, result->response(), absl::Now());
+            (*records)[i].record = AuditRecordOf(info, item, result->response(), absl::Now());
           }
         } else {
           v1::ItemError* error = result->mutable_error();
@@ -258,7 +264,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
       }
       if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
         // Items refused as malformed were not verified: they leave no record.
-        std::vector<v1::AuditRecord> verified;
+        std::vector<audit::AuditEntry> verified;
         verified.reserve(records->size());
         for (size_t i = 0; i < records->size(); ++i) {
           if (response->results(static_cast<int>(i)).has_response()) {

@@ -63,7 +63,7 @@ class VerificationService final : public RawCallbackService {
 
   // Answers `ok_answer` once `records` are durable (or at once without an
   // audit log); the failure policy decides otherwise.
-  void RecordThenFinish(std::vector<v1::AuditRecord> records, std::shared_ptr<Finisher> finisher,
+  void RecordThenFinish(std::vector<audit::AuditEntry> records, std::shared_ptr<Finisher> finisher,
                         std::function<grpc::Status()> ok_answer);
 
   std::shared_ptr<const Verifier> verifier_;

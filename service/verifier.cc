@@ -79,6 +79,17 @@ const crypto::Message kPathValidAtGivenTimeMessage = {
     "đường dẫn chứng thực hợp lệ tại thời điểm xác thực do yêu cầu cung cấp (chưa được chứng minh)",
     "path valid at the validation time given in the request (not proven)"};
 
+// What the verdict rests on beyond its response, for the audit log.
+void Attach(const crypto::Certificate& signer,
+            const std::vector<crypto::RevocationEvidence>& revocation,
+            audit::RecordAttachments* out) {
+  if (out == nullptr) return;
+  out->signer_der = signer.der();
+  for (const crypto::RevocationEvidence& e : revocation) {
+    out->responses.insert(out->responses.end(), e.responses.begin(), e.responses.end());
+  }
+}
+
 }  // namespace
 
 crypto::Language LanguageFromHeader(std::string_view accept_language) {
@@ -110,7 +121,8 @@ Verifier::Verifier(std::shared_ptr<const crypto::PathValidator> paths, Limits li
     : paths_(std::move(paths)), limits_(limits), cert_cache_(certificate_cache_size) {}
 
 absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope,
-                              v1::VerifyResponse* out) const {
+                              v1::VerifyResponse* out,
+                              audit::RecordAttachments* attachments) const {
   RecentCertificates& recent = scope.recent();
   auto params = CheckRequest(request, limits_);
   if (!params.ok()) return params.status();
@@ -161,6 +173,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   ToProto(**signer, out->mutable_signer());
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
   ToProto(verdict.revocation, *language, out->mutable_revocation());
+  Attach(**signer, verdict.revocation, attachments);
   SetTimestamp(record.validation_time, out->mutable_validation_time());
   out->set_validation_time_from_request(time_from_request);
   out->set_trust_store_version(scope.paths().trust_store().version());
@@ -169,8 +182,8 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
 }
 
 absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest& request,
-                                           CallScope& scope,
-                                           v1::ValidateCertificateResponse* out) const {
+                                           CallScope& scope, v1::ValidateCertificateResponse* out,
+                                           audit::RecordAttachments* attachments) const {
   if (auto s = CheckRequest(request, limits_); !s.ok()) return s;
   auto policy = ResolvePolicy(request.policy(), scope);
   if (!policy.ok()) return policy.status();
@@ -202,6 +215,7 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   ToProto(**cert, out->mutable_certificate());
   for (const crypto::CertificatePtr& c : result.path) ToProto(*c, out->add_path());
   ToProto(result.revocation, *language, out->mutable_revocation());
+  Attach(**cert, result.revocation, attachments);
   SetTimestamp(at, out->mutable_validation_time());
   out->set_validation_time_from_request(request.has_validation_time());
   out->set_trust_store_version(scope.paths().trust_store().version());
@@ -288,6 +302,7 @@ void ToProto(const std::vector<crypto::RevocationEvidence>& evidence, crypto::La
     r->set_revocation_reason(e.revocation_reason);
     r->set_responder(e.responder);
     r->set_location(e.location);
+    for (const crypto::SignedRevocationData& d : e.responses) r->add_response_sha256(d.sha256);
     r->set_detail(e.detail.In(language));
   }
 }

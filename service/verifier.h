@@ -15,6 +15,7 @@
 #include "crypto/certificate_cache.h"
 #include "crypto/path_validator.h"
 #include "crypto/record_verifier.h"
+#include "service/audit/audit_log.h"
 #include "service/limits.h"
 #include "sigverify/v1/verification.pb.h"
 
@@ -71,13 +72,16 @@ class Verifier {
 
   // Fills `out` with the verdict; returns a non-OK status (and leaves `out`
   // to the caller) when the request itself is malformed. The scope's `now`
-  // is used unless the request gives a validation time.
-  absl::Status Verify(const v1::VerifyRequest& request, CallScope& scope,
-                      v1::VerifyResponse* out) const;
+  // is used unless the request gives a validation time. `attachments`, when
+  // given, receives the signer's certificate and the revocation responses
+  // the verdict rests on (for the audit log).
+  absl::Status Verify(const v1::VerifyRequest& request, CallScope& scope, v1::VerifyResponse* out,
+                      audit::RecordAttachments* attachments = nullptr) const;
 
   // The verdict on a certificate's path alone; errors as for Verify.
   absl::Status ValidateCertificate(const v1::ValidateCertificateRequest& request, CallScope& scope,
-                                   v1::ValidateCertificateResponse* out) const;
+                                   v1::ValidateCertificateResponse* out,
+                                   audit::RecordAttachments* attachments = nullptr) const;
 
   // A scope for a call arriving at `now`, on the current trust store.
   CallScope NewScope(absl::Time now,

@@ -74,22 +74,38 @@ AuditLog::~AuditLog() {
   writer_.join();
 }
 
-void AuditLog::Append(std::vector<v1::AuditRecord> records, Done done) {
+void AuditLog::Append(std::vector<AuditEntry> entries, Done done) {
   absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
       refused = absl::UnavailableError("the audit log is shutting down");
-    } else if (queued_records_ + records.size() > options_.max_pending) {
+    } else if (queued_records_ + entries.size() > options_.max_pending) {
       refused = absl::UnavailableError(
           "the audit log has too many records waiting to be written; try again");
     } else {
-      queued_records_ += records.size();
-      queue_.push_back({std::move(records), std::move(done)});
+      queued_records_ += entries.size();
+      queue_.push_back({std::move(entries), std::move(done)});
       return;
     }
   }
   done(refused);
+}
+
+void AuditLog::Append(std::vector<v1::AuditRecord> records, Done done) {
+  std::vector<AuditEntry> entries(records.size());
+  for (size_t i = 0; i < records.size(); ++i) entries[i].record = std::move(records[i]);
+  Append(std::move(entries), std::move(done));
+}
+
+void AuditLog::OmitStored(LeafRow& row, absl::flat_hash_set<std::string>& in_commit) const {
+  auto sent = [&](const std::string& sha256) {
+    return stored_.contains(sha256) || !in_commit.insert(sha256).second;
+  };
+  if (!row.signer.der.empty() && sent(row.signer.sha256)) row.signer.der.clear();
+  std::erase_if(row.responses, [&](const crypto::SignedRevocationData& r) {
+    return r.der == nullptr || sent(r.sha256);
+  });
 }
 
 void AuditLog::Push(const Hash& leaf, uint64_t index, std::vector<NodeRow>* nodes) {
@@ -133,8 +149,8 @@ void AuditLog::WriterLoop() {
                            options_.commit_window);
       size_t taken = 0;
       while (!queue_.empty() &&
-             (batch.empty() || taken + queue_.front().records.size() <= options_.max_batch)) {
-        taken += queue_.front().records.size();
+             (batch.empty() || taken + queue_.front().entries.size() <= options_.max_batch)) {
+        taken += queue_.front().entries.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -146,12 +162,17 @@ void AuditLog::WriterLoop() {
     const uint64_t saved_size = size_;
     std::vector<LeafRow> leaves;
     std::vector<NodeRow> nodes;
+    absl::flat_hash_set<std::string> in_commit;
     for (Pending& p : batch) {
-      for (v1::AuditRecord& r : p.records) {
-        r.set_shard(options_.shard);
-        r.set_sequence(size_);
-        leaves.push_back(RowOf(r, Leaf(r)));
-        Push(leaves.back().leaf_hash, size_, &nodes);
+      for (AuditEntry& e : p.entries) {
+        e.record.set_shard(options_.shard);
+        e.record.set_sequence(size_);
+        leaves.push_back(RowOf(e.record, Leaf(e.record)));
+        LeafRow& row = leaves.back();
+        row.signer.der = std::move(e.attachments.signer_der);
+        row.responses = std::move(e.attachments.responses);
+        OmitStored(row, in_commit);
+        Push(row.leaf_hash, size_, &nodes);
         ++size_;
       }
     }
@@ -160,6 +181,11 @@ void AuditLog::WriterLoop() {
     status =
         note.ok() ? store_->Commit(options_.shard, leaves, nodes, size_, *note) : note.status();
     if (status.ok()) {
+      if (stored_.size() > 100000) stored_.clear();
+      for (const LeafRow& row : leaves) {
+        if (!row.signer.der.empty()) stored_.insert(row.signer.sha256);
+        for (const crypto::SignedRevocationData& r : row.responses) stored_.insert(r.sha256);
+      }
       appended_ += leaves.size();
       commits_ += 1;
       tree_size_ = size_;

@@ -18,15 +18,30 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "crypto/revocation.h"
 #include "service/audit/audit_store.h"
 #include "service/audit/checkpoint.h"
 #include "sigverify/v1/audit.pb.h"
 
 namespace sigverify::audit {
+
+// What a record refers to by hash, which the store keeps once and outside
+// the leaf: the signer's certificate and the revocation responses the
+// verdict used (the record holds their SHA-256).
+struct RecordAttachments {
+  std::string signer_der;  // empty when not had
+  std::vector<crypto::SignedRevocationData> responses;
+};
+
+struct AuditEntry {
+  v1::AuditRecord record;
+  RecordAttachments attachments;
+};
 
 class AuditLog {
  public:
@@ -65,6 +80,8 @@ class AuditLog {
   // Queues `records` (shard and sequence are set here); `done` runs on the
   // writer thread once they are durable, or with UNAVAILABLE when they
   // cannot be (the store fails, too much is waiting, shutting down).
+  void Append(std::vector<AuditEntry> entries, Done done);
+  // Records without attachments.
   void Append(std::vector<v1::AuditRecord> records, Done done);
 
   Stats stats() const;
@@ -76,9 +93,13 @@ class AuditLog {
 
  private:
   struct Pending {
-    std::vector<v1::AuditRecord> records;
+    std::vector<AuditEntry> entries;
     Done done;
   };
+  // Drops from `row` the attachments committed before (by this writer) or
+  // already in this commit (`in_commit`), so a certificate or a large CRL is
+  // sent to the store once, not per record.
+  void OmitStored(LeafRow& row, absl::flat_hash_set<std::string>& in_commit) const;
   AuditLog(std::unique_ptr<AuditStore> store, CheckpointSigner signer, Options options)
       : store_(std::move(store)), signer_(std::move(signer)), options_(std::move(options)) {}
   void WriterLoop();
@@ -104,6 +125,9 @@ class AuditLog {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<uint64_t> appended_{0}, commits_{0}, failures_{0}, tree_size_{0}, pruned_{0};
   absl::Time last_prune_ = absl::InfinitePast();  // writer thread only
+  // Writer thread only: SHA-256 of the certificates and responses committed
+  // (bounded: forgotten wholesale past 100,000; the store ignores repeats).
+  absl::flat_hash_set<std::string> stored_;
   std::thread writer_;
 };
 

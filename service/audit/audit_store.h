@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "crypto/revocation.h"
 #include "service/audit/merkle.h"
 
 namespace sigverify::audit {
@@ -33,6 +34,9 @@ struct LeafRow {
   int64_t time_micros = 0;  // Unix time of the verdict
   std::string record_id;
   CertificateRow signer;  // stored once per certificate; the leaf names its fingerprint
+  // Revocation responses the verdict used, stored once by SHA-256 (the leaf
+  // names the hashes); may be left out when committed before.
+  std::vector<crypto::SignedRevocationData> responses;
   int indication = 0;
   std::string caller;
 };
@@ -92,6 +96,8 @@ class AuditStore {
   virtual absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) = 0;
   // A certificate a record names (by the fingerprint in the record).
   virtual absl::StatusOr<CertificateRow> Certificate(const std::string& sha256) = 0;
+  // A revocation response (OCSP response or CRL, DER) a record names.
+  virtual absl::StatusOr<std::string> RevocationResponse(const std::string& sha256) = 0;
   // Retention: removes the bodies of `shard`'s records older than
   // `before_micros`, keeping their leaf hashes and the tree; how many.
   virtual absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) = 0;

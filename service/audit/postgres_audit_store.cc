@@ -16,8 +16,8 @@ namespace sigverify::audit {
 namespace {
 
 // Layout 2: a signer's subject, issuer, serial and DER are kept once per
-// certificate (by SHA-256), not per record. Under a session advisory lock so
-// instances starting together do not race on CREATE.
+// certificate (by SHA-256), not per record; so is each revocation response. Under a session
+// advisory lock so instances starting together do not race on CREATE.
 constexpr const char* kSchema = R"sql(
 SET client_min_messages = warning;
 SELECT pg_advisory_lock(730125);
@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS audit_certificates (
   der BYTEA NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_certificates_serial ON audit_certificates (serial);
+CREATE TABLE IF NOT EXISTS audit_revocation_responses (
+  sha256 TEXT PRIMARY KEY,
+  der BYTEA NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_nodes (
   shard TEXT NOT NULL,
   level INTEGER NOT NULL,
@@ -252,6 +256,24 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
       " ON CONFLICT (sha256) DO UPDATE SET der = EXCLUDED.der "
       "WHERE length(audit_certificates.der) = 0 AND length(EXCLUDED.der) > 0");
   if (!inserted.ok()) return fail(inserted);
+  std::vector<const crypto::SignedRevocationData*> responses;
+  seen.clear();
+  for (const LeafRow& r : leaves) {
+    for (const crypto::SignedRevocationData& response : r.responses) {
+      if (response.der != nullptr && seen.insert(response.sha256).second) {
+        responses.push_back(&response);
+      }
+    }
+  }
+  // One row per statement: a CRL may be tens of megabytes.
+  for (const crypto::SignedRevocationData* response : responses) {
+    Params p;
+    const std::string sql =
+        absl::StrCat("INSERT INTO audit_revocation_responses (sha256, der) VALUES (",
+                     p.Ref(p.Text(response->sha256)), ", ", p.Ref(p.Bytes(*response->der)),
+                     ") ON CONFLICT DO NOTHING");
+    if (!Ok(p.Exec(conn, sql))) return fail(Error(conn, "insert revocation response"));
+  }
   inserted = InsertRows(conn, "insert nodes", "INSERT INTO audit_nodes (shard, level, idx, hash)",
                         nodes.size(), [&](Params& p, size_t i) {
                           const NodeRow& n = nodes[i];
@@ -385,6 +407,19 @@ absl::StatusOr<CertificateRow> PostgresAuditStore::Certificate(const std::string
   if (!Ok(r)) return Error(reader_, "certificate");
   if (PQntuples(r.get()) == 0) return absl::NotFoundError(absl::StrCat("no certificate ", sha256));
   return CertificateRow{sha256, Bytes(r, 0, 0), Bytes(r, 0, 1), Bytes(r, 0, 2), Bytes(r, 0, 3)};
+}
+
+absl::StatusOr<std::string> PostgresAuditStore::RevocationResponse(const std::string& sha256) {
+  absl::MutexLock lock(&read_mu_);
+  Params p;
+  ResultPtr r = p.Exec(reader_, absl::StrCat("SELECT der FROM audit_revocation_responses WHERE "
+                                             "sha256 = ",
+                                             p.Ref(p.Text(sha256))));
+  if (!Ok(r)) return Error(reader_, "revocation response");
+  if (PQntuples(r.get()) == 0) {
+    return absl::NotFoundError(absl::StrCat("no revocation response ", sha256));
+  }
+  return Bytes(r, 0, 0);
 }
 
 absl::StatusOr<std::vector<FoundLeaf>> PostgresAuditStore::Find(const LeafQuery& query,

@@ -13,7 +13,7 @@ namespace sigverify::audit {
 namespace {
 
 // Layout 2: a signer's subject, issuer, serial and DER are kept once per
-// certificate (by SHA-256), not per record.
+// certificate (by SHA-256), not per record; so is each revocation response.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS leaves (
   shard TEXT NOT NULL,
@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS certificates (
   der BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS certificates_serial ON certificates (serial);
+CREATE TABLE IF NOT EXISTS revocation_responses (
+  sha256 TEXT PRIMARY KEY,
+  der BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nodes (
   shard TEXT NOT NULL,
   level INTEGER NOT NULL,
@@ -261,6 +265,21 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
     }
   }
   {
+    Statement insert = c.Prepare(
+        "INSERT INTO revocation_responses (sha256, der) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    if (!insert.ok()) return fail(insert.Error("prepare"));
+    std::set<std::string_view> seen;
+    for (const LeafRow& r : leaves) {
+      for (const crypto::SignedRevocationData& response : r.responses) {
+        if (response.der == nullptr || !seen.insert(response.sha256).second) continue;
+        insert.Bind(1, response.sha256);
+        insert.BindBlob(2, response.der->data(), response.der->size());
+        if (insert.Step() != SQLITE_DONE) return fail(insert.Error("insert revocation response"));
+        insert.Reset();
+      }
+    }
+  }
+  {
     Statement insert = c.Prepare("INSERT INTO nodes (shard, level, idx, hash) VALUES (?, ?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     for (const NodeRow& n : nodes) {
@@ -338,6 +357,19 @@ absl::StatusOr<CertificateRow> SqliteAuditStore::Certificate(const std::string& 
   if (rc == SQLITE_DONE) return absl::NotFoundError(absl::StrCat("no certificate ", sha256));
   if (rc != SQLITE_ROW) return q.Error("certificate");
   return CertificateRow{sha256, q.Blob(0), q.Blob(1), q.Blob(2), q.Blob(3)};
+}
+
+absl::StatusOr<std::string> SqliteAuditStore::RevocationResponse(const std::string& sha256) {
+  absl::MutexLock lock(&read_mu_);
+  Statement q = reader_->Prepare("SELECT der FROM revocation_responses WHERE sha256 = ?");
+  if (!q.ok()) return q.Error("prepare");
+  q.Bind(1, sha256);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) {
+    return absl::NotFoundError(absl::StrCat("no revocation response ", sha256));
+  }
+  if (rc != SQLITE_ROW) return q.Error("revocation response");
+  return q.Blob(0);
 }
 
 absl::StatusOr<uint64_t> SqliteAuditStore::Prune(const std::string& shard, int64_t before_micros) {

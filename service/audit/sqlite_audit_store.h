@@ -30,6 +30,7 @@ class SqliteAuditStore : public AuditStore {
   absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override;
   absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override;
   absl::StatusOr<CertificateRow> Certificate(const std::string& sha256) override;
+  absl::StatusOr<std::string> RevocationResponse(const std::string& sha256) override;
   absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) override;
   absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
   absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,

@@ -74,6 +74,10 @@ nlohmann::json RevocationJson(const v1::RevocationEvidence& e) {
     out["responder"] = e.responder();
   }
   if (!e.location().empty()) out["location"] = e.location();
+  if (e.response_sha256_size() > 0) {
+    out["response_sha256"] =
+        std::vector<std::string>(e.response_sha256().begin(), e.response_sha256().end());
+  }
   if (e.has_revocation_time()) {
     out["revocation_time"] = Rfc3339(e.revocation_time());
     out["revocation_reason"] = e.revocation_reason();

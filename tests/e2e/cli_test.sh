@@ -217,11 +217,25 @@ ocsp_port=$(grep -o 'ACCEPT [^ ]*' "$WORK/ocsp.log" | grep -o '[0-9]*$')
 mkdir -p "$WORK/ocsp-anchors"
 cp "$OCSP_DIR/ca.pem" "$WORK/ocsp-anchors/"
 start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/revocation.log" \
-  --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:$ocsp_port/"
+  --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:$ocsp_port/" \
+  --audit-db="$WORK/ocsp-audit.db" --instance-id=e2e-ocsp
 CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
 run validate --cert="$OCSP_DIR/good.pem" --json
 check "OCSP: a good certificate passes" rc_is 0
 check "OCSP: the evidence names the source" out_has '"source":"ocsp"'
+ocsp_sha256=$(grep -o '"response_sha256":\["[0-9a-f]*' "$WORK/out" | grep -o '[0-9a-f]*$')
+check "OCSP: the evidence names the response by its SHA-256" test -n "$ocsp_sha256"
+run validate --cert="$OCSP_DIR/good.pem" --json
+ocsp_key=$(grep -o 'checkpoints verify with [^ ]*' "$WORK/revocation.log" | awk '{print $4}')
+run audit-prove --sequence=1 --log-key="$ocsp_key"
+check "audit: a verdict from the OCSP cache is proven included" out_has "at size 2"
+check "audit: ... the signer's certificate is kept once, by its fingerprint" \
+  out_has ": kept, SHA-256 matches"
+check "audit: ... and the OCSP response it used, by the hash the record names" \
+  out_has "revocation response $ocsp_sha256 (ocsp"
+check "audit: two verdicts on one certificate and one response keep each once" \
+  test "$(sqlite3 "$WORK/ocsp-audit.db" 'SELECT (SELECT count(*) FROM certificates) || "/" ||
+    (SELECT count(*) FROM revocation_responses)')" = 1/1
 run validate --cert="$OCSP_DIR/revoked.pem" --language=en
 check "OCSP: a revoked certificate is REVOKED_NO_POE" out_has "INDETERMINATE / REVOKED_NO_POE"
 check "OCSP: the message gives the revocation time" out_has "revoked at"
@@ -269,7 +283,7 @@ gencrl "$CRL_CA/www/ocsp-ca.crl"
 HTTP_PID=$!
 for _ in $(seq 1 100); do grep -q "Serving HTTP" "$WORK/crl-http.log" && break; sleep 0.1; done
 crl_port=$(grep -o 'port [0-9]*' "$WORK/crl-http.log" | head -1 | grep -o '[0-9]*')
-CRL_FLAGS=(--revocation-cache-dir="$WORK/revocation-cache"
+CRL_FLAGS=(--revocation-cache-dir="$WORK/revocation-cache" --audit-db="$WORK/crl-audit.db"
   --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:9/,http://crl.sigverify.invalid/=http://127.0.0.1:$crl_port/")
 start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/crl.log" "${CRL_FLAGS[@]}"
 CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
@@ -278,6 +292,10 @@ check "CRL: a certificate the CRL does not list passes by the CRL (OCSP down)" r
 check "CRL: the evidence names the source" out_has '"source":"crl"'
 check "CRL: ... and the distribution point" \
   out_has '"location":"http://crl.sigverify.invalid/ocsp-ca.crl"'
+crl_sha256=$(sha256sum "$CRL_CA/www/ocsp-ca.crl" | cut -d' ' -f1)
+check "CRL: ... and the CRL it read, by its SHA-256" out_has "\"response_sha256\":[\"$crl_sha256\"]"
+check "audit: the CRL is kept in the audit log under that hash" \
+  test "$(sqlite3 "$WORK/crl-audit.db" "SELECT sha256 FROM revocation_responses")" = "$crl_sha256"
 # The CA revokes it and issues a new CRL, which comes with the next request.
 openssl ca -config "$CRL_CA/ca.cnf" -revoke "$OCSP_DIR/with-crl.pem" -crl_reason keyCompromise \
   >/dev/null 2>&1

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "crypto/sha256.h"
 #include "gtest/gtest.h"
 #include "service/audit/checkpoint.h"
 #include "service/audit/postgres_audit_store.h"
@@ -185,6 +186,104 @@ TEST_F(AuditLogTest, AStoreThatCannotWriteFailsTheAppendAndLosesNothingCommitted
   v1::AuditRecord second;
   ASSERT_TRUE(second.ParseFromString(*log->store().Leaf("instance-a", 1)));
   EXPECT_EQ(second.record_id(), "after");
+}
+
+// The real SQLite store, counting the attachment bytes each commit brings.
+class CountingStore : public AuditStore {
+ public:
+  CountingStore(std::unique_ptr<AuditStore> store, std::atomic<size_t>* bytes)
+      : store_(std::move(store)), bytes_(bytes) {}
+  absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
+                      absl::Span<const NodeRow> nodes, uint64_t new_size,
+                      const std::string& checkpoint) override {
+    for (const LeafRow& r : leaves) {
+      *bytes_ += r.signer.der.size();
+      for (const auto& response : r.responses) *bytes_ += response.der->size();
+    }
+    return store_->Commit(shard, leaves, nodes, new_size, checkpoint);
+  }
+  absl::StatusOr<uint64_t> Size(const std::string& shard) override { return store_->Size(shard); }
+  absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override {
+    return store_->Node(shard, level, index);
+  }
+  absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override {
+    return store_->Leaf(shard, sequence);
+  }
+  absl::StatusOr<CertificateRow> Certificate(const std::string& sha256) override {
+    return store_->Certificate(sha256);
+  }
+  absl::StatusOr<std::string> RevocationResponse(const std::string& sha256) override {
+    return store_->RevocationResponse(sha256);
+  }
+  absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) override {
+    return store_->Prune(shard, before_micros);
+  }
+  absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
+                                                 size_t limit) override {
+    return store_->Leaves(shard, begin, limit);
+  }
+  absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
+                                              size_t limit) override {
+    return store_->Find(query, after, limit);
+  }
+  absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override {
+    return store_->Checkpoint(shard, size);
+  }
+
+ private:
+  std::unique_ptr<AuditStore> store_;
+  std::atomic<size_t>* bytes_;
+};
+
+TEST_F(AuditLogTest, AttachmentsAreStoredOnceAndSentOnceUnlessACommitFailed) {
+  std::atomic<size_t> sent{0};
+  AuditLog::Options o;
+  o.shard = "instance-a";
+  o.origin = "sigverify.test/audit/instance-a";
+  auto log = AuditLog::Open(std::make_unique<CountingStore>(*SqliteAuditStore::Open(path_), &sent),
+                            signer_, o);
+  ASSERT_TRUE(log.ok()) << log.status();
+  const std::string cert_der(1500, 'c');
+  auto crl = std::make_shared<const std::string>(100000, 'r');
+  const std::string crl_sha256 = crypto::ToHex(crypto::Sha256(*crl));
+  auto entry = [&](const std::string& id) {
+    AuditEntry e{Record(id), {cert_der, {{crl, crl_sha256}}}};
+    e.record.add_revocation()->add_response_sha256(crl_sha256);
+    return e;
+  };
+  auto append = [&](std::vector<AuditEntry> entries) {
+    absl::Notification done;
+    absl::Status result;
+    (*log)->Append(std::move(entries), [&](absl::Status s) {
+      result = s;
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  };
+  // A failed commit: nothing is taken as stored.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(other, "PRAGMA busy_timeout=0; BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  EXPECT_FALSE(append({entry("locked")}).ok());
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  sent = 0;
+  // Three records in one commit, then three more: the certificate and the
+  // CRL reach the store once, with the first commit that succeeds.
+  ASSERT_TRUE(append({entry("a"), entry("b"), entry("c")}).ok());
+  EXPECT_EQ(sent.load(), cert_der.size() + crl->size());
+  sent = 0;
+  ASSERT_TRUE(append({entry("d"), entry("e"), entry("f")}).ok());
+  EXPECT_EQ(sent.load(), 0u);
+  auto cert = (*log)->store().Certificate(std::string(64, 'a'));
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_EQ(cert->der, cert_der);
+  EXPECT_EQ(*(*log)->store().RevocationResponse(crl_sha256), *crl);
+  EXPECT_EQ((*log)->store().RevocationResponse(std::string(64, '0')).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(AuditLogTest, RetentionPrunesOldBodiesAndTheShardStillVerifies) {

@@ -48,7 +48,7 @@ std::unique_ptr<AuditStore> OpenPostgres(const std::string& sql) {
   PGconn* conn = PQconnectdb(server.conninfo().c_str());
   PQclear(PQexec(conn,
                  "SET client_min_messages = warning; DROP TABLE IF EXISTS audit_leaves, "
-                 "audit_nodes, audit_checkpoints, audit_certificates"));
+                 "audit_nodes, audit_checkpoints, audit_certificates, audit_revocation_responses"));
   if (!sql.empty()) {
     PGresult* r = PQexec(conn, sql.c_str());
     EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(conn);
@@ -188,6 +188,24 @@ TEST_P(AuditStoreContractTest, CertificatesAreKeptOnceAndGainTheirDer) {
   EXPECT_EQ(a->der, with_der.signer.der);
   EXPECT_EQ(a->subject, "CN=Nguyễn Văn An,C=VN");
   EXPECT_EQ(store_->Certificate(std::string(64, 'c')).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(AuditStoreContractTest, RevocationResponsesAreKeptOnceByHash) {
+  auto ocsp = std::make_shared<const std::string>("\x30\x03\x0a\x01\x00", 5);
+  auto crl = std::make_shared<const std::string>(3 << 20, '\x42');  // 3 MiB
+  LeafRow first = Row("a", 0);
+  first.responses = {{ocsp, "0c"}, {crl, "c7"}};
+  LeafRow second = Row("a", 1);
+  second.responses = {{crl, "c7"}};  // the same CRL in the same commit
+  std::vector<LeafRow> rows = {first, second};
+  ASSERT_TRUE(store_->Commit("a", rows, {}, 2, "checkpoint 2").ok());
+  // Later bytes under a hash already kept change nothing.
+  LeafRow third = Row("a", 2);
+  third.responses = {{std::make_shared<const std::string>("other"), "0c"}};
+  ASSERT_TRUE(store_->Commit("a", {&third, 1}, {}, 3, "checkpoint 3").ok());
+  EXPECT_EQ(*store_->RevocationResponse("0c"), *ocsp);
+  EXPECT_EQ(*store_->RevocationResponse("c7"), *crl);
+  EXPECT_EQ(store_->RevocationResponse("ff").status().code(), absl::StatusCode::kNotFound);
 }
 
 // Layout 1 kept the signer's subject and serial in each leaf row; opening
