@@ -180,7 +180,8 @@ grpc::Status AuditService::QueryRecords(grpc::ServerContext*,
 grpc::Status AuditService::ExportRecords(grpc::ServerContext* context,
                                          const v1::ExportRecordsRequest* request,
                                          grpc::ServerWriter<v1::ExportRecordsResponse>* writer) {
-  const audit::LeafQuery query = QueryOf(request->filter(), /*oldest_first=*/true);
+  audit::LeafQuery query = QueryOf(request->filter(), /*oldest_first=*/true);
+  query.tree_order = true;
   std::optional<audit::LeafCursor> after;
   for (;;) {
     if (context->IsCancelled()) return grpc::Status::CANCELLED;

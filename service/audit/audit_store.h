@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "crypto/revocation.h"
 #include "service/audit/merkle.h"
@@ -59,6 +61,10 @@ struct LeafQuery {
   int indication = 0;
   std::string caller;
   bool oldest_first = false;
+  // Shard by shard, in sequence (the order leaves are hashed in: exports);
+  // overrides oldest_first. Time order differs from it where verdicts
+  // finished out of order (the items of a batch).
+  bool tree_order = false;
 };
 
 // Where a page of results ends: the last row's sort key.
@@ -74,6 +80,16 @@ struct FoundLeaf {
   int64_t time_micros = 0;
   std::string leaf;
 };
+
+// One broad auditor query (a substring every subject holds, over years)
+// must not hold the store's reader for minutes.
+inline constexpr absl::Duration kDefaultQueryBudget = absl::Seconds(10);
+
+inline absl::Status QueryOverBudget(absl::Duration budget) {
+  return absl::DeadlineExceededError(
+      absl::StrCat("the query ran over its budget of ", absl::FormatDuration(budget),
+                   "; narrow it (a time range, a signer, a record id)"));
+}
 
 class AuditStore {
  public:
@@ -113,8 +129,13 @@ class AuditStore {
   // Up to `limit` leaves matching `query`, in (time, shard, sequence) order
   // (descending unless oldest_first), after `after` when given; pruned
   // records are not found.
+  //
+  // A query running past the store's query budget stops with
+  // DEADLINE_EXCEEDED (see QueryOverBudget).
   virtual absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query,
                                                       const LeafCursor* after, size_t limit) = 0;
+  // How long one Find may run (kDefaultQueryBudget unless set).
+  virtual void set_query_budget(absl::Duration budget) = 0;
   // The signed checkpoint for `size` (0: the latest).
   virtual absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) = 0;
 };

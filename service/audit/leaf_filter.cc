@@ -30,17 +30,26 @@ LeafFilter LeafFilterOf(const SqlDialect& dialect, const LeafQuery& query, const
   text(absl::StrCat(signers, dialect.contains, "(subject, ?) > 0)"), query.subject_contains);
   number(" AND indication = CAST(? AS INTEGER)", query.indication);
   text(" AND caller = ?", query.caller);
-  const char* order = query.oldest_first ? "ASC" : "DESC";
-  if (after != nullptr) {
-    f.sql += query.oldest_first ? " AND (time_micros, shard, seq) > "
-                                : " AND (time_micros, shard, seq) < ";
-    f.sql += "(CAST(? AS BIGINT), ?, CAST(? AS BIGINT))";
-    f.values.emplace_back(after->time_micros);
-    f.values.emplace_back(after->shard);
-    f.values.emplace_back(static_cast<int64_t>(after->sequence));
+  if (query.tree_order) {
+    if (after != nullptr) {
+      f.sql += " AND (shard, seq) > (?, CAST(? AS BIGINT))";
+      f.values.emplace_back(after->shard);
+      f.values.emplace_back(static_cast<int64_t>(after->sequence));
+    }
+    f.sql += " ORDER BY shard ASC, seq ASC LIMIT CAST(? AS BIGINT)";
+  } else {
+    const char* order = query.oldest_first ? "ASC" : "DESC";
+    if (after != nullptr) {
+      f.sql += query.oldest_first ? " AND (time_micros, shard, seq) > "
+                                  : " AND (time_micros, shard, seq) < ";
+      f.sql += "(CAST(? AS BIGINT), ?, CAST(? AS BIGINT))";
+      f.values.emplace_back(after->time_micros);
+      f.values.emplace_back(after->shard);
+      f.values.emplace_back(static_cast<int64_t>(after->sequence));
+    }
+    absl::StrAppend(&f.sql, " ORDER BY time_micros ", order, ", shard ", order, ", seq ", order,
+                    " LIMIT CAST(? AS BIGINT)");
   }
-  absl::StrAppend(&f.sql, " ORDER BY time_micros ", order, ", shard ", order, ", seq ", order,
-                  " LIMIT CAST(? AS BIGINT)");
   f.values.emplace_back(static_cast<int64_t>(limit));
   return f;
 }

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS audit_leaves (
 CREATE INDEX IF NOT EXISTS audit_leaves_time ON audit_leaves (time_micros, shard, seq);
 CREATE INDEX IF NOT EXISTS audit_leaves_record_id ON audit_leaves (record_id);
 CREATE INDEX IF NOT EXISTS audit_leaves_signer_time ON audit_leaves (signer_sha256, time_micros);
+CREATE INDEX IF NOT EXISTS audit_leaves_indication_time ON audit_leaves (indication, time_micros);
+CREATE INDEX IF NOT EXISTS audit_leaves_caller_time ON audit_leaves (caller, time_micros);
 CREATE TABLE IF NOT EXISTS audit_certificates (
   sha256 TEXT PRIMARY KEY,
   subject TEXT NOT NULL,
@@ -184,6 +186,7 @@ absl::StatusOr<std::unique_ptr<PostgresAuditStore>> PostgresAuditStore::Open(
     }
   }
   std::unique_ptr<PostgresAuditStore> store(new PostgresAuditStore(connections[0], connections[1]));
+  store->set_query_budget(kDefaultQueryBudget);
   absl::MutexLock lock(&store->write_mu_);
   if (auto s = Run(connections[0], kSchema); !s.ok()) return s;
   return store;
@@ -409,6 +412,14 @@ absl::StatusOr<CertificateRow> PostgresAuditStore::Certificate(const std::string
   return CertificateRow{sha256, Bytes(r, 0, 0), Bytes(r, 0, 1), Bytes(r, 0, 2), Bytes(r, 0, 3)};
 }
 
+void PostgresAuditStore::set_query_budget(absl::Duration budget) {
+  absl::MutexLock lock(&read_mu_);
+  query_budget_ = budget;
+  const std::string sql = absl::StrCat("SET statement_timeout = ",
+                                       std::max<int64_t>(1, absl::ToInt64Milliseconds(budget)));
+  Run(reader_, sql.c_str()).IgnoreError();  // a failure leaves the previous budget
+}
+
 absl::StatusOr<std::string> PostgresAuditStore::RevocationResponse(const std::string& sha256) {
   absl::MutexLock lock(&read_mu_);
   Params p;
@@ -442,7 +453,13 @@ absl::StatusOr<std::vector<FoundLeaf>> PostgresAuditStore::Find(const LeafQuery&
   absl::MutexLock lock(&read_mu_);
   PGconn* conn = reader_;
   ResultPtr r = p.Exec(conn, sql);
-  if (!Ok(r)) return Error(conn, "query");
+  if (!Ok(r)) {
+    const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+    if (state != nullptr && std::string_view(state) == "57014") {  // query_canceled
+      return QueryOverBudget(query_budget_);
+    }
+    return Error(conn, "query");
+  }
   std::vector<FoundLeaf> out;
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     FoundLeaf row;

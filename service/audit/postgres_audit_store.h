@@ -38,6 +38,8 @@ class PostgresAuditStore : public AuditStore {
                                                  size_t limit) override;
   absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
                                               size_t limit) override;
+  // statement_timeout on the auditors' connection.
+  void set_query_budget(absl::Duration budget) override;
 
  private:
   PostgresAuditStore(PGconn* writer, PGconn* reader) : writer_(writer), reader_(reader) {}
@@ -48,6 +50,7 @@ class PostgresAuditStore : public AuditStore {
   PGconn* writer_ ABSL_GUARDED_BY(write_mu_);
   absl::Mutex read_mu_;
   PGconn* reader_ ABSL_GUARDED_BY(read_mu_);
+  absl::Duration query_budget_ ABSL_GUARDED_BY(read_mu_);
 };
 
 }  // namespace sigverify::audit

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS leaves (
 CREATE INDEX IF NOT EXISTS leaves_time ON leaves (time_micros);
 CREATE INDEX IF NOT EXISTS leaves_record_id ON leaves (record_id);
 CREATE INDEX IF NOT EXISTS leaves_signer_time ON leaves (signer_sha256, time_micros);
+CREATE INDEX IF NOT EXISTS leaves_indication_time ON leaves (indication, time_micros);
+CREATE INDEX IF NOT EXISTS leaves_caller_time ON leaves (caller, time_micros);
 CREATE TABLE IF NOT EXISTS certificates (
   sha256 TEXT PRIMARY KEY,
   subject TEXT NOT NULL,
@@ -359,6 +361,11 @@ absl::StatusOr<CertificateRow> SqliteAuditStore::Certificate(const std::string& 
   return CertificateRow{sha256, q.Blob(0), q.Blob(1), q.Blob(2), q.Blob(3)};
 }
 
+void SqliteAuditStore::set_query_budget(absl::Duration budget) {
+  absl::MutexLock lock(&read_mu_);
+  query_budget_ = budget;
+}
+
 absl::StatusOr<std::string> SqliteAuditStore::RevocationResponse(const std::string& sha256) {
   absl::MutexLock lock(&read_mu_);
   Statement q = reader_->Prepare("SELECT der FROM revocation_responses WHERE sha256 = ?");
@@ -425,6 +432,12 @@ absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& q
   absl::MutexLock lock(&read_mu_);
   Statement q = reader_->Prepare(filter.sql);
   if (!q.ok()) return q.Error("prepare");
+  // Interrupted past the budget (checked every 1,000 steps), so that one
+  // broad query cannot hold the auditors' connection.
+  absl::Time deadline = absl::Now() + query_budget_;
+  sqlite3_progress_handler(
+      reader_->db(), 1000,
+      +[](void* d) { return absl::Now() > *static_cast<absl::Time*>(d) ? 1 : 0; }, &deadline);
   for (size_t i = 0; i < filter.values.size(); ++i) {
     const int index = static_cast<int>(i) + 1;
     if (const auto* n = std::get_if<int64_t>(&filter.values[i])) {
@@ -443,6 +456,8 @@ absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& q
     row.leaf = q.Blob(3);
     out.push_back(std::move(row));
   }
+  sqlite3_progress_handler(reader_->db(), 0, nullptr, nullptr);
+  if (rc == SQLITE_INTERRUPT) return QueryOverBudget(query_budget_);
   if (rc != SQLITE_DONE) return q.Error("query");
   return out;
 }

@@ -37,6 +37,7 @@ class SqliteAuditStore : public AuditStore {
                                                  size_t limit) override;
   absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
                                               size_t limit) override;
+  void set_query_budget(absl::Duration budget) override;
 
  private:
   class Connection;
@@ -50,6 +51,7 @@ class SqliteAuditStore : public AuditStore {
   std::unique_ptr<Connection> writer_ ABSL_GUARDED_BY(write_mu_);
   absl::Mutex read_mu_;
   std::unique_ptr<Connection> reader_ ABSL_GUARDED_BY(read_mu_);
+  absl::Duration query_budget_ ABSL_GUARDED_BY(read_mu_) = kDefaultQueryBudget;
 };
 
 }  // namespace sigverify::audit

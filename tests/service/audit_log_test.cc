@@ -229,6 +229,7 @@ class CountingStore : public AuditStore {
   absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override {
     return store_->Checkpoint(shard, size);
   }
+  void set_query_budget(absl::Duration budget) override { store_->set_query_budget(budget); }
 
  private:
   std::unique_ptr<AuditStore> store_;
