@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <set>
 #include <variant>
 
@@ -75,8 +76,22 @@ DO $$ BEGIN
     ALTER TABLE audit_leaves DROP COLUMN signer_subject, DROP COLUMN signer_serial;
   END IF;
 END $$;
+CREATE OR REPLACE FUNCTION audit_expect_size(s TEXT, expected BIGINT) RETURNS VOID AS $$
+DECLARE
+  actual BIGINT;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext(s));
+  SELECT COALESCE(MAX(seq) + 1, 0) INTO actual FROM audit_leaves WHERE shard = s;
+  IF expected >= 0 AND actual <> expected THEN
+    RAISE EXCEPTION 'shard % has % records, not % (another writer?)', s, actual, expected
+      USING ERRCODE = 'SV001';
+  END IF;
+END $$ LANGUAGE plpgsql;
 SELECT pg_advisory_unlock(730125);
 )sql";
+
+// audit_expect_size's error: the leaves do not start at the shard's size.
+constexpr const char* kWrongSizeState = "SV001";
 
 using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
 
@@ -99,21 +114,84 @@ class Params {
   std::string Ref(int index) const { return absl::StrCat("$", index); }
 
   ResultPtr Exec(PGconn* conn, const std::string& sql) const {
-    std::vector<const char*> ptrs;
-    std::vector<int> lengths;
-    for (const std::string& v : values_) {
-      ptrs.push_back(v.data());
-      lengths.push_back(static_cast<int>(v.size()));
-    }
+    Pointers p(*this);
     // Binary results: bytea as raw bytes, integers as big-endian int8/int4.
     return ResultPtr(PQexecParams(conn, sql.c_str(), static_cast<int>(values_.size()), nullptr,
-                                  ptrs.data(), lengths.data(), formats_.data(), 1),
+                                  p.ptrs.data(), p.lengths.data(), formats_.data(), 1),
                      PQclear);
+  }
+  // Queues the statement on a connection in pipeline mode (libpq copies the
+  // values into its output buffer); false if libpq refused it.
+  bool Send(PGconn* conn, const std::string& sql) const {
+    Pointers p(*this);
+    return PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values_.size()), nullptr,
+                             p.ptrs.data(), p.lengths.data(), formats_.data(), 1) == 1;
   }
 
  private:
+  struct Pointers {
+    explicit Pointers(const Params& params) {
+      for (const std::string& v : params.values_) {
+        ptrs.push_back(v.data());
+        lengths.push_back(static_cast<int>(v.size()));
+      }
+    }
+    std::vector<const char*> ptrs;
+    std::vector<int> lengths;
+  };
   std::vector<std::string> values_;
   std::vector<int> formats_;
+};
+
+// The statements of one commit, sent together in libpq's pipeline mode and
+// answered in one round trip, rather than one round trip each. After the
+// first error PostgreSQL skips the rest (the transaction is then rolled
+// back by the caller).
+class Pipeline {
+ public:
+  explicit Pipeline(PGconn* conn) : conn_(conn), ok_(PQenterPipelineMode(conn) == 1) {}
+  ~Pipeline() { PQexitPipelineMode(conn_); }
+
+  void Send(const Params& p, const std::string& sql, const char* what) {
+    if (ok_ && !p.Send(conn_, sql)) ok_ = false;
+    whats_.push_back(what);
+  }
+  // Sends the queue and reads every answer: OK, or the first error, as
+  // (SQLSTATE, message) for the caller to map.
+  struct Failure {
+    std::string sqlstate;
+    std::string message;
+  };
+  std::optional<Failure> Sync() {
+    if (!ok_ || PQpipelineSync(conn_) != 1) {
+      return Failure{"", absl::StrCat("pipeline: ", PQerrorMessage(conn_))};
+    }
+    std::optional<Failure> failure;
+    for (const char* what : whats_) {
+      // Each statement's results end with a null.
+      while (PGresult* raw = PQgetResult(conn_)) {
+        ResultPtr r(raw, PQclear);
+        const ExecStatusType s = PQresultStatus(raw);
+        if (!failure && s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+          const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+          failure = Failure{
+              state ? state : "",
+              absl::StrCat(what, ": ",
+                           s == PGRES_PIPELINE_ABORTED ? "aborted" : PQresultErrorMessage(raw))};
+        }
+      }
+    }
+    ResultPtr sync(PQgetResult(conn_), PQclear);  // PGRES_PIPELINE_SYNC
+    if (!failure && PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+      failure = Failure{"", absl::StrCat("pipeline sync: ", PQerrorMessage(conn_))};
+    }
+    return failure;
+  }
+
+ private:
+  PGconn* conn_;
+  bool ok_;
+  std::vector<const char*> whats_;
 };
 
 absl::Status Error(PGconn* conn, const char* what) {
@@ -143,11 +221,10 @@ absl::Status Run(PGconn* conn, const char* sql) {
 }
 
 // INSERT `head` VALUES (...), (...) `tail` for `n` rows, up to 1,000 rows per
-// statement (one round trip each, within libpq's 65,535 parameters);
+// statement (within libpq's 65,535 parameters), queued on `pipeline`;
 // `row(p, i)` adds row i's parameters and returns its "($1, $2, ...)".
-absl::Status InsertRows(PGconn* conn, const char* what, const std::string& head, size_t n,
-                        const std::function<std::string(Params&, size_t)>& row,
-                        const char* tail = "") {
+void InsertRows(Pipeline& pipeline, const char* what, const std::string& head, size_t n,
+                const std::function<std::string(Params&, size_t)>& row, const char* tail = "") {
   constexpr size_t kRowsPerStatement = 1000;
   for (size_t begin = 0; begin < n; begin += kRowsPerStatement) {
     Params p;
@@ -156,9 +233,8 @@ absl::Status InsertRows(PGconn* conn, const char* what, const std::string& head,
       absl::StrAppend(&sql, i == begin ? "" : ", ", row(p, i));
     }
     sql += tail;
-    if (!Ok(p.Exec(conn, sql))) return Error(conn, what);
+    pipeline.Send(p, sql, what);
   }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> SizeOf(PGconn* conn, const std::string& shard) {
@@ -204,98 +280,97 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
                                         const std::string& checkpoint) {
   absl::MutexLock lock(&write_mu_);
   PGconn* conn = writer_;
-  if (auto s = Run(conn, "BEGIN"); !s.ok()) return s;
-  auto fail = [&](absl::Status s) {
-    Run(conn, "ROLLBACK").IgnoreError();
-    return s;
-  };
+  std::optional<Pipeline::Failure> failure;
   {
-    // Writers of one shard take turns (normally there is only one).
-    Params p;
-    const int s = p.Text(shard);
-    if (!Ok(p.Exec(conn, absl::StrCat("SELECT pg_advisory_xact_lock(hashtext(", p.Ref(s), "))")))) {
-      return fail(Error(conn, "lock"));
+    Pipeline pipeline(conn);
+    pipeline.Send(Params(), "BEGIN", "begin");
+    {
+      // Writers of one shard take turns (normally there is only one); the
+      // leaves must start at the shard's size.
+      Params p;
+      const std::string sql = absl::StrCat(
+          "SELECT audit_expect_size(", p.Ref(p.Text(shard)), ", ",
+          p.Ref(p.Number(leaves.empty() ? -1 : static_cast<int64_t>(leaves.front().sequence))),
+          "::int8)");
+      pipeline.Send(p, sql, "size");
     }
-  }
-  auto size = SizeOf(conn, shard);
-  if (!size.ok()) return fail(size.status());
-  if (!leaves.empty() && leaves.front().sequence != *size) {
-    return fail(absl::FailedPreconditionError(
-        absl::StrCat("audit store: shard ", shard, " has ", *size, " records, not ",
-                     leaves.front().sequence, " (another writer?)")));
-  }
-  absl::Status inserted = InsertRows(
-      conn, "insert leaves",
-      "INSERT INTO audit_leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
-      "signer_sha256, indication, caller)",
-      leaves.size(), [&](Params& p, size_t i) {
-        const LeafRow& r = leaves[i];
-        return absl::StrCat(
-            "(", p.Ref(p.Text(shard)), ", ", p.Ref(p.Number(static_cast<int64_t>(r.sequence))),
-            "::int8, ", p.Ref(p.Bytes(r.leaf)), ", ",
-            p.Ref(p.Bytes(std::string(r.leaf_hash.begin(), r.leaf_hash.end()))), ", ",
-            p.Ref(p.Number(r.time_micros)), "::int8, ", p.Ref(p.Text(r.record_id)), ", ",
-            p.Ref(p.Text(r.signer.sha256)), ", ", p.Ref(p.Number(r.indication)), "::int4, ",
-            p.Ref(p.Text(r.caller)), ")");
-      });
-  if (!inserted.ok()) return fail(inserted);
-  // Each certificate once; a later record that brings the DER fills it in.
-  std::vector<const CertificateRow*> certificates;
-  std::set<std::string_view> seen;
-  for (const LeafRow& r : leaves) {
-    if (!r.signer.sha256.empty() && seen.insert(r.signer.sha256).second) {
-      certificates.push_back(&r.signer);
-    }
-  }
-  inserted = InsertRows(
-      conn, "insert certificates",
-      "INSERT INTO audit_certificates (sha256, subject, issuer, serial, der)", certificates.size(),
-      [&](Params& p, size_t i) {
-        const CertificateRow& c = *certificates[i];
-        return absl::StrCat("(", p.Ref(p.Text(c.sha256)), ", ", p.Ref(p.Text(c.subject)), ", ",
-                            p.Ref(p.Text(c.issuer)), ", ", p.Ref(p.Text(c.serial)), ", ",
-                            p.Ref(p.Bytes(c.der)), ")");
-      },
-      " ON CONFLICT (sha256) DO UPDATE SET der = EXCLUDED.der "
-      "WHERE length(audit_certificates.der) = 0 AND length(EXCLUDED.der) > 0");
-  if (!inserted.ok()) return fail(inserted);
-  std::vector<const crypto::SignedRevocationData*> responses;
-  seen.clear();
-  for (const LeafRow& r : leaves) {
-    for (const crypto::SignedRevocationData& response : r.responses) {
-      if (response.der != nullptr && seen.insert(response.sha256).second) {
-        responses.push_back(&response);
+    InsertRows(pipeline, "insert leaves",
+               "INSERT INTO audit_leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
+               "signer_sha256, indication, caller)",
+               leaves.size(), [&](Params& p, size_t i) {
+                 const LeafRow& r = leaves[i];
+                 return absl::StrCat(
+                     "(", p.Ref(p.Text(shard)), ", ",
+                     p.Ref(p.Number(static_cast<int64_t>(r.sequence))), "::int8, ",
+                     p.Ref(p.Bytes(r.leaf)), ", ",
+                     p.Ref(p.Bytes(std::string(r.leaf_hash.begin(), r.leaf_hash.end()))), ", ",
+                     p.Ref(p.Number(r.time_micros)), "::int8, ", p.Ref(p.Text(r.record_id)), ", ",
+                     p.Ref(p.Text(r.signer.sha256)), ", ", p.Ref(p.Number(r.indication)),
+                     "::int4, ", p.Ref(p.Text(r.caller)), ")");
+               });
+    // Each certificate once; a later record that brings the DER fills it in.
+    std::vector<const CertificateRow*> certificates;
+    std::set<std::string_view> seen;
+    for (const LeafRow& r : leaves) {
+      if (!r.signer.sha256.empty() && seen.insert(r.signer.sha256).second) {
+        certificates.push_back(&r.signer);
       }
     }
+    InsertRows(
+        pipeline, "insert certificates",
+        "INSERT INTO audit_certificates (sha256, subject, issuer, serial, der)",
+        certificates.size(),
+        [&](Params& p, size_t i) {
+          const CertificateRow& c = *certificates[i];
+          return absl::StrCat("(", p.Ref(p.Text(c.sha256)), ", ", p.Ref(p.Text(c.subject)), ", ",
+                              p.Ref(p.Text(c.issuer)), ", ", p.Ref(p.Text(c.serial)), ", ",
+                              p.Ref(p.Bytes(c.der)), ")");
+        },
+        " ON CONFLICT (sha256) DO UPDATE SET der = EXCLUDED.der "
+        "WHERE length(audit_certificates.der) = 0 AND length(EXCLUDED.der) > 0");
+    std::vector<const crypto::SignedRevocationData*> responses;
+    seen.clear();
+    for (const LeafRow& r : leaves) {
+      for (const crypto::SignedRevocationData& response : r.responses) {
+        if (response.der != nullptr && seen.insert(response.sha256).second) {
+          responses.push_back(&response);
+        }
+      }
+    }
+    // One row per statement: a CRL may be tens of megabytes.
+    for (const crypto::SignedRevocationData* response : responses) {
+      Params p;
+      const std::string sql =
+          absl::StrCat("INSERT INTO audit_revocation_responses (sha256, der) VALUES (",
+                       p.Ref(p.Text(response->sha256)), ", ", p.Ref(p.Bytes(*response->der)),
+                       ") ON CONFLICT DO NOTHING");
+      pipeline.Send(p, sql, "insert revocation response");
+    }
+    InsertRows(pipeline, "insert nodes", "INSERT INTO audit_nodes (shard, level, idx, hash)",
+               nodes.size(), [&](Params& p, size_t i) {
+                 const NodeRow& n = nodes[i];
+                 return absl::StrCat(
+                     "(", p.Ref(p.Text(shard)), ", ", p.Ref(p.Number(n.level)), "::int4, ",
+                     p.Ref(p.Number(static_cast<int64_t>(n.index))), "::int8, ",
+                     p.Ref(p.Bytes(std::string(n.hash.begin(), n.hash.end()))), ")");
+               });
+    {
+      Params p;
+      const std::string sql = absl::StrCat(
+          "INSERT INTO audit_checkpoints (shard, size, note) VALUES (", p.Ref(p.Text(shard)), ", ",
+          p.Ref(p.Number(static_cast<int64_t>(new_size))), ", ", p.Ref(p.Text(checkpoint)),
+          ") ON CONFLICT (shard, size) DO UPDATE SET note = EXCLUDED.note");
+      pipeline.Send(p, sql, "insert checkpoint");
+    }
+    pipeline.Send(Params(), "COMMIT", "commit");
+    failure = pipeline.Sync();
   }
-  // One row per statement: a CRL may be tens of megabytes.
-  for (const crypto::SignedRevocationData* response : responses) {
-    Params p;
-    const std::string sql =
-        absl::StrCat("INSERT INTO audit_revocation_responses (sha256, der) VALUES (",
-                     p.Ref(p.Text(response->sha256)), ", ", p.Ref(p.Bytes(*response->der)),
-                     ") ON CONFLICT DO NOTHING");
-    if (!Ok(p.Exec(conn, sql))) return fail(Error(conn, "insert revocation response"));
+  if (!failure) return absl::OkStatus();
+  Run(conn, "ROLLBACK").IgnoreError();  // a no-op when COMMIT itself failed
+  if (failure->sqlstate == kWrongSizeState) {
+    return absl::FailedPreconditionError(absl::StrCat("audit store: ", failure->message));
   }
-  inserted = InsertRows(conn, "insert nodes", "INSERT INTO audit_nodes (shard, level, idx, hash)",
-                        nodes.size(), [&](Params& p, size_t i) {
-                          const NodeRow& n = nodes[i];
-                          return absl::StrCat(
-                              "(", p.Ref(p.Text(shard)), ", ", p.Ref(p.Number(n.level)), "::int4, ",
-                              p.Ref(p.Number(static_cast<int64_t>(n.index))), "::int8, ",
-                              p.Ref(p.Bytes(std::string(n.hash.begin(), n.hash.end()))), ")");
-                        });
-  if (!inserted.ok()) return fail(inserted);
-  {
-    Params p;
-    const std::string sql = absl::StrCat(
-        "INSERT INTO audit_checkpoints (shard, size, note) VALUES (", p.Ref(p.Text(shard)), ", ",
-        p.Ref(p.Number(static_cast<int64_t>(new_size))), ", ", p.Ref(p.Text(checkpoint)),
-        ") ON CONFLICT (shard, size) DO UPDATE SET note = EXCLUDED.note");
-    if (!Ok(p.Exec(conn, sql))) return fail(Error(conn, "insert checkpoint"));
-  }
-  if (auto s = Run(conn, "COMMIT"); !s.ok()) return fail(s);
-  return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("audit store (PostgreSQL): ", failure->message));
 }
 
 absl::StatusOr<uint64_t> PostgresAuditStore::Size(const std::string& shard) {
