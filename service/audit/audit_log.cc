@@ -43,27 +43,34 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(std::unique_ptr<AuditSt
   if (options.shard.empty()) return absl::InvalidArgumentError("the audit shard needs a name");
   std::unique_ptr<AuditLog> log(
       new AuditLog(std::move(store), std::move(signer), std::move(options)));
-  auto size = log->store_->Size(log->options_.shard);
+  if (auto s = log->LoadEdge(); !s.ok()) return s;
+  log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
+  return log;
+}
+
+absl::Status AuditLog::LoadEdge() {
+  auto size = store_->Size(options_.shard);
   if (!size.ok()) return size.status();
   // The right edge: the complete subtrees of the binary decomposition of
   // the size, largest first.
+  std::vector<std::pair<int, Hash>> edge;
   uint64_t offset = 0;
   for (int level = 63; level >= 0; --level) {
     const uint64_t width = uint64_t{1} << level;
     if ((*size & width) == 0) continue;
-    auto node = log->store_->Node(log->options_.shard, level, offset >> level);
+    auto node = store_->Node(options_.shard, level, offset >> level);
     if (!node.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("audit shard ", log->options_.shard,
-                       ": the tree's right edge is missing: ", node.status().message()));
+      return absl::DataLossError(absl::StrCat("audit shard ", options_.shard,
+                                              ": the tree's right edge is missing: ",
+                                              node.status().message()));
     }
-    log->edge_.emplace_back(level, *node);
+    edge.emplace_back(level, *node);
     offset += width;
   }
-  log->size_ = *size;
-  log->tree_size_ = *size;
-  log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
-  return log;
+  edge_ = std::move(edge);
+  size_ = *size;
+  tree_size_ = *size;
+  return absl::OkStatus();
 }
 
 AuditLog::~AuditLog() {
@@ -191,8 +198,14 @@ void AuditLog::WriterLoop() {
       tree_size_ = size_;
       if (on_commit) on_commit(leaves.size(), absl::Now() - started);
     } else {
-      edge_ = saved_edge;
-      size_ = saved_size;
+      // The tree goes on from what the store holds: what it held before, or
+      // more when the commit reached it although its acknowledgement did not
+      // reach us (a connection lost after COMMIT). Those callers are told
+      // UNAVAILABLE for records that are in fact logged, never the reverse.
+      if (!LoadEdge().ok()) {
+        edge_ = saved_edge;
+        size_ = saved_size;
+      }
       failures_ += 1;
       status = absl::UnavailableError(
           absl::StrCat("the audit log could not record the verdict: ", status.message()));

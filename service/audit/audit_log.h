@@ -103,6 +103,9 @@ class AuditLog {
   AuditLog(std::unique_ptr<AuditStore> store, CheckpointSigner signer, Options options)
       : store_(std::move(store)), signer_(std::move(signer)), options_(std::move(options)) {}
   void WriterLoop();
+  // Reads the shard's size and right edge from the store (at open, and after
+  // a failed commit).
+  absl::Status LoadEdge();
   // Retention, at most hourly, on the writer thread between commits.
   void MaybePrune();
   // Extends the in-memory right edge by one leaf; appends the subtrees it

@@ -279,7 +279,7 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
                                         absl::Span<const NodeRow> nodes, uint64_t new_size,
                                         const std::string& checkpoint) {
   absl::MutexLock lock(&write_mu_);
-  PGconn* conn = writer_;
+  PGconn* conn = Writer();
   std::optional<Pipeline::Failure> failure;
   {
     Pipeline pipeline(conn);
@@ -375,13 +375,13 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
 
 absl::StatusOr<uint64_t> PostgresAuditStore::Size(const std::string& shard) {
   absl::MutexLock lock(&read_mu_);
-  PGconn* conn = reader_;
+  PGconn* conn = Reader();
   return SizeOf(conn, shard);
 }
 
 absl::StatusOr<Hash> PostgresAuditStore::Node(const std::string& shard, int level, uint64_t index) {
   absl::MutexLock lock(&read_mu_);
-  PGconn* conn = reader_;
+  PGconn* conn = Reader();
   Params p;
   const int s = p.Text(shard);
   const int i = p.Number(static_cast<int64_t>(index));
@@ -409,7 +409,7 @@ absl::StatusOr<Hash> PostgresAuditStore::Node(const std::string& shard, int leve
 
 absl::StatusOr<std::string> PostgresAuditStore::Leaf(const std::string& shard, uint64_t sequence) {
   absl::MutexLock lock(&read_mu_);
-  PGconn* conn = reader_;
+  PGconn* conn = Reader();
   Params p;
   const std::string sql =
       absl::StrCat("SELECT leaf FROM audit_leaves WHERE shard = ", p.Ref(p.Text(shard)),
@@ -427,7 +427,7 @@ absl::StatusOr<std::string> PostgresAuditStore::Leaf(const std::string& shard, u
 absl::StatusOr<uint64_t> PostgresAuditStore::Prune(const std::string& shard,
                                                    int64_t before_micros) {
   absl::MutexLock lock(&write_mu_);
-  PGconn* conn = writer_;
+  PGconn* conn = Writer();
   Params p;
   const std::string sql = absl::StrCat(
       "UPDATE audit_leaves SET leaf = ''::bytea WHERE shard = ", p.Ref(p.Text(shard)),
@@ -440,7 +440,7 @@ absl::StatusOr<uint64_t> PostgresAuditStore::Prune(const std::string& shard,
 absl::StatusOr<std::string> PostgresAuditStore::Checkpoint(const std::string& shard,
                                                            uint64_t size) {
   absl::MutexLock lock(&read_mu_);
-  PGconn* conn = reader_;
+  PGconn* conn = Reader();
   Params p;
   const int s = p.Text(shard);
   std::string sql = absl::StrCat("SELECT note FROM audit_checkpoints WHERE shard = ", p.Ref(s));
@@ -461,7 +461,7 @@ absl::StatusOr<std::string> PostgresAuditStore::Checkpoint(const std::string& sh
 absl::StatusOr<std::vector<AuditStore::StoredLeaf>> PostgresAuditStore::Leaves(
     const std::string& shard, uint64_t begin, size_t limit) {
   absl::MutexLock lock(&read_mu_);
-  PGconn* conn = reader_;
+  PGconn* conn = Reader();
   Params p;
   const std::string sql = absl::StrCat(
       "SELECT seq, leaf, leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(p.Text(shard)),
@@ -479,10 +479,11 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> PostgresAuditStore::Leaves(
 absl::StatusOr<CertificateRow> PostgresAuditStore::Certificate(const std::string& sha256) {
   absl::MutexLock lock(&read_mu_);
   Params p;
-  ResultPtr r = p.Exec(reader_, absl::StrCat("SELECT subject, issuer, serial, der FROM "
-                                             "audit_certificates WHERE sha256 = ",
-                                             p.Ref(p.Text(sha256))));
-  if (!Ok(r)) return Error(reader_, "certificate");
+  PGconn* conn = Reader();
+  ResultPtr r = p.Exec(conn, absl::StrCat("SELECT subject, issuer, serial, der FROM "
+                                          "audit_certificates WHERE sha256 = ",
+                                          p.Ref(p.Text(sha256))));
+  if (!Ok(r)) return Error(conn, "certificate");
   if (PQntuples(r.get()) == 0) return absl::NotFoundError(absl::StrCat("no certificate ", sha256));
   return CertificateRow{sha256, Bytes(r, 0, 0), Bytes(r, 0, 1), Bytes(r, 0, 2), Bytes(r, 0, 3)};
 }
@@ -490,18 +491,39 @@ absl::StatusOr<CertificateRow> PostgresAuditStore::Certificate(const std::string
 void PostgresAuditStore::set_query_budget(absl::Duration budget) {
   absl::MutexLock lock(&read_mu_);
   query_budget_ = budget;
-  const std::string sql = absl::StrCat("SET statement_timeout = ",
-                                       std::max<int64_t>(1, absl::ToInt64Milliseconds(budget)));
+  ApplyQueryBudget();
+}
+
+void PostgresAuditStore::ApplyQueryBudget() {
+  const std::string sql = absl::StrCat(
+      "SET statement_timeout = ", std::max<int64_t>(1, absl::ToInt64Milliseconds(query_budget_)));
   Run(reader_, sql.c_str()).IgnoreError();  // a failure leaves the previous budget
+}
+
+// A connection the server closed (a restart, a failover, an administrator)
+// is opened again on its next use; the use that found it closed has failed
+// with UNAVAILABLE (the audit log answers those calls UNAVAILABLE and goes on).
+PGconn* PostgresAuditStore::Writer() {
+  if (PQstatus(writer_) != CONNECTION_OK) PQreset(writer_);
+  return writer_;
+}
+
+PGconn* PostgresAuditStore::Reader() {
+  if (PQstatus(reader_) != CONNECTION_OK) {
+    PQreset(reader_);
+    if (PQstatus(reader_) == CONNECTION_OK) ApplyQueryBudget();
+  }
+  return reader_;
 }
 
 absl::StatusOr<std::string> PostgresAuditStore::RevocationResponse(const std::string& sha256) {
   absl::MutexLock lock(&read_mu_);
   Params p;
-  ResultPtr r = p.Exec(reader_, absl::StrCat("SELECT der FROM audit_revocation_responses WHERE "
-                                             "sha256 = ",
-                                             p.Ref(p.Text(sha256))));
-  if (!Ok(r)) return Error(reader_, "revocation response");
+  PGconn* conn = Reader();
+  ResultPtr r = p.Exec(conn, absl::StrCat("SELECT der FROM audit_revocation_responses WHERE "
+                                          "sha256 = ",
+                                          p.Ref(p.Text(sha256))));
+  if (!Ok(r)) return Error(conn, "revocation response");
   if (PQntuples(r.get()) == 0) {
     return absl::NotFoundError(absl::StrCat("no revocation response ", sha256));
   }
@@ -526,7 +548,7 @@ absl::StatusOr<std::vector<FoundLeaf>> PostgresAuditStore::Find(const LeafQuery&
                                                     : p.Text(std::get<std::string>(v)));
   }
   absl::MutexLock lock(&read_mu_);
-  PGconn* conn = reader_;
+  PGconn* conn = Reader();
   ResultPtr r = p.Exec(conn, sql);
   if (!Ok(r)) {
     const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);

@@ -43,6 +43,9 @@ class PostgresAuditStore : public AuditStore {
 
  private:
   PostgresAuditStore(PGconn* writer, PGconn* reader) : writer_(writer), reader_(reader) {}
+  PGconn* Writer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  PGconn* Reader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+  void ApplyQueryBudget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
 
   // Two connections: the writer's (commits, retention) and the auditors'
   // (every read), so a long query never delays a commit.

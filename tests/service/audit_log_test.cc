@@ -3,6 +3,7 @@
 // proofs read from the store that an auditor verifies with the public key.
 #include "service/audit/audit_log.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -188,18 +189,13 @@ TEST_F(AuditLogTest, AStoreThatCannotWriteFailsTheAppendAndLosesNothingCommitted
   EXPECT_EQ(second.record_id(), "after");
 }
 
-// The real SQLite store, counting the attachment bytes each commit brings.
-class CountingStore : public AuditStore {
+// A real store behind it; tests override what they watch or break.
+class ForwardingStore : public AuditStore {
  public:
-  CountingStore(std::unique_ptr<AuditStore> store, std::atomic<size_t>* bytes)
-      : store_(std::move(store)), bytes_(bytes) {}
+  explicit ForwardingStore(std::unique_ptr<AuditStore> store) : store_(std::move(store)) {}
   absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
                       absl::Span<const NodeRow> nodes, uint64_t new_size,
                       const std::string& checkpoint) override {
-    for (const LeafRow& r : leaves) {
-      *bytes_ += r.signer.der.size();
-      for (const auto& response : r.responses) *bytes_ += response.der->size();
-    }
     return store_->Commit(shard, leaves, nodes, new_size, checkpoint);
   }
   absl::StatusOr<uint64_t> Size(const std::string& shard) override { return store_->Size(shard); }
@@ -233,8 +229,64 @@ class CountingStore : public AuditStore {
 
  private:
   std::unique_ptr<AuditStore> store_;
+};
+
+// Counts the attachment bytes each commit brings.
+class CountingStore : public ForwardingStore {
+ public:
+  CountingStore(std::unique_ptr<AuditStore> store, std::atomic<size_t>* bytes)
+      : ForwardingStore(std::move(store)), bytes_(bytes) {}
+  absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
+                      absl::Span<const NodeRow> nodes, uint64_t new_size,
+                      const std::string& checkpoint) override {
+    for (const LeafRow& r : leaves) {
+      *bytes_ += r.signer.der.size();
+      for (const auto& response : r.responses) *bytes_ += response.der->size();
+    }
+    return ForwardingStore::Commit(shard, leaves, nodes, new_size, checkpoint);
+  }
+
+ private:
   std::atomic<size_t>* bytes_;
 };
+
+// Commits, then reports a failure once (a connection lost after COMMIT).
+class AckLostStore : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
+                      absl::Span<const NodeRow> nodes, uint64_t new_size,
+                      const std::string& checkpoint) override {
+    absl::Status s = ForwardingStore::Commit(shard, leaves, nodes, new_size, checkpoint);
+    if (s.ok() && lose_next_ack.exchange(false)) return absl::UnavailableError("connection lost");
+    return s;
+  }
+  std::atomic<bool> lose_next_ack{false};
+};
+
+TEST_F(AuditLogTest, ACommitWhoseAcknowledgementWasLostIsNotWrittenTwice) {
+  auto store = std::make_unique<AckLostStore>(*SqliteAuditStore::Open(path_));
+  AckLostStore* raw = store.get();
+  AuditLog::Options o;
+  o.shard = "instance-a";
+  o.origin = "sigverify.test/audit/instance-a";
+  auto log = AuditLog::Open(std::move(store), signer_, o);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE(AppendAndWait(**log, {Record("first")}).ok());
+  raw->lose_next_ack = true;
+  // The caller hears UNAVAILABLE (never a verdict that is not logged)...
+  EXPECT_EQ(AppendAndWait(**log, {Record("logged, not acknowledged")}).code(),
+            absl::StatusCode::kUnavailable);
+  // ...and the tree goes on from what the store holds.
+  ASSERT_TRUE(AppendAndWait(**log, {Record("third")}).ok());
+  EXPECT_EQ((*log)->stats().tree_size, 3u);
+  v1::AuditRecord r;
+  ASSERT_TRUE(r.ParseFromString(*(*log)->store().Leaf("instance-a", 1)));
+  EXPECT_EQ(r.record_id(), "logged, not acknowledged");
+  EXPECT_TRUE(VerifyShard((*log)->store(), "instance-a",
+                          *(*log)->store().Checkpoint("instance-a", 0), (*log)->verifier_key())
+                  .ok());
+}
 
 TEST_F(AuditLogTest, AttachmentsAreStoredOnceAndSentOnceUnlessACommitFailed) {
   std::atomic<size_t> sent{0};
@@ -316,6 +368,54 @@ TEST_F(AuditLogTest, RetentionPrunesOldBodiesAndTheShardStillVerifies) {
 // Two instances writing one PostgreSQL log (a real server started here),
 // each its own shard: neither disturbs the other's tree, and a query sees
 // both.
+// The server closes the log's connections (as a restart or failover does):
+// the commit that finds them closed fails UNAVAILABLE and is rolled back,
+// the next ones reconnect; no hole, no duplicate, queries work again.
+TEST(SharedPostgresLogTest, ALogGoesOnAfterTheServerClosedItsConnections) {
+  sigverify::testing::PostgresServer server;
+  AuditLog::Options o;
+  o.shard = "instance-a";
+  o.origin = "sigverify.test/instance-a";
+  auto log = AuditLog::Open(*PostgresAuditStore::Open(server.conninfo()),
+                            *CheckpointSigner::Generate(o.origin), o);
+  ASSERT_TRUE(log.ok()) << log.status();
+  auto append = [&](const std::string& id) {
+    absl::Notification done;
+    absl::Status result;
+    v1::AuditRecord r;
+    r.set_record_id(id);
+    (*log)->Append({r}, [&](absl::Status s) {
+      result = s;
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  };
+  ASSERT_TRUE(append("before").ok());
+  PGconn* admin = PQconnectdb(server.conninfo().c_str());
+  ASSERT_EQ(PQstatus(admin), CONNECTION_OK);
+  PGresult* killed = PQexec(admin,
+                            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
+                            "pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+                            "backend_type = 'client backend') t");
+  ASSERT_EQ(PQresultStatus(killed), PGRES_TUPLES_OK);
+  EXPECT_EQ(std::string(PQgetvalue(killed, 0, 0)), "2");  // the writer's and the reader's
+  PQclear(killed);
+  PQfinish(admin);
+  const absl::Status during = append("found the connection closed");
+  EXPECT_EQ(during.code(), absl::StatusCode::kUnavailable) << during;
+  ASSERT_TRUE(append("after").ok());
+  EXPECT_EQ((*log)->stats().tree_size, 2u);
+  LeafQuery q;
+  q.record_id = "after";
+  auto found = (*log)->store().Find(q, nullptr, 10);  // the reader reconnected too
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->size(), 1u);
+  EXPECT_TRUE(VerifyShard((*log)->store(), "instance-a",
+                          *(*log)->store().Checkpoint("instance-a", 0), (*log)->verifier_key())
+                  .ok());
+}
+
 TEST(SharedPostgresLogTest, TwoInstancesWriteTheirOwnShardsOfOneLog) {
   sigverify::testing::PostgresServer server;
   std::vector<std::unique_ptr<AuditLog>> logs;
