@@ -103,6 +103,9 @@ ABSL_FLAG(std::string, audit_on_failure, "unavailable",
 ABSL_FLAG(absl::Duration, audit_commit_window, absl::ZeroDuration(),
           "extra wait for more records before an audit commit (records arriving during a "
           "commit are grouped into the next one regardless)");
+ABSL_FLAG(int, audit_max_batch, 2000,
+          "at most this many records per audit commit (a commit ends at this size or when "
+          "nothing more is queued, after --audit-commit-window)");
 ABSL_FLAG(absl::Duration, audit_retention, absl::ZeroDuration(),
           "prune audit record bodies older than this (leaf hashes and the tree stay, so proofs "
           "still verify), checked at most hourly; 0: keep them forever");
@@ -198,6 +201,10 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const std::string&
   options.shard = instance;
   options.origin = origin;
   options.commit_window = absl::GetFlag(FLAGS_audit_commit_window);
+  if (absl::GetFlag(FLAGS_audit_max_batch) < 1) {
+    return absl::InvalidArgumentError("--audit-max-batch must be at least 1");
+  }
+  options.max_batch = static_cast<size_t>(absl::GetFlag(FLAGS_audit_max_batch));
   options.retention = absl::GetFlag(FLAGS_audit_retention);
   auto log = audit::AuditLog::Open(*std::move(store), *std::move(signer), options);
   if (!log.ok()) return log.status();
