@@ -153,6 +153,9 @@ std::function<double()> StatOf(std::shared_ptr<Component> component, Field field
 // writer, with its metrics.
 absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const std::string& db,
                                                               prometheus::Registry& registry) {
+  if (absl::GetFlag(FLAGS_audit_max_batch) < 1) {
+    return absl::InvalidArgumentError("--audit-max-batch must be at least 1");
+  }
   std::string instance = absl::GetFlag(FLAGS_instance_id);
   if (instance.empty()) {
     char host[256] = {};
@@ -201,9 +204,6 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(const std::string&
   options.shard = instance;
   options.origin = origin;
   options.commit_window = absl::GetFlag(FLAGS_audit_commit_window);
-  if (absl::GetFlag(FLAGS_audit_max_batch) < 1) {
-    return absl::InvalidArgumentError("--audit-max-batch must be at least 1");
-  }
   options.max_batch = static_cast<size_t>(absl::GetFlag(FLAGS_audit_max_batch));
   options.retention = absl::GetFlag(FLAGS_audit_retention);
   auto log = audit::AuditLog::Open(*std::move(store), *std::move(signer), options);
