@@ -165,6 +165,21 @@ void AuditLog::WriterLoop() {
     }
 
     const absl::Time started = absl::Now();
+    // After a failed commit the tree goes on from what the store holds: what
+    // it held before, or more when the commit reached it although its
+    // acknowledgement did not reach us (a connection lost after COMMIT);
+    // those callers were told UNAVAILABLE for records that are in fact
+    // logged, never the reverse.
+    if (reload_edge_) {
+      if (absl::Status s = LoadEdge(); !s.ok()) {
+        failures_ += 1;
+        const absl::Status failed = absl::UnavailableError(
+            absl::StrCat("the audit log could not record the verdict: ", s.message()));
+        for (Pending& p : batch) p.done(failed);
+        continue;
+      }
+      reload_edge_ = false;
+    }
     const auto saved_edge = edge_;
     const uint64_t saved_size = size_;
     std::vector<LeafRow> leaves;
@@ -198,14 +213,11 @@ void AuditLog::WriterLoop() {
       tree_size_ = size_;
       if (on_commit) on_commit(leaves.size(), absl::Now() - started);
     } else {
-      // The tree goes on from what the store holds: what it held before, or
-      // more when the commit reached it although its acknowledgement did not
-      // reach us (a connection lost after COMMIT). Those callers are told
-      // UNAVAILABLE for records that are in fact logged, never the reverse.
-      if (!LoadEdge().ok()) {
-        edge_ = saved_edge;
-        size_ = saved_size;
-      }
+      edge_ = saved_edge;
+      size_ = saved_size;
+      // Another writer on this shard (FAILED_PRECONDITION) is refused, not
+      // merged with: its checkpoints are signed by another key.
+      reload_edge_ = !absl::IsFailedPrecondition(status);
       failures_ += 1;
       status = absl::UnavailableError(
           absl::StrCat("the audit log could not record the verdict: ", status.message()));

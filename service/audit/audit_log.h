@@ -128,6 +128,7 @@ class AuditLog {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<uint64_t> appended_{0}, commits_{0}, failures_{0}, tree_size_{0}, pruned_{0};
   absl::Time last_prune_ = absl::InfinitePast();  // writer thread only
+  bool reload_edge_ = false;                      // writer thread only: see WriterLoop
   // Writer thread only: SHA-256 of the certificates and responses committed
   // (bounded: forgotten wholesale past 100,000; the store ignores repeats).
   absl::flat_hash_set<std::string> stored_;

@@ -374,54 +374,53 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
 }
 
 absl::StatusOr<uint64_t> PostgresAuditStore::Size(const std::string& shard) {
-  absl::MutexLock lock(&read_mu_);
-  PGconn* conn = Reader();
-  return SizeOf(conn, shard);
+  return Read<uint64_t>(
+      [&](PGconn* conn) -> absl::StatusOr<uint64_t> { return SizeOf(conn, shard); });
 }
 
 absl::StatusOr<Hash> PostgresAuditStore::Node(const std::string& shard, int level, uint64_t index) {
-  absl::MutexLock lock(&read_mu_);
-  PGconn* conn = Reader();
-  Params p;
-  const int s = p.Text(shard);
-  const int i = p.Number(static_cast<int64_t>(index));
-  std::string sql =
-      level == 0 ? absl::StrCat("SELECT leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(s),
-                                " AND seq = ", p.Ref(i))
-                 : "";
-  if (level != 0) {
-    const int l = p.Number(level);
-    sql = absl::StrCat("SELECT hash FROM audit_nodes WHERE shard = ", p.Ref(s),
-                       " AND idx = ", p.Ref(i), " AND level = ", p.Ref(l));
-  }
-  ResultPtr r = p.Exec(conn, sql);
-  if (!Ok(r)) return Error(conn, "node");
-  if (PQntuples(r.get()) == 0) {
-    return absl::NotFoundError(
-        absl::StrCat("audit store: no tree node at level ", level, " index ", index));
-  }
-  const std::string bytes = Bytes(r, 0, 0);
-  if (bytes.size() != 32) return absl::DataLossError("audit store: a tree hash is not 32 bytes");
-  Hash h;
-  std::memcpy(h.data(), bytes.data(), 32);
-  return h;
+  return Read<Hash>([&](PGconn* conn) -> absl::StatusOr<Hash> {
+    Params p;
+    const int s = p.Text(shard);
+    const int i = p.Number(static_cast<int64_t>(index));
+    std::string sql =
+        level == 0 ? absl::StrCat("SELECT leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(s),
+                                  " AND seq = ", p.Ref(i))
+                   : "";
+    if (level != 0) {
+      const int l = p.Number(level);
+      sql = absl::StrCat("SELECT hash FROM audit_nodes WHERE shard = ", p.Ref(s),
+                         " AND idx = ", p.Ref(i), " AND level = ", p.Ref(l));
+    }
+    ResultPtr r = p.Exec(conn, sql);
+    if (!Ok(r)) return Error(conn, "node");
+    if (PQntuples(r.get()) == 0) {
+      return absl::NotFoundError(
+          absl::StrCat("audit store: no tree node at level ", level, " index ", index));
+    }
+    const std::string bytes = Bytes(r, 0, 0);
+    if (bytes.size() != 32) return absl::DataLossError("audit store: a tree hash is not 32 bytes");
+    Hash h;
+    std::memcpy(h.data(), bytes.data(), 32);
+    return h;
+  });
 }
 
 absl::StatusOr<std::string> PostgresAuditStore::Leaf(const std::string& shard, uint64_t sequence) {
-  absl::MutexLock lock(&read_mu_);
-  PGconn* conn = Reader();
-  Params p;
-  const std::string sql =
-      absl::StrCat("SELECT leaf FROM audit_leaves WHERE shard = ", p.Ref(p.Text(shard)),
-                   " AND seq = ", p.Ref(p.Number(static_cast<int64_t>(sequence))),
-                   " AND octet_length(leaf) > 0");
-  ResultPtr r = p.Exec(conn, sql);
-  if (!Ok(r)) return Error(conn, "leaf");
-  if (PQntuples(r.get()) == 0) {
-    return absl::NotFoundError(absl::StrCat("no record ", sequence, " in shard ", shard,
-                                            " (or its body was pruned by retention)"));
-  }
-  return Bytes(r, 0, 0);
+  return Read<std::string>([&](PGconn* conn) -> absl::StatusOr<std::string> {
+    Params p;
+    const std::string sql =
+        absl::StrCat("SELECT leaf FROM audit_leaves WHERE shard = ", p.Ref(p.Text(shard)),
+                     " AND seq = ", p.Ref(p.Number(static_cast<int64_t>(sequence))),
+                     " AND octet_length(leaf) > 0");
+    ResultPtr r = p.Exec(conn, sql);
+    if (!Ok(r)) return Error(conn, "leaf");
+    if (PQntuples(r.get()) == 0) {
+      return absl::NotFoundError(absl::StrCat("no record ", sequence, " in shard ", shard,
+                                              " (or its body was pruned by retention)"));
+    }
+    return Bytes(r, 0, 0);
+  });
 }
 
 absl::StatusOr<uint64_t> PostgresAuditStore::Prune(const std::string& shard,
@@ -439,53 +438,55 @@ absl::StatusOr<uint64_t> PostgresAuditStore::Prune(const std::string& shard,
 
 absl::StatusOr<std::string> PostgresAuditStore::Checkpoint(const std::string& shard,
                                                            uint64_t size) {
-  absl::MutexLock lock(&read_mu_);
-  PGconn* conn = Reader();
-  Params p;
-  const int s = p.Text(shard);
-  std::string sql = absl::StrCat("SELECT note FROM audit_checkpoints WHERE shard = ", p.Ref(s));
-  if (size == 0) {
-    sql += " ORDER BY size DESC LIMIT 1";
-  } else {
-    sql += absl::StrCat(" AND size = ", p.Ref(p.Number(static_cast<int64_t>(size))));
-  }
-  ResultPtr r = p.Exec(conn, sql);
-  if (!Ok(r)) return Error(conn, "checkpoint");
-  if (PQntuples(r.get()) == 0) {
-    return absl::NotFoundError(absl::StrCat(
-        "no checkpoint", size ? absl::StrCat(" of size ", size) : "", " for shard ", shard));
-  }
-  return Bytes(r, 0, 0);
+  return Read<std::string>([&](PGconn* conn) -> absl::StatusOr<std::string> {
+    Params p;
+    const int s = p.Text(shard);
+    std::string sql = absl::StrCat("SELECT note FROM audit_checkpoints WHERE shard = ", p.Ref(s));
+    if (size == 0) {
+      sql += " ORDER BY size DESC LIMIT 1";
+    } else {
+      sql += absl::StrCat(" AND size = ", p.Ref(p.Number(static_cast<int64_t>(size))));
+    }
+    ResultPtr r = p.Exec(conn, sql);
+    if (!Ok(r)) return Error(conn, "checkpoint");
+    if (PQntuples(r.get()) == 0) {
+      return absl::NotFoundError(absl::StrCat(
+          "no checkpoint", size ? absl::StrCat(" of size ", size) : "", " for shard ", shard));
+    }
+    return Bytes(r, 0, 0);
+  });
 }
 
 absl::StatusOr<std::vector<AuditStore::StoredLeaf>> PostgresAuditStore::Leaves(
     const std::string& shard, uint64_t begin, size_t limit) {
-  absl::MutexLock lock(&read_mu_);
-  PGconn* conn = Reader();
-  Params p;
-  const std::string sql = absl::StrCat(
-      "SELECT seq, leaf, leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(p.Text(shard)),
-      " AND seq >= ", p.Ref(p.Number(static_cast<int64_t>(begin))), " ORDER BY seq LIMIT ",
-      p.Ref(p.Number(static_cast<int64_t>(limit))));
-  ResultPtr r = p.Exec(conn, sql);
-  if (!Ok(r)) return Error(conn, "leaves");
-  std::vector<StoredLeaf> out;
-  for (int i = 0; i < PQntuples(r.get()); ++i) {
-    out.push_back({static_cast<uint64_t>(Int8(r, i, 0)), Bytes(r, i, 1), Bytes(r, i, 2)});
-  }
-  return out;
+  return Read<std::vector<AuditStore::StoredLeaf>>(
+      [&](PGconn* conn) -> absl::StatusOr<std::vector<AuditStore::StoredLeaf>> {
+        Params p;
+        const std::string sql = absl::StrCat(
+            "SELECT seq, leaf, leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(p.Text(shard)),
+            " AND seq >= ", p.Ref(p.Number(static_cast<int64_t>(begin))), " ORDER BY seq LIMIT ",
+            p.Ref(p.Number(static_cast<int64_t>(limit))));
+        ResultPtr r = p.Exec(conn, sql);
+        if (!Ok(r)) return Error(conn, "leaves");
+        std::vector<StoredLeaf> out;
+        for (int i = 0; i < PQntuples(r.get()); ++i) {
+          out.push_back({static_cast<uint64_t>(Int8(r, i, 0)), Bytes(r, i, 1), Bytes(r, i, 2)});
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<CertificateRow> PostgresAuditStore::Certificate(const std::string& sha256) {
-  absl::MutexLock lock(&read_mu_);
-  Params p;
-  PGconn* conn = Reader();
-  ResultPtr r = p.Exec(conn, absl::StrCat("SELECT subject, issuer, serial, der FROM "
-                                          "audit_certificates WHERE sha256 = ",
-                                          p.Ref(p.Text(sha256))));
-  if (!Ok(r)) return Error(conn, "certificate");
-  if (PQntuples(r.get()) == 0) return absl::NotFoundError(absl::StrCat("no certificate ", sha256));
-  return CertificateRow{sha256, Bytes(r, 0, 0), Bytes(r, 0, 1), Bytes(r, 0, 2), Bytes(r, 0, 3)};
+  return Read<CertificateRow>([&](PGconn* conn) -> absl::StatusOr<CertificateRow> {
+    Params p;
+    ResultPtr r = p.Exec(conn, absl::StrCat("SELECT subject, issuer, serial, der FROM "
+                                            "audit_certificates WHERE sha256 = ",
+                                            p.Ref(p.Text(sha256))));
+    if (!Ok(r)) return Error(conn, "certificate");
+    if (PQntuples(r.get()) == 0)
+      return absl::NotFoundError(absl::StrCat("no certificate ", sha256));
+    return CertificateRow{sha256, Bytes(r, 0, 0), Bytes(r, 0, 1), Bytes(r, 0, 2), Bytes(r, 0, 3)};
+  });
 }
 
 void PostgresAuditStore::set_query_budget(absl::Duration budget) {
@@ -508,6 +509,8 @@ PGconn* PostgresAuditStore::Writer() {
   return writer_;
 }
 
+bool PostgresAuditStore::ReaderLost() { return PQstatus(reader_) != CONNECTION_OK; }
+
 PGconn* PostgresAuditStore::Reader() {
   if (PQstatus(reader_) != CONNECTION_OK) {
     PQreset(reader_);
@@ -517,17 +520,17 @@ PGconn* PostgresAuditStore::Reader() {
 }
 
 absl::StatusOr<std::string> PostgresAuditStore::RevocationResponse(const std::string& sha256) {
-  absl::MutexLock lock(&read_mu_);
-  Params p;
-  PGconn* conn = Reader();
-  ResultPtr r = p.Exec(conn, absl::StrCat("SELECT der FROM audit_revocation_responses WHERE "
-                                          "sha256 = ",
-                                          p.Ref(p.Text(sha256))));
-  if (!Ok(r)) return Error(conn, "revocation response");
-  if (PQntuples(r.get()) == 0) {
-    return absl::NotFoundError(absl::StrCat("no revocation response ", sha256));
-  }
-  return Bytes(r, 0, 0);
+  return Read<std::string>([&](PGconn* conn) -> absl::StatusOr<std::string> {
+    Params p;
+    ResultPtr r = p.Exec(conn, absl::StrCat("SELECT der FROM audit_revocation_responses WHERE "
+                                            "sha256 = ",
+                                            p.Ref(p.Text(sha256))));
+    if (!Ok(r)) return Error(conn, "revocation response");
+    if (PQntuples(r.get()) == 0) {
+      return absl::NotFoundError(absl::StrCat("no revocation response ", sha256));
+    }
+    return Bytes(r, 0, 0);
+  });
 }
 
 absl::StatusOr<std::vector<FoundLeaf>> PostgresAuditStore::Find(const LeafQuery& query,
@@ -547,26 +550,26 @@ absl::StatusOr<std::vector<FoundLeaf>> PostgresAuditStore::Find(const LeafQuery&
     sql += p.Ref(std::holds_alternative<int64_t>(v) ? p.Number(std::get<int64_t>(v))
                                                     : p.Text(std::get<std::string>(v)));
   }
-  absl::MutexLock lock(&read_mu_);
-  PGconn* conn = Reader();
-  ResultPtr r = p.Exec(conn, sql);
-  if (!Ok(r)) {
-    const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
-    if (state != nullptr && std::string_view(state) == "57014") {  // query_canceled
-      return QueryOverBudget(query_budget_);
+  return Read<std::vector<FoundLeaf>>([&](PGconn* conn) -> absl::StatusOr<std::vector<FoundLeaf>> {
+    ResultPtr r = p.Exec(conn, sql);
+    if (!Ok(r)) {
+      const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+      if (state != nullptr && std::string_view(state) == "57014") {  // query_canceled
+        return QueryOverBudget(query_budget_);
+      }
+      return Error(conn, "query");
     }
-    return Error(conn, "query");
-  }
-  std::vector<FoundLeaf> out;
-  for (int i = 0; i < PQntuples(r.get()); ++i) {
-    FoundLeaf row;
-    row.shard = Bytes(r, i, 0);
-    row.sequence = static_cast<uint64_t>(Int8(r, i, 1));
-    row.time_micros = Int8(r, i, 2);
-    row.leaf = Bytes(r, i, 3);
-    out.push_back(std::move(row));
-  }
-  return out;
+    std::vector<FoundLeaf> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      FoundLeaf row;
+      row.shard = Bytes(r, i, 0);
+      row.sequence = static_cast<uint64_t>(Int8(r, i, 1));
+      row.time_micros = Int8(r, i, 2);
+      row.leaf = Bytes(r, i, 3);
+      out.push_back(std::move(row));
+    }
+    return out;
+  });
 }
 
 }  // namespace sigverify::audit

@@ -45,6 +45,16 @@ class PostgresAuditStore : public AuditStore {
   PostgresAuditStore(PGconn* writer, PGconn* reader) : writer_(writer), reader_(reader) {}
   PGconn* Writer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   PGconn* Reader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+  // `read(connection)` on the auditors' connection; once more when the
+  // server had closed it (the first use finds out, Reader() reopens it).
+  template <typename T, typename F>
+  absl::StatusOr<T> Read(const F& read) ABSL_LOCKS_EXCLUDED(read_mu_) {
+    absl::MutexLock lock(&read_mu_);
+    absl::StatusOr<T> result = read(Reader());
+    if (!result.ok() && ReaderLost()) result = read(Reader());
+    return result;
+  }
+  bool ReaderLost() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
   void ApplyQueryBudget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
 
   // Two connections: the writer's (commits, retention) and the auditors'
