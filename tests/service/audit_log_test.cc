@@ -264,6 +264,22 @@ class AckLostStore : public ForwardingStore {
   std::atomic<bool> lose_next_ack{false};
 };
 
+// Two instances configured with the same shard: the second to commit is
+// refused, and keeps being refused rather than merging its records (signed
+// by its own key) into the other's tree.
+TEST_F(AuditLogTest, ASecondWriterOfTheSameShardIsRefusedNotMerged) {
+  auto a = OpenLog();
+  auto b = OpenLog();
+  ASSERT_TRUE(AppendAndWait(*a, {Record("a-0")}).ok());
+  for (const char* id : {"b-0", "b-1"}) {
+    const absl::Status refused = AppendAndWait(*b, {Record(id)});
+    EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+    EXPECT_NE(refused.message().find("another writer"), std::string::npos) << refused;
+  }
+  ASSERT_TRUE(AppendAndWait(*a, {Record("a-1")}).ok());
+  EXPECT_EQ(*a->store().Size("instance-a"), 2u);
+}
+
 TEST_F(AuditLogTest, ACommitWhoseAcknowledgementWasLostIsNotWrittenTwice) {
   auto store = std::make_unique<AckLostStore>(*SqliteAuditStore::Open(path_));
   AckLostStore* raw = store.get();
