@@ -60,9 +60,9 @@ absl::Status AuditLog::LoadEdge() {
     if ((*size & width) == 0) continue;
     auto node = store_->Node(options_.shard, level, offset >> level);
     if (!node.ok()) {
-      return absl::DataLossError(absl::StrCat("audit shard ", options_.shard,
-                                              ": the tree's right edge is missing: ",
-                                              node.status().message()));
+      return absl::DataLossError(
+          absl::StrCat("audit shard ", options_.shard,
+                       ": the tree's right edge is missing: ", node.status().message()));
     }
     edge.emplace_back(level, *node);
     offset += width;
