@@ -198,6 +198,15 @@ class AuditLogTest(unittest.TestCase):
                 self.assertFalse(rfc9162_verify_inclusion(
                     hashlib.sha256(b"\x00" + rec.leaf + b"x").digest(), seq, 5,
                     list(proof.hashes), root))
+            # The signer's certificate is kept once, under the fingerprint the record names.
+            import ssl
+            fingerprint = rec.record.signer.sha256_fingerprint
+            cert = audit("GetCertificate", apb.GetCertificateRequest,
+                         apb.GetCertificateResponse)(apb.GetCertificateRequest(sha256=fingerprint),
+                                                     timeout=10)
+            self.assertEqual(cert.der, ssl.PEM_cert_to_DER_cert(read("signer-rsa.pem").decode()))
+            self.assertEqual(hashlib.sha256(cert.der).hexdigest(), fingerprint)
+            self.assertEqual(cert.certificate.subject, rec.record.signer.subject)
             ids = sorted(get_record(apb.GetRecordRequest(sequence=s), timeout=10).record.record_id
                          for s in range(5))
             self.assertEqual(ids, ["batch-0", "batch-1", "cv-0", "cv-1", "cv-2"])
