@@ -80,11 +80,11 @@ const crypto::Message kPathValidAtGivenTimeMessage = {
     "path valid at the validation time given in the request (not proven)"};
 
 // What the verdict rests on beyond its response, for the audit log.
-void Attach(const crypto::Certificate& signer,
+void Attach(const crypto::CertificatePtr& signer,
             const std::vector<crypto::RevocationEvidence>& revocation,
             audit::RecordAttachments* out) {
   if (out == nullptr) return;
-  out->signer_der = signer.der();
+  out->signer_der = std::shared_ptr<const std::string>(signer, &signer->der());
   for (const crypto::RevocationEvidence& e : revocation) {
     out->responses.insert(out->responses.end(), e.responses.begin(), e.responses.end());
   }
@@ -173,7 +173,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   ToProto(**signer, out->mutable_signer());
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
   ToProto(verdict.revocation, *language, out->mutable_revocation());
-  Attach(**signer, verdict.revocation, attachments);
+  Attach(*signer, verdict.revocation, attachments);
   SetTimestamp(record.validation_time, out->mutable_validation_time());
   out->set_validation_time_from_request(time_from_request);
   out->set_trust_store_version(scope.paths().trust_store().version());
@@ -215,7 +215,7 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   ToProto(**cert, out->mutable_certificate());
   for (const crypto::CertificatePtr& c : result.path) ToProto(*c, out->add_path());
   ToProto(result.revocation, *language, out->mutable_revocation());
-  Attach(**cert, result.revocation, attachments);
+  Attach(*cert, result.revocation, attachments);
   SetTimestamp(at, out->mutable_validation_time());
   out->set_validation_time_from_request(request.has_validation_time());
   out->set_trust_store_version(scope.paths().trust_store().version());

@@ -191,7 +191,10 @@ void AuditLog::WriterLoop() {
         e.record.set_sequence(size_);
         leaves.push_back(RowOf(e.record, Leaf(e.record)));
         LeafRow& row = leaves.back();
-        row.signer.der = std::move(e.attachments.signer_der);
+        if (const auto& der = e.attachments.signer_der;
+            der != nullptr && !stored_.contains(row.signer.sha256)) {
+          row.signer.der = *der;
+        }
         row.responses = std::move(e.attachments.responses);
         OmitStored(row, in_commit);
         Push(row.leaf_hash, size_, &nodes);

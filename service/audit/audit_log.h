@@ -34,7 +34,9 @@ namespace sigverify::audit {
 // the leaf: the signer's certificate and the revocation responses the
 // verdict used (the record holds their SHA-256).
 struct RecordAttachments {
-  std::string signer_der;  // empty when not had
+  // Shared with the parsed certificate: copied only when it is sent to the
+  // store (once), not for every verified item. Null when not had.
+  std::shared_ptr<const std::string> signer_der;
   std::vector<crypto::SignedRevocationData> responses;
 };
 

@@ -316,7 +316,7 @@ TEST_F(AuditLogTest, AttachmentsAreStoredOnceAndSentOnceUnlessACommitFailed) {
   auto crl = std::make_shared<const std::string>(100000, 'r');
   const std::string crl_sha256 = crypto::ToHex(crypto::Sha256(*crl));
   auto entry = [&](const std::string& id) {
-    AuditEntry e{Record(id), {cert_der, {{crl, crl_sha256}}}};
+    AuditEntry e{Record(id), {std::make_shared<const std::string>(cert_der), {{crl, crl_sha256}}}};
     e.record.add_revocation()->add_response_sha256(crl_sha256);
     return e;
   };
