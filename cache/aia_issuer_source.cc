@@ -115,4 +115,23 @@ AiaIssuerSource::Stats AiaIssuerSource::stats() const {
           skipped_busy_.load()};
 }
 
+StatsTable AiaIssuerSource::stats_table() const {
+  return {
+      {"sigverify_aia_fetches_total", "HTTP requests for AIA caIssuers certificates",
+       StatKind::kCounter, [this] { return double(stats().fetches); }},
+      {"sigverify_aia_fetch_failures_total",
+       "AIA caIssuers requests that failed or returned no certificate", StatKind::kCounter,
+       [this] { return double(stats().fetch_failures); }},
+      {"sigverify_aia_cache_hits_total", "AIA caIssuers answers served from the cache",
+       StatKind::kCounter, [this] { return double(stats().cache_hits); }},
+      {"sigverify_aia_refused_total",
+       "AIA caIssuers URLs not fetched: outside --aia-fetch prefixes, or too many at once",
+       StatKind::kCounter,
+       [this] {
+         const Stats s = stats();
+         return double(s.refused + s.skipped_busy);
+       }},
+  };
+}
+
 }  // namespace sigverify::cache

@@ -20,6 +20,7 @@
 #include "cache/http_fetcher.h"
 #include "cache/url_rewriter.h"
 #include "crypto/issuer_source.h"
+#include "crypto/stats_table.h"
 
 namespace sigverify::cache {
 
@@ -48,6 +49,8 @@ class AiaIssuerSource : public crypto::IssuerSource {
 
   crypto::IssuerLookup IssuersOf(const crypto::Certificate& cert) const override;
   Stats stats() const;
+  // sigverify_aia_*
+  StatsTable stats_table() const;
 
  private:
   struct Entry {

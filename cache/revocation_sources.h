@@ -13,6 +13,7 @@
 #include "cache/crl_revocation_checker.h"
 #include "cache/ocsp_revocation_checker.h"
 #include "crypto/revocation.h"
+#include "crypto/stats_table.h"
 
 namespace sigverify::cache {
 
@@ -28,6 +29,10 @@ class RevocationSources : public crypto::RevocationChecker {
 
   const OcspRevocationChecker& ocsp() const { return *ocsp_; }
   const CrlRevocationChecker& crl() const { return *crl_; }
+
+  // Both sources' statistics, labelled source="ocsp" / "crl", and the CRLs'
+  // own (sigverify_revocation_*).
+  StatsTable stats_table() const;
 
  private:
   std::shared_ptr<const OcspRevocationChecker> ocsp_;

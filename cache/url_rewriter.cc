@@ -17,8 +17,14 @@ bool IsHttpUrl(std::string_view url) {
   return false;
 }
 
+UrlRewriter::UrlRewriter(std::vector<std::pair<std::string, std::string>> rules)
+    : rules_(std::move(rules)) {
+  std::stable_sort(rules_.begin(), rules_.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
 absl::StatusOr<UrlRewriter> UrlRewriter::FromRules(const std::vector<std::string>& rules) {
-  UrlRewriter r;
+  std::vector<std::pair<std::string, std::string>> pairs;
   for (const std::string& rule : rules) {
     const size_t eq = rule.find('=');
     if (eq == std::string::npos) {
@@ -30,11 +36,9 @@ absl::StatusOr<UrlRewriter> UrlRewriter::FromRules(const std::vector<std::string
       return absl::InvalidArgumentError(
           absl::StrCat("URL rewrite '", rule, "': both sides must be http(s):// URL prefixes"));
     }
-    r.rules_.emplace_back(std::move(from), std::move(to));
+    pairs.emplace_back(std::move(from), std::move(to));
   }
-  std::stable_sort(r.rules_.begin(), r.rules_.end(),
-                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-  return r;
+  return UrlRewriter(std::move(pairs));
 }
 
 std::string UrlRewriter::Rewrite(std::string_view url) const {

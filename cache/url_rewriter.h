@@ -16,6 +16,8 @@ namespace sigverify::cache {
 class UrlRewriter {
  public:
   UrlRewriter() = default;
+  // (FROM, TO) prefix pairs, already checked (IsHttpUrl on both sides).
+  explicit UrlRewriter(std::vector<std::pair<std::string, std::string>> rules);
   // Rules "FROM=TO"; both sides are http:// or https:// URL prefixes.
   static absl::StatusOr<UrlRewriter> FromRules(const std::vector<std::string>& rules);
 

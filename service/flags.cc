@@ -1,6 +1,8 @@
 #include "service/flags.h"
 
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/str_replace.h"
 
 namespace sigverify::service {
 
@@ -19,6 +21,25 @@ std::vector<std::string> DashesToUnderscores(int argc, char** argv) {
       }
     }
     out.push_back(std::move(arg));
+  }
+  return out;
+}
+
+std::set<std::string> SpecifiedFlags(int argc, char** argv) {
+  std::set<std::string> out;
+  const std::vector<std::string> args = DashesToUnderscores(argc, argv);
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    const size_t start = arg[1] == '-' ? 2 : 1;
+    std::string name = arg.substr(start, arg.find('=') - start);
+    if (absl::FindCommandLineFlag(name) == nullptr && name.rfind("no", 0) == 0 &&
+        absl::FindCommandLineFlag(name.substr(2)) != nullptr) {
+      name = name.substr(2);
+    }
+    if (absl::FindCommandLineFlag(name) == nullptr) continue;
+    out.insert("--" + absl::StrReplaceAll(name, {{"_", "-"}}));
   }
   return out;
 }

@@ -1,14 +1,13 @@
 #include "service/metrics.h"
 
+#include <google/protobuf/descriptor.h>
+
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "sigverify/v1/verification.grpc.pb.h"
 
 namespace sigverify::service {
 namespace {
-
-const char* MethodName(int m) {
-  static constexpr const char* kNames[kMethods] = {"Verify", "VerifyBatch", "ValidateCertificate"};
-  return kNames[m];
-}
 
 // A label from an enum value's name: SIGNATURE_ALGORITHM_RSA_PSS_SHA256 with
 // prefix SIGNATURE_ALGORITHM_ gives rsa_pss_sha256.
@@ -17,28 +16,14 @@ std::string Label(std::string name, std::string_view prefix) {
   return absl::AsciiStrToLower(name);
 }
 
-const char* CodeName(int code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  return kNames[code];
-}
-
 }  // namespace
+
+const std::string& MethodName(Method m) {
+  static const google::protobuf::ServiceDescriptor* const service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          v1::VerificationService::service_full_name());
+  return service->method(static_cast<int>(m))->name();
+}
 
 ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
   auto& items = prometheus::BuildCounter()
@@ -71,7 +56,7 @@ ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
   const prometheus::Histogram::BucketBoundaries buckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
   for (int m = 0; m < kMethods; ++m) {
-    const std::string method = MethodName(m);
+    const std::string& method = MethodName(static_cast<Method>(m));
     for (int a = 0; a < kAlgorithms; ++a) {
       if (!v1::SignatureAlgorithm_IsValid(a)) continue;
       const std::string algorithm =
@@ -87,7 +72,9 @@ ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
     }
     item_errors_[m] = &item_errors.Add({{"method", method}});
     for (int c = 0; c < kCodes; ++c) {
-      requests_[m][c] = &requests.Add({{"method", method}, {"code", CodeName(c)}});
+      requests_[m][c] =
+          &requests.Add({{"method", method},
+                         {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(c))}});
     }
     latency_[m] = &latency.Add({{"method", method}}, buckets);
     in_flight_[m] = &in_flight.Add({{"method", method}});
@@ -136,20 +123,41 @@ void RevocationFetchMetrics::Observe(std::string_view source, std::string_view o
   latency_[s][o]->Observe(seconds);
 }
 
+AuditCommitMetrics::AuditCommitMetrics(prometheus::Registry& registry) {
+  records_ = &prometheus::BuildHistogram()
+                  .Name("sigverify_audit_commit_records")
+                  .Help("Records per audit log commit (group commit)")
+                  .Register(registry)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256,
+                                                                   512, 1024, 2048});
+  latency_ = &prometheus::BuildHistogram()
+                  .Name("sigverify_audit_commit_duration_seconds")
+                  .Help("Audit log commit latency (one durable transaction)")
+                  .Register(registry)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005,
+                                                                   0.01, 0.02, 0.05, 0.1, 0.25, 1});
+}
+
+void AuditCommitMetrics::Observe(size_t records, double seconds) {
+  records_->Observe(static_cast<double>(records));
+  latency_->Observe(seconds);
+}
+
 std::vector<prometheus::MetricFamily> ScrapeTimeGauges::Collect() const {
   std::vector<prometheus::MetricFamily> out;
-  out.reserve(samples_.size());
-  for (const Sample& s : samples_) {
+  out.reserve(stats_.size());
+  for (const Stat& s : stats_) {
     if (out.empty() || out.back().name != s.name) {
       prometheus::MetricFamily family;
       family.name = s.name;
       family.help = s.help;
-      family.type = s.type;
+      family.type = s.kind == StatKind::kCounter ? prometheus::MetricType::Counter
+                                                 : prometheus::MetricType::Gauge;
       out.push_back(std::move(family));
     }
     prometheus::ClientMetric metric;
     for (const auto& [name, value] : s.labels) metric.label.push_back({name, value});
-    if (s.type == prometheus::MetricType::Counter) {
+    if (s.kind == StatKind::kCounter) {
       metric.counter.value = s.read();
     } else {
       metric.gauge.value = s.read();

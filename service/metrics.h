@@ -11,20 +11,24 @@
 #include <prometheus/registry.h>
 
 #include <array>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "crypto/stats_table.h"
 #include "grpcpp/support/status.h"
 #include "sigverify/v1/verification.pb.h"
 
 namespace sigverify::service {
 
+// VerificationService's methods, numbered as the proto declares them.
 enum class Method { kVerify = 0, kVerifyBatch = 1, kValidateCertificate = 2 };
 inline constexpr int kMethods = 3;
+
+// The method's name in the proto ("VerifyBatch").
+const std::string& MethodName(Method m);
 
 class ServiceMetrics {
  public:
@@ -65,24 +69,29 @@ class RevocationFetchMetrics {
   std::array<std::array<prometheus::Histogram*, 3>, 2> latency_{};
 };
 
-// Values read only when Prometheus scrapes (cache statistics, queue depth):
-// nothing on the hot path keeps them up to date.
+// Audit commits: the records per commit and the commit latency
+// (sigverify_audit_commit_records, sigverify_audit_commit_duration_seconds);
+// the audit log calls Observe after each commit.
+class AuditCommitMetrics {
+ public:
+  explicit AuditCommitMetrics(prometheus::Registry& registry);
+  void Observe(size_t records, double seconds);
+
+ private:
+  prometheus::Histogram* records_;
+  prometheus::Histogram* latency_;
+};
+
+// Components' stats tables (crypto/stats_table.h) as Prometheus families,
+// read only when Prometheus scrapes: nothing on the hot path keeps them up to
+// date.
 class ScrapeTimeGauges : public prometheus::Collectable {
  public:
-  struct Sample {
-    const char* name;
-    const char* help;
-    prometheus::MetricType type;
-    std::function<double()> read;
-    // Samples of one name (consecutive) form one family, told apart by
-    // their labels.
-    std::vector<std::pair<std::string, std::string>> labels = {};
-  };
-  explicit ScrapeTimeGauges(std::vector<Sample> samples) : samples_(std::move(samples)) {}
+  explicit ScrapeTimeGauges(StatsTable stats) : stats_(std::move(stats)) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  std::vector<Sample> samples_;
+  StatsTable stats_;
 };
 
 }  // namespace sigverify::service

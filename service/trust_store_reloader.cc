@@ -130,4 +130,14 @@ void TrustStoreReloader::Poll() {
   }
 }
 
+StatsTable TrustStoreReloader::stats_table() const {
+  return {
+      {"sigverify_trust_store_reloads_total", "Trust store reloads installed", StatKind::kCounter,
+       [this] { return double(reloads()); }},
+      {"sigverify_trust_store_reload_failures_total",
+       "Trust store reloads refused (the old store was kept)", StatKind::kCounter,
+       [this] { return double(failures()); }},
+  };
+}
+
 }  // namespace sigverify::service

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "crypto/stats_table.h"
 #include "crypto/trust_store.h"
 #include "service/verifier.h"
 
@@ -58,6 +59,8 @@ class TrustStoreReloader {
 
   uint64_t reloads() const { return reloads_.load(); }
   uint64_t failures() const { return failures_.load(); }
+  // sigverify_trust_store_reloads_total, ..._reload_failures_total
+  StatsTable stats_table() const;
 
  private:
   // Names, sizes and modification times of the directories' entries and of

@@ -28,18 +28,6 @@ CallInfo CallInfoOf(const grpc::CallbackServerContext& context, const char* meth
   return info;
 }
 
-const char* MethodName(Method m) {
-  switch (m) {
-    case Method::kVerify:
-      return "Verify";
-    case Method::kVerifyBatch:
-      return "VerifyBatch";
-    case Method::kValidateCertificate:
-      return "ValidateCertificate";
-  }
-  return "";
-}
-
 // The accept-language metadata, read on the gRPC thread before the work is
 // queued (the context's metadata is not for worker threads).
 crypto::Language CallLanguage(const grpc::CallbackServerContext& context) {
@@ -136,7 +124,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
   }
   const absl::Time now = absl::Now();
   const crypto::Language language = CallLanguage(*context);
-  CallInfo info = CallInfoOf(*context, MethodName(method), now);
+  CallInfo info = CallInfoOf(*context, MethodName(method).c_str(), now);
   auto task = [this, finisher, call, response_bytes, now, language, work, info] {
     CallScope scope = verifier_->NewScope(now, language);
     audit::RecordAttachments attachments;
@@ -225,7 +213,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   auto remaining = std::make_shared<std::atomic<size_t>>(0);
   const absl::Time now = absl::Now();
   const crypto::Language language = CallLanguage(*context);
-  const CallInfo info = CallInfoOf(*context, "VerifyBatch", now);
+  const CallInfo info = CallInfoOf(*context, MethodName(Method::kVerifyBatch).c_str(), now);
   // Each item's audit record, filled by the task that verifies it.
   auto records = std::make_shared<std::vector<audit::AuditEntry>>(audit_ != nullptr ? n : 0);
   // One trust-store snapshot for the whole batch.

@@ -120,6 +120,23 @@ Verifier::Verifier(std::shared_ptr<const crypto::PathValidator> paths, Limits li
                    size_t certificate_cache_size)
     : paths_(std::move(paths)), limits_(limits), cert_cache_(certificate_cache_size) {}
 
+StatsTable Verifier::stats_table() const {
+  return {
+      {"sigverify_certificate_cache_hits_total", "Parsed-certificate cache hits",
+       StatKind::kCounter, [this] { return double(cert_cache_.Stats().hits); }},
+      {"sigverify_certificate_cache_misses_total", "Parsed-certificate cache misses",
+       StatKind::kCounter, [this] { return double(cert_cache_.Stats().misses); }},
+      {"sigverify_certificate_cache_entries", "Parsed certificates cached", StatKind::kGauge,
+       [this] { return double(cert_cache_.Stats().entries); }},
+      {"sigverify_path_cache_hits_total", "Validated-path memo hits (current trust store)",
+       StatKind::kCounter, [this] { return double(paths()->MemoStats().hits); }},
+      {"sigverify_path_cache_misses_total", "Validated-path memo misses (current trust store)",
+       StatKind::kCounter, [this] { return double(paths()->MemoStats().misses); }},
+      {"sigverify_trust_store_anchors", "Trust anchors in the current trust store",
+       StatKind::kGauge, [this] { return double(paths()->trust_store().anchors().size()); }},
+  };
+}
+
 absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope,
                               v1::VerifyResponse* out,
                               audit::RecordAttachments* attachments) const {

@@ -15,6 +15,7 @@
 #include "crypto/certificate_cache.h"
 #include "crypto/path_validator.h"
 #include "crypto/record_verifier.h"
+#include "crypto/stats_table.h"
 #include "service/audit/audit_log.h"
 #include "service/limits.h"
 #include "sigverify/v1/verification.pb.h"
@@ -97,6 +98,10 @@ class Verifier {
     paths_.store(std::move(paths));
   }
   const Limits& limits() const { return limits_; }
+  // The certificate cache, the current store's path memo and anchors
+  // (sigverify_certificate_cache_*, sigverify_path_cache_*,
+  // sigverify_trust_store_anchors).
+  StatsTable stats_table() const;
 
  private:
   std::atomic<std::shared_ptr<const crypto::PathValidator>> paths_;

@@ -33,6 +33,17 @@ size_t WorkerPool::queued_cost() const {
   return queued_cost_;
 }
 
+StatsTable WorkerPool::stats_table() const {
+  return {
+      {"sigverify_worker_queue_items", "Items admitted to the worker pool and not finished",
+       StatKind::kGauge, [this] { return double(queued_cost()); }},
+      {"sigverify_worker_queue_capacity_items", "Admission limit of the worker pool",
+       StatKind::kGauge, [this] { return double(max_queued_cost()); }},
+      {"sigverify_workers", "Verification threads", StatKind::kGauge,
+       [this] { return double(threads()); }},
+  };
+}
+
 void WorkerPool::Run() {
   for (;;) {
     Task task;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "crypto/stats_table.h"
 
 namespace sigverify::service {
 
@@ -35,6 +36,8 @@ class WorkerPool {
   size_t threads() const { return threads_.size(); }
   size_t queued_cost() const;
   size_t max_queued_cost() const { return max_queued_cost_; }
+  // sigverify_worker_queue_items, ..._capacity_items, sigverify_workers
+  StatsTable stats_table() const;
 
  private:
   struct Task {

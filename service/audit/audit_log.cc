@@ -252,6 +252,25 @@ AuditLog::Stats AuditLog::stats() const {
   return s;
 }
 
+StatsTable AuditLog::stats_table() const {
+  return {
+      {"sigverify_audit_records_total", "Verdicts recorded durably", StatKind::kCounter,
+       [this] { return double(appended_.load()); }},
+      {"sigverify_audit_commit_failures_total",
+       "Audit commits that failed (their verdicts were not answered)", StatKind::kCounter,
+       [this] { return double(failures_.load()); }},
+      {"sigverify_audit_pruned_total", "Record bodies removed by --audit-retention",
+       StatKind::kCounter, [this] { return double(pruned_.load()); }},
+      {"sigverify_audit_backlog_records", "Records waiting for the audit writer", StatKind::kGauge,
+       [this] { return double(stats().pending); }},
+      {"sigverify_audit_tree_size",
+       "Leaves in this shard's Merkle tree",
+       StatKind::kGauge,
+       [this] { return double(tree_size_.load()); },
+       {{"shard", options_.shard}}},
+  };
+}
+
 NodeSource AuditLog::Nodes(const std::string& shard) {
   return [this, shard](int level, uint64_t index) { return store_->Node(shard, level, index); };
 }

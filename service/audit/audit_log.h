@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "crypto/revocation.h"
+#include "crypto/stats_table.h"
 #include "service/audit/audit_store.h"
 #include "service/audit/checkpoint.h"
 #include "sigverify/v1/audit.pb.h"
@@ -87,6 +88,9 @@ class AuditLog {
   void Append(std::vector<v1::AuditRecord> records, Done done);
 
   Stats stats() const;
+  // sigverify_audit_* read at scrape time (the commit histograms are fed by
+  // on_commit).
+  StatsTable stats_table() const;
   AuditStore& store() { return *store_; }
   const std::string& shard() const { return options_.shard; }
   std::string verifier_key() const { return signer_.VerifierKey(); }

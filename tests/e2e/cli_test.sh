@@ -360,7 +360,7 @@ kill "$HTTP_PID"; wait "$HTTP_PID" 2>/dev/null; HTTP_PID=
 printf 'anchors { sha256_fingerprint: "%064d" }\n' 0 >"$WORK/bad.textproto"
 "$BIN/sigverifyd" --trust-anchors="$PKI/anchors" --trust-config="$WORK/bad.textproto" \
   --listen=127.0.0.1:0 >"$WORK/out" 2>"$WORK/err"; echo $? >"$WORK/rc"
-check "--trust-config naming a missing anchor stops sigverifyd at start" rc_is 1
+check "--trust-config naming a missing anchor stops sigverifyd at start (configuration: 2)" rc_is 2
 check "--trust-config: the refusal names the file" out_has "bad.textproto"
 
 # A configured intermediate pool completes paths callers send without chain.
@@ -437,11 +437,48 @@ check "plaintext on a public address is refused" rc_is 2
 check "the refusal says why" out_has "without TLS"
 "$BIN/sigverifyd" --listen=127.0.0.1:0 --trust-anchors="$WORK/nonexistent" --metrics-listen= >"$WORK/out" 2>&1
 echo $? >"$WORK/rc"
-check "a missing trust store fails at start" rc_is 1
+check "a missing trust store fails at start (configuration: 2)" rc_is 2
+check "... naming the flag and the field" out_has "--trust-anchors (trust.anchors_dir)"
+mkdir "$WORK/trace"
 "$BIN/sigverifyd" --listen=127.0.0.1:0 --trust-anchors="$PKI/anchors" --metrics-listen= \
+  --audit-db="$WORK/trace/audit.db" --revocation-cache-dir="$WORK/trace/revocation" \
   --max-batch-items=0 >"$WORK/out" 2>&1
 echo $? >"$WORK/rc"
 check "a bad limit fails at start" rc_is 2
-check "the failure names the flag" out_has "--max-batch-items=0 is outside"
+check "the failure names the flag and the field" \
+  out_has "--max-batch-items (limits.max_batch_items): 0 is outside 1..1000000"
+check "... before any file was created (no audit database, key or cache directory)" \
+  test -z "$(ls -A "$WORK/trace")"
+
+# --config: a text-format ServerConfig under the flags; --check-config prints
+# the effective configuration without starting anything.
+cat >"$WORK/server.textproto" <<CONFIG
+limits { max_batch_items: 7 }
+audit { sqlite_file: "$WORK/trace/audit.db" max_batch: 3 commit_window { nanos: 2000000 } }
+trust { poll_interval {} }
+CONFIG
+"$BIN/sigverifyd" --config="$WORK/server.textproto" --trust-anchors="$PKI/anchors" \
+  --max-batch-items=9 --check-config >"$WORK/out" 2>"$WORK/err"
+echo $? >"$WORK/rc"
+check "--check-config: a valid configuration exits 0" rc_is 0
+check "--check-config: a flag given overrides the file" out_has "max_batch_items: 9"
+check "--check-config: the file overrides the defaults" out_has "max_batch: 3"
+check "--check-config: a zero duration in the file replaces a default" \
+  /usr/bin/python3 -c 'import sys; t=open(sys.argv[1]).read(); sys.exit(0 if "poll_interval {\n  }" in t else 1)' "$WORK/out"
+check "--check-config: nothing was created" test -z "$(ls -A "$WORK/trace")"
+printf 'limits { max_batch_itemz: 1 }\n' >"$WORK/typo.textproto"
+"$BIN/sigverifyd" --config="$WORK/typo.textproto" --trust-anchors="$PKI/anchors" --check-config \
+  >"$WORK/out" 2>&1
+echo $? >"$WORK/rc"
+check "--config: an unknown field exits 2" rc_is 2
+check "--config: ... naming the file, line and field" \
+  out_has 'typo.textproto: line 1:25: Message type "sigverify.config.v1.Limits" has no field named "max_batch_itemz"'
+printf 'audit { postgres: "dbname=x" }\n' >"$WORK/combo.textproto"
+"$BIN/sigverifyd" --config="$WORK/combo.textproto" --trust-anchors="$PKI/anchors" --check-config \
+  >"$WORK/out" 2>&1
+echo $? >"$WORK/rc"
+check "--config: a bad combination exits 2" rc_is 2
+check "--config: ... and says what is missing" \
+  out_has "--audit-key (audit.key_file): --audit-postgres needs --audit-key"
 set -e
 summary

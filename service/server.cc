@@ -1,0 +1,337 @@
+#include "service/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cache/crl_revocation_checker.h"
+#include "cache/ocsp_revocation_checker.h"
+#include "cache/url_rewriter.h"
+#include "crypto/trust_profile.h"
+#include "service/audit_log_setup.h"
+#include "service/files.h"
+#include "service/trust_config.h"
+
+namespace sigverify::service {
+namespace {
+
+namespace cfg = ::sigverify::config::v1;
+
+Limits LimitsOf(const ServerConfig& config) {
+  Limits limits;
+  limits.max_message_bytes = static_cast<size_t>(config.limits().max_message_bytes());
+  limits.max_batch_items = static_cast<size_t>(config.limits().max_batch_items());
+  limits.max_data_bytes = static_cast<size_t>(config.limits().max_data_bytes());
+  limits.max_queued_items = static_cast<size_t>(config.limits().max_queued_items());
+  return limits;
+}
+
+cache::UrlRewriter RewriterOf(const cfg::Revocation& revocation) {
+  std::vector<std::pair<std::string, std::string>> rules;
+  for (const cfg::UrlRewrite& r : revocation.url_rewrites()) rules.emplace_back(r.from(), r.to());
+  return cache::UrlRewriter(std::move(rules));
+}
+
+// TLS when configured; plaintext otherwise (validation allowed it only on
+// loopback).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CredentialsOf(
+    const cfg::Listeners& listeners) {
+  if (listeners.tls_certificate_file().empty()) return grpc::InsecureServerCredentials();
+  auto cert = ReadSmallFile(listeners.tls_certificate_file());
+  if (!cert.ok()) return cert.status();
+  auto key = ReadSmallFile(listeners.tls_private_key_file());
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
+}
+
+// A trust store that does not load is a configuration error.
+absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadStore(const TrustSources& sources) {
+  auto store = LoadTrustStore(sources);
+  if (!store.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot load trust anchors: ", store.status().ToString()));
+  }
+  return store;
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config, Log log) : config_(std::move(config)), log_(std::move(log)) {}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, Log log) {
+  std::unique_ptr<Server> server(new Server(config, std::move(log)));
+  server->registry_ = std::make_shared<prometheus::Registry>();
+  if (auto s = server->BuildTrust(); !s.ok()) return s;
+  if (auto s = server->BuildRevocation(); !s.ok()) return s;
+  server->BuildVerification();
+  if (auto s = server->BuildAudit(); !s.ok()) return s;
+  server->BuildServices();
+  return server;
+}
+
+Server::~Server() { Shutdown(); }
+
+absl::StatusOr<TrustSources> TrustSourcesOf(const ServerConfig& config, const Server::Log& log) {
+  const cfg::Trust& trust = config.trust();
+  TrustSources sources;
+  sources.anchors_directory = trust.anchors_dir();
+  sources.intermediates_directory = trust.intermediates_dir();
+  sources.config_file = trust.trust_config_file();
+  crypto::ValidationPolicy default_policy;
+  default_policy.algorithms.min_rsa_bits = config.verification().min_rsa_bits();
+  sources.config.policies.push_back(default_policy);
+  for (const std::string& name : trust.profiles()) {
+    auto profile = crypto::LoadTrustProfile(name);
+    if (!profile.ok()) return profile.status();
+    for (const auto& a : profile->anchors) {
+      log(absl::StrCat("trust profile ", name, ": anchor ", a->subject(), " sha256 ",
+                       a->fingerprint_hex()));
+      sources.anchors.push_back(a);
+    }
+    sources.intermediates.insert(sources.intermediates.end(), profile->intermediates.begin(),
+                                 profile->intermediates.end());
+    sources.config = MergeTrustConfig(std::move(sources.config), profile->config);
+  }
+  return sources;
+}
+
+absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadTrustStore(const ServerConfig& config,
+                                                                         const Server::Log& log) {
+  auto sources = TrustSourcesOf(config, log);
+  if (!sources.ok()) return sources.status();
+  return LoadStore(*sources);
+}
+
+absl::Status Server::BuildTrust() {
+  auto sources = TrustSourcesOf(config_, log_);
+  if (!sources.ok()) return sources.status();
+  sources_ = *std::move(sources);
+  auto store = LoadStore(sources_);
+  if (!store.ok()) return store.status();
+  store_ = *std::move(store);
+  return absl::OkStatus();
+}
+
+// AIA fetching (only from allowed prefixes) and, unless turned off, OCSP and
+// CRL checkers in front of one on-disk store.
+absl::Status Server::BuildRevocation() {
+  const cfg::Revocation& r = config_.revocation();
+  const cache::UrlRewriter rewriter = RewriterOf(r);
+  if (!r.aia_fetch_prefixes().empty()) {
+    cache::AiaIssuerSource::Options options;
+    options.rewriter = rewriter;
+    options.allowed_prefixes.assign(r.aia_fetch_prefixes().begin(), r.aia_fetch_prefixes().end());
+    aia_ = std::make_shared<cache::AiaIssuerSource>(std::move(options));
+  }
+  fetch_metrics_ = std::make_unique<RevocationFetchMetrics>(*registry_);
+  if (!r.check()) return absl::OkStatus();
+  if (!r.cache_dir().empty()) {
+    auto opened =
+        cache::RevocationStore::Open(r.cache_dir(), [this](absl::string_view line) { log_(line); });
+    if (!opened.ok()) {
+      return absl::Status(opened.status().code(),
+                          absl::StrCat("--revocation-cache-dir: ", opened.status().message()));
+    }
+    revocation_store_ = *std::move(opened);
+  }
+  auto observe = [metrics = fetch_metrics_.get()](const char* source) {
+    return [metrics, source](const char* outcome, absl::Duration took) {
+      metrics->Observe(source, outcome, absl::ToDoubleSeconds(took));
+    };
+  };
+  cache::OcspRevocationChecker::Options ocsp_options;
+  ocsp_options.rewriter = rewriter;
+  ocsp_options.on_fetch = observe("ocsp");
+  ocsp_options.store = revocation_store_;
+  ocsp_ = std::make_shared<cache::OcspRevocationChecker>(std::move(ocsp_options));
+  cache::CrlRevocationChecker::Options crl_options;
+  crl_options.rewriter = rewriter;
+  crl_options.on_fetch = observe("crl");
+  crl_options.store = revocation_store_;
+  crl_ = std::make_shared<cache::CrlRevocationChecker>(std::move(crl_options));
+  revocation_ = std::make_shared<cache::RevocationSources>(ocsp_, crl_);
+  return absl::OkStatus();
+}
+
+// The verification core on the trust store, its reloader and the workers.
+void Server::BuildVerification() {
+  const cfg::Verification& v = config_.verification();
+  const size_t path_cache_size = static_cast<size_t>(v.path_cache_size());
+  auto paths = std::make_shared<crypto::PathValidator>(store_, path_cache_size, aia_, revocation_);
+  verifier_ = std::make_shared<Verifier>(paths, LimitsOf(config_),
+                                         static_cast<size_t>(v.certificate_cache_size()));
+  TrustStoreReloader::Options reload;
+  reload.sources = sources_;
+  reload.path_cache_size = path_cache_size;
+  reload.issuer_source = aia_;
+  reload.revocation = revocation_;
+  reload.poll_interval = ToAbslDuration(config_.trust().poll_interval());
+  reload.log = [this](const std::string& line) { log_(line); };
+  reloader_ = std::make_unique<TrustStoreReloader>(verifier_.get(), std::move(reload));
+  const int workers = v.workers() > 0
+                          ? v.workers()
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  pool_ = std::make_unique<WorkerPool>(static_cast<size_t>(workers),
+                                       static_cast<size_t>(config_.limits().max_queued_items()));
+}
+
+absl::Status Server::BuildAudit() {
+  auto opened = OpenAuditLog(config_, log_);
+  if (!opened.ok()) {
+    return absl::Status(opened.status().code(),
+                        absl::StrCat("audit log: ", opened.status().message()));
+  }
+  audit_log_ = *std::move(opened);
+  if (audit_log_ == nullptr) {
+    log_("no --audit-db or --audit-postgres: verdicts are not recorded");
+    return absl::OkStatus();
+  }
+  commit_metrics_ = std::make_unique<AuditCommitMetrics>(*registry_);
+  audit_log_->on_commit = [metrics = commit_metrics_.get()](size_t records, absl::Duration took) {
+    metrics->Observe(records, absl::ToDoubleSeconds(took));
+  };
+  const std::string& db = config_.audit().sqlite_file();
+  log_(absl::StrCat("audit log ", db.empty() ? "(PostgreSQL)" : db, ", shard ", audit_log_->shard(),
+                    ", ", audit_log_->stats().tree_size, " records; checkpoints verify with ",
+                    audit_log_->verifier_key()));
+  return absl::OkStatus();
+}
+
+void Server::BuildServices() {
+  service_metrics_ = std::make_unique<ServiceMetrics>(*registry_);
+  const AuditFailure on_failure = config_.audit().on_failure() == cfg::AUDIT_FAILURE_POLICY_ANSWER
+                                      ? AuditFailure::kAnswer
+                                      : AuditFailure::kUnavailable;
+  verification_service_ = std::make_unique<VerificationService>(
+      verifier_, pool_.get(), service_metrics_.get(), audit_log_.get(), on_failure);
+  if (audit_log_ != nullptr) audit_service_ = std::make_unique<AuditService>(audit_log_.get());
+}
+
+absl::Status Server::Start() {
+  if (auto s = StartMetrics(); !s.ok()) return s;
+  if (auto s = StartListeners(); !s.ok()) return s;
+  StartWarming();
+  const cfg::Listeners& l = config_.listeners();
+  log_(absl::StrCat("listening on ", l.grpc(),
+                    l.tls_certificate_file().empty() ? " (plaintext, loopback)" : " (TLS)", ", ",
+                    pool_->threads(), " workers, trust store ", store_->version().substr(0, 16),
+                    " (", store_->anchors().size(), " anchors)",
+                    l.metrics().empty() ? "" : absl::StrCat(", metrics on ", l.metrics())));
+  return absl::OkStatus();
+}
+
+// Every component's stats table, read when Prometheus scrapes.
+absl::Status Server::StartMetrics() {
+  const std::string& address = config_.listeners().metrics();
+  if (address.empty()) return absl::OkStatus();
+  StatsTable stats = verifier_->stats_table();
+  Append(stats, reloader_->stats_table());
+  Append(stats, pool_->stats_table());
+  if (aia_ != nullptr) Append(stats, aia_->stats_table());
+  if (revocation_ != nullptr) Append(stats, revocation_->stats_table());
+  if (audit_log_ != nullptr) Append(stats, audit_log_->stats_table());
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve metrics on ", address, ": ", e.what()));
+  }
+  exposer_->RegisterCollectable(registry_);
+  scrape_gauges_ = std::make_shared<ScrapeTimeGauges>(std::move(stats));
+  exposer_->RegisterCollectable(scrape_gauges_);
+  return absl::OkStatus();
+}
+
+// The main listener (verification, health, reflection, and the audit log
+// unless it has a listener of its own).
+absl::Status Server::StartListeners() {
+  const cfg::Listeners& l = config_.listeners();
+  auto creds = CredentialsOf(l);
+  if (!creds.ok()) return creds.status();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(l.grpc(), *creds, &port);
+  const int max_message = static_cast<int>(config_.limits().max_message_bytes());
+  builder.SetMaxReceiveMessageSize(max_message);
+  builder.SetMaxSendMessageSize(max_message);
+  builder.RegisterService(verification_service_.get());
+  if (audit_service_ != nullptr && l.audit().empty()) builder.RegisterService(audit_service_.get());
+  grpc_server_ = builder.BuildAndStart();
+  if (grpc_server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", l.grpc()));
+  }
+  if (audit_service_ == nullptr || l.audit().empty()) return absl::OkStatus();
+  grpc::ServerBuilder audit_builder;
+  int audit_port = 0;
+  audit_builder.AddListeningPort(l.audit(), *creds, &audit_port);
+  audit_builder.RegisterService(audit_service_.get());
+  audit_server_ = audit_builder.BuildAndStart();
+  if (audit_server_ == nullptr || audit_port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", l.audit()));
+  }
+  log_(absl::StrCat("audit service on ", l.audit()));
+  return absl::OkStatus();
+}
+
+// Health says SERVING once kept revocation data is loaded ("warming" until
+// then; calls are answered meanwhile, fetching what is missing).
+void Server::StartWarming() {
+  if (revocation_store_ == nullptr) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+    return;
+  }
+  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  warming_ = std::thread([this] {
+    const absl::Time start = absl::Now();
+    const cache::RevocationStore::LoadStats loaded = revocation_store_->Load(
+        [this](const std::string& key, const cache::PersistedRecord& r) {
+          return ocsp_->Restore(key, r);
+        },
+        [this](const std::string& key, const cache::PersistedRecord& r) {
+          return crl_->Restore(key, r);
+        });
+    log_(absl::StrCat(
+        "revocation cache warmed from ", revocation_store_->dir(), ": ", loaded.loaded, " kept, ",
+        loaded.dropped, " dropped, in ",
+        absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1)))));
+    absl::MutexLock lock(&health_mu_);
+    if (!stopping_) grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  });
+}
+
+absl::Status Server::ReloadTrust() { return reloader_->ReloadNow(); }
+
+void Server::Shutdown() {
+  {
+    absl::MutexLock lock(&health_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    if (grpc_server_ != nullptr) grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  }
+  if (warming_.joinable()) warming_.join();
+  if (verification_service_ != nullptr) verification_service_->StopAccepting();
+  if (grpc_server_ != nullptr) {
+    grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                           absl::ToChronoNanoseconds(ToAbslDuration(config_.shutdown_grace())));
+    grpc_server_->Wait();
+  }
+  if (audit_server_ != nullptr) {
+    audit_server_->Shutdown();
+    audit_server_->Wait();
+  }
+}
+
+}  // namespace sigverify::service
