@@ -85,7 +85,7 @@ run: build
 # Proto lint, and clang-tidy with the checks listed (and explained) in .clang-tidy.
 lint: build
 	@tools/node_modules/.bin/buf lint proto
-	@git ls-files 'crypto/*.cc' 'service/*.cc' 'bench/*.cc' | \
+	@git ls-files 'crypto/*.cc' 'cache/*.cc' 'service/*.cc' 'bench/*.cc' | \
 	  xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD) --quiet 2>/dev/null | grep -E 'warning:|error:' && exit 1 || echo "clang-tidy: clean"
 
 format:

@@ -279,7 +279,10 @@ class AuditCrashTest(unittest.TestCase):
         try:
             for c in clients:
                 c.start()
-            time.sleep(2)
+            # Under load until a few hundred verdicts were answered (bounded).
+            deadline = time.time() + 30
+            while len(answered) < 300 and time.time() < deadline:
+                time.sleep(0.05)
             server.proc.kill()  # SIGKILL: no drain, no flush
             server.proc.wait()
             stop.set()
@@ -350,7 +353,13 @@ class Postgres:
                 self.stop()
                 raise RuntimeError("PostgreSQL did not start")
             time.sleep(0.1)
-        time.sleep(0.5)  # the socket exists slightly before connections are accepted
+        # The socket exists slightly before connections are accepted: ask.
+        while subprocess.run([f"{bindir}/pg_isready", "-q", "-h", self.dir, "-p", "5432"]
+                             ).returncode != 0:
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("PostgreSQL does not accept connections")
+            time.sleep(0.1)
         self.conninfo = f"host={self.dir} port=5432 user=sigverify dbname=postgres"
 
     def stop(self):
@@ -753,7 +762,14 @@ class ReloadTest(unittest.TestCase):
 
             worker = threading.Thread(target=load)
             worker.start()
-            time.sleep(0.3)
+
+            def wait_for_batches(n):
+                deadline = time.time() + 30
+                while batches[0] < n and time.time() < deadline and not problems:
+                    time.sleep(0.02)
+                self.assertGreaterEqual(batches[0], n, problems)
+
+            wait_for_batches(1)  # the load runs before the reload
             # Trust the second root: after SIGHUP its signer passes.
             shutil.copy(os.path.join(PKI, "untrusted-root.pem"), anchors)
             proc.send_signal(signal.SIGHUP)
@@ -780,7 +796,7 @@ class ReloadTest(unittest.TestCase):
             self.assertEqual(kept.indication, pb.INDICATION_TOTAL_PASSED)
             self.assertEqual(kept.trust_store_version, after.trust_store_version)
 
-            time.sleep(0.3)
+            wait_for_batches(batches[0] + 1)  # ... and after the refused one
             stop.set()
             worker.join(timeout=60)
             self.assertEqual(problems, [])
