@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "service/audit/audit_log.h"
 #include "service/audit/sqlite_audit_store.h"
+#include "service/proto_time.h"
 
 namespace sigverify::audit {
 namespace {
@@ -66,8 +67,7 @@ int64_t TimeOf(uint64_t i, uint64_t n) {
 std::string RecordId(uint64_t i) { return absl::StrCat("VB-2026-", i); }
 
 void SetMicros(int64_t micros, google::protobuf::Timestamp* t) {
-  t->set_seconds(micros / 1000000);
-  t->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  *t = service::TimestampFromMicros(micros);
 }
 
 v1::AuditRecord Record(uint64_t i, uint64_t n) {

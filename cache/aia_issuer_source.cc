@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/openssl_ptr.h"
 
 namespace sigverify::cache {
 namespace {
@@ -29,11 +30,10 @@ absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std:
   std::vector<crypto::CertificatePtr> out;
   STACK_OF(X509)* certs = p7->d.sign->cert;
   for (int i = 0; certs != nullptr && i < sk_X509_num(certs); ++i) {
-    unsigned char* der = nullptr;
-    const int len = i2d_X509(sk_X509_value(certs, i), &der);
-    if (len <= 0) continue;
-    auto c = crypto::Certificate::Parse(std::string(reinterpret_cast<char*>(der), len));
-    OPENSSL_free(der);
+    const std::string der = crypto::EncodeDer(
+        [&](unsigned char** der_out) { return i2d_X509(sk_X509_value(certs, i), der_out); });
+    if (der.empty()) continue;
+    auto c = crypto::Certificate::Parse(der);
     if (c.ok()) out.push_back(*c);
   }
   if (out.empty()) return absl::InvalidArgumentError("PKCS#7 bundle without certificates");

@@ -9,6 +9,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/certificate_urls.h"
+#include "crypto/distinguished_name.h"
 #include "crypto/sha256.h"
 
 namespace sigverify::cache {
@@ -43,21 +44,9 @@ std::string Magnitude(const ASN1_INTEGER* n) {
   return std::string(bytes);
 }
 
-std::string NameText(const X509_NAME* name) {
-  crypto::BioPtr bio(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(n));
-}
-
 std::string GeneralNameDer(const GENERAL_NAME* name) {
-  unsigned char* out = nullptr;
-  const int n = i2d_GENERAL_NAME(const_cast<GENERAL_NAME*>(name), &out);
-  if (n <= 0) return {};
-  std::string der(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
-  OPENSSL_free(out);
-  return der;
+  return crypto::EncodeDer(
+      [&](unsigned char** out) { return i2d_GENERAL_NAME(const_cast<GENERAL_NAME*>(name), out); });
 }
 
 // RFC 5280 5.2 and 5.3: the extensions a CRL and its entries may carry that
@@ -115,8 +104,8 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
   X509_CRL* c = crl.get();
   if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer.x509())) != 0) {
     return Fail(Code::kPermissionDenied,
-                absl::StrCat("the CRL is issued by ", NameText(X509_CRL_get_issuer(c)), ", not by ",
-                             issuer.subject()));
+                absl::StrCat("the CRL is issued by ", crypto::NameToString(X509_CRL_get_issuer(c)),
+                             ", not by ", issuer.subject()));
   }
   if (issuer.has_key_usage() && (issuer.key_usage() & KU_CRL_SIGN) == 0) {
     return Fail(Code::kPermissionDenied, "the CA's certificate does not allow it to sign CRLs");
@@ -152,7 +141,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
   std::shared_ptr<Crl> out(new Crl());
   out->der_ = std::string(der);
   out->der_sha256_ = crypto::ToHex(crypto::Sha256(der));
-  out->issuer_ = NameText(X509_CRL_get_issuer(c));
+  out->issuer_ = crypto::NameToString(X509_CRL_get_issuer(c));
   out->this_update_ = *this_update;
   out->next_update_ = *next_update;
   int crit = 0;

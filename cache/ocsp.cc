@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/distinguished_name.h"
+#include "crypto/openssl_ptr.h"
 
 namespace sigverify::cache {
 namespace {
@@ -135,11 +137,9 @@ absl::StatusOr<std::string> BuildOcspRequest(const crypto::Certificate& cert,
                               static_cast<int>(nonce.size())) != 1) {
     return Fail(absl::StatusCode::kInternal, "cannot add the OCSP nonce");
   }
-  unsigned char* der = nullptr;
-  const int len = i2d_OCSP_REQUEST(req.get(), &der);
-  if (len <= 0) return Fail(absl::StatusCode::kInternal, "cannot encode the OCSP request");
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
+  std::string out =
+      crypto::EncodeDer([&](unsigned char** der) { return i2d_OCSP_REQUEST(req.get(), der); });
+  if (out.empty()) return Fail(absl::StatusCode::kInternal, "cannot encode the OCSP request");
   return out;
 }
 
@@ -179,11 +179,7 @@ absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
   if (auto s = CheckResponderAuthorised(signer, issuer, check.now, &out.delegated); !s.ok()) {
     return s;
   }
-  char* name = X509_NAME_oneline(X509_get_subject_name(signer), nullptr, 0);
-  if (name != nullptr) {
-    out.responder = name;
-    OPENSSL_free(name);
-  }
+  out.responder = crypto::NameToString(X509_get_subject_name(signer));
 
   OCSP_SINGLERESP* single = FindSingle(bs.get(), cert, issuer);
   if (single == nullptr) {

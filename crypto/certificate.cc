@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/distinguished_name.h"
 
 namespace sigverify::crypto {
 namespace {
@@ -26,31 +27,6 @@ bool IsBlank(std::string_view s) { return TrimLeft(s).empty(); }
 
 bool LooksLikePem(std::string_view in) {
   return TrimLeft(in).substr(0, kPemBegin.size()) == kPemBegin;
-}
-
-// RFC 4514 with UTF-8 kept as UTF-8 (no \XX escapes of non-ASCII), so that
-// Vietnamese names read as written.
-std::string NameToString(const X509_NAME* name) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio) return {};
-  const unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
-  if (X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) return {};
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);
-  return len > 0 ? std::string(data, static_cast<size_t>(len)) : std::string();
-}
-
-std::string CommonName(const X509_NAME* name) {
-  const int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-  if (idx < 0) return {};
-  const ASN1_STRING* value =
-      X509_NAME_ENTRY_get_data(X509_NAME_get_entry(const_cast<X509_NAME*>(name), idx));
-  unsigned char* utf8 = nullptr;
-  const int len = ASN1_STRING_to_UTF8(&utf8, value);
-  if (len < 0) return {};
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
-  OPENSSL_free(utf8);
-  return out;
 }
 
 }  // namespace
@@ -150,14 +126,11 @@ absl::StatusOr<std::vector<std::shared_ptr<const Certificate>>> Certificate::Par
 
 absl::StatusOr<std::shared_ptr<const Certificate>> Certificate::FromX509(X509Ptr x509) {
   std::shared_ptr<Certificate> cert(new Certificate());
-  uint8_t* der = nullptr;
-  const int der_len = i2d_X509(x509.get(), &der);
-  if (der_len <= 0) {
+  cert->der_ = EncodeDer([&](unsigned char** out) { return i2d_X509(x509.get(), out); });
+  if (cert->der_.empty()) {
     ERR_clear_error();
     return absl::InvalidArgumentError("certificate cannot be re-encoded");
   }
-  cert->der_.assign(reinterpret_cast<char*>(der), static_cast<size_t>(der_len));
-  OPENSSL_free(der);
   cert->fingerprint_ = Sha256(cert->der_);
   cert->fingerprint_hex_ = ToHex(cert->fingerprint_);
 

@@ -15,6 +15,7 @@
 #endif
 
 #include <memory>
+#include <string>
 
 namespace sigverify::crypto {
 
@@ -41,6 +42,18 @@ struct OpenSslFree {
   void operator()(void* p) const { OPENSSL_free(p); }
 };
 using OpenSslString = std::unique_ptr<char, OpenSslFree>;
+using OpenSslBytes = std::unique_ptr<unsigned char, OpenSslFree>;
+
+// What an i2d_* function writes, as a string: `encode(&out)` is called with a
+// null *out and OpenSSL allocates (freed here). Empty when it fails.
+template <typename Encode>
+std::string EncodeDer(Encode encode) {
+  unsigned char* der = nullptr;
+  const int len = encode(&der);
+  const OpenSslBytes owner(der);
+  return len > 0 ? std::string(reinterpret_cast<const char*>(der), static_cast<size_t>(len))
+                 : std::string();
+}
 
 }  // namespace sigverify::crypto
 

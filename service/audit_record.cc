@@ -1,6 +1,7 @@
 #include "service/audit_record.h"
 
 #include "crypto/sha256.h"
+#include "service/proto_time.h"
 
 namespace sigverify::service {
 namespace {
@@ -10,17 +11,11 @@ std::string Sha256Bytes(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
 // What both kinds of call share.
 template <typename Response>
 v1::AuditRecord Common(const CallInfo& call, const Response& response, absl::Time now) {
   v1::AuditRecord r;
-  SetTime(now, r.mutable_time());
+  *r.mutable_time() = TimestampFromMicros(absl::ToUnixMicros(now));
   r.set_method(call.method);
   r.set_request_id(call.request_id);
   r.set_caller(call.caller);

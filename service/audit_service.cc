@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "service/grpc_status.h"
+#include "service/proto_time.h"
 
 namespace sigverify::service {
 namespace {
@@ -16,15 +17,11 @@ void AddHashes(const std::vector<audit::Hash>& hashes,
   for (const audit::Hash& h : hashes) out->Add(std::string(h.begin(), h.end()));
 }
 
-int64_t Micros(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000000 + t.nanos() / 1000;
-}
-
 audit::LeafQuery QueryOf(const v1::RecordFilter& f, bool oldest_first) {
   audit::LeafQuery q;
   q.shard = f.shard();
-  if (f.has_since()) q.since_micros = Micros(f.since());
-  if (f.has_until()) q.until_micros = Micros(f.until());
+  if (f.has_since()) q.since_micros = ToUnixMicros(f.since());
+  if (f.has_until()) q.until_micros = ToUnixMicros(f.until());
   q.record_id = f.record_id();
   q.signer_fingerprint = f.signer_fingerprint();
   q.signer_serial = f.signer_serial();

@@ -6,20 +6,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "service/proto_time.h"
 #include "service/request_check.h"
 
 namespace sigverify::service {
 namespace {
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t s = absl::ToUnixSeconds(t);
-  out->set_seconds(s);
-  out->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(s)) / absl::Nanoseconds(1)));
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 // The request's validation time if it gives one, else the call's arrival.
 template <typename Request>
@@ -191,7 +182,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
   ToProto(verdict.revocation, *language, out->mutable_revocation());
   Attach(*signer, verdict.revocation, attachments);
-  SetTimestamp(record.validation_time, out->mutable_validation_time());
+  *out->mutable_validation_time() = ToTimestamp(record.validation_time);
   out->set_validation_time_from_request(time_from_request);
   out->set_trust_store_version(scope.paths().trust_store().version());
   out->set_policy((*policy)->name);
@@ -233,7 +224,7 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   for (const crypto::CertificatePtr& c : result.path) ToProto(*c, out->add_path());
   ToProto(result.revocation, *language, out->mutable_revocation());
   Attach(*cert, result.revocation, attachments);
-  SetTimestamp(at, out->mutable_validation_time());
+  *out->mutable_validation_time() = ToTimestamp(at);
   out->set_validation_time_from_request(request.has_validation_time());
   out->set_trust_store_version(scope.paths().trust_store().version());
   out->set_policy((*policy)->name);
@@ -312,10 +303,10 @@ void ToProto(const std::vector<crypto::RevocationEvidence>& evidence, crypto::La
     r->set_source(e.source);
     r->set_from_cache(e.from_cache);
     if (e.this_update != absl::InfinitePast())
-      SetTimestamp(e.this_update, r->mutable_this_update());
+      *r->mutable_this_update() = ToTimestamp(e.this_update);
     if (e.next_update != absl::InfinitePast())
-      SetTimestamp(e.next_update, r->mutable_next_update());
-    if (e.state == State::kRevoked) SetTimestamp(e.revocation_time, r->mutable_revocation_time());
+      *r->mutable_next_update() = ToTimestamp(e.next_update);
+    if (e.state == State::kRevoked) *r->mutable_revocation_time() = ToTimestamp(e.revocation_time);
     r->set_revocation_reason(e.revocation_reason);
     r->set_responder(e.responder);
     r->set_location(e.location);
@@ -335,8 +326,8 @@ void ToProto(const crypto::Certificate& cert, v1::Certificate* out) {
   out->set_issuer(cert.issuer());
   out->set_serial_number(cert.serial_hex());
   out->set_sha256_fingerprint(cert.fingerprint_hex());
-  SetTimestamp(cert.not_before(), out->mutable_not_before());
-  SetTimestamp(cert.not_after(), out->mutable_not_after());
+  *out->mutable_not_before() = ToTimestamp(cert.not_before());
+  *out->mutable_not_after() = ToTimestamp(cert.not_after());
 }
 
 }  // namespace sigverify::service

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "service/proto_time.h"
 
 namespace sigverify::audit {
 namespace {
@@ -25,7 +26,7 @@ LeafRow RowOf(const v1::AuditRecord& r, std::string leaf) {
   row.sequence = r.sequence();
   row.leaf_hash = LeafHash(leaf);
   row.leaf = std::move(leaf);
-  row.time_micros = r.time().seconds() * 1000000 + r.time().nanos() / 1000;
+  row.time_micros = service::ToUnixMicros(r.time());
   row.record_id = r.record_id();
   row.signer.sha256 = r.signer().sha256_fingerprint();
   row.signer.subject = r.signer().subject();

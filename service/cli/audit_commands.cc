@@ -16,6 +16,7 @@
 #include "service/audit/merkle.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit/verify_shard.h"
+#include "service/proto_time.h"
 #include "sigverify/v1/audit.grpc.pb.h"
 
 ABSL_FLAG(std::string, log_key, "",
@@ -66,14 +67,11 @@ bool ParseTime(const std::string& text, google::protobuf::Timestamp* out) {
   absl::Time t;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return false;
-  out->set_seconds(absl::ToUnixSeconds(t));
+  *out = service::ToTimestamp(t);
   return true;
 }
 
-std::string TimeOf(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(t.seconds()),
-                          absl::UTCTimeZone());
-}
+std::string TimeOf(const google::protobuf::Timestamp& t) { return service::FormatTimestamp(t); }
 
 // One CSV field, quoted when it must be (RFC 4180).
 std::string Csv(const std::string& field) {
@@ -262,9 +260,7 @@ int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
   const v1::AuditRecord& r = record.record();
   std::cout << "record " << seq << " of " << r.shard() << ": " << r.method()
             << " record_id=" << r.record_id() << " signer=\"" << r.signer().subject() << "\" "
-            << v1::Indication_Name(r.indication()) << " at "
-            << absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(r.time().seconds()),
-                                absl::UTCTimeZone())
+            << v1::Indication_Name(r.indication()) << " at " << service::FormatTimestamp(r.time())
             << "\n";
   if (!verified.ok()) {
     return Fail("NOT included in the checkpoint of size " + std::to_string(checkpoint->size) +

@@ -27,6 +27,7 @@
 #include "service/cli/audit_commands.h"
 #include "service/cli/request_builder.h"
 #include "service/flags.h"
+#include "service/proto_time.h"
 #include "sigverify/v1/verification.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "sigverifyd address");
@@ -60,8 +61,7 @@ std::string ShortName(const std::string& enum_name, const char* prefix) {
 }
 
 std::string Rfc3339(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(t.seconds()),
-                          absl::UTCTimeZone());
+  return sigverify::service::FormatTimestamp(t);
 }
 
 nlohmann::json RevocationJson(const v1::RevocationEvidence& e) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "service/proto_time.h"
 
 namespace sigverify::cli {
 namespace {
@@ -35,7 +36,7 @@ absl::Status SetTime(const std::string& text, Request* r) {
   if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
     return absl::InvalidArgumentError(absl::StrCat("time '", text, "': ", err));
   }
-  r->mutable_validation_time()->set_seconds(absl::ToUnixSeconds(t));
+  *r->mutable_validation_time() = service::ToTimestamp(t);
   return absl::OkStatus();
 }
 
