@@ -11,7 +11,7 @@
 namespace sigverify::cache {
 namespace {
 
-using Pkcs7Ptr = std::unique_ptr<PKCS7, void (*)(PKCS7*)>;
+using Pkcs7Ptr = crypto::OpenSslPtr<PKCS7, PKCS7_free>;
 }  // namespace
 
 absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std::string& body) {
@@ -22,7 +22,7 @@ absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std:
     return crypto::Certificate::ParseAll(body);
   }
   const auto* p = reinterpret_cast<const unsigned char*>(body.data());
-  Pkcs7Ptr p7(d2i_PKCS7(nullptr, &p, static_cast<long>(body.size())), PKCS7_free);
+  Pkcs7Ptr p7(d2i_PKCS7(nullptr, &p, static_cast<long>(body.size())));
   if (!p7 || OBJ_obj2nid(p7->type) != NID_pkcs7_signed || p7->d.sign == nullptr) {
     ERR_clear_error();
     return absl::InvalidArgumentError("neither a DER certificate nor a PKCS#7 certificate bundle");

@@ -17,9 +17,9 @@ namespace {
 
 using Code = absl::StatusCode;
 
-absl::Status Fail(Code code, std::string message) {
+absl::Status Fail(Code code, absl::string_view message) {
   ERR_clear_error();
-  return absl::Status(code, std::move(message));
+  return absl::Status(code, message);
 }
 
 using crypto::OpenSslPtr;

@@ -130,7 +130,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> CrlRevocationChecker::FetchCrl(
     const crypto::Certificate& issuer, const std::string& original) const {
   const std::string url = options_.rewriter.Rewrite(original);
   if (std::string why; backoff_.BackingOff(url, options_.clock(), &why)) {
-    return absl::UnavailableError(std::move(why));
+    return absl::UnavailableError(why);
   }
   counters_.Count(counters_.requests);
   const absl::Time started = absl::Now();

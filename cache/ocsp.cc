@@ -13,21 +13,16 @@
 namespace sigverify::cache {
 namespace {
 
-template <typename T, void (*F)(T*)>
-struct Free {
-  void operator()(T* p) const { F(p); }
-};
-using ResponsePtr = std::unique_ptr<OCSP_RESPONSE, Free<OCSP_RESPONSE, OCSP_RESPONSE_free>>;
-using BasicPtr = std::unique_ptr<OCSP_BASICRESP, Free<OCSP_BASICRESP, OCSP_BASICRESP_free>>;
-using RequestPtr = std::unique_ptr<OCSP_REQUEST, Free<OCSP_REQUEST, OCSP_REQUEST_free>>;
-using CertIdPtr = std::unique_ptr<OCSP_CERTID, Free<OCSP_CERTID, OCSP_CERTID_free>>;
+using ResponsePtr = crypto::OpenSslPtr<OCSP_RESPONSE, OCSP_RESPONSE_free>;
+using BasicPtr = crypto::OpenSslPtr<OCSP_BASICRESP, OCSP_BASICRESP_free>;
+using RequestPtr = crypto::OpenSslPtr<OCSP_REQUEST, OCSP_REQUEST_free>;
+using CertIdPtr = crypto::OpenSslPtr<OCSP_CERTID, OCSP_CERTID_free>;
 
-void FreeCertStack(STACK_OF(X509) * s) { sk_X509_free(s); }
-using CertStackPtr = std::unique_ptr<STACK_OF(X509), Free<STACK_OF(X509), FreeCertStack>>;
+using CertStackPtr = crypto::X509StackPtr;
 
-absl::Status Fail(absl::StatusCode code, std::string message) {
+absl::Status Fail(absl::StatusCode code, absl::string_view message) {
   ERR_clear_error();
-  return absl::Status(code, std::move(message));
+  return absl::Status(code, message);
 }
 
 bool SameCertificate(const X509* a, const X509* b) { return X509_cmp(a, b) == 0; }
@@ -95,7 +90,7 @@ absl::Status CheckNonce(OCSP_BASICRESP* bs, const std::string& sent) {
   ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(OCSP_BASICRESP_get_ext(bs, idx));
   // The extension value is itself a DER OCTET STRING holding the nonce.
   const unsigned char* p = ASN1_STRING_get0_data(value);
-  std::unique_ptr<ASN1_OCTET_STRING, Free<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>> inner(
+  crypto::OpenSslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free> inner(
       d2i_ASN1_OCTET_STRING(nullptr, &p, ASN1_STRING_length(value)));
   const bool same =
       inner && static_cast<size_t>(ASN1_STRING_length(inner.get())) == sent.size() &&

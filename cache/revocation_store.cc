@@ -53,14 +53,14 @@ absl::Status WriteSynced(const std::string& path, std::string_view bytes) {
     const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      const absl::Status s = Errno(absl::StrCat("cannot write ", path));
+      absl::Status s = Errno(absl::StrCat("cannot write ", path));
       close(fd);
       return s;
     }
     done += static_cast<size_t>(n);
   }
   if (fsync(fd) != 0) {
-    const absl::Status s = Errno(absl::StrCat("cannot fsync ", path));
+    absl::Status s = Errno(absl::StrCat("cannot fsync ", path));
     close(fd);
     return s;
   }
@@ -140,7 +140,7 @@ absl::Status RevocationStore::Save(const std::string& cache_key,
     return s;
   }
   if (rename(tmp.c_str(), path.c_str()) != 0) {
-    const absl::Status s = Errno(absl::StrCat("cannot rename ", tmp));
+    absl::Status s = Errno(absl::StrCat("cannot rename ", tmp));
     unlink(tmp.c_str());
     return s;
   }

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "crypto/openssl_ptr.h"
+
 namespace sigverify::crypto {
 namespace {
 
@@ -12,8 +14,7 @@ std::vector<std::string> AccessLocations(X509* x509, int method_nid) {
   auto* aia = static_cast<AUTHORITY_INFO_ACCESS*>(
       X509_get_ext_d2i(x509, NID_info_access, nullptr, nullptr));
   if (aia == nullptr) return urls;
-  std::unique_ptr<AUTHORITY_INFO_ACCESS, void (*)(AUTHORITY_INFO_ACCESS*)> owned(
-      aia, AUTHORITY_INFO_ACCESS_free);
+  const OpenSslPtr<AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free> owned(aia);
   for (size_t i = 0; i < static_cast<size_t>(sk_ACCESS_DESCRIPTION_num(aia)); ++i) {
     const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia, i);
     if (OBJ_obj2nid(ad->method) != method_nid || ad->location->type != GEN_URI) continue;
@@ -48,7 +49,7 @@ namespace {
 std::vector<std::string> PointsOf(X509* x509, int nid) {
   auto* points = static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(x509, nid, nullptr, nullptr));
   if (points == nullptr) return {};
-  std::unique_ptr<CRL_DIST_POINTS, void (*)(CRL_DIST_POINTS*)> owned(points, CRL_DIST_POINTS_free);
+  const OpenSslPtr<CRL_DIST_POINTS, CRL_DIST_POINTS_free> owned(points);
   return DistributionPointUris(points);
 }
 

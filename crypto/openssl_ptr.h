@@ -37,6 +37,15 @@ using X509Ptr = OpenSslPtr<X509, X509_free>;
 using X509StoreCtxPtr = OpenSslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 using X509StorePtr = OpenSslPtr<X509_STORE, X509_STORE_free>;
 
+// A stack whose certificates belong to someone else (sk_X509_free is a
+// macro in OpenSSL, hence the function).
+inline void FreeX509StackOnly(STACK_OF(X509) * s) { sk_X509_free(s); }
+using X509StackPtr = OpenSslPtr<STACK_OF(X509), FreeX509StackOnly>;
+inline void FreeAsn1Objects(STACK_OF(ASN1_OBJECT) * s) {
+  sk_ASN1_OBJECT_pop_free(s, ASN1_OBJECT_free);
+}
+using Asn1ObjectStackPtr = OpenSslPtr<STACK_OF(ASN1_OBJECT), FreeAsn1Objects>;
+
 // OPENSSL_free is a macro in OpenSSL and a function in BoringSSL.
 struct OpenSslFree {
   void operator()(void* p) const { OPENSSL_free(p); }

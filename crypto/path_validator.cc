@@ -15,12 +15,6 @@
 namespace sigverify::crypto {
 namespace {
 
-using StackPtr = std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)>;
-using ObjectStackPtr = std::unique_ptr<STACK_OF(ASN1_OBJECT), void (*)(STACK_OF(ASN1_OBJECT)*)>;
-
-void FreeStackOnly(STACK_OF(X509) * s) { sk_X509_free(s); }
-void FreeObjects(STACK_OF(ASN1_OBJECT) * s) { sk_ASN1_OBJECT_pop_free(s, ASN1_OBJECT_free); }
-
 // RFC 5280 4.2.1.3.
 constexpr uint32_t kKeyUsageKeyCertSign = 0x04;
 
@@ -165,7 +159,7 @@ std::optional<PathResult> CheckSignerUsage(const CertificatePtr& signer_ptr) {
   auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
       X509_get_ext_d2i(signer.x509(), NID_ext_key_usage, &critical, nullptr));
   if (ekus == nullptr) return std::nullopt;
-  ObjectStackPtr owned(ekus, FreeObjects);
+  Asn1ObjectStackPtr owned(ekus);
   std::vector<std::string> names;
   for (int i = 0; i < static_cast<int>(sk_ASN1_OBJECT_num(ekus)); ++i) {
     const std::string oid = ObjectText(sk_ASN1_OBJECT_value(ekus, i));
@@ -521,7 +515,7 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
 
   const Certificate& anchor = *candidate.back();
   const AnchorConfig& anchor_config = store_->ConfigFor(anchor);
-  StackPtr untrusted(sk_X509_new_null(), FreeStackOnly);
+  X509StackPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   const PathResult no_memory = {
       SubIndication::kCertificateChainGeneralFailure, Failure("hết bộ nhớ", "out of memory"), {}};
@@ -551,7 +545,7 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
       anchor_config.required_certificate_policies.empty()
           ? kAnyPolicy
           : anchor_config.required_certificate_policies;
-  ObjectStackPtr policies(sk_ASN1_OBJECT_new_null(), FreeObjects);
+  Asn1ObjectStackPtr policies(sk_ASN1_OBJECT_new_null());
   if (!policies) return no_memory;
   for (const std::string& oid : user_policies) {
     ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), /*dont_search_for_name=*/1);
