@@ -1,6 +1,6 @@
 // Where the audit log lives: the contract every store (SQLite, PostgreSQL)
 // meets, tested by one shared suite
-// (tests/service/audit_store_contract.h). A store keeps, per shard, the
+// (tests/service/audit_store_contract_test.cc, run on both stores). A store keeps, per shard, the
 // leaves (record bytes and the columns auditors filter on), the complete
 // subtree hashes of the Merkle tree, and the signed checkpoints; a commit is
 // one transaction and is durable when it returns.
