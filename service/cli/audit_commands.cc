@@ -39,18 +39,28 @@ ABSL_FLAG(int, limit, 100, "audit-query: at most this many records (pages are fo
 ABSL_FLAG(bool, csv, false, "audit-query: CSV output");
 ABSL_DECLARE_FLAG(std::string, record_id);
 ABSL_DECLARE_FLAG(bool, json);
+ABSL_DECLARE_FLAG(absl::Duration, timeout);
 
 namespace sigverify::cli {
 namespace {
 
 void Deadline(grpc::ClientContext* ctx) {
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
 }
 
-int Fail(const std::string& what) {
+// The CLI's exit codes: 1 when something was checked and did not hold (a
+// proof, a signature, a hash), 2 when it could not be checked (usage, a file,
+// the connection, an RPC error).
+constexpr int kNotProven = 1;
+constexpr int kError = 2;
+
+int Fail(const std::string& what, int code) {
   std::cerr << "sigverify: " << what << "\n";
-  return 1;
+  return code;
 }
+int NotProven(const std::string& what) { return Fail(what, kNotProven); }
+int Error(const std::string& what) { return Fail(what, kError); }
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -107,11 +117,11 @@ int CheckEvidence(v1::AuditService::Stub& stub, const v1::AuditRecord& r) {
     Deadline(&ctx);
     const grpc::Status status = stub.GetCertificate(&ctx, request, &cert);
     if (!status.ok()) {
-      failed = Fail("signer certificate " + fp + ": " + status.error_message());
+      failed = Error("signer certificate " + fp + ": " + status.error_message());
     } else if (cert.der().empty()) {
       std::cout << "signer certificate " << fp << ": names only (its DER was not kept)\n";
     } else if (!matches(cert.der(), fp)) {
-      failed = Fail("signer certificate " + fp + ": the log's copy does NOT hash to it");
+      failed = NotProven("signer certificate " + fp + ": the log's copy does NOT hash to it");
     } else {
       std::cout << "signer certificate " << fp << ": kept, SHA-256 matches\n";
     }
@@ -125,9 +135,11 @@ int CheckEvidence(v1::AuditService::Stub& stub, const v1::AuditRecord& r) {
       Deadline(&ctx);
       const grpc::Status status = stub.GetRevocationResponse(&ctx, request, &response);
       if (!status.ok()) {
-        failed = Fail("revocation response " + sha256 + ": " + status.error_message());
+        const int code = Error("revocation response " + sha256 + ": " + status.error_message());
+        if (failed != kNotProven) failed = code;
       } else if (!matches(response.der(), sha256)) {
-        failed = Fail("revocation response " + sha256 + ": the log's copy does NOT hash to it");
+        failed =
+            NotProven("revocation response " + sha256 + ": the log's copy does NOT hash to it");
       } else {
         std::cout << "revocation response " << sha256 << " (" << e.source() << ", "
                   << response.der().size() << " bytes): kept, SHA-256 matches\n";
@@ -145,7 +157,7 @@ std::string LatestCheckpoint(v1::AuditService::Stub& stub) {
   request.set_shard(absl::GetFlag(FLAGS_shard));
   v1::GetCheckpointResponse response;
   const grpc::Status status = stub.GetCheckpoint(&ctx, request, &response);
-  if (!status.ok()) Fail("GetCheckpoint: " + status.error_message());
+  if (!status.ok()) Error("GetCheckpoint: " + status.error_message());
   return response.checkpoint();
 }
 
@@ -162,16 +174,16 @@ int AuditQuery(const std::shared_ptr<grpc::Channel>& channel) {
   f->set_caller(absl::GetFlag(FLAGS_caller));
   if (const std::string s = absl::GetFlag(FLAGS_since);
       !s.empty() && !ParseTime(s, f->mutable_since())) {
-    return Fail("--since is not an RFC 3339 time");
+    return Error("--since is not an RFC 3339 time");
   }
   if (const std::string s = absl::GetFlag(FLAGS_until);
       !s.empty() && !ParseTime(s, f->mutable_until())) {
-    return Fail("--until is not an RFC 3339 time");
+    return Error("--until is not an RFC 3339 time");
   }
   if (const std::string s = absl::GetFlag(FLAGS_indication); !s.empty()) {
     v1::Indication indication;
     if (!v1::Indication_Parse("INDICATION_" + s, &indication)) {
-      return Fail("--indication must be TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE");
+      return Error("--indication must be TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE");
     }
     f->set_indication(indication);
   }
@@ -186,7 +198,7 @@ int AuditQuery(const std::shared_ptr<grpc::Channel>& channel) {
     grpc::ClientContext ctx;
     Deadline(&ctx);
     const grpc::Status status = stub->QueryRecords(&ctx, request, &response);
-    if (!status.ok()) return Fail("QueryRecords: " + status.error_message());
+    if (!status.ok()) return Error("QueryRecords: " + status.error_message());
     for (const v1::AuditRecord& r : response.records()) {
       const std::string indication = v1::Indication_Name(r.indication()).substr(11);
       if (json) {
@@ -212,24 +224,24 @@ int AuditQuery(const std::shared_ptr<grpc::Channel>& channel) {
 int AuditCheckpoint(const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = v1::AuditService::NewStub(channel);
   const std::string note = LatestCheckpoint(*stub);
-  if (note.empty()) return 1;
+  if (note.empty()) return kError;
   std::cout << note;
   return 0;
 }
 
 int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
   const std::string key = absl::GetFlag(FLAGS_log_key);
-  if (key.empty()) return Fail("audit-prove needs --log-key (the log's verifier key)");
+  if (key.empty()) return Error("audit-prove needs --log-key (the log's verifier key)");
   auto stub = v1::AuditService::NewStub(channel);
   std::string note;
   if (const std::string file = absl::GetFlag(FLAGS_checkpoint); !file.empty()) {
     note = ReadAll(file);
   } else {
     note = LatestCheckpoint(*stub);
-    if (note.empty()) return 1;
+    if (note.empty()) return kError;
   }
   auto checkpoint = audit::OpenCheckpoint(note, key);
-  if (!checkpoint.ok()) return Fail(std::string(checkpoint.status().message()));
+  if (!checkpoint.ok()) return NotProven(std::string(checkpoint.status().message()));
 
   const uint64_t seq = absl::GetFlag(FLAGS_sequence);
   v1::GetRecordRequest record_request;
@@ -240,7 +252,7 @@ int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
     grpc::ClientContext ctx;
     Deadline(&ctx);
     const grpc::Status status = stub->GetRecord(&ctx, record_request, &record);
-    if (!status.ok()) return Fail("GetRecord: " + status.error_message());
+    if (!status.ok()) return Error("GetRecord: " + status.error_message());
   }
   v1::GetInclusionProofRequest proof_request;
   proof_request.set_shard(absl::GetFlag(FLAGS_shard));
@@ -251,10 +263,10 @@ int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
     grpc::ClientContext ctx;
     Deadline(&ctx);
     const grpc::Status status = stub->GetInclusionProof(&ctx, proof_request, &proof);
-    if (!status.ok()) return Fail("GetInclusionProof: " + status.error_message());
+    if (!status.ok()) return Error("GetInclusionProof: " + status.error_message());
   }
   std::vector<audit::Hash> hashes;
-  if (!ProofHashes(proof.hashes(), &hashes)) return Fail("a proof hash is not 32 bytes");
+  if (!ProofHashes(proof.hashes(), &hashes)) return NotProven("a proof hash is not 32 bytes");
   const absl::Status verified = audit::VerifyInclusion(audit::LeafHash(record.leaf()), seq,
                                                        checkpoint->size, hashes, checkpoint->root);
   const v1::AuditRecord& r = record.record();
@@ -263,8 +275,8 @@ int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
             << v1::Indication_Name(r.indication()) << " at " << service::FormatTimestamp(r.time())
             << "\n";
   if (!verified.ok()) {
-    return Fail("NOT included in the checkpoint of size " + std::to_string(checkpoint->size) +
-                ": " + std::string(verified.message()));
+    return NotProven("NOT included in the checkpoint of size " + std::to_string(checkpoint->size) +
+                     ": " + std::string(verified.message()));
   }
   std::cout << "included in " << checkpoint->origin << " at size " << checkpoint->size << " (root "
             << Hex(checkpoint->root) << "), checkpoint signed by the log key\n";
@@ -276,13 +288,13 @@ int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel) {
   const std::string old_file = absl::GetFlag(FLAGS_old_checkpoint);
   const std::string new_file = absl::GetFlag(FLAGS_new_checkpoint);
   if (key.empty() || old_file.empty() || new_file.empty()) {
-    return Fail("audit-consistency needs --old-checkpoint, --new-checkpoint and --log-key");
+    return Error("audit-consistency needs --old-checkpoint, --new-checkpoint and --log-key");
   }
   auto old_cp = audit::OpenCheckpoint(ReadAll(old_file), key);
-  if (!old_cp.ok()) return Fail(old_file + ": " + std::string(old_cp.status().message()));
+  if (!old_cp.ok()) return NotProven(old_file + ": " + std::string(old_cp.status().message()));
   auto new_cp = audit::OpenCheckpoint(ReadAll(new_file), key);
-  if (!new_cp.ok()) return Fail(new_file + ": " + std::string(new_cp.status().message()));
-  if (old_cp->origin != new_cp->origin) return Fail("the checkpoints are of different logs");
+  if (!new_cp.ok()) return NotProven(new_file + ": " + std::string(new_cp.status().message()));
+  if (old_cp->origin != new_cp->origin) return NotProven("the checkpoints are of different logs");
   auto stub = v1::AuditService::NewStub(channel);
   v1::GetConsistencyProofRequest request;
   request.set_shard(absl::GetFlag(FLAGS_shard));
@@ -292,15 +304,15 @@ int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel) {
   grpc::ClientContext ctx;
   Deadline(&ctx);
   const grpc::Status status = stub->GetConsistencyProof(&ctx, request, &response);
-  if (!status.ok()) return Fail("GetConsistencyProof: " + status.error_message());
+  if (!status.ok()) return Error("GetConsistencyProof: " + status.error_message());
   std::vector<audit::Hash> hashes;
-  if (!ProofHashes(response.hashes(), &hashes)) return Fail("a proof hash is not 32 bytes");
+  if (!ProofHashes(response.hashes(), &hashes)) return NotProven("a proof hash is not 32 bytes");
   const absl::Status verified =
       audit::VerifyConsistency(old_cp->size, new_cp->size, old_cp->root, new_cp->root, hashes);
   if (!verified.ok()) {
-    return Fail("the log of size " + std::to_string(new_cp->size) +
-                " does NOT extend the one of size " + std::to_string(old_cp->size) + ": " +
-                std::string(verified.message()));
+    return NotProven("the log of size " + std::to_string(new_cp->size) +
+                     " does NOT extend the one of size " + std::to_string(old_cp->size) + ": " +
+                     std::string(verified.message()));
   }
   std::cout << new_cp->origin << ": the tree of size " << new_cp->size
             << " extends the tree of size " << old_cp->size
@@ -313,22 +325,22 @@ int AuditVerify() {
   const std::string key = absl::GetFlag(FLAGS_log_key);
   const std::string shard = absl::GetFlag(FLAGS_shard);
   if (db.empty() || key.empty() || shard.empty()) {
-    return Fail("audit-verify needs --audit-db, --log-key and --shard");
+    return Error("audit-verify needs --audit-db, --log-key and --shard");
   }
   auto store = audit::SqliteAuditStore::Open(db);
-  if (!store.ok()) return Fail(std::string(store.status().message()));
+  if (!store.ok()) return Error(std::string(store.status().message()));
   std::string note;
   if (const std::string file = absl::GetFlag(FLAGS_checkpoint); !file.empty()) {
     note = ReadAll(file);
   } else {
     auto latest = (*store)->Checkpoint(shard, 0);
-    if (!latest.ok()) return Fail(std::string(latest.status().message()));
+    if (!latest.ok()) return Error(std::string(latest.status().message()));
     note = *latest;
     std::cerr << "sigverify: no --checkpoint given: checking against the latest one in the "
                  "database (keep checkpoints elsewhere to detect a truncated log)\n";
   }
   auto verified = audit::VerifyShard(**store, shard, note, key);
-  if (!verified.ok()) return Fail(std::string(verified.status().message()));
+  if (!verified.ok()) return NotProven(std::string(verified.status().message()));
   std::cout << "shard " << shard << ": all " << verified->size
             << " records match the checkpoint signed by the log key (root " << Hex(verified->root)
             << ")\n";

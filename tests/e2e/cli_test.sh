@@ -401,7 +401,7 @@ check "audit: the log of 5 records extends the one of 3" out_has "size 5 extends
 # Asked the wrong way round (a larger old size), the server refuses.
 run audit-consistency --old-checkpoint="$WORK/checkpoint-5" --new-checkpoint="$WORK/checkpoint-3" \
   --log-key="$log_key"
-check "audit: a newer-to-older request is refused" rc_is 1
+check "audit: a newer-to-older request is refused (an RPC error: 2)" rc_is 2
 # A well-formed verifier key of the same name for another (all-zero) key.
 run audit-query --record-id=audit-1 --csv
 check "audit-query: a record is found by its record_id (CSV, quoted subject)" \
@@ -413,14 +413,18 @@ check "audit-query: pages are followed up to --limit, newest first" \
 run audit-query --indication=TOTAL_FAILED
 check "audit-query: a filter that matches nothing prints nothing" test ! -s "$WORK/out"
 run audit-query --indication=MAYBE
-check "audit-query: a bad filter value is refused" rc_is 1
+check "audit-query: a bad filter value is a usage error (2)" rc_is 2
 other_id=$({ printf 'sigverify/e2e-a\n\001'; head -c 32 /dev/zero; } | sha256sum | cut -c1-8)
 other_key="sigverify/e2e-a+$other_id+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-run audit-prove --sequence=1 --log-key="$other_key"
+run audit-prove --sequence=1 --log-key="$other_key" --timeout=5s
 check "audit: another key does not verify the checkpoint" rc_is 1
 check "audit: ... it says whose signature is missing" out_has "no signature by sigverify/e2e-a"
+run audit-prove --sequence=1
+check "audit: a missing --log-key is a usage error (2), not a failed proof" rc_is 2
 stop_server
 SERVER_PID=
+run audit-prove --sequence=1 --log-key="$log_key" --timeout=2s
+check "audit: no server to ask is an error (2), not a failed proof" rc_is 2
 run audit-verify --audit-db="$WORK/audit.db" --shard=e2e-a --log-key="$log_key" \
   --checkpoint="$WORK/checkpoint-3"
 check "audit: the whole shard re-verifies offline" out_has "all 3 records match"
