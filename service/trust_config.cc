@@ -1,32 +1,18 @@
 #include "service/trust_config.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-
 #include <algorithm>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "service/text_proto.h"
 #include "sigverify/config/v1/trust_config.pb.h"
 
 namespace sigverify::service {
 namespace {
 
 namespace cfg = ::sigverify::config::v1;
-
-class FirstError : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (error_.empty()) error_ = absl::StrCat("line ", line + 1, ":", column + 1, ": ", message);
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  std::string error_;
-};
 
 crypto::AlgorithmPolicy ToAlgorithms(const cfg::AlgorithmConstraints& c) {
   crypto::AlgorithmPolicy a;
@@ -43,11 +29,9 @@ bool IsHexFingerprint(const std::string& s) {
 
 absl::StatusOr<crypto::TrustConfig> ParseTrustConfig(std::string_view text) {
   cfg::TrustConfig proto;
-  google::protobuf::TextFormat::Parser parser;
-  FirstError errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &proto)) {
-    return absl::InvalidArgumentError(errors.error());
+  if (auto parsed = ParseTextProto(absl::string_view(text.data(), text.size()), &proto);
+      !parsed.ok()) {
+    return parsed;
   }
   crypto::TrustConfig config;
   for (int i = 0; i < proto.policies_size(); ++i) {
