@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include "absl/strings/escaping.h"
+
 namespace sigverify::crypto {
 
 Sha256Digest Sha256(std::string_view bytes) {
@@ -13,14 +15,7 @@ Sha256Digest Sha256(std::string_view bytes) {
 }
 
 std::string ToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '\0');
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    out[2 * i] = kDigits[c >> 4];
-    out[2 * i + 1] = kDigits[c & 0xf];
-  }
-  return out;
+  return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
 }
 
 }  // namespace sigverify::crypto
