@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "bench/signed_record.h"
 #include "crypto/certificate_cache.h"
+#include "crypto/message_catalog.h"
 #include "crypto/record_verifier.h"
 #include "service/request_check.h"
 #include "service/verification_service.h"
@@ -111,7 +112,8 @@ void BM_Sigverify_VerifyRecord(benchmark::State& state) {
   r.validation_time = absl::Now();
   for (auto _ : state) {
     crypto::Verdict v = crypto::VerifyRecord(r, *paths, crypto::ValidationPolicy{});
-    if (v.indication != crypto::Indication::kTotalPassed) state.SkipWithError(v.message.en.c_str());
+    if (v.indication != crypto::Indication::kTotalPassed)
+      state.SkipWithError(crypto::English(v.failed).c_str());
     benchmark::DoNotOptimize(v);
   }
   state.SetLabel(kCases[state.range(0)].name);

@@ -5,7 +5,7 @@
 #include <openssl/x509v3.h>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
+#include "cache/source_error.h"
 #include "crypto/openssl_ptr.h"
 
 namespace sigverify::cache {
@@ -25,7 +25,7 @@ absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std:
   Pkcs7Ptr p7(d2i_PKCS7(nullptr, &p, static_cast<long>(body.size())));
   if (!p7 || OBJ_obj2nid(p7->type) != NID_pkcs7_signed || p7->d.sign == nullptr) {
     ERR_clear_error();
-    return absl::InvalidArgumentError("neither a DER certificate nor a PKCS#7 certificate bundle");
+    return SourceError(crypto::FailureReason::kNotACertificate);
   }
   std::vector<crypto::CertificatePtr> out;
   STACK_OF(X509)* certs = p7->d.sign->cert;
@@ -36,7 +36,7 @@ absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std:
     auto c = crypto::Certificate::Parse(der);
     if (c.ok()) out.push_back(*c);
   }
-  if (out.empty()) return absl::InvalidArgumentError("PKCS#7 bundle without certificates");
+  if (out.empty()) return SourceError(crypto::FailureReason::kNotACertificate, "PKCS#7");
   return out;
 }
 
@@ -53,14 +53,12 @@ crypto::IssuerLookup AiaIssuerSource::IssuersOf(const crypto::Certificate& cert)
                     [&](const std::string& prefix) { return absl::StartsWith(url, prefix); });
     if (!allowed) {
       refused_.fetch_add(1, std::memory_order_relaxed);
-      result.note = {absl::StrCat("không tải chứng thư số của tổ chức cấp từ ", url,
-                                  " (không thuộc địa chỉ được phép)"),
-                     absl::StrCat("caIssuers ", url, " not fetched (not under an allowed prefix)")};
+      result.problems = {{crypto::FailureReason::kUrlNotAllowed, "caIssuers", url}};
       continue;
     }
     crypto::IssuerLookup fetched = Fetch(url);
     if (!fetched.certificates.empty()) return fetched;
-    result.note = std::move(fetched.note);
+    result.problems = std::move(fetched.problems);
   }
   return result;
 }
@@ -71,38 +69,37 @@ crypto::IssuerLookup AiaIssuerSource::Fetch(const std::string& url) const {
     absl::MutexLock lock(&mu_);
     if (auto it = cache_.find(url); it != cache_.end() && now < it->second.expires) {
       cache_hits_.fetch_add(1, std::memory_order_relaxed);
-      if (it->second.certificates.empty()) {
-        return {{},
-                {absl::StrCat("tải ", url, " thất bại: ", it->second.error),
-                 absl::StrCat("caIssuers ", url, " failed: ", it->second.error)}};
-      }
+      if (it->second.certificates.empty()) return {{}, {it->second.problem}};
       return {it->second.certificates, {}};
     }
     if (in_flight_ >= options_.max_concurrent_fetches) {
       skipped_busy_.fetch_add(1, std::memory_order_relaxed);
-      return {{},
-              {absl::StrCat("bỏ qua việc tải ", url, ": quá nhiều yêu cầu đồng thời"),
-               absl::StrCat("caIssuers ", url, " skipped: too many fetches at once")}};
+      crypto::SourceProblem busy{crypto::FailureReason::kTooManyFetches, "caIssuers", url};
+      busy.limit = options_.max_concurrent_fetches;
+      return {{}, {busy}};
     }
     ++in_flight_;
   }
   fetches_.fetch_add(1, std::memory_order_relaxed);
   Entry entry;
   auto body = HttpGet(url, options_.limits);
+  absl::Status failed;
   if (!body.ok()) {
-    entry.error = std::string(body.status().message());
+    failed = body.status();
   } else if (auto certs = ParseIssuerAnswer(*body); !certs.ok()) {
-    entry.error = std::string(certs.status().message());
+    failed = certs.status();
   } else {
     entry.certificates = *std::move(certs);
+  }
+  if (!failed.ok()) {
+    entry.problem = ProblemOf(failed);
+    entry.problem.source = "caIssuers";
+    entry.problem.location = url;
   }
   if (entry.certificates.empty()) fetch_failures_.fetch_add(1, std::memory_order_relaxed);
   entry.expires = now + (entry.certificates.empty() ? options_.failure_ttl : options_.found_ttl);
   crypto::IssuerLookup out{entry.certificates, {}};
-  if (!entry.error.empty()) {
-    out.note = {absl::StrCat("tải ", url, " thất bại: ", entry.error),
-                absl::StrCat("caIssuers ", url, " failed: ", entry.error)};
-  }
+  if (!failed.ok()) out.problems = {entry.problem};
   absl::MutexLock lock(&mu_);
   --in_flight_;
   if (cache_.size() >= options_.max_cached_urls) cache_.clear();  // crude, bounded

@@ -55,7 +55,7 @@ class AiaIssuerSource : public crypto::IssuerSource {
  private:
   struct Entry {
     std::vector<crypto::CertificatePtr> certificates;
-    std::string error;
+    crypto::SourceProblem problem;  // when no certificates
     absl::Time expires;
   };
 

@@ -8,6 +8,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "cache/source_error.h"
 #include "crypto/certificate_urls.h"
 #include "crypto/distinguished_name.h"
 #include "crypto/sha256.h"
@@ -15,11 +16,18 @@
 namespace sigverify::cache {
 namespace {
 
-using Code = absl::StatusCode;
+using R = crypto::FailureReason;
 
-absl::Status Fail(Code code, absl::string_view message) {
+absl::Status Fail(R reason, std::string detail = {}, absl::Time time = absl::InfinitePast(),
+                  int64_t limit = 0, int64_t actual = 0) {
   ERR_clear_error();
-  return absl::Status(code, message);
+  crypto::SourceProblem p;
+  p.reason = reason;
+  p.detail = std::move(detail);
+  p.time = time;
+  p.limit = limit;
+  p.actual = actual;
+  return SourceError(p);
 }
 
 using crypto::OpenSslPtr;
@@ -73,14 +81,11 @@ bool KnownEntryExtension(int nid) {
 }
 
 template <typename GetCount, typename GetExt>
-absl::Status CheckCritical(GetCount count, GetExt ext, bool (*known)(int), const char* where) {
+absl::Status CheckCritical(GetCount count, GetExt ext, bool (*known)(int)) {
   for (int i = 0; i < count(); ++i) {
     X509_EXTENSION* e = ext(i);
     if (X509_EXTENSION_get_critical(e) && !known(OBJ_obj2nid(X509_EXTENSION_get_object(e)))) {
-      char oid[80];
-      OBJ_obj2txt(oid, sizeof(oid), X509_EXTENSION_get_object(e), 1);
-      return Fail(Code::kFailedPrecondition,
-                  absl::StrCat(where, " carries an unrecognised critical extension ", oid));
+      return Fail(R::kResponseCriticalExtension, crypto::OidText(X509_EXTENSION_get_object(e)));
     }
   }
   return absl::OkStatus();
@@ -97,45 +102,37 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
                                                       const CrlCheck& check) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
-  if (crl == nullptr) return Fail(Code::kInvalidArgument, "not a DER X.509 CRL");
+  if (crl == nullptr) return Fail(R::kResponseMalformed, "CertificateList");
   if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
-    return Fail(Code::kInvalidArgument, "bytes after the CRL");
+    return Fail(R::kResponseMalformed, "CertificateList");
   }
   X509_CRL* c = crl.get();
   if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer.x509())) != 0) {
-    return Fail(Code::kPermissionDenied,
-                absl::StrCat("the CRL is issued by ", crypto::NameToString(X509_CRL_get_issuer(c)),
-                             ", not by ", issuer.subject()));
+    return Fail(R::kCrlWrongIssuer, crypto::NameToString(X509_CRL_get_issuer(c)));
   }
   if (issuer.has_key_usage() && (issuer.key_usage() & KU_CRL_SIGN) == 0) {
-    return Fail(Code::kPermissionDenied, "the CA's certificate does not allow it to sign CRLs");
+    return Fail(R::kCrlIssuerCannotSign);
   }
   if (X509_CRL_verify(c, issuer.public_key().pkey()) != 1) {
-    return Fail(Code::kPermissionDenied, "the CRL's signature does not verify with the CA's key");
+    return Fail(R::kResponseSignatureInvalid);
   }
   if (auto s = CheckCritical([&] { return X509_CRL_get_ext_count(c); },
-                             [&](int i) { return X509_CRL_get_ext(c, i); }, KnownCrlExtension,
-                             "the CRL");
+                             [&](int i) { return X509_CRL_get_ext(c, i); }, KnownCrlExtension);
       !s.ok()) {
     return s;
   }
   auto this_update = crypto::AsnTimeToAbsl(X509_CRL_get0_lastUpdate(c));
-  if (!this_update.ok()) return Fail(Code::kInvalidArgument, "the CRL's thisUpdate is malformed");
+  if (!this_update.ok()) return Fail(R::kResponseMalformed, "thisUpdate");
   if (X509_CRL_get0_nextUpdate(c) == nullptr) {
-    return Fail(Code::kFailedPrecondition,
-                "the CRL has no nextUpdate, so its freshness cannot be judged");
+    return Fail(R::kCrlNoNextUpdate);
   }
   auto next_update = crypto::AsnTimeToAbsl(X509_CRL_get0_nextUpdate(c));
-  if (!next_update.ok()) return Fail(Code::kInvalidArgument, "the CRL's nextUpdate is malformed");
+  if (!next_update.ok()) return Fail(R::kResponseMalformed, "nextUpdate");
   if (*this_update > check.now + check.skew) {
-    return Fail(Code::kFailedPrecondition,
-                absl::StrCat("the CRL's thisUpdate ", crypto::FormatUtc(*this_update),
-                             " is in the future"));
+    return Fail(R::kResponseNotYetValid, {}, *this_update);
   }
   if (*next_update + check.skew < check.now) {
-    return Fail(Code::kFailedPrecondition,
-                absl::StrCat("the CRL is stale: nextUpdate ", crypto::FormatUtc(*next_update),
-                             " has passed"));
+    return Fail(R::kResponseStale, {}, *next_update);
   }
 
   std::shared_ptr<Crl> out(new Crl());
@@ -156,10 +153,10 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
     out->is_delta_ = true;
     out->base_number_ = Magnitude(base.get());
   } else if (crit == -2) {
-    return Fail(Code::kInvalidArgument, "the CRL's deltaCRLIndicator is malformed");
+    return Fail(R::kResponseMalformed, "deltaCRLIndicator");
   }
   if (out->is_delta_ && out->number_.empty()) {
-    return Fail(Code::kInvalidArgument, "a delta CRL without a cRLNumber (RFC 5280 5.2.4)");
+    return Fail(R::kResponseMalformed, "cRLNumber");
   }
   if (IdpPtr idp(static_cast<ISSUING_DIST_POINT*>(
           X509_CRL_get_ext_d2i(c, NID_issuing_distribution_point, &crit, nullptr)));
@@ -180,7 +177,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
       }
     }
   } else if (crit == -2) {
-    return Fail(Code::kInvalidArgument, "the CRL's issuingDistributionPoint is malformed");
+    return Fail(R::kResponseMalformed, "issuingDistributionPoint");
   }
   if (PointsPtr freshest(
           static_cast<CRL_DIST_POINTS*>(X509_CRL_get_ext_d2i(c, NID_freshest_crl, &crit, nullptr)));
@@ -197,34 +194,30 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(const_cast<X509_CRL*>(crl));
   const int n = revoked == nullptr ? 0 : sk_X509_REVOKED_num(revoked);
   if (static_cast<size_t>(n) > check.max_entries) {
-    return Fail(Code::kResourceExhausted,
-                absl::StrCat("the CRL lists ", n, " certificates; at most ", check.max_entries,
-                             " are accepted"));
+    return Fail(R::kCrlTooLarge, {}, absl::InfinitePast(), static_cast<int64_t>(check.max_entries),
+                n);
   }
   records_.reserve(static_cast<size_t>(n));
   uint16_t current_issuer = 0;
   for (int i = 0; i < n; ++i) {
     X509_REVOKED* r = sk_X509_REVOKED_value(revoked, i);
-    if (auto s = CheckCritical([&] { return X509_REVOKED_get_ext_count(r); },
-                               [&](int k) { return X509_REVOKED_get_ext(r, k); },
-                               KnownEntryExtension, "a CRL entry");
+    if (auto s =
+            CheckCritical([&] { return X509_REVOKED_get_ext_count(r); },
+                          [&](int k) { return X509_REVOKED_get_ext(r, k); }, KnownEntryExtension);
         !s.ok()) {
       return s;
     }
     const std::string_view serial = SerialOf(X509_REVOKED_get0_serialNumber(r));
-    if (serial.size() > 255)
-      return Fail(Code::kInvalidArgument, "a CRL entry's serial is too long");
+    if (serial.size() > 255) return Fail(R::kResponseMalformed, "userCertificate");
     auto when = crypto::AsnTimeToAbsl(X509_REVOKED_get0_revocationDate(r));
-    if (!when.ok())
-      return Fail(Code::kInvalidArgument, "a CRL entry's revocationDate is malformed");
+    if (!when.ok()) return Fail(R::kResponseMalformed, "revocationDate");
     int reason = -1;
     int crit = 0;
     if (EnumeratedPtr e(static_cast<ASN1_ENUMERATED*>(
             X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &crit, nullptr)));
         e != nullptr) {
       reason = static_cast<int>(ASN1_ENUMERATED_get(e.get()));
-      if (reason < 0 || reason > 10)
-        return Fail(Code::kInvalidArgument, "a CRL entry's reason is invalid");
+      if (reason < 0 || reason > 10) return Fail(R::kResponseMalformed, "reasonCode");
     }
     // RFC 5280 5.3.3: in an indirect CRL an entry's issuer is the one its
     // certificateIssuer names, or the previous entry's.
@@ -232,8 +225,7 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
             X509_REVOKED_get_ext_d2i(r, NID_certificate_issuer, &crit, nullptr)));
         names != nullptr) {
       if (!indirect_) {
-        return Fail(Code::kInvalidArgument,
-                    "a CRL entry names a certificate issuer, but the CRL is not indirect");
+        return Fail(R::kResponseMalformed, "certificateIssuer");
       }
       const X509_NAME* dir = nullptr;
       for (int k = 0; k < sk_GENERAL_NAME_num(names.get()) && dir == nullptr; ++k) {
@@ -241,14 +233,16 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
         if (g->type == GEN_DIRNAME) dir = g->d.directoryName;
       }
       if (dir == nullptr) {
-        return Fail(Code::kInvalidArgument, "a CRL entry's certificateIssuer has no directoryName");
+        return Fail(R::kResponseMalformed, "certificateIssuer");
       }
       auto same = std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& known) {
         return X509_NAME_cmp(known.get(), dir) == 0;
       });
       if (same == issuers_.end()) {
-        if (issuers_.size() >= 65535)
-          return Fail(Code::kResourceExhausted, "too many issuers in an indirect CRL");
+        if (issuers_.size() >= 65535) {
+          return Fail(R::kCrlTooLarge, "certificateIssuer", absl::InfinitePast(), 65535,
+                      static_cast<int64_t>(issuers_.size()) + 1);
+        }
         issuers_.emplace_back(X509_NAME_dup(dir));
         same = issuers_.end() - 1;
       }
@@ -264,7 +258,8 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
       std::memcpy(record.serial, serial.data(), serial.size());
     } else {
       if (serials_.size() > UINT32_MAX - serial.size()) {
-        return Fail(Code::kResourceExhausted, "the CRL is too large");
+        return Fail(R::kCrlTooLarge, "userCertificate", absl::InfinitePast(), UINT32_MAX,
+                    static_cast<int64_t>(serials_.size() + serial.size()));
       }
       const uint32_t offset = static_cast<uint32_t>(serials_.size());
       std::memcpy(record.serial, &offset, sizeof(offset));
@@ -294,26 +289,22 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
 absl::Status Crl::Covers(const crypto::Certificate& cert) const {
   const X509_NAME* cert_issuer = X509_get_issuer_name(cert.x509());
   if (!indirect_ && X509_NAME_cmp(issuers_[0].get(), cert_issuer) != 0) {
-    return Fail(Code::kFailedPrecondition, "the CRL is not issued by the certificate's issuer");
+    return Fail(R::kCrlOutOfScope, "issuer");
   }
   if (only_attribute_) {
-    return Fail(Code::kFailedPrecondition, "the CRL covers only attribute certificates");
+    return Fail(R::kCrlOutOfScope, "onlyContainsAttributeCerts");
   }
   if (only_user_ && IsCa(cert)) {
-    return Fail(Code::kFailedPrecondition, "the CRL covers only end-entity certificates");
+    return Fail(R::kCrlOutOfScope, "onlyContainsUserCerts");
   }
   if (only_ca_ && !IsCa(cert)) {
-    return Fail(Code::kFailedPrecondition, "the CRL covers only CA certificates");
+    return Fail(R::kCrlOutOfScope, "onlyContainsCACerts");
   }
   if (only_some_reasons_) {
-    return Fail(Code::kFailedPrecondition,
-                "the CRL covers only some revocation reasons, and no CRL covering the others is "
-                "combined with it");
+    return Fail(R::kCrlOutOfScope, "onlySomeReasons");
   }
   if (relative_dp_name_) {
-    return Fail(Code::kFailedPrecondition,
-                "the CRL's distribution point is a name relative to its issuer, which is not "
-                "supported");
+    return Fail(R::kCrlOutOfScope, "nameRelativeToCRLIssuer");
   }
   if (!dp_names_.empty()) {
     // RFC 5280 6.3.3(b)(2)(i): one of its names must be one of the names of
@@ -333,9 +324,7 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
       }
     }
     if (!match) {
-      return Fail(Code::kFailedPrecondition,
-                  "the CRL is for a distribution point the certificate does not name (a "
-                  "partitioned CRL for other certificates)");
+      return Fail(R::kCrlOutOfScope, "distributionPoint");
     }
   }
   return absl::OkStatus();
@@ -383,22 +372,21 @@ bool CrlNumberGreater(const std::string& a, const std::string& b) {
 }
 
 absl::Status CheckDeltaFor(const Crl& delta, const Crl& base) {
-  if (!delta.is_delta()) return Fail(Code::kFailedPrecondition, "not a delta CRL");
-  if (base.is_delta()) return Fail(Code::kFailedPrecondition, "the base is itself a delta CRL");
+  if (!delta.is_delta()) return Fail(R::kDeltaCrlMismatch, "deltaCRLIndicator");
+  if (base.is_delta()) return Fail(R::kCrlIsDelta);
   if (delta.issuer() != base.issuer()) {
-    return Fail(Code::kFailedPrecondition, "the delta CRL has another issuer than its base");
+    return Fail(R::kDeltaCrlMismatch, "issuer");
   }
   if (CrlNumberGreater(delta.base_number(), base.number())) {
-    return Fail(Code::kFailedPrecondition,
-                "the delta CRL is for a newer base CRL than the one at hand");
+    return Fail(R::kDeltaCrlMismatch, "BaseCRLNumber");
   }
   if (!CrlNumberGreater(delta.number(), base.number())) {
-    return Fail(Code::kFailedPrecondition, "the delta CRL is not newer than its base");
+    return Fail(R::kDeltaCrlMismatch, "cRLNumber");
   }
   if (delta.only_user_ != base.only_user_ || delta.only_ca_ != base.only_ca_ ||
       delta.only_attribute_ != base.only_attribute_ || delta.indirect_ != base.indirect_ ||
       delta.dp_names_ != base.dp_names_) {
-    return Fail(Code::kFailedPrecondition, "the delta CRL's scope differs from its base's");
+    return Fail(R::kDeltaCrlMismatch, "issuingDistributionPoint");
   }
   return absl::OkStatus();
 }

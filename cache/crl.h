@@ -48,10 +48,11 @@ inline constexpr int kRemoveFromCrl = 8;
 
 class Crl {
  public:
-  // Errors: INVALID_ARGUMENT (not a CRL), PERMISSION_DENIED (another
-  // issuer, a CA without cRLSign, a bad signature), FAILED_PRECONDITION
-  // (stale, not yet valid, no nextUpdate, an unknown critical extension),
-  // RESOURCE_EXHAUSTED (more than max_entries entries).
+  // An error carries the rule that failed as a SourceProblem
+  // (cache/source_error.h: ProblemOf): RESPONSE_MALFORMED, CRL_WRONG_ISSUER,
+  // CRL_ISSUER_CANNOT_SIGN, RESPONSE_SIGNATURE_INVALID, CRL_NO_NEXT_UPDATE,
+  // RESPONSE_NOT_YET_VALID, RESPONSE_STALE, RESPONSE_CRITICAL_EXTENSION,
+  // CRL_TOO_LARGE (more than max_entries entries).
   static absl::StatusOr<std::shared_ptr<const Crl>> Parse(std::string_view der,
                                                           const crypto::Certificate& issuer,
                                                           const CrlCheck& check);
@@ -59,7 +60,7 @@ class Crl {
   // OK when this CRL speaks for `cert` (issuer name; issuingDistributionPoint
   // scope: only user / only CA / only attribute certificates, only some
   // reasons, and its distribution point name against the certificate's);
-  // FAILED_PRECONDITION saying why not otherwise. A CRL that covers only
+  // CRL_OUT_OF_SCOPE naming the rule otherwise. A CRL that covers only
   // some reasons is never enough on its own: it is refused.
   absl::Status Covers(const crypto::Certificate& cert) const;
   // The entry listing `cert` (its serial; in an indirect CRL also its

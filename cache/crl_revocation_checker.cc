@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "cache/source_error.h"
 
 namespace sigverify::cache {
 namespace {
@@ -61,7 +60,15 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
   if (urls.empty()) return {};  // kNoSource
 
   const absl::Time now = options_.clock();
-  std::vector<std::string> errors;
+  crypto::RevocationEvidence out;
+  out.state = State::kUnavailable;
+  out.source = "crl";
+  // What went wrong with this distribution point, as the certificate names it.
+  auto failed = [&out](crypto::SourceProblem p, const std::string& url) {
+    p.source = "crl";
+    p.location = url;
+    out.problems.push_back(std::move(p));
+  };
   for (const std::string& url : urls) {
     const std::string key = Key(*issuer, url);
     SlotPtr slot = Usable(key, now);
@@ -86,27 +93,20 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
                  .value;
     }
     if (slot->base == nullptr) {
-      errors.push_back(slot->error);
+      failed(slot->problem, url);
       continue;
     }
     // A joined call may have validated its CRL at an earlier moment.
     if (now > slot->next_update() + options_.skew) {
-      errors.push_back(absl::StrCat(url, ": the CRL had is stale: nextUpdate ",
-                                    crypto::FormatUtc(slot->next_update()), " has passed"));
+      failed({crypto::FailureReason::kResponseStale, {}, {}, slot->next_update()}, url);
       continue;
     }
     if (absl::Status covers = slot->base->Covers(*cert); !covers.ok()) {
-      errors.push_back(absl::StrCat(url, ": ", covers.message()));
+      failed(ProblemOf(covers), url);
       continue;
     }
     return Evidence(*slot, *cert, from_cache);
   }
-  crypto::RevocationEvidence out;
-  out.state = State::kUnavailable;
-  out.source = "crl";
-  const std::string why = absl::StrJoin(errors, "; ");
-  out.detail = {absl::StrCat("không có CRL còn hiệu lực: ", why),
-                absl::StrCat("no fresh, valid CRL: ", why)};
   return out;
 }
 
@@ -129,9 +129,7 @@ CrlCheck CrlRevocationChecker::CheckNow() const {
 absl::StatusOr<std::shared_ptr<const Crl>> CrlRevocationChecker::FetchCrl(
     const crypto::Certificate& issuer, const std::string& original) const {
   const std::string url = options_.rewriter.Rewrite(original);
-  if (std::string why; backoff_.BackingOff(url, options_.clock(), &why)) {
-    return absl::UnavailableError(why);
-  }
+  if (absl::Status may = backoff_.MayAsk(url, options_.clock()); !may.ok()) return may;
   counters_.Count(counters_.requests);
   const absl::Time started = absl::Now();
   auto der = HttpGet(url, options_.limits);
@@ -143,8 +141,6 @@ absl::StatusOr<std::shared_ptr<const Crl>> CrlRevocationChecker::FetchCrl(
   }
   auto crl = Crl::Parse(*der, issuer, CheckNow());
   if (options_.on_fetch) options_.on_fetch(crl.ok() ? "ok" : "invalid", took);
-  if (!crl.ok())
-    return absl::Status(crl.status().code(), absl::StrCat(url, ": ", crl.status().message()));
   return crl;
 }
 
@@ -155,11 +151,10 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::Fetch(const crypto::Certific
   slot->url = url;
   auto base = FetchCrl(issuer, url);
   if (base.ok() && (*base)->is_delta()) {
-    base = absl::FailedPreconditionError(
-        absl::StrCat(url, ": is a delta CRL, not the complete CRL the certificate names"));
+    base = SourceError(crypto::FailureReason::kCrlIsDelta);
   }
   if (!base.ok()) {
-    slot->error = std::string(base.status().message());
+    slot->problem = ProblemOf(base.status());
     slot->refresh_after = options_.clock() + options_.failure_ttl;
     return slot;
   }

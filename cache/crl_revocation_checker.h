@@ -35,11 +35,11 @@ namespace sigverify::cache {
 // What the cache holds per (issuer, distribution point): the validated CRL
 // and its delta, or why none could be had.
 struct CrlSlot {
-  std::shared_ptr<const Crl> base;   // null: the fetch failed (see error)
+  std::shared_ptr<const Crl> base;   // null: the fetch failed (see problem)
   std::shared_ptr<const Crl> delta;  // may be null
   std::string url;                   // as the certificate names it
   absl::Time refresh_after;
-  std::string error;
+  crypto::SourceProblem problem;
   bool stapled = false;
 
   // The window the merged status is valid in.

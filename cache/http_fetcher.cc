@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cache/source_error.h"
 
 namespace sigverify::cache {
 namespace {
@@ -37,16 +38,25 @@ void GlobalInit() {
   (void)done;
 }
 
+// A failed fetch of `url`, as data (cache/source_error.h).
+absl::Status FetchError(const std::string& url, crypto::FailureReason reason,
+                        std::string detail = {}, int64_t limit = 0) {
+  crypto::SourceProblem p;
+  p.reason = reason;
+  p.location = url;
+  p.detail = std::move(detail);
+  p.limit = limit;
+  return SourceError(p);
+}
+
 absl::StatusOr<std::string> Fetch(const std::string& url, const std::string_view* post_body,
                                   const std::string& content_type, const FetchLimits& limits) {
-  if (!absl::StartsWith(url, "http://")) {
-    return absl::InvalidArgumentError(absl::StrCat("not an http:// URL: ", url));
-  }
+  using R = crypto::FailureReason;
+  if (!absl::StartsWith(url, "http://")) return FetchError(url, R::kUrlNotAllowed);
   GlobalInit();
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return absl::ResourceExhaustedError("cannot create an HTTP client");
+  if (!curl) return FetchError(url, R::kSourceInternal, "curl_easy_init");
   Body body{{}, limits.max_bytes};
-  char error[CURL_ERROR_SIZE] = {};
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
@@ -59,7 +69,6 @@ absl::StatusOr<std::string> Fetch(const std::string& url, const std::string_view
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Append);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "sigverifyd");
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(nullptr, curl_slist_free_all);
   if (post_body != nullptr) {
@@ -71,20 +80,17 @@ absl::StatusOr<std::string> Fetch(const std::string& url, const std::string_view
   }
   const CURLcode rc = curl_easy_perform(c);
   if (body.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(url, ": answer larger than ", limits.max_bytes, " bytes"));
+    return FetchError(url, R::kFetchTooLarge, {}, static_cast<int64_t>(limits.max_bytes));
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
-    return absl::DeadlineExceededError(
-        absl::StrCat(url, ": no answer within ", absl::FormatDuration(limits.total_timeout)));
+    return FetchError(url, R::kFetchTimedOut, {}, absl::ToInt64Milliseconds(limits.total_timeout));
   }
-  if (rc != CURLE_OK) {
-    return absl::UnavailableError(
-        absl::StrCat(url, ": ", error[0] != '\0' ? error : curl_easy_strerror(rc)));
-  }
+  // The transport's reason by its libcurl code (CURLE_COULDNT_CONNECT is 7):
+  // its text is English only, so it stays out of the verdict.
+  if (rc != CURLE_OK) return FetchError(url, R::kFetchFailed, absl::StrCat("CURLE ", rc));
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) return absl::UnavailableError(absl::StrCat(url, ": HTTP status ", status));
+  if (status != 200) return FetchError(url, R::kFetchFailed, absl::StrCat("HTTP ", status));
   return std::move(body.bytes);
 }
 

@@ -19,9 +19,10 @@ struct FetchLimits {
   size_t max_bytes = 256 * 1024;
 };
 
-// The body of a 200 answer. Errors: INVALID_ARGUMENT (not an http:// URL),
-// DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (over max_bytes), UNAVAILABLE
-// (connection failed, or a status other than 200, named in the message).
+// The body of a 200 answer. An error carries a SourceProblem with the URL
+// (cache/source_error.h): URL_NOT_ALLOWED (not http://), FETCH_TIMED_OUT,
+// FETCH_TOO_LARGE (over max_bytes), FETCH_FAILED (the connection failed:
+// "CURLE n"; or another status: "HTTP n").
 absl::StatusOr<std::string> HttpGet(const std::string& url, const FetchLimits& limits);
 
 // The same for a POST of `body` with `content_type` (OCSP requests too large

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "cache/source_error.h"
 #include "crypto/distinguished_name.h"
 #include "crypto/openssl_ptr.h"
 
@@ -20,9 +21,15 @@ using CertIdPtr = crypto::OpenSslPtr<OCSP_CERTID, OCSP_CERTID_free>;
 
 using CertStackPtr = crypto::X509StackPtr;
 
-absl::Status Fail(absl::StatusCode code, absl::string_view message) {
+using R = crypto::FailureReason;
+
+absl::Status Fail(R reason, std::string detail = {}, absl::Time time = absl::InfinitePast()) {
   ERR_clear_error();
-  return absl::Status(code, message);
+  crypto::SourceProblem p;
+  p.reason = reason;
+  p.detail = std::move(detail);
+  p.time = time;
+  return SourceError(p);
 }
 
 bool SameCertificate(const X509* a, const X509* b) { return X509_cmp(a, b) == 0; }
@@ -41,20 +48,16 @@ absl::Status CheckResponderAuthorised(X509* signer, const crypto::Certificate& i
   *delegated = true;
   if (X509_check_issued(issuer.x509(), signer) != X509_V_OK ||
       X509_verify(signer, issuer.public_key().pkey()) != 1) {
-    return Fail(absl::StatusCode::kPermissionDenied,
-                "the OCSP response is signed by a key that is neither the issuing CA's nor a "
-                "responder certified by it");
+    return Fail(R::kResponderNotAuthorised);
   }
   if ((X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) == 0 ||
       (X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN) == 0) {
-    return Fail(absl::StatusCode::kPermissionDenied,
-                "the delegated OCSP responder's certificate lacks id-kp-OCSPSigning");
+    return Fail(R::kResponderNotForOcsp);
   }
   auto not_before = crypto::AsnTimeToAbsl(X509_get0_notBefore(signer));
   auto not_after = crypto::AsnTimeToAbsl(X509_get0_notAfter(signer));
   if (!not_before.ok() || !not_after.ok() || now < *not_before || now > *not_after) {
-    return Fail(absl::StatusCode::kPermissionDenied,
-                "the delegated OCSP responder's certificate is not valid at the time");
+    return Fail(R::kResponderCertificateExpired);
   }
   return absl::OkStatus();
 }
@@ -66,8 +69,7 @@ absl::Status CheckCriticalExtensions(OCSP_BASICRESP* bs, OCSP_SINGLERESP* single
     X509_EXTENSION* ext = OCSP_BASICRESP_get_ext(bs, i);
     const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
     if (X509_EXTENSION_get_critical(ext) && nid != NID_id_pkix_OCSP_Nonce) {
-      return Fail(absl::StatusCode::kFailedPrecondition,
-                  "the OCSP response has an unrecognised critical extension");
+      return Fail(R::kResponseCriticalExtension, crypto::OidText(X509_EXTENSION_get_object(ext)));
     }
   }
   for (int i = 0; i < OCSP_SINGLERESP_get_ext_count(single); ++i) {
@@ -75,8 +77,7 @@ absl::Status CheckCriticalExtensions(OCSP_BASICRESP* bs, OCSP_SINGLERESP* single
     const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
     if (X509_EXTENSION_get_critical(ext) && nid != NID_id_pkix_OCSP_CrlID &&
         nid != NID_id_pkix_OCSP_archiveCutoff) {
-      return Fail(absl::StatusCode::kFailedPrecondition,
-                  "the OCSP single response has an unrecognised critical extension");
+      return Fail(R::kResponseCriticalExtension, crypto::OidText(X509_EXTENSION_get_object(ext)));
     }
   }
   return absl::OkStatus();
@@ -97,8 +98,7 @@ absl::Status CheckNonce(OCSP_BASICRESP* bs, const std::string& sent) {
       std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(inner.get())),
                        sent.size()) == sent;
   if (!same) {
-    return Fail(absl::StatusCode::kFailedPrecondition,
-                "the OCSP response's nonce is not the one sent (a replayed response?)");
+    return Fail(R::kNonceMismatch);
   }
   return absl::OkStatus();
 }
@@ -124,17 +124,17 @@ absl::StatusOr<std::string> BuildOcspRequest(const crypto::Certificate& cert,
   OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), cert.x509(), issuer.x509());
   if (!req || id == nullptr || OCSP_request_add0_id(req.get(), id) == nullptr) {
     OCSP_CERTID_free(id);
-    return Fail(absl::StatusCode::kInternal, "cannot build the OCSP request");
+    return Fail(R::kSourceInternal, "OCSP_request_add0_id");
   }
   if (!nonce.empty() &&
       OCSP_request_add1_nonce(req.get(),
                               reinterpret_cast<unsigned char*>(const_cast<char*>(nonce.data())),
                               static_cast<int>(nonce.size())) != 1) {
-    return Fail(absl::StatusCode::kInternal, "cannot add the OCSP nonce");
+    return Fail(R::kSourceInternal, "OCSP_request_add1_nonce");
   }
   std::string out =
       crypto::EncodeDer([&](unsigned char** der) { return i2d_OCSP_REQUEST(req.get(), der); });
-  if (out.empty()) return Fail(absl::StatusCode::kInternal, "cannot encode the OCSP request");
+  if (out.empty()) return Fail(R::kSourceInternal, "i2d_OCSP_REQUEST");
   return out;
 }
 
@@ -145,30 +145,27 @@ absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   ResponsePtr response(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
   if (!response || p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
-    return Fail(absl::StatusCode::kInvalidArgument, "not a DER OCSP response");
+    return Fail(R::kResponseMalformed, "OCSPResponse");
   }
   const int outer = OCSP_response_status(response.get());
   if (outer != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-    return Fail(absl::StatusCode::kUnavailable,
-                absl::StrCat("the OCSP responder answered ", OCSP_response_status_str(outer)));
+    return Fail(R::kResponderError, OCSP_response_status_str(outer));
   }
   BasicPtr bs(OCSP_response_get1_basic(response.get()));
-  if (!bs) return Fail(absl::StatusCode::kInvalidArgument, "not a basic OCSP response");
+  if (!bs) return Fail(R::kResponseMalformed, "BasicOCSPResponse");
 
   // The signer: a certificate in the response, or the issuing CA itself.
   CertStackPtr extra(sk_X509_new_null());
   if (!extra || !sk_X509_push(extra.get(), issuer.x509())) {
-    return Fail(absl::StatusCode::kInternal, "out of memory");
+    return Fail(R::kSourceInternal, "sk_X509_push");
   }
   X509* signer = nullptr;
   if (OCSP_resp_get0_signer(bs.get(), &signer, extra.get()) != 1 || signer == nullptr) {
-    return Fail(absl::StatusCode::kPermissionDenied,
-                "the OCSP response's signer is neither the issuing CA nor a certificate it "
-                "carries");
+    return Fail(R::kResponderNotAuthorised);
   }
   // Signature only here; who may sign is decided below, by RFC 6960 4.2.2.2.
   if (OCSP_basic_verify(bs.get(), extra.get(), nullptr, OCSP_NOVERIFY) != 1) {
-    return Fail(absl::StatusCode::kPermissionDenied, "the OCSP response's signature is invalid");
+    return Fail(R::kResponseSignatureInvalid);
   }
   OcspStatus out;
   if (auto s = CheckResponderAuthorised(signer, issuer, check.now, &out.delegated); !s.ok()) {
@@ -178,8 +175,7 @@ absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
 
   OCSP_SINGLERESP* single = FindSingle(bs.get(), cert, issuer);
   if (single == nullptr) {
-    return Fail(absl::StatusCode::kNotFound,
-                absl::StrCat("the OCSP response has no answer for serial ", cert.serial_hex()));
+    return Fail(R::kNoAnswerForCertificate, cert.serial_hex());
   }
   if (auto s = CheckCriticalExtensions(bs.get(), single); !s.ok()) return s;
   if (auto s = CheckNonce(bs.get(), check.nonce); !s.ok()) return s;
@@ -191,24 +187,20 @@ absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
   const int status =
       OCSP_single_get0_status(single, &reason, &revoked_at, &this_update, &next_update);
   auto this_time = crypto::AsnTimeToAbsl(this_update);
-  if (!this_time.ok()) return Fail(absl::StatusCode::kInvalidArgument, "malformed thisUpdate");
+  if (!this_time.ok()) return Fail(R::kResponseMalformed, "thisUpdate");
   out.this_update = *this_time;
   if (next_update != nullptr) {
     auto next_time = crypto::AsnTimeToAbsl(next_update);
-    if (!next_time.ok()) return Fail(absl::StatusCode::kInvalidArgument, "malformed nextUpdate");
+    if (!next_time.ok()) return Fail(R::kResponseMalformed, "nextUpdate");
     out.next_update = *next_time;
   } else {
     out.next_update = out.this_update + check.max_age_without_next_update;
   }
   if (out.this_update > check.now + check.skew) {
-    return Fail(absl::StatusCode::kFailedPrecondition,
-                absl::StrCat("the OCSP response's thisUpdate ", crypto::FormatUtc(out.this_update),
-                             " is in the future"));
+    return Fail(R::kResponseNotYetValid, {}, out.this_update);
   }
   if (out.next_update + check.skew < check.now) {
-    return Fail(absl::StatusCode::kFailedPrecondition,
-                absl::StrCat("the OCSP response is stale: nextUpdate ",
-                             crypto::FormatUtc(out.next_update), " has passed"));
+    return Fail(R::kResponseStale, {}, out.next_update);
   }
   switch (status) {
     case V_OCSP_CERTSTATUS_GOOD:
@@ -217,7 +209,7 @@ absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
     case V_OCSP_CERTSTATUS_REVOKED: {
       out.status = CertStatus::kRevoked;
       auto when = crypto::AsnTimeToAbsl(revoked_at);
-      if (!when.ok()) return Fail(absl::StatusCode::kInvalidArgument, "malformed revocationTime");
+      if (!when.ok()) return Fail(R::kResponseMalformed, "revocationTime");
       out.revocation_time = *when;
       out.revocation_reason = reason;
       break;

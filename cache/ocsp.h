@@ -52,12 +52,12 @@ absl::StatusOr<std::string> BuildOcspRequest(const crypto::Certificate& cert,
                                              const crypto::Certificate& issuer,
                                              std::string_view nonce = {});
 
-// The certificate's status from a DER OCSPResponse. Errors name the rule
-// that failed: INVALID_ARGUMENT (not a well-formed response), UNAVAILABLE
-// (the responder answered with an error status such as tryLater),
-// PERMISSION_DENIED (bad signature, or a signer not authorised for this CA),
-// NOT_FOUND (no answer for this certificate), FAILED_PRECONDITION (stale or
-// not yet valid, a nonce mismatch, an unknown critical extension).
+// The certificate's status from a DER OCSPResponse. An error carries the
+// rule that failed as a SourceProblem (cache/source_error.h: ProblemOf):
+// RESPONSE_MALFORMED, RESPONDER_ERROR (an error status such as tryLater),
+// RESPONSE_SIGNATURE_INVALID, RESPONDER_NOT_AUTHORISED / _NOT_FOR_OCSP /
+// _CERTIFICATE_EXPIRED, NO_ANSWER_FOR_CERTIFICATE, RESPONSE_NOT_YET_VALID,
+// RESPONSE_STALE, NONCE_MISMATCH, RESPONSE_CRITICAL_EXTENSION.
 absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
                                                 const crypto::Certificate& cert,
                                                 const crypto::Certificate& issuer,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "cache/ocsp.h"
 #include "cache/ocsp_fetch.h"
+#include "cache/source_error.h"
 
 namespace sigverify::cache {
 namespace {
@@ -55,13 +56,11 @@ crypto::RevocationEvidence Evidence(const RevocationEntry& e, bool from_cache,
       break;
     case RevocationEntry::Status::kUnknown:
       out.state = State::kUnknown;
-      out.detail = {"máy chủ OCSP không biết chứng thư số này",
-                    "the OCSP responder does not know this certificate"};
+      out.problems.push_back({crypto::FailureReason::kResponderDoesNotKnow, e.source, e.location});
       break;
     case RevocationEntry::Status::kFetchFailed:
       out.state = State::kUnavailable;
-      out.detail = {absl::StrCat("không lấy được trạng thái OCSP: ", e.error),
-                    absl::StrCat("no OCSP status could be had: ", e.error)};
+      out.problems.push_back(e.problem);
       break;
   }
   return out;
@@ -136,8 +135,8 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
       now > got.next_update + options_.skew) {
     RevocationEntry stale = got;
     stale.status = RevocationEntry::Status::kFetchFailed;
-    stale.error = absl::StrCat("the status had is stale: nextUpdate ",
-                               crypto::FormatUtc(got.next_update), " has passed");
+    stale.problem = {crypto::FailureReason::kResponseStale, got.source, got.location,
+                     got.next_update};
     return Evidence(stale, /*from_cache=*/false);
   }
   return Evidence(got, /*from_cache=*/false, result.value);
@@ -192,12 +191,18 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
   auto request = BuildOcspRequest(cert, issuer);
   for (const std::string& original : cert.urls().ocsp) {
     const std::string url = options_.rewriter.Rewrite(original);
+    // What went wrong with this responder, as the certificate names it.
+    auto failed = [&](const absl::Status& s) {
+      entry->problem = ProblemOf(s);
+      entry->problem.source = "ocsp";
+      entry->problem.location = original;
+    };
     if (!request.ok()) {
-      entry->error = std::string(request.status().message());
+      failed(request.status());
       break;
     }
-    if (std::string why; backoff_.BackingOff(url, options_.clock(), &why)) {
-      entry->error = std::move(why);
+    if (absl::Status may = backoff_.MayAsk(url, options_.clock()); !may.ok()) {
+      failed(may);
       continue;
     }
     counters_.Count(counters_.requests);
@@ -207,14 +212,14 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
     backoff_.RecordOutcome(url, der.ok(), options_.clock());
     if (!der.ok()) {
       if (options_.on_fetch) options_.on_fetch("error", took);
-      entry->error = std::string(der.status().message());
+      failed(der.status());
       continue;
     }
     const OcspCheck check = CheckNow();
     auto status = ValidateOcspResponse(*der, cert, issuer, check);
     if (options_.on_fetch) options_.on_fetch(status.ok() ? "ok" : "invalid", took);
     if (!status.ok()) {
-      entry->error = absl::StrCat(url, ": ", status.status().message());
+      failed(status.status());
       continue;
     }
     entry = Entry(*status, "ocsp", *std::move(der), RefreshAfter(*status));

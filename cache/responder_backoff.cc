@@ -2,18 +2,20 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
-#include "crypto/certificate.h"
+#include "cache/source_error.h"
 
 namespace sigverify::cache {
 
-bool ResponderBackoff::BackingOff(const std::string& url, absl::Time now, std::string* why) const {
+absl::Status ResponderBackoff::MayAsk(const std::string& url, absl::Time now) const {
   absl::MutexLock lock(&mu_);
   auto it = state_.find(url);
-  if (it == state_.end() || now >= it->second.retry_at) return false;
-  *why = absl::StrCat(url, " failed ", it->second.failures, " time(s); not asked again before ",
-                      crypto::FormatUtc(it->second.retry_at));
-  return true;
+  if (it == state_.end() || now >= it->second.retry_at) return absl::OkStatus();
+  crypto::SourceProblem p;
+  p.reason = crypto::FailureReason::kBackingOff;
+  p.location = url;
+  p.time = it->second.retry_at;
+  p.actual = it->second.failures;
+  return SourceError(p);
 }
 
 void ResponderBackoff::RecordOutcome(const std::string& url, bool ok, absl::Time now) {

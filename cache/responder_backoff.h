@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -17,8 +18,9 @@ class ResponderBackoff {
  public:
   explicit ResponderBackoff(absl::Duration max_backoff) : max_backoff_(max_backoff) {}
 
-  // Whether `url` must not be asked at `now`; if so, why.
-  bool BackingOff(const std::string& url, absl::Time now, std::string* why) const;
+  // OK when `url` may be asked at `now`; otherwise BACKING_OFF (the URL,
+  // the failures so far, when it may be asked again; cache/source_error.h).
+  absl::Status MayAsk(const std::string& url, absl::Time now) const;
   void RecordOutcome(const std::string& url, bool ok, absl::Time now);
 
  private:

@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cache/rcu.h"
+#include "crypto/failure.h"
 #include "crypto/sha256.h"
 
 namespace sigverify::cache {
@@ -37,12 +38,12 @@ struct RevocationEntry {
   absl::Time refresh_after;  // fetch again from then on, serving this meanwhile
   absl::Time revocation_time;
   int revocation_reason = -1;
-  std::string source;      // "ocsp", "crl", "stapled"
-  std::string responder;   // who signed it
-  std::string location;    // the responder URL it came from
-  std::string der;         // the raw response, for evidence
-  std::string der_sha256;  // its SHA-256 (hex), computed once
-  std::string error;       // kFetchFailed: why
+  std::string source;             // "ocsp", "crl", "stapled"
+  std::string responder;          // who signed it
+  std::string location;           // the responder URL it came from
+  std::string der;                // the raw response, for evidence
+  std::string der_sha256;         // its SHA-256 (hex), computed once
+  crypto::SourceProblem problem;  // kFetchFailed: why
 };
 using RevocationEntryPtr = std::shared_ptr<const RevocationEntry>;
 

@@ -92,8 +92,7 @@ crypto::RevocationEvidence RevocationSources::Check(const crypto::CertificatePtr
   if (b.state == State::kNoSource) return a;
   if (a.state == State::kNoSource) return b;
   // Both named, neither answered: the first one's state, both reasons.
-  a.detail = {absl::StrCat(a.source, ": ", a.detail.vi, "; ", b.source, ": ", b.detail.vi),
-              absl::StrCat(a.source, ": ", a.detail.en, "; ", b.source, ": ", b.detail.en)};
+  a.problems.insert(a.problems.end(), b.problems.begin(), b.problems.end());
   return a;
 }
 

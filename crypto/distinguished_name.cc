@@ -2,6 +2,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/obj_mac.h>
+#include <openssl/objects.h>
 
 #include "crypto/openssl_ptr.h"
 
@@ -27,6 +28,13 @@ std::string CommonName(const X509_NAME* name) {
   const OpenSslBytes owner(utf8);
   if (len < 0) return {};
   return std::string(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+}
+
+std::string OidText(const ASN1_OBJECT* oid) {
+  char buf[128];
+  const int n = OBJ_obj2txt(buf, sizeof(buf), oid, /*always_return_oid=*/1);
+  return n > 0 && n < static_cast<int>(sizeof(buf)) ? std::string(buf, static_cast<size_t>(n))
+                                                    : std::string("?");
 }
 
 }  // namespace sigverify::crypto

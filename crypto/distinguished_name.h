@@ -16,6 +16,10 @@ std::string NameToString(const X509_NAME* name);
 // The first commonName, UTF-8; empty when there is none.
 std::string CommonName(const X509_NAME* name);
 
+// An object identifier in dotted form ("2.5.29.37"), as evidence names OIDs;
+// "?" when it cannot be written.
+std::string OidText(const ASN1_OBJECT* oid);
+
 }  // namespace sigverify::crypto
 
 #endif  // SIGVERIFY_CRYPTO_DISTINGUISHED_NAME_H_

@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "crypto/certificate.h"
-#include "crypto/message.h"
+#include "crypto/failure.h"
 
 namespace sigverify::crypto {
 
 struct IssuerLookup {
   std::vector<CertificatePtr> certificates;
   // Why nothing was found, for the verdict (e.g. a URL not allowed), or empty.
-  Message note;
+  std::vector<SourceProblem> problems;
 };
 
 class IssuerSource {

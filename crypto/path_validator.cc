@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crypto/distinguished_name.h"
 #include "crypto/path_builder.h"
 
 namespace sigverify::crypto {
@@ -31,74 +32,70 @@ constexpr const char* kDocumentSigningEkus[] = {
     "1.2.840.113583.1.1.5",
 };
 
-Message Failure(const std::string& vi, const std::string& en) { return {vi, en}; }
+PathResult Failed(SubIndication sub, Failure failure) {
+  PathResult r;
+  r.sub_indication = sub;
+  r.failed = std::move(failure);
+  return r;
+}
 
-// "certificate 2 of the path (CA X)" in both languages.
-struct Who {
-  std::string vi;
-  std::string en;
-};
-Who Describe(const Certificate* cert, int index) {
-  if (cert == nullptr) return {"đường dẫn chứng thực", "the path"};
-  return {
-      absl::StrCat("chứng thư số thứ ", index + 1, " của đường dẫn (", cert->display_name(), ")"),
-      absl::StrCat("certificate ", index + 1, " of the path (", cert->display_name(), ")")};
+// `reason` for certificate i of `path`, at `at`.
+Failure On(FailureReason reason, const std::vector<CertificatePtr>& path, size_t i,
+           absl::Time at = absl::InfinitePast()) {
+  Failure f;
+  f.reason = reason;
+  f.position = static_cast<int>(i) + 1;
+  f.certificate = path[i];
+  f.validation_time = at;
+  return f;
 }
 
 struct X509Error {
   SubIndication sub;
-  const char* check;  // FailedCheck::check
-  const char* vi;     // the reason, in Vietnamese; English comes from OpenSSL
+  FailureReason reason;
 };
 
 X509Error Classify(int error) {
   using S = SubIndication;
+  using R = FailureReason;
   switch (error) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-      return {S::kExpired, "validity", "đã hết hạn"};
+      return {S::kExpired, R::kCertificateExpired};
     case X509_V_ERR_CERT_NOT_YET_VALID:
-      return {S::kNotYetValid, "validity", "chưa có hiệu lực"};
+      return {S::kNotYetValid, R::kCertificateNotYetValid};
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-      return {S::kNoCertificateChainFound, "issuer", "không tìm thấy chứng thư số của tổ chức cấp"};
+      return {S::kNoCertificateChainFound, R::kIssuerNotFound};
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_CERT_UNTRUSTED:
     case X509_V_ERR_CERT_REJECTED:
-      return {S::kNoCertificateChainFound, "issuer", "không thuộc danh sách tin cậy"};
+      return {S::kNoCertificateChainFound, R::kNotTrusted};
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
     case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
     case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
-      return {S::kCertificateChainGeneralFailure, "certificateSignature",
-              "chữ ký trên chứng thư số không hợp lệ"};
+      return {S::kCertificateChainGeneralFailure, R::kCertificateSignatureInvalid};
     case X509_V_ERR_INVALID_CA:
-      return {S::kChainConstraintsFailure, "basicConstraints",
-              "không phải chứng thư số của tổ chức cấp (basicConstraints cA)"};
+      return {S::kChainConstraintsFailure, R::kNotACa};
     case X509_V_ERR_PATH_LENGTH_EXCEEDED:
-      return {S::kChainConstraintsFailure, "pathLength",
-              "vượt quá độ dài đường dẫn cho phép (pathLenConstraint)"};
+      return {S::kChainConstraintsFailure, R::kPathLengthExceeded};
     case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
-      return {S::kChainConstraintsFailure, "keyUsage",
-              "keyUsage không cho phép ký chứng thư số (keyCertSign)"};
+      return {S::kChainConstraintsFailure, R::kNoKeyCertSign};
     case X509_V_ERR_INVALID_PURPOSE:
-      return {S::kChainConstraintsFailure, "extendedKeyUsage", "mục đích sử dụng không phù hợp"};
+      return {S::kChainConstraintsFailure, R::kPurposeMismatch};
     case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
-      return {S::kChainConstraintsFailure, "criticalExtension",
-              "có phần mở rộng critical không được hỗ trợ"};
+      return {S::kChainConstraintsFailure, R::kUnhandledCriticalExtension};
     case X509_V_ERR_INVALID_EXTENSION:
-      return {S::kChainConstraintsFailure, "criticalExtension", "có phần mở rộng không hợp lệ"};
+      return {S::kChainConstraintsFailure, R::kInvalidExtension};
     case X509_V_ERR_INVALID_POLICY_EXTENSION:
-      return {S::kChainConstraintsFailure, "certificatePolicies", "có phần mở rộng không hợp lệ"};
+      return {S::kChainConstraintsFailure, R::kInvalidPolicyExtension};
     case X509_V_ERR_NO_EXPLICIT_POLICY:
-      return {S::kChainConstraintsFailure, "certificatePolicies",
-              "không có chính sách chứng thư số (certificate policy) hợp lệ cho toàn đường dẫn"};
+      return {S::kChainConstraintsFailure, R::kNoValidPolicy};
     case X509_V_ERR_PERMITTED_VIOLATION:
-      return {S::kChainConstraintsFailure, "nameConstraints",
-              "tên nằm ngoài phạm vi được phép (nameConstraints)"};
+      return {S::kChainConstraintsFailure, R::kNameNotPermitted};
     case X509_V_ERR_EXCLUDED_VIOLATION:
-      return {S::kChainConstraintsFailure, "nameConstraints",
-              "tên thuộc phạm vi bị loại trừ (nameConstraints)"};
+      return {S::kChainConstraintsFailure, R::kNameExcluded};
 #ifdef X509_V_ERR_NAME_CONSTRAINTS_WITHOUT_SANS  // BoringSSL
     case X509_V_ERR_NAME_CONSTRAINTS_WITHOUT_SANS:
 #endif
@@ -106,54 +103,21 @@ X509Error Classify(int error) {
     case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
     case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
     case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
-      return {S::kChainConstraintsFailure, "nameConstraints",
-              "ràng buộc tên (nameConstraints) không được hỗ trợ"};
+      return {S::kChainConstraintsFailure, R::kNameConstraintUnsupported};
     default:
-      return {S::kCertificateChainGeneralFailure, "path", "đường dẫn chứng thực không hợp lệ"};
+      return {S::kCertificateChainGeneralFailure, R::kPathInvalid};
   }
-}
-
-// Why a certificate's validity failed, with both times, for the message.
-Message ValidityDetail(SubIndication sub, const Certificate* cert, absl::Time at) {
-  if (cert == nullptr) return {};
-  if (sub == SubIndication::kExpired) {
-    return {absl::StrCat(": notAfter ", FormatUtc(cert->not_after()), " trước thời điểm xác thực ",
-                         FormatUtc(at)),
-            absl::StrCat(": notAfter ", FormatUtc(cert->not_after()),
-                         " is before the validation time ", FormatUtc(at))};
-  }
-  if (sub == SubIndication::kNotYetValid) {
-    return {absl::StrCat(": notBefore ", FormatUtc(cert->not_before()), " sau thời điểm xác thực ",
-                         FormatUtc(at)),
-            absl::StrCat(": notBefore ", FormatUtc(cert->not_before()),
-                         " is after the validation time ", FormatUtc(at))};
-  }
-  return {};
-}
-
-std::string ObjectText(const ASN1_OBJECT* obj) {
-  char buf[128];
-  const int n = OBJ_obj2txt(buf, sizeof(buf), obj, /*always_return_oid=*/1);
-  return n > 0 && n < static_cast<int>(sizeof(buf)) ? std::string(buf, static_cast<size_t>(n))
-                                                    : std::string("?");
 }
 
 // RFC 5280 4.2.1.3 and 4.2.1.12 for the signer: its key must be meant for
 // signatures, and an extendedKeyUsage, when present, must allow documents.
 std::optional<PathResult> CheckSignerUsage(const CertificatePtr& signer_ptr) {
   const Certificate& signer = *signer_ptr;
-  const Who who = Describe(&signer, 0);
+  const std::vector<CertificatePtr> path = {signer_ptr};
   if (signer.has_key_usage() &&
       (signer.key_usage() & (kKeyUsageDigitalSignature | kKeyUsageNonRepudiation)) == 0) {
-    return PathResult{SubIndication::kChainConstraintsFailure,
-                      Failure(absl::StrCat(who.vi,
-                                           ": keyUsage không cho phép digitalSignature hay "
-                                           "nonRepudiation"),
-                              absl::StrCat(who.en,
-                                           ": keyUsage allows neither digitalSignature nor "
-                                           "nonRepudiation")),
-                      {},
-                      {"keyUsage", 1, signer_ptr}};
+    return Failed(SubIndication::kChainConstraintsFailure,
+                  On(FailureReason::kSignerKeyUsage, path, 0));
   }
   int critical = 0;
   auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
@@ -162,19 +126,15 @@ std::optional<PathResult> CheckSignerUsage(const CertificatePtr& signer_ptr) {
   Asn1ObjectStackPtr owned(ekus);
   std::vector<std::string> names;
   for (int i = 0; i < static_cast<int>(sk_ASN1_OBJECT_num(ekus)); ++i) {
-    const std::string oid = ObjectText(sk_ASN1_OBJECT_value(ekus, i));
+    const std::string oid = OidText(sk_ASN1_OBJECT_value(ekus, i));
     for (const char* allowed : kDocumentSigningEkus) {
       if (oid == allowed) return std::nullopt;
     }
     names.push_back(oid);
   }
-  return PathResult{SubIndication::kChainConstraintsFailure,
-                    Failure(absl::StrCat(who.vi, ": extendedKeyUsage (", absl::StrJoin(names, ", "),
-                                         ") không cho phép ký tài liệu"),
-                            absl::StrCat(who.en, ": extendedKeyUsage (", absl::StrJoin(names, ", "),
-                                         ") does not allow signing documents")),
-                    {},
-                    {"extendedKeyUsage", 1, signer_ptr}};
+  Failure f = On(FailureReason::kSignerExtendedKeyUsage, path, 0);
+  f.names = std::move(names);
+  return Failed(SubIndication::kChainConstraintsFailure, std::move(f));
 }
 
 // The NID of the hash a certificate is signed with; NID_undef when the
@@ -213,32 +173,26 @@ bool IsWeakDigest(int digest_nid) {
 // certificate that is verified).
 std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& path,
                                           const AlgorithmPolicy& policy) {
+  // The facts come from the policy check; the place on the path from here.
+  auto on = [&path](Failure f, size_t i) {
+    Failure placed = On(f.reason, path, i);
+    placed.names = std::move(f.names);
+    placed.limit = f.limit;
+    placed.actual = f.actual;
+    return Failed(SubIndication::kCryptoConstraintsFailure, std::move(placed));
+  };
   for (size_t i = 0; i < path.size(); ++i) {
     const Certificate& c = *path[i];
-    const Who who = Describe(&c, static_cast<int>(i));
-    const int position = static_cast<int>(i) + 1;
-    if (auto m = CheckKeyStrength(policy, c.public_key(), who.vi, who.en)) {
-      return PathResult{SubIndication::kCryptoConstraintsFailure,
-                        *std::move(m),
-                        {},
-                        {"keySize", position, path[i]}};
-    }
+    if (auto refused = CheckKeyStrength(policy, c.public_key())) return on(*refused, i);
     if (i + 1 == path.size()) break;
     const int digest_nid = CertificateDigestNid(c);
     if (IsWeakDigest(digest_nid)) {
-      return PathResult{SubIndication::kCryptoConstraintsFailure,
-                        Failure(absl::StrCat(who.vi, ": chữ ký dùng hàm băm MD2/MD4/MD5"),
-                                absl::StrCat(who.en, ": signed with MD2/MD4/MD5")),
-                        {},
-                        {"signatureAlgorithm", position, path[i]}};
+      return Failed(SubIndication::kCryptoConstraintsFailure,
+                    On(FailureReason::kCertificateWeakHash, path, i));
     }
-    const std::string sig_vi = absl::StrCat("chữ ký trên ", who.vi);
-    const std::string sig_en = absl::StrCat("the signature on ", who.en);
-    if (auto m = CheckSignatureHash(policy, ToHashAlgorithm(digest_nid), sig_vi, sig_en)) {
-      return PathResult{SubIndication::kCryptoConstraintsFailure,
-                        *std::move(m),
-                        {},
-                        {"signatureAlgorithm", position, path[i]}};
+    if (auto refused = CheckSignatureHash(policy, ToHashAlgorithm(digest_nid),
+                                          FailureReason::kCertificateHashRefused)) {
+      return on(*refused, i);
     }
   }
   return std::nullopt;
@@ -251,23 +205,16 @@ std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& pat
 std::optional<PathResult> CheckValidity(const std::vector<CertificatePtr>& path, absl::Time at) {
   for (size_t i = 0; i < path.size(); ++i) {
     const Certificate& c = *path[i];
-    SubIndication sub = SubIndication::kNone;
-    if (at > c.not_after()) sub = SubIndication::kExpired;
-    if (at < c.not_before()) sub = SubIndication::kNotYetValid;
-    if (sub == SubIndication::kNone) continue;
-    const Who who = Describe(&c, static_cast<int>(i));
-    const Message detail = ValidityDetail(sub, &c, at);
-    return PathResult{
-        sub,
-        Failure(absl::StrCat(who.vi, ": ",
-                             sub == SubIndication::kExpired ? "đã hết hạn" : "chưa có hiệu lực",
-                             detail.vi),
-                absl::StrCat(who.en, ": ",
-                             sub == SubIndication::kExpired ? "certificate has expired"
-                                                            : "certificate is not yet valid",
-                             detail.en)),
-        {},
-        {"validity", static_cast<int>(i) + 1, path[i]}};
+    if (at > c.not_after()) {
+      Failure f = On(FailureReason::kCertificateExpired, path, i, at);
+      f.time = c.not_after();
+      return Failed(SubIndication::kExpired, std::move(f));
+    }
+    if (at < c.not_before()) {
+      Failure f = On(FailureReason::kCertificateNotYetValid, path, i, at);
+      f.time = c.not_before();
+      return Failed(SubIndication::kNotYetValid, std::move(f));
+    }
   }
   return std::nullopt;
 }
@@ -278,13 +225,8 @@ std::optional<PathResult> CheckIssuerKeyUsage(const std::vector<CertificatePtr>&
   for (size_t i = 1; i + 1 < path.size(); ++i) {
     const Certificate& c = *path[i];
     if (c.has_key_usage() && (c.key_usage() & kKeyUsageKeyCertSign) == 0) {
-      const Who who = Describe(&c, static_cast<int>(i));
-      return PathResult{
-          SubIndication::kChainConstraintsFailure,
-          Failure(absl::StrCat(who.vi, ": keyUsage không cho phép ký chứng thư số (keyCertSign)"),
-                  absl::StrCat(who.en, ": keyUsage does not allow keyCertSign")),
-          {},
-          {"keyUsage", static_cast<int>(i) + 1, path[i]}};
+      return Failed(SubIndication::kChainConstraintsFailure,
+                    On(FailureReason::kNoKeyCertSign, path, i));
     }
   }
   return std::nullopt;
@@ -360,50 +302,31 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
 
 PathResult PathValidator::CheckRevocation(std::vector<CertificatePtr> path, absl::Time at,
                                           RevocationInputs inputs) const {
-  PathResult result{SubIndication::kNone, {}, std::move(path)};
+  PathResult result;
+  result.path = std::move(path);
   if (revocation_ == nullptr || result.path.size() < 2) return result;
   const AnchorConfig& anchor = store_->ConfigFor(*result.path.back());
   const RevocationRequirement requirement = anchor.revocation;
   inputs.order = anchor.revocation_order;
   using State = RevocationEvidence::State;
   for (size_t i = 0; i + 1 < result.path.size(); ++i) {
-    const CertificatePtr& cert = result.path[i];
-    RevocationEvidence e = revocation_->Check(cert, result.path[i + 1], inputs);
+    RevocationEvidence e = revocation_->Check(result.path[i], result.path[i + 1], inputs);
     if (result.ok()) {
-      const Who who = Describe(cert.get(), static_cast<int>(i));
-      const FailedCheck failed = {"revocation", static_cast<int>(i) + 1, cert};
       if (e.state == State::kRevoked && e.revocation_time <= at) {
         result.sub_indication =
             i == 0 ? SubIndication::kRevokedNoPoe : SubIndication::kRevokedCaNoPoe;
-        result.message = Failure(
-            absl::StrCat(who.vi, ": đã bị thu hồi lúc ", FormatUtc(e.revocation_time),
-                         e.revocation_reason >= 0
-                             ? absl::StrCat(" (lý do ", e.revocation_reason, ")")
-                             : std::string(),
-                         ", trước thời điểm xác thực ", FormatUtc(at), " (nguồn: ", e.source, ")"),
-            absl::StrCat(
-                who.en, ": revoked at ", FormatUtc(e.revocation_time),
-                e.revocation_reason >= 0 ? absl::StrCat(" (reason ", e.revocation_reason, ")")
-                                         : std::string(),
-                ", before the validation time ", FormatUtc(at), " (source: ", e.source, ")"));
-        result.failed = failed;
+        result.failed = On(FailureReason::kRevoked, result.path, i, at);
+        result.failed.time = e.revocation_time;
+        result.failed.actual = e.revocation_reason;
+        result.failed.detail = e.source;
       } else if ((e.state == State::kUnavailable || e.state == State::kUnknown) &&
                  requirement != RevocationRequirement::kSoftFail) {
         result.sub_indication = SubIndication::kTryLater;
-        result.message =
-            Failure(absl::StrCat(who.vi, ": chưa có thông tin thu hồi còn hiệu lực: ", e.detail.vi),
-                    absl::StrCat(who.en, ": no fresh revocation status: ", e.detail.en));
-        result.failed = failed;
+        result.failed = On(FailureReason::kRevocationUnavailable, result.path, i, at);
+        result.failed.problems = e.problems;
       } else if (e.state == State::kNoSource && requirement == RevocationRequirement::kRequire) {
         result.sub_indication = SubIndication::kTryLater;
-        result.message = Failure(
-            absl::StrCat(who.vi,
-                         ": không nêu nguồn thông tin thu hồi nào, mà chứng thư số tin cậy yêu cầu "
-                         "có thông tin thu hồi cho mọi chứng thư số"),
-            absl::StrCat(who.en,
-                         ": names no revocation source, and its trust anchor requires status for "
-                         "every certificate"));
-        result.failed = failed;
+        result.failed = On(FailureReason::kRevocationSourceMissing, result.path, i, at);
       }
     }
     result.revocation.push_back(std::move(e));
@@ -423,14 +346,14 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
   // No path from what is at hand: ask the issuer source (AIA) for the issuers
   // of the certificates where building stopped, a bounded number of rounds.
   std::vector<CertificatePtr> gathered(intermediates.begin(), intermediates.end());
-  Message fetch_note;
+  std::vector<SourceProblem> fetch_problems;
   for (int round = 0; issuers_ != nullptr && candidates.paths.empty() &&
                       !candidates.dead_ends.empty() && round < kMaxIssuerFetchRounds;
        ++round) {
     bool added = false;
     for (const CertificatePtr& dead_end : candidates.dead_ends) {
       IssuerLookup found = issuers_->IssuersOf(*dead_end);
-      if (!found.note.empty()) fetch_note = std::move(found.note);
+      if (!found.problems.empty()) fetch_problems = std::move(found.problems);
       for (CertificatePtr& c : found.certificates) {
         const bool known = std::any_of(gathered.begin(), gathered.end(), [&](const auto& g) {
           return g->fingerprint() == c->fingerprint();
@@ -445,30 +368,18 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
     candidates = BuildCandidatePaths(signer, gathered, *store_, limits);
   }
   if (candidates.paths.empty()) {
-    const Who who = Describe(signer.get(), 0);
-    // Where building stopped: the signer, or a CA above it.
-    const CertificatePtr& stuck_ptr =
+    // Where building stopped: the signer, or a CA above it (whose position
+    // is known only when it is the signer).
+    const CertificatePtr& stuck =
         candidates.dead_ends.empty() ? signer : candidates.dead_ends.front();
-    const Certificate& stuck = *stuck_ptr;
-    Message m = Failure(
-        absl::StrCat("không tìm thấy đường dẫn từ ", who.vi,
-                     " đến chứng thư số tin cậy: tổ chức cấp \"", stuck.issuer(), "\" của \"",
-                     stuck.display_name(),
-                     "\" không có trong các chứng thư số được gửi, kho chứng thư số trung gian hay "
-                     "danh sách tin cậy"),
-        absl::StrCat("no path from ", who.en, " to a trust anchor: the issuer \"", stuck.issuer(),
-                     "\" of \"", stuck.display_name(),
-                     "\" is neither among the certificates sent, the intermediate pool nor the "
-                     "trust anchors"));
-    if (!fetch_note.empty()) {
-      absl::StrAppend(&m.vi, "; ", fetch_note.vi);
-      absl::StrAppend(&m.en, "; ", fetch_note.en);
-    }
-    // The stuck certificate's position is known only when it is the signer.
-    return {SubIndication::kNoCertificateChainFound,
-            std::move(m),
-            {},
-            {"issuer", stuck_ptr == signer ? 1 : 0, stuck_ptr}};
+    Failure f;
+    f.reason = FailureReason::kIssuerNotFound;
+    f.position = stuck == signer ? 1 : 0;
+    f.certificate = stuck;
+    f.validation_time = at;
+    f.names = {stuck->issuer(), stuck->display_name()};
+    f.problems = std::move(fetch_problems);
+    return Failed(SubIndication::kNoCertificateChainFound, std::move(f));
   }
 
   std::optional<PathResult> first_failure;
@@ -489,20 +400,14 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
     std::sort(refusing_anchors.begin(), refusing_anchors.end());
     refusing_anchors.erase(std::unique(refusing_anchors.begin(), refusing_anchors.end()),
                            refusing_anchors.end());
-    const std::string anchors = absl::StrJoin(refusing_anchors, "; ");
-    return {
-        SubIndication::kNoCertificateChainFound,
-        Failure(absl::StrCat("đường dẫn chỉ dẫn tới chứng thư số tin cậy (", anchors,
-                             ") không được dùng theo chính sách xác thực \"", policy.name, "\""),
-                absl::StrCat("the only paths found end at trust anchors (", anchors,
-                             ") that are not used under validation policy \"", policy.name, "\"")),
-        {},
-        {"validationPolicy", 0, nullptr}};
+    Failure f;
+    f.reason = FailureReason::kPolicyNotServed;
+    f.validation_time = at;
+    f.names = {policy.name};
+    f.names.insert(f.names.end(), refusing_anchors.begin(), refusing_anchors.end());
+    return Failed(SubIndication::kNoCertificateChainFound, std::move(f));
   }
-  if (tried > 1) {
-    absl::StrAppend(&first_failure->message.vi, " (đã thử ", tried, " đường dẫn)");
-    absl::StrAppend(&first_failure->message.en, " (", tried, " candidate paths tried)");
-  }
+  first_failure->failed.candidates_tried = tried;
   return *std::move(first_failure);
 }
 
@@ -517,8 +422,10 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
   const AnchorConfig& anchor_config = store_->ConfigFor(anchor);
   X509StackPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  const PathResult no_memory = {
-      SubIndication::kCertificateChainGeneralFailure, Failure("hết bộ nhớ", "out of memory"), {}};
+  Failure out_of_memory;
+  out_of_memory.reason = FailureReason::kOutOfMemory;
+  const PathResult no_memory =
+      Failed(SubIndication::kCertificateChainGeneralFailure, out_of_memory);
   if (!untrusted || !ctx) return no_memory;
   for (size_t i = 1; i + 1 < candidate.size(); ++i) {
     if (!sk_X509_push(untrusted.get(), candidate[i]->x509())) return no_memory;
@@ -573,34 +480,37 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
       }
     }
     const X509Error classified = Classify(error);
-    const Who who = Describe(failed.get(), index);
-    const Message detail = ValidityDetail(classified.sub, failed.get(), at);
-    std::string required_vi;
-    std::string required_en;
-    if (error == X509_V_ERR_NO_EXPLICIT_POLICY &&
-        !anchor_config.required_certificate_policies.empty()) {
-      const std::string oids = absl::StrJoin(anchor_config.required_certificate_policies, ", ");
-      required_vi =
-          absl::StrCat(" (chứng thư số tin cậy ", anchor.display_name(), " yêu cầu ", oids, ")");
-      required_en = absl::StrCat(" (trust anchor ", anchor.display_name(), " requires ", oids, ")");
+    Failure f;
+    f.reason = classified.reason;
+    f.position = failed ? index + 1 : 0;
+    f.certificate = failed;
+    f.validation_time = at;
+    f.detail = absl::StrCat(error);  // OpenSSL's X509_V_ERR code
+    if (failed && classified.reason == FailureReason::kCertificateExpired) {
+      f.time = failed->not_after();
+    } else if (failed && classified.reason == FailureReason::kCertificateNotYetValid) {
+      f.time = failed->not_before();
+    } else if (classified.reason == FailureReason::kIssuerNotFound && failed) {
+      f.names = {failed->issuer(), failed->display_name()};
+    } else if (classified.reason == FailureReason::kNoValidPolicy &&
+               !anchor_config.required_certificate_policies.empty()) {
+      f.names = {anchor.display_name()};
+      f.names.insert(f.names.end(), anchor_config.required_certificate_policies.begin(),
+                     anchor_config.required_certificate_policies.end());
     }
-    return {classified.sub,
-            Failure(absl::StrCat(who.vi, ": ", classified.vi, detail.vi, required_vi),
-                    absl::StrCat(who.en, ": ", X509_verify_cert_error_string(error), detail.en,
-                                 required_en)),
-            {},
-            {classified.check, failed ? index + 1 : 0, failed}};
+    return Failed(classified.sub, std::move(f));
   }
   // X509_verify_cert had only this candidate's certificates, so the chain it
   // built is the candidate (the anchor may be OpenSSL's own reference).
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   if (static_cast<size_t>(sk_X509_num(chain)) != candidate.size()) {
-    return {SubIndication::kCertificateChainGeneralFailure,
-            Failure("đường dẫn đã xác thực khác đường dẫn được xây dựng",
-                    "the validated path differs from the candidate path"),
-            {}};
+    Failure f;
+    f.reason = FailureReason::kPathMismatch;
+    return Failed(SubIndication::kCertificateChainGeneralFailure, std::move(f));
   }
-  return {SubIndication::kNone, {}, candidate};
+  PathResult ok;
+  ok.path = candidate;
+  return ok;
 }
 
 }  // namespace sigverify::crypto

@@ -27,8 +27,8 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "crypto/certificate.h"
+#include "crypto/failure.h"
 #include "crypto/issuer_source.h"
-#include "crypto/message.h"
 #include "crypto/revocation.h"
 #include "crypto/sharded_cache.h"
 #include "crypto/trust_store.h"
@@ -42,10 +42,9 @@ inline constexpr int kMaxPathLength = 10;
 
 struct PathResult {
   SubIndication sub_indication = SubIndication::kNone;  // kNone: validated
-  Message message;
-  std::vector<CertificatePtr> path;  // signer first, anchor last
-  FailedCheck failed;
-  std::vector<RevocationEvidence> revocation;  // see Verdict::revocation
+  std::vector<CertificatePtr> path;                     // signer first, anchor last
+  Failure failed;                                       // what failed, when not ok()
+  std::vector<RevocationEvidence> revocation;           // see Verdict::revocation
   bool ok() const { return sub_indication == SubIndication::kNone; }
 };
 

@@ -18,6 +18,14 @@ SubIndication SubIndicationFor(SignatureStatus status) {
   return SubIndication::kSigCryptoFailure;
 }
 
+// A failure of the document signature or the signer's key: certificate 1.
+Failure OnSigner(Failure failure, const Record& record) {
+  failure.position = 1;
+  failure.certificate = record.signer;
+  failure.validation_time = record.validation_time;
+  return failure;
+}
+
 }  // namespace
 
 Verdict VerifyRecord(const Record& record, const PathValidator& paths,
@@ -27,30 +35,29 @@ Verdict VerifyRecord(const Record& record, const PathValidator& paths,
   // Cryptographic constraints first: nothing is computed with a key or hash
   // the policy refuses.
   if (record.params.scheme != SignatureScheme::kEd25519) {
-    if (auto refused = CheckSignatureHash(algorithms, record.params.hash, "chữ ký trên tài liệu",
-                                          "the document signature")) {
-      return Verdict::Failed(SubIndication::kCryptoConstraintsFailure, *std::move(refused),
-                             {"documentSignatureAlgorithm", 1, record.signer});
+    if (auto refused = CheckSignatureHash(algorithms, record.params.hash,
+                                          FailureReason::kDocumentHashRefused)) {
+      return Verdict::Failed(SubIndication::kCryptoConstraintsFailure,
+                             OnSigner(*std::move(refused), record));
     }
   }
-  if (auto refused = CheckKeyStrength(algorithms, key, "người ký", "the signer's")) {
-    return Verdict::Failed(SubIndication::kCryptoConstraintsFailure, *std::move(refused),
-                           {"keySize", 1, record.signer});
+  if (auto refused = CheckKeyStrength(algorithms, key)) {
+    return Verdict::Failed(SubIndication::kCryptoConstraintsFailure,
+                           OnSigner(*std::move(refused), record));
   }
 
   // The signature before the path: a wrong signature is TOTAL_FAILED however
   // the path turns out.
   SignatureCheck check = VerifySignature(key, record.params, record.content, record.signature);
   if (check.status != SignatureStatus::kValid) {
-    return Verdict::Failed(SubIndicationFor(check.status), std::move(check.message),
-                           {"signature", 1, record.signer});
+    return Verdict::Failed(SubIndicationFor(check.status),
+                           OnSigner(std::move(check.failure), record));
   }
 
   PathResult path = paths.Validate(record.signer, record.intermediates, record.validation_time,
                                    policy, record.revocation);
   if (!path.ok()) {
-    return Verdict::Failed(path.sub_indication, std::move(path.message), std::move(path.failed),
-                           std::move(path.revocation));
+    return Verdict::Failed(path.sub_indication, std::move(path.failed), std::move(path.revocation));
   }
   return Verdict::Passed(std::move(path.path), std::move(path.revocation));
 }

@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "crypto/certificate.h"
-#include "crypto/message.h"
+#include "crypto/failure.h"
 
 namespace sigverify::crypto {
 
@@ -44,7 +44,8 @@ struct RevocationEvidence {
   int revocation_reason = -1;
   std::string responder;  // who signed it: the OCSP responder, the CRL issuer
   std::string location;   // where it was fetched from, as the certificate names it
-  Message detail;         // why kUnavailable / kUnknown, for the verdict
+  // Why kUnavailable / kUnknown: each source asked and what went wrong.
+  std::vector<SourceProblem> problems;
   // What the status was read from (kGood, kRevoked, kUnknown): the OCSP
   // response, or the CRL and its delta CRL.
   std::vector<SignedRevocationData> responses;

@@ -5,8 +5,6 @@
 
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-
 namespace sigverify::crypto {
 namespace {
 
@@ -14,11 +12,17 @@ using Bytes = const uint8_t*;
 
 Bytes U8(std::string_view s) { return reinterpret_cast<Bytes>(s.data()); }
 
-SignatureCheck Fail(SignatureStatus status, std::string vi, std::string en) {
+SignatureCheck Fail(SignatureStatus status, FailureReason reason,
+                    std::vector<std::string> names = {}, int64_t limit = 0, int64_t actual = 0) {
   // A failed verify leaves entries on the thread's error queue; clear them so
   // that a long-lived worker thread does not accumulate them.
   ERR_clear_error();
-  return {status, Message{std::move(vi), std::move(en)}};
+  SignatureCheck check{status, {}};
+  check.failure.reason = reason;
+  check.failure.names = std::move(names);
+  check.failure.limit = limit;
+  check.failure.actual = actual;
+  return check;
 }
 
 bool SchemeFitsKey(SignatureScheme scheme, KeyType key) {
@@ -107,52 +111,45 @@ bool Pkcs1OpensToOtherDigest(const PublicKey& key, HashAlgorithm hash, std::stri
 SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& params,
                                SignedContent content, std::string_view signature) {
   if (!SchemeFitsKey(params.scheme, key.type())) {
-    return Fail(SignatureStatus::kKeyMismatch,
-                absl::StrCat(SchemeName(params.scheme), " không phù hợp với khóa ", key.Describe(),
-                             " của người ký"),
-                absl::StrCat(SchemeName(params.scheme), " does not fit the signer's ",
-                             key.Describe(), " key"));
+    return Fail(SignatureStatus::kKeyMismatch, FailureReason::kSchemeDoesNotFitKey,
+                {SchemeName(params.scheme), key.Describe()});
   }
 
   if (params.scheme == SignatureScheme::kEd25519) {
     if (content.kind != SignedContent::kData) {
-      return Fail(SignatureStatus::kMalformed,
-                  "Ed25519 ký trực tiếp trên dữ liệu: không thể kiểm tra bằng giá trị băm",
-                  "Ed25519 signs the data itself: a digest cannot be verified");
+      return Fail(SignatureStatus::kMalformed, FailureReason::kEd25519NeedsData);
     }
     EvpMdCtxPtr md_ctx(EVP_MD_CTX_new());
     if (!md_ctx || EVP_DigestVerifyInit(md_ctx.get(), nullptr, nullptr, nullptr, key.pkey()) <= 0) {
-      return Fail(SignatureStatus::kMalformed, "không khởi tạo được việc kiểm tra Ed25519",
-                  "cannot initialise Ed25519 verification");
+      return Fail(SignatureStatus::kMalformed, FailureReason::kSignatureEngine,
+                  {"EVP_DigestVerifyInit"});
     }
     if (EVP_DigestVerify(md_ctx.get(), U8(signature), signature.size(), U8(content.bytes),
                          content.bytes.size()) != 1) {
-      return Fail(SignatureStatus::kInvalid, "chữ ký Ed25519 không hợp lệ",
-                  "Ed25519 signature does not verify");
+      return Fail(SignatureStatus::kInvalid, FailureReason::kSignatureInvalid,
+                  {"Ed25519", key.Describe()});
     }
     return {SignatureStatus::kValid, {}};
   }
 
   const EVP_MD* md = EvpMd(params.hash);
   if (md == nullptr) {
-    return Fail(SignatureStatus::kMalformed, "chưa chỉ định hàm băm", "no hash algorithm given");
+    return Fail(SignatureStatus::kMalformed, FailureReason::kNoHashAlgorithm);
   }
   uint8_t digest_buf[EVP_MAX_MD_SIZE];
   std::string_view digest;
   if (content.kind == SignedContent::kDigest) {
     if (content.bytes.size() != HashLength(params.hash)) {
-      return Fail(SignatureStatus::kMalformed,
-                  absl::StrCat("giá trị băm ", HashName(params.hash), " dài ",
-                               HashLength(params.hash), " byte, nhận được ", content.bytes.size()),
-                  absl::StrCat("a ", HashName(params.hash), " digest is ", HashLength(params.hash),
-                               " bytes, got ", content.bytes.size()));
+      return Fail(SignatureStatus::kMalformed, FailureReason::kDigestLength,
+                  {HashName(params.hash)}, static_cast<int64_t>(HashLength(params.hash)),
+                  static_cast<int64_t>(content.bytes.size()));
     }
     digest = content.bytes;
   } else {
     unsigned int len = 0;
     if (EVP_Digest(content.bytes.data(), content.bytes.size(), digest_buf, &len, md, nullptr) !=
         1) {
-      return Fail(SignatureStatus::kMalformed, "không băm được dữ liệu", "cannot hash the data");
+      return Fail(SignatureStatus::kMalformed, FailureReason::kSignatureEngine, {"EVP_Digest"});
     }
     digest = std::string_view(reinterpret_cast<const char*>(digest_buf), len);
   }
@@ -161,39 +158,26 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
   std::string_view sig = signature;
   if (params.scheme == SignatureScheme::kEcdsaP1363) {
     if (!P1363ToDer(signature, key.ec_scalar_bytes(), &der_sig)) {
-      return Fail(SignatureStatus::kMalformed,
-                  absl::StrCat("chữ ký r||s cho khóa ", key.Describe(), " dài ",
-                               2 * key.ec_scalar_bytes(), " byte, nhận được ", signature.size()),
-                  absl::StrCat("an r||s signature for ", key.Describe(), " is ",
-                               2 * key.ec_scalar_bytes(), " bytes, got ", signature.size()));
+      return Fail(SignatureStatus::kMalformed, FailureReason::kRawEcdsaLength, {key.Describe()},
+                  2 * int64_t{key.ec_scalar_bytes()}, static_cast<int64_t>(signature.size()));
     }
     sig = std::string_view(reinterpret_cast<const char*>(der_sig.data()), der_sig.size());
   }
 
   EvpPkeyCtxPtr ctx = key.NewVerifyContext(params);
   if (!ctx) {
-    return Fail(SignatureStatus::kKeyMismatch,
-                absl::StrCat("khóa ", key.Describe(), " của người ký không kiểm tra được ",
-                             SchemeName(params.scheme), " với ", HashName(params.hash)),
-                absl::StrCat("the signer's ", key.Describe(), " key cannot verify ",
-                             SchemeName(params.scheme), " with ", HashName(params.hash)));
+    return Fail(SignatureStatus::kKeyMismatch, FailureReason::kKeyCannotVerify,
+                {key.Describe(), SchemeName(params.scheme), HashName(params.hash)});
   }
   const int rc = EVP_PKEY_verify(ctx.get(), U8(sig), sig.size(), U8(digest), digest.size());
   if (rc == 1) return {SignatureStatus::kValid, {}};
   if (params.scheme == SignatureScheme::kRsaPkcs1 &&
       Pkcs1OpensToOtherDigest(key, params.hash, signature)) {
-    return Fail(SignatureStatus::kHashMismatch,
-                absl::StrCat("chữ ký đúng là của người ký nhưng trên giá trị băm ",
-                             HashName(params.hash), " khác: dữ liệu đã bị thay đổi"),
-                absl::StrCat("the signature is the signer's, but over a different ",
-                             HashName(params.hash), " digest: the data was changed"));
+    return Fail(SignatureStatus::kHashMismatch, FailureReason::kSignatureOverOtherData,
+                {HashName(params.hash)});
   }
-  return Fail(
-      SignatureStatus::kInvalid,
-      absl::StrCat("chữ ký ", SchemeName(params.scheme), " không hợp lệ với khóa ", key.Describe(),
-                   " của người ký"),
-      absl::StrCat(SchemeName(params.scheme), " signature does not verify with the signer's ",
-                   key.Describe(), " key"));
+  return Fail(SignatureStatus::kInvalid, FailureReason::kSignatureInvalid,
+              {SchemeName(params.scheme), key.Describe()});
 }
 
 }  // namespace sigverify::crypto

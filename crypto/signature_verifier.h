@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "crypto/algorithm.h"
-#include "crypto/message.h"
+#include "crypto/failure.h"
 #include "crypto/public_key.h"
 
 namespace sigverify::crypto {
@@ -27,7 +27,9 @@ enum class SignatureStatus {
 
 struct SignatureCheck {
   SignatureStatus status;
-  Message message;  // empty when valid
+  // Why not valid (reason and facts; position and certificate are the
+  // caller's); kUnspecified when valid.
+  Failure failure;
 };
 
 // What was signed: the data itself, or its digest under params.hash.

@@ -37,28 +37,31 @@ bool AnchorConfig::Serves(const std::string& policy_name) const {
              validation_policies.end();
 }
 
-std::optional<Message> CheckKeyStrength(const AlgorithmPolicy& policy, const PublicKey& key,
-                                        const std::string& whose_vi, const std::string& whose_en) {
+std::optional<Failure> CheckKeyStrength(const AlgorithmPolicy& policy, const PublicKey& key) {
   if ((key.type() == KeyType::kRsa || key.type() == KeyType::kRsaPss) &&
       key.bits() < policy.min_rsa_bits) {
-    return Message{
-        absl::StrCat("khóa ", key.Describe(), " của ", whose_vi,
-                     " nhỏ hơn mức tối thiểu của chính sách (", policy.min_rsa_bits, " bit)"),
-        absl::StrCat(whose_en, " ", key.Describe(), " key is below the policy minimum of ",
-                     policy.min_rsa_bits, " bits")};
+    Failure f;
+    f.reason = FailureReason::kKeyTooSmall;
+    f.names = {key.Describe()};
+    f.limit = policy.min_rsa_bits;
+    f.actual = key.bits();
+    return f;
   }
   if (key.type() == KeyType::kUnsupported) {
-    return Message{absl::StrCat("khóa của ", whose_vi, " thuộc loại không được hỗ trợ"),
-                   absl::StrCat(whose_en, " key is of an unsupported type")};
+    Failure f;
+    f.reason = FailureReason::kKeyTypeUnsupported;
+    return f;
   }
   return std::nullopt;
 }
 
-std::optional<Message> CheckSignatureHash(const AlgorithmPolicy& policy, HashAlgorithm hash,
-                                          const std::string& what_vi, const std::string& what_en) {
+std::optional<Failure> CheckSignatureHash(const AlgorithmPolicy& policy, HashAlgorithm hash,
+                                          FailureReason refused) {
   if (hash == HashAlgorithm::kSha1 && !policy.allow_sha1) {
-    return Message{absl::StrCat(what_vi, " dùng SHA-1, bị chính sách xác thực từ chối"),
-                   absl::StrCat(what_en, " uses SHA-1, refused by the validation policy")};
+    Failure f;
+    f.reason = refused;
+    f.names = {std::string(HashName(hash))};
+    return f;
   }
   return std::nullopt;
 }

@@ -20,7 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "crypto/algorithm.h"
-#include "crypto/message.h"
+#include "crypto/failure.h"
 #include "crypto/public_key.h"
 #include "crypto/revocation.h"
 
@@ -66,14 +66,16 @@ struct AnchorConfig {
   bool Serves(const std::string& policy_name) const;
 };
 
-// Why `key` is too weak under `policy`, or nothing. `whose` names the key
-// ("the signer's", "certificate 2 of the path (CA X)").
-std::optional<Message> CheckKeyStrength(const AlgorithmPolicy& policy, const PublicKey& key,
-                                        const std::string& whose_vi, const std::string& whose_en);
+// Why `key` is too weak under `policy` (KEY_TOO_SMALL with the minimum and
+// the key's bits, KEY_TYPE_UNSUPPORTED), or nothing. The caller names the
+// certificate (position, certificate).
+std::optional<Failure> CheckKeyStrength(const AlgorithmPolicy& policy, const PublicKey& key);
 
-// Why a signature made with `hash` is refused under `policy`, or nothing.
-std::optional<Message> CheckSignatureHash(const AlgorithmPolicy& policy, HashAlgorithm hash,
-                                          const std::string& what_vi, const std::string& what_en);
+// Why a signature made with `hash` is refused under `policy`, as
+// `refused` (DOCUMENT_HASH_REFUSED or CERTIFICATE_HASH_REFUSED) naming the
+// hash, or nothing.
+std::optional<Failure> CheckSignatureHash(const AlgorithmPolicy& policy, HashAlgorithm hash,
+                                          FailureReason refused);
 
 }  // namespace sigverify::crypto
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "crypto/certificate.h"
-#include "crypto/message.h"
+#include "crypto/failure.h"
 #include "crypto/revocation.h"
 
 namespace sigverify::crypto {
@@ -30,18 +30,6 @@ enum class SubIndication {
   kTryLater,        // no fresh revocation status could be had
 };
 
-// Which certificate failed which check: the evidence behind a sub-indication.
-// `check` is one of a closed set of names (see FailedCheck in the proto):
-// "signature", "documentSignatureAlgorithm", "keySize", "signatureAlgorithm",
-// "validity", "issuer", "validationPolicy", "basicConstraints", "pathLength",
-// "keyUsage", "extendedKeyUsage", "criticalExtension", "certificatePolicies",
-// "nameConstraints", "certificateSignature", "path", "revocation".
-struct FailedCheck {
-  std::string check;  // empty: nothing failed
-  int position = 0;   // 1-based on the (candidate) path, the signer is 1; 0: none
-  CertificatePtr certificate;
-};
-
 // TOTAL_FAILED is reserved for what no later evidence can change (the
 // signature itself is wrong); every failure of the path or of a policy
 // constraint is INDETERMINATE, because the validation time is not yet proven
@@ -51,23 +39,23 @@ Indication IndicationFor(SubIndication sub);
 struct Verdict {
   Indication indication = Indication::kIndeterminate;
   SubIndication sub_indication = SubIndication::kNone;
-  Message message;
   // Signer first, trust anchor last; empty unless the path validated.
   std::vector<CertificatePtr> path;
-  FailedCheck failed;
+  // What failed and the facts behind it; the words are the catalogue's
+  // (crypto/message_catalog.h).
+  Failure failed;
   // Per certificate of the path except the anchor, signer first; empty when
   // no revocation checker is configured.
   std::vector<RevocationEvidence> revocation;
 
   static Verdict Passed(std::vector<CertificatePtr> path,
                         std::vector<RevocationEvidence> revocation = {}) {
-    return {Indication::kTotalPassed, SubIndication::kNone, {}, std::move(path), {},
-            std::move(revocation)};
+    return {
+        Indication::kTotalPassed, SubIndication::kNone, std::move(path), {}, std::move(revocation)};
   }
-  static Verdict Failed(SubIndication sub, Message message, FailedCheck failed = {},
+  static Verdict Failed(SubIndication sub, Failure failed,
                         std::vector<RevocationEvidence> revocation = {}) {
-    return {IndicationFor(sub),   sub, std::move(message), {}, std::move(failed),
-            std::move(revocation)};
+    return {IndicationFor(sub), sub, {}, std::move(failed), std::move(revocation)};
   }
 };
 

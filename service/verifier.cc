@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crypto/message_catalog.h"
 #include "service/proto_time.h"
 #include "service/request_check.h"
 
@@ -58,17 +59,6 @@ absl::StatusOr<crypto::Language> ResolveLanguage(const std::string& field, const
   return absl::InvalidArgumentError(
       absl::StrCat("language: '", field, "' is not supported (vi, en)"));
 }
-
-const crypto::Message kPassedMessage = {"chữ ký và đường dẫn chứng thực hợp lệ",
-                                        "signature and path valid"};
-const crypto::Message kPassedAtGivenTimeMessage = {
-    "chữ ký và đường dẫn chứng thực hợp lệ tại thời điểm xác thực do yêu cầu cung cấp (chưa được "
-    "chứng minh)",
-    "signature and path valid at the validation time given in the request (not proven)"};
-const crypto::Message kPathValidMessage = {"đường dẫn chứng thực hợp lệ", "path valid"};
-const crypto::Message kPathValidAtGivenTimeMessage = {
-    "đường dẫn chứng thực hợp lệ tại thời điểm xác thực do yêu cầu cung cấp (chưa được chứng minh)",
-    "path valid at the validation time given in the request (not proven)"};
 
 // What the verdict rests on beyond its response, for the audit log.
 void Attach(const crypto::CertificatePtr& signer,
@@ -172,10 +162,12 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   out->set_indication(ToProto(verdict.indication));
   out->set_sub_indication(ToProto(verdict.sub_indication));
   if (verdict.indication == crypto::Indication::kTotalPassed) {
-    out->set_message(
-        (time_from_request ? kPassedAtGivenTimeMessage : kPassedMessage).In(*language));
+    out->set_message(std::string(
+        crypto::Render(time_from_request ? crypto::Outcome::kSignatureAndPathValidAtGivenTime
+                                         : crypto::Outcome::kSignatureAndPathValid,
+                       *language)));
   } else {
-    out->set_message(verdict.message.In(*language));
+    out->set_message(crypto::Render(verdict.failed, *language));
     ToProto(verdict.failed, out->mutable_failed_check());
   }
   ToProto(**signer, out->mutable_signer());
@@ -213,11 +205,12 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   out->set_indication(ToProto(crypto::IndicationFor(sub)));
   out->set_sub_indication(ToProto(sub));
   if (result.ok()) {
-    out->set_message(
-        (request.has_validation_time() ? kPathValidAtGivenTimeMessage : kPathValidMessage)
-            .In(*language));
+    out->set_message(std::string(crypto::Render(request.has_validation_time()
+                                                    ? crypto::Outcome::kPathValidAtGivenTime
+                                                    : crypto::Outcome::kPathValid,
+                                                *language)));
   } else {
-    out->set_message(result.message.In(*language));
+    out->set_message(crypto::Render(result.failed, *language));
     ToProto(result.failed, out->mutable_failed_check());
   }
   ToProto(**cert, out->mutable_certificate());
@@ -311,14 +304,34 @@ void ToProto(const std::vector<crypto::RevocationEvidence>& evidence, crypto::La
     r->set_responder(e.responder);
     r->set_location(e.location);
     for (const crypto::SignedRevocationData& d : e.responses) r->add_response_sha256(d.sha256);
-    r->set_detail(e.detail.In(language));
+    r->set_detail(crypto::Render(e.problems, language));
+    for (const crypto::SourceProblem& p : e.problems) ToProto(p, r->add_problems());
   }
 }
 
-void ToProto(const crypto::FailedCheck& failed, v1::FailedCheck* out) {
-  out->set_check(failed.check);
+void ToProto(const crypto::Failure& failed, v1::FailedCheck* out) {
+  out->set_check(std::string(crypto::CheckName(failed.reason)));
   out->set_position(failed.position);
   if (failed.certificate != nullptr) ToProto(*failed.certificate, out->mutable_certificate());
+  // The numbers are the same (crypto/failure.h; tests/service/failure_reason_test.cc).
+  out->set_reason(static_cast<v1::FailureReason>(failed.reason));
+  if (failed.time != absl::InfinitePast()) *out->mutable_time() = ToTimestamp(failed.time);
+  out->set_limit(failed.limit);
+  out->set_actual(failed.actual);
+  for (const std::string& name : failed.names) out->add_names(name);
+  out->set_detail(failed.detail);
+  out->set_candidate_paths_tried(failed.candidates_tried);
+  for (const crypto::SourceProblem& p : failed.problems) ToProto(p, out->add_problems());
+}
+
+void ToProto(const crypto::SourceProblem& problem, v1::SourceProblem* out) {
+  out->set_reason(static_cast<v1::FailureReason>(problem.reason));
+  out->set_source(problem.source);
+  out->set_location(problem.location);
+  if (problem.time != absl::InfinitePast()) *out->mutable_time() = ToTimestamp(problem.time);
+  out->set_limit(problem.limit);
+  out->set_actual(problem.actual);
+  out->set_detail(problem.detail);
 }
 
 void ToProto(const crypto::Certificate& cert, v1::Certificate* out) {

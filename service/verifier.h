@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "crypto/certificate_cache.h"
+#include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "crypto/record_verifier.h"
 #include "crypto/stats_table.h"
@@ -113,7 +114,8 @@ class Verifier {
 v1::Indication ToProto(crypto::Indication indication);
 v1::SubIndication ToProto(crypto::SubIndication sub);
 void ToProto(const crypto::Certificate& cert, v1::Certificate* out);
-void ToProto(const crypto::FailedCheck& failed, v1::FailedCheck* out);
+void ToProto(const crypto::Failure& failed, v1::FailedCheck* out);
+void ToProto(const crypto::SourceProblem& problem, v1::SourceProblem* out);
 void ToProto(const std::vector<crypto::RevocationEvidence>& evidence, crypto::Language language,
              google::protobuf::RepeatedPtrField<v1::RevocationEvidence>* out);
 

@@ -4,6 +4,7 @@
 #include "cache/aia_issuer_source.h"
 
 #include "absl/time/clock.h"
+#include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/http_server.h"
@@ -50,7 +51,7 @@ class AiaTest : public ::testing::Test {
 TEST_F(AiaTest, TheMissingIssuerIsFetchedThroughARewrittenUrlAndCached) {
   auto aia = std::make_shared<AiaIssuerSource>(Options({server_->url() + "pki/"}));
   crypto::PathResult r = Validate(aia, "signer-aia.pem");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   ASSERT_EQ(r.path.size(), 3u);
   EXPECT_EQ(r.path[1]->display_name(), "CA AIA thử nghiệm G2");
   EXPECT_EQ(aia->stats().fetches, 1u);
@@ -64,7 +65,7 @@ TEST_F(AiaTest, TheMissingIssuerIsFetchedThroughARewrittenUrlAndCached) {
 TEST_F(AiaTest, APkcs7CertsOnlyAnswerIsAccepted) {
   auto aia = std::make_shared<AiaIssuerSource>(Options({server_->url() + "pki/"}));
   crypto::PathResult r = Validate(aia, "signer-aia-p7c.pem");
-  EXPECT_TRUE(r.ok()) << r.message.en;
+  EXPECT_TRUE(r.ok()) << English(r.failed);
 }
 
 TEST_F(AiaTest, NothingIsFetchedOutsideTheAllowedPrefixes) {
@@ -72,7 +73,8 @@ TEST_F(AiaTest, NothingIsFetchedOutsideTheAllowedPrefixes) {
   auto none = std::make_shared<AiaIssuerSource>(Options({}));
   crypto::PathResult r = Validate(none, "signer-aia.pem");
   EXPECT_EQ(r.sub_indication, crypto::SubIndication::kNoCertificateChainFound);
-  EXPECT_NE(r.message.en.find("not under an allowed prefix"), std::string::npos) << r.message.en;
+  EXPECT_NE(English(r.failed).find("not under an allowed prefix"), std::string::npos)
+      << English(r.failed);
   // Allowed prefixes do not cover another host named by a certificate.
   auto some = std::make_shared<AiaIssuerSource>(Options({server_->url() + "pki/"}));
   EXPECT_FALSE(Validate(some, "signer-aia-elsewhere.pem").ok());
@@ -84,8 +86,8 @@ TEST_F(AiaTest, AGarbageAnswerFailsThePathAndIsNotFetchedAgainAtOnce) {
   auto aia = std::make_shared<AiaIssuerSource>(Options({server_->url() + "pki/"}));
   crypto::PathResult r = Validate(aia, "signer-aia-garbage.pem");
   EXPECT_EQ(r.sub_indication, crypto::SubIndication::kNoCertificateChainFound);
-  EXPECT_NE(r.message.en.find("neither a DER certificate nor a PKCS#7"), std::string::npos)
-      << r.message.en;
+  EXPECT_NE(English(r.failed).find("neither a DER certificate nor a PKCS#7"), std::string::npos)
+      << English(r.failed);
   EXPECT_FALSE(Validate(aia, "signer-aia-garbage.pem").ok());
   EXPECT_EQ(aia->stats().fetches, 1u);
   EXPECT_EQ(aia->stats().fetch_failures, 1u);

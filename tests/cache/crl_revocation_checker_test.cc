@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/pki/cert_factory.h"
@@ -136,7 +137,7 @@ TEST_F(CrlRevocationTest, GoodThenRevokedWithEvidenceAndOneFetchPerDistributionP
   Publish("ca.crl", {Revoked("3002")});
   auto checker = Checker(server_->url());
   PathResult good = Validate(checker, leaves_[0]);
-  ASSERT_TRUE(good.ok()) << good.message.en;
+  ASSERT_TRUE(good.ok()) << English(good.failed);
   ASSERT_EQ(good.revocation.size(), 1u);
   const crypto::RevocationEvidence& e = good.revocation[0];
   EXPECT_EQ(e.state, State::kGood);
@@ -147,9 +148,15 @@ TEST_F(CrlRevocationTest, GoodThenRevokedWithEvidenceAndOneFetchPerDistributionP
   EXPECT_GT(e.next_update, absl::Now());
 
   PathResult revoked = Validate(checker, leaves_[1]);
-  EXPECT_EQ(revoked.sub_indication, SubIndication::kRevokedNoPoe) << revoked.message.en;
-  EXPECT_NE(revoked.message.en.find("reason 1"), std::string::npos) << revoked.message.en;
-  EXPECT_NE(revoked.message.en.find("source: crl"), std::string::npos) << revoked.message.en;
+  EXPECT_EQ(revoked.sub_indication, SubIndication::kRevokedNoPoe) << English(revoked.failed);
+  EXPECT_EQ(revoked.failed.reason, crypto::FailureReason::kRevoked);
+  EXPECT_EQ(revoked.failed.actual, 1);  // keyCompromise
+  EXPECT_EQ(revoked.failed.detail, "crl");
+  EXPECT_EQ(revoked.failed.time, revoked.revocation[0].revocation_time);
+  EXPECT_NE(English(revoked.failed).find("(reason 1)"), std::string::npos)
+      << English(revoked.failed);
+  EXPECT_NE(English(revoked.failed).find("source: CRL"), std::string::npos)
+      << English(revoked.failed);
   EXPECT_TRUE(revoked.revocation[0].from_cache);  // the same CRL
   EXPECT_EQ(server_->Requests(), 1);
   EXPECT_EQ(checker->stats().upstream_requests, 1u);
@@ -177,7 +184,7 @@ TEST_F(CrlRevocationTest, ARevocationIsSeenAfterTheRefresh) {
   }
   EXPECT_EQ(checker->stats().refreshes, 1u);
   PathResult r = Validate(checker, leaves_[0]);
-  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << English(r.failed);
   EXPECT_EQ(server_->Requests(), 2);
 }
 
@@ -198,44 +205,49 @@ TEST_F(CrlRevocationTest, ACrlFetchedLateInItsWindowIsNotFetchedAgainOnEveryLook
 TEST_F(CrlRevocationTest, AServerThatIsDownFailsHardUnlessTheAnchorSaysSoft) {
   auto down = Checker("http://127.0.0.1:9/");
   PathResult hard = Validate(down, leaves_[0]);
-  EXPECT_EQ(hard.sub_indication, SubIndication::kTryLater) << hard.message.en;
-  EXPECT_NE(hard.message.en.find("no fresh, valid CRL"), std::string::npos) << hard.message.en;
+  EXPECT_EQ(hard.sub_indication, SubIndication::kTryLater) << English(hard.failed);
+  EXPECT_EQ(hard.failed.reason, crypto::FailureReason::kRevocationUnavailable);
+  ASSERT_EQ(hard.failed.problems.size(), 1u);
+  EXPECT_EQ(hard.failed.problems[0].reason, crypto::FailureReason::kFetchFailed);
+  EXPECT_EQ(hard.failed.problems[0].source, "crl");
+  EXPECT_EQ(hard.failed.problems[0].location, kCdp);
   PathResult soft = Validate(down, leaves_[0], crypto::RevocationRequirement::kSoftFail);
-  ASSERT_TRUE(soft.ok()) << soft.message.en;
+  ASSERT_TRUE(soft.ok()) << English(soft.failed);
   EXPECT_EQ(soft.revocation[0].state, State::kUnavailable);
   // Missing on the server (404): the same.
   PathResult missing = Validate(Checker(server_->url()), leaves_[0]);
-  EXPECT_EQ(missing.sub_indication, SubIndication::kTryLater) << missing.message.en;
+  EXPECT_EQ(missing.sub_indication, SubIndication::kTryLater) << English(missing.failed);
 }
 
 TEST_F(CrlRevocationTest, GarbageForgedStaleAndDeltaAsBaseNeverPass) {
   struct Case {
     std::string name;
     std::function<void()> publish;
-    std::string why;
+    crypto::FailureReason why;
   };
   const std::vector<Case> cases = {
       {"garbage",
        [&] {
          ASSERT_TRUE(sigverify::testing::WriteFile(dir_ + "/ca.crl", "<html>oops</html>").ok());
        },
-       "not a DER X.509 CRL"},
+       crypto::FailureReason::kResponseMalformed},
       {"forged", [&] { Publish("ca.crl", {}, absl::Hours(2), 1, {}, rogue_.key.get()); },
-       "signature"},
+       crypto::FailureReason::kResponseSignatureInvalid},
       {"stale",
        [&] { Publish("ca.crl", {}, absl::Hours(2), 1, {}, nullptr, absl::Now() - absl::Hours(5)); },
-       "stale"},
+       crypto::FailureReason::kResponseStale},
       {"delta as base",
        [&] {
          Publish("ca.crl", {}, absl::Hours(2), 2, {{"deltaCRL", "critical,DER:02:01:01"}});
        },
-       "delta CRL"},
+       crypto::FailureReason::kCrlIsDelta},
   };
   for (const Case& c : cases) {
     c.publish();
     PathResult r = Validate(Checker(server_->url()), leaves_[0]);
-    EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << c.name << ": " << r.message.en;
-    EXPECT_NE(r.message.en.find(c.why), std::string::npos) << c.name << ": " << r.message.en;
+    EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << c.name << ": " << English(r.failed);
+    ASSERT_EQ(r.failed.problems.size(), 1u) << c.name;
+    EXPECT_EQ(r.failed.problems[0].reason, c.why) << c.name << ": " << English(r.failed);
   }
 }
 
@@ -261,12 +273,12 @@ TEST_F(CrlRevocationTest, ACrlFromTheRequestIsUsedWithoutAFetchAndFillsTheCache)
   const std::string stapled = Crl({Revoked("3002")});
   auto checker = Checker("http://127.0.0.1:9/");
   PathResult r = Validate(checker, leaves_[0], crypto::RevocationRequirement::kHardFail, {stapled});
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "stapled_crl");
   EXPECT_EQ(checker->stats().upstream_requests, 0u);
   // It filled the cache for the distribution point: 3002 is revoked by it.
   r = Validate(checker, leaves_[1]);
-  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << English(r.failed);
   EXPECT_TRUE(r.revocation[0].from_cache);
   EXPECT_EQ(checker->stats().upstream_requests, 0u);
 }
@@ -276,7 +288,7 @@ TEST_F(CrlRevocationTest, ACrlFromTheRequestIsValidatedLikeAFetchedOne) {
   const std::string forged = sigverify::testing::ReadFile(dir_ + "/forged.crl");
   PathResult r = Validate(Checker("http://127.0.0.1:9/"), leaves_[0],
                           crypto::RevocationRequirement::kHardFail, {forged, "garbage"});
-  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << English(r.failed);
 }
 
 TEST_F(CrlRevocationTest, ADeltaCrlNamedByTheBaseIsMergedWithIt) {
@@ -288,12 +300,12 @@ TEST_F(CrlRevocationTest, ADeltaCrlNamedByTheBaseIsMergedWithIt) {
           {{"deltaCRL", "critical,DER:02:01:07"}});
   auto checker = Checker(server_->url());
   PathResult released = Validate(checker, leaves_[0]);
-  ASSERT_TRUE(released.ok()) << released.message.en;
+  ASSERT_TRUE(released.ok()) << English(released.failed);
   // The merged status is valid only as long as the delta.
   EXPECT_LT(released.revocation[0].next_update, absl::Now() + absl::Hours(2));
   PathResult revoked = Validate(checker, leaves_[1]);
-  EXPECT_EQ(revoked.sub_indication, SubIndication::kRevokedNoPoe) << revoked.message.en;
-  EXPECT_NE(revoked.message.en.find("reason 4"), std::string::npos) << revoked.message.en;
+  EXPECT_EQ(revoked.sub_indication, SubIndication::kRevokedNoPoe) << English(revoked.failed);
+  EXPECT_NE(English(revoked.failed).find("reason 4"), std::string::npos) << English(revoked.failed);
   EXPECT_EQ(server_->Requests(), 2);
 }
 
@@ -332,7 +344,7 @@ TEST_F(CrlPersistenceTest, ARestartServesTheKeptCrlWithoutAskingTheServer) {
   EXPECT_EQ(stats.loaded, 1);
   EXPECT_EQ(stats.dropped, 0);
   PathResult r = Validate(restarted, leaves_[1]);
-  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << English(r.failed);
   EXPECT_TRUE(r.revocation[0].from_cache);
   EXPECT_EQ(server_->Requests(), 1);
 }

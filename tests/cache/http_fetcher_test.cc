@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cache/source_error.h"
 #include "gtest/gtest.h"
 #include "tests/testing/http_server.h"
 #include "tests/testing/test_files.h"
@@ -46,7 +47,9 @@ TEST_F(HttpFetcherTest, GetsTheBody) {
 TEST_F(HttpFetcherTest, AMissingFileIsUnavailableWithItsStatus) {
   auto body = HttpGet(server_->url() + "missing.crt", {});
   EXPECT_EQ(body.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(body.status().message().find("HTTP status 404"), std::string::npos) << body.status();
+  EXPECT_EQ(ProblemOf(body.status()).reason, crypto::FailureReason::kFetchFailed);
+  EXPECT_EQ(ProblemOf(body.status()).detail, "HTTP 404") << body.status();
+  EXPECT_EQ(ProblemOf(body.status()).location, server_->url() + "missing.crt");
 }
 
 TEST_F(HttpFetcherTest, AnAnswerOverTheSizeLimitIsRefused) {

@@ -8,6 +8,7 @@
 
 #include "cache/ocsp.h"
 #include "cache/ocsp_fetch.h"
+#include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fixture_certificates.h"
@@ -18,6 +19,7 @@ namespace sigverify::cache {
 namespace {
 
 using crypto::CertificatePtr;
+using crypto::Language;
 using crypto::PathResult;
 using crypto::SubIndication;
 using State = crypto::RevocationEvidence::State;
@@ -72,7 +74,7 @@ class OcspRevocationTest : public ::testing::Test {
 TEST_F(OcspRevocationTest, AGoodSignerPassesWithItsOcspEvidenceThenFromTheCache) {
   auto checker = Checker(responder_->url());
   PathResult r = Validate(checker, "good");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   ASSERT_EQ(r.revocation.size(), 1u);
   EXPECT_EQ(r.revocation[0].state, State::kGood);
   EXPECT_EQ(r.revocation[0].source, "ocsp");
@@ -89,34 +91,34 @@ TEST_F(OcspRevocationTest, AGoodSignerPassesWithItsOcspEvidenceThenFromTheCache)
 TEST_F(OcspRevocationTest, ARevokedSignerIsRevokedWithItsTimeAndReason) {
   auto checker = Checker(responder_->url());
   PathResult r = Validate(checker, "revoked");
-  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << r.message.en;
-  EXPECT_NE(r.message.en.find("revoked at"), std::string::npos) << r.message.en;
-  EXPECT_NE(r.message.en.find("reason 1"), std::string::npos) << r.message.en;
-  EXPECT_EQ(r.failed.check, "revocation");
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << English(r.failed);
+  EXPECT_NE(English(r.failed).find("revoked at"), std::string::npos) << English(r.failed);
+  EXPECT_NE(English(r.failed).find("reason 1"), std::string::npos) << English(r.failed);
+  EXPECT_EQ(CheckName(r.failed.reason), "revocation");
   ASSERT_EQ(r.revocation.size(), 1u);
   EXPECT_EQ(r.revocation[0].state, State::kRevoked);
   // Validated at a time before its revocation (a day ago), it passes and the
   // evidence still says when it was revoked.
   r = Validate(checker, "revoked", crypto::RevocationRequirement::kHardFail,
                r.revocation[0].revocation_time - absl::Hours(1));
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].state, State::kRevoked);
 }
 
 TEST_F(OcspRevocationTest, ACertificateTheResponderDoesNotKnowDoesNotPass) {
   PathResult r = Validate(Checker(responder_->url()), "unlisted");
-  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
-  EXPECT_NE(r.message.en.find("does not know"), std::string::npos) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << English(r.failed);
+  EXPECT_NE(English(r.failed).find("does not know"), std::string::npos) << English(r.failed);
 }
 
 TEST_F(OcspRevocationTest, AResponderThatIsDownFailsHardUnlessTheAnchorSaysSoft) {
   // Port 9 on loopback: nothing listens.
   PathResult hard = Validate(Checker("http://127.0.0.1:9/"), "good");
-  EXPECT_EQ(hard.sub_indication, SubIndication::kTryLater) << hard.message.en;
-  EXPECT_NE(hard.message.en.find("no fresh revocation status"), std::string::npos);
+  EXPECT_EQ(hard.sub_indication, SubIndication::kTryLater) << English(hard.failed);
+  EXPECT_NE(English(hard.failed).find("no fresh revocation status"), std::string::npos);
   PathResult soft =
       Validate(Checker("http://127.0.0.1:9/"), "good", crypto::RevocationRequirement::kSoftFail);
-  ASSERT_TRUE(soft.ok()) << soft.message.en;
+  ASSERT_TRUE(soft.ok()) << English(soft.failed);
   EXPECT_EQ(soft.revocation[0].state, State::kUnavailable);
   // A revoked status is never softened.
   PathResult revoked =
@@ -134,8 +136,9 @@ TEST_F(OcspRevocationTest, ADeadResponderIsNotAskedAgainUntilItsBackoffEnds) {
   // Another certificate naming the same responder: no new attempt.
   auto backing_off = checker->Check(LoadCertificate(Dir() + "/revoked.pem"), ca);
   EXPECT_EQ(backing_off.state, State::kUnavailable);
-  EXPECT_NE(backing_off.detail.en.find("not asked again before"), std::string::npos)
-      << backing_off.detail.en;
+  EXPECT_NE(Render(backing_off.problems, Language::kEnglish).find("not asked again before"),
+            std::string::npos)
+      << Render(backing_off.problems, Language::kEnglish);
   EXPECT_EQ(checker->stats().upstream_requests, 1u);
   // After the backoff (1 s after one failure) and the failure TTL, it is
   // asked again.
@@ -152,14 +155,14 @@ TEST_F(OcspRevocationTest, AStapledResponseIsUsedWithoutAnyFetch) {
   auto checker = Checker("http://127.0.0.1:9/");
   PathResult r =
       Validate(checker, "good", crypto::RevocationRequirement::kHardFail, absl::Now(), {good});
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "stapled");
   EXPECT_EQ(checker->stats().upstream_requests, 0u);
   EXPECT_EQ(checker->stats().stapled_used, 1u);
   EXPECT_EQ(responder_->Requests(), before);
   // It filled the cache: without it, the status is still there.
   r = Validate(checker, "good");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_TRUE(r.revocation[0].from_cache);
 }
 
@@ -172,10 +175,10 @@ TEST_F(OcspRevocationTest, StapledResponsesAreValidatedLikeFetchedOnes) {
   const std::string forged = Fetched("good", &rogue);
   PathResult r = Validate(checker, "good", crypto::RevocationRequirement::kHardFail, absl::Now(),
                           {other, forged, "garbage"});
-  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << English(r.failed);
   // A stapled "revoked" is believed.
   r = Validate(checker, "revoked", crypto::RevocationRequirement::kHardFail, absl::Now(), {other});
-  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "stapled");
 }
 
@@ -220,7 +223,8 @@ TEST_F(OcspRevocationTest, EntriesRefreshAheadAndAreNeverServedPastNextUpdate) {
   offset_s = 20 * 60 + 10 * 60;
   auto stale = checker->Check(good, ca);
   EXPECT_EQ(stale.state, State::kUnavailable);
-  EXPECT_NE(stale.detail.en.find("stale"), std::string::npos) << stale.detail.en;
+  EXPECT_NE(Render(stale.problems, Language::kEnglish).find("stale"), std::string::npos)
+      << Render(stale.problems, Language::kEnglish);
 }
 
 TEST_F(OcspRevocationTest, ARestartServesKeptStatusesWithoutAskingTheResponder) {
@@ -241,7 +245,7 @@ TEST_F(OcspRevocationTest, ARestartServesKeptStatusesWithoutAskingTheResponder) 
   EXPECT_EQ(stats.loaded, 2);
   EXPECT_EQ(stats.dropped, 0) << (log.empty() ? "" : log[0]);
   PathResult good = Validate(restarted, "good");
-  ASSERT_TRUE(good.ok()) << good.message.en;
+  ASSERT_TRUE(good.ok()) << English(good.failed);
   EXPECT_TRUE(good.revocation[0].from_cache);
   EXPECT_EQ(good.revocation[0].location, "http://ocsp.sigverify.invalid/");
   EXPECT_EQ(Validate(restarted, "revoked").sub_indication, SubIndication::kRevokedNoPoe);
@@ -278,12 +282,12 @@ TEST_F(OcspRevocationTest, RequireFailsACertificateThatNamesNoSource) {
     PathResult r = v.Validate(LoadCertificate(sigverify::testing::TestPkiDir() + "/signer-rsa.pem"),
                               chain, absl::Now());
     if (requirement == crypto::RevocationRequirement::kHardFail) {
-      ASSERT_TRUE(r.ok()) << r.message.en;
+      ASSERT_TRUE(r.ok()) << English(r.failed);
       ASSERT_EQ(r.revocation.size(), 2u);
       EXPECT_EQ(r.revocation[0].state, State::kNoSource);
     } else {
-      EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
-      EXPECT_NE(r.message.en.find("names no revocation source"), std::string::npos);
+      EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << English(r.failed);
+      EXPECT_NE(English(r.failed).find("names no revocation source"), std::string::npos);
     }
   }
   EXPECT_EQ(responder_->Requests(), 0);

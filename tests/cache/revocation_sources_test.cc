@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/pki/crl_factory.h"
@@ -88,7 +89,7 @@ constexpr char kDown[] = "http://127.0.0.1:9/";
 
 TEST_F(RevocationSourcesTest, OcspFirstAsksOnlyTheResponderWhenItAnswers) {
   PathResult r = Validate(ocsp_server_->url(), crl_server_->url(), RevocationOrder::kOcspFirst);
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "ocsp");
   EXPECT_EQ(r.revocation[0].location, "http://ocsp.sigverify.invalid/");
   EXPECT_EQ(ocsp_server_->Requests(), 1);
@@ -97,7 +98,7 @@ TEST_F(RevocationSourcesTest, OcspFirstAsksOnlyTheResponderWhenItAnswers) {
 
 TEST_F(RevocationSourcesTest, CrlFirstAsksOnlyTheCrlServerWhenItAnswers) {
   PathResult r = Validate(ocsp_server_->url(), crl_server_->url(), RevocationOrder::kCrlFirst);
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "crl");
   EXPECT_EQ(ocsp_server_->Requests(), 0);
   EXPECT_EQ(crl_server_->Requests(), 1);
@@ -105,18 +106,23 @@ TEST_F(RevocationSourcesTest, CrlFirstAsksOnlyTheCrlServerWhenItAnswers) {
 
 TEST_F(RevocationSourcesTest, EachFallsBackToTheOtherWhenItsSourceIsDown) {
   PathResult r = Validate(kDown, crl_server_->url(), RevocationOrder::kOcspFirst);
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "crl");
   r = Validate(ocsp_server_->url(), kDown, RevocationOrder::kCrlFirst);
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "ocsp");
 }
 
 TEST_F(RevocationSourcesTest, BothDownFailsHardAndSaysWhyForBoth) {
   PathResult r = Validate(kDown, kDown, RevocationOrder::kOcspFirst);
-  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << r.message.en;
-  EXPECT_NE(r.message.en.find("ocsp: "), std::string::npos) << r.message.en;
-  EXPECT_NE(r.message.en.find("crl: "), std::string::npos) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kTryLater) << English(r.failed);
+  ASSERT_EQ(r.failed.problems.size(), 2u) << English(r.failed);
+  EXPECT_EQ(r.failed.problems[0].source, "ocsp");
+  EXPECT_EQ(r.failed.problems[1].source, "crl");
+  for (const crypto::SourceProblem& p : r.failed.problems) {
+    EXPECT_EQ(p.reason, crypto::FailureReason::kFetchFailed) << English(r.failed);
+    EXPECT_NE(English(r.failed).find(p.location), std::string::npos) << English(r.failed);
+  }
 }
 
 }  // namespace

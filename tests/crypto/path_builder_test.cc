@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fixture_certificates.h"
@@ -52,7 +53,7 @@ TEST_F(CrossCertifiedTest, OldRootReachesTheNewHierarchyThroughTheCrossCertifica
   EXPECT_EQ(Names(c.paths[0]), (std::vector<std::string>{"Signer", "CA", "New Root", "Old Root"}));
   PathValidator v(store, 16);
   PathResult r = v.Validate(leaf_, sent, absl::Now());
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.path.size(), 4u);
 }
 
@@ -75,7 +76,7 @@ TEST_F(CrossCertifiedTest, AFailingCandidateFallsBackToTheNextOne) {
   PathValidator v(Store({old_root_, new_root_}, config), 16);
   std::vector<CertificatePtr> sent = {cross_, ca_};
   PathResult r = v.Validate(leaf_, sent, absl::Now());
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.path.back()->display_name(), "Old Root");
 }
 
@@ -86,8 +87,9 @@ TEST_F(CrossCertifiedTest, AllCandidatesFailingReportsTheFirstAndHowManyWereTrie
   PathValidator v(Store({old_root_, new_root_}, config), 16);
   std::vector<CertificatePtr> sent = {expired_cross_, ca_};
   PathResult r = v.Validate(leaf_, sent, absl::Now());
-  EXPECT_EQ(r.sub_indication, SubIndication::kChainConstraintsFailure) << r.message.en;
-  EXPECT_NE(r.message.en.find("2 candidate paths tried"), std::string::npos) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kChainConstraintsFailure) << English(r.failed);
+  EXPECT_NE(English(r.failed).find("2 candidate paths tried"), std::string::npos)
+      << English(r.failed);
 }
 
 TEST_F(CrossCertifiedTest, AnAnchorServesOnlyTheValidationPoliciesItNames) {
@@ -101,8 +103,9 @@ TEST_F(CrossCertifiedTest, AnAnchorServesOnlyTheValidationPoliciesItNames) {
   std::vector<CertificatePtr> sent = {ca_};
   PathResult r = v.Validate(leaf_, sent, absl::Now());
   EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound);
-  EXPECT_NE(r.message.en.find("not used under validation policy \"default\""), std::string::npos)
-      << r.message.en;
+  EXPECT_NE(English(r.failed).find("not used under validation policy \"default\""),
+            std::string::npos)
+      << English(r.failed);
   EXPECT_TRUE(v.Validate(leaf_, sent, absl::Now(), *store->FindPolicy("legacy")).ok());
 }
 

@@ -1,6 +1,7 @@
 #include "crypto/path_validator.h"
 
 #include "absl/time/clock.h"
+#include "crypto/message_catalog.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_files.h"
 
@@ -43,7 +44,7 @@ class PathValidatorTest : public ::testing::Test {
 
 TEST_F(PathValidatorTest, ValidatesSignerThroughIssuingCaToRoot) {
   PathResult r = Validate("signer-rsa.pem");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   ASSERT_EQ(r.path.size(), 3u);
   EXPECT_EQ(r.path[0]->display_name(), "Nguyễn Văn An");
   EXPECT_EQ(r.path[1]->fingerprint(), ca_->fingerprint());
@@ -58,9 +59,9 @@ TEST_F(PathValidatorTest, EcAndEd25519SignersValidate) {
 TEST_F(PathValidatorTest, ExpiredSignerIsExpiredAndNamesTheDates) {
   PathResult r = Validate("signer-expired.pem");
   EXPECT_EQ(r.sub_indication, SubIndication::kExpired);
-  EXPECT_NE(r.message.en.find("certificate 1 of the path (Phạm Thị Dung)"), std::string::npos)
-      << r.message.en;
-  EXPECT_NE(r.message.en.find("notAfter"), std::string::npos) << r.message.en;
+  EXPECT_NE(English(r.failed).find("certificate 1 of the path (Phạm Thị Dung)"), std::string::npos)
+      << English(r.failed);
+  EXPECT_NE(English(r.failed).find("notAfter"), std::string::npos) << English(r.failed);
 }
 
 TEST_F(PathValidatorTest, NotYetValidSigner) {
@@ -77,18 +78,18 @@ TEST_F(PathValidatorTest, ValidationTimeIsAParameter) {
 TEST_F(PathValidatorTest, WrongKeyUsageIsAChainConstraintFailure) {
   PathResult r = Validate("signer-wrong-ku.pem");
   EXPECT_EQ(r.sub_indication, SubIndication::kChainConstraintsFailure);
-  EXPECT_NE(r.message.en.find("keyUsage"), std::string::npos);
+  EXPECT_NE(English(r.failed).find("keyUsage"), std::string::npos);
 }
 
 TEST_F(PathValidatorTest, UntrustedRootFindsNoChain) {
   std::vector<CertificatePtr> chain = {Pki("untrusted-root.pem")};
   PathResult r = validator_->Validate(Pki("signer-untrusted.pem"), chain, absl::Now());
-  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << English(r.failed);
 }
 
 TEST_F(PathValidatorTest, MissingIntermediateFindsNoChain) {
   PathResult r = validator_->Validate(Pki("signer-rsa.pem"), {}, absl::Now());
-  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << English(r.failed);
 }
 
 TEST_F(PathValidatorTest, MemoisedPathIsReusedOnlyInsideItsValidity) {
@@ -119,7 +120,7 @@ TEST(RealPathTest, G2TaxDepartmentChainsToG2Root) {
   PathValidator v(*store, 16);
   std::vector<CertificatePtr> chain = {VnGca("g2-ca-nha-nuoc.pem")};
   PathResult r = v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), chain, At(2026, 1, 15));
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.path.size(), 3u);
   // The wrong sub-CA (the Party's) does not issue it.
   std::vector<CertificatePtr> wrong = {VnGca("g2-ca-dang.pem")};
@@ -133,9 +134,9 @@ TEST(RealPathTest, G1ChainsAreRefusedByTheDefaultPolicyForTheirSha1Signatures) {
   PathValidator v(*store, 16);
   std::vector<CertificatePtr> btc = {VnGca("g1-btc.pem")};
   PathResult r = v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2016, 6, 1));
-  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << r.message.en;
-  EXPECT_NE(r.message.en.find("SHA-1"), std::string::npos) << r.message.en;
-  EXPECT_NE(r.message.vi.find("SHA-1"), std::string::npos) << r.message.vi;
+  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << English(r.failed);
+  EXPECT_NE(English(r.failed).find("SHA-1"), std::string::npos) << English(r.failed);
+  EXPECT_NE(Vietnamese(r.failed).find("SHA-1"), std::string::npos) << Vietnamese(r.failed);
 }
 
 TEST(RealPathTest, G1ChainsValidateUnderALegacyPolicyBeforeItsCutOff) {
@@ -146,13 +147,13 @@ TEST(RealPathTest, G1ChainsValidateUnderALegacyPolicyBeforeItsCutOff) {
   const ValidationPolicy& policy = *(*store)->FindPolicy("legacy");
   std::vector<CertificatePtr> btc = {VnGca("g1-btc.pem")};
   PathResult r = v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2016, 6, 1), policy);
-  EXPECT_TRUE(r.ok()) << r.message.en;
+  EXPECT_TRUE(r.ok()) << English(r.failed);
   std::vector<CertificatePtr> cp = {VnGca("g1-cp.pem")};
   r = v.Validate(VnGca("ee-cp-vgca-license-keygen-2017.pem"), cp, At(2018, 6, 1), policy);
-  EXPECT_TRUE(r.ok()) << r.message.en;
+  EXPECT_TRUE(r.ok()) << English(r.failed);
   // Still valid in 2019, but past the cut-off: SHA-1 is refused again.
   r = v.Validate(VnGca("ee-cp-vgca-license-keygen-2017.pem"), cp, At(2019, 6, 1), policy);
-  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << English(r.failed);
   // The customs certificate expired in 2020: expiry is the reason given.
   EXPECT_EQ(v.Validate(VnGca("ee-btc-tchq-2015.pem"), btc, At(2026, 11, 1), policy).sub_indication,
             SubIndication::kExpired);
@@ -187,7 +188,7 @@ TEST(IntermediatePoolTest, PoolCompletesAPathTheCallerDidNotSend) {
   ASSERT_TRUE(store.ok());
   PathValidator v(*store, 16);
   PathResult r = v.Validate(VnGca("ee-g2-cuc-thue-2025.pem"), {}, At(2026, 1, 15));
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   ASSERT_EQ(r.path.size(), 3u);
   EXPECT_EQ(r.path[1]->display_name(), "CA phục vụ các cơ quan Nhà nước G2");
 }
@@ -263,7 +264,7 @@ class TwoHierarchiesTest : public ::testing::Test {
 TEST_F(TwoHierarchiesTest, G2SignerTakesTheG2PathEvenWhenTheCrossCertificateIsSent) {
   auto store = Store({"root.pem", "g1-root.pem"}, tomorrow_);
   PathResult r = Validate(store, "signer-rsa.pem", {"ca.pem", "g2-root-cross-g1.pem"}, "default");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.path.size(), 3u);
   EXPECT_EQ(r.path.back()->display_name(), "RootCA chuyên dùng Chính phủ thử nghiệm G2");
 }
@@ -271,9 +272,9 @@ TEST_F(TwoHierarchiesTest, G2SignerTakesTheG2PathEvenWhenTheCrossCertificateIsSe
 TEST_F(TwoHierarchiesTest, G2SignerReachesTheG1RootThroughTheCrossCertificateOnlyUnderLegacy) {
   auto store = Store({"g1-root.pem"}, tomorrow_);
   PathResult r = Validate(store, "signer-rsa.pem", {"ca.pem", "g2-root-cross-g1.pem"}, "default");
-  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << English(r.failed);
   r = Validate(store, "signer-rsa.pem", {"ca.pem", "g2-root-cross-g1.pem"}, "legacy");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   ASSERT_EQ(r.path.size(), 4u);
   EXPECT_EQ(r.path.back()->display_name(),
             "Co quan chung thuc so chuyen dung Chinh phu thu nghiem G1");
@@ -284,12 +285,12 @@ TEST_F(TwoHierarchiesTest, G1SignerValidatesOnlyUnderLegacyAndOnlyBeforeTheCutOf
   EXPECT_EQ(Validate(before, "g1-signer.pem", {"g1-ca.pem"}, "default").sub_indication,
             SubIndication::kNoCertificateChainFound);
   PathResult r = Validate(before, "g1-signer.pem", {"g1-ca.pem"}, "legacy");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.path.size(), 3u);
   auto after = Store({"root.pem", "g1-root.pem"}, yesterday_);
   r = Validate(after, "g1-signer.pem", {"g1-ca.pem"}, "legacy");
-  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << r.message.en;
-  EXPECT_NE(r.message.en.find("SHA-1"), std::string::npos) << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kCryptoConstraintsFailure) << English(r.failed);
+  EXPECT_NE(English(r.failed).find("SHA-1"), std::string::npos) << English(r.failed);
 }
 
 TEST_F(TwoHierarchiesTest, G1SignerNeverValidatesAgainstTheG2Root) {

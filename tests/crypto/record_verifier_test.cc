@@ -1,6 +1,7 @@
 #include "crypto/record_verifier.h"
 
 #include "absl/time/clock.h"
+#include "crypto/message_catalog.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_files.h"
 
@@ -57,7 +58,7 @@ const SignatureParams kEd25519{SignatureScheme::kEd25519, HashAlgorithm::kNone};
 
 TEST_F(RecordVerifierTest, GoodSignaturesPassWithTheirPath) {
   Verdict v = Verify("signer-rsa", kRsa256, data_, Sig("signer-rsa"));
-  EXPECT_EQ(v.indication, Indication::kTotalPassed) << v.message.en;
+  EXPECT_EQ(v.indication, Indication::kTotalPassed) << English(v.failed);
   EXPECT_EQ(v.path.size(), 3u);
   EXPECT_EQ(Verify("signer-ec", kEcdsa256, data_, Sig("signer-ec")).indication,
             Indication::kTotalPassed);
@@ -84,7 +85,7 @@ TEST_F(RecordVerifierTest, ChangedDataIsAHashFailureForPkcs1) {
   tampered[5] ^= 1;
   Verdict v = Verify("signer-rsa", kRsa256, tampered, Sig("signer-rsa"));
   EXPECT_EQ(v.indication, Indication::kTotalFailed);
-  EXPECT_EQ(v.sub_indication, SubIndication::kHashFailure) << v.message.en;
+  EXPECT_EQ(v.sub_indication, SubIndication::kHashFailure) << English(v.failed);
 }
 
 TEST_F(RecordVerifierTest, ChangedDataIsASigCryptoFailureForEcdsa) {
@@ -98,13 +99,13 @@ TEST_F(RecordVerifierTest, SignatureOfAnotherKeyIsASigCryptoFailure) {
   // signer-expired signed the same data with a different RSA key.
   Verdict v = Verify("signer-rsa", kRsa256, data_, Sig("signer-expired"));
   EXPECT_EQ(v.indication, Indication::kTotalFailed);
-  EXPECT_EQ(v.sub_indication, SubIndication::kSigCryptoFailure) << v.message.en;
+  EXPECT_EQ(v.sub_indication, SubIndication::kSigCryptoFailure) << English(v.failed);
 }
 
 TEST_F(RecordVerifierTest, AlgorithmThatDoesNotFitTheKeyIsAFormatFailure) {
   Verdict v = Verify("signer-rsa", kEcdsa256, data_, Sig("signer-rsa"));
   EXPECT_EQ(v.sub_indication, SubIndication::kFormatFailure);
-  EXPECT_NE(v.message.en.find("RSA-2048"), std::string::npos) << v.message.en;
+  EXPECT_NE(English(v.failed).find("RSA-2048"), std::string::npos) << English(v.failed);
 }
 
 TEST_F(RecordVerifierTest, Sha1IsRefusedByDefaultBeforeAnyMath) {
@@ -117,7 +118,7 @@ TEST_F(RecordVerifierTest, Sha1IsRefusedByDefaultBeforeAnyMath) {
 TEST_F(RecordVerifierTest, Rsa1024SignerIsRefusedByPolicy) {
   Verdict v = Verify("signer-rsa1024", kRsa256, data_, Sig("signer-rsa1024"));
   EXPECT_EQ(v.sub_indication, SubIndication::kCryptoConstraintsFailure);
-  EXPECT_NE(v.message.en.find("RSA-1024"), std::string::npos) << v.message.en;
+  EXPECT_NE(English(v.failed).find("RSA-1024"), std::string::npos) << English(v.failed);
   policy_.algorithms.min_rsa_bits = 1024;
   EXPECT_EQ(Verify("signer-rsa1024", kRsa256, data_, Sig("signer-rsa1024")).indication,
             Indication::kTotalPassed);
@@ -136,7 +137,7 @@ TEST_F(RecordVerifierTest, MalformedP1363SignatureIsAFormatFailure) {
   Verdict v = Verify("signer-ec", Params(SignatureScheme::kEcdsaP1363, HashAlgorithm::kSha256),
                      data_, std::string(63, '\1'));
   EXPECT_EQ(v.sub_indication, SubIndication::kFormatFailure);
-  EXPECT_NE(v.message.en.find("64 bytes"), std::string::npos) << v.message.en;
+  EXPECT_NE(English(v.failed).find("64 bytes"), std::string::npos) << English(v.failed);
 }
 
 TEST_F(RecordVerifierTest, Ed25519RefusesADigest) {
@@ -169,15 +170,15 @@ TEST(LegacyRecordTest, G1DocumentSignedWithSha1PassesOnlyUnderLegacyBeforeTheCut
   r.intermediates = chain;
   r.validation_time = absl::Now();
   Verdict v = VerifyRecord(r, paths, *(*store)->FindPolicy("legacy"));
-  EXPECT_EQ(v.indication, Indication::kTotalPassed) << v.message.en;
+  EXPECT_EQ(v.indication, Indication::kTotalPassed) << English(v.failed);
   v = VerifyRecord(r, paths, *(*store)->FindPolicy("default"));
-  EXPECT_EQ(v.sub_indication, SubIndication::kCryptoConstraintsFailure) << v.message.en;
-  EXPECT_NE(v.message.en.find("the document signature uses SHA-1"), std::string::npos)
-      << v.message.en;
+  EXPECT_EQ(v.sub_indication, SubIndication::kCryptoConstraintsFailure) << English(v.failed);
+  EXPECT_NE(English(v.failed).find("the document signature uses SHA-1"), std::string::npos)
+      << English(v.failed);
   // Past the cut-off the same record is refused under legacy too.
   r.validation_time = absl::Now() + absl::Hours(48);
   v = VerifyRecord(r, paths, *(*store)->FindPolicy("legacy"));
-  EXPECT_EQ(v.sub_indication, SubIndication::kCryptoConstraintsFailure) << v.message.en;
+  EXPECT_EQ(v.sub_indication, SubIndication::kCryptoConstraintsFailure) << English(v.failed);
 }
 
 }  // namespace

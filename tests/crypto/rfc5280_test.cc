@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fixture_certificates.h"
@@ -34,17 +35,17 @@ PathResult ValidateCase(const std::string& name, std::vector<std::string> requir
   return validator.Validate(leaf[0], FixtureCertificates(name, "chain"), absl::Now());
 }
 
-#define EXPECT_VALID(result)                                  \
-  do {                                                        \
-    const PathResult r_ = (result);                           \
-    EXPECT_TRUE(r_.ok()) << #result << ": " << r_.message.en; \
+#define EXPECT_VALID(result)                                       \
+  do {                                                             \
+    const PathResult r_ = (result);                                \
+    EXPECT_TRUE(r_.ok()) << #result << ": " << English(r_.failed); \
   } while (0)
 
-#define EXPECT_SUB(result, expected)                                   \
-  do {                                                                 \
-    const PathResult r_ = (result);                                    \
-    EXPECT_EQ(r_.sub_indication, SubIndication::expected)              \
-        << #result << ": " << (r_.ok() ? "validated" : r_.message.en); \
+#define EXPECT_SUB(result, expected)                                        \
+  do {                                                                      \
+    const PathResult r_ = (result);                                         \
+    EXPECT_EQ(r_.sub_indication, SubIndication::expected)                   \
+        << #result << ": " << (r_.ok() ? "validated" : English(r_.failed)); \
   } while (0)
 
 // 6.1.3(a)(1): the signature on each certificate verifies with its issuer's key.
@@ -57,10 +58,11 @@ TEST(Rfc5280Test, CertificateSignatures) {
 TEST(Rfc5280Test, ValidityPeriods) {
   PathResult r = ValidateCase("intermediate-expired");
   EXPECT_SUB(r, kExpired);
-  EXPECT_NE(r.message.en.find("certificate 2 of the path (CA)"), std::string::npos) << r.message.en;
-  EXPECT_NE(r.message.vi.find("chứng thư số thứ 2 của đường dẫn (CA)"), std::string::npos)
-      << r.message.vi;
-  EXPECT_EQ(r.failed.check, "validity");
+  EXPECT_NE(English(r.failed).find("certificate 2 of the path (CA)"), std::string::npos)
+      << English(r.failed);
+  EXPECT_NE(Vietnamese(r.failed).find("chứng thư số thứ 2 của đường dẫn (CA)"), std::string::npos)
+      << Vietnamese(r.failed);
+  EXPECT_EQ(CheckName(r.failed.reason), "validity");
   EXPECT_EQ(r.failed.position, 2);
   ASSERT_NE(r.failed.certificate, nullptr);
   EXPECT_EQ(r.failed.certificate->display_name(), "CA");
@@ -78,7 +80,7 @@ TEST(Rfc5280Test, NameChaining) {
 TEST(Rfc5280Test, BasicConstraints) {
   EXPECT_VALID(ValidateCase("valid"));
   EXPECT_SUB(ValidateCase("intermediate-not-ca"), kChainConstraintsFailure);
-  EXPECT_EQ(ValidateCase("intermediate-not-ca").failed.check, "basicConstraints");
+  EXPECT_EQ(CheckName(ValidateCase("intermediate-not-ca").failed.reason), "basicConstraints");
   EXPECT_SUB(ValidateCase("intermediate-no-basic-constraints"), kChainConstraintsFailure);
 }
 
@@ -86,7 +88,7 @@ TEST(Rfc5280Test, BasicConstraints) {
 TEST(Rfc5280Test, PathLengthConstraint) {
   EXPECT_VALID(ValidateCase("pathlen-respected"));
   EXPECT_SUB(ValidateCase("pathlen-exceeded"), kChainConstraintsFailure);
-  EXPECT_EQ(ValidateCase("pathlen-exceeded").failed.check, "pathLength");
+  EXPECT_EQ(CheckName(ValidateCase("pathlen-exceeded").failed.reason), "pathLength");
   EXPECT_VALID(ValidateCase("pathlen-self-issued-not-counted"));
 }
 
@@ -95,9 +97,9 @@ TEST(Rfc5280Test, IssuerKeyUsage) {
   EXPECT_VALID(ValidateCase("intermediate-without-keyusage"));
   PathResult r = ValidateCase("intermediate-keyusage-without-certsign");
   EXPECT_SUB(r, kChainConstraintsFailure);
-  EXPECT_EQ(r.failed.check, "keyUsage");
+  EXPECT_EQ(CheckName(r.failed.reason), "keyUsage");
   EXPECT_EQ(r.failed.position, 2);
-  EXPECT_NE(r.message.en.find("keyCertSign"), std::string::npos) << r.message.en;
+  EXPECT_NE(English(r.failed).find("keyCertSign"), std::string::npos) << English(r.failed);
 }
 
 // 4.2.1.3: the signer's keyUsage, when present, allows digitalSignature or
@@ -115,9 +117,9 @@ TEST(Rfc5280Test, SignerExtendedKeyUsage) {
   EXPECT_VALID(ValidateCase("leaf-eku-any"));
   PathResult r = ValidateCase("leaf-eku-serverauth");
   EXPECT_SUB(r, kChainConstraintsFailure);
-  EXPECT_EQ(r.failed.check, "extendedKeyUsage");
+  EXPECT_EQ(CheckName(r.failed.reason), "extendedKeyUsage");
   EXPECT_EQ(r.failed.position, 1);
-  EXPECT_NE(r.message.en.find("1.3.6.1.5.5.7.3.1"), std::string::npos) << r.message.en;
+  EXPECT_NE(English(r.failed).find("1.3.6.1.5.5.7.3.1"), std::string::npos) << English(r.failed);
 }
 
 // 6.1.4(o), 6.1.5(f): an unrecognised critical extension fails the path; a
@@ -148,8 +150,8 @@ TEST(Rfc5280Test, RequiredCertificatePolicy) {
   EXPECT_VALID(ValidateCase("policy-p1", {kP1}));
   PathResult r = ValidateCase("policy-leaf-p2", {kP1});
   EXPECT_SUB(r, kChainConstraintsFailure);
-  EXPECT_EQ(r.failed.check, "certificatePolicies");
-  EXPECT_NE(r.message.en.find(kP1), std::string::npos) << r.message.en;
+  EXPECT_EQ(CheckName(r.failed.reason), "certificatePolicies");
+  EXPECT_NE(English(r.failed).find(kP1), std::string::npos) << English(r.failed);
   EXPECT_SUB(ValidateCase("policy-leaf-none", {kP1}), kChainConstraintsFailure);
   // Without a requirement the same paths are valid.
   EXPECT_VALID(ValidateCase("policy-leaf-p2"));
@@ -191,13 +193,13 @@ TEST(Rfc5280Test, RequireExplicitPolicyFromACertificate) {
 TEST(Rfc5280Test, AlgorithmPolicyOnThePath) {
   PathResult r = ValidateCase("leaf-signed-with-sha1");
   EXPECT_SUB(r, kCryptoConstraintsFailure);
-  EXPECT_NE(r.message.en.find("the signature on certificate 1 of the path"), std::string::npos)
-      << r.message.en;
+  EXPECT_NE(English(r.failed).find("the signature on certificate 1 of the path"), std::string::npos)
+      << English(r.failed);
   r = ValidateCase("intermediate-rsa1024");
   EXPECT_SUB(r, kCryptoConstraintsFailure);
-  EXPECT_EQ(r.failed.check, "keySize");
+  EXPECT_EQ(CheckName(r.failed.reason), "keySize");
   EXPECT_EQ(r.failed.position, 2);
-  EXPECT_NE(r.message.en.find("RSA-1024"), std::string::npos) << r.message.en;
+  EXPECT_NE(English(r.failed).find("RSA-1024"), std::string::npos) << English(r.failed);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "crypto/trust_profile.h"
 
+#include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_files.h"
@@ -57,17 +58,18 @@ class VnGovProfileTest : public ::testing::Test {
 
 TEST_F(VnGovProfileTest, G2SignerValidatesUnderDefaultWithTheRequiredCertificatePolicy) {
   PathResult r = Validate("ee-g2-cuc-thue-2025.pem", At(2026, 1, 15), "default");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.path.back()->fingerprint_hex(), kG2RootSha256);
 }
 
 TEST_F(VnGovProfileTest, G1SignerValidatesOnlyUnderTheLegacyPolicy) {
   PathResult r = Validate("ee-btc-tchq-2015.pem", At(2016, 6, 1), "default");
-  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << r.message.en;
-  EXPECT_NE(r.message.en.find("not used under validation policy \"default\""), std::string::npos)
-      << r.message.en;
+  EXPECT_EQ(r.sub_indication, SubIndication::kNoCertificateChainFound) << English(r.failed);
+  EXPECT_NE(English(r.failed).find("not used under validation policy \"default\""),
+            std::string::npos)
+      << English(r.failed);
   r = Validate("ee-btc-tchq-2015.pem", At(2016, 6, 1), "legacy");
-  ASSERT_TRUE(r.ok()) << r.message.en;
+  ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.path.back()->fingerprint_hex(), kG1RootSha256);
   EXPECT_EQ(Validate("ee-btc-tchq-2015.pem", At(2026, 11, 30), "legacy").sub_indication,
             SubIndication::kExpired);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "crypto/message_catalog.h"
 #include "crypto/public_key.h"
 #include "crypto/signature_verifier.h"
 #include "gtest/gtest.h"
@@ -94,7 +95,7 @@ TEST_P(WycheproofTest, ValidAcceptedInvalidRejected) {
       if (result == "valid") {
         (accepted ? n.valid_accepted : n.valid_rejected)++;
         EXPECT_TRUE(accepted) << file << " tcId " << t["tcId"] << " (" << t["comment"]
-                              << "): " << check.message.en;
+                              << "): " << English(check.failure);
       } else if (result == "invalid") {
         (accepted ? n.invalid_accepted : n.invalid_rejected)++;
         EXPECT_FALSE(accepted) << file << " tcId " << t["tcId"] << " (" << t["comment"] << ")";
