@@ -719,6 +719,10 @@ class VnGovProfilePolicyTest(unittest.TestCase):
             self.assertEqual(expired.failed_check.check, "validity")
             self.assertEqual(expired.failed_check.position, 1)
             self.assertEqual(expired.failed_check.certificate.subject, "C=VN,O=BTC,CN=TCHQ")
+            # The reason and its facts as data, not only words.
+            self.assertEqual(expired.failed_check.reason, pb.FAILURE_REASON_CERTIFICATE_EXPIRED)
+            self.assertEqual(expired.failed_check.time, expired.failed_check.certificate.not_after)
+            self.assertNotIn("hết hạn", expired.message)
             with self.assertRaises(grpc.RpcError) as err:
                 validate("2016-06-01T00:00:00Z", policy="lenient")
             self.assertEqual(err.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
