@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev openssl android-libboringssl-dev
   prometheus-cpp-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libcurl4-openssl-dev liburcu-dev libsqlite3-dev sqlite3 libpq-dev postgresql
+  nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev liburcu-dev libsqlite3-dev sqlite3 libpq-dev postgresql
   python3-grpcio python3-protobuf curl
   prometheus systemd
 )

@@ -4,56 +4,32 @@
 #include <iostream>
 #include <sstream>
 
-#include "absl/flags/declare.h"
-#include "absl/flags/flag.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "crypto/sha256.h"
-#include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "service/audit/checkpoint.h"
 #include "service/audit/merkle.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit/verify_shard.h"
+#include "service/cli/connection.h"
+#include "service/cli/exit_codes.h"
+#include "service/cli/output.h"
 #include "service/proto_time.h"
 #include "sigverify/v1/audit.grpc.pb.h"
-
-ABSL_FLAG(std::string, log_key, "",
-          "audit: the log's verifier key (name+keyid+base64), as sigverifyd prints it at start");
-ABSL_FLAG(std::string, shard, "", "audit: the shard (instance id); empty: the server's own");
-ABSL_FLAG(uint64_t, sequence, 0, "audit-prove: the record's sequence number");
-ABSL_FLAG(std::string, checkpoint, "",
-          "audit: a saved checkpoint file to prove against (default: the latest one)");
-ABSL_FLAG(std::string, old_checkpoint, "", "audit-consistency: the older saved checkpoint");
-ABSL_FLAG(std::string, new_checkpoint, "", "audit-consistency: the newer saved checkpoint");
-ABSL_FLAG(std::string, audit_db, "", "audit-verify: the SQLite audit database (read only)");
-ABSL_FLAG(std::string, since, "", "audit-query: verdicts at or after this time (RFC 3339)");
-ABSL_FLAG(std::string, until, "", "audit-query: verdicts before this time (RFC 3339)");
-ABSL_FLAG(std::string, signer, "", "audit-query: the signer's SHA-256 fingerprint (hex)");
-ABSL_FLAG(std::string, serial, "", "audit-query: the signer's serial (hex)");
-ABSL_FLAG(std::string, subject, "", "audit-query: a substring of the signer's subject");
-ABSL_FLAG(std::string, indication, "", "audit-query: TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE");
-ABSL_FLAG(std::string, caller, "", "audit-query: the caller (peer address)");
-ABSL_FLAG(int, limit, 100, "audit-query: at most this many records (pages are followed)");
-ABSL_FLAG(bool, csv, false, "audit-query: CSV output");
-ABSL_DECLARE_FLAG(std::string, record_id);
-ABSL_DECLARE_FLAG(bool, json);
-ABSL_DECLARE_FLAG(absl::Duration, timeout);
 
 namespace sigverify::cli {
 namespace {
 
-void Deadline(grpc::ClientContext* ctx) {
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
-}
+// What every audit subcommand that asks the server has.
+struct AuditOptions {
+  Connection* connection = nullptr;  // shared by every subcommand
+  std::string shard;                 // empty: the server's own
+};
 
-// The CLI's exit codes: 1 when something was checked and did not hold (a
-// proof, a signature, a hash), 2 when it could not be checked (usage, a file,
-// the connection, an RPC error).
-constexpr int kNotProven = 1;
-constexpr int kError = 2;
+constexpr int kNotProven = kExitNotPassed;
+constexpr int kError = kExitError;
 
 int Fail(const std::string& what, int code) {
   std::cerr << "sigverify: " << what << "\n";
@@ -104,7 +80,7 @@ bool ProofHashes(const google::protobuf::RepeatedPtrField<std::string>& in,
 // The evidence a proven record names by hash: the signer's certificate and
 // each revocation response, fetched from the log and re-hashed, so that the
 // bytes are bound to the record the proof covers. 0 when all match.
-int CheckEvidence(v1::AuditService::Stub& stub, const v1::AuditRecord& r) {
+int CheckEvidence(const AuditOptions& o, v1::AuditService::Stub& stub, const v1::AuditRecord& r) {
   auto matches = [](const std::string& der, const std::string& sha256) {
     return crypto::ToHex(crypto::Sha256(der)) == sha256;
   };
@@ -114,7 +90,7 @@ int CheckEvidence(v1::AuditService::Stub& stub, const v1::AuditRecord& r) {
     request.set_sha256(fp);
     v1::GetCertificateResponse cert;
     grpc::ClientContext ctx;
-    Deadline(&ctx);
+    SetDeadline(*o.connection, &ctx);
     const grpc::Status status = stub.GetCertificate(&ctx, request, &cert);
     if (!status.ok()) {
       failed = Error("signer certificate " + fp + ": " + status.error_message());
@@ -132,7 +108,7 @@ int CheckEvidence(v1::AuditService::Stub& stub, const v1::AuditRecord& r) {
       request.set_sha256(sha256);
       v1::GetRevocationResponseResponse response;
       grpc::ClientContext ctx;
-      Deadline(&ctx);
+      SetDeadline(*o.connection, &ctx);
       const grpc::Status status = stub.GetRevocationResponse(&ctx, request, &response);
       if (!status.ok()) {
         const int code = Error("revocation response " + sha256 + ": " + status.error_message());
@@ -150,45 +126,48 @@ int CheckEvidence(v1::AuditService::Stub& stub, const v1::AuditRecord& r) {
 }
 
 // The latest checkpoint of --shard, or an empty string (after a message).
-std::string LatestCheckpoint(v1::AuditService::Stub& stub) {
+std::string LatestCheckpoint(const AuditOptions& o, v1::AuditService::Stub& stub) {
   grpc::ClientContext ctx;
-  Deadline(&ctx);
+  SetDeadline(*o.connection, &ctx);
   v1::GetCheckpointRequest request;
-  request.set_shard(absl::GetFlag(FLAGS_shard));
+  request.set_shard(o.shard);
   v1::GetCheckpointResponse response;
   const grpc::Status status = stub.GetCheckpoint(&ctx, request, &response);
   if (!status.ok()) Error("GetCheckpoint: " + status.error_message());
   return response.checkpoint();
 }
 
-}  // namespace
+struct QueryOptions : AuditOptions {
+  std::string record_id, signer, serial, subject, caller, since, until, indication;
+  int limit = 100;
+  bool json = false;
+  bool csv = false;
+};
 
-int AuditQuery(const std::shared_ptr<grpc::Channel>& channel) {
+int AuditQuery(const QueryOptions& o, const std::shared_ptr<grpc::Channel>& channel) {
   v1::QueryRecordsRequest request;
   v1::RecordFilter* f = request.mutable_filter();
-  f->set_shard(absl::GetFlag(FLAGS_shard));
-  f->set_record_id(absl::GetFlag(FLAGS_record_id));
-  f->set_signer_fingerprint(absl::GetFlag(FLAGS_signer));
-  f->set_signer_serial(absl::GetFlag(FLAGS_serial));
-  f->set_subject_contains(absl::GetFlag(FLAGS_subject));
-  f->set_caller(absl::GetFlag(FLAGS_caller));
-  if (const std::string s = absl::GetFlag(FLAGS_since);
-      !s.empty() && !ParseTime(s, f->mutable_since())) {
+  f->set_shard(o.shard);
+  f->set_record_id(o.record_id);
+  f->set_signer_fingerprint(o.signer);
+  f->set_signer_serial(o.serial);
+  f->set_subject_contains(o.subject);
+  f->set_caller(o.caller);
+  if (!o.since.empty() && !ParseTime(o.since, f->mutable_since())) {
     return Error("--since is not an RFC 3339 time");
   }
-  if (const std::string s = absl::GetFlag(FLAGS_until);
-      !s.empty() && !ParseTime(s, f->mutable_until())) {
+  if (!o.until.empty() && !ParseTime(o.until, f->mutable_until())) {
     return Error("--until is not an RFC 3339 time");
   }
-  if (const std::string s = absl::GetFlag(FLAGS_indication); !s.empty()) {
+  if (!o.indication.empty()) {
     v1::Indication indication;
-    if (!v1::Indication_Parse("INDICATION_" + s, &indication)) {
+    if (!v1::Indication_Parse("INDICATION_" + o.indication, &indication)) {
       return Error("--indication must be TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE");
     }
     f->set_indication(indication);
   }
-  const int limit = absl::GetFlag(FLAGS_limit);
-  const bool json = absl::GetFlag(FLAGS_json), csv = absl::GetFlag(FLAGS_csv);
+  const int limit = o.limit;
+  const bool json = o.json, csv = o.csv;
   if (csv) std::cout << "shard,sequence,time,method,record_id,signer,serial,indication,caller\n";
   auto stub = v1::AuditService::NewStub(channel);
   int printed = 0;
@@ -196,15 +175,13 @@ int AuditQuery(const std::shared_ptr<grpc::Channel>& channel) {
     request.set_page_size(std::min(limit - printed, 1000));
     v1::QueryRecordsResponse response;
     grpc::ClientContext ctx;
-    Deadline(&ctx);
+    SetDeadline(*o.connection, &ctx);
     const grpc::Status status = stub->QueryRecords(&ctx, request, &response);
     if (!status.ok()) return Error("QueryRecords: " + status.error_message());
     for (const v1::AuditRecord& r : response.records()) {
       const std::string indication = v1::Indication_Name(r.indication()).substr(11);
       if (json) {
-        std::string line;
-        google::protobuf::util::MessageToJsonString(r, &line);
-        std::cout << line << "\n";
+        std::cout << JsonLine(r) << "\n";
       } else if (csv) {
         std::cout << Csv(r.shard()) << "," << r.sequence() << "," << TimeOf(r.time()) << ","
                   << r.method() << "," << Csv(r.record_id()) << "," << Csv(r.signer().subject())
@@ -221,47 +198,52 @@ int AuditQuery(const std::shared_ptr<grpc::Channel>& channel) {
   return 0;
 }
 
-int AuditCheckpoint(const std::shared_ptr<grpc::Channel>& channel) {
+int AuditCheckpoint(const AuditOptions& o, const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = v1::AuditService::NewStub(channel);
-  const std::string note = LatestCheckpoint(*stub);
+  const std::string note = LatestCheckpoint(o, *stub);
   if (note.empty()) return kError;
   std::cout << note;
   return 0;
 }
 
-int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
-  const std::string key = absl::GetFlag(FLAGS_log_key);
-  if (key.empty()) return Error("audit-prove needs --log-key (the log's verifier key)");
+struct ProveOptions : AuditOptions {
+  uint64_t sequence = 0;
+  std::string log_key;
+  std::string checkpoint_file;
+};
+
+int AuditProve(const ProveOptions& o, const std::shared_ptr<grpc::Channel>& channel) {
+  const std::string& key = o.log_key;
   auto stub = v1::AuditService::NewStub(channel);
   std::string note;
-  if (const std::string file = absl::GetFlag(FLAGS_checkpoint); !file.empty()) {
-    note = ReadAll(file);
+  if (!o.checkpoint_file.empty()) {
+    note = ReadAll(o.checkpoint_file);
   } else {
-    note = LatestCheckpoint(*stub);
+    note = LatestCheckpoint(o, *stub);
     if (note.empty()) return kError;
   }
   auto checkpoint = audit::OpenCheckpoint(note, key);
   if (!checkpoint.ok()) return NotProven(std::string(checkpoint.status().message()));
 
-  const uint64_t seq = absl::GetFlag(FLAGS_sequence);
+  const uint64_t seq = o.sequence;
   v1::GetRecordRequest record_request;
-  record_request.set_shard(absl::GetFlag(FLAGS_shard));
+  record_request.set_shard(o.shard);
   record_request.set_sequence(seq);
   v1::GetRecordResponse record;
   {
     grpc::ClientContext ctx;
-    Deadline(&ctx);
+    SetDeadline(*o.connection, &ctx);
     const grpc::Status status = stub->GetRecord(&ctx, record_request, &record);
     if (!status.ok()) return Error("GetRecord: " + status.error_message());
   }
   v1::GetInclusionProofRequest proof_request;
-  proof_request.set_shard(absl::GetFlag(FLAGS_shard));
+  proof_request.set_shard(o.shard);
   proof_request.set_sequence(seq);
   proof_request.set_tree_size(checkpoint->size);
   v1::GetInclusionProofResponse proof;
   {
     grpc::ClientContext ctx;
-    Deadline(&ctx);
+    SetDeadline(*o.connection, &ctx);
     const grpc::Status status = stub->GetInclusionProof(&ctx, proof_request, &proof);
     if (!status.ok()) return Error("GetInclusionProof: " + status.error_message());
   }
@@ -280,16 +262,19 @@ int AuditProve(const std::shared_ptr<grpc::Channel>& channel) {
   }
   std::cout << "included in " << checkpoint->origin << " at size " << checkpoint->size << " (root "
             << Hex(checkpoint->root) << "), checkpoint signed by the log key\n";
-  return CheckEvidence(*stub, r);
+  return CheckEvidence(o, *stub, r);
 }
 
-int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel) {
-  const std::string key = absl::GetFlag(FLAGS_log_key);
-  const std::string old_file = absl::GetFlag(FLAGS_old_checkpoint);
-  const std::string new_file = absl::GetFlag(FLAGS_new_checkpoint);
-  if (key.empty() || old_file.empty() || new_file.empty()) {
-    return Error("audit-consistency needs --old-checkpoint, --new-checkpoint and --log-key");
-  }
+struct ConsistencyOptions : AuditOptions {
+  std::string log_key;
+  std::string old_file;
+  std::string new_file;
+};
+
+int AuditConsistency(const ConsistencyOptions& o, const std::shared_ptr<grpc::Channel>& channel) {
+  const std::string& key = o.log_key;
+  const std::string& old_file = o.old_file;
+  const std::string& new_file = o.new_file;
   auto old_cp = audit::OpenCheckpoint(ReadAll(old_file), key);
   if (!old_cp.ok()) return NotProven(old_file + ": " + std::string(old_cp.status().message()));
   auto new_cp = audit::OpenCheckpoint(ReadAll(new_file), key);
@@ -297,12 +282,12 @@ int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel) {
   if (old_cp->origin != new_cp->origin) return NotProven("the checkpoints are of different logs");
   auto stub = v1::AuditService::NewStub(channel);
   v1::GetConsistencyProofRequest request;
-  request.set_shard(absl::GetFlag(FLAGS_shard));
+  request.set_shard(o.shard);
   request.set_old_size(old_cp->size);
   request.set_new_size(new_cp->size);
   v1::GetConsistencyProofResponse response;
   grpc::ClientContext ctx;
-  Deadline(&ctx);
+  SetDeadline(*o.connection, &ctx);
   const grpc::Status status = stub->GetConsistencyProof(&ctx, request, &response);
   if (!status.ok()) return Error("GetConsistencyProof: " + status.error_message());
   std::vector<audit::Hash> hashes;
@@ -320,18 +305,22 @@ int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel) {
   return 0;
 }
 
-int AuditVerify() {
-  const std::string db = absl::GetFlag(FLAGS_audit_db);
-  const std::string key = absl::GetFlag(FLAGS_log_key);
-  const std::string shard = absl::GetFlag(FLAGS_shard);
-  if (db.empty() || key.empty() || shard.empty()) {
-    return Error("audit-verify needs --audit-db, --log-key and --shard");
-  }
+struct VerifyShardOptions {
+  std::string audit_db;
+  std::string log_key;
+  std::string shard;
+  std::string checkpoint_file;
+};
+
+int AuditVerify(const VerifyShardOptions& o) {
+  const std::string& db = o.audit_db;
+  const std::string& key = o.log_key;
+  const std::string& shard = o.shard;
   auto store = audit::SqliteAuditStore::Open(db);
   if (!store.ok()) return Error(std::string(store.status().message()));
   std::string note;
-  if (const std::string file = absl::GetFlag(FLAGS_checkpoint); !file.empty()) {
-    note = ReadAll(file);
+  if (!o.checkpoint_file.empty()) {
+    note = ReadAll(o.checkpoint_file);
   } else {
     auto latest = (*store)->Checkpoint(shard, 0);
     if (!latest.ok()) return Error(std::string(latest.status().message()));
@@ -345,6 +334,104 @@ int AuditVerify() {
             << " records match the checkpoint signed by the log key (root " << Hex(verified->root)
             << ")\n";
   return 0;
+}
+
+// Runs `run` with a channel to the server, or fails with kError.
+template <typename Options, typename Run>
+std::function<void()> WithChannel(std::shared_ptr<Options> o, int* exit_code, Run run) {
+  return [o, exit_code, run] {
+    auto channel = OpenChannel(*o->connection);
+    *exit_code = channel.ok() ? run(*o, *channel) : Error(std::string(channel.status().message()));
+  };
+}
+
+void AddServerOptions(CLI::App& cmd, Connection& connection, AuditOptions& o) {
+  o.connection = &connection;
+  AddConnectionOptions(cmd, connection);
+  cmd.add_option("--shard", o.shard, "the shard (instance id); default: the server's own");
+}
+
+void AddQuery(CLI::App& app, Connection& connection, int* exit_code) {
+  auto o = std::make_shared<QueryOptions>();
+  CLI::App* cmd = app.add_subcommand("audit-query", "Records matching filters, newest first");
+  AddServerOptions(*cmd, connection, *o);
+  cmd->add_option("--since", o->since, "verdicts at or after this time (RFC 3339)");
+  cmd->add_option("--until", o->until, "verdicts before this time (RFC 3339)");
+  cmd->add_option("--record-id", o->record_id, "the record id");
+  cmd->add_option("--signer", o->signer, "the signer's SHA-256 fingerprint (hex)");
+  cmd->add_option("--serial", o->serial, "the signer's serial (hex)");
+  cmd->add_option("--subject", o->subject, "a substring of the signer's subject");
+  cmd->add_option("--indication", o->indication, "the verdict")
+      ->check(CLI::IsMember({"TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"}));
+  cmd->add_option("--caller", o->caller, "the caller (peer address)");
+  cmd->add_option("--limit", o->limit, "at most this many records (pages are followed)")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  CLI::Option* json = cmd->add_flag("--json", o->json, "one line of JSON per record");
+  cmd->add_flag("--csv", o->csv, "CSV with a header line")->excludes(json);
+  cmd->callback(WithChannel(o, exit_code, AuditQuery));
+}
+
+void AddCheckpoint(CLI::App& app, Connection& connection, int* exit_code) {
+  auto o = std::make_shared<AuditOptions>();
+  CLI::App* cmd =
+      app.add_subcommand("audit-checkpoint", "Print the latest signed checkpoint (to keep it)");
+  AddServerOptions(*cmd, connection, *o);
+  cmd->callback(WithChannel(o, exit_code, AuditCheckpoint));
+}
+
+void AddProve(CLI::App& app, Connection& connection, int* exit_code) {
+  auto o = std::make_shared<ProveOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "audit-prove",
+      "Fetch a record, its inclusion proof and a checkpoint, and verify them with the log key");
+  AddServerOptions(*cmd, connection, *o);
+  cmd->add_option("--sequence", o->sequence, "the record's sequence number")->required();
+  cmd->add_option("--log-key", o->log_key, "the log's verifier key (vkey)")->required();
+  cmd->add_option("--checkpoint", o->checkpoint_file,
+                  "a saved checkpoint to prove against (default: the latest)")
+      ->check(CLI::ExistingFile);
+  cmd->callback(WithChannel(o, exit_code, AuditProve));
+}
+
+void AddConsistency(CLI::App& app, Connection& connection, int* exit_code) {
+  auto o = std::make_shared<ConsistencyOptions>();
+  CLI::App* cmd = app.add_subcommand("audit-consistency",
+                                     "Prove that a newer saved checkpoint extends an older one");
+  AddServerOptions(*cmd, connection, *o);
+  cmd->add_option("--old-checkpoint", o->old_file, "the older saved checkpoint")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--new-checkpoint", o->new_file, "the newer saved checkpoint")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--log-key", o->log_key, "the log's verifier key (vkey)")->required();
+  cmd->callback(WithChannel(o, exit_code, AuditConsistency));
+}
+
+void AddVerifyShard(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<VerifyShardOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "audit-verify", "Re-verify a whole shard offline from the SQLite database file");
+  cmd->add_option("--audit-db", o->audit_db, "the SQLite audit database (read only)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--shard", o->shard, "the shard (instance id)")->required();
+  cmd->add_option("--log-key", o->log_key, "the log's verifier key (vkey)")->required();
+  cmd->add_option("--checkpoint", o->checkpoint_file,
+                  "a checkpoint kept elsewhere (default: the database's latest)")
+      ->check(CLI::ExistingFile);
+  cmd->callback([o, exit_code] { *exit_code = AuditVerify(*o); });
+}
+
+}  // namespace
+
+void AddAuditCommands(CLI::App& app, Connection& connection, int* exit_code) {
+  AddQuery(app, connection, exit_code);
+  AddCheckpoint(app, connection, exit_code);
+  AddProve(app, connection, exit_code);
+  AddConsistency(app, connection, exit_code);
+  AddVerifyShard(app, exit_code);
 }
 
 }  // namespace sigverify::cli

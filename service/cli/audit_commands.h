@@ -12,17 +12,15 @@
 #ifndef SIGVERIFY_SERVICE_CLI_AUDIT_COMMANDS_H_
 #define SIGVERIFY_SERVICE_CLI_AUDIT_COMMANDS_H_
 
-#include <memory>
-
-#include "grpcpp/channel.h"
+#include "CLI/CLI.hpp"
+#include "service/cli/connection.h"
 
 namespace sigverify::cli {
 
-int AuditQuery(const std::shared_ptr<grpc::Channel>& channel);
-int AuditCheckpoint(const std::shared_ptr<grpc::Channel>& channel);
-int AuditProve(const std::shared_ptr<grpc::Channel>& channel);
-int AuditConsistency(const std::shared_ptr<grpc::Channel>& channel);
-int AuditVerify();
+// Adds the audit subcommands to `app`; the one that runs sets `*exit_code`
+// (service/cli/exit_codes.h).
+// `connection` as for AddVerifyCommands.
+void AddAuditCommands(CLI::App& app, Connection& connection, int* exit_code);
 
 }  // namespace sigverify::cli
 

@@ -25,7 +25,7 @@ check "signer printed in UTF-8" out_has "Nguyễn Văn An"
 run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-ec.sig" \
   --cert="$PKI/signer-ec.pem" --chain="$PKI/ca.pem" --alg=ecdsa-sha256 --json
 check "valid ECDSA signature passes" rc_is 0
-check "--json prints the indication" out_has '"indication":"TOTAL_PASSED"'
+check "--json prints the indication" out_has '"indication":"INDICATION_TOTAL_PASSED"'
 
 digest=$(sha256sum "$PKI/sample.txt" | cut -d' ' -f1)
 run verify --digest="$digest" --sig="$PKI/sample.txt.signer-rsa.sig" \
@@ -58,13 +58,37 @@ check "oversized signature names the limit" out_has "over the limit of 8192 byte
 run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" \
   --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2100-01-01T00:00:00Z
 check "validation time from the command line is used" out_has "EXPIRED"
+check "... and a failed verdict exits 1" rc_is 1
+check "... naming the failed check and its reason" out_has "failed: validity (CERTIFICATE_EXPIRED) at path[0]"
+run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" \
+  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2100-01-01T00:00:00Z --json
+check "--json is the proto's JSON: the reason as data" \
+  out_has '"reason":"FAILURE_REASON_CERTIFICATE_EXPIRED"'
+
+# One exit-code contract and per-subcommand options (CLI11).
+run verify --help
+check "verify --help lists its own options" out_has "--sig"
+check "verify --help: exit 0" rc_is 0
+run audit-prove --help
+check "audit-prove --help does not list verify's options" bash -c "! grep -q -- '--sig' '$WORK/out'"
+check "audit-prove --help lists --log-key" out_has "--log-key"
+run verify --cert="$PKI/signer-rsa.pem" --data="$PKI/sample.txt"
+check "a missing required option is a usage error (2)" rc_is 2
+check "... naming it" out_has "--sig is required"
+run validate --cert="$PKI/signer-rsa.pem" --sequence=3
+check "another subcommand's option is a usage error (2)" rc_is 2
+run validate --cert="$PKI/signer-rsa.pem" --timeout=soon
+check "a --timeout that is no duration is a usage error (2)" rc_is 2
+"$BIN/sigverify" validate --server=127.0.0.1:9 --timeout=2s --cert="$PKI/signer-rsa.pem" \
+  >"$WORK/out" 2>"$WORK/err"; echo $? >"$WORK/rc"
+check "no server is an error (2), not a verdict" rc_is 2
 
 run validate --cert="$PKI/signer-ec.pem" --chain="$PKI/ca.pem"
 check "validate: a good certificate passes" rc_is 0
 check "validate: prints its path" out_has "path[2]: CN=RootCA chuyên dùng Chính phủ thử nghiệm G2"
 run validate --cert="$PKI/signer-notyet.pem" --chain="$PKI/ca.pem" --json
 check "validate: not yet valid (exit 1)" rc_is 1
-check "validate --json names the sub-indication" out_has '"sub_indication":"NOT_YET_VALID"'
+check "validate --json names the sub-indication" out_has '"sub_indication":"SUB_INDICATION_NOT_YET_VALID"'
 
 # A JSON Lines batch, paths relative to the file.
 cp "$PKI"/*.pem "$PKI"/sample.txt* "$WORK"/
@@ -128,7 +152,7 @@ CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
 run validate --cert="$VN_GCA/ee-g2-cuc-thue-2025.pem" --chain="$VN_GCA/g2-ca-nha-nuoc.pem" \
   --time=2026-01-15T00:00:00Z --language=en --json
 check "vn-gov profile: revocation is checked by default, and no status is TRY_LATER" \
-  out_has '"sub_indication":"TRY_LATER"'
+  out_has '"sub_indication":"SUB_INDICATION_TRY_LATER"'
 check "vn-gov profile: ... the evidence names what was tried" out_has 'crl/cpcag2.crl: fetch failed'
 stop_server
 SERVER_PID=
@@ -301,11 +325,11 @@ openssl ca -config "$CRL_CA/ca.cnf" -revoke "$OCSP_DIR/with-crl.pem" -crl_reason
   >/dev/null 2>&1
 gencrl "$WORK/new.crl"
 run validate --cert="$OCSP_DIR/with-crl.pem" --crl="$WORK/new.crl" --json --language=en
-check "CRL: the newer CRL from the request revokes it" out_has '"sub_indication":"REVOKED_NO_POE"'
+check "CRL: the newer CRL from the request revokes it" out_has '"sub_indication":"SUB_INDICATION_REVOKED_NO_POE"'
 check "CRL: ... as stapled evidence" out_has '"source":"stapled_crl"'
 run validate --cert="$OCSP_DIR/with-crl.pem" --json
 check "CRL: the request's CRL replaced the older one in the cache" \
-  out_has '"sub_indication":"REVOKED_NO_POE"'
+  out_has '"sub_indication":"SUB_INDICATION_REVOKED_NO_POE"'
 run validate --cert="$OCSP_DIR/with-crl.pem" --crl="$OCSP_DIR/ca.pem" --json
 check "CRL: a certificate sent as a CRL is no evidence (the cached CRL answers)" \
   out_has '"from_cache":true'
@@ -331,7 +355,7 @@ for _ in $(seq 1 50); do grep -q "revocation cache warmed" "$WORK/crl-restart.lo
 check "restart: the kept CRL is validated and loaded" \
   grep -q "warmed from .*: 1 kept, 0 dropped" "$WORK/crl-restart.log"
 run validate --cert="$OCSP_DIR/with-crl.pem" --json
-check "restart: the certificate is still revoked" out_has '"sub_indication":"REVOKED_NO_POE"'
+check "restart: the certificate is still revoked" out_has '"sub_indication":"SUB_INDICATION_REVOKED_NO_POE"'
 check "restart: ... from the kept CRL" out_has '"from_cache":true'
 check "restart: the HTTP server saw no new request" \
   test "$(grep -c '"GET ' "$WORK/crl-http.log")" = 1
@@ -350,7 +374,7 @@ check "tampered: the damaged file is dropped with a log line" \
   grep -q "dropped .*checksum mismatch" "$WORK/crl-tampered.log"
 run validate --cert="$OCSP_DIR/with-crl.pem" --json
 check "tampered: the certificate is revoked by the CRL fetched again" \
-  out_has '"sub_indication":"REVOKED_NO_POE"'
+  out_has '"sub_indication":"SUB_INDICATION_REVOKED_NO_POE"'
 check "tampered: ... which took one more request" \
   test "$(grep -c '"GET ' "$WORK/crl-http.log")" = 2
 stop_server
