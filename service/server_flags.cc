@@ -134,8 +134,9 @@ std::pair<absl::string_view, Apply> Set(absl::string_view flag, const absl::Flag
 
 // Each flag and how it overrides its field (server_config.cc maps the fields
 // back to these names for messages).
-const std::vector<std::pair<absl::string_view, Apply>>& Overrides() {
-  static const auto* const table = new std::vector<std::pair<absl::string_view, Apply>>{
+// Flags of listeners and trust.
+std::vector<std::pair<absl::string_view, Apply>> ListenerAndTrustFlags() {
+  return {
       Set("--listen", FLAGS_listen,
           [](ServerConfig& c, std::string v) { c.mutable_listeners()->set_grpc(v); }),
       Set("--metrics-listen", FLAGS_metrics_listen,
@@ -164,6 +165,12 @@ const std::vector<std::pair<absl::string_view, Apply>>& Overrides() {
           [](ServerConfig& c, absl::Duration v) {
             *c.mutable_trust()->mutable_poll_interval() = ToProto(v);
           }),
+  };
+}
+
+// Flags of limits and caches.
+std::vector<std::pair<absl::string_view, Apply>> LimitFlags() {
+  return {
       Set("--max-message-bytes", FLAGS_max_message_bytes,
           [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_message_bytes(v); }),
       Set("--max-batch-items", FLAGS_max_batch_items,
@@ -182,6 +189,12 @@ const std::vector<std::pair<absl::string_view, Apply>>& Overrides() {
           [](ServerConfig& c, int64_t v) { c.mutable_verification()->set_path_cache_size(v); }),
       Set("--min-rsa-bits", FLAGS_min_rsa_bits,
           [](ServerConfig& c, int v) { c.mutable_verification()->set_min_rsa_bits(v); }),
+  };
+}
+
+// Flags of revocation and AIA.
+std::vector<std::pair<absl::string_view, Apply>> RevocationFlags() {
+  return {
       Set("--check-revocation", FLAGS_check_revocation,
           [](ServerConfig& c, bool v) { c.mutable_revocation()->set_check(v); }),
       Set("--revocation-cache-dir", FLAGS_revocation_cache_dir,
@@ -197,9 +210,8 @@ const std::vector<std::pair<absl::string_view, Apply>>& Overrides() {
          for (const std::string& rule : absl::GetFlag(FLAGS_url_rewrite)) {
            const size_t eq = rule.find('=');
            if (eq == std::string::npos) {
-             return absl::InvalidArgumentError(
-                 absl::StrCat("--url-rewrite (revocation.url_rewrites): '", rule,
-                              "': FROM=TO expected"));
+             return absl::InvalidArgumentError(absl::StrCat(
+                 "--url-rewrite (revocation.url_rewrites): '", rule, "': FROM=TO expected"));
            }
            cfg::UrlRewrite* r = rules->Add();
            r->set_from(rule.substr(0, eq));
@@ -207,6 +219,12 @@ const std::vector<std::pair<absl::string_view, Apply>>& Overrides() {
          }
          return absl::OkStatus();
        }},
+  };
+}
+
+// Flags of the audit log and shutdown.
+std::vector<std::pair<absl::string_view, Apply>> AuditFlags() {
+  return {
       Set("--audit-db", FLAGS_audit_db,
           [](ServerConfig& c, std::string v) { c.mutable_audit()->set_sqlite_file(v); }),
       Set("--audit-postgres", FLAGS_audit_postgres,
@@ -225,9 +243,9 @@ const std::vector<std::pair<absl::string_view, Apply>>& Overrides() {
          } else if (v == "answer") {
            c.mutable_audit()->set_on_failure(cfg::AUDIT_FAILURE_POLICY_ANSWER);
          } else {
-           return absl::InvalidArgumentError(absl::StrCat(
-               "--audit-on-failure (audit.on_failure): '", v,
-               "' is neither 'unavailable' nor 'answer'"));
+           return absl::InvalidArgumentError(
+               absl::StrCat("--audit-on-failure (audit.on_failure): '", v,
+                            "' is neither 'unavailable' nor 'answer'"));
          }
          return absl::OkStatus();
        }},
@@ -244,6 +262,16 @@ const std::vector<std::pair<absl::string_view, Apply>>& Overrides() {
       Set("--shutdown-grace", FLAGS_shutdown_grace,
           [](ServerConfig& c, absl::Duration v) { *c.mutable_shutdown_grace() = ToProto(v); }),
   };
+}
+
+const std::vector<std::pair<absl::string_view, Apply>>& Overrides() {
+  static const auto* const table = [] {
+    auto* all = new std::vector<std::pair<absl::string_view, Apply>>();
+    for (auto group : {ListenerAndTrustFlags, LimitFlags, RevocationFlags, AuditFlags}) {
+      for (auto& row : group()) all->push_back(std::move(row));
+    }
+    return all;
+  }();
   return *table;
 }
 

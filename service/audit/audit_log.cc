@@ -135,93 +135,39 @@ Hash AuditLog::Root() const {
   return root;
 }
 
-void AuditLog::WriterLoop() {
-  for (;;) {
-    std::vector<Pending> batch;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](AuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return self->stopping_ || !self->queue_.empty();
-          },
-          this));
-      if (queue_.empty()) return;  // stopping, nothing left
-      // Group commit: give others the window to join, unless the batch is
-      // full already.
-      mu_.AwaitWithTimeout(absl::Condition(
-                               +[](AuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-                                 return self->stopping_ ||
-                                        self->queued_records_ >= self->options_.max_batch;
-                               },
-                               this),
-                           options_.commit_window);
-      size_t taken = 0;
-      while (!queue_.empty() &&
-             (batch.empty() || taken + queue_.front().entries.size() <= options_.max_batch)) {
-        taken += queue_.front().entries.size();
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      queued_records_ -= taken;
-    }
+std::vector<AuditLog::Pending> AuditLog::TakeBatch() {
+  std::vector<Pending> batch;
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](AuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+        return self->stopping_ || !self->queue_.empty();
+      },
+      this));
+  if (queue_.empty()) return batch;  // stopping, nothing left
+  // Group commit: give others the window to join, unless the batch is full
+  // already.
+  mu_.AwaitWithTimeout(absl::Condition(
+                           +[](AuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+                             return self->stopping_ ||
+                                    self->queued_records_ >= self->options_.max_batch;
+                           },
+                           this),
+                       options_.commit_window);
+  size_t taken = 0;
+  while (!queue_.empty() &&
+         (batch.empty() || taken + queue_.front().entries.size() <= options_.max_batch)) {
+    taken += queue_.front().entries.size();
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  queued_records_ -= taken;
+  return batch;
+}
 
-    const absl::Time started = absl::Now();
-    // After a failed commit the tree goes on from what the store holds: what
-    // it held before, or more when the commit reached it although its
-    // acknowledgement did not reach us (a connection lost after COMMIT);
-    // those callers were told UNAVAILABLE for records that are in fact
-    // logged, never the reverse.
-    if (reload_edge_) {
-      if (absl::Status s = LoadEdge(); !s.ok()) {
-        failures_ += 1;
-        const absl::Status failed = absl::UnavailableError(
-            absl::StrCat("the audit log could not record the verdict: ", s.message()));
-        for (Pending& p : batch) p.done(failed);
-        continue;
-      }
-      reload_edge_ = false;
-    }
-    const auto saved_edge = edge_;
-    const uint64_t saved_size = size_;
-    std::vector<LeafRow> leaves;
-    std::vector<NodeRow> nodes;
-    absl::flat_hash_set<std::string> in_commit;
-    for (Pending& p : batch) {
-      for (AuditEntry& e : p.entries) {
-        e.record.set_shard(options_.shard);
-        e.record.set_sequence(size_);
-        leaves.push_back(RowOf(e.record, Leaf(e.record)));
-        LeafRow& row = leaves.back();
-        if (const auto& der = e.attachments.signer_der;
-            der != nullptr && !stored_.contains(row.signer.sha256)) {
-          row.signer.der = *der;
-        }
-        row.responses = std::move(e.attachments.responses);
-        OmitStored(row, in_commit);
-        Push(row.leaf_hash, size_, &nodes);
-        ++size_;
-      }
-    }
-    absl::Status status;
-    auto note = signer_.Sign({options_.origin, size_, Root()});
-    status =
-        note.ok() ? store_->Commit(options_.shard, leaves, nodes, size_, *note) : note.status();
-    if (status.ok()) {
-      if (stored_.size() > 100000) stored_.clear();
-      for (const LeafRow& row : leaves) {
-        if (!row.signer.der.empty()) stored_.insert(row.signer.sha256);
-        for (const crypto::SignedRevocationData& r : row.responses) stored_.insert(r.sha256);
-      }
-      appended_ += leaves.size();
-      commits_ += 1;
-      tree_size_ = size_;
-      if (on_commit) on_commit(leaves.size(), absl::Now() - started);
-    } else {
-      edge_ = saved_edge;
-      size_ = saved_size;
-      // Another writer on this shard (FAILED_PRECONDITION) is refused, not
-      // merged with: its checkpoints are signed by another key.
-      reload_edge_ = !absl::IsFailedPrecondition(status);
+void AuditLog::WriterLoop() {
+  for (std::vector<Pending> batch = TakeBatch(); !batch.empty(); batch = TakeBatch()) {
+    absl::Status status = Commit(batch);
+    if (!status.ok()) {
       failures_ += 1;
       status = absl::UnavailableError(
           absl::StrCat("the audit log could not record the verdict: ", status.message()));
@@ -229,6 +175,61 @@ void AuditLog::WriterLoop() {
     for (Pending& p : batch) p.done(status);
     MaybePrune();
   }
+}
+
+absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
+  const absl::Time started = absl::Now();
+  // After a failed commit the tree goes on from what the store holds: what
+  // it held before, or more when the commit reached it although its
+  // acknowledgement did not reach us (a connection lost after COMMIT); those
+  // callers were told UNAVAILABLE for records that are in fact logged, never
+  // the reverse.
+  if (reload_edge_) {
+    if (absl::Status s = LoadEdge(); !s.ok()) return s;
+    reload_edge_ = false;
+  }
+  const auto saved_edge = edge_;
+  const uint64_t saved_size = size_;
+  std::vector<LeafRow> leaves;
+  std::vector<NodeRow> nodes;
+  absl::flat_hash_set<std::string> in_commit;
+  for (Pending& p : batch) {
+    for (AuditEntry& e : p.entries) {
+      e.record.set_shard(options_.shard);
+      e.record.set_sequence(size_);
+      leaves.push_back(RowOf(e.record, Leaf(e.record)));
+      LeafRow& row = leaves.back();
+      if (const auto& der = e.attachments.signer_der;
+          der != nullptr && !stored_.contains(row.signer.sha256)) {
+        row.signer.der = *der;
+      }
+      row.responses = std::move(e.attachments.responses);
+      OmitStored(row, in_commit);
+      Push(row.leaf_hash, size_, &nodes);
+      ++size_;
+    }
+  }
+  auto note = signer_.Sign({options_.origin, size_, Root()});
+  const absl::Status status =
+      note.ok() ? store_->Commit(options_.shard, leaves, nodes, size_, *note) : note.status();
+  if (!status.ok()) {
+    edge_ = saved_edge;
+    size_ = saved_size;
+    // Another writer on this shard (FAILED_PRECONDITION) is refused, not
+    // merged with: its checkpoints are signed by another key.
+    reload_edge_ = !absl::IsFailedPrecondition(status);
+    return status;
+  }
+  if (stored_.size() > 100000) stored_.clear();
+  for (const LeafRow& row : leaves) {
+    if (!row.signer.der.empty()) stored_.insert(row.signer.sha256);
+    for (const crypto::SignedRevocationData& r : row.responses) stored_.insert(r.sha256);
+  }
+  appended_ += leaves.size();
+  commits_ += 1;
+  tree_size_ = size_;
+  if (on_commit) on_commit(leaves.size(), absl::Now() - started);
+  return absl::OkStatus();
 }
 
 void AuditLog::MaybePrune() {

@@ -109,6 +109,12 @@ class AuditLog {
   AuditLog(std::unique_ptr<AuditStore> store, CheckpointSigner signer, Options options)
       : store_(std::move(store)), signer_(std::move(signer)), options_(std::move(options)) {}
   void WriterLoop();
+  // The next group of pending records (at most max_batch, after the commit
+  // window); empty when stopping and nothing is left.
+  std::vector<Pending> TakeBatch();
+  // Appends `batch` to the tree and commits it with a new checkpoint; on
+  // failure the tree is as before (and reloaded from the store next time).
+  absl::Status Commit(std::vector<Pending>& batch);
   // Reads the shard's size and right edge from the store (at open, and after
   // a failed commit).
   absl::Status LoadEdge();
