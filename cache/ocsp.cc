@@ -10,6 +10,7 @@
 #include "cache/source_error.h"
 #include "crypto/distinguished_name.h"
 #include "crypto/openssl_ptr.h"
+#include "crypto/public_key.h"
 
 namespace sigverify::cache {
 namespace {
@@ -163,13 +164,18 @@ absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
   if (OCSP_resp_get0_signer(bs.get(), &signer, extra.get()) != 1 || signer == nullptr) {
     return Fail(R::kResponderNotAuthorised);
   }
-  // Signature only here; who may sign is decided below, by RFC 6960 4.2.2.2.
-  if (OCSP_basic_verify(bs.get(), extra.get(), nullptr, OCSP_NOVERIFY) != 1) {
-    return Fail(R::kResponseSignatureInvalid);
-  }
+  // Who may sign first (RFC 6960 4.2.2.2: the CA's own key, or a responder
+  // the CA certified, checked with the CA's key), and the key within bounds,
+  // so that no signature math is done with a key from the response alone.
   OcspStatus out;
   if (auto s = CheckResponderAuthorised(signer, issuer, check.now, &out.delegated); !s.ok()) {
     return s;
+  }
+  if (!crypto::CheckKeyBounds(X509_get0_pubkey(signer)).ok()) {
+    return Fail(R::kResponseMalformed, "responder public key");
+  }
+  if (OCSP_basic_verify(bs.get(), extra.get(), nullptr, OCSP_NOVERIFY) != 1) {
+    return Fail(R::kResponseSignatureInvalid);
   }
   out.responder = crypto::NameToString(X509_get_subject_name(signer));
 

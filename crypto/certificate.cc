@@ -167,6 +167,9 @@ absl::StatusOr<std::shared_ptr<const Certificate>> Certificate::FromX509(X509Ptr
     ERR_clear_error();
     return absl::InvalidArgumentError("certificate public key cannot be decoded");
   }
+  if (absl::Status s = CheckEncodedRsaExponent(X509_get_X509_PUBKEY(x509.get())); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("certificate public key: ", s.message()));
+  }
   auto key = PublicKey::FromEvpPkey(std::move(pkey));
   if (!key.ok()) {
     return absl::InvalidArgumentError(

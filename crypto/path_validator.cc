@@ -268,11 +268,21 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
                                    absl::Span<const CertificatePtr> intermediates, absl::Time at,
                                    const ValidationPolicy& policy,
                                    RevocationInputs revocation) const {
+  PathResult result = ValidatePath(signer, intermediates, at, policy);
+  if (!result.ok()) return result;
+  // The path may be memoised; its revocation status is asked every time (a
+  // cache lookup in the checker).
+  return CheckRevocation(std::move(result.path), at, revocation);
+}
+
+PathResult PathValidator::ValidatePath(const CertificatePtr& signer,
+                                       absl::Span<const CertificatePtr> intermediates,
+                                       absl::Time at, const ValidationPolicy& policy) const {
   const Sha256Digest key = MemoKey(signer, intermediates, policy);
   if (auto hit = memo_.Find(key); hit && at >= hit->valid_from && at <= hit->valid_until) {
-    // The path is memoised; its revocation status is asked every time (a
-    // cache lookup in the checker).
-    return CheckRevocation(hit->path, at, revocation);
+    PathResult memoised;
+    memoised.path = hit->path;
+    return memoised;
   }
   PathResult result = ValidateUncached(signer, intermediates, at, policy);
   if (result.ok()) {
@@ -295,7 +305,6 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
       }
     }
     memo_.Insert(key, std::move(validated));
-    return CheckRevocation(std::move(result.path), at, revocation);
   }
   return result;
 }

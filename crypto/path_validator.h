@@ -68,6 +68,15 @@ class PathValidator {
   // Under the store's "default" policy.
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
                       absl::Time at) const;
+  // The two halves of Validate, for callers that do other work between them
+  // (crypto/record_verifier.cc: the document signature). ValidatePath builds
+  // and validates the path without revocation; CheckRevocation asks about a
+  // path ValidatePath returned.
+  PathResult ValidatePath(const CertificatePtr& signer,
+                          absl::Span<const CertificatePtr> intermediates, absl::Time at,
+                          const ValidationPolicy& policy) const;
+  PathResult CheckRevocation(std::vector<CertificatePtr> path, absl::Time at,
+                             RevocationInputs inputs) const;
 
   const TrustStore& trust_store() const { return *store_; }
   CacheStats MemoStats() const { return memo_.Stats(); }
@@ -82,9 +91,6 @@ class PathValidator {
   PathResult ValidateUncached(const CertificatePtr& signer,
                               absl::Span<const CertificatePtr> intermediates, absl::Time at,
                               const ValidationPolicy& policy) const;
-  // Revocation status of `path` at `at`, judged by its anchor's requirement.
-  PathResult CheckRevocation(std::vector<CertificatePtr> path, absl::Time at,
-                             RevocationInputs inputs) const;
   PathResult ValidateCandidate(const std::vector<CertificatePtr>& candidate, absl::Time at,
                                const ValidationPolicy& policy) const;
 

@@ -1,5 +1,6 @@
-// EVP_PKEY_get0_EC_KEY is deprecated in OpenSSL 3 but is the one way to read
-// the curve that BoringSSL shares; it is used once per key, at parse time.
+// EVP_PKEY_get0_EC_KEY and EVP_PKEY_get0_RSA are deprecated in OpenSSL 3 but
+// are the one way to read the curve and the exponent that BoringSSL shares;
+// they are used once per key, at parse time.
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include "crypto/public_key.h"
@@ -8,11 +9,16 @@
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "absl/strings/str_cat.h"
 
 namespace sigverify::crypto {
 namespace {
+
+#ifndef OPENSSL_IS_BORINGSSL
+void FreeAsn1TypeStack(STACK_OF(ASN1_TYPE) * s) { sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free); }
+#endif
 
 int EcScalarBytes(const EVP_PKEY* pkey, int* nid) {
   const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(const_cast<EVP_PKEY*>(pkey));
@@ -99,48 +105,125 @@ EvpPkeyCtxPtr PublicKey::NewVerifyContext(const SignatureParams& params) const {
   return EvpPkeyCtxPtr(EVP_PKEY_CTX_dup(tmpl));
 }
 
+namespace {
+
+absl::Status CheckRsaExponent(const EVP_PKEY* pkey) {
+  const RSA* rsa = EVP_PKEY_get0_RSA(const_cast<EVP_PKEY*>(pkey));
+  const BIGNUM* e = nullptr;
+  if (rsa != nullptr) RSA_get0_key(rsa, nullptr, &e, nullptr);
+  if (e == nullptr) return absl::InvalidArgumentError("RSA key without a public exponent");
+  if (BN_is_negative(e) || !BN_is_odd(e) || BN_num_bits(e) > kMaxRsaExponentBits ||
+      BN_get_word(e) < 3) {
+    const int bits = BN_num_bits(e);
+    return absl::InvalidArgumentError(
+        absl::StrCat("RSA public exponent ",
+                     bits <= 64 && !BN_is_negative(e)
+                         ? absl::StrCat(BN_get_word(e))
+                         : absl::StrCat(BN_is_negative(e) ? "-" : "", "(", bits, " bits)"),
+                     " is outside what keys use (odd, 3 <= e < 2^33)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckKeyBounds(const EVP_PKEY* pkey, KeyType* type, int* curve_nid,
+                            int* scalar_bytes) {
+  EVP_PKEY* key = const_cast<EVP_PKEY*>(pkey);
+  switch (EVP_PKEY_id(key)) {
+    case EVP_PKEY_RSA:
+      *type = KeyType::kRsa;
+      break;
+#ifdef EVP_PKEY_RSA_PSS
+    case EVP_PKEY_RSA_PSS:
+      *type = KeyType::kRsaPss;
+      break;
+#endif
+    case EVP_PKEY_EC:
+      *type = KeyType::kEc;
+      *scalar_bytes = EcScalarBytes(key, curve_nid);
+      if (*curve_nid != NID_X9_62_prime256v1 && *curve_nid != NID_secp384r1 &&
+          *curve_nid != NID_secp521r1) {
+        return absl::InvalidArgumentError(
+            "EC key is not on P-256, P-384 or P-521 (the only curves accepted)");
+      }
+      return absl::OkStatus();
+    case EVP_PKEY_ED25519:
+      *type = KeyType::kEd25519;
+      return absl::OkStatus();
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported public key type (OpenSSL id ", EVP_PKEY_id(key), ")"));
+  }
+  const int bits = EVP_PKEY_bits(key);
+  if (bits > kMaxRsaBits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("RSA modulus of ", bits, " bits exceeds the limit of ", kMaxRsaBits));
+  }
+  return CheckRsaExponent(key);
+}
+
+}  // namespace
+
+absl::Status CheckKeyBounds(const EVP_PKEY* pkey) {
+  if (pkey == nullptr) return absl::InvalidArgumentError("no public key");
+  KeyType type = KeyType::kUnsupported;
+  int curve_nid = NID_undef;
+  int scalar_bytes = 0;
+  return CheckKeyBounds(pkey, &type, &curve_nid, &scalar_bytes);
+}
+
+absl::Status CheckEncodedRsaExponent(const X509_PUBKEY* spki) {
+#ifdef OPENSSL_IS_BORINGSSL
+  (void)spki;  // BoringSSL's decoder refuses a negative exponent itself.
+  return absl::OkStatus();
+#else
+  ASN1_OBJECT* algorithm = nullptr;
+  const unsigned char* key = nullptr;
+  int key_len = 0;
+  if (spki == nullptr ||
+      X509_PUBKEY_get0_param(&algorithm, &key, &key_len, nullptr, const_cast<X509_PUBKEY*>(spki)) !=
+          1 ||
+      OBJ_obj2nid(algorithm) != NID_rsaEncryption) {
+    return absl::OkStatus();
+  }
+  // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+  OpenSslPtr<STACK_OF(ASN1_TYPE), FreeAsn1TypeStack> fields(
+      d2i_ASN1_SEQUENCE_ANY(nullptr, &key, key_len));
+  if (!fields || sk_ASN1_TYPE_num(fields.get()) != 2) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("RSA public key is not a SEQUENCE of two INTEGERs");
+  }
+  for (int i = 0; i < 2; ++i) {
+    const ASN1_TYPE* field = sk_ASN1_TYPE_value(fields.get(), i);
+    // A negative INTEGER is type INTEGER holding a V_ASN1_NEG_INTEGER string.
+    if (ASN1_TYPE_get(field) != V_ASN1_INTEGER ||
+        ASN1_STRING_type(field->value.integer) != V_ASN1_INTEGER) {
+      return absl::InvalidArgumentError(
+          i == 0 ? "RSA modulus is not a positive INTEGER"
+                 : "RSA public exponent is not a positive INTEGER (odd, 3 <= e < 2^33)");
+    }
+  }
+  return absl::OkStatus();
+#endif
+}
+
 absl::StatusOr<std::shared_ptr<const PublicKey>> PublicKey::FromEvpPkey(EvpPkeyPtr pkey) {
   if (!pkey) return absl::InvalidArgumentError("no public key");
   KeyType type = KeyType::kUnsupported;
   int curve_nid = NID_undef;
   int scalar_bytes = 0;
-  switch (EVP_PKEY_id(pkey.get())) {
-    case EVP_PKEY_RSA:
-      type = KeyType::kRsa;
-      break;
-#ifdef EVP_PKEY_RSA_PSS
-    case EVP_PKEY_RSA_PSS:
-      type = KeyType::kRsaPss;
-      break;
-#endif
-    case EVP_PKEY_EC:
-      type = KeyType::kEc;
-      scalar_bytes = EcScalarBytes(pkey.get(), &curve_nid);
-      if (curve_nid != NID_X9_62_prime256v1 && curve_nid != NID_secp384r1 &&
-          curve_nid != NID_secp521r1) {
-        return absl::InvalidArgumentError(
-            "EC key is not on P-256, P-384 or P-521 (the only curves accepted)");
-      }
-      break;
-    case EVP_PKEY_ED25519:
-      type = KeyType::kEd25519;
-      break;
-    default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("unsupported public key type (OpenSSL id ", EVP_PKEY_id(pkey.get()), ")"));
+  if (absl::Status s = CheckKeyBounds(pkey.get(), &type, &curve_nid, &scalar_bytes); !s.ok()) {
+    return s;
   }
   const int bits = EVP_PKEY_bits(pkey.get());
-  if ((type == KeyType::kRsa || type == KeyType::kRsaPss) && bits > kMaxRsaBits) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RSA modulus of ", bits, " bits exceeds the limit of ", kMaxRsaBits));
-  }
   return std::shared_ptr<const PublicKey>(
       new PublicKey(std::move(pkey), type, bits, curve_nid, scalar_bytes));
 }
 
 absl::StatusOr<std::shared_ptr<const PublicKey>> PublicKey::FromSpki(std::string_view der) {
   const auto* p = reinterpret_cast<const uint8_t*>(der.data());
-  EvpPkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  OpenSslPtr<X509_PUBKEY, X509_PUBKEY_free> spki(
+      d2i_X509_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  EvpPkeyPtr pkey(spki ? X509_PUBKEY_get(spki.get()) : nullptr);
   if (!pkey) {
     ERR_clear_error();
     return absl::InvalidArgumentError("not a DER SubjectPublicKeyInfo");
@@ -148,6 +231,7 @@ absl::StatusOr<std::shared_ptr<const PublicKey>> PublicKey::FromSpki(std::string
   if (p != reinterpret_cast<const uint8_t*>(der.data()) + der.size()) {
     return absl::InvalidArgumentError("trailing bytes after SubjectPublicKeyInfo");
   }
+  if (absl::Status s = CheckEncodedRsaExponent(spki.get()); !s.ok()) return s;
   return FromEvpPkey(std::move(pkey));
 }
 

@@ -20,6 +20,23 @@ enum class KeyType { kRsa, kRsaPss, kEc, kEd25519, kUnsupported };
 // Hard bounds independent of any policy: larger moduli are refused before any
 // arithmetic (an RSA-16384 verify costs ~60x an RSA-2048 one).
 inline constexpr int kMaxRsaBits = 8192;
+// The RSA public exponents real keys use: odd, 3 <= e < 2^33 (BoringSSL's
+// bound). A larger e makes each verification a full modular exponentiation
+// (a 3071-bit e costs ~170x e = 65537); e = 1 makes the "signature" the
+// padded hash itself.
+inline constexpr int kMaxRsaExponentBits = 33;
+
+// OK when `pkey` is within the hard bounds every key must meet before it is
+// used for anything: a supported type, an RSA modulus of at most kMaxRsaBits
+// and an exponent as above, an EC key on P-256, P-384 or P-521. For keys
+// that do not come through PublicKey (an OCSP responder's certificate inside
+// a response) as much as for those that do.
+absl::Status CheckKeyBounds(const EVP_PKEY* pkey);
+
+// OK unless `spki` is an RSA key whose exponent is encoded as a negative
+// INTEGER: OpenSSL decodes the magnitude and drops the sign, so the key it
+// would verify with is not the key the certificate states.
+absl::Status CheckEncodedRsaExponent(const X509_PUBKEY* spki);
 
 class PublicKey {
  public:

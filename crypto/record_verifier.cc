@@ -46,20 +46,32 @@ Verdict VerifyRecord(const Record& record, const PathValidator& paths,
                            OnSigner(*std::move(refused), record));
   }
 
-  // The signature before the path: a wrong signature is TOTAL_FAILED however
-  // the path turns out.
+  // Cheap before expensive: a signer no trust anchor vouches for is answered
+  // before any signature math, so an untrusted key (whatever its size) costs
+  // a lookup, not an exponentiation. The path is memoised per signer.
+  PathResult path =
+      paths.ValidatePath(record.signer, record.intermediates, record.validation_time, policy);
+  if (!path.ok() && path.sub_indication == SubIndication::kNoCertificateChainFound) {
+    return Verdict::Failed(path.sub_indication, std::move(path.failed));
+  }
+
+  // For a signer a trust anchor vouches for, the signature before the rest of
+  // the path and before revocation: a wrong signature is TOTAL_FAILED however
+  // the path turns out, and costs no revocation lookup.
   SignatureCheck check = VerifySignature(key, record.params, record.content, record.signature);
   if (check.status != SignatureStatus::kValid) {
     return Verdict::Failed(SubIndicationFor(check.status),
                            OnSigner(std::move(check.failure), record));
   }
+  if (!path.ok()) return Verdict::Failed(path.sub_indication, std::move(path.failed));
 
-  PathResult path = paths.Validate(record.signer, record.intermediates, record.validation_time,
-                                   policy, record.revocation);
-  if (!path.ok()) {
-    return Verdict::Failed(path.sub_indication, std::move(path.failed), std::move(path.revocation));
+  PathResult revocation =
+      paths.CheckRevocation(std::move(path.path), record.validation_time, record.revocation);
+  if (!revocation.ok()) {
+    return Verdict::Failed(revocation.sub_indication, std::move(revocation.failed),
+                           std::move(revocation.revocation));
   }
-  return Verdict::Passed(std::move(path.path), std::move(path.revocation));
+  return Verdict::Passed(std::move(revocation.path), std::move(revocation.revocation));
 }
 
 }  // namespace sigverify::crypto

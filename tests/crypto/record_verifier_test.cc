@@ -80,6 +80,29 @@ TEST_F(RecordVerifierTest, DigestGivenByTheCallerVerifiesLikeTheData) {
   EXPECT_EQ(VerifyRecord(r, *paths_, policy_).indication, Indication::kTotalPassed);
 }
 
+// A signer no trust anchor vouches for is answered before any signature math
+// (cheap checks first): a forged signature over it is not even looked at, so
+// a key shaped to be expensive buys nothing. Before this rule the same input
+// was TOTAL_FAILED / SIG_CRYPTO_FAILURE, after a full verification.
+TEST_F(RecordVerifierTest, AnUntrustedSignerIsAnsweredBeforeItsSignatureIsVerified) {
+  Record r;
+  r.params = kRsa256;
+  r.content = {SignedContent::kData, data_};
+  const std::string forged(256, '\x42');
+  r.signature = forged;
+  r.signer = Pki("signer-untrusted.pem");
+  const std::vector<CertificatePtr> chain = {Pki("untrusted-root.pem")};
+  r.intermediates = chain;
+  r.validation_time = absl::Now();
+  Verdict v = VerifyRecord(r, *paths_, policy_);
+  EXPECT_EQ(v.indication, Indication::kIndeterminate);
+  EXPECT_EQ(v.sub_indication, SubIndication::kNoCertificateChainFound) << English(v.failed);
+  // A trusted signer's forged signature is still TOTAL_FAILED.
+  r.signer = Pki("signer-rsa.pem");
+  r.intermediates = chain_;
+  EXPECT_EQ(VerifyRecord(r, *paths_, policy_).sub_indication, SubIndication::kSigCryptoFailure);
+}
+
 TEST_F(RecordVerifierTest, ChangedDataIsAHashFailureForPkcs1) {
   std::string tampered = data_;
   tampered[5] ^= 1;
