@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "service/admission_cost.h"
 #include "service/call_messages.h"
 #include "service/grpc_status.h"
 
@@ -68,7 +69,9 @@ namespace {
 grpc::Status Overloaded(const WorkerPool& pool) {
   return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                       absl::StrCat("server at its limit of ", pool.max_queued_cost(),
-                                   " queued items (--max-queued-items); retry with backoff"));
+                                   " queued cost units (--max-queued-items; an item costs one "
+                                   "unit plus its size in 16 KiB of data and 4 KiB of "
+                                   "certificates); retry with backoff"));
 }
 
 }  // namespace
@@ -142,7 +145,9 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
     RecordThenFinish(std::move(records), finisher,
                      [call, response_bytes] { return call->Serialize(response_bytes); });
   };
-  if (!pool_->TrySubmit(std::move(task), 1)) finisher->Finish(Overloaded(*pool_));
+  if (!pool_->TrySubmit(std::move(task), AdmissionCost(call->request()))) {
+    finisher->Finish(Overloaded(*pool_));
+  }
   return reactor;
 }
 
@@ -265,7 +270,9 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
     });
   }
   remaining->store(tasks.size(), std::memory_order_relaxed);
-  if (!pool_->TrySubmitAll(std::move(tasks), n)) finisher->Finish(Overloaded(*pool_));
+  size_t cost = 0;
+  for (const v1::VerifyRequest& item : request->requests()) cost += AdmissionCost(item);
+  if (!pool_->TrySubmitAll(std::move(tasks), cost)) finisher->Finish(Overloaded(*pool_));
   return reactor;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "service/admission_cost.h"
 #include "tests/testing/test_files.h"
 
 namespace sigverify::service {
@@ -321,6 +322,26 @@ TEST(VerificationServiceTest, OverloadIsRefusedWithResourceExhausted) {
   grpc::Status s = server.stub().VerifyBatch(&ctx, batch, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_NE(s.error_message().find("--max-queued-items"), std::string::npos);
+}
+
+// Admission weighs an item by what it costs, not as one: a large document
+// takes as many units of the budget as its hashing costs.
+TEST(VerificationServiceTest, AdmissionCountsAnItemByItsCost) {
+  Limits limits;
+  limits.max_queued_items = 5;
+  Server server(limits, 1);
+  {
+    grpc::ClientContext ctx;
+    v1::VerifyResponse resp;
+    ASSERT_TRUE(server.stub().Verify(&ctx, RsaRequest(), &resp).ok());
+  }
+  v1::VerifyRequest large = RsaRequest();
+  large.set_data(std::string(8 * kDataBytesPerUnit, 'x'));  // 9 units
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  grpc::Status s = server.stub().Verify(&ctx, large, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_EQ(AdmissionCost(large), 9u + AdmissionCost(RsaRequest()) - 1);
 }
 
 TEST(VerificationServiceTest, MessageOverTheSizeLimitIsRefusedByTransport) {
