@@ -5,6 +5,7 @@
 #include <openssl/x509v3.h>
 
 #include "absl/strings/match.h"
+#include "cache/http_url.h"
 #include "cache/source_error.h"
 #include "crypto/openssl_ptr.h"
 
@@ -41,16 +42,24 @@ absl::StatusOr<std::vector<crypto::CertificatePtr>> ParseIssuerAnswer(const std:
 }
 
 AiaIssuerSource::AiaIssuerSource(Options options, std::function<absl::Time()> clock)
-    : options_(std::move(options)), clock_(std::move(clock)) {}
+    : options_(std::move(options)), clock_(std::move(clock)) {
+  for (const std::string& prefix : options_.allowed_prefixes) {
+    // The configuration check refuses a prefix that does not parse.
+    if (auto url = ParseHttpUrl(prefix); url.ok()) allowed_.push_back(*std::move(url));
+  }
+}
 
 crypto::IssuerLookup AiaIssuerSource::IssuersOf(const crypto::Certificate& cert) const {
   crypto::IssuerLookup result;
   for (const std::string& original : cert.urls().ca_issuers) {
     const std::string url = options_.rewriter.Rewrite(original);
-    const bool allowed =
-        absl::StartsWith(url, "http://") &&
-        std::any_of(options_.allowed_prefixes.begin(), options_.allowed_prefixes.end(),
-                    [&](const std::string& prefix) { return absl::StartsWith(url, prefix); });
+    // Parsed as the fetcher will use it: host, port and path segments, never
+    // a string prefix (http://allowed:1@elsewhere:2/ is host "elsewhere").
+    auto parsed = ParseHttpUrl(url);
+    const bool allowed = parsed.ok() && parsed->scheme == "http" &&
+                         std::any_of(allowed_.begin(), allowed_.end(), [&](const HttpUrl& prefix) {
+                           return IsUnder(*parsed, prefix);
+                         });
     if (!allowed) {
       refused_.fetch_add(1, std::memory_order_relaxed);
       result.problems = {{crypto::FailureReason::kUrlNotAllowed, "caIssuers", url}};

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cache/http_fetcher.h"
+#include "cache/http_url.h"
 #include "cache/url_rewriter.h"
 #include "crypto/issuer_source.h"
 #include "crypto/stats_table.h"
@@ -62,6 +63,7 @@ class AiaIssuerSource : public crypto::IssuerSource {
   crypto::IssuerLookup Fetch(const std::string& url) const;
 
   Options options_;
+  std::vector<HttpUrl> allowed_;  // options_.allowed_prefixes, parsed
   std::function<absl::Time()> clock_;
   mutable absl::Mutex mu_;
   mutable absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);

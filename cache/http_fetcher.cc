@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cache/http_url.h"
 #include "cache/source_error.h"
 
 namespace sigverify::cache {
@@ -52,7 +53,10 @@ absl::Status FetchError(const std::string& url, crypto::FailureReason reason,
 absl::StatusOr<std::string> Fetch(const std::string& url, const std::string_view* post_body,
                                   const std::string& content_type, const FetchLimits& limits) {
   using R = crypto::FailureReason;
-  if (!absl::StartsWith(url, "http://")) return FetchError(url, R::kUrlNotAllowed);
+  // Parsed, not prefix-matched: plain http, a host, no user-info.
+  if (auto parsed = ParseHttpUrl(url); !parsed.ok() || parsed->scheme != "http") {
+    return FetchError(url, R::kUrlNotAllowed);
+  }
   GlobalInit();
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return FetchError(url, R::kSourceInternal, "curl_easy_init");
@@ -61,6 +65,10 @@ absl::StatusOr<std::string> Fetch(const std::string& url, const std::string_view
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  // No proxy from the environment (http_proxy, ALL_PROXY): revocation and
+  // issuer traffic goes where the URL says, or nowhere.
+  curl_easy_setopt(c, CURLOPT_PROXY, "");
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // worker threads: no SIGALRM
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(limits.connect_timeout)));

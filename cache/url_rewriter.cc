@@ -7,20 +7,14 @@
 
 namespace sigverify::cache {
 
-bool IsHttpUrl(std::string_view url) {
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (url.size() > scheme.size() && url.substr(0, scheme.size()) == scheme &&
-        url[scheme.size()] != '/') {
-      return true;
-    }
+UrlRewriter::UrlRewriter(std::vector<std::pair<std::string, std::string>> rules) {
+  for (auto& [from, to] : rules) {
+    auto from_url = ParseHttpUrl(from);
+    if (!from_url.ok()) continue;  // FromRules and the configuration check refuse these
+    rules_.push_back({std::move(from), *std::move(from_url), std::move(to)});
   }
-  return false;
-}
-
-UrlRewriter::UrlRewriter(std::vector<std::pair<std::string, std::string>> rules)
-    : rules_(std::move(rules)) {
   std::stable_sort(rules_.begin(), rules_.end(),
-                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+                   [](const Rule& a, const Rule& b) { return a.from.size() > b.from.size(); });
 }
 
 absl::StatusOr<UrlRewriter> UrlRewriter::FromRules(const std::vector<std::string>& rules) {
@@ -32,9 +26,11 @@ absl::StatusOr<UrlRewriter> UrlRewriter::FromRules(const std::vector<std::string
     }
     std::string from = rule.substr(0, eq);
     std::string to = rule.substr(eq + 1);
-    if (!IsHttpUrl(from) || !IsHttpUrl(to)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("URL rewrite '", rule, "': both sides must be http(s):// URL prefixes"));
+    for (const std::string* side : {&from, &to}) {
+      if (auto url = ParseHttpUrl(*side); !url.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("URL rewrite '", rule, "': ", url.status().message()));
+      }
     }
     pairs.emplace_back(std::move(from), std::move(to));
   }
@@ -42,10 +38,13 @@ absl::StatusOr<UrlRewriter> UrlRewriter::FromRules(const std::vector<std::string
 }
 
 std::string UrlRewriter::Rewrite(std::string_view url) const {
-  for (const auto& [from, to] : rules_) {
-    if (url.substr(0, from.size()) == from) {
-      std::string out = to;
-      out.append(url.substr(from.size()));
+  if (rules_.empty()) return std::string(url);
+  auto parsed = ParseHttpUrl(url);
+  if (!parsed.ok()) return std::string(url);  // the fetcher refuses it
+  for (const Rule& rule : rules_) {
+    if (url.substr(0, rule.from.size()) == rule.from && IsUnder(*parsed, rule.from_url)) {
+      std::string out = rule.to;
+      out.append(url.substr(rule.from.size()));
       return out;
     }
   }

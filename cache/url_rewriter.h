@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cache/http_url.h"
 
 namespace sigverify::cache {
 
@@ -21,15 +22,19 @@ class UrlRewriter {
   // Rules "FROM=TO"; both sides are http:// or https:// URL prefixes.
   static absl::StatusOr<UrlRewriter> FromRules(const std::vector<std::string>& rules);
 
-  // `url` with the longest matching FROM replaced by its TO, or unchanged.
+  // `url` with the longest matching FROM replaced by its TO, or unchanged. A
+  // FROM matches only a URL under it (cache/http_url.h: same host and port,
+  // whole path segments), never one that merely starts with the same text.
   std::string Rewrite(std::string_view url) const;
 
  private:
-  std::vector<std::pair<std::string, std::string>> rules_;  // longest FROM first
+  struct Rule {
+    std::string from;
+    HttpUrl from_url;
+    std::string to;
+  };
+  std::vector<Rule> rules_;  // longest FROM first
 };
-
-// True for an http:// or https:// URL with a host.
-bool IsHttpUrl(std::string_view url);
 
 }  // namespace sigverify::cache
 

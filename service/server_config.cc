@@ -241,16 +241,19 @@ absl::Status ValidateSizes(const cfg::ServerConfig& c) {
 
 absl::Status ValidateRevocation(const cfg::Revocation& r) {
   for (const std::string& prefix : r.aia_fetch_prefixes()) {
-    if (!absl::StartsWith(prefix, "http://") || !cache::IsHttpUrl(prefix)) {
+    auto url = cache::ParseHttpUrl(prefix);
+    if (!url.ok() || url->scheme != "http") {
       return Bad("revocation.aia_fetch_prefixes",
-                 absl::StrCat("'", prefix, "' is not an http:// URL prefix"));
+                 absl::StrCat("'", prefix, "' is not an http:// URL prefix",
+                              url.ok() ? "" : absl::StrCat(": ", url.status().message())));
     }
   }
   for (const cfg::UrlRewrite& rule : r.url_rewrites()) {
-    if (!cache::IsHttpUrl(rule.from()) || !cache::IsHttpUrl(rule.to())) {
-      return Bad("revocation.url_rewrites",
-                 absl::StrCat("'", rule.from(), "=", rule.to(),
-                              "': both sides must be http(s):// URL prefixes"));
+    for (const std::string* side : {&rule.from(), &rule.to()}) {
+      if (auto url = cache::ParseHttpUrl(*side); !url.ok()) {
+        return Bad("revocation.url_rewrites",
+                   absl::StrCat("'", rule.from(), "=", rule.to(), "': ", url.status().message()));
+      }
     }
   }
   return absl::OkStatus();

@@ -7,7 +7,9 @@
 #include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
 #include "gtest/gtest.h"
+#include "tests/pki/cert_factory.h"
 #include "tests/testing/http_server.h"
+#include "tests/testing/issued_certificate.h"
 #include "tests/testing/test_files.h"
 
 namespace sigverify::cache {
@@ -80,6 +82,35 @@ TEST_F(AiaTest, NothingIsFetchedOutsideTheAllowedPrefixes) {
   EXPECT_FALSE(Validate(some, "signer-aia-elsewhere.pem").ok());
   EXPECT_EQ(none->stats().fetches + some->stats().fetches, 0u);
   EXPECT_EQ(server_->Requests(), 0);
+}
+
+// The probe: with an allowed prefix that names a host and port without a
+// path, a certificate's caIssuers URL put the allowed text before an '@' (it
+// is user-info) and made sigverifyd fetch from the host after it.
+TEST_F(AiaTest, AnAllowedPrefixCannotBeSmuggledAsUserInfo) {
+  auto issuer = sigverify::testing::Issue({{{"CN", "CA ngoài danh sách"}},
+                                           {},
+                                           absl::Now() - absl::Hours(1),
+                                           absl::Now() + absl::Hours(24),
+                                           1,
+                                           {{"basicConstraints", "critical,CA:TRUE"}}},
+                                          nullptr);
+  ASSERT_TRUE(issuer.ok()) << issuer.status();
+  // server_->url() is http://127.0.0.1:PORT/; the allowed prefix is port 9.
+  const std::string smuggled = "http://127.0.0.1:9@" + server_->url().substr(7) + "pki/ca-aia.crt";
+  sigverify::testing::CertSpec spec{
+      {{"CN", "Người ký"}},          {}, absl::Now() - absl::Hours(1),
+      absl::Now() + absl::Hours(24), 2,  {{"authorityInfoAccess", "caIssuers;URI:" + smuggled}}};
+  auto leaf = sigverify::testing::Issue(spec, &*issuer);
+  ASSERT_TRUE(leaf.ok()) << leaf.status();
+  auto aia = std::make_shared<AiaIssuerSource>(Options({"http://127.0.0.1:9"}));
+  crypto::PathValidator v(store_, 16, aia);
+  crypto::PathResult r = v.Validate(sigverify::testing::AsCertificate(*leaf), {}, absl::Now());
+  EXPECT_EQ(r.sub_indication, crypto::SubIndication::kNoCertificateChainFound);
+  ASSERT_EQ(r.failed.problems.size(), 1u) << English(r.failed);
+  EXPECT_EQ(r.failed.problems[0].reason, crypto::FailureReason::kUrlNotAllowed);
+  EXPECT_EQ(server_->Requests(), 0);
+  EXPECT_EQ(aia->stats().fetches, 0u);
 }
 
 TEST_F(AiaTest, AGarbageAnswerFailsThePathAndIsNotFetchedAgainAtOnce) {

@@ -52,6 +52,27 @@ TEST_F(HttpFetcherTest, AMissingFileIsUnavailableWithItsStatus) {
   EXPECT_EQ(ProblemOf(body.status()).location, server_->url() + "missing.crt");
 }
 
+// The environment's proxy settings do not redirect revocation and issuer
+// traffic: a fetch goes where its URL says.
+TEST_F(HttpFetcherTest, TheEnvironmentsProxyIsNotUsed) {
+  setenv("http_proxy", "http://127.0.0.1:9", 1);
+  setenv("ALL_PROXY", "http://127.0.0.1:9", 1);
+  auto body = HttpGet(server_->url() + "small.bin", {});
+  unsetenv("http_proxy");
+  unsetenv("ALL_PROXY");
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "0123456789");
+}
+
+TEST_F(HttpFetcherTest, AUrlWithUserInfoIsNotFetched) {
+  const std::string url = "http://127.0.0.1:9@" + server_->url().substr(7) + "small.bin";
+  const int before = server_->Requests();
+  auto body = HttpGet(url, {});
+  EXPECT_EQ(ProblemOf(body.status()).reason, crypto::FailureReason::kUrlNotAllowed)
+      << body.status();
+  EXPECT_EQ(server_->Requests(), before);
+}
+
 TEST_F(HttpFetcherTest, AnAnswerOverTheSizeLimitIsRefused) {
   FetchLimits limits;
   limits.max_bytes = 64 * 1024;

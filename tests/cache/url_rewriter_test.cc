@@ -21,6 +21,15 @@ TEST(UrlRewriterTest, RulesThatAreNotHttpPrefixesAreRefused) {
   EXPECT_FALSE(UrlRewriter::FromRules({"ldap://ca.btc/=http://x/"}).ok());
   EXPECT_FALSE(UrlRewriter::FromRules({"http://ca.btc/=file:///etc/"}).ok());
   EXPECT_FALSE(UrlRewriter::FromRules({"http:///=http://x/"}).ok());
+  EXPECT_FALSE(UrlRewriter::FromRules({"http://ca.btc/=http://a@mirror.example/"}).ok());
+}
+
+TEST(UrlRewriterTest, AFromMatchesOnlyUrlsUnderIt) {
+  auto r = UrlRewriter::FromRules({"http://ca.btc=http://mirror.example/btc"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->Rewrite("http://ca.btc/x.crl"), "http://mirror.example/btc/x.crl");
+  // The same text, another host: not rewritten.
+  EXPECT_EQ(r->Rewrite("http://ca.btc.evil.example/x.crl"), "http://ca.btc.evil.example/x.crl");
 }
 
 }  // namespace
