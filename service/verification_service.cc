@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "service/admission_cost.h"
 #include "service/call_messages.h"
+#include "service/request_id.h"
 #include "service/grpc_status.h"
 
 namespace sigverify::service {
@@ -16,15 +17,17 @@ namespace {
 
 // Who called and how, read on the gRPC thread (the context's metadata is
 // not for worker threads).
-CallInfo CallInfoOf(const grpc::CallbackServerContext& context, const char* method,
-                    absl::Time arrived) {
+absl::StatusOr<CallInfo> CallInfoOf(const grpc::CallbackServerContext& context,
+                                    const char* method, absl::Time arrived) {
   CallInfo info;
   info.method = method;
   info.caller = context.peer();
   info.arrived = arrived;
   const auto& metadata = context.client_metadata();
   if (auto it = metadata.find("x-request-id"); it != metadata.end()) {
-    info.request_id.assign(it->second.data(), std::min<size_t>(it->second.size(), 128));
+    auto id = CheckRequestId(std::string_view(it->second.data(), it->second.size()));
+    if (!id.ok()) return id.status();
+    info.request_id = *std::move(id);
   }
   return info;
 }
@@ -127,7 +130,12 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
   }
   const absl::Time now = absl::Now();
   const crypto::Language language = CallLanguage(*context);
-  CallInfo info = CallInfoOf(*context, MethodName(method).c_str(), now);
+  auto call_info = CallInfoOf(*context, MethodName(method).c_str(), now);
+  if (!call_info.ok()) {
+    finisher->Finish(ToGrpc(call_info.status()));
+    return reactor;
+  }
+  CallInfo info = *std::move(call_info);
   auto task = [this, finisher, call, response_bytes, now, language, work, info] {
     CallScope scope = verifier_->NewScope(now, language);
     audit::RecordAttachments attachments;
@@ -218,7 +226,12 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   auto remaining = std::make_shared<std::atomic<size_t>>(0);
   const absl::Time now = absl::Now();
   const crypto::Language language = CallLanguage(*context);
-  const CallInfo info = CallInfoOf(*context, MethodName(Method::kVerifyBatch).c_str(), now);
+  auto call_info = CallInfoOf(*context, MethodName(Method::kVerifyBatch).c_str(), now);
+  if (!call_info.ok()) {
+    finisher->Finish(ToGrpc(call_info.status()));
+    return reactor;
+  }
+  const CallInfo info = *std::move(call_info);
   // Each item's audit record, filled by the task that verifies it.
   auto records = std::make_shared<std::vector<audit::AuditEntry>>(audit_ != nullptr ? n : 0);
   // One trust-store snapshot for the whole batch.

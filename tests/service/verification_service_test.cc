@@ -324,6 +324,30 @@ TEST(VerificationServiceTest, OverloadIsRefusedWithResourceExhausted) {
   EXPECT_NE(s.error_message().find("--max-queued-items"), std::string::npos);
 }
 
+// x-request-id goes into the audit log: only a bounded token is accepted,
+// not free text.
+TEST(VerificationServiceTest, ARequestIdThatIsNotATokenIsRefused) {
+  Server server(Limits{});
+  auto call = [&](const std::string& id) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-request-id", id);
+    v1::VerifyResponse resp;
+    return server.stub().Verify(&ctx, RsaRequest(), &resp);
+  };
+  EXPECT_TRUE(call("3f2b9c1e-7d4a-4c1b-9e2f-0a1b2c3d4e5f").ok());
+  grpc::Status free_text = call("<script>alert(1)</script> DROP TABLE");
+  EXPECT_EQ(free_text.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(free_text.error_message().find("x-request-id"), std::string::npos);
+  EXPECT_EQ(call(std::string(129, 'a')).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::VerifyBatchRequest batch;
+  *batch.add_requests() = RsaRequest();
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-request-id", "a b");
+  v1::VerifyBatchResponse resp;
+  EXPECT_EQ(server.stub().VerifyBatch(&ctx, batch, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 // Admission weighs an item by what it costs, not as one: a large document
 // takes as many units of the budget as its hashing costs.
 TEST(VerificationServiceTest, AdmissionCountsAnItemByItsCost) {
