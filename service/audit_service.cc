@@ -1,5 +1,7 @@
 #include "service/audit_service.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <optional>
 
 #include "absl/strings/escaping.h"
@@ -17,11 +19,30 @@ void AddHashes(const std::vector<audit::Hash>& hashes,
   for (const audit::Hash& h : hashes) out->Add(std::string(h.begin(), h.end()));
 }
 
-audit::LeafQuery QueryOf(const v1::RecordFilter& f, bool oldest_first) {
+// A filter time within what a Timestamp may hold (0001-01-01 to 9999-12-31,
+// nanos 0..999999999): far outside it the conversion to microseconds
+// overflowed and a bounded query returned everything.
+absl::Status CheckFilterTime(const google::protobuf::Timestamp& t, const char* field) {
+  using google::protobuf::util::TimeUtil;
+  if (t.seconds() < TimeUtil::kTimestampMinSeconds ||
+      t.seconds() > TimeUtil::kTimestampMaxSeconds || t.nanos() < 0 || t.nanos() > 999999999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter.", field, ": outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<audit::LeafQuery> QueryOf(const v1::RecordFilter& f, bool oldest_first) {
   audit::LeafQuery q;
   q.shard = f.shard();
-  if (f.has_since()) q.since_micros = ToUnixMicros(f.since());
-  if (f.has_until()) q.until_micros = ToUnixMicros(f.until());
+  if (f.has_since()) {
+    if (auto s = CheckFilterTime(f.since(), "since"); !s.ok()) return s;
+    q.since_micros = ToUnixMicros(f.since());
+  }
+  if (f.has_until()) {
+    if (auto s = CheckFilterTime(f.until(), "until"); !s.ok()) return s;
+    q.until_micros = ToUnixMicros(f.until());
+  }
   q.record_id = f.record_id();
   q.signer_fingerprint = f.signer_fingerprint();
   q.signer_serial = f.signer_serial();
@@ -161,9 +182,11 @@ grpc::Status AuditService::QueryRecords(grpc::ServerContext*,
     if (!cursor.ok()) return ToGrpc(cursor.status());
     after = *cursor;
   }
+  auto query = QueryOf(request->filter(), request->oldest_first());
+  if (!query.ok()) return ToGrpc(query.status());
   // One more than asked: whether there is a next page.
-  auto rows = log_->store().Find(QueryOf(request->filter(), request->oldest_first()),
-                                 after ? &*after : nullptr, static_cast<size_t>(page_size) + 1);
+  auto rows = log_->store().Find(*query, after ? &*after : nullptr,
+                                 static_cast<size_t>(page_size) + 1);
   if (!rows.ok()) return ToGrpc(rows.status());
   const bool more = rows->size() > static_cast<size_t>(page_size);
   if (more) rows->pop_back();
@@ -177,7 +200,9 @@ grpc::Status AuditService::QueryRecords(grpc::ServerContext*,
 grpc::Status AuditService::ExportRecords(grpc::ServerContext* context,
                                          const v1::ExportRecordsRequest* request,
                                          grpc::ServerWriter<v1::ExportRecordsResponse>* writer) {
-  audit::LeafQuery query = QueryOf(request->filter(), /*oldest_first=*/true);
+  auto filter = QueryOf(request->filter(), /*oldest_first=*/true);
+  if (!filter.ok()) return ToGrpc(filter.status());
+  audit::LeafQuery query = *std::move(filter);
   query.tree_order = true;
   std::optional<audit::LeafCursor> after;
   for (;;) {

@@ -22,6 +22,7 @@ import time
 import unittest
 
 import grpc
+from google.protobuf import timestamp_pb2
 
 SIGVERIFYD, PKI, PROTO_DIR = sys.argv[1:4]
 del sys.argv[1:4]
@@ -230,6 +231,14 @@ class AuditLogTest(unittest.TestCase):
             with self.assertRaises(grpc.RpcError) as bad:
                 query(apb.QueryRecordsRequest(page_size=5000), timeout=10)
             self.assertEqual(bad.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            # The probe: a bound near the int64 range overflowed and a bounded
+            # query returned everything.
+            for far in (-(2 ** 62), 2 ** 62):
+                with self.assertRaises(grpc.RpcError) as overflow:
+                    query(apb.QueryRecordsRequest(page_size=10, filter=apb.RecordFilter(
+                        since=timestamp_pb2.Timestamp(seconds=far))), timeout=10)
+                self.assertEqual(overflow.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn("filter.since", overflow.exception.details())
             with self.assertRaises(grpc.RpcError) as missing:
                 get_record(apb.GetRecordRequest(sequence=5), timeout=10)
             self.assertEqual(missing.exception.code(), grpc.StatusCode.NOT_FOUND)
