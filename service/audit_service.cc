@@ -185,8 +185,8 @@ grpc::Status AuditService::QueryRecords(grpc::ServerContext*,
   auto query = QueryOf(request->filter(), request->oldest_first());
   if (!query.ok()) return ToGrpc(query.status());
   // One more than asked: whether there is a next page.
-  auto rows = log_->store().Find(*query, after ? &*after : nullptr,
-                                 static_cast<size_t>(page_size) + 1);
+  auto rows =
+      log_->store().Find(*query, after ? &*after : nullptr, static_cast<size_t>(page_size) + 1);
   if (!rows.ok()) return ToGrpc(rows.status());
   const bool more = rows->size() > static_cast<size_t>(page_size);
   if (more) rows->pop_back();

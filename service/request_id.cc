@@ -7,9 +7,8 @@ namespace sigverify::service {
 
 absl::StatusOr<std::string> CheckRequestId(std::string_view value) {
   if (value.size() > kMaxRequestIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat("x-request-id: ", value.size(),
-                                                   " characters, over the limit of ",
-                                                   kMaxRequestIdLength));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "x-request-id: ", value.size(), " characters, over the limit of ", kMaxRequestIdLength));
   }
   for (char c : value) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&

@@ -1,8 +1,12 @@
 #include "service/server_config.h"
 
+#include <arpa/inet.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/duration.pb.h>
 #include <google/protobuf/util/time_util.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,9 +131,37 @@ absl::Status NonNegative(absl::string_view field, const google::protobuf::Durati
   return absl::OkStatus();
 }
 
+// Whether every address HOST of HOST:PORT resolves to is a loopback address
+// (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). Resolved, not read as text:
+// "127.invalid:40000" starts like a loopback address and is not one. A host
+// that does not resolve is not loopback (fail closed).
 bool IsLoopback(absl::string_view address) {
-  return absl::StartsWith(address, "127.") || absl::StartsWith(address, "localhost:") ||
-         absl::StartsWith(address, "[::1]:");
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  std::string host(address.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (host.empty() || getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return false;
+  bool all_loopback = found != nullptr;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+      all_loopback = all_loopback && (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      const in6_addr& v6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr;
+      all_loopback = all_loopback && (IN6_IS_ADDR_LOOPBACK(&v6) ||
+                                      (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127));
+    } else {
+      all_loopback = false;
+    }
+  }
+  freeaddrinfo(found);
+  return all_loopback;
 }
 
 // HOST:PORT with a numeric port (0: any free port); an IPv6 host in brackets.

@@ -9,16 +9,16 @@
 #include "absl/time/clock.h"
 #include "service/admission_cost.h"
 #include "service/call_messages.h"
-#include "service/request_id.h"
 #include "service/grpc_status.h"
+#include "service/request_id.h"
 
 namespace sigverify::service {
 namespace {
 
 // Who called and how, read on the gRPC thread (the context's metadata is
 // not for worker threads).
-absl::StatusOr<CallInfo> CallInfoOf(const grpc::CallbackServerContext& context,
-                                    const char* method, absl::Time arrived) {
+absl::StatusOr<CallInfo> CallInfoOf(const grpc::CallbackServerContext& context, const char* method,
+                                    absl::Time arrived) {
   CallInfo info;
   info.method = method;
   info.caller = context.peer();

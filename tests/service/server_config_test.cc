@@ -31,6 +31,14 @@ TEST(ServerConfigTest, DefaultsWithAnAnchorDirectoryAreValid) {
   EXPECT_TRUE(ValidateServerConfig(Valid()).ok()) << ValidateServerConfig(Valid());
 }
 
+TEST(ServerConfigTest, PlaintextIsAllowedOnAddressesThatResolveToLoopbackOnly) {
+  for (const char* address : {"127.0.0.1:0", "127.0.0.2:0", "localhost:0", "[::1]:0"}) {
+    ServerConfig c = Valid();
+    c.mutable_listeners()->set_grpc(address);
+    EXPECT_TRUE(ValidateServerConfig(c).ok()) << address << ": " << ValidateServerConfig(c);
+  }
+}
+
 TEST(ServerConfigTest, DefaultsAloneNameTheMissingTrustAnchors) {
   const absl::Status s = ValidateServerConfig(DefaultServerConfig());
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -101,6 +109,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"listeners { grpc: \"0.0.0.0:50051\" }",
                 "--listen (listeners.grpc): refusing to listen on 0.0.0.0:50051 without TLS"},
         BadCase{"listeners { grpc: \"localhost\" }", "--listen (listeners.grpc): 'localhost'"},
+        // Looks like loopback as text, resolves to nothing: refused (the probe).
+        BadCase{"listeners { grpc: \"127.invalid:40000\" }",
+                "--listen (listeners.grpc): refusing to listen on 127.invalid:40000 without TLS"},
         BadCase{"listeners { metrics: \"127.0.0.1:99999\" }", "--metrics-listen"},
         BadCase{"listeners { audit: \"127.0.0.1:1\" }",
                 "--audit-listen (listeners.audit): set, but there is no audit log"},
