@@ -202,6 +202,9 @@ absl::Status Server::BuildAudit() {
     metrics->Observe(records, absl::ToDoubleSeconds(took));
   };
   const std::string& db = config_.audit().sqlite_file();
+  if (!db.empty() && config_.audit().min_free_bytes() > 0) {
+    disk_guard_ = std::make_unique<DiskSpaceGuard>(db, config_.audit().min_free_bytes());
+  }
   log_(absl::StrCat("audit log ", db.empty() ? "(PostgreSQL)" : db, ", shard ", audit_log_->shard(),
                     ", ", audit_log_->stats().tree_size, " records; checkpoints verify with ",
                     audit_log_->verifier_key()));
@@ -213,8 +216,9 @@ void Server::BuildServices() {
   const AuditFailure on_failure = config_.audit().on_failure() == cfg::AUDIT_FAILURE_POLICY_ANSWER
                                       ? AuditFailure::kAnswer
                                       : AuditFailure::kUnavailable;
-  verification_service_ = std::make_unique<VerificationService>(
-      verifier_, pool_.get(), service_metrics_.get(), audit_log_.get(), on_failure);
+  verification_service_ =
+      std::make_unique<VerificationService>(verifier_, pool_.get(), service_metrics_.get(),
+                                            audit_log_.get(), on_failure, disk_guard_.get());
   if (audit_log_ != nullptr) audit_service_ = std::make_unique<AuditService>(audit_log_.get());
 }
 
@@ -241,6 +245,7 @@ absl::Status Server::StartMetrics() {
   if (aia_ != nullptr) Append(stats, aia_->stats_table());
   if (revocation_ != nullptr) Append(stats, revocation_->stats_table());
   if (audit_log_ != nullptr) Append(stats, audit_log_->stats_table());
+  if (disk_guard_ != nullptr) Append(stats, disk_guard_->stats_table());
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address);
   } catch (const std::exception& e) {

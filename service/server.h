@@ -20,6 +20,7 @@
 #include "crypto/trust_store.h"
 #include "service/audit/audit_log.h"
 #include "service/audit_service.h"
+#include "service/disk_space_guard.h"
 #include "service/metrics.h"
 #include "service/server_config.h"
 #include "service/trust_store_reloader.h"
@@ -95,6 +96,7 @@ class Server {
   std::unique_ptr<TrustStoreReloader> reloader_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<audit::AuditLog> audit_log_;
+  std::unique_ptr<DiskSpaceGuard> disk_guard_;  // SQLite audit log with a floor
   std::unique_ptr<VerificationService> verification_service_;
   std::unique_ptr<AuditService> audit_service_;
   // The exposer keeps only weak references to what it serves.

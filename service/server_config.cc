@@ -71,13 +71,14 @@ constexpr char kDefaults[] = R"pb(
     commit_window {}
     max_batch: 2000
     retention {}
+    min_free_bytes: 1073741824
   }
   shutdown_grace { seconds: 10 }
 )pb";
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 32> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 33> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
@@ -109,6 +110,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 32> kFlagO
     {"audit.commit_window", "--audit-commit-window"},
     {"audit.max_batch", "--audit-max-batch"},
     {"audit.retention", "--audit-retention"},
+    {"audit.min_free_bytes", "--audit-min-free-bytes"},
     {"shutdown_grace", "--shutdown-grace"},
 }};
 
@@ -305,6 +307,9 @@ absl::Status ValidateAudit(const cfg::Audit& a) {
   if (auto s = NonNegative("audit.commit_window", a.commit_window()); !s.ok()) return s;
   if (ToAbslDuration(a.commit_window()) > absl::Seconds(1)) {
     return Bad("audit.commit_window", "at most 1s: every verdict waits for it");
+  }
+  if (auto s = InRange("audit.min_free_bytes", a.min_free_bytes(), 0, int64_t{1} << 50); !s.ok()) {
+    return s;
   }
   return NonNegative("audit.retention", a.retention());
 }

@@ -108,6 +108,9 @@ ABSL_FLAG(int, audit_max_batch, D().audit().max_batch(),
 ABSL_FLAG(absl::Duration, audit_retention, DefaultDuration(D().audit().retention()),
           "prune audit record bodies older than this (leaf hashes and the tree stay, so proofs "
           "still verify), checked at most hourly; 0: keep them forever");
+ABSL_FLAG(int64_t, audit_min_free_bytes, D().audit().min_free_bytes(),
+          "SQLite audit log: below this many free bytes on its file system, verdicts are "
+          "refused UNAVAILABLE rather than fill the disk; 0: no floor");
 ABSL_FLAG(absl::Duration, shutdown_grace, DefaultDuration(D().shutdown_grace()),
           "on SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -255,6 +258,8 @@ std::vector<std::pair<absl::string_view, Apply>> AuditFlags() {
           }),
       Set("--audit-max-batch", FLAGS_audit_max_batch,
           [](ServerConfig& c, int v) { c.mutable_audit()->set_max_batch(v); }),
+      Set("--audit-min-free-bytes", FLAGS_audit_min_free_bytes,
+          [](ServerConfig& c, int64_t v) { c.mutable_audit()->set_min_free_bytes(v); }),
       Set("--audit-retention", FLAGS_audit_retention,
           [](ServerConfig& c, absl::Duration v) {
             *c.mutable_audit()->mutable_retention() = ToProto(v);

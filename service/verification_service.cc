@@ -81,9 +81,10 @@ grpc::Status Overloaded(const WorkerPool& pool) {
 
 VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
                                          ServiceMetrics* metrics, audit::AuditLog* audit,
-                                         AuditFailure on_audit_failure)
+                                         AuditFailure on_audit_failure, const DiskSpaceGuard* disk)
     : verifier_(std::move(verifier)),
       pool_(pool),
+      disk_(disk),
       metrics_(metrics),
       audit_(audit),
       on_audit_failure_(on_audit_failure) {}
@@ -110,9 +111,17 @@ void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> record
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
                                                      Method method) {
   auto finisher = std::make_shared<Finisher>(reactor, metrics_, method);
-  if (accepting_.load(std::memory_order_relaxed)) return finisher;
-  finisher->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
-  return nullptr;
+  if (!accepting_.load(std::memory_order_relaxed)) {
+    finisher->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
+    return nullptr;
+  }
+  if (disk_ != nullptr) {
+    if (absl::Status s = disk_->Admit(); !s.ok()) {
+      finisher->Finish(ToGrpc(s));
+      return nullptr;
+    }
+  }
+  return finisher;
 }
 
 template <typename Request, typename Response, typename Work>

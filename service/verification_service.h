@@ -8,6 +8,7 @@
 
 #include "service/audit/audit_log.h"
 #include "service/audit_record.h"
+#include "service/disk_space_guard.h"
 #include "service/metrics.h"
 #include "service/verifier.h"
 #include "service/worker_pool.h"
@@ -32,10 +33,12 @@ enum class AuditFailure {
 
 class VerificationService final : public RawCallbackService {
  public:
-  // `audit`, when given, records every verdict before it is answered.
+  // `audit`, when given, records every verdict before it is answered;
+  // `disk`, when given, refuses calls while the log's disk is below its floor.
   VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
                       ServiceMetrics* metrics, audit::AuditLog* audit = nullptr,
-                      AuditFailure on_audit_failure = AuditFailure::kUnavailable);
+                      AuditFailure on_audit_failure = AuditFailure::kUnavailable,
+                      const DiskSpaceGuard* disk = nullptr);
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -52,7 +55,8 @@ class VerificationService final : public RawCallbackService {
   void StopAccepting() { accepting_.store(false, std::memory_order_relaxed); }
 
  private:
-  // Counts the call in; answers UNAVAILABLE and returns null when draining.
+  // Counts the call in; answers UNAVAILABLE and returns null when draining
+  // or when the audit log's disk is below its floor.
   std::shared_ptr<Finisher> Start(grpc::ServerUnaryReactor* reactor, Method method);
 
   // A one-item call: decode, run `work` on the pool, encode, answer.
@@ -68,6 +72,7 @@ class VerificationService final : public RawCallbackService {
 
   std::shared_ptr<const Verifier> verifier_;
   WorkerPool* pool_;
+  const DiskSpaceGuard* disk_;
   ServiceMetrics* metrics_;
   audit::AuditLog* audit_;
   AuditFailure on_audit_failure_;

@@ -387,6 +387,26 @@ printf 'anchors { sha256_fingerprint: "%064d" }\n' 0 >"$WORK/bad.textproto"
 check "--trust-config naming a missing anchor stops sigverifyd at start (configuration: 2)" rc_is 2
 check "--trust-config: the refusal names the file" out_has "bad.textproto"
 
+# The audit log's free-space floor: a disk below it refuses verdicts
+# (UNAVAILABLE) instead of filling up; the metric and the refusal say so.
+start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/floor.log" --audit-db="$WORK/floor.db" \
+  --audit-min-free-bytes=1125899906842624
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run "${ok_rsa[@]}"
+check "audit disk below the floor: the verdict is refused (2), not answered unlogged" rc_is 2
+check "... saying why" out_has "below the floor of 1125899906842624 (--audit-min-free-bytes)"
+curl -sf "http://$METRICS_ADDR/metrics" >"$WORK/metrics"
+check "... counted" grep -q '^sigverify_audit_disk_refused_total 1' "$WORK/metrics"
+check "... and the floor exported" grep -q '^sigverify_audit_disk_floor_bytes 1125899906842624$' "$WORK/metrics"
+stop_server
+SERVER_PID=
+start_server "$BIN/sigverifyd" "$PKI/anchors" "$WORK/floor.log" --audit-db="$WORK/floor.db"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run "${ok_rsa[@]}"
+check "audit disk above the default floor (1 GiB): verdicts are recorded" rc_is 0
+stop_server
+SERVER_PID=
+
 # A configured intermediate pool completes paths callers send without chain.
 mkdir -p "$WORK/pool"
 cp "$PKI/ca.pem" "$WORK/pool/"
