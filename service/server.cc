@@ -24,6 +24,9 @@
 namespace sigverify::service {
 namespace {
 
+// Threads of the metrics listener (see Server::StartMetrics).
+constexpr int kMetricsThreads = 64;
+
 namespace cfg = ::sigverify::config::v1;
 
 Limits LimitsOf(const ServerConfig& config) {
@@ -247,7 +250,13 @@ absl::Status Server::StartMetrics() {
   if (audit_log_ != nullptr) Append(stats, audit_log_->stats_table());
   if (disk_guard_ != nullptr) Append(stats, disk_guard_->stats_table());
   try {
-    exposer_ = std::make_unique<prometheus::Exposer>(address);
+    // Idle connections each hold one of civetweb's threads until their
+    // request arrives: with its defaults (2 threads, 30 s) two idle
+    // connections blinded /metrics for 30 s. Enough threads that idle
+    // connections do not starve a scrape, and each released after 5 s.
+    exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", address, "num_threads", absl::StrCat(kMetricsThreads),
+        "request_timeout_ms", "5000", "keep_alive_timeout_ms", "5000"});
   } catch (const std::exception& e) {
     return absl::UnavailableError(
         absl::StrCat("cannot serve metrics on ", address, ": ", e.what()));

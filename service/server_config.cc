@@ -219,6 +219,13 @@ absl::Status ValidateListeners(const cfg::ServerConfig& c) {
   }
   if (!l.metrics().empty()) {
     if (auto s = IsListenAddress("listeners.metrics", l.metrics()); !s.ok()) return s;
+    // /metrics has no TLS of its own: like plaintext gRPC, loopback only.
+    if (!IsLoopback(l.metrics())) {
+      return Bad("listeners.metrics",
+                 absl::StrCat("refusing to serve metrics on ", l.metrics(),
+                              ": /metrics is plaintext, allowed on loopback only (scrape it "
+                              "through a local agent or a TLS proxy)"));
+    }
   }
   const bool audit_log = !c.audit().sqlite_file().empty() || !c.audit().postgres().empty();
   if (!l.audit().empty() && !audit_log) {

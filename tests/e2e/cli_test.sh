@@ -111,6 +111,20 @@ check "metrics are valid Prometheus exposition (promtool)" bash -c "promtool che
 check "items counted by algorithm and indication" grep -q \
   'sigverify_items_total{algorithm="rsa_pkcs1_v15_sha256",indication="total_failed",method="VerifyBatch"} 60' "$WORK/metrics"
 check "certificate cache hits exported" grep -qE '^sigverify_certificate_cache_hits_total [1-9]' "$WORK/metrics"
+# Idle connections do not blind /metrics (the probe: two idle connections
+# held civetweb's two threads for 30 s). 50 held open; a scrape still answers
+# (bounded at 10 s here, far below the 30 s stall, not a latency assertion).
+/usr/bin/python3 -c '
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+held = [socket.create_connection((host, int(port))) for _ in range(50)]
+print("held", flush=True)
+time.sleep(30)' "$METRICS_ADDR" >"$WORK/idle" &
+IDLE_PID=$!
+for _ in $(seq 1 50); do grep -q held "$WORK/idle" && break; sleep 0.1; done
+check "50 idle connections held open" grep -q held "$WORK/idle"
+check "... and /metrics still answers" curl -sf --max-time 10 -o /dev/null "http://$METRICS_ADDR/metrics"
+kill "$IDLE_PID" 2>/dev/null; wait "$IDLE_PID" 2>/dev/null
 
 # SIGTERM drains and exits cleanly.
 kill -TERM "$SERVER_PID"

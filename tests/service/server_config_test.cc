@@ -113,6 +113,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"listeners { grpc: \"127.invalid:40000\" }",
                 "--listen (listeners.grpc): refusing to listen on 127.invalid:40000 without TLS"},
         BadCase{"listeners { metrics: \"127.0.0.1:99999\" }", "--metrics-listen"},
+        BadCase{"listeners { metrics: \"0.0.0.0:9464\" }",
+                "--metrics-listen (listeners.metrics): refusing to serve metrics on 0.0.0.0:9464"},
         BadCase{"listeners { audit: \"127.0.0.1:1\" }",
                 "--audit-listen (listeners.audit): set, but there is no audit log"},
         BadCase{"listeners { tls_certificate_file: \"/nonexistent\" }",
