@@ -80,6 +80,8 @@ constexpr ReasonInfo kReasons[] = {
     {R::kTooManyFetches, "TOO_MANY_FETCHES", ""},
     {R::kNotACertificate, "NOT_A_CERTIFICATE", ""},
     {R::kSourceInternal, "SOURCE_INTERNAL", ""},
+    {R::kExpiredAfterClaimedTime, "EXPIRED_AFTER_CLAIMED_TIME", "validity"},
+    {R::kRevokedAfterClaimedTime, "REVOKED_AFTER_CLAIMED_TIME", "revocation"},
 };
 static_assert(std::size(kReasons) == kFailureReasonCount, "one row per reason");
 

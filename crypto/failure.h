@@ -96,8 +96,12 @@ enum class FailureReason : int {
   kTooManyFetches = 64,    // limit: concurrent fetches allowed
   kNotACertificate = 65,   // an issuer URL answered something else
   kSourceInternal = 66,    // detail: what
+
+  // A validation time the request claimed is not proof of existence.
+  kExpiredAfterClaimedTime = 67,  // "validity"; time: notAfter; validation_time: claimed
+  kRevokedAfterClaimedTime = 68,  // "revocation"; as kRevoked
 };
-inline constexpr int kFailureReasonCount = 67;
+inline constexpr int kFailureReasonCount = 69;
 
 // One source's problem: an OCSP responder, a CRL distribution point, a
 // caIssuers URL, or a response that came with the request.

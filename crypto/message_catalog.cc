@@ -113,6 +113,12 @@ constexpr Text<FailureReason> kVietnameseReasons[] = {
     {R::kTooManyFetches, "bỏ qua: quá nhiều yêu cầu tải đồng thời (tối đa {limit})"},
     {R::kNotACertificate, "câu trả lời không phải chứng thư số DER hay gói chứng thư số PKCS#7"},
     {R::kSourceInternal, "lỗi nội bộ ({detail})"},
+    {R::kExpiredAfterClaimedTime,
+     "{who}: hợp lệ tại thời điểm xác thực {at} do yêu cầu đưa ra, nhưng đã hết hạn lúc {time}; "
+     "không có gì chứng minh chữ ký tồn tại tại thời điểm đó"},
+    {R::kRevokedAfterClaimedTime,
+     "{who}: đã bị thu hồi lúc {time}{revocation_reason} (nguồn: {source}); thời điểm xác thực "
+     "{at} do yêu cầu đưa ra không chứng minh chữ ký có trước khi bị thu hồi"},
 };
 
 constexpr Text<FailureReason> kEnglishReasons[] = {
@@ -202,6 +208,12 @@ constexpr Text<FailureReason> kEnglishReasons[] = {
     {R::kNotACertificate,
      "the answer is neither a DER certificate nor a PKCS#7 certificate bundle"},
     {R::kSourceInternal, "internal error ({detail})"},
+    {R::kExpiredAfterClaimedTime,
+     "{who}: valid at the validation time {at} the request gave, but expired at {time}; nothing "
+     "proves the signature existed at that time"},
+    {R::kRevokedAfterClaimedTime,
+     "{who}: revoked at {time}{revocation_reason} (source: {source}); the validation time {at} "
+     "the request gave does not prove the signature came before the revocation"},
 };
 
 constexpr Text<Fragment> kVietnameseFragments[] = {
@@ -341,7 +353,8 @@ std::string Render(const Failure& failure, Language language) {
           ? Fill(TextOf(F::kRequiredPolicies, language), {{"{name0}", names[0]}, {"{rest}", rest}})
           : std::string();
   const std::string revocation_reason =
-      failure.reason == R::kRevoked && failure.actual >= 0
+      (failure.reason == R::kRevoked || failure.reason == R::kRevokedAfterClaimedTime) &&
+              failure.actual >= 0
           ? Fill(TextOf(F::kRevocationReason, language), {{"{code}", absl::StrCat(failure.actual)}})
           : std::string();
   const std::string_view text = TextOf(failure.reason, language);

@@ -19,6 +19,7 @@ Indication IndicationFor(SubIndication sub) {
     case SubIndication::kRevokedNoPoe:
     case SubIndication::kRevokedCaNoPoe:
     case SubIndication::kTryLater:
+    case SubIndication::kOutOfBoundsNoPoe:
       return Indication::kIndeterminate;
   }
   return Indication::kIndeterminate;

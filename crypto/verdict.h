@@ -25,9 +25,10 @@ enum class SubIndication {
   kFormatFailure,
   kChainConstraintsFailure,
   kCertificateChainGeneralFailure,
-  kRevokedNoPoe,    // the signer's certificate was revoked at the validation time
-  kRevokedCaNoPoe,  // a CA certificate of the path was
-  kTryLater,        // no fresh revocation status could be had
+  kRevokedNoPoe,      // the signer's certificate was revoked at the validation time
+  kRevokedCaNoPoe,    // a CA certificate of the path was
+  kTryLater,          // no fresh revocation status could be had
+  kOutOfBoundsNoPoe,  // valid at a claimed time nothing proves, expired since
 };
 
 // TOTAL_FAILED is reserved for what no later evidence can change (the

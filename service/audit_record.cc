@@ -24,6 +24,7 @@ v1::AuditRecord Common(const CallInfo& call, const Response& response, absl::Tim
   r.set_policy(response.policy());
   r.set_trust_store_version(response.trust_store_version());
   *r.mutable_validation_time() = response.validation_time();
+  r.set_validation_time_claimed(response.validation_time_from_request());
   for (const v1::Certificate& c : response.path()) r.add_path(c.sha256_fingerprint());
   *r.mutable_revocation() = response.revocation();
   r.set_latency_micros(static_cast<uint64_t>(absl::ToInt64Microseconds(now - call.arrived)));

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crypto/claimed_time.h"
 #include "crypto/message_catalog.h"
 #include "service/proto_time.h"
 #include "service/request_check.h"
@@ -14,9 +15,19 @@ namespace sigverify::service {
 namespace {
 
 // The request's validation time if it gives one, else the call's arrival.
+// A claimed time later than now (plus clock skew) is refused: a claim is not
+// proof, and a future one could only hide what is known by then.
 template <typename Request>
-absl::Time ValidationTime(const Request& request, const CallScope& scope) {
-  return request.has_validation_time() ? FromTimestamp(request.validation_time()) : scope.now();
+absl::StatusOr<absl::Time> ValidationTime(const Request& request, const CallScope& scope) {
+  if (!request.has_validation_time()) return scope.now();
+  const absl::Time claimed = FromTimestamp(request.validation_time());
+  if (claimed > scope.now() + crypto::kClaimedTimeSkew) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("validation_time: ", crypto::FormatUtc(claimed), " is later than now (",
+                     crypto::FormatUtc(scope.now()), ") plus ",
+                     absl::FormatDuration(crypto::kClaimedTimeSkew), " of clock skew"));
+  }
+  return claimed;
 }
 
 using Chain = absl::InlinedVector<crypto::CertificatePtr, 4>;
@@ -150,13 +161,21 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   record.signer = *signer;
   record.intermediates = chain;
   const bool time_from_request = request.has_validation_time();
-  record.validation_time = ValidationTime(request, scope);
+  auto at = ValidationTime(request, scope);
+  if (!at.ok()) return at.status();
+  record.validation_time = *at;
   const absl::InlinedVector<std::string_view, 2> stapled = Stapled(request.ocsp_responses());
   const absl::InlinedVector<std::string_view, 2> crls = Stapled(request.crls());
   record.revocation.ocsp_responses = stapled;
   record.revocation.crls = crls;
 
   crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), **policy);
+  if (time_from_request && verdict.indication == crypto::Indication::kTotalPassed) {
+    if (auto judged = crypto::JudgeClaimedTime(verdict.path, verdict.revocation,
+                                               record.validation_time, scope.now())) {
+      verdict = *std::move(judged);
+    }
+  }
 
   out->set_record_id(request.record_id());
   out->set_indication(ToProto(verdict.indication));
@@ -198,9 +217,18 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
       !s.ok()) {
     return s;
   }
-  const absl::Time at = ValidationTime(request, scope);
+  auto validation_time = ValidationTime(request, scope);
+  if (!validation_time.ok()) return validation_time.status();
+  const absl::Time at = *validation_time;
   crypto::PathResult result = scope.paths().Validate(
       *cert, chain, at, **policy, {Stapled(request.ocsp_responses()), Stapled(request.crls())});
+  if (request.has_validation_time() && result.ok()) {
+    if (auto judged = crypto::JudgeClaimedTime(result.path, result.revocation, at, scope.now())) {
+      result.sub_indication = judged->sub_indication;
+      result.failed = std::move(judged->failed);
+      result.path.clear();
+    }
+  }
   const crypto::SubIndication sub = result.sub_indication;
   out->set_indication(ToProto(crypto::IndicationFor(sub)));
   out->set_sub_indication(ToProto(sub));
@@ -265,6 +293,8 @@ v1::SubIndication ToProto(crypto::SubIndication sub) {
       return v1::SUB_INDICATION_REVOKED_CA_NO_POE;
     case S::kTryLater:
       return v1::SUB_INDICATION_TRY_LATER;
+    case S::kOutOfBoundsNoPoe:
+      return v1::SUB_INDICATION_OUT_OF_BOUNDS_NO_POE;
   }
   return v1::SUB_INDICATION_UNSPECIFIED;
 }

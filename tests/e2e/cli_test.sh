@@ -56,14 +56,19 @@ run verify --data="$PKI/sample.txt" --sig="$WORK/huge.sig" --cert="$PKI/signer-r
 check "oversized signature names the limit" out_has "over the limit of 8192 bytes"
 
 run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" \
-  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2100-01-01T00:00:00Z
-check "validation time from the command line is used" out_has "EXPIRED"
+  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2000-01-01T00:00:00Z
+check "validation time from the command line is used" out_has "NOT_YET_VALID"
 check "... and a failed verdict exits 1" rc_is 1
-check "... naming the failed check and its reason" out_has "failed: validity (CERTIFICATE_EXPIRED) at path[0]"
+check "... naming the failed check and its reason" \
+  out_has "failed: validity (CERTIFICATE_NOT_YET_VALID) at path[0]"
 run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" \
-  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2100-01-01T00:00:00Z --json
+  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2000-01-01T00:00:00Z --json
 check "--json is the proto's JSON: the reason as data" \
-  out_has '"reason":"FAILURE_REASON_CERTIFICATE_EXPIRED"'
+  out_has '"reason":"FAILURE_REASON_CERTIFICATE_NOT_YET_VALID"'
+run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-rsa.sig" \
+  --cert="$PKI/signer-rsa.pem" --chain="$PKI/ca.pem" --time=2100-01-01T00:00:00Z
+check "a claimed validation time in the future is refused (2)" rc_is 2
+check "... saying so" out_has "is later than now"
 
 # One exit-code contract and per-subcommand options (CLI11).
 run verify --help
@@ -188,7 +193,10 @@ run validate --cert="$VN_GCA/ee-btc-tchq-2015.pem" --time=2016-06-01T00:00:00Z -
 check "vn-gov profile: G1 is not used under the default policy" \
   out_has 'not used under validation policy "default"'
 run validate --cert="$VN_GCA/ee-btc-tchq-2015.pem" --time=2016-06-01T00:00:00Z --policy=legacy --json
-check "vn-gov profile: G1 validates in 2016 under the legacy policy" rc_is 0
+check "vn-gov profile: G1 at a claimed 2016 time under the legacy policy: valid then, expired \
+since, and a claim is not proof (OUT_OF_BOUNDS_NO_POE)" \
+  out_has '"sub_indication":"SUB_INDICATION_OUT_OF_BOUNDS_NO_POE"'
+check "... the reason says why" out_has '"reason":"FAILURE_REASON_EXPIRED_AFTER_CLAIMED_TIME"'
 check "vn-gov profile: the answer names the policy" out_has '"policy":"legacy"'
 run validate --cert="$VN_GCA/ee-btc-tchq-2015.pem" --policy=legacy
 check "vn-gov profile: the G1 certificate is EXPIRED today" out_has "INDETERMINATE / EXPIRED"
@@ -335,12 +343,22 @@ check "CRL: ... and the CRL it read, by its SHA-256" out_has "\"response_sha256\
 check "audit: the CRL is kept in the audit log under that hash" \
   test "$(sqlite3 "$WORK/crl-audit.db" "SELECT sha256 FROM revocation_responses")" = "$crl_sha256"
 # The CA revokes it and issues a new CRL, which comes with the next request.
+sleep 1  # the revocation is dated strictly after the certificate's notBefore
 openssl ca -config "$CRL_CA/ca.cnf" -revoke "$OCSP_DIR/with-crl.pem" -crl_reason keyCompromise \
   >/dev/null 2>&1
 gencrl "$WORK/new.crl"
 run validate --cert="$OCSP_DIR/with-crl.pem" --crl="$WORK/new.crl" --json --language=en
 check "CRL: the newer CRL from the request revokes it" out_has '"sub_indication":"SUB_INDICATION_REVOKED_NO_POE"'
 check "CRL: ... as stapled evidence" out_has '"source":"stapled_crl"'
+# The probe: a validation time the caller claims before the revocation hid it
+# (TOTAL_PASSED). A claim is not proof: the revocation known now counts.
+issued=$(date -u -d "$(openssl x509 -in "$OCSP_DIR/with-crl.pem" -noout -startdate | cut -d= -f2)" \
+  +%Y-%m-%dT%H:%M:%SZ)
+run validate --cert="$OCSP_DIR/with-crl.pem" --crl="$WORK/new.crl" --time="$issued" --json
+check "claimed time before the revocation: still REVOKED_NO_POE" \
+  out_has '"sub_indication":"SUB_INDICATION_REVOKED_NO_POE"'
+check "... because revoked after a time nothing proves" \
+  out_has '"reason":"FAILURE_REASON_REVOKED_AFTER_CLAIMED_TIME"'
 run validate --cert="$OCSP_DIR/with-crl.pem" --json
 check "CRL: the request's CRL replaced the older one in the cache" \
   out_has '"sub_indication":"SUB_INDICATION_REVOKED_NO_POE"'

@@ -717,10 +717,17 @@ class VnGovProfilePolicyTest(unittest.TestCase):
                              pb.SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND)
             self.assertEqual(default.policy, "default")
             self.assertIn("chính sách xác thực", default.message)
+            # Valid in 2016 under the legacy policy, expired since: a claimed
+            # time is not proof that the signature existed then.
             legacy = validate("2016-06-01T00:00:00Z", policy="legacy")
-            self.assertEqual(legacy.indication, pb.INDICATION_TOTAL_PASSED, legacy.message)
+            self.assertEqual(legacy.indication, pb.INDICATION_INDETERMINATE, legacy.message)
+            self.assertEqual(legacy.sub_indication, pb.SUB_INDICATION_OUT_OF_BOUNDS_NO_POE)
+            self.assertEqual(legacy.failed_check.reason,
+                             pb.FAILURE_REASON_EXPIRED_AFTER_CLAIMED_TIME)
             self.assertEqual(legacy.policy, "legacy")
-            self.assertEqual(len(legacy.path), 3)
+            with self.assertRaises(grpc.RpcError) as future:
+                validate("2100-01-01T00:00:00Z", policy="legacy")
+            self.assertEqual(future.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
             expired = validate("2026-11-30T00:00:00Z", policy="legacy",
                                metadata=(("accept-language", "en"),))
             self.assertEqual(expired.sub_indication, pb.SUB_INDICATION_EXPIRED)

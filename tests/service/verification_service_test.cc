@@ -108,13 +108,19 @@ TEST(VerificationServiceTest, GarbageCertificateIsInvalidArgument) {
 TEST(VerificationServiceTest, CallerGivenTimeIsUsedAndReportedAsSuch) {
   Server server({});
   auto req = RsaRequest();
-  req.mutable_validation_time()->set_seconds(4102444800);  // 2100-01-01
+  req.mutable_validation_time()->set_seconds(946684800);  // 2000-01-01
   grpc::ClientContext ctx;
   v1::VerifyResponse resp;
   ASSERT_TRUE(server.stub().Verify(&ctx, req, &resp).ok());
   EXPECT_TRUE(resp.validation_time_from_request());
-  EXPECT_EQ(resp.validation_time().seconds(), 4102444800);
-  EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_EXPIRED);
+  EXPECT_EQ(resp.validation_time().seconds(), 946684800);
+  EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_NOT_YET_VALID);
+  // A claimed time in the future is refused: nothing known by then counts yet.
+  req.mutable_validation_time()->set_seconds(4102444800);  // 2100-01-01
+  grpc::ClientContext future_ctx;
+  grpc::Status future = server.stub().Verify(&future_ctx, req, &resp);
+  EXPECT_EQ(future.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(future.error_message().find("validation_time"), std::string::npos);
 }
 
 // One thousand items of every kind, interleaved: each result must be the
@@ -211,11 +217,11 @@ TEST(VerificationServiceTest, ValidateCertificateJudgesThePathAlone) {
   }
   {
     req.set_certificate(PkiFile("signer-ec.pem"));
-    req.mutable_validation_time()->set_seconds(4102444800);  // 2100-01-01
+    req.mutable_validation_time()->set_seconds(946684800);  // 2000-01-01
     grpc::ClientContext ctx;
     v1::ValidateCertificateResponse resp;
     ASSERT_TRUE(server.stub().ValidateCertificate(&ctx, req, &resp).ok());
-    EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_EXPIRED);
+    EXPECT_EQ(resp.sub_indication(), v1::SUB_INDICATION_NOT_YET_VALID);
     EXPECT_TRUE(resp.validation_time_from_request());
   }
   {
