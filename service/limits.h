@@ -20,6 +20,9 @@ struct Limits {
   size_t max_crl_bytes = 4 << 20;
   size_t max_record_id_bytes = 256;
   size_t max_queued_items = 100000;  // admission: items waiting for a worker
+  // Admission: bytes of calls in flight, x3 (message, request, answer); 0:
+  // not bounded here (the server always sets it).
+  size_t max_inflight_bytes = 0;
 };
 
 }  // namespace sigverify::service

@@ -2,11 +2,13 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
@@ -29,12 +31,27 @@ constexpr int kMetricsThreads = 64;
 
 namespace cfg = ::sigverify::config::v1;
 
+// --max-inflight-bytes, or a quarter of the machine's memory (at least 256
+// MiB, and at least three largest messages).
+size_t InflightBytes(const ServerConfig& config) {
+  if (config.limits().max_inflight_bytes() > 0) {
+    return static_cast<size_t>(config.limits().max_inflight_bytes());
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  const size_t quarter =
+      pages > 0 && page_size > 0 ? static_cast<size_t>(pages) * page_size / 4 : size_t{1} << 30;
+  return std::max(
+      {quarter, size_t{256} << 20, 3 * static_cast<size_t>(config.limits().max_message_bytes())});
+}
+
 Limits LimitsOf(const ServerConfig& config) {
   Limits limits;
   limits.max_message_bytes = static_cast<size_t>(config.limits().max_message_bytes());
   limits.max_batch_items = static_cast<size_t>(config.limits().max_batch_items());
   limits.max_data_bytes = static_cast<size_t>(config.limits().max_data_bytes());
   limits.max_queued_items = static_cast<size_t>(config.limits().max_queued_items());
+  limits.max_inflight_bytes = InflightBytes(config);
   return limits;
 }
 
@@ -249,6 +266,7 @@ absl::Status Server::StartMetrics() {
   if (revocation_ != nullptr) Append(stats, revocation_->stats_table());
   if (audit_log_ != nullptr) Append(stats, audit_log_->stats_table());
   if (disk_guard_ != nullptr) Append(stats, disk_guard_->stats_table());
+  Append(stats, verification_service_->stats_table());
   try {
     // Idle connections each hold one of civetweb's threads until their
     // request arrives: with its defaults (2 threads, 30 s) two idle
@@ -281,6 +299,11 @@ absl::Status Server::StartListeners() {
   const int max_message = static_cast<int>(config_.limits().max_message_bytes());
   builder.SetMaxReceiveMessageSize(max_message);
   builder.SetMaxSendMessageSize(max_message);
+  // gRPC's own memory (received messages not yet handed over) within the
+  // same budget: it slows reading rather than buffer without bound.
+  grpc::ResourceQuota quota("sigverifyd");
+  quota.Resize(verifier_->limits().max_inflight_bytes);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(verification_service_.get());
   if (audit_service_ != nullptr && l.audit().empty()) builder.RegisterService(audit_service_.get());
   grpc_server_ = builder.BuildAndStart();

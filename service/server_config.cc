@@ -53,6 +53,7 @@ constexpr char kDefaults[] = R"pb(
     max_batch_items: 10000
     max_data_bytes: 33554432
     max_queued_items: 100000
+    max_inflight_bytes: 0
   }
   verification {
     workers: 0
@@ -78,7 +79,7 @@ constexpr char kDefaults[] = R"pb(
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 33> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 34> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
@@ -93,6 +94,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 33> kFlagO
     {"limits.max_batch_items", "--max-batch-items"},
     {"limits.max_data_bytes", "--max-data-bytes"},
     {"limits.max_queued_items", "--max-queued-items"},
+    {"limits.max_inflight_bytes", "--max-inflight-bytes"},
     {"verification.workers", "--workers"},
     {"verification.certificate_cache_size", "--certificate-cache-size"},
     {"verification.path_cache_size", "--path-cache-size"},
@@ -276,6 +278,11 @@ absl::Status ValidateSizes(const cfg::ServerConfig& c) {
            {"verification.path_cache_size", v.path_cache_size(), 1, 100000000},
            {"verification.min_rsa_bits", v.min_rsa_bits(), 1, crypto::kMaxRsaBits}}) {
     if (auto s = InRange(field, value, min, max); !s.ok()) return s;
+  }
+  if (l.max_inflight_bytes() != 0 && l.max_inflight_bytes() < 3 * l.max_message_bytes()) {
+    return Bad("limits.max_inflight_bytes",
+               absl::StrCat(l.max_inflight_bytes(), " is below 3 x --max-message-bytes (",
+                            3 * l.max_message_bytes(), "): a largest request could never run"));
   }
   return absl::OkStatus();
 }

@@ -57,6 +57,9 @@ ABSL_FLAG(int64_t, max_batch_items, D().limits().max_batch_items(),
           "most items in one VerifyBatch");
 ABSL_FLAG(int64_t, max_data_bytes, D().limits().max_data_bytes(),
           "largest signed data in one record, bytes");
+ABSL_FLAG(int64_t, max_inflight_bytes, D().limits().max_inflight_bytes(),
+          "bytes of calls admitted and not finished (x3: message, request, answer); beyond it "
+          "RESOURCE_EXHAUSTED before parsing; 0: a quarter of the machine's memory");
 ABSL_FLAG(int64_t, max_queued_items, D().limits().max_queued_items(),
           "items admitted but not finished before new work is refused (RESOURCE_EXHAUSTED)");
 ABSL_FLAG(int, workers, D().verification().workers(), "verification threads; 0 = one per core");
@@ -180,6 +183,8 @@ std::vector<std::pair<absl::string_view, Apply>> LimitFlags() {
           [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_batch_items(v); }),
       Set("--max-data-bytes", FLAGS_max_data_bytes,
           [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_data_bytes(v); }),
+      Set("--max-inflight-bytes", FLAGS_max_inflight_bytes,
+          [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_inflight_bytes(v); }),
       Set("--max-queued-items", FLAGS_max_queued_items,
           [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_queued_items(v); }),
       Set("--workers", FLAGS_workers,

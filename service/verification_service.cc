@@ -53,7 +53,17 @@ class Finisher {
         start_(std::chrono::steady_clock::now()) {
     metrics_->InFlight(method_).Increment();
   }
+  // Takes `bytes` of `budget` until the call is answered; false (and
+  // nothing taken) when the budget has no room.
+  bool Reserve(ByteBudget* budget, size_t bytes) {
+    if (!budget->TryAcquire(bytes)) return false;
+    budget_ = budget;
+    reserved_ = bytes;
+    return true;
+  }
   void Finish(const grpc::Status& status) {
+    if (budget_ != nullptr) budget_->Release(reserved_);
+    budget_ = nullptr;
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
     metrics_->CountRequest(method_, status.error_code(), took.count());
     metrics_->InFlight(method_).Decrement();
@@ -65,6 +75,8 @@ class Finisher {
   ServiceMetrics* metrics_;
   Method method_;
   std::chrono::steady_clock::time_point start_;
+  ByteBudget* budget_ = nullptr;
+  size_t reserved_ = 0;
 };
 
 namespace {
@@ -85,6 +97,7 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
     : verifier_(std::move(verifier)),
       pool_(pool),
       disk_(disk),
+      inflight_(verifier_->limits().max_inflight_bytes),
       metrics_(metrics),
       audit_(audit),
       on_audit_failure_(on_audit_failure) {}
@@ -109,7 +122,8 @@ void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> record
 }
 
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
-                                                     Method method) {
+                                                     Method method,
+                                                     const grpc::ByteBuffer& request_bytes) {
   auto finisher = std::make_shared<Finisher>(reactor, metrics_, method);
   if (!accepting_.load(std::memory_order_relaxed)) {
     finisher->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
@@ -121,6 +135,15 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
       return nullptr;
     }
   }
+  // The message, its parsed request and the answer: about three times its
+  // size, taken before anything is parsed.
+  if (!finisher->Reserve(&inflight_, 3 * request_bytes.Length())) {
+    finisher->Finish(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("server at its limit of ", inflight_.capacity(),
+                     " bytes of calls in flight (--max-inflight-bytes); retry with backoff")));
+    return nullptr;
+  }
   return finisher;
 }
 
@@ -130,7 +153,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
                                                      grpc::ByteBuffer* response_bytes,
                                                      Method method, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finisher = Start(reactor, method);
+  auto finisher = Start(reactor, method, *request_bytes);
   if (finisher == nullptr) return reactor;
   auto call = std::make_shared<CallMessages<Request, Response>>();
   if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
@@ -202,7 +225,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
                                                            const grpc::ByteBuffer* request_bytes,
                                                            grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finisher = Start(reactor, Method::kVerifyBatch);
+  auto finisher = Start(reactor, Method::kVerifyBatch, *request_bytes);
   if (finisher == nullptr) return reactor;
   auto call = std::make_shared<CallMessages<v1::VerifyBatchRequest, v1::VerifyBatchResponse>>();
   if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {

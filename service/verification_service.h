@@ -8,6 +8,7 @@
 
 #include "service/audit/audit_log.h"
 #include "service/audit_record.h"
+#include "service/byte_budget.h"
 #include "service/disk_space_guard.h"
 #include "service/metrics.h"
 #include "service/verifier.h"
@@ -51,13 +52,17 @@ class VerificationService final : public RawCallbackService {
                                                 const grpc::ByteBuffer* request,
                                                 grpc::ByteBuffer* response) override;
 
+  // sigverify_inflight_*
+  StatsTable stats_table() const { return inflight_.stats_table(); }
+
   // From now on new calls get UNAVAILABLE; calls already admitted finish.
   void StopAccepting() { accepting_.store(false, std::memory_order_relaxed); }
 
  private:
   // Counts the call in; answers UNAVAILABLE and returns null when draining
   // or when the audit log's disk is below its floor.
-  std::shared_ptr<Finisher> Start(grpc::ServerUnaryReactor* reactor, Method method);
+  std::shared_ptr<Finisher> Start(grpc::ServerUnaryReactor* reactor, Method method,
+                                  const grpc::ByteBuffer& request_bytes);
 
   // A one-item call: decode, run `work` on the pool, encode, answer.
   template <typename Request, typename Response, typename Work>
@@ -73,6 +78,7 @@ class VerificationService final : public RawCallbackService {
   std::shared_ptr<const Verifier> verifier_;
   WorkerPool* pool_;
   const DiskSpaceGuard* disk_;
+  ByteBudget inflight_;  // --max-inflight-bytes
   ServiceMetrics* metrics_;
   audit::AuditLog* audit_;
   AuditFailure on_audit_failure_;

@@ -113,6 +113,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"listeners { grpc: \"127.invalid:40000\" }",
                 "--listen (listeners.grpc): refusing to listen on 127.invalid:40000 without TLS"},
         BadCase{"listeners { metrics: \"127.0.0.1:99999\" }", "--metrics-listen"},
+        BadCase{"limits { max_message_bytes: 1000 max_inflight_bytes: 2999 }",
+                "--max-inflight-bytes (limits.max_inflight_bytes): 2999 is below 3 x"},
         BadCase{"listeners { metrics: \"0.0.0.0:9464\" }",
                 "--metrics-listen (listeners.metrics): refusing to serve metrics on 0.0.0.0:9464"},
         BadCase{"listeners { audit: \"127.0.0.1:1\" }",

@@ -354,6 +354,29 @@ TEST(VerificationServiceTest, ARequestIdThatIsNotATokenIsRefused) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Memory held by admitted calls is bounded: a call takes three times its
+// size from --max-inflight-bytes before it is parsed.
+TEST(VerificationServiceTest, CallsBeyondTheInflightByteBudgetAreRefusedBeforeParsing) {
+  Limits limits;
+  limits.max_inflight_bytes = 256 << 10;
+  Server server(limits);
+  {
+    grpc::ClientContext ctx;
+    v1::VerifyResponse resp;
+    ASSERT_TRUE(server.stub().Verify(&ctx, RsaRequest(), &resp).ok());
+  }
+  v1::VerifyRequest large = RsaRequest();
+  large.set_data(std::string(100 << 10, 'x'));  // x3 > 256 KiB
+  grpc::ClientContext ctx;
+  v1::VerifyResponse resp;
+  grpc::Status s = server.stub().Verify(&ctx, large, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_NE(s.error_message().find("--max-inflight-bytes"), std::string::npos);
+  // What the refused and the finished calls took is given back.
+  grpc::ClientContext again;
+  EXPECT_TRUE(server.stub().Verify(&again, RsaRequest(), &resp).ok());
+}
+
 // Admission weighs an item by what it costs, not as one: a large document
 // takes as many units of the budget as its hashing costs.
 TEST(VerificationServiceTest, AdmissionCountsAnItemByItsCost) {
