@@ -6,14 +6,7 @@ std::optional<Verdict> JudgeClaimedTime(const std::vector<CertificatePtr>& path,
                                         const std::vector<RevocationEvidence>& revocation,
                                         absl::Time claimed, absl::Time now) {
   if (claimed >= now) return std::nullopt;
-  auto on = [&](FailureReason reason, size_t i) {
-    Failure f;
-    f.reason = reason;
-    f.position = static_cast<int>(i) + 1;
-    f.certificate = path[i];
-    f.validation_time = claimed;
-    return f;
-  };
+  auto on = [&](FailureReason reason, size_t i) { return FailureAt(reason, path, i, claimed); };
   // Revoked since: the claim does not place the signature before it.
   for (size_t i = 0; i < revocation.size() && i < path.size(); ++i) {
     const RevocationEvidence& e = revocation[i];

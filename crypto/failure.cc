@@ -100,6 +100,16 @@ const ReasonInfo& Info(FailureReason reason) {
 
 }  // namespace
 
+Failure FailureAt(FailureReason reason, const std::vector<CertificatePtr>& path, size_t i,
+                  absl::Time validation_time) {
+  Failure f;
+  f.reason = reason;
+  f.position = static_cast<int>(i) + 1;
+  f.certificate = path[i];
+  f.validation_time = validation_time;
+  return f;
+}
+
 std::string_view ReasonName(FailureReason reason) { return Info(reason).name; }
 std::string_view CheckName(FailureReason reason) { return Info(reason).check; }
 

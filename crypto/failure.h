@@ -131,6 +131,10 @@ struct Failure {
   bool failed() const { return reason != FailureReason::kUnspecified; }
 };
 
+// `reason` for certificate i (0-based) of `path`, at `validation_time`.
+Failure FailureAt(FailureReason reason, const std::vector<CertificatePtr>& path, size_t i,
+                  absl::Time validation_time = absl::InfinitePast());
+
 // The proto enum's name without its prefix ("CERTIFICATE_EXPIRED"), and the
 // FailedCheck.check string the reason belongs to ("validity"; empty for the
 // source problems, which are not checks).

@@ -39,17 +39,6 @@ PathResult Failed(SubIndication sub, Failure failure) {
   return r;
 }
 
-// `reason` for certificate i of `path`, at `at`.
-Failure On(FailureReason reason, const std::vector<CertificatePtr>& path, size_t i,
-           absl::Time at = absl::InfinitePast()) {
-  Failure f;
-  f.reason = reason;
-  f.position = static_cast<int>(i) + 1;
-  f.certificate = path[i];
-  f.validation_time = at;
-  return f;
-}
-
 struct X509Error {
   SubIndication sub;
   FailureReason reason;
@@ -117,7 +106,7 @@ std::optional<PathResult> CheckSignerUsage(const CertificatePtr& signer_ptr) {
   if (signer.has_key_usage() &&
       (signer.key_usage() & (kKeyUsageDigitalSignature | kKeyUsageNonRepudiation)) == 0) {
     return Failed(SubIndication::kChainConstraintsFailure,
-                  On(FailureReason::kSignerKeyUsage, path, 0));
+                  FailureAt(FailureReason::kSignerKeyUsage, path, 0));
   }
   int critical = 0;
   auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
@@ -132,7 +121,7 @@ std::optional<PathResult> CheckSignerUsage(const CertificatePtr& signer_ptr) {
     }
     names.push_back(oid);
   }
-  Failure f = On(FailureReason::kSignerExtendedKeyUsage, path, 0);
+  Failure f = FailureAt(FailureReason::kSignerExtendedKeyUsage, path, 0);
   f.names = std::move(names);
   return Failed(SubIndication::kChainConstraintsFailure, std::move(f));
 }
@@ -175,7 +164,7 @@ std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& pat
                                           const AlgorithmPolicy& policy) {
   // The facts come from the policy check; the place on the path from here.
   auto on = [&path](Failure f, size_t i) {
-    Failure placed = On(f.reason, path, i);
+    Failure placed = FailureAt(f.reason, path, i);
     placed.names = std::move(f.names);
     placed.limit = f.limit;
     placed.actual = f.actual;
@@ -188,7 +177,7 @@ std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& pat
     const int digest_nid = CertificateDigestNid(c);
     if (IsWeakDigest(digest_nid)) {
       return Failed(SubIndication::kCryptoConstraintsFailure,
-                    On(FailureReason::kCertificateWeakHash, path, i));
+                    FailureAt(FailureReason::kCertificateWeakHash, path, i));
     }
     if (auto refused = CheckSignatureHash(policy, ToHashAlgorithm(digest_nid),
                                           FailureReason::kCertificateHashRefused)) {
@@ -206,12 +195,12 @@ std::optional<PathResult> CheckValidity(const std::vector<CertificatePtr>& path,
   for (size_t i = 0; i < path.size(); ++i) {
     const Certificate& c = *path[i];
     if (at > c.not_after()) {
-      Failure f = On(FailureReason::kCertificateExpired, path, i, at);
+      Failure f = FailureAt(FailureReason::kCertificateExpired, path, i, at);
       f.time = c.not_after();
       return Failed(SubIndication::kExpired, std::move(f));
     }
     if (at < c.not_before()) {
-      Failure f = On(FailureReason::kCertificateNotYetValid, path, i, at);
+      Failure f = FailureAt(FailureReason::kCertificateNotYetValid, path, i, at);
       f.time = c.not_before();
       return Failed(SubIndication::kNotYetValid, std::move(f));
     }
@@ -226,7 +215,7 @@ std::optional<PathResult> CheckIssuerKeyUsage(const std::vector<CertificatePtr>&
     const Certificate& c = *path[i];
     if (c.has_key_usage() && (c.key_usage() & kKeyUsageKeyCertSign) == 0) {
       return Failed(SubIndication::kChainConstraintsFailure,
-                    On(FailureReason::kNoKeyCertSign, path, i));
+                    FailureAt(FailureReason::kNoKeyCertSign, path, i));
     }
   }
   return std::nullopt;
@@ -324,18 +313,18 @@ PathResult PathValidator::CheckRevocation(std::vector<CertificatePtr> path, absl
       if (e.state == State::kRevoked && e.revocation_time <= at) {
         result.sub_indication =
             i == 0 ? SubIndication::kRevokedNoPoe : SubIndication::kRevokedCaNoPoe;
-        result.failed = On(FailureReason::kRevoked, result.path, i, at);
+        result.failed = FailureAt(FailureReason::kRevoked, result.path, i, at);
         result.failed.time = e.revocation_time;
         result.failed.actual = e.revocation_reason;
         result.failed.detail = e.source;
       } else if ((e.state == State::kUnavailable || e.state == State::kUnknown) &&
                  requirement != RevocationRequirement::kSoftFail) {
         result.sub_indication = SubIndication::kTryLater;
-        result.failed = On(FailureReason::kRevocationUnavailable, result.path, i, at);
+        result.failed = FailureAt(FailureReason::kRevocationUnavailable, result.path, i, at);
         result.failed.problems = e.problems;
       } else if (e.state == State::kNoSource && requirement == RevocationRequirement::kRequire) {
         result.sub_indication = SubIndication::kTryLater;
-        result.failed = On(FailureReason::kRevocationSourceMissing, result.path, i, at);
+        result.failed = FailureAt(FailureReason::kRevocationSourceMissing, result.path, i, at);
       }
     }
     result.revocation.push_back(std::move(e));

@@ -97,16 +97,26 @@ struct VerifyOptions {
   bool json = false;
 };
 
-int RunVerify(const VerifyOptions& o) {
-  auto request = BuildRequest(o.record);
-  if (!request.ok()) return Error("verify", request.status().message());
-  if (auto s = Apply(o.request, &*request); !s.ok()) return Error("verify", s.message());
-  auto stub = Stub(*o.connection, "verify");
+// Builds the request (`build`), adds the common options, calls `rpc` and
+// prints the answer; the exit code says whether it passed.
+template <typename Response, typename Build, typename Rpc>
+int CallOne(const std::string& command, const Connection& connection, const RequestOptions& options,
+            bool json, Build build, Rpc rpc) {
+  auto request = build();
+  if (!request.ok()) return Error(command, request.status().message());
+  if (auto s = Apply(options, &*request); !s.ok()) return Error(command, s.message());
+  auto stub = Stub(connection, command);
   if (!stub) return kExitError;
   grpc::ClientContext ctx;
-  SetDeadline(*o.connection, &ctx);
-  v1::VerifyResponse response;
-  return Report("verify", stub->Verify(&ctx, *request, &response), response, o.json);
+  SetDeadline(connection, &ctx);
+  Response response;
+  return Report(command, ((*stub).*rpc)(&ctx, *request, &response), response, json);
+}
+
+int RunVerify(const VerifyOptions& o) {
+  return CallOne<v1::VerifyResponse>(
+      "verify", *o.connection, o.request, o.json, [&] { return BuildRequest(o.record); },
+      &v1::VerificationService::Stub::Verify);
 }
 
 void AddVerify(CLI::App& app, Connection& connection, int* exit_code) {
@@ -156,15 +166,10 @@ struct ValidateOptions {
 };
 
 int RunValidate(const ValidateOptions& o) {
-  auto request = BuildValidateRequest(o.certificate_file, o.chain_files, o.validation_time);
-  if (!request.ok()) return Error("validate", request.status().message());
-  if (auto s = Apply(o.request, &*request); !s.ok()) return Error("validate", s.message());
-  auto stub = Stub(*o.connection, "validate");
-  if (!stub) return kExitError;
-  grpc::ClientContext ctx;
-  SetDeadline(*o.connection, &ctx);
-  v1::ValidateCertificateResponse response;
-  return Report("validate", stub->ValidateCertificate(&ctx, *request, &response), response, o.json);
+  return CallOne<v1::ValidateCertificateResponse>(
+      "validate", *o.connection, o.request, o.json,
+      [&] { return BuildValidateRequest(o.certificate_file, o.chain_files, o.validation_time); },
+      &v1::VerificationService::Stub::ValidateCertificate);
 }
 
 void AddValidate(CLI::App& app, Connection& connection, int* exit_code) {
