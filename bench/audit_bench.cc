@@ -60,7 +60,7 @@ v1::AuditRecord Record(int i) {
 
 void Append(AuditLog& log, std::vector<v1::AuditRecord> records) {
   absl::Notification done;
-  log.Append(std::move(records), [&](absl::Status s) {
+  log.Append(std::move(records), [&](const absl::Status& s) {
     if (!s.ok()) std::abort();
     done.Notify();
   });
@@ -86,6 +86,7 @@ BENCHMARK(BM_AppendOneRecordPerCall<PostgresLog>)
 template <AuditLog& (*Log)()>
 void BM_AppendBatchOf1000(benchmark::State& state) {
   std::vector<v1::AuditRecord> batch;
+  batch.reserve(1000);
   for (int i = 0; i < 1000; ++i) batch.push_back(Record(i));
   AuditLog& log = Log();
   for (auto _ : state) Append(log, batch);

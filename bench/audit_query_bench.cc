@@ -62,7 +62,8 @@ std::string Caller(uint64_t i) {
   return absl::StrFormat("ipv4:10.20.0.%d", Mix(i ^ 77) % kCallers);
 }
 int64_t TimeOf(uint64_t i, uint64_t n) {
-  return kStartMicros + static_cast<int64_t>(static_cast<double>(kYearMicros) * i / n);
+  return kStartMicros + static_cast<int64_t>(static_cast<double>(kYearMicros) *
+                                             static_cast<double>(i) / static_cast<double>(n));
 }
 std::string RecordId(uint64_t i) { return absl::StrCat("VB-2026-", i); }
 
@@ -140,7 +141,7 @@ void Generate(const std::string& path, uint64_t from, uint64_t n) {
           +[](int* f) { return *f < 20; }, &in_flight));
       ++in_flight;
     }
-    (*log)->Append(std::move(batch), [&](absl::Status s) {
+    (*log)->Append(std::move(batch), [&](const absl::Status& s) {
       if (!s.ok()) {
         std::cerr << s << "\n";
         std::abort();
@@ -184,7 +185,8 @@ void Run(benchmark::State& state, const std::function<LeafQuery(std::mt19937_64&
     }
     found += rows->size();
   }
-  state.counters["rows_per_query"] = static_cast<double>(found) / state.iterations();
+  state.counters["rows_per_query"] =
+      static_cast<double>(found) / static_cast<double>(state.iterations());
 }
 
 uint64_t Random(std::mt19937_64& rng) { return rng() % Records(); }

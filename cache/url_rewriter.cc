@@ -7,11 +7,11 @@
 
 namespace sigverify::cache {
 
-UrlRewriter::UrlRewriter(std::vector<std::pair<std::string, std::string>> rules) {
-  for (auto& [from, to] : rules) {
+UrlRewriter::UrlRewriter(const std::vector<std::pair<std::string, std::string>>& rules) {
+  for (const auto& [from, to] : rules) {
     auto from_url = ParseHttpUrl(from);
     if (!from_url.ok()) continue;  // FromRules and the configuration check refuse these
-    rules_.push_back({std::move(from), *std::move(from_url), std::move(to)});
+    rules_.push_back({from, *std::move(from_url), to});
   }
   std::stable_sort(rules_.begin(), rules_.end(),
                    [](const Rule& a, const Rule& b) { return a.from.size() > b.from.size(); });
@@ -34,7 +34,7 @@ absl::StatusOr<UrlRewriter> UrlRewriter::FromRules(const std::vector<std::string
     }
     pairs.emplace_back(std::move(from), std::move(to));
   }
-  return UrlRewriter(std::move(pairs));
+  return UrlRewriter(pairs);
 }
 
 std::string UrlRewriter::Rewrite(std::string_view url) const {

@@ -18,7 +18,7 @@ class UrlRewriter {
  public:
   UrlRewriter() = default;
   // (FROM, TO) prefix pairs, already checked (IsHttpUrl on both sides).
-  explicit UrlRewriter(std::vector<std::pair<std::string, std::string>> rules);
+  explicit UrlRewriter(const std::vector<std::pair<std::string, std::string>>& rules);
   // Rules "FROM=TO"; both sides are http:// or https:// URL prefixes.
   static absl::StatusOr<UrlRewriter> FromRules(const std::vector<std::string>& rules);
 

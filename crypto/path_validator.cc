@@ -420,18 +420,19 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
   const AnchorConfig& anchor_config = store_->ConfigFor(anchor);
   X509StackPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  Failure out_of_memory;
-  out_of_memory.reason = FailureReason::kOutOfMemory;
-  const PathResult no_memory =
-      Failed(SubIndication::kCertificateChainGeneralFailure, out_of_memory);
-  if (!untrusted || !ctx) return no_memory;
+  auto no_memory = [] {
+    Failure f;
+    f.reason = FailureReason::kOutOfMemory;
+    return Failed(SubIndication::kCertificateChainGeneralFailure, std::move(f));
+  };
+  if (!untrusted || !ctx) return no_memory();
   for (size_t i = 1; i + 1 < candidate.size(); ++i) {
-    if (!sk_X509_push(untrusted.get(), candidate[i]->x509())) return no_memory;
+    if (!sk_X509_push(untrusted.get(), candidate[i]->x509())) return no_memory();
   }
   if (X509_STORE_CTX_init(ctx.get(), store_->StoreFor(anchor), candidate.front()->x509(),
                           untrusted.get()) != 1) {
     ERR_clear_error();
-    return no_memory;
+    return no_memory();
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_time(param, absl::ToTimeT(at));
@@ -451,13 +452,13 @@ PathResult PathValidator::ValidateCandidate(const std::vector<CertificatePtr>& c
           ? kAnyPolicy
           : anchor_config.required_certificate_policies;
   Asn1ObjectStackPtr policies(sk_ASN1_OBJECT_new_null());
-  if (!policies) return no_memory;
+  if (!policies) return no_memory();
   for (const std::string& oid : user_policies) {
     ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), /*dont_search_for_name=*/1);
     if (obj == nullptr || !sk_ASN1_OBJECT_push(policies.get(), obj)) {
       ASN1_OBJECT_free(obj);
       ERR_clear_error();
-      return no_memory;
+      return no_memory();
     }
   }
   X509_VERIFY_PARAM_set1_policies(param, policies.get());

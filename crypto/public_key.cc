@@ -114,7 +114,7 @@ absl::Status CheckRsaExponent(const EVP_PKEY* pkey) {
   if (e == nullptr) return absl::InvalidArgumentError("RSA key without a public exponent");
   if (BN_is_negative(e) || !BN_is_odd(e) || BN_num_bits(e) > kMaxRsaExponentBits ||
       BN_get_word(e) < 3) {
-    const int bits = BN_num_bits(e);
+    const int bits = static_cast<int>(BN_num_bits(e));
     return absl::InvalidArgumentError(
         absl::StrCat("RSA public exponent ",
                      bits <= 64 && !BN_is_negative(e)

@@ -103,13 +103,13 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
       on_audit_failure_(on_audit_failure) {}
 
 void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> records,
-                                           std::shared_ptr<Finisher> finisher,
-                                           std::function<grpc::Status()> ok_answer) {
+                                           const std::shared_ptr<Finisher>& finisher,
+                                           const std::function<grpc::Status()>& ok_answer) {
   if (audit_ == nullptr || records.empty()) {
     finisher->Finish(ok_answer());
     return;
   }
-  audit_->Append(std::move(records), [this, finisher, ok_answer](absl::Status durable) {
+  audit_->Append(std::move(records), [this, finisher, ok_answer](const absl::Status& durable) {
     if (durable.ok()) {
       finisher->Finish(ok_answer());
     } else if (on_audit_failure_ == AuditFailure::kAnswer) {

@@ -72,8 +72,9 @@ class VerificationService final : public RawCallbackService {
 
   // Answers `ok_answer` once `records` are durable (or at once without an
   // audit log); the failure policy decides otherwise.
-  void RecordThenFinish(std::vector<audit::AuditEntry> records, std::shared_ptr<Finisher> finisher,
-                        std::function<grpc::Status()> ok_answer);
+  void RecordThenFinish(std::vector<audit::AuditEntry> records,
+                        const std::shared_ptr<Finisher>& finisher,
+                        const std::function<grpc::Status()>& ok_answer);
 
   std::shared_ptr<const Verifier> verifier_;
   WorkerPool* pool_;

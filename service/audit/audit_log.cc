@@ -210,7 +210,7 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
     }
   }
   auto note = signer_.Sign({options_.origin, size_, Root()});
-  const absl::Status status =
+  absl::Status status =
       note.ok() ? store_->Commit(options_.shard, leaves, nodes, size_, *note) : note.status();
   if (!status.ok()) {
     edge_ = saved_edge;

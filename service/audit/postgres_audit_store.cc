@@ -469,6 +469,7 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> PostgresAuditStore::Leaves(
         ResultPtr r = p.Exec(conn, sql);
         if (!Ok(r)) return Error(conn, "leaves");
         std::vector<StoredLeaf> out;
+        out.reserve(static_cast<size_t>(PQntuples(r.get())));
         for (int i = 0; i < PQntuples(r.get()); ++i) {
           out.push_back({static_cast<uint64_t>(Int8(r, i, 0)), Bytes(r, i, 1), Bytes(r, i, 2)});
         }

@@ -18,7 +18,7 @@
 #include "service/cli/exit_codes.h"
 #include "service/cli/verify_commands.h"
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   using sigverify::cli::kExitError;
   CLI::App app("sigverify: the command-line client of sigverifyd", "sigverify");
   app.require_subcommand(1);
@@ -41,4 +41,6 @@ int main(int argc, char** argv) {
     return kExitError;
   }
   return exit_code;
+} catch (...) {
+  return sigverify::cli::kExitError;
 }
