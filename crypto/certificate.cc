@@ -44,12 +44,15 @@ absl::StatusOr<absl::Time> AsnTimeToAbsl(const ASN1_TIME* t) {
 
 namespace {
 
+// The value in whole bytes of hex with "-" before a negative one, as
+// `openssl x509 -serial` prints it (see Certificate.serial_number).
 std::string SerialHex(const ASN1_INTEGER* serial) {
   BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
   if (!bn) return {};
+  if (BN_is_zero(bn.get())) return "00";
   OpenSslString hex(BN_bn2hex(bn.get()));
   if (!hex) return {};
-  // BoringSSL prints lower case, OpenSSL upper case.
+  // BoringSSL prints lower case, OpenSSL upper case; both whole bytes.
   return absl::AsciiStrToUpper(hex.get());
 }
 

@@ -1,5 +1,7 @@
 #include "crypto/certificate.h"
 
+#include <utility>
+
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_files.h"
@@ -99,6 +101,20 @@ TEST(CertificateTest, RealG1RootKeepsItsLeadingZeroSerial) {
   auto bng = Certificate::Parse(VnGca("g1-bng.pem"));
   ASSERT_TRUE(bng.ok());
   EXPECT_EQ((*bng)->display_name(), "Cơ quan chứng thực số Bộ Ngoại giao");
+}
+
+// Certificate.serial_number: the value, with "-" before a negative one, as
+// `openssl x509 -serial` prints each of these files' serial.
+TEST(CertificateTest, SerialIsTheSignedValueInWholeBytes) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"serial-minus255.pem", "-FF"}, {"serial-minus1.pem", "-01"}, {"serial-0.pem", "00"},
+      {"serial-128.pem", "80"},       {"serial-255.pem", "FF"},
+  };
+  for (const auto& [file, printed] : cases) {
+    auto cert = Certificate::Parse(ReadFile(TestDataDir() + "/serials/" + file));
+    ASSERT_TRUE(cert.ok()) << file << ": " << cert.status();
+    EXPECT_EQ((*cert)->serial_hex(), printed) << file;
+  }
 }
 
 TEST(CertificateTest, ParseAllReadsABundle) {
