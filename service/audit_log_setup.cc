@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "service/audit/postgres_audit_store.h"
 #include "service/audit/sqlite_audit_store.h"
+#include "service/audit_service.h"
 #include "service/files.h"
 
 namespace sigverify::service {
@@ -62,10 +63,12 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(
   auto signer = CheckpointKey(a, options.origin, log);
   if (!signer.ok()) return signer.status();
   absl::StatusOr<std::unique_ptr<audit::AuditStore>> store;
+  // A reader connection for each AuditService thread.
+  const size_t readers = AuditService::ReaderConnections(static_cast<size_t>(a.query_threads()));
   if (a.postgres().empty()) {
-    store = audit::SqliteAuditStore::Open(a.sqlite_file());
+    store = audit::SqliteAuditStore::Open(a.sqlite_file(), readers);
   } else {
-    store = audit::PostgresAuditStore::Open(a.postgres());
+    store = audit::PostgresAuditStore::Open(a.postgres(), readers);
   }
   if (!store.ok()) return store.status();
   return audit::AuditLog::Open(*std::move(store), *std::move(signer), options);

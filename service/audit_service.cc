@@ -1,13 +1,18 @@
 #include "service/audit_service.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <grpcpp/support/proto_buffer_writer.h>
 
+#include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "service/call_messages.h"
 #include "service/grpc_status.h"
 #include "service/proto_time.h"
 
@@ -82,7 +87,20 @@ absl::Status ParseRecord(const audit::FoundLeaf& row, v1::AuditRecord* out) {
   return absl::OkStatus();
 }
 
+grpc::Status Busy(const char* what, const WorkerPool& pool) {
+  return grpc::Status(
+      grpc::StatusCode::RESOURCE_EXHAUSTED,
+      absl::StrCat("audit ", what, " at their limit (", pool.threads(), " running, ",
+                   pool.max_queued_cost(), " waiting); retry with backoff"));
+}
+
 }  // namespace
+
+AuditService::AuditService(audit::AuditLog* log, size_t search_threads)
+    : log_(log),
+      // A pool's budget counts the calls running as well as those waiting.
+      lookups_(kLookupThreads, kLookupThreads + kMaxQueuedLookups),
+      searches_(search_threads, search_threads + kMaxQueuedSearches) {}
 
 absl::StatusOr<uint64_t> AuditService::TreeSize(const std::string& shard, uint64_t size) const {
   auto current = log_->store().Size(shard);
@@ -95,129 +113,263 @@ absl::StatusOr<uint64_t> AuditService::TreeSize(const std::string& shard, uint64
   return size;
 }
 
-grpc::Status AuditService::GetCheckpoint(grpc::ServerContext*,
-                                         const v1::GetCheckpointRequest* request,
-                                         v1::GetCheckpointResponse* response) {
-  auto note = log_->store().Checkpoint(ShardOf(request->shard()), 0);
-  if (!note.ok()) return ToGrpc(note.status());
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* AuditService::Answer(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* request_bytes,
+                                               grpc::ByteBuffer* response_bytes, WorkerPool& pool,
+                                               absl::Status (AuditService::*answer)(const Request&,
+                                                                                    Response*)) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto call = std::make_shared<CallMessages<Request, Response>>();
+  if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
+    reactor->Finish(parsed);
+    return reactor;
+  }
+  auto task = [this, call, reactor, response_bytes, answer] {
+    const absl::Status answered = (this->*answer)(call->request(), call->response());
+    reactor->Finish(answered.ok() ? call->Serialize(response_bytes) : ToGrpc(answered));
+  };
+  if (!pool.TrySubmit(std::move(task), 1)) {
+    reactor->Finish(Busy(&pool == &searches_ ? "searches" : "lookups", pool));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AuditService::GetCheckpoint(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  return Answer(context, request, response, lookups_, &AuditService::Checkpoint);
+}
+
+grpc::ServerUnaryReactor* AuditService::GetRecord(grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) {
+  return Answer(context, request, response, lookups_, &AuditService::Record);
+}
+
+grpc::ServerUnaryReactor* AuditService::GetCertificate(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return Answer(context, request, response, lookups_, &AuditService::Certificate);
+}
+
+grpc::ServerUnaryReactor* AuditService::GetRevocationResponse(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request,
+                                                              grpc::ByteBuffer* response) {
+  return Answer(context, request, response, lookups_, &AuditService::RevocationResponse);
+}
+
+grpc::ServerUnaryReactor* AuditService::GetInclusionProof(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return Answer(context, request, response, lookups_, &AuditService::InclusionProof);
+}
+
+grpc::ServerUnaryReactor* AuditService::GetConsistencyProof(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return Answer(context, request, response, lookups_, &AuditService::ConsistencyProof);
+}
+
+grpc::ServerUnaryReactor* AuditService::QueryRecords(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return Answer(context, request, response, searches_, &AuditService::Query);
+}
+
+absl::Status AuditService::Checkpoint(const v1::GetCheckpointRequest& request,
+                                      v1::GetCheckpointResponse* response) {
+  auto note = log_->store().Checkpoint(ShardOf(request.shard()), 0);
+  if (!note.ok()) return note.status();
   response->set_checkpoint(*note);
   response->set_verifier_key(log_->verifier_key());
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AuditService::GetRecord(grpc::ServerContext*, const v1::GetRecordRequest* request,
-                                     v1::GetRecordResponse* response) {
-  auto leaf = log_->store().Leaf(ShardOf(request->shard()), request->sequence());
-  if (!leaf.ok()) return ToGrpc(leaf.status());
+absl::Status AuditService::Record(const v1::GetRecordRequest& request,
+                                  v1::GetRecordResponse* response) {
+  auto leaf = log_->store().Leaf(ShardOf(request.shard()), request.sequence());
+  if (!leaf.ok()) return leaf.status();
   if (!response->mutable_record()->ParseFromString(*leaf)) {
-    return grpc::Status(grpc::StatusCode::DATA_LOSS,
-                        absl::StrCat("record ", request->sequence(), " does not parse"));
+    return absl::DataLossError(absl::StrCat("record ", request.sequence(), " does not parse"));
   }
   response->set_leaf(*std::move(leaf));
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AuditService::GetCertificate(grpc::ServerContext*,
-                                          const v1::GetCertificateRequest* request,
-                                          v1::GetCertificateResponse* response) {
-  auto row = log_->store().Certificate(request->sha256());
-  if (!row.ok()) return ToGrpc(row.status());
+absl::Status AuditService::Certificate(const v1::GetCertificateRequest& request,
+                                       v1::GetCertificateResponse* response) {
+  auto row = log_->store().Certificate(request.sha256());
+  if (!row.ok()) return row.status();
   response->set_der(std::move(row->der));
   v1::Certificate* c = response->mutable_certificate();
   c->set_sha256_fingerprint(row->sha256);
   c->set_subject(row->subject);
   c->set_issuer(row->issuer);
   c->set_serial_number(row->serial);
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AuditService::GetRevocationResponse(grpc::ServerContext*,
-                                                 const v1::GetRevocationResponseRequest* request,
-                                                 v1::GetRevocationResponseResponse* response) {
-  auto der = log_->store().RevocationResponse(request->sha256());
-  if (!der.ok()) return ToGrpc(der.status());
+absl::Status AuditService::RevocationResponse(const v1::GetRevocationResponseRequest& request,
+                                              v1::GetRevocationResponseResponse* response) {
+  auto der = log_->store().RevocationResponse(request.sha256());
+  if (!der.ok()) return der.status();
   response->set_der(*std::move(der));
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AuditService::GetInclusionProof(grpc::ServerContext*,
-                                             const v1::GetInclusionProofRequest* request,
-                                             v1::GetInclusionProofResponse* response) {
-  const std::string& shard = ShardOf(request->shard());
-  auto size = TreeSize(shard, request->tree_size());
-  if (!size.ok()) return ToGrpc(size.status());
-  auto proof = audit::InclusionProof(log_->Nodes(shard), request->sequence(), *size);
-  if (!proof.ok()) return ToGrpc(proof.status());
+absl::Status AuditService::InclusionProof(const v1::GetInclusionProofRequest& request,
+                                          v1::GetInclusionProofResponse* response) {
+  const std::string& shard = ShardOf(request.shard());
+  auto size = TreeSize(shard, request.tree_size());
+  if (!size.ok()) return size.status();
+  auto proof = audit::InclusionProof(log_->Nodes(shard), request.sequence(), *size);
+  if (!proof.ok()) return proof.status();
   response->set_tree_size(*size);
   AddHashes(*proof, response->mutable_hashes());
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AuditService::GetConsistencyProof(grpc::ServerContext*,
-                                               const v1::GetConsistencyProofRequest* request,
-                                               v1::GetConsistencyProofResponse* response) {
-  const std::string& shard = ShardOf(request->shard());
-  auto new_size = TreeSize(shard, request->new_size());
-  if (!new_size.ok()) return ToGrpc(new_size.status());
-  auto proof = audit::ConsistencyProof(log_->Nodes(shard), request->old_size(), *new_size);
-  if (!proof.ok()) return ToGrpc(proof.status());
-  response->set_old_size(request->old_size());
+absl::Status AuditService::ConsistencyProof(const v1::GetConsistencyProofRequest& request,
+                                            v1::GetConsistencyProofResponse* response) {
+  const std::string& shard = ShardOf(request.shard());
+  auto new_size = TreeSize(shard, request.new_size());
+  if (!new_size.ok()) return new_size.status();
+  auto proof = audit::ConsistencyProof(log_->Nodes(shard), request.old_size(), *new_size);
+  if (!proof.ok()) return proof.status();
+  response->set_old_size(request.old_size());
   response->set_new_size(*new_size);
   AddHashes(*proof, response->mutable_hashes());
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AuditService::QueryRecords(grpc::ServerContext*,
-                                        const v1::QueryRecordsRequest* request,
-                                        v1::QueryRecordsResponse* response) {
-  const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+absl::Status AuditService::Query(const v1::QueryRecordsRequest& request,
+                                 v1::QueryRecordsResponse* response) {
+  const int page_size = request.page_size() == 0 ? 100 : request.page_size();
   if (page_size < 0 || page_size > kMaxPageSize) {
-    return grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("page_size: ", request->page_size(), " is outside 1..", kMaxPageSize));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", request.page_size(), " is outside 1..", kMaxPageSize));
   }
   std::optional<audit::LeafCursor> after;
-  if (!request->page_token().empty()) {
-    auto cursor = CursorOf(request->page_token());
-    if (!cursor.ok()) return ToGrpc(cursor.status());
+  if (!request.page_token().empty()) {
+    auto cursor = CursorOf(request.page_token());
+    if (!cursor.ok()) return cursor.status();
     after = *cursor;
   }
-  auto query = QueryOf(request->filter(), request->oldest_first());
-  if (!query.ok()) return ToGrpc(query.status());
+  auto query = QueryOf(request.filter(), request.oldest_first());
+  if (!query.ok()) return query.status();
   // One more than asked: whether there is a next page.
   auto rows =
       log_->store().Find(*query, after ? &*after : nullptr, static_cast<size_t>(page_size) + 1);
-  if (!rows.ok()) return ToGrpc(rows.status());
+  if (!rows.ok()) return rows.status();
   const bool more = rows->size() > static_cast<size_t>(page_size);
   if (more) rows->pop_back();
   for (const audit::FoundLeaf& row : *rows) {
-    if (auto s = ParseRecord(row, response->add_records()); !s.ok()) return ToGrpc(s);
+    if (auto s = ParseRecord(row, response->add_records()); !s.ok()) return s;
   }
   if (more) response->set_next_page_token(TokenOf(rows->back()));
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AuditService::ExportRecords(grpc::ServerContext* context,
-                                         const v1::ExportRecordsRequest* request,
-                                         grpc::ServerWriter<v1::ExportRecordsResponse>* writer) {
-  auto filter = QueryOf(request->filter(), /*oldest_first=*/true);
-  if (!filter.ok()) return ToGrpc(filter.status());
-  audit::LeafQuery query = *std::move(filter);
-  query.tree_order = true;
-  std::optional<audit::LeafCursor> after;
-  for (;;) {
-    if (context->IsCancelled()) return grpc::Status::CANCELLED;
-    auto rows = log_->store().Find(query, after ? &*after : nullptr, kMaxPageSize);
-    if (!rows.ok()) return ToGrpc(rows.status());
-    for (audit::FoundLeaf& row : *rows) {
-      v1::ExportRecordsResponse item;
-      if (auto s = ParseRecord(row, item.mutable_record()); !s.ok()) return ToGrpc(s);
-      item.set_leaf(std::move(row.leaf));
-      if (!writer->Write(item)) return grpc::Status::CANCELLED;
+// ExportRecords: a page of records is read on the search pool, then written
+// one message at a time, the next only when the client has taken the last
+// (no gRPC thread waits, and a slow reader holds no store connection); the
+// next page is read when the page is written. One operation is outstanding
+// at any time, so the steps need no lock.
+class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  Export(AuditService* service, audit::LeafQuery query)
+      : service_(service), query_(std::move(query)) {}
+
+  void Begin() { ReadPage(); }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::CANCELLED);
+      return;
     }
-    if (rows->size() < static_cast<size_t>(kMaxPageSize)) return grpc::Status::OK;
-    after = audit::LeafCursor{rows->back().time_micros, rows->back().shard, rows->back().sequence};
+    WriteNext();
   }
+  void OnDone() override { delete this; }
+
+ private:
+  void ReadPage() {
+    const bool queued = service_->searches_.TrySubmit(
+        [this] {
+          auto rows = service_->log_->store().Find(query_, after_ ? &*after_ : nullptr,
+                                                   static_cast<size_t>(kMaxPageSize));
+          if (!rows.ok()) {
+            Finish(ToGrpc(rows.status()));
+            return;
+          }
+          last_page_ = rows->size() < static_cast<size_t>(kMaxPageSize);
+          if (!rows->empty()) {
+            const audit::FoundLeaf& last = rows->back();
+            after_ = audit::LeafCursor{last.time_micros, last.shard, last.sequence};
+          }
+          rows_ = *std::move(rows);
+          next_ = 0;
+          WriteNext();
+        },
+        1);
+    if (!queued) Finish(Busy("searches", service_->searches_));
+  }
+
+  void WriteNext() {
+    if (next_ == rows_.size()) {
+      if (last_page_) {
+        Finish(grpc::Status::OK);
+      } else {
+        ReadPage();
+      }
+      return;
+    }
+    audit::FoundLeaf& row = rows_[next_++];
+    v1::ExportRecordsResponse item;
+    if (auto s = ParseRecord(row, item.mutable_record()); !s.ok()) {
+      Finish(ToGrpc(s));
+      return;
+    }
+    item.set_leaf(std::move(row.leaf));
+    buffer_.Clear();
+    grpc::ProtoBufferWriter writer(&buffer_, grpc::kProtoBufferWriterMaxBufferLength,
+                                   static_cast<int>(item.ByteSizeLong()));
+    if (!item.SerializeToZeroCopyStream(&writer)) {
+      Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot encode a record"));
+      return;
+    }
+    StartWrite(&buffer_);
+  }
+
+  AuditService* service_;
+  audit::LeafQuery query_;
+  std::optional<audit::LeafCursor> after_;
+  std::vector<audit::FoundLeaf> rows_;
+  size_t next_ = 0;
+  bool last_page_ = false;
+  grpc::ByteBuffer buffer_;
+};
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportRecords(
+    grpc::CallbackServerContext*, const grpc::ByteBuffer* request_bytes) {
+  v1::ExportRecordsRequest request;
+  grpc::Status parsed = CallMessages<v1::ExportRecordsRequest, v1::ExportRecordsResponse>::Parse(
+      *request_bytes, &request);
+  absl::StatusOr<audit::LeafQuery> query = absl::InvalidArgumentError("");
+  if (parsed.ok()) query = QueryOf(request.filter(), /*oldest_first=*/true);
+  if (parsed.ok() && query.ok()) {
+    query->tree_order = true;
+    auto* exporter = new Export(this, *std::move(query));
+    exporter->Begin();
+    return exporter;
+  }
+  // A reactor that only says why.
+  class Refusal final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+   public:
+    explicit Refusal(const grpc::Status& why) { Finish(why); }
+    void OnDone() override { delete this; }
+  };
+  return new Refusal(parsed.ok() ? ToGrpc(query.status()) : parsed);
 }
 
 }  // namespace sigverify::service

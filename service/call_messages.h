@@ -29,9 +29,12 @@ class CallMessages {
 
   // Decodes the request; INVALID_ARGUMENT naming the message type if the
   // bytes are not one (bad wire format, or a string that is not UTF-8).
-  grpc::Status Parse(const grpc::ByteBuffer& bytes) {
+  grpc::Status Parse(const grpc::ByteBuffer& bytes) { return Parse(bytes, request_); }
+
+  // The same for a request that is not on the arena.
+  static grpc::Status Parse(const grpc::ByteBuffer& bytes, Request* request) {
     grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&bytes));
-    if (request_->ParseFromZeroCopyStream(&reader)) return grpc::Status::OK;
+    if (request->ParseFromZeroCopyStream(&reader)) return grpc::Status::OK;
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("request is not a valid ", Request::descriptor()->full_name(),
                                      " (malformed protobuf, or a string field that is not UTF-8)"));

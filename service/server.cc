@@ -239,7 +239,10 @@ void Server::BuildServices() {
   verification_service_ =
       std::make_unique<VerificationService>(verifier_, pool_.get(), service_metrics_.get(),
                                             audit_log_.get(), on_failure, disk_guard_.get());
-  if (audit_log_ != nullptr) audit_service_ = std::make_unique<AuditService>(audit_log_.get());
+  if (audit_log_ != nullptr) {
+    audit_service_ = std::make_unique<AuditService>(
+        audit_log_.get(), static_cast<size_t>(config_.audit().query_threads()));
+  }
 }
 
 absl::Status Server::Start() {
@@ -366,7 +369,8 @@ void Server::Shutdown() {
     grpc_server_->Wait();
   }
   if (audit_server_ != nullptr) {
-    audit_server_->Shutdown();
+    audit_server_->Shutdown(std::chrono::system_clock::now() +
+                            absl::ToChronoNanoseconds(ToAbslDuration(config_.shutdown_grace())));
     audit_server_->Wait();
   }
 }

@@ -73,13 +73,14 @@ constexpr char kDefaults[] = R"pb(
     max_batch: 2000
     retention {}
     min_free_bytes: 1073741824
+    query_threads: 2
   }
   shutdown_grace { seconds: 10 }
 )pb";
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 34> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 35> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
@@ -113,6 +114,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 34> kFlagO
     {"audit.max_batch", "--audit-max-batch"},
     {"audit.retention", "--audit-retention"},
     {"audit.min_free_bytes", "--audit-min-free-bytes"},
+    {"audit.query_threads", "--audit-query-threads"},
     {"shutdown_grace", "--shutdown-grace"},
 }};
 
@@ -318,6 +320,7 @@ absl::Status ValidateAudit(const cfg::Audit& a) {
     if (auto s = IsReadable("audit.key_file", a.key_file()); !s.ok()) return s;
   }
   if (auto s = InRange("audit.max_batch", a.max_batch(), 1, 100000); !s.ok()) return s;
+  if (auto s = InRange("audit.query_threads", a.query_threads(), 1, 64); !s.ok()) return s;
   if (auto s = NonNegative("audit.commit_window", a.commit_window()); !s.ok()) return s;
   if (ToAbslDuration(a.commit_window()) > absl::Seconds(1)) {
     return Bad("audit.commit_window", "at most 1s: every verdict waits for it");

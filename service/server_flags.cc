@@ -114,6 +114,9 @@ ABSL_FLAG(absl::Duration, audit_retention, DefaultDuration(D().audit().retention
 ABSL_FLAG(int64_t, audit_min_free_bytes, D().audit().min_free_bytes(),
           "SQLite audit log: below this many free bytes on its file system, verdicts are "
           "refused UNAVAILABLE rather than fill the disk; 0: no floor");
+ABSL_FLAG(int, audit_query_threads, D().audit().query_threads(),
+          "AuditService searches (QueryRecords, ExportRecords) run at once, each on its own "
+          "store connection; lookups and proofs have two more of their own");
 ABSL_FLAG(absl::Duration, shutdown_grace, DefaultDuration(D().shutdown_grace()),
           "on SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -265,6 +268,8 @@ std::vector<std::pair<absl::string_view, Apply>> AuditFlags() {
           [](ServerConfig& c, int v) { c.mutable_audit()->set_max_batch(v); }),
       Set("--audit-min-free-bytes", FLAGS_audit_min_free_bytes,
           [](ServerConfig& c, int64_t v) { c.mutable_audit()->set_min_free_bytes(v); }),
+      Set("--audit-query-threads", FLAGS_audit_query_threads,
+          [](ServerConfig& c, int v) { c.mutable_audit()->set_query_threads(v); }),
       Set("--audit-retention", FLAGS_audit_retention,
           [](ServerConfig& c, absl::Duration v) {
             *c.mutable_audit()->mutable_retention() = ToProto(v);

@@ -249,31 +249,30 @@ absl::StatusOr<uint64_t> SizeOf(PGconn* conn, const std::string& shard) {
 
 }  // namespace
 
+void PostgresAuditStore::PgFinish::operator()(PGconn* c) const { PQfinish(c); }
+
 absl::StatusOr<std::unique_ptr<PostgresAuditStore>> PostgresAuditStore::Open(
-    const std::string& conninfo) {
-  PGconn* connections[2] = {nullptr, nullptr};
-  for (PGconn*& conn : connections) {
-    conn = PQconnectdb(conninfo.c_str());
-    if (PQstatus(conn) != CONNECTION_OK) {
-      const std::string why = PQerrorMessage(conn);
-      PQfinish(connections[0]);
-      PQfinish(connections[1]);
-      return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", why));
+    const std::string& conninfo, size_t readers) {
+  std::vector<Connection> connections;
+  for (size_t i = 0; i < 1 + std::max<size_t>(readers, 1); ++i) {
+    Connection conn(PQconnectdb(conninfo.c_str()));
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to PostgreSQL: ", PQerrorMessage(conn.get())));
     }
+    connections.push_back(std::move(conn));
   }
-  std::unique_ptr<PostgresAuditStore> store(new PostgresAuditStore(connections[0], connections[1]));
-  store->set_query_budget(kDefaultQueryBudget);
-  absl::MutexLock lock(&store->write_mu_);
-  if (auto s = Run(connections[0], kSchema); !s.ok()) return s;
-  return store;
+  if (auto s = Run(connections[0].get(), kSchema); !s.ok()) return s;
+  Connection writer = std::move(connections[0]);
+  std::vector<Reader> reader_connections;
+  for (size_t i = 1; i < connections.size(); ++i) {
+    reader_connections.push_back(Reader{std::move(connections[i])});
+  }
+  return std::unique_ptr<PostgresAuditStore>(
+      new PostgresAuditStore(std::move(writer), std::move(reader_connections)));
 }
 
-PostgresAuditStore::~PostgresAuditStore() {
-  absl::MutexLock write_lock(&write_mu_);
-  absl::MutexLock read_lock(&read_mu_);
-  PQfinish(writer_);
-  PQfinish(reader_);
-}
+PostgresAuditStore::~PostgresAuditStore() = default;
 
 absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
                                         absl::Span<const NodeRow> nodes, uint64_t new_size,
@@ -490,34 +489,39 @@ absl::StatusOr<CertificateRow> PostgresAuditStore::Certificate(const std::string
   });
 }
 
+// Each reader connection takes a new budget on its next use.
 void PostgresAuditStore::set_query_budget(absl::Duration budget) {
-  absl::MutexLock lock(&read_mu_);
+  absl::MutexLock lock(&budget_mu_);
   query_budget_ = budget;
-  ApplyQueryBudget();
 }
 
-void PostgresAuditStore::ApplyQueryBudget() {
-  const std::string sql = absl::StrCat(
-      "SET statement_timeout = ", std::max<int64_t>(1, absl::ToInt64Milliseconds(query_budget_)));
-  Run(reader_, sql.c_str()).IgnoreError();  // a failure leaves the previous budget
+absl::Duration PostgresAuditStore::query_budget() const {
+  absl::MutexLock lock(&budget_mu_);
+  return query_budget_;
 }
 
 // A connection the server closed (a restart, a failover, an administrator)
 // is opened again on its next use; the use that found it closed has failed
 // with UNAVAILABLE (the audit log answers those calls UNAVAILABLE and goes on).
 PGconn* PostgresAuditStore::Writer() {
-  if (PQstatus(writer_) != CONNECTION_OK) PQreset(writer_);
-  return writer_;
+  if (PQstatus(writer_.get()) != CONNECTION_OK) PQreset(writer_.get());
+  return writer_.get();
 }
 
-bool PostgresAuditStore::ReaderLost() { return PQstatus(reader_) != CONNECTION_OK; }
-
-PGconn* PostgresAuditStore::Reader() {
-  if (PQstatus(reader_) != CONNECTION_OK) {
-    PQreset(reader_);
-    if (PQstatus(reader_) == CONNECTION_OK) ApplyQueryBudget();
+PGconn* PostgresAuditStore::Ready(Reader& reader) {
+  PGconn* conn = reader.conn.get();
+  if (PQstatus(conn) != CONNECTION_OK) {
+    PQreset(conn);
+    reader.budget = absl::InfiniteDuration();  // a new session has the server's default
   }
-  return reader_;
+  const absl::Duration budget = query_budget();
+  if (reader.budget != budget && PQstatus(conn) == CONNECTION_OK) {
+    const std::string sql = absl::StrCat("SET statement_timeout = ",
+                                         std::max<int64_t>(1, absl::ToInt64Milliseconds(budget)));
+    // A failure leaves the previous budget; the next use tries again.
+    if (Run(conn, sql.c_str()).ok()) reader.budget = budget;
+  }
+  return conn;
 }
 
 absl::StatusOr<std::string> PostgresAuditStore::RevocationResponse(const std::string& sha256) {
@@ -556,7 +560,7 @@ absl::StatusOr<std::vector<FoundLeaf>> PostgresAuditStore::Find(const LeafQuery&
     if (!Ok(r)) {
       const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
       if (state != nullptr && std::string_view(state) == "57014") {  // query_canceled
-        return QueryOverBudget(query_budget_);
+        return QueryOverBudget(query_budget());
       }
       return Error(conn, "query");
     }

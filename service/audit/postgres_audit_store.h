@@ -6,22 +6,25 @@
 #ifndef SIGVERIFY_SERVICE_AUDIT_POSTGRES_AUDIT_STORE_H_
 #define SIGVERIFY_SERVICE_AUDIT_POSTGRES_AUDIT_STORE_H_
 
+#include <libpq-fe.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "service/audit/audit_store.h"
-
-typedef struct pg_conn PGconn;
+#include "service/audit/connection_pool.h"
 
 namespace sigverify::audit {
 
 class PostgresAuditStore : public AuditStore {
  public:
-  // Connects with libpq `conninfo` (e.g. "host=/run/postgresql dbname=audit")
-  // and creates the tables if they are missing.
-  static absl::StatusOr<std::unique_ptr<PostgresAuditStore>> Open(const std::string& conninfo);
+  // Connects with libpq `conninfo` (e.g. "host=/run/postgresql dbname=audit"),
+  // once for the writer and `readers` times (at least once) for reads, and
+  // creates the tables if they are missing.
+  static absl::StatusOr<std::unique_ptr<PostgresAuditStore>> Open(const std::string& conninfo,
+                                                                  size_t readers = 1);
   ~PostgresAuditStore() override;
 
   absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
@@ -38,32 +41,46 @@ class PostgresAuditStore : public AuditStore {
                                                  size_t limit) override;
   absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
                                               size_t limit) override;
-  // statement_timeout on the auditors' connection.
+  // statement_timeout on the auditors' connections.
   void set_query_budget(absl::Duration budget) override;
 
  private:
-  PostgresAuditStore(PGconn* writer, PGconn* reader) : writer_(writer), reader_(reader) {}
+  struct PgFinish {
+    void operator()(PGconn* c) const;
+  };
+  using Connection = std::unique_ptr<PGconn, PgFinish>;
+  // A reader connection and the statement_timeout last set on it.
+  struct Reader {
+    Connection conn;
+    absl::Duration budget = absl::InfiniteDuration();  // not set yet
+  };
+  PostgresAuditStore(Connection writer, std::vector<Reader> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
   PGconn* Writer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  PGconn* Reader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
-  // `read(connection)` on the auditors' connection; once more when the
-  // server had closed it (the first use finds out, Reader() reopens it).
+  // The reader's connection, opened again if the server closed it, with
+  // the current query budget.
+  PGconn* Ready(Reader& reader) ABSL_LOCKS_EXCLUDED(budget_mu_);
+  absl::Duration query_budget() const ABSL_LOCKS_EXCLUDED(budget_mu_);
+  // `read(connection)` on a reader connection; once more when the server
+  // had closed it (the first use finds out, Ready() reopens it).
   template <typename T, typename F>
-  absl::StatusOr<T> Read(const F& read) ABSL_LOCKS_EXCLUDED(read_mu_) {
-    absl::MutexLock lock(&read_mu_);
-    absl::StatusOr<T> result = read(Reader());
-    if (!result.ok() && ReaderLost()) result = read(Reader());
+  absl::StatusOr<T> Read(const F& read) {
+    auto reader = readers_.Take();
+    absl::StatusOr<T> result = read(Ready(*reader));
+    if (!result.ok() && PQstatus(reader->conn.get()) != CONNECTION_OK) {
+      result = read(Ready(*reader));
+    }
     return result;
   }
-  bool ReaderLost() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
-  void ApplyQueryBudget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
 
-  // Two connections: the writer's (commits, retention) and the auditors'
-  // (every read), so a long query never delays a commit.
+  // The writer's connection (commits, retention) and the auditors' (every
+  // read, one connection per read in progress), so a long query never
+  // delays a commit nor holds every reader.
   absl::Mutex write_mu_;
-  PGconn* writer_ ABSL_GUARDED_BY(write_mu_);
-  absl::Mutex read_mu_;
-  PGconn* reader_ ABSL_GUARDED_BY(read_mu_);
-  absl::Duration query_budget_ ABSL_GUARDED_BY(read_mu_);
+  Connection writer_ ABSL_GUARDED_BY(write_mu_);
+  ConnectionPool<Reader> readers_;
+  mutable absl::Mutex budget_mu_;
+  absl::Duration query_budget_ ABSL_GUARDED_BY(budget_mu_) = kDefaultQueryBudget;
 };
 
 }  // namespace sigverify::audit

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -174,7 +175,8 @@ class SqliteAuditStore::Connection {
   std::map<std::string, sqlite3_stmt*> statements_;
 };
 
-absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const std::string& path,
+                                                                         size_t readers) {
   auto writer = Connection::Open(path);
   if (!writer.ok()) return writer.status();
   Statement layout1 =
@@ -191,15 +193,24 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const s
       return absl::UnavailableError(absl::StrCat(path, ": moving to layout 2: ", s.message()));
     }
   }
-  auto reader = Connection::Open(path);
-  if (!reader.ok()) return reader.status();
+  std::vector<std::unique_ptr<Connection>> reader_connections;
+  for (size_t i = 0; i < std::max<size_t>(readers, 1); ++i) {
+    auto reader = Connection::Open(path);
+    if (!reader.ok()) return reader.status();
+    reader_connections.push_back(*std::move(reader));
+  }
   return std::unique_ptr<SqliteAuditStore>(
-      new SqliteAuditStore(*std::move(writer), *std::move(reader)));
+      new SqliteAuditStore(*std::move(writer), std::move(reader_connections)));
 }
 
 SqliteAuditStore::SqliteAuditStore(std::unique_ptr<Connection> writer,
-                                   std::unique_ptr<Connection> reader)
-    : writer_(std::move(writer)), reader_(std::move(reader)) {}
+                                   std::vector<std::unique_ptr<Connection>> readers)
+    : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+absl::Duration SqliteAuditStore::query_budget() const {
+  absl::MutexLock lock(&budget_mu_);
+  return query_budget_;
+}
 
 SqliteAuditStore::~SqliteAuditStore() = default;
 
@@ -307,13 +318,13 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
 }
 
 absl::StatusOr<uint64_t> SqliteAuditStore::Size(const std::string& shard) {
-  absl::MutexLock lock(&read_mu_);
-  return SizeOf(*reader_, shard);
+  auto reader = readers_.Take();
+  return SizeOf(**reader, shard);
 }
 
 absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level, uint64_t index) {
-  absl::MutexLock lock(&read_mu_);
-  Statement q = reader_->Prepare(
+  auto reader = readers_.Take();
+  Statement q = (*reader)->Prepare(
       level == 0 ? "SELECT leaf_hash FROM leaves WHERE shard = ? AND seq = ?"
                  : "SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
   if (!q.ok()) return q.Error("prepare");
@@ -334,9 +345,9 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
 }
 
 absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uint64_t sequence) {
-  absl::MutexLock lock(&read_mu_);
-  Statement q =
-      reader_->Prepare("SELECT leaf FROM leaves WHERE shard = ? AND seq = ? AND length(leaf) > 0");
+  auto reader = readers_.Take();
+  Statement q = (*reader)->Prepare(
+      "SELECT leaf FROM leaves WHERE shard = ? AND seq = ? AND length(leaf) > 0");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(sequence));
@@ -350,9 +361,9 @@ absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uin
 }
 
 absl::StatusOr<CertificateRow> SqliteAuditStore::Certificate(const std::string& sha256) {
-  absl::MutexLock lock(&read_mu_);
+  auto reader = readers_.Take();
   Statement q =
-      reader_->Prepare("SELECT subject, issuer, serial, der FROM certificates WHERE sha256 = ?");
+      (*reader)->Prepare("SELECT subject, issuer, serial, der FROM certificates WHERE sha256 = ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, sha256);
   const int rc = q.Step();
@@ -362,13 +373,13 @@ absl::StatusOr<CertificateRow> SqliteAuditStore::Certificate(const std::string& 
 }
 
 void SqliteAuditStore::set_query_budget(absl::Duration budget) {
-  absl::MutexLock lock(&read_mu_);
+  absl::MutexLock lock(&budget_mu_);
   query_budget_ = budget;
 }
 
 absl::StatusOr<std::string> SqliteAuditStore::RevocationResponse(const std::string& sha256) {
-  absl::MutexLock lock(&read_mu_);
-  Statement q = reader_->Prepare("SELECT der FROM revocation_responses WHERE sha256 = ?");
+  auto reader = readers_.Take();
+  Statement q = (*reader)->Prepare("SELECT der FROM revocation_responses WHERE sha256 = ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, sha256);
   const int rc = q.Step();
@@ -391,8 +402,8 @@ absl::StatusOr<uint64_t> SqliteAuditStore::Prune(const std::string& shard, int64
 }
 
 absl::StatusOr<std::string> SqliteAuditStore::Checkpoint(const std::string& shard, uint64_t size) {
-  absl::MutexLock lock(&read_mu_);
-  Statement q = reader_->Prepare(
+  auto reader = readers_.Take();
+  Statement q = (*reader)->Prepare(
       size == 0 ? "SELECT note FROM checkpoints WHERE shard = ? ORDER BY size DESC LIMIT 1"
                 : "SELECT note FROM checkpoints WHERE shard = ? AND size = ?");
   if (!q.ok()) return q.Error("prepare");
@@ -409,8 +420,8 @@ absl::StatusOr<std::string> SqliteAuditStore::Checkpoint(const std::string& shar
 
 absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
     const std::string& shard, uint64_t begin, size_t limit) {
-  absl::MutexLock lock(&read_mu_);
-  Statement q = reader_->Prepare(
+  auto reader = readers_.Take();
+  Statement q = (*reader)->Prepare(
       "SELECT seq, leaf, leaf_hash FROM leaves WHERE shard = ? AND seq >= ? ORDER BY seq LIMIT ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
@@ -429,14 +440,15 @@ absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& q
                                                               const LeafCursor* after,
                                                               size_t limit) {
   const LeafFilter filter = LeafFilterOf({"leaves", "certificates", "instr"}, query, after, limit);
-  absl::MutexLock lock(&read_mu_);
-  Statement q = reader_->Prepare(filter.sql);
+  auto reader = readers_.Take();
+  Statement q = (*reader)->Prepare(filter.sql);
   if (!q.ok()) return q.Error("prepare");
   // Interrupted past the budget (checked every 1,000 steps), so that one
   // broad query cannot hold the auditors' connection.
-  absl::Time deadline = absl::Now() + query_budget_;
+  const absl::Duration budget = query_budget();
+  absl::Time deadline = absl::Now() + budget;
   sqlite3_progress_handler(
-      reader_->db(), 1000,
+      (*reader)->db(), 1000,
       +[](void* d) { return absl::Now() > *static_cast<absl::Time*>(d) ? 1 : 0; }, &deadline);
   for (size_t i = 0; i < filter.values.size(); ++i) {
     const int index = static_cast<int>(i) + 1;
@@ -456,8 +468,8 @@ absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& q
     row.leaf = q.Blob(3);
     out.push_back(std::move(row));
   }
-  sqlite3_progress_handler(reader_->db(), 0, nullptr, nullptr);
-  if (rc == SQLITE_INTERRUPT) return QueryOverBudget(query_budget_);
+  sqlite3_progress_handler((*reader)->db(), 0, nullptr, nullptr);
+  if (rc == SQLITE_INTERRUPT) return QueryOverBudget(budget);
   if (rc != SQLITE_DONE) return q.Error("query");
   return out;
 }

@@ -9,9 +9,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "service/audit/audit_store.h"
+#include "service/audit/connection_pool.h"
 
 struct sqlite3;
 
@@ -19,8 +21,10 @@ namespace sigverify::audit {
 
 class SqliteAuditStore : public AuditStore {
  public:
-  // Opens (creating if needed) the database at `path`.
-  static absl::StatusOr<std::unique_ptr<SqliteAuditStore>> Open(const std::string& path);
+  // Opens (creating if needed) the database at `path`, with `readers`
+  // connections for reads (at least one) beside the writer's.
+  static absl::StatusOr<std::unique_ptr<SqliteAuditStore>> Open(const std::string& path,
+                                                                size_t readers = 1);
   ~SqliteAuditStore() override;
 
   absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
@@ -41,17 +45,20 @@ class SqliteAuditStore : public AuditStore {
 
  private:
   class Connection;
-  SqliteAuditStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader);
+  SqliteAuditStore(std::unique_ptr<Connection> writer,
+                   std::vector<std::unique_ptr<Connection>> readers);
+  absl::Duration query_budget() const;
   static absl::StatusOr<uint64_t> SizeOf(Connection& c, const std::string& shard);
 
-  // Two connections: the writer's (commits, retention) and the auditors'
-  // (every read), so a long query never delays a commit; WAL lets readers
-  // see the last commit while the next one is written.
+  // The writer's connection (commits, retention) and the auditors' (every
+  // read, one connection per read in progress), so a long query never
+  // delays a commit nor holds every reader; WAL lets readers see the last
+  // commit while the next one is written.
   absl::Mutex write_mu_;
   std::unique_ptr<Connection> writer_ ABSL_GUARDED_BY(write_mu_);
-  absl::Mutex read_mu_;
-  std::unique_ptr<Connection> reader_ ABSL_GUARDED_BY(read_mu_);
-  absl::Duration query_budget_ ABSL_GUARDED_BY(read_mu_) = kDefaultQueryBudget;
+  ConnectionPool<std::unique_ptr<Connection>> readers_;
+  mutable absl::Mutex budget_mu_;
+  absl::Duration query_budget_ ABSL_GUARDED_BY(budget_mu_) = kDefaultQueryBudget;
 };
 
 }  // namespace sigverify::audit

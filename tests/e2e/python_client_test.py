@@ -239,6 +239,25 @@ class AuditLogTest(unittest.TestCase):
                         since=timestamp_pb2.Timestamp(seconds=far))), timeout=10)
                 self.assertEqual(overflow.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
                 self.assertIn("filter.since", overflow.exception.details())
+            # The probe: a malformed request was INTERNAL with no message.
+            for method, message in [("GetCheckpoint", "GetCheckpointRequest"),
+                                    ("GetRecord", "GetRecordRequest"),
+                                    ("GetCertificate", "GetCertificateRequest"),
+                                    ("GetRevocationResponse", "GetRevocationResponseRequest"),
+                                    ("GetInclusionProof", "GetInclusionProofRequest"),
+                                    ("GetConsistencyProof", "GetConsistencyProofRequest"),
+                                    ("QueryRecords", "QueryRecordsRequest"),
+                                    ("ExportRecords", "ExportRecordsRequest")]:
+                path = f"/sigverify.v1.AuditService/{method}"
+                call = (server.channel.unary_stream(path) if method == "ExportRecords"
+                        else server.channel.unary_unary(path))
+                with self.assertRaises(grpc.RpcError, msg=method) as bad:
+                    result = call(b"\xff\xff\xff\xff", timeout=10)
+                    if method == "ExportRecords":
+                        list(result)
+                self.assertEqual(bad.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, method)
+                self.assertIn(f"request is not a valid sigverify.v1.{message}",
+                              bad.exception.details())
             with self.assertRaises(grpc.RpcError) as missing:
                 get_record(apb.GetRecordRequest(sequence=5), timeout=10)
             self.assertEqual(missing.exception.code(), grpc.StatusCode.NOT_FOUND)

@@ -19,10 +19,13 @@
 #include "service/audit/postgres_audit_store.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit/verify_shard.h"
+#include "tests/testing/forwarding_store.h"
 #include "tests/testing/postgres_server.h"
 
 namespace sigverify::audit {
 namespace {
+
+using sigverify::testing::ForwardingStore;
 
 TEST(CheckpointTest, ASignedCheckpointOpensWithItsKeyOnly) {
   auto signer = CheckpointSigner::Generate("sigverify.test/audit");
@@ -188,48 +191,6 @@ TEST_F(AuditLogTest, AStoreThatCannotWriteFailsTheAppendAndLosesNothingCommitted
   ASSERT_TRUE(second.ParseFromString(*log->store().Leaf("instance-a", 1)));
   EXPECT_EQ(second.record_id(), "after");
 }
-
-// A real store behind it; tests override what they watch or break.
-class ForwardingStore : public AuditStore {
- public:
-  explicit ForwardingStore(std::unique_ptr<AuditStore> store) : store_(std::move(store)) {}
-  absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
-                      absl::Span<const NodeRow> nodes, uint64_t new_size,
-                      const std::string& checkpoint) override {
-    return store_->Commit(shard, leaves, nodes, new_size, checkpoint);
-  }
-  absl::StatusOr<uint64_t> Size(const std::string& shard) override { return store_->Size(shard); }
-  absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override {
-    return store_->Node(shard, level, index);
-  }
-  absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override {
-    return store_->Leaf(shard, sequence);
-  }
-  absl::StatusOr<CertificateRow> Certificate(const std::string& sha256) override {
-    return store_->Certificate(sha256);
-  }
-  absl::StatusOr<std::string> RevocationResponse(const std::string& sha256) override {
-    return store_->RevocationResponse(sha256);
-  }
-  absl::StatusOr<uint64_t> Prune(const std::string& shard, int64_t before_micros) override {
-    return store_->Prune(shard, before_micros);
-  }
-  absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
-                                                 size_t limit) override {
-    return store_->Leaves(shard, begin, limit);
-  }
-  absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
-                                              size_t limit) override {
-    return store_->Find(query, after, limit);
-  }
-  absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override {
-    return store_->Checkpoint(shard, size);
-  }
-  void set_query_budget(absl::Duration budget) override { store_->set_query_budget(budget); }
-
- private:
-  std::unique_ptr<AuditStore> store_;
-};
 
 // Counts the attachment bytes each commit brings.
 class CountingStore : public ForwardingStore {
