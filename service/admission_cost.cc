@@ -13,8 +13,8 @@ size_t Bytes(const google::protobuf::RepeatedPtrField<std::string>& fields) {
 
 size_t AdmissionCost(const v1::VerifyRequest& request) {
   const size_t der = request.signer_certificate().size() +
-                     Bytes(request.intermediate_certificates()) +
-                     Bytes(request.ocsp_responses()) + Bytes(request.crls());
+                     Bytes(request.intermediate_certificates()) + Bytes(request.ocsp_responses()) +
+                     Bytes(request.crls());
   return 1 + request.data().size() / kDataBytesPerUnit + der / kDerBytesPerUnit;
 }
 

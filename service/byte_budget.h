@@ -2,6 +2,13 @@
 // message is parsed and gives it back when it is answered, so memory held by
 // admitted calls is bounded whatever their number or size (30 concurrent
 // 30 MB calls once took the process from 25 MB to 1.9 GB).
+//
+// --max-inflight-bytes covers a call's whole life in two halves: gRPC's
+// resource quota bounds messages received and not yet handed over (it slows
+// reading, then resets streams), and a ByteBudget bounds calls handed over
+// and not answered, each taking twice its message's size (while it is parsed
+// the message and the parsed copy are both held; the message is freed once
+// parsed, the answer takes its place).
 #ifndef SIGVERIFY_SERVICE_BYTE_BUDGET_H_
 #define SIGVERIFY_SERVICE_BYTE_BUDGET_H_
 
@@ -11,6 +18,16 @@
 #include "crypto/stats_table.h"
 
 namespace sigverify::service {
+
+// The halves of --max-inflight-bytes.
+inline size_t ReceivedShare(size_t max_inflight_bytes) { return max_inflight_bytes / 2; }
+inline size_t HandedOverShare(size_t max_inflight_bytes) {
+  return max_inflight_bytes - ReceivedShare(max_inflight_bytes);
+}
+// What a handed-over call takes per byte of its message.
+inline constexpr size_t kHandedOverBytesPerMessageByte = 2;
+// --max-inflight-bytes must be at least this many largest messages.
+inline constexpr size_t kMinInflightMessages = 2 * kHandedOverBytesPerMessageByte;
 
 class ByteBudget {
  public:
@@ -34,10 +51,12 @@ class ByteBudget {
   // sigverify_inflight_refused_total
   StatsTable stats_table() const {
     return {
-        {"sigverify_inflight_bytes", "Bytes of calls admitted and not finished (x3)",
+        {"sigverify_inflight_bytes",
+         "Bytes taken by calls handed over and not answered (twice their message size)",
          StatKind::kGauge, [this] { return double(used_.load(std::memory_order_relaxed)); }},
-        {"sigverify_inflight_capacity_bytes", "Budget of in-flight bytes (--max-inflight-bytes)",
-         StatKind::kGauge, [this] { return double(capacity_); }},
+        {"sigverify_inflight_capacity_bytes",
+         "Share of --max-inflight-bytes for calls handed over (half)", StatKind::kGauge,
+         [this] { return double(capacity_); }},
         {"sigverify_inflight_refused_total", "Calls refused for the in-flight byte budget",
          StatKind::kCounter, [this] { return double(refused_.load(std::memory_order_relaxed)); }},
     };

@@ -29,7 +29,14 @@ class CallMessages {
 
   // Decodes the request; INVALID_ARGUMENT naming the message type if the
   // bytes are not one (bad wire format, or a string that is not UTF-8).
-  grpc::Status Parse(const grpc::ByteBuffer& bytes) { return Parse(bytes, request_); }
+  // The message's bytes are freed once read: from then on the parsed copy
+  // is all the call holds (gRPC counts received bytes in its resource quota
+  // until they are freed).
+  grpc::Status Parse(const grpc::ByteBuffer& bytes) {
+    grpc::Status parsed = Parse(bytes, request_);
+    const_cast<grpc::ByteBuffer&>(bytes).Clear();
+    return parsed;
+  }
 
   // The same for a request that is not on the arena.
   static grpc::Status Parse(const grpc::ByteBuffer& bytes, Request* request) {

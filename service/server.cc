@@ -20,6 +20,7 @@
 #include "cache/url_rewriter.h"
 #include "crypto/trust_profile.h"
 #include "service/audit_log_setup.h"
+#include "service/byte_budget.h"
 #include "service/files.h"
 #include "service/trust_config.h"
 
@@ -32,7 +33,7 @@ constexpr int kMetricsThreads = 64;
 namespace cfg = ::sigverify::config::v1;
 
 // --max-inflight-bytes, or a quarter of the machine's memory (at least 256
-// MiB, and at least three largest messages).
+// MiB, and at least kMinInflightMessages largest messages).
 size_t InflightBytes(const ServerConfig& config) {
   if (config.limits().max_inflight_bytes() > 0) {
     return static_cast<size_t>(config.limits().max_inflight_bytes());
@@ -42,7 +43,8 @@ size_t InflightBytes(const ServerConfig& config) {
   const size_t quarter =
       pages > 0 && page_size > 0 ? static_cast<size_t>(pages) * page_size / 4 : size_t{1} << 30;
   return std::max(
-      {quarter, size_t{256} << 20, 3 * static_cast<size_t>(config.limits().max_message_bytes())});
+      {quarter, size_t{256} << 20,
+       kMinInflightMessages * static_cast<size_t>(config.limits().max_message_bytes())});
 }
 
 Limits LimitsOf(const ServerConfig& config) {
@@ -302,10 +304,11 @@ absl::Status Server::StartListeners() {
   const int max_message = static_cast<int>(config_.limits().max_message_bytes());
   builder.SetMaxReceiveMessageSize(max_message);
   builder.SetMaxSendMessageSize(max_message);
-  // gRPC's own memory (received messages not yet handed over) within the
-  // same budget: it slows reading rather than buffer without bound.
+  // gRPC's own memory (received messages not yet handed over) within its
+  // half of --max-inflight-bytes (byte_budget.h): it slows reading, then
+  // resets streams (RESOURCE_EXHAUSTED) rather than buffer without bound.
   grpc::ResourceQuota quota("sigverifyd");
-  quota.Resize(verifier_->limits().max_inflight_bytes);
+  quota.Resize(ReceivedShare(verifier_->limits().max_inflight_bytes));
   builder.SetResourceQuota(quota);
   builder.RegisterService(verification_service_.get());
   if (audit_service_ != nullptr && l.audit().empty()) builder.RegisterService(audit_service_.get());

@@ -23,6 +23,7 @@
 #include "cache/url_rewriter.h"
 #include "crypto/public_key.h"
 #include "crypto/trust_profile.h"
+#include "service/byte_budget.h"
 #include "service/files.h"
 #include "service/text_proto.h"
 #include "service/trust_config.h"
@@ -281,10 +282,12 @@ absl::Status ValidateSizes(const cfg::ServerConfig& c) {
            {"verification.min_rsa_bits", v.min_rsa_bits(), 1, crypto::kMaxRsaBits}}) {
     if (auto s = InRange(field, value, min, max); !s.ok()) return s;
   }
-  if (l.max_inflight_bytes() != 0 && l.max_inflight_bytes() < 3 * l.max_message_bytes()) {
-    return Bad("limits.max_inflight_bytes",
-               absl::StrCat(l.max_inflight_bytes(), " is below 3 x --max-message-bytes (",
-                            3 * l.max_message_bytes(), "): a largest request could never run"));
+  const int64_t least = static_cast<int64_t>(kMinInflightMessages) * l.max_message_bytes();
+  if (l.max_inflight_bytes() != 0 && l.max_inflight_bytes() < least) {
+    return Bad(
+        "limits.max_inflight_bytes",
+        absl::StrCat(l.max_inflight_bytes(), " is below ", kMinInflightMessages,
+                     " x --max-message-bytes (", least, "): a largest request could never run"));
   }
   return absl::OkStatus();
 }

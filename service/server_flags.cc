@@ -58,8 +58,9 @@ ABSL_FLAG(int64_t, max_batch_items, D().limits().max_batch_items(),
 ABSL_FLAG(int64_t, max_data_bytes, D().limits().max_data_bytes(),
           "largest signed data in one record, bytes");
 ABSL_FLAG(int64_t, max_inflight_bytes, D().limits().max_inflight_bytes(),
-          "bytes of calls admitted and not finished (x3: message, request, answer); beyond it "
-          "RESOURCE_EXHAUSTED before parsing; 0: a quarter of the machine's memory");
+          "memory for calls in flight: half is gRPC's quota for messages being received, half "
+          "for calls being verified (twice their size each; beyond it RESOURCE_EXHAUSTED "
+          "before parsing); 0: a quarter of the machine's memory");
 ABSL_FLAG(int64_t, max_queued_items, D().limits().max_queued_items(),
           "items admitted but not finished before new work is refused (RESOURCE_EXHAUSTED)");
 ABSL_FLAG(int, workers, D().verification().workers(), "verification threads; 0 = one per core");

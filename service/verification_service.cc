@@ -97,7 +97,7 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
     : verifier_(std::move(verifier)),
       pool_(pool),
       disk_(disk),
-      inflight_(verifier_->limits().max_inflight_bytes),
+      inflight_(HandedOverShare(verifier_->limits().max_inflight_bytes)),
       metrics_(metrics),
       audit_(audit),
       on_audit_failure_(on_audit_failure) {}
@@ -135,13 +135,14 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
       return nullptr;
     }
   }
-  // The message, its parsed request and the answer: about three times its
-  // size, taken before anything is parsed.
-  if (!finisher->Reserve(&inflight_, 3 * request_bytes.Length())) {
+  // The message and its parsed copy, taken before anything is parsed.
+  if (!finisher->Reserve(&inflight_, kHandedOverBytesPerMessageByte * request_bytes.Length())) {
     finisher->Finish(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("server at its limit of ", inflight_.capacity(),
-                     " bytes of calls in flight (--max-inflight-bytes); retry with backoff")));
+        absl::StrCat("server at its limit of bytes in flight (--max-inflight-bytes=",
+                     verifier_->limits().max_inflight_bytes, ", half of it for ",
+                     inflight_.capacity(),
+                     " bytes of calls being verified, each twice its size); retry with backoff")));
     return nullptr;
   }
   return finisher;

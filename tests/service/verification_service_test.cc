@@ -354,8 +354,8 @@ TEST(VerificationServiceTest, ARequestIdThatIsNotATokenIsRefused) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-// Memory held by admitted calls is bounded: a call takes three times its
-// size from --max-inflight-bytes before it is parsed.
+// Memory held by admitted calls is bounded: a call takes twice its size
+// from its half of --max-inflight-bytes before it is parsed.
 TEST(VerificationServiceTest, CallsBeyondTheInflightByteBudgetAreRefusedBeforeParsing) {
   Limits limits;
   limits.max_inflight_bytes = 256 << 10;
@@ -366,7 +366,7 @@ TEST(VerificationServiceTest, CallsBeyondTheInflightByteBudgetAreRefusedBeforePa
     ASSERT_TRUE(server.stub().Verify(&ctx, RsaRequest(), &resp).ok());
   }
   v1::VerifyRequest large = RsaRequest();
-  large.set_data(std::string(100 << 10, 'x'));  // x3 > 256 KiB
+  large.set_data(std::string(70 << 10, 'x'));  // x2 > 128 KiB
   grpc::ClientContext ctx;
   v1::VerifyResponse resp;
   grpc::Status s = server.stub().Verify(&ctx, large, &resp);

@@ -68,6 +68,8 @@ class ServerProcess {
     return n;
   }
 
+  pid_t pid() const { return pid_; }
+
   void Stop() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
