@@ -557,10 +557,10 @@ class SigverifydTest(unittest.TestCase):
             self.verify(request(signer_certificate=b"0" * (70 << 10)), timeout=10)
         self.assertIn("signer_certificate is 71680 bytes", e.exception.details())
         r = request()
-        r.intermediate_certificates.extend([read("ca.pem")] * 9)
+        r.intermediate_certificates.extend([read("ca.pem")] * 16)
         with self.assertRaises(grpc.RpcError) as e:
             self.verify(r, timeout=10)
-        self.assertIn("intermediate_certificates: 10 certificates", e.exception.details())
+        self.assertIn("intermediate_certificates: 17 certificates", e.exception.details())
         # Past the 32 MiB message limit the transport refuses before parsing.
         with self.assertRaises(grpc.RpcError) as e:
             self.verify(request(data=b"x" * (33 << 20)), timeout=30)

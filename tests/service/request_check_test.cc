@@ -1,5 +1,6 @@
 #include "service/request_check.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace sigverify::service {
@@ -74,6 +75,22 @@ TEST(RequestCheckTest, EachLimitIsNamed) {
   r = Valid();
   r.set_record_id(std::string(300, 'x'));
   ExpectRefused(r, "record_id");
+}
+
+// The probe: a valid path of five CAs with a CRL each was refused (the
+// limit was 4 CRLs). The defaults carry the longest path accepted: a
+// complete and a delta CRL and an OCSP response for each certificate below
+// the anchor, each CA and a CRL signer of its own as intermediates.
+TEST(RequestCheckTest, DefaultLimitsCarryTheLongestPathAccepted) {
+  const int below_anchor = crypto::kMaxPathLength - 1;
+  auto r = Valid();
+  for (int i = 0; i < 2 * below_anchor; ++i) r.add_crls("crl");
+  for (int i = 0; i < below_anchor; ++i) r.add_ocsp_responses("ocsp");
+  for (int i = 0; i < 2 * (crypto::kMaxPathLength - 2); ++i) r.add_intermediate_certificates("c");
+  EXPECT_TRUE(CheckRequest(r, {}).ok()) << CheckRequest(r, {}).status();
+  r.add_crls("crl");
+  ExpectRefused(r, absl::StrCat("crls: ", 2 * below_anchor + 1, " CRLs, over the limit of ",
+                                2 * below_anchor));
 }
 
 TEST(RequestCheckTest, DigestMustMatchTheAlgorithmsHashAndLength) {
