@@ -286,11 +286,30 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Whether one of `names` is the directoryName `name`.
+bool NamesHold(const GENERAL_NAMES* names, const X509_NAME* name) {
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type == GEN_DIRNAME && X509_NAME_cmp(n->d.directoryName, name) == 0) return true;
+  }
+  return false;
+}
+
+// Whether one of `names` (GeneralNames) is among `ders` (DER GeneralNames).
+bool AnyNameIn(const GENERAL_NAMES* names, const std::vector<std::string>& ders) {
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const std::string der = GeneralNameDer(sk_GENERAL_NAME_value(names, i));
+    if (std::find(ders.begin(), ders.end(), der) != ders.end()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status Crl::Covers(const crypto::Certificate& cert) const {
   const X509_NAME* cert_issuer = X509_get_issuer_name(cert.x509());
-  if (!indirect_ && X509_NAME_cmp(issuers_[0].get(), cert_issuer) != 0) {
-    return Fail(R::kCrlOutOfScope, "issuer");
-  }
   if (only_attribute_) {
     return Fail(R::kCrlOutOfScope, "onlyContainsAttributeCerts");
   }
@@ -306,28 +325,52 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
   if (relative_dp_name_) {
     return Fail(R::kCrlOutOfScope, "nameRelativeToCRLIssuer");
   }
-  if (!dp_names_.empty()) {
-    // RFC 5280 6.3.3(b)(2)(i): one of its names must be one of the names of
-    // the certificate's distribution points.
-    bool match = false;
-    for (int nid : {NID_crl_distribution_points, NID_freshest_crl}) {
-      PointsPtr points(
-          static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(cert.x509(), nid, nullptr, nullptr)));
-      for (int i = 0; points != nullptr && i < sk_DIST_POINT_num(points.get()) && !match; ++i) {
-        const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
-        if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
-        const GENERAL_NAMES* names = dp->distpoint->name.fullname;
-        for (int j = 0; j < sk_GENERAL_NAME_num(names) && !match; ++j) {
-          const std::string der = GeneralNameDer(sk_GENERAL_NAME_value(names, j));
-          match = std::find(dp_names_.begin(), dp_names_.end(), der) != dp_names_.end();
+  // RFC 5280 6.3.3 (b): the CRL must speak for one of the certificate's
+  // distribution points (a delta CRL: also its freshest CRL points).
+  PointsPtr points(static_cast<CRL_DIST_POINTS*>(
+      X509_get_ext_d2i(cert.x509(), NID_crl_distribution_points, nullptr, nullptr)));
+  PointsPtr freshest;
+  if (is_delta_) {
+    freshest.reset(static_cast<CRL_DIST_POINTS*>(
+        X509_get_ext_d2i(cert.x509(), NID_freshest_crl, nullptr, nullptr)));
+  }
+  if (points == nullptr && freshest == nullptr) {
+    // No distribution point: the CRL of the certificate's issuer, for all
+    // it issued (not one partitioned by distribution point).
+    if (X509_NAME_cmp(issuers_[0].get(), cert_issuer) != 0)
+      return Fail(R::kCrlOutOfScope, "issuer");
+    if (!dp_names_.empty()) return Fail(R::kCrlOutOfScope, "distributionPoint");
+    return absl::OkStatus();
+  }
+  const char* why = "issuer";
+  for (const CRL_DIST_POINTS* list : {points.get(), freshest.get()}) {
+    for (int i = 0; list != nullptr && i < sk_DIST_POINT_num(list); ++i) {
+      const DIST_POINT* dp = sk_DIST_POINT_value(list, i);
+      // (b)(1): a point naming a cRLIssuer is served by that issuer's
+      // indirect CRL only; any other by the certificate's issuer.
+      if (dp->CRLissuer != nullptr) {
+        if (!indirect_ || !NamesHold(dp->CRLissuer, issuers_[0].get())) {
+          why = "cRLIssuer";
+          continue;
+        }
+      } else if (X509_NAME_cmp(issuers_[0].get(), cert_issuer) != 0) {
+        continue;
+      }
+      // (b)(2)(i): a CRL for one distribution point names it; one of its
+      // names is one of the point's (or, where the point has no name, of
+      // its cRLIssuer's).
+      if (!dp_names_.empty()) {
+        const bool named = dp->distpoint != nullptr && dp->distpoint->type == 0;
+        const GENERAL_NAMES* names = named ? dp->distpoint->name.fullname : dp->CRLissuer;
+        if (names == nullptr || !AnyNameIn(names, dp_names_)) {
+          why = "distributionPoint";
+          continue;
         }
       }
-    }
-    if (!match) {
-      return Fail(R::kCrlOutOfScope, "distributionPoint");
+      return absl::OkStatus();
     }
   }
-  return absl::OkStatus();
+  return Fail(R::kCrlOutOfScope, why);
 }
 
 std::optional<CrlEntry> Crl::Find(const crypto::Certificate& cert) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "cache/source_error.h"
 
 namespace sigverify::cache {
@@ -46,7 +47,8 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
     const crypto::RevocationInputs& inputs) const {
   const std::vector<std::string>& urls = cert->urls().crl;
-  if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs.crls)) {
+  std::vector<crypto::SourceProblem> request_problems;
+  if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs.crls, &request_problems)) {
     counters_.Count(counters_.stapled_used);
     // It may fill the cache for the certificate's distribution points (only
     // when newer than what is there).
@@ -57,12 +59,26 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     }
     return Evidence(*from_request, *cert, /*from_cache=*/false);
   }
-  if (urls.empty()) return {};  // kNoSource
-
-  const absl::Time now = options_.clock();
   crypto::RevocationEvidence out;
   out.state = State::kUnavailable;
   out.source = "crl";
+  // A CRL of the certificate's issuer at hand that cannot be used, and a
+  // distribution point of any form, are declared sources: without a status
+  // from one, the status is unavailable, never "no source".
+  out.problems = std::move(request_problems);
+  for (const std::string& form : cert->urls().crl_without_uri) {
+    crypto::SourceProblem p;
+    p.reason = crypto::FailureReason::kCrlNotFetchable;
+    p.detail = form;
+    p.source = "crl";
+    out.problems.push_back(std::move(p));
+  }
+  if (urls.empty()) {
+    if (out.problems.empty()) return {};  // kNoSource
+    return out;
+  }
+
+  const absl::Time now = options_.clock();
   // What went wrong with this distribution point, as the certificate names it.
   auto failed = [&out](crypto::SourceProblem p, const std::string& url) {
     p.source = "crl";
@@ -235,15 +251,25 @@ absl::Status CrlRevocationChecker::Restore(const std::string& file_key,
 
 CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
     const crypto::Certificate& cert, const crypto::Certificate& issuer,
-    absl::Span<const std::string_view> crls) const {
+    absl::Span<const std::string_view> crls, std::vector<crypto::SourceProblem>* problems) const {
   if (crls.empty()) return nullptr;
   const CrlCheck check = CheckNow();
   std::vector<std::shared_ptr<const Crl>> valid;
-  for (std::string_view der : crls) {
-    // A CRL of another CA of the path, or one that does not validate, is
-    // simply not this certificate's evidence.
-    auto crl = Crl::Parse(der, issuer, check);
-    if (crl.ok() && (*crl)->Covers(cert).ok()) valid.push_back(*std::move(crl));
+  std::vector<crypto::SourceProblem> unusable;
+  for (size_t i = 0; i < crls.size(); ++i) {
+    // A CRL of another CA of the path is not this certificate's evidence;
+    // one of its issuer that cannot be used says why.
+    auto crl = Crl::Parse(crls[i], issuer, check);
+    absl::Status covers = crl.ok() ? (*crl)->Covers(cert) : crl.status();
+    if (covers.ok()) {
+      valid.push_back(*std::move(crl));
+      continue;
+    }
+    crypto::SourceProblem p = ProblemOf(covers);
+    if (p.reason == crypto::FailureReason::kCrlWrongIssuer) continue;
+    p.source = "stapled_crl";
+    p.location = absl::StrCat("crls[", i, "]");
+    unusable.push_back(std::move(p));
   }
   auto slot = std::make_shared<CrlSlot>();
   for (const auto& crl : valid) {
@@ -252,7 +278,10 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
       slot->base = crl;
     }
   }
-  if (slot->base == nullptr) return nullptr;
+  if (slot->base == nullptr) {
+    problems->insert(problems->end(), unusable.begin(), unusable.end());
+    return nullptr;
+  }
   for (const auto& crl : valid) {
     if (CheckDeltaFor(*crl, *slot->base).ok()) slot->delta = crl;
   }

@@ -91,9 +91,11 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
                 const std::string& url) const;
   absl::StatusOr<std::shared_ptr<const Crl>> FetchCrl(const crypto::Certificate& issuer,
                                                       const std::string& url) const;
-  // A slot from the request's CRLs valid for `cert`, or null.
+  // A slot from the request's CRLs valid for `cert`, or null and, in
+  // `problems`, why each CRL of `cert`'s issuer among them could not serve.
   SlotPtr FromRequest(const crypto::Certificate& cert, const crypto::Certificate& issuer,
-                      absl::Span<const std::string_view> crls) const;
+                      absl::Span<const std::string_view> crls,
+                      std::vector<crypto::SourceProblem>* problems) const;
   // Caches `slot` unless what is cached must stay (a newer CRL, or a
   // fresh one over a failure) and then keeps it on disk; returns what the
   // cache holds after.

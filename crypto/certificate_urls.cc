@@ -46,11 +46,58 @@ std::vector<std::string> DistributionPointUris(const CRL_DIST_POINTS* points) {
 
 namespace {
 
-std::vector<std::string> PointsOf(X509* x509, int nid) {
-  auto* points = static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(x509, nid, nullptr, nullptr));
-  if (points == nullptr) return {};
-  const OpenSslPtr<CRL_DIST_POINTS, CRL_DIST_POINTS_free> owned(points);
-  return DistributionPointUris(points);
+using PointsPtr = OpenSslPtr<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
+
+PointsPtr PointsOf(X509* x509, int nid) {
+  return PointsPtr(static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(x509, nid, nullptr, nullptr)));
+}
+
+std::vector<std::string> UrisOf(X509* x509, int nid) {
+  PointsPtr points = PointsOf(x509, nid);
+  return points == nullptr ? std::vector<std::string>{} : DistributionPointUris(points.get());
+}
+
+const char* FormOf(const GENERAL_NAME* name) {
+  switch (name->type) {
+    case GEN_DIRNAME:
+      return "directoryName";
+    case GEN_DNS:
+      return "dNSName";
+    case GEN_EMAIL:
+      return "rfc822Name";
+    case GEN_IPADD:
+      return "iPAddress";
+    default:
+      return "otherName";
+  }
+}
+
+// How each distribution point without a URI is named.
+std::vector<std::string> PointsWithoutUri(X509* x509) {
+  std::vector<std::string> forms;
+  PointsPtr points = PointsOf(x509, NID_crl_distribution_points);
+  const size_t count = points == nullptr ? 0 : sk_DIST_POINT_num(points.get());
+  for (size_t i = 0; i < count; ++i) {
+    const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
+    if (dp->distpoint == nullptr) {
+      forms.emplace_back("cRLIssuer only");
+      continue;
+    }
+    if (dp->distpoint->type != 0) {
+      forms.emplace_back("nameRelativeToCRLIssuer");
+      continue;
+    }
+    const GENERAL_NAMES* names = dp->distpoint->name.fullname;
+    bool has_uri = false;
+    for (size_t j = 0; j < static_cast<size_t>(sk_GENERAL_NAME_num(names)); ++j) {
+      has_uri = has_uri || sk_GENERAL_NAME_value(names, j)->type == GEN_URI;
+    }
+    if (!has_uri) {
+      forms.emplace_back(sk_GENERAL_NAME_num(names) != 0 ? FormOf(sk_GENERAL_NAME_value(names, 0))
+                                                         : "no name");
+    }
+  }
+  return forms;
 }
 
 }  // namespace
@@ -59,8 +106,9 @@ CertificateUrls ReadCertificateUrls(X509* x509) {
   CertificateUrls urls;
   urls.ca_issuers = AccessLocations(x509, NID_ad_ca_issuers);
   urls.ocsp = AccessLocations(x509, NID_ad_OCSP);
-  urls.crl = PointsOf(x509, NID_crl_distribution_points);
-  urls.delta_crl = PointsOf(x509, NID_freshest_crl);
+  urls.crl = UrisOf(x509, NID_crl_distribution_points);
+  urls.crl_without_uri = PointsWithoutUri(x509);
+  urls.delta_crl = UrisOf(x509, NID_freshest_crl);
   return urls;
 }
 

@@ -19,6 +19,14 @@ struct CertificateUrls {
   std::vector<std::string> ocsp;
   std::vector<std::string> crl;
   std::vector<std::string> delta_crl;
+  // The CRL distribution points that name no URI, as the form they take
+  // ("directoryName", "nameRelativeToCRLIssuer", "cRLIssuer only", ...):
+  // declared sources all the same (RFC 5280 4.2.1.13), which no fetch
+  // reaches.
+  std::vector<std::string> crl_without_uri;
+
+  // Whether the certificate declares any CRL distribution point.
+  bool declares_crl() const { return !crl.empty() || !crl_without_uri.empty(); }
 };
 
 CertificateUrls ReadCertificateUrls(X509* x509);

@@ -82,6 +82,7 @@ constexpr ReasonInfo kReasons[] = {
     {R::kSourceInternal, "SOURCE_INTERNAL", ""},
     {R::kExpiredAfterClaimedTime, "EXPIRED_AFTER_CLAIMED_TIME", "validity"},
     {R::kRevokedAfterClaimedTime, "REVOKED_AFTER_CLAIMED_TIME", "revocation"},
+    {R::kCrlNotFetchable, "CRL_NOT_FETCHABLE", ""},
 };
 static_assert(std::size(kReasons) == kFailureReasonCount, "one row per reason");
 

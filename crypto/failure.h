@@ -100,8 +100,13 @@ enum class FailureReason : int {
   // A validation time the request claimed is not proof of existence.
   kExpiredAfterClaimedTime = 67,  // "validity"; time: notAfter; validation_time: claimed
   kRevokedAfterClaimedTime = 68,  // "revocation"; as kRevoked
+
+  // A CRL distribution point no fetch reaches (no URI: a directory name, a
+  // name relative to the CRL issuer, a cRLIssuer only) and no CRL at hand
+  // covers the certificate. detail: the form.
+  kCrlNotFetchable = 69,
 };
-inline constexpr int kFailureReasonCount = 69;
+inline constexpr int kFailureReasonCount = 70;
 
 // One source's problem: an OCSP responder, a CRL distribution point, a
 // caIssuers URL, or a response that came with the request.

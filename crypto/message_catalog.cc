@@ -119,6 +119,9 @@ constexpr Text<FailureReason> kVietnameseReasons[] = {
     {R::kRevokedAfterClaimedTime,
      "{who}: đã bị thu hồi lúc {time}{revocation_reason} (nguồn: {source}); thời điểm xác thực "
      "{at} do yêu cầu đưa ra không chứng minh chữ ký có trước khi bị thu hồi"},
+    {R::kCrlNotFetchable,
+     "điểm phân phối CRL ({detail}) không có địa chỉ để tải và yêu cầu không kèm CRL nào áp dụng "
+     "cho chứng thư số"},
 };
 
 constexpr Text<FailureReason> kEnglishReasons[] = {
@@ -214,6 +217,9 @@ constexpr Text<FailureReason> kEnglishReasons[] = {
     {R::kRevokedAfterClaimedTime,
      "{who}: revoked at {time}{revocation_reason} (source: {source}); the validation time {at} "
      "the request gave does not prove the signature came before the revocation"},
+    {R::kCrlNotFetchable,
+     "the CRL distribution point ({detail}) has no address to fetch from, and no CRL in the "
+     "request covers the certificate"},
 };
 
 constexpr Text<Fragment> kVietnameseFragments[] = {
