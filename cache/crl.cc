@@ -288,22 +288,15 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
 
 namespace {
 
-// Whether one of `names` is the directoryName `name`.
-bool NamesHold(const GENERAL_NAMES* names, const X509_NAME* name) {
-  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
-    if (n->type == GEN_DIRNAME && X509_NAME_cmp(n->d.directoryName, name) == 0) return true;
-  }
-  return false;
+bool AnyIssuerIs(const crypto::DistributionPoint& dp, const X509_NAME* name) {
+  return std::any_of(dp.crl_issuers.begin(), dp.crl_issuers.end(),
+                     [&](const auto& n) { return X509_NAME_cmp(n.get(), name) == 0; });
 }
 
-// Whether one of `names` (GeneralNames) is among `ders` (DER GeneralNames).
-bool AnyNameIn(const GENERAL_NAMES* names, const std::vector<std::string>& ders) {
-  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-    const std::string der = GeneralNameDer(sk_GENERAL_NAME_value(names, i));
-    if (std::find(ders.begin(), ders.end(), der) != ders.end()) return true;
-  }
-  return false;
+bool AnyNameIn(const std::vector<std::string>& names, const std::vector<std::string>& ders) {
+  return std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+    return std::find(ders.begin(), ders.end(), n) != ders.end();
+  });
 }
 
 }  // namespace
@@ -326,15 +319,10 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
     return Fail(R::kCrlOutOfScope, "nameRelativeToCRLIssuer");
   }
   // RFC 5280 6.3.3 (b): the CRL must speak for one of the certificate's
-  // distribution points (a delta CRL: also its freshest CRL points).
-  PointsPtr points(static_cast<CRL_DIST_POINTS*>(
-      X509_get_ext_d2i(cert.x509(), NID_crl_distribution_points, nullptr, nullptr)));
-  PointsPtr freshest;
-  if (is_delta_) {
-    freshest.reset(static_cast<CRL_DIST_POINTS*>(
-        X509_get_ext_d2i(cert.x509(), NID_freshest_crl, nullptr, nullptr)));
-  }
-  if (points == nullptr && freshest == nullptr) {
+  // distribution points (a delta CRL: also its freshest CRL points),
+  // decoded when the certificate was parsed.
+  const crypto::CertificateUrls& urls = cert.urls();
+  if (urls.crl_points.empty() && (!is_delta_ || urls.freshest_points.empty())) {
     // No distribution point: the CRL of the certificate's issuer, for all
     // it issued (not one partitioned by distribution point).
     if (X509_NAME_cmp(issuers_[0].get(), cert_issuer) != 0)
@@ -343,29 +331,25 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
     return absl::OkStatus();
   }
   const char* why = "issuer";
-  for (const CRL_DIST_POINTS* list : {points.get(), freshest.get()}) {
-    for (int i = 0; list != nullptr && i < sk_DIST_POINT_num(list); ++i) {
-      const DIST_POINT* dp = sk_DIST_POINT_value(list, i);
+  for (const auto* points : {&urls.crl_points, is_delta_ ? &urls.freshest_points : nullptr}) {
+    for (size_t i = 0; points != nullptr && i < points->size(); ++i) {
+      const crypto::DistributionPoint& dp = (*points)[i];
       // (b)(1): a point naming a cRLIssuer is served by that issuer's
       // indirect CRL only; any other by the certificate's issuer.
-      if (dp->CRLissuer != nullptr) {
-        if (!indirect_ || !NamesHold(dp->CRLissuer, issuers_[0].get())) {
+      if (dp.has_crl_issuer) {
+        if (!indirect_ || !AnyIssuerIs(dp, issuers_[0].get())) {
           why = "cRLIssuer";
           continue;
         }
       } else if (X509_NAME_cmp(issuers_[0].get(), cert_issuer) != 0) {
         continue;
       }
-      // (b)(2)(i): a CRL for one distribution point names it; one of its
-      // names is one of the point's (or, where the point has no name, of
-      // its cRLIssuer's).
-      if (!dp_names_.empty()) {
-        const bool named = dp->distpoint != nullptr && dp->distpoint->type == 0;
-        const GENERAL_NAMES* names = named ? dp->distpoint->name.fullname : dp->CRLissuer;
-        if (names == nullptr || !AnyNameIn(names, dp_names_)) {
-          why = "distributionPoint";
-          continue;
-        }
+      // (b)(2)(i): a CRL for one distribution point names it: one of its
+      // names is one of the point's (a point without a name: one of its
+      // cRLIssuer's).
+      if (!dp_names_.empty() && (dp.relative_name || !AnyNameIn(dp.full_names, dp_names_))) {
+        why = "distributionPoint";
+        continue;
       }
       return absl::OkStatus();
     }

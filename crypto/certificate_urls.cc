@@ -72,6 +72,41 @@ const char* FormOf(const GENERAL_NAME* name) {
   }
 }
 
+std::string GeneralNameDer(const GENERAL_NAME* name) {
+  return EncodeDer(
+      [&](unsigned char** out) { return i2d_GENERAL_NAME(const_cast<GENERAL_NAME*>(name), out); });
+}
+
+std::vector<DistributionPoint> PointsIn(X509* x509, int nid) {
+  std::vector<DistributionPoint> out;
+  PointsPtr points = PointsOf(x509, nid);
+  const size_t count = points == nullptr ? 0 : sk_DIST_POINT_num(points.get());
+  for (size_t i = 0; i < count; ++i) {
+    const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
+    DistributionPoint p;
+    p.named = dp->distpoint != nullptr;
+    p.relative_name = p.named && dp->distpoint->type != 0;
+    if (p.named && !p.relative_name) {
+      const GENERAL_NAMES* names = dp->distpoint->name.fullname;
+      for (size_t j = 0; j < static_cast<size_t>(sk_GENERAL_NAME_num(names)); ++j) {
+        p.full_names.push_back(GeneralNameDer(sk_GENERAL_NAME_value(names, j)));
+      }
+    }
+    p.has_crl_issuer = dp->CRLissuer != nullptr;
+    for (size_t j = 0;
+         p.has_crl_issuer && j < static_cast<size_t>(sk_GENERAL_NAME_num(dp->CRLissuer)); ++j) {
+      const GENERAL_NAME* n = sk_GENERAL_NAME_value(dp->CRLissuer, j);
+      if (n->type != GEN_DIRNAME) continue;
+      X509_NAME* copy = X509_NAME_dup(n->d.directoryName);
+      if (copy != nullptr) p.crl_issuers.emplace_back(copy, X509_NAME_free);
+      // The names a distribution point without a name is matched by.
+      if (!p.named) p.full_names.push_back(GeneralNameDer(n));
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 // How each distribution point without a URI is named.
 std::vector<std::string> PointsWithoutUri(X509* x509) {
   std::vector<std::string> forms;
@@ -109,6 +144,8 @@ CertificateUrls ReadCertificateUrls(X509* x509) {
   urls.crl = UrisOf(x509, NID_crl_distribution_points);
   urls.crl_without_uri = PointsWithoutUri(x509);
   urls.delta_crl = UrisOf(x509, NID_freshest_crl);
+  urls.crl_points = PointsIn(x509, NID_crl_distribution_points);
+  urls.freshest_points = PointsIn(x509, NID_freshest_crl);
   return urls;
 }
 

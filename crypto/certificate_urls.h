@@ -9,10 +9,22 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace sigverify::crypto {
+
+// One distribution point of a CRLDistributionPoints or FreshestCRL
+// extension, decoded once for CRL scope checks (RFC 5280 6.3.3 (b)).
+struct DistributionPoint {
+  std::vector<std::string> full_names;  // DER GeneralNames of its fullName
+  bool relative_name = false;           // named relative to the CRL issuer
+  bool named = false;                   // has a distributionPoint name
+  // The directoryNames of its cRLIssuer.
+  std::vector<std::shared_ptr<const X509_NAME>> crl_issuers;
+  bool has_crl_issuer = false;
+};
 
 struct CertificateUrls {
   std::vector<std::string> ca_issuers;
@@ -24,6 +36,10 @@ struct CertificateUrls {
   // declared sources all the same (RFC 5280 4.2.1.13), which no fetch
   // reaches.
   std::vector<std::string> crl_without_uri;
+  // The points themselves (crl_points: CRLDistributionPoints; freshest_points:
+  // FreshestCRL).
+  std::vector<DistributionPoint> crl_points;
+  std::vector<DistributionPoint> freshest_points;
 
   // Whether the certificate declares any CRL distribution point.
   bool declares_crl() const { return !crl.empty() || !crl_without_uri.empty(); }
