@@ -52,11 +52,6 @@ std::string Magnitude(const ASN1_INTEGER* n) {
   return std::string(bytes);
 }
 
-std::string GeneralNameDer(const GENERAL_NAME* name) {
-  return crypto::EncodeDer(
-      [&](unsigned char** out) { return i2d_GENERAL_NAME(const_cast<GENERAL_NAME*>(name), out); });
-}
-
 // RFC 5280 5.2 and 5.3: the extensions a CRL and its entries may carry that
 // this implementation processes (or may ignore because they are
 // informational); any other critical one makes the CRL unusable.
@@ -170,7 +165,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
       if (idp->distpoint->type == 0) {
         const GENERAL_NAMES* names = idp->distpoint->name.fullname;
         for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-          out->dp_names_.push_back(GeneralNameDer(sk_GENERAL_NAME_value(names, i)));
+          out->dp_names_.push_back(crypto::GeneralNameDer(sk_GENERAL_NAME_value(names, i)));
         }
       } else {
         out->relative_dp_name_ = true;

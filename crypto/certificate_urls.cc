@@ -44,6 +44,11 @@ std::vector<std::string> DistributionPointUris(const CRL_DIST_POINTS* points) {
   return urls;
 }
 
+std::string GeneralNameDer(const GENERAL_NAME* name) {
+  return EncodeDer(
+      [&](unsigned char** out) { return i2d_GENERAL_NAME(const_cast<GENERAL_NAME*>(name), out); });
+}
+
 namespace {
 
 using PointsPtr = OpenSslPtr<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
@@ -70,11 +75,6 @@ const char* FormOf(const GENERAL_NAME* name) {
     default:
       return "otherName";
   }
-}
-
-std::string GeneralNameDer(const GENERAL_NAME* name) {
-  return EncodeDer(
-      [&](unsigned char** out) { return i2d_GENERAL_NAME(const_cast<GENERAL_NAME*>(name), out); });
 }
 
 std::vector<DistributionPoint> PointsIn(X509* x509, int nid) {

@@ -47,6 +47,10 @@ struct CertificateUrls {
 
 CertificateUrls ReadCertificateUrls(X509* x509);
 
+// A GeneralName's DER: how distribution point names are compared (the
+// certificate's against a CRL's issuingDistributionPoint).
+std::string GeneralNameDer(const GENERAL_NAME* name);
+
 // The URIs among the fullNames of `points` (a CRLDistributionPoints or
 // FreshestCRL extension, of a certificate or a CRL).
 std::vector<std::string> DistributionPointUris(const CRL_DIST_POINTS* points);
