@@ -145,7 +145,8 @@ void BM_Sigverify_GrpcBatch1000(benchmark::State& state) {
   prometheus::Registry registry;
   service::ServiceMetrics metrics(registry);
   service::WorkerPool pool(2, 1 << 20);
-  service::VerificationService svc(verifier, &pool, &metrics);
+  service::Drain drain;
+  service::VerificationService svc(verifier, &pool, &metrics, &drain);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

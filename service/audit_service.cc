@@ -87,6 +87,10 @@ absl::Status ParseRecord(const audit::FoundLeaf& row, v1::AuditRecord* out) {
   return absl::OkStatus();
 }
 
+grpc::Status ShuttingDown() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down");
+}
+
 grpc::Status Busy(const char* what, const WorkerPool& pool) {
   return grpc::Status(
       grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -96,8 +100,9 @@ grpc::Status Busy(const char* what, const WorkerPool& pool) {
 
 }  // namespace
 
-AuditService::AuditService(audit::AuditLog* log, size_t search_threads)
+AuditService::AuditService(audit::AuditLog* log, size_t search_threads, Drain* drain)
     : log_(log),
+      drain_(drain),
       // A pool's budget counts the calls running as well as those waiting.
       lookups_(kLookupThreads, kLookupThreads + kMaxQueuedLookups),
       searches_(search_threads, search_threads + kMaxQueuedSearches) {}
@@ -120,14 +125,20 @@ grpc::ServerUnaryReactor* AuditService::Answer(grpc::CallbackServerContext* cont
                                                absl::Status (AuditService::*answer)(const Request&,
                                                                                     Response*)) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto ticket = std::make_shared<Drain::Ticket>(drain_->Admit());
+  if (!*ticket) {
+    reactor->Finish(ShuttingDown());
+    return reactor;
+  }
   auto call = std::make_shared<CallMessages<Request, Response>>();
   if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
     reactor->Finish(parsed);
     return reactor;
   }
-  auto task = [this, call, reactor, response_bytes, answer] {
+  auto task = [this, call, reactor, response_bytes, answer, ticket] {
     const absl::Status answered = (this->*answer)(call->request(), call->response());
     reactor->Finish(answered.ok() ? call->Serialize(response_bytes) : ToGrpc(answered));
+    ticket->Release();
   };
   if (!pool.TrySubmit(std::move(task), 1)) {
     reactor->Finish(Busy(&pool == &searches_ ? "searches" : "lookups", pool));
@@ -278,8 +289,8 @@ absl::Status AuditService::Query(const v1::QueryRecordsRequest& request,
 // at any time, so the steps need no lock.
 class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  Export(AuditService* service, audit::LeafQuery query)
-      : service_(service), query_(std::move(query)) {}
+  Export(AuditService* service, audit::LeafQuery query, Drain::Ticket ticket)
+      : service_(service), query_(std::move(query)), ticket_(std::move(ticket)) {}
 
   void Begin() { ReadPage(); }
 
@@ -290,7 +301,7 @@ class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuf
     }
     WriteNext();
   }
-  void OnDone() override { delete this; }
+  void OnDone() override { delete this; }  // the ticket goes with it
 
  private:
   void ReadPage() {
@@ -348,6 +359,7 @@ class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuf
   size_t next_ = 0;
   bool last_page_ = false;
   grpc::ByteBuffer buffer_;
+  Drain::Ticket ticket_;
 };
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportRecords(
@@ -357,9 +369,12 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportRecords(
       *request_bytes, &request);
   absl::StatusOr<audit::LeafQuery> query = absl::InvalidArgumentError("");
   if (parsed.ok()) query = QueryOf(request.filter(), /*oldest_first=*/true);
-  if (parsed.ok() && query.ok()) {
+  Drain::Ticket ticket = drain_->Admit();
+  if (!ticket) {
+    parsed = ShuttingDown();
+  } else if (parsed.ok() && query.ok()) {
     query->tree_order = true;
-    auto* exporter = new Export(this, *std::move(query));
+    auto* exporter = new Export(this, *std::move(query), std::move(ticket));
     exporter->Begin();
     return exporter;
   }

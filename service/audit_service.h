@@ -15,6 +15,7 @@
 #include <cstddef>
 
 #include "service/audit/audit_log.h"
+#include "service/drain.h"
 #include "service/worker_pool.h"
 #include "sigverify/v1/audit.grpc.pb.h"
 
@@ -42,7 +43,8 @@ class AuditService final : public RawAuditService {
   // store with this many readers.
   static size_t ReaderConnections(size_t search_threads) { return kLookupThreads + search_threads; }
 
-  AuditService(audit::AuditLog* log, size_t search_threads);
+  // Calls are admitted through `drain` (UNAVAILABLE once it stops).
+  AuditService(audit::AuditLog* log, size_t search_threads, Drain* drain);
 
   grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
@@ -98,6 +100,7 @@ class AuditService final : public RawAuditService {
   absl::StatusOr<uint64_t> TreeSize(const std::string& shard, uint64_t size) const;
 
   audit::AuditLog* log_;
+  Drain* drain_;
   WorkerPool lookups_;
   WorkerPool searches_;
 };

@@ -239,11 +239,11 @@ void Server::BuildServices() {
                                       ? AuditFailure::kAnswer
                                       : AuditFailure::kUnavailable;
   verification_service_ =
-      std::make_unique<VerificationService>(verifier_, pool_.get(), service_metrics_.get(),
+      std::make_unique<VerificationService>(verifier_, pool_.get(), service_metrics_.get(), &drain_,
                                             audit_log_.get(), on_failure, disk_guard_.get());
   if (audit_log_ != nullptr) {
     audit_service_ = std::make_unique<AuditService>(
-        audit_log_.get(), static_cast<size_t>(config_.audit().query_threads()));
+        audit_log_.get(), static_cast<size_t>(config_.audit().query_threads()), &drain_);
   }
 }
 
@@ -365,15 +365,21 @@ void Server::Shutdown() {
     if (grpc_server_ != nullptr) grpc_server_->GetHealthCheckService()->SetServingStatus(false);
   }
   if (warming_.joinable()) warming_.join();
-  if (verification_service_ != nullptr) verification_service_->StopAccepting();
+  // New calls get UNAVAILABLE from here on; connections close only once the
+  // calls admitted before are answered and their answers had time to leave
+  // (drain.h), or at the end of the grace period, which cancels the rest.
+  const absl::Time deadline = absl::Now() + ToAbslDuration(config_.shutdown_grace());
+  drain_.Stop();
+  if (const int64_t unanswered = drain_.Wait(deadline); unanswered > 0) {
+    log_(absl::StrCat(unanswered, " calls unanswered at the end of --shutdown-grace: cancelled"));
+  }
+  const auto chrono_deadline = absl::ToChronoTime(deadline);
   if (grpc_server_ != nullptr) {
-    grpc_server_->Shutdown(std::chrono::system_clock::now() +
-                           absl::ToChronoNanoseconds(ToAbslDuration(config_.shutdown_grace())));
+    grpc_server_->Shutdown(chrono_deadline);
     grpc_server_->Wait();
   }
   if (audit_server_ != nullptr) {
-    audit_server_->Shutdown(std::chrono::system_clock::now() +
-                            absl::ToChronoNanoseconds(ToAbslDuration(config_.shutdown_grace())));
+    audit_server_->Shutdown(chrono_deadline);
     audit_server_->Wait();
   }
 }

@@ -21,6 +21,7 @@
 #include "service/audit/audit_log.h"
 #include "service/audit_service.h"
 #include "service/disk_space_guard.h"
+#include "service/drain.h"
 #include "service/metrics.h"
 #include "service/server_config.h"
 #include "service/trust_store_reloader.h"
@@ -97,6 +98,7 @@ class Server {
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<audit::AuditLog> audit_log_;
   std::unique_ptr<DiskSpaceGuard> disk_guard_;  // SQLite audit log with a floor
+  Drain drain_;                                 // the calls both services admitted, for Shutdown
   std::unique_ptr<VerificationService> verification_service_;
   std::unique_ptr<AuditService> audit_service_;
   // The exposer keeps only weak references to what it serves.

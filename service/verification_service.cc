@@ -61,6 +61,8 @@ class Finisher {
     reserved_ = bytes;
     return true;
   }
+  // Counts the call as admitted until it is answered.
+  void Hold(Drain::Ticket ticket) { ticket_ = std::move(ticket); }
   void Finish(const grpc::Status& status) {
     if (budget_ != nullptr) budget_->Release(reserved_);
     budget_ = nullptr;
@@ -68,6 +70,7 @@ class Finisher {
     metrics_->CountRequest(method_, status.error_code(), took.count());
     metrics_->InFlight(method_).Decrement();
     reactor_->Finish(status);
+    ticket_.Release();
   }
 
  private:
@@ -77,6 +80,7 @@ class Finisher {
   std::chrono::steady_clock::time_point start_;
   ByteBudget* budget_ = nullptr;
   size_t reserved_ = 0;
+  Drain::Ticket ticket_;
 };
 
 namespace {
@@ -92,10 +96,12 @@ grpc::Status Overloaded(const WorkerPool& pool) {
 }  // namespace
 
 VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
-                                         ServiceMetrics* metrics, audit::AuditLog* audit,
-                                         AuditFailure on_audit_failure, const DiskSpaceGuard* disk)
+                                         ServiceMetrics* metrics, Drain* drain,
+                                         audit::AuditLog* audit, AuditFailure on_audit_failure,
+                                         const DiskSpaceGuard* disk)
     : verifier_(std::move(verifier)),
       pool_(pool),
+      drain_(drain),
       disk_(disk),
       inflight_(HandedOverShare(verifier_->limits().max_inflight_bytes)),
       metrics_(metrics),
@@ -125,10 +131,12 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
                                                      Method method,
                                                      const grpc::ByteBuffer& request_bytes) {
   auto finisher = std::make_shared<Finisher>(reactor, metrics_, method);
-  if (!accepting_.load(std::memory_order_relaxed)) {
+  Drain::Ticket ticket = drain_->Admit();
+  if (!ticket) {
     finisher->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
     return nullptr;
   }
+  finisher->Hold(std::move(ticket));
   if (disk_ != nullptr) {
     if (absl::Status s = disk_->Admit(); !s.ok()) {
       finisher->Finish(ToGrpc(s));

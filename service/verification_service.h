@@ -3,13 +3,13 @@
 #ifndef SIGVERIFY_SERVICE_VERIFICATION_SERVICE_H_
 #define SIGVERIFY_SERVICE_VERIFICATION_SERVICE_H_
 
-#include <atomic>
 #include <memory>
 
 #include "service/audit/audit_log.h"
 #include "service/audit_record.h"
 #include "service/byte_budget.h"
 #include "service/disk_space_guard.h"
+#include "service/drain.h"
 #include "service/metrics.h"
 #include "service/verifier.h"
 #include "service/worker_pool.h"
@@ -34,10 +34,11 @@ enum class AuditFailure {
 
 class VerificationService final : public RawCallbackService {
  public:
-  // `audit`, when given, records every verdict before it is answered;
-  // `disk`, when given, refuses calls while the log's disk is below its floor.
+  // Calls are admitted through `drain` (UNAVAILABLE once it stops); `audit`,
+  // when given, records every verdict before it is answered; `disk`, when
+  // given, refuses calls while the log's disk is below its floor.
   VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
-                      ServiceMetrics* metrics, audit::AuditLog* audit = nullptr,
+                      ServiceMetrics* metrics, Drain* drain, audit::AuditLog* audit = nullptr,
                       AuditFailure on_audit_failure = AuditFailure::kUnavailable,
                       const DiskSpaceGuard* disk = nullptr);
 
@@ -54,9 +55,6 @@ class VerificationService final : public RawCallbackService {
 
   // sigverify_inflight_*
   StatsTable stats_table() const { return inflight_.stats_table(); }
-
-  // From now on new calls get UNAVAILABLE; calls already admitted finish.
-  void StopAccepting() { accepting_.store(false, std::memory_order_relaxed); }
 
  private:
   // Counts the call in; answers UNAVAILABLE and returns null when draining
@@ -78,12 +76,12 @@ class VerificationService final : public RawCallbackService {
 
   std::shared_ptr<const Verifier> verifier_;
   WorkerPool* pool_;
+  Drain* drain_;
   const DiskSpaceGuard* disk_;
   ByteBudget inflight_;  // --max-inflight-bytes
   ServiceMetrics* metrics_;
   audit::AuditLog* audit_;
   AuditFailure on_audit_failure_;
-  std::atomic<bool> accepting_{true};
 };
 
 }  // namespace sigverify::service

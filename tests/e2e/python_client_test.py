@@ -670,7 +670,11 @@ class DrainTest(unittest.TestCase):
                 self.fail(f"batch failed: {future.exception()}")
             self.assertTrue(0 < done < 10000, f"could not catch the batch in flight ({done})")
             server.proc.send_signal(signal.SIGTERM)
-            resp = future.result()
+            try:
+                resp = future.result()
+            except grpc.RpcError as e:
+                _, log = server.stop()
+                self.fail(f"the drain lost the batch's answer: {e.code()} {e.details()}\n{log}")
             self.assertEqual(len(resp.results), 10000)
             self.assertTrue(all(r.response.indication == pb.INDICATION_TOTAL_PASSED
                                 for r in resp.results))

@@ -74,7 +74,7 @@ class AuditServiceTest : public ::testing::Test {
         audit::AuditLog::Open(std::move(store), *audit::CheckpointSigner::Generate(o.origin), o);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = *std::move(log);
-    service_ = std::make_unique<AuditService>(log_.get(), search_threads);
+    service_ = std::make_unique<AuditService>(log_.get(), search_threads, &drain_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -117,6 +117,7 @@ class AuditServiceTest : public ::testing::Test {
     return ctx;
   }
 
+  Drain drain_{absl::ZeroDuration()};
   HeldSearchStore* held_ = nullptr;
   std::unique_ptr<audit::AuditLog> log_;
   std::unique_ptr<AuditService> service_;
@@ -167,6 +168,40 @@ TEST_F(AuditServiceTest, HeldSearchesHoldUpNoLookupAndTheirQueueIsBounded) {
   for (auto& t : searches) t.join();
   EXPECT_EQ(exhausted.load(), 1);
   EXPECT_EQ(ok.load(), admitted);
+}
+
+// Shutdown's drain: once stopped, a new call is refused with UNAVAILABLE,
+// while a search admitted before keeps the drain waiting until it answers.
+TEST_F(AuditServiceTest, DrainRefusesNewCallsAndWaitsForAdmittedOnes) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*hold_searches=*/true));
+  Append(3);
+  grpc::Status searched;
+  v1::QueryRecordsResponse found;
+  std::thread search([&] {
+    v1::QueryRecordsRequest request;
+    request.mutable_filter()->set_subject_contains("Văn");
+    searched = stub_->QueryRecords(Context().get(), request, &found);
+  });
+  ASSERT_TRUE(held_->AwaitHeld(1));
+  drain_.Stop();
+  EXPECT_EQ(drain_.in_flight(), 1);
+  EXPECT_EQ(drain_.Wait(absl::Now() + absl::Milliseconds(50)), 1);  // still held
+
+  v1::GetCheckpointResponse checkpoint;
+  const grpc::Status refused = stub_->GetCheckpoint(Context().get(), {}, &checkpoint);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(refused.error_message(), "server is shutting down");
+  grpc::ClientContext export_context;
+  auto exported = stub_->ExportRecords(&export_context, {});
+  v1::ExportRecordsResponse item;
+  EXPECT_FALSE(exported->Read(&item));
+  EXPECT_EQ(exported->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  held_->Release();
+  EXPECT_EQ(drain_.Wait(absl::Now() + absl::Minutes(1)), 0);
+  search.join();
+  ASSERT_TRUE(searched.ok()) << searched.error_message();
+  EXPECT_EQ(found.records_size(), 3);
 }
 
 // More records than one page: the export reads page after page and sends

@@ -27,7 +27,8 @@ class Server {
     verifier_ = std::make_shared<Verifier>(paths, limits, 1024);
     pool_ = std::make_unique<WorkerPool>(workers, limits.max_queued_items);
     metrics_ = std::make_unique<ServiceMetrics>(registry_);
-    service_ = std::make_unique<VerificationService>(verifier_, pool_.get(), metrics_.get());
+    service_ =
+        std::make_unique<VerificationService>(verifier_, pool_.get(), metrics_.get(), &drain_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -48,6 +49,7 @@ class Server {
   std::shared_ptr<Verifier> verifier_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<ServiceMetrics> metrics_;
+  Drain drain_;
   std::unique_ptr<VerificationService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::VerificationService::Stub> stub_;
