@@ -86,6 +86,23 @@ absl::Status CheckCritical(GetCount count, GetExt ext, bool (*known)(int)) {
   return absl::OkStatus();
 }
 
+bool AnyIssuerIs(const crypto::DistributionPoint& dp, const X509_NAME* name) {
+  return std::any_of(dp.crl_issuers.begin(), dp.crl_issuers.end(),
+                     [&](const auto& n) { return X509_NAME_cmp(n.get(), name) == 0; });
+}
+
+// Whether a CRL issued by `name` may speak for `cert` at all (6.3.3 (b)(1)):
+// `name` is its issuer's, or a cRLIssuer of one of its distribution points.
+bool MaySpeakFor(const X509_NAME* name, const crypto::Certificate& cert) {
+  if (X509_NAME_cmp(name, X509_get_issuer_name(cert.x509())) == 0) return true;
+  for (const auto* points : {&cert.urls().crl_points, &cert.urls().freshest_points}) {
+    for (const crypto::DistributionPoint& dp : *points) {
+      if (AnyIssuerIs(dp, name)) return true;
+    }
+  }
+  return false;
+}
+
 bool IsCa(const crypto::Certificate& cert) {
   return (X509_get_extension_flags(cert.x509()) & EXFLAG_CA) != 0;
 }
@@ -94,7 +111,7 @@ bool IsCa(const crypto::Certificate& cert) {
 
 absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
                                                       const crypto::Certificate& issuer,
-                                                      const CrlCheck& check) {
+                                                      const CrlCheck& check, OtherSigners others) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
   if (crl == nullptr) return Fail(R::kResponseMalformed, "CertificateList");
@@ -102,14 +119,29 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
     return Fail(R::kResponseMalformed, "CertificateList");
   }
   X509_CRL* c = crl.get();
-  if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(issuer.x509())) != 0) {
-    return Fail(R::kCrlWrongIssuer, crypto::NameToString(X509_CRL_get_issuer(c)));
+  const X509_NAME* crl_issuer = X509_CRL_get_issuer(c);
+  absl::Status by_ca = absl::OkStatus();
+  if (X509_NAME_cmp(crl_issuer, X509_get_subject_name(issuer.x509())) != 0) {
+    by_ca = Fail(R::kCrlWrongIssuer, crypto::NameToString(crl_issuer));
+  } else if (issuer.has_key_usage() && (issuer.key_usage() & KU_CRL_SIGN) == 0) {
+    by_ca = Fail(R::kCrlIssuerCannotSign);
+  } else if (X509_CRL_verify(c, issuer.public_key().pkey()) != 1) {
+    by_ca = Fail(R::kResponseSignatureInvalid);
   }
-  if (issuer.has_key_usage() && (issuer.key_usage() & KU_CRL_SIGN) == 0) {
-    return Fail(R::kCrlIssuerCannotSign);
-  }
-  if (X509_CRL_verify(c, issuer.public_key().pkey()) != 1) {
-    return Fail(R::kResponseSignatureInvalid);
+  crypto::CrlSigner signer;
+  if (!by_ca.ok()) {
+    // 6.3.3 (f): another key may have signed it; the CA's failure stands
+    // when none did.
+    if (others.signers == nullptr || !MaySpeakFor(crl_issuer, *others.cert)) return by_ca;
+    for (crypto::CrlSigner& candidate : others.signers->Named(crl_issuer)) {
+      if (candidate.certificate->fingerprint() == issuer.fingerprint()) continue;
+      if (X509_CRL_verify(c, candidate.certificate->public_key().pkey()) == 1) {
+        signer = std::move(candidate);
+        break;
+      }
+    }
+    ERR_clear_error();
+    if (signer.certificate == nullptr) return by_ca;
   }
   if (auto s = CheckCritical([&] { return X509_CRL_get_ext_count(c); },
                              [&](int i) { return X509_CRL_get_ext(c, i); }, KnownCrlExtension);
@@ -134,6 +166,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
   out->der_ = std::string(der);
   out->der_sha256_ = crypto::ToHex(crypto::Sha256(der));
   out->issuer_ = crypto::NameToString(X509_CRL_get_issuer(c));
+  out->signer_ = std::move(signer);
   out->this_update_ = *this_update;
   out->next_update_ = *next_update;
   int crit = 0;
@@ -282,11 +315,6 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
 }
 
 namespace {
-
-bool AnyIssuerIs(const crypto::DistributionPoint& dp, const X509_NAME* name) {
-  return std::any_of(dp.crl_issuers.begin(), dp.crl_issuers.end(),
-                     [&](const auto& n) { return X509_NAME_cmp(n.get(), name) == 0; });
-}
 
 bool AnyNameIn(const std::vector<std::string>& names, const std::vector<std::string>& ders) {
   return std::any_of(names.begin(), names.end(), [&](const std::string& n) {

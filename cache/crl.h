@@ -3,9 +3,12 @@
 // (when a CRL is fetched, stapled or loaded from disk); immutable after.
 //
 // A CRL is accepted only if all of these hold (RFC 5280 6.3.3): it parses
-// as DER with nothing after it; its issuer name is the CA's subject; the CA
-// may sign CRLs (keyUsage cRLSign when keyUsage is present); its signature
-// verifies with the CA's key; thisUpdate is not in the future and nextUpdate
+// as DER with nothing after it; its issuer name is the CA's subject and the
+// CA may sign CRLs (keyUsage cRLSign when keyUsage is present) and its
+// signature verifies with the CA's key, or else (6.3.3 (f)) its signature
+// verifies with the key of a certificate named as its issuer whose own
+// path validated (crypto::CrlSigners: a separate CRL-signing key, the CA's
+// key after a rollover, the issuer of an indirect CRL); thisUpdate is not in the future and nextUpdate
 // is present and not in the past (both with skew); no unrecognised critical
 // extension, on the CRL or on any entry; at most `max_entries` entries.
 //
@@ -28,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "crypto/certificate.h"
+#include "crypto/revocation.h"
 
 namespace sigverify::cache {
 
@@ -40,6 +44,15 @@ struct CrlCheck {
 struct CrlEntry {
   absl::Time revocation_time;
   int reason = -1;  // CRLReason; -1 when the entry has none
+};
+
+// Who may have signed a CRL besides the CA, and for which certificate:
+// they are asked only about a CRL that names the certificate's issuer (the
+// CA's other key) or a cRLIssuer of one of its distribution points (an
+// indirect CRL), so that the CRLs of the path's other CAs cost nothing.
+struct OtherSigners {
+  const crypto::CrlSigners* signers = nullptr;
+  const crypto::Certificate* cert = nullptr;
 };
 
 // CRLReason removeFromCRL (RFC 5280 5.3.1): in a delta CRL, the
@@ -55,7 +68,8 @@ class Crl {
   // CRL_TOO_LARGE (more than max_entries entries).
   static absl::StatusOr<std::shared_ptr<const Crl>> Parse(std::string_view der,
                                                           const crypto::Certificate& issuer,
-                                                          const CrlCheck& check);
+                                                          const CrlCheck& check,
+                                                          OtherSigners others = {});
 
   // OK when this CRL speaks for `cert` (issuer name; issuingDistributionPoint
   // scope: only user / only CA / only attribute certificates, only some
@@ -74,6 +88,8 @@ class Crl {
   absl::Time this_update() const { return this_update_; }
   absl::Time next_update() const { return next_update_; }
   const std::string& issuer() const { return issuer_; }  // RFC 4514
+  // Who signed it when it was not the CA's key (certificate null otherwise).
+  const crypto::CrlSigner& signer() const { return signer_; }
   size_t size() const { return records_.size(); }
   const std::string& der() const { return der_; }
   const std::string& der_sha256() const { return der_sha256_; }  // hex, computed at parse
@@ -110,6 +126,7 @@ class Crl {
   std::string der_;
   std::string der_sha256_;
   std::string issuer_;
+  crypto::CrlSigner signer_;
   absl::Time this_update_;
   absl::Time next_update_;
   std::string number_;

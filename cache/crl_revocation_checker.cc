@@ -19,6 +19,41 @@ bool KeepOld(const CrlSlot& old, const CrlSlot& fresh, absl::Time now, absl::Dur
   return old.this_update() > fresh.this_update();
 }
 
+// The signer a cached CRL was validated with, for its background refresh
+// (no request is there to ask); the refreshed CRL is vouched for again
+// when it is used.
+class KnownSigner final : public crypto::CrlSigners {
+ public:
+  explicit KnownSigner(crypto::CrlSigner signer) : signer_(std::move(signer)) {}
+  std::vector<crypto::CrlSigner> Named(const X509_NAME* name) const override {
+    if (signer_.certificate == nullptr ||
+        X509_NAME_cmp(X509_get_subject_name(signer_.certificate->x509()), name) != 0) {
+      return {};
+    }
+    return {signer_};
+  }
+
+ private:
+  crypto::CrlSigner signer_;
+};
+
+// The path of `crl`'s signer as `signers` vouch for it now: empty for a
+// CRL the CA signed; an error when its signer is no longer vouched for.
+absl::StatusOr<std::vector<crypto::CertificatePtr>> SignerPath(const Crl& crl,
+                                                              const crypto::CrlSigners* signers) {
+  const crypto::CertificatePtr& signer = crl.signer().certificate;
+  if (signer == nullptr) return std::vector<crypto::CertificatePtr>();
+  if (signers != nullptr) {
+    for (crypto::CrlSigner& s : signers->Named(X509_get_subject_name(signer->x509()))) {
+      if (s.certificate->fingerprint() == signer->fingerprint()) return std::move(s.path);
+    }
+  }
+  crypto::SourceProblem p;
+  p.reason = crypto::FailureReason::kCrlSignerUntrusted;
+  p.detail = signer->display_name();
+  return SourceError(p);
+}
+
 }  // namespace
 
 absl::Time CrlSlot::this_update() const {
@@ -48,7 +83,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     const crypto::RevocationInputs& inputs) const {
   const std::vector<std::string>& urls = cert->urls().crl;
   std::vector<crypto::SourceProblem> request_problems;
-  if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs.crls, &request_problems)) {
+  if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs, &request_problems)) {
     counters_.Count(counters_.stapled_used);
     // It may fill the cache for the certificate's distribution points (only
     // when newer than what is there).
@@ -57,7 +92,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
       copy->url = url;
       Store(Key(*issuer, url), std::move(copy), *issuer);
     }
-    return Evidence(*from_request, *cert, /*from_cache=*/false);
+    return Evidence(*from_request, *cert, /*from_cache=*/false, inputs.crl_signers);
   }
   crypto::RevocationEvidence out;
   out.state = State::kUnavailable;
@@ -93,8 +128,9 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
       counters_.Count(counters_.hits);
       if (slot->base != nullptr && now >= slot->refresh_after) {
         counters_.Count(counters_.stale_served);
-        refresher_.Schedule(key, [this, cert, issuer, url, key] {
-          flight_.Do(key, [&] { return FetchAndStore(cert, issuer, url, key); });
+        refresher_.Schedule(key, [this, cert, issuer, url, key,
+                                  known = std::make_shared<KnownSigner>(slot->base->signer())] {
+          flight_.Do(key, [&] { return FetchAndStore(cert, issuer, url, key, known.get()); });
         });
       }
     } else {
@@ -104,7 +140,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
                      [&] {
                        // Stored by a call that finished after the lookup above?
                        if (SlotPtr s = Usable(key, options_.clock())) return s;
-                       return FetchAndStore(cert, issuer, url, key);
+                       return FetchAndStore(cert, issuer, url, key, inputs.crl_signers);
                      })
                  .value;
     }
@@ -121,7 +157,12 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
       failed(ProblemOf(covers), url);
       continue;
     }
-    return Evidence(*slot, *cert, from_cache);
+    crypto::RevocationEvidence e = Evidence(*slot, *cert, from_cache, inputs.crl_signers);
+    if (e.state == State::kUnavailable) {
+      for (crypto::SourceProblem& p : e.problems) failed(std::move(p), url);
+      continue;
+    }
+    return e;
   }
   return out;
 }
@@ -143,7 +184,8 @@ CrlCheck CrlRevocationChecker::CheckNow() const {
 }
 
 absl::StatusOr<std::shared_ptr<const Crl>> CrlRevocationChecker::FetchCrl(
-    const crypto::Certificate& issuer, const std::string& original) const {
+    const crypto::Certificate& cert, const crypto::Certificate& issuer, const std::string& original,
+    const crypto::CrlSigners* signers) const {
   const std::string url = options_.rewriter.Rewrite(original);
   if (absl::Status may = backoff_.MayAsk(url, options_.clock()); !may.ok()) return may;
   counters_.Count(counters_.requests);
@@ -155,17 +197,18 @@ absl::StatusOr<std::shared_ptr<const Crl>> CrlRevocationChecker::FetchCrl(
     if (options_.on_fetch) options_.on_fetch("error", took);
     return der.status();
   }
-  auto crl = Crl::Parse(*der, issuer, CheckNow());
+  auto crl = Crl::Parse(*der, issuer, CheckNow(), {signers, &cert});
   if (options_.on_fetch) options_.on_fetch(crl.ok() ? "ok" : "invalid", took);
   return crl;
 }
 
 CrlRevocationChecker::SlotPtr CrlRevocationChecker::Fetch(const crypto::Certificate& cert,
                                                           const crypto::Certificate& issuer,
-                                                          const std::string& url) const {
+                                                          const std::string& url,
+                                                          const crypto::CrlSigners* signers) const {
   auto slot = std::make_shared<CrlSlot>();
   slot->url = url;
-  auto base = FetchCrl(issuer, url);
+  auto base = FetchCrl(cert, issuer, url, signers);
   if (base.ok() && (*base)->is_delta()) {
     base = SourceError(crypto::FailureReason::kCrlIsDelta);
   }
@@ -181,7 +224,7 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::Fetch(const crypto::Certific
   std::vector<std::string> delta_urls = slot->base->delta_urls();
   if (delta_urls.empty()) delta_urls = cert.urls().delta_crl;
   for (const std::string& delta_url : delta_urls) {
-    auto delta = FetchCrl(issuer, delta_url);
+    auto delta = FetchCrl(cert, issuer, delta_url, signers);
     if (delta.ok() && CheckDeltaFor(**delta, *slot->base).ok()) {
       slot->delta = *std::move(delta);
       break;
@@ -194,8 +237,8 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::Fetch(const crypto::Certific
 
 CrlRevocationChecker::SlotPtr CrlRevocationChecker::FetchAndStore(
     const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
-    const std::string& url, const std::string& key) const {
-  SlotPtr slot = Fetch(*cert, *issuer, url);
+    const std::string& url, const std::string& key, const crypto::CrlSigners* signers) const {
+  SlotPtr slot = Fetch(*cert, *issuer, url, signers);
   if (slot->base == nullptr) counters_.Count(counters_.failures);
   return Store(key, std::move(slot), *issuer);
 }
@@ -207,7 +250,11 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::Store(const std::string& key
   SlotPtr held = cache_.Put(key, std::move(slot), [&](const CrlSlot& old) {
     return KeepOld(old, *fresh, now, options_.skew);
   });
-  if (held.get() == fresh && fresh->base != nullptr && options_.store != nullptr) {
+  // A CRL another key signed is not kept on disk: at start it would be
+  // validated against the CA alone (RevocationStore keeps the CA only).
+  const bool ca_signed = fresh->base != nullptr && fresh->base->signer().certificate == nullptr &&
+                         (fresh->delta == nullptr || fresh->delta->signer().certificate == nullptr);
+  if (held.get() == fresh && ca_signed && options_.store != nullptr) {
     PersistedRecord record;
     record.kind = PersistedRecord::Kind::kCrl;
     record.url = fresh->url;
@@ -251,7 +298,8 @@ absl::Status CrlRevocationChecker::Restore(const std::string& file_key,
 
 CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
     const crypto::Certificate& cert, const crypto::Certificate& issuer,
-    absl::Span<const std::string_view> crls, std::vector<crypto::SourceProblem>* problems) const {
+    const crypto::RevocationInputs& inputs, std::vector<crypto::SourceProblem>* problems) const {
+  absl::Span<const std::string_view> crls = inputs.crls;
   if (crls.empty()) return nullptr;
   const CrlCheck check = CheckNow();
   std::vector<std::shared_ptr<const Crl>> valid;
@@ -259,7 +307,7 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
   for (size_t i = 0; i < crls.size(); ++i) {
     // A CRL of another CA of the path is not this certificate's evidence;
     // one of its issuer that cannot be used says why.
-    auto crl = Crl::Parse(crls[i], issuer, check);
+    auto crl = Crl::Parse(crls[i], issuer, check, {inputs.crl_signers, &cert});
     absl::Status covers = crl.ok() ? (*crl)->Covers(cert) : crl.status();
     if (covers.ok()) {
       valid.push_back(*std::move(crl));
@@ -291,11 +339,21 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
   return slot;
 }
 
-crypto::RevocationEvidence CrlRevocationChecker::Evidence(const CrlSlot& slot,
-                                                          const crypto::Certificate& cert,
-                                                          bool from_cache) const {
+crypto::RevocationEvidence CrlRevocationChecker::Evidence(
+    const CrlSlot& slot, const crypto::Certificate& cert, bool from_cache,
+    const crypto::CrlSigners* signers) const {
   crypto::RevocationEvidence out;
   out.source = slot.stapled ? "stapled_crl" : "crl";
+  for (const std::shared_ptr<const Crl>& crl : {slot.base, slot.delta}) {
+    if (crl == nullptr) continue;
+    auto path = SignerPath(*crl, signers);
+    if (!path.ok()) {
+      out.state = State::kUnavailable;
+      out.problems.push_back(ProblemOf(path.status()));
+      return out;
+    }
+    if (crl == slot.base) out.crl_issuer_path = *std::move(path);
+  }
   out.from_cache = from_cache;
   out.this_update = slot.this_update();
   out.next_update = slot.next_update();

@@ -84,24 +84,31 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
   CrlCheck CheckNow() const;
   // The slot for `key` if it may serve at `now` (or is a recent failure).
   SlotPtr Usable(const std::string& key, absl::Time now) const;
+  // `signers`: who besides the CA may have signed the CRLs (may be null).
   SlotPtr FetchAndStore(const crypto::CertificatePtr& cert, const crypto::CertificatePtr& issuer,
-                        const std::string& url, const std::string& key) const;
+                        const std::string& url, const std::string& key,
+                        const crypto::CrlSigners* signers) const;
   // The base CRL at `url` and its delta, validated for `issuer`.
   SlotPtr Fetch(const crypto::Certificate& cert, const crypto::Certificate& issuer,
-                const std::string& url) const;
-  absl::StatusOr<std::shared_ptr<const Crl>> FetchCrl(const crypto::Certificate& issuer,
-                                                      const std::string& url) const;
+                const std::string& url, const crypto::CrlSigners* signers) const;
+  absl::StatusOr<std::shared_ptr<const Crl>> FetchCrl(const crypto::Certificate& cert,
+                                                      const crypto::Certificate& issuer,
+                                                      const std::string& url,
+                                                      const crypto::CrlSigners* signers) const;
   // A slot from the request's CRLs valid for `cert`, or null and, in
   // `problems`, why each CRL of `cert`'s issuer among them could not serve.
   SlotPtr FromRequest(const crypto::Certificate& cert, const crypto::Certificate& issuer,
-                      absl::Span<const std::string_view> crls,
+                      const crypto::RevocationInputs& inputs,
                       std::vector<crypto::SourceProblem>* problems) const;
   // Caches `slot` unless what is cached must stay (a newer CRL, or a
   // fresh one over a failure) and then keeps it on disk; returns what the
   // cache holds after.
   SlotPtr Store(const std::string& key, SlotPtr slot, const crypto::Certificate& issuer) const;
+  // The evidence of `slot` for `cert`. A CRL another key signed serves
+  // only while the path being checked still vouches for that key (`signers`):
+  // its certificate may have expired or been revoked since it was cached.
   crypto::RevocationEvidence Evidence(const CrlSlot& slot, const crypto::Certificate& cert,
-                                      bool from_cache) const;
+                                      bool from_cache, const crypto::CrlSigners* signers) const;
 
   Options options_;
   mutable ResponderBackoff backoff_;

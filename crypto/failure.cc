@@ -83,6 +83,7 @@ constexpr ReasonInfo kReasons[] = {
     {R::kExpiredAfterClaimedTime, "EXPIRED_AFTER_CLAIMED_TIME", "validity"},
     {R::kRevokedAfterClaimedTime, "REVOKED_AFTER_CLAIMED_TIME", "revocation"},
     {R::kCrlNotFetchable, "CRL_NOT_FETCHABLE", ""},
+    {R::kCrlSignerUntrusted, "CRL_SIGNER_UNTRUSTED", ""},
 };
 static_assert(std::size(kReasons) == kFailureReasonCount, "one row per reason");
 

@@ -105,8 +105,13 @@ enum class FailureReason : int {
   // name relative to the CRL issuer, a cRLIssuer only) and no CRL at hand
   // covers the certificate. detail: the form.
   kCrlNotFetchable = 69,
+
+  // A CRL signed by another key than the CA's (RFC 5280 6.3.3 (f)) whose
+  // signer no longer has a validated path to the path's anchor (expired,
+  // revoked, or not among the certificates at hand). detail: the signer.
+  kCrlSignerUntrusted = 70,
 };
-inline constexpr int kFailureReasonCount = 70;
+inline constexpr int kFailureReasonCount = 71;
 
 // One source's problem: an OCSP responder, a CRL distribution point, a
 // caIssuers URL, or a response that came with the request.

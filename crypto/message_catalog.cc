@@ -122,6 +122,9 @@ constexpr Text<FailureReason> kVietnameseReasons[] = {
     {R::kCrlNotFetchable,
      "điểm phân phối CRL ({detail}) không có địa chỉ để tải và yêu cầu không kèm CRL nào áp dụng "
      "cho chứng thư số"},
+    {R::kCrlSignerUntrusted,
+     "CRL do {detail} ký, nhưng chứng thư số của bên ký này không còn xác thực được tới cùng "
+     "chứng thư số gốc"},
 };
 
 constexpr Text<FailureReason> kEnglishReasons[] = {
@@ -220,6 +223,9 @@ constexpr Text<FailureReason> kEnglishReasons[] = {
     {R::kCrlNotFetchable,
      "the CRL distribution point ({detail}) has no address to fetch from, and no CRL in the "
      "request covers the certificate"},
+    {R::kCrlSignerUntrusted,
+     "the CRL was signed by {detail}, whose certificate no longer validates to the same trust "
+     "anchor"},
 };
 
 constexpr Text<Fragment> kVietnameseFragments[] = {

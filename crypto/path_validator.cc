@@ -221,19 +221,22 @@ std::optional<PathResult> CheckIssuerKeyUsage(const std::vector<CertificatePtr>&
   return std::nullopt;
 }
 
+// `tag` tells apart the questions asked of the same certificates: a policy
+// name, or (beginning with a NUL, which no policy name has) a CRL signer's
+// anchor.
 Sha256Digest MemoKey(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
-                     const ValidationPolicy& policy) {
+                     std::string_view tag) {
   // Order-independent: the same set of intermediates is the same question.
   std::vector<const Sha256Digest*> fps;
   fps.reserve(intermediates.size());
   for (const CertificatePtr& c : intermediates) fps.push_back(&c->fingerprint());
   std::sort(fps.begin(), fps.end(), [](auto* a, auto* b) { return *a < *b; });
   std::string buf;
-  buf.reserve(32 * (fps.size() + 1) + policy.name.size() + 1);
+  buf.reserve(32 * (fps.size() + 1) + tag.size() + 1);
   buf.append(reinterpret_cast<const char*>(signer->fingerprint().data()), 32);
   for (const Sha256Digest* fp : fps) buf.append(reinterpret_cast<const char*>(fp->data()), 32);
   buf.push_back('\0');
-  buf.append(policy.name);
+  buf.append(tag);
   return Sha256(buf);
 }
 
@@ -267,45 +270,137 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
 PathResult PathValidator::ValidatePath(const CertificatePtr& signer,
                                        absl::Span<const CertificatePtr> intermediates,
                                        absl::Time at, const ValidationPolicy& policy) const {
-  const Sha256Digest key = MemoKey(signer, intermediates, policy);
-  if (auto hit = memo_.Find(key); hit && at >= hit->valid_from && at <= hit->valid_until) {
-    PathResult memoised;
-    memoised.path = hit->path;
-    return memoised;
-  }
-  PathResult result = ValidateUncached(signer, intermediates, at, policy);
-  if (result.ok()) {
-    auto validated = std::make_shared<ValidatedPath>();
-    validated->path = result.path;
-    validated->valid_from = absl::InfinitePast();
-    validated->valid_until = absl::InfiniteFuture();
-    for (const CertificatePtr& c : result.path) {
-      validated->valid_from = std::max(validated->valid_from, c->not_before());
-      validated->valid_until = std::min(validated->valid_until, c->not_after());
-    }
-    // A legacy policy judges algorithms differently on each side of its
-    // cut-off: the memo answers only on the side it was validated on.
-    if (policy.legacy.has_value()) {
-      if (at < policy.legacy_until) {
-        validated->valid_until =
-            std::min(validated->valid_until, policy.legacy_until - absl::Nanoseconds(1));
-      } else {
-        validated->valid_from = std::max(validated->valid_from, policy.legacy_until);
-      }
-    }
-    memo_.Insert(key, std::move(validated));
-  }
+  const Sha256Digest key = MemoKey(signer, intermediates, policy.name);
+  PathResult result;
+  if (Recall(key, at, &result.path)) return result;
+  result = ValidateUncached(signer, intermediates, at, policy);
+  if (result.ok()) Remember(key, result.path, at, policy);
   return result;
+}
+
+bool PathValidator::Recall(const Sha256Digest& key, absl::Time at,
+                           std::vector<CertificatePtr>* path) const {
+  auto hit = memo_.Find(key);
+  if (!hit || at < hit->valid_from || at > hit->valid_until) return false;
+  *path = hit->path;
+  return true;
+}
+
+void PathValidator::Remember(const Sha256Digest& key, const std::vector<CertificatePtr>& path,
+                             absl::Time at, const ValidationPolicy& policy) const {
+  auto validated = std::make_shared<ValidatedPath>();
+  validated->path = path;
+  validated->valid_from = absl::InfinitePast();
+  validated->valid_until = absl::InfiniteFuture();
+  for (const CertificatePtr& c : path) {
+    validated->valid_from = std::max(validated->valid_from, c->not_before());
+    validated->valid_until = std::min(validated->valid_until, c->not_after());
+  }
+  // A legacy policy judges algorithms differently on each side of its
+  // cut-off: the memo answers only on the side it was validated on.
+  if (policy.legacy.has_value()) {
+    if (at < policy.legacy_until) {
+      validated->valid_until =
+          std::min(validated->valid_until, policy.legacy_until - absl::Nanoseconds(1));
+    } else {
+      validated->valid_from = std::max(validated->valid_from, policy.legacy_until);
+    }
+  }
+  memo_.Insert(key, std::move(validated));
+}
+
+// The CRL signers of one path being checked, validated when the checker
+// asks (a CRL at hand names an issuer the CA's key does not sign for).
+class PathValidator::PathCrlSigners final : public CrlSigners {
+ public:
+  PathCrlSigners(const PathValidator* validator, const Certificate* anchor, absl::Time at,
+                 const RevocationInputs& inputs)
+      : validator_(validator), anchor_(anchor), at_(at), inputs_(inputs) {}
+
+  std::vector<CrlSigner> Named(const X509_NAME* name) const override {
+    std::vector<CrlSigner> out;
+    const TrustStore& store = validator_->trust_store();
+    int considered = 0;
+    auto consider = [&](const CertificatePtr& c) {
+      if (X509_NAME_cmp(X509_get_subject_name(c->x509()), name) != 0) return;
+      if (c->has_key_usage() && (c->key_usage() & KU_CRL_SIGN) == 0) return;
+      for (const CrlSigner& known : out) {
+        if (known.certificate->fingerprint() == c->fingerprint()) return;
+      }
+      if (++considered > kMaxCrlSignerCandidates) return;
+      if (c->fingerprint() == anchor_->fingerprint()) {
+        out.push_back({c, {c}});  // the anchor itself
+        return;
+      }
+      std::vector<CertificatePtr> path =
+          validator_->CrlSignerPath(c, *anchor_, at_, inputs_.certificates);
+      if (path.empty()) return;
+      // Its own status, from its issuers' CRLs and responses only.
+      PathResult checked = validator_->CheckRevocationAt(std::move(path), at_, inputs_, 1);
+      if (checked.ok()) out.push_back({c, std::move(checked.path)});
+    };
+    for (const CertificatePtr& c : inputs_.certificates) consider(c);
+    for (const CertificatePtr& c : store.intermediates()) consider(c);
+    for (const CertificatePtr& c : store.anchors()) {
+      if (c->fingerprint() == anchor_->fingerprint()) consider(c);
+    }
+    return out;
+  }
+
+ private:
+  // Certificates of one name tried per CRL: a bound on the work a request
+  // can cause.
+  static constexpr int kMaxCrlSignerCandidates = 4;
+
+  const PathValidator* validator_;
+  const Certificate* anchor_;
+  absl::Time at_;
+  RevocationInputs inputs_;
+};
+
+std::vector<CertificatePtr> PathValidator::CrlSignerPath(
+    const CertificatePtr& signer, const Certificate& anchor, absl::Time at,
+    absl::Span<const CertificatePtr> certificates) const {
+  std::string tag(1, '\0');
+  tag.append(reinterpret_cast<const char*>(anchor.fingerprint().data()), 32);
+  const Sha256Digest key = MemoKey(signer, certificates, tag);
+  std::vector<CertificatePtr> path;
+  if (Recall(key, at, &path)) return path;
+  // The store's default policy judges the algorithms; the anchor's required
+  // certificate policies apply as to any path under it.
+  const ValidationPolicy& policy = *store_->FindPolicy(kDefaultPolicyName);
+  PathBuilderLimits limits;
+  limits.max_path_length = kMaxPathLength;
+  for (const CandidatePath& candidate :
+       BuildCandidatePaths(signer, certificates, *store_, limits).paths) {
+    if (candidate.certs.back()->fingerprint() != anchor.fingerprint()) continue;
+    if (ValidateCandidate(candidate.certs, at, policy).ok()) {
+      Remember(key, candidate.certs, at, policy);
+      return candidate.certs;
+    }
+  }
+  return {};
 }
 
 PathResult PathValidator::CheckRevocation(std::vector<CertificatePtr> path, absl::Time at,
                                           RevocationInputs inputs) const {
+  return CheckRevocationAt(std::move(path), at, inputs, /*depth=*/0);
+}
+
+PathResult PathValidator::CheckRevocationAt(std::vector<CertificatePtr> path, absl::Time at,
+                                            RevocationInputs inputs, int depth) const {
   PathResult result;
   result.path = std::move(path);
   if (revocation_ == nullptr || result.path.size() < 2) return result;
   const AnchorConfig& anchor = store_->ConfigFor(*result.path.back());
   const RevocationRequirement requirement = anchor.revocation;
   inputs.order = anchor.revocation_order;
+  std::optional<PathCrlSigners> signers;
+  inputs.crl_signers = nullptr;
+  if (depth == 0) {
+    signers.emplace(this, result.path.back().get(), at, inputs);
+    inputs.crl_signers = &*signers;
+  }
   using State = RevocationEvidence::State;
   for (size_t i = 0; i + 1 < result.path.size(); ++i) {
     RevocationEvidence e = revocation_->Check(result.path[i], result.path[i + 1], inputs);

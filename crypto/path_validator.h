@@ -71,7 +71,12 @@ class PathValidator {
   // The two halves of Validate, for callers that do other work between them
   // (crypto/record_verifier.cc: the document signature). ValidatePath builds
   // and validates the path without revocation; CheckRevocation asks about a
-  // path ValidatePath returned.
+  // path ValidatePath returned. The checker is given the CRL signers of the
+  // path (RFC 5280 6.3.3 (f)): certificates named as a CRL's issuer, from
+  // `inputs.certificates` and the store, whose own path validates to the
+  // same anchor at the same time and whose revocation status (asked of
+  // their issuers' own CRLs and responses only, one level deep) passes the
+  // anchor's requirement.
   PathResult ValidatePath(const CertificatePtr& signer,
                           absl::Span<const CertificatePtr> intermediates, absl::Time at,
                           const ValidationPolicy& policy) const;
@@ -93,6 +98,18 @@ class PathValidator {
                               const ValidationPolicy& policy) const;
   PathResult ValidateCandidate(const std::vector<CertificatePtr>& candidate, absl::Time at,
                                const ValidationPolicy& policy) const;
+  class PathCrlSigners;
+  bool Recall(const Sha256Digest& key, absl::Time at, std::vector<CertificatePtr>* path) const;
+  void Remember(const Sha256Digest& key, const std::vector<CertificatePtr>& path, absl::Time at,
+                const ValidationPolicy& policy) const;
+  // CheckRevocation; at `depth` 0 the checker may use CRLs of other signers.
+  PathResult CheckRevocationAt(std::vector<CertificatePtr> path, absl::Time at,
+                               RevocationInputs inputs, int depth) const;
+  // The path of `signer` (a CRL issuer's certificate) to `anchor`, validated
+  // at `at`, or empty.
+  std::vector<CertificatePtr> CrlSignerPath(const CertificatePtr& signer, const Certificate& anchor,
+                                            absl::Time at,
+                                            absl::Span<const CertificatePtr> certificates) const;
 
   std::shared_ptr<const TrustStore> store_;
   std::shared_ptr<const IssuerSource> issuers_;

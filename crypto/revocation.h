@@ -49,17 +49,44 @@ struct RevocationEvidence {
   // What the status was read from (kGood, kRevoked, kUnknown): the OCSP
   // response, or the CRL and its delta CRL.
   std::vector<SignedRevocationData> responses;
+  // A CRL signed by another certificate than the certificate's issuer:
+  // that certificate's validated path (RFC 5280 6.3.3 (f)), itself first.
+  std::vector<CertificatePtr> crl_issuer_path;
 };
 
 // Which source an anchor's certificates are asked first; the other is the
 // fallback when the first gives no fresh status.
 enum class RevocationOrder { kOcspFirst, kCrlFirst };
 
+// Who besides the CA may have signed a CRL for a path (RFC 5280 6.3.3
+// (f)): a CA's separate CRL-signing certificate, the CA's new key after a
+// rollover, the issuer of an indirect CRL. Set by the path validator for
+// the path being checked.
+struct CrlSigner {
+  CertificatePtr certificate;
+  std::vector<CertificatePtr> path;  // the certificate first, the anchor last
+};
+
+class CrlSigners {
+ public:
+  virtual ~CrlSigners() = default;
+  // The certificates named `name` (a CRL's issuer) that may sign CRLs
+  // (keyUsage cRLSign when keyUsage is present) and whose own path
+  // validates to the anchor of the path being checked, at its validation
+  // time, with its revocation status checked under the same anchor's
+  // requirement. Empty when there is none.
+  virtual std::vector<CrlSigner> Named(const X509_NAME* name) const = 0;
+};
+
 // What a request brings for revocation checking, and the anchor's order.
 struct RevocationInputs {
   absl::Span<const std::string_view> ocsp_responses;  // stapled, DER
   absl::Span<const std::string_view> crls;            // DER, as signed PDFs and CMS carry them
+  // The certificates the request brought (its intermediates): candidates,
+  // with the trust store's, for CRL signers' paths.
+  absl::Span<const CertificatePtr> certificates;
   RevocationOrder order = RevocationOrder::kOcspFirst;
+  const CrlSigners* crl_signers = nullptr;  // set by PathValidator::CheckRevocation
 };
 
 class RevocationChecker {

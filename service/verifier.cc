@@ -168,6 +168,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   const absl::InlinedVector<std::string_view, 2> crls = Stapled(request.crls());
   record.revocation.ocsp_responses = stapled;
   record.revocation.crls = crls;
+  record.revocation.certificates = chain;
 
   crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), **policy);
   if (time_from_request && verdict.indication == crypto::Indication::kTotalPassed) {
@@ -221,7 +222,7 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   if (!validation_time.ok()) return validation_time.status();
   const absl::Time at = *validation_time;
   crypto::PathResult result = scope.paths().Validate(
-      *cert, chain, at, **policy, {Stapled(request.ocsp_responses()), Stapled(request.crls())});
+      *cert, chain, at, **policy, {Stapled(request.ocsp_responses()), Stapled(request.crls()), chain});
   if (request.has_validation_time() && result.ok()) {
     if (auto judged = crypto::JudgeClaimedTime(result.path, result.revocation, at, scope.now())) {
       result.sub_indication = judged->sub_indication;
@@ -334,6 +335,7 @@ void ToProto(const std::vector<crypto::RevocationEvidence>& evidence, crypto::La
     r->set_responder(e.responder);
     r->set_location(e.location);
     for (const crypto::SignedRevocationData& d : e.responses) r->add_response_sha256(d.sha256);
+    for (const crypto::CertificatePtr& c : e.crl_issuer_path) ToProto(*c, r->add_crl_issuer_path());
     r->set_detail(crypto::Render(e.problems, language));
     for (const crypto::SourceProblem& p : e.problems) ToProto(p, r->add_problems());
   }

@@ -106,7 +106,8 @@ TEST(MessageCatalogTest, ReasonsHaveUniqueNamesAndChecksBelongToVerdictReasonsOn
     EXPECT_TRUE(names.insert(ReasonName(reason)).second) << ReasonName(reason);
     const bool source_problem = (i >= static_cast<int>(FailureReason::kResponseMalformed) &&
                                  i <= static_cast<int>(FailureReason::kSourceInternal)) ||
-                                reason == FailureReason::kCrlNotFetchable;
+                                reason == FailureReason::kCrlNotFetchable ||
+                                reason == FailureReason::kCrlSignerUntrusted;
     EXPECT_EQ(CheckName(reason).empty(), source_problem || i == 0) << ReasonName(reason);
   }
 }
