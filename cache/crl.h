@@ -8,9 +8,9 @@
 // signature verifies with the CA's key, or else (6.3.3 (f)) its signature
 // verifies with the key of a certificate named as its issuer whose own
 // path validated (crypto::CrlSigners: a separate CRL-signing key, the CA's
-// key after a rollover, the issuer of an indirect CRL); thisUpdate is not in the future and nextUpdate
-// is present and not in the past (both with skew); no unrecognised critical
-// extension, on the CRL or on any entry; at most `max_entries` entries.
+// key after a rollover, the issuer of an indirect CRL); thisUpdate is not in the future and
+// nextUpdate is present and not in the past (both with skew); no unrecognised critical extension,
+// on the CRL or on any entry; at most `max_entries` entries.
 //
 // The index: one 40-byte record per entry (the serial in it) sorted by a
 // 64-bit hash of the serial, and a directory from

@@ -40,7 +40,7 @@ class KnownSigner final : public crypto::CrlSigners {
 // The path of `crl`'s signer as `signers` vouch for it now: empty for a
 // CRL the CA signed; an error when its signer is no longer vouched for.
 absl::StatusOr<std::vector<crypto::CertificatePtr>> SignerPath(const Crl& crl,
-                                                              const crypto::CrlSigners* signers) {
+                                                               const crypto::CrlSigners* signers) {
   const crypto::CertificatePtr& signer = crl.signer().certificate;
   if (signer == nullptr) return std::vector<crypto::CertificatePtr>();
   if (signers != nullptr) {
@@ -339,9 +339,10 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
   return slot;
 }
 
-crypto::RevocationEvidence CrlRevocationChecker::Evidence(
-    const CrlSlot& slot, const crypto::Certificate& cert, bool from_cache,
-    const crypto::CrlSigners* signers) const {
+crypto::RevocationEvidence CrlRevocationChecker::Evidence(const CrlSlot& slot,
+                                                          const crypto::Certificate& cert,
+                                                          bool from_cache,
+                                                          const crypto::CrlSigners* signers) const {
   crypto::RevocationEvidence out;
   out.source = slot.stapled ? "stapled_crl" : "crl";
   for (const std::shared_ptr<const Crl>& crl : {slot.base, slot.delta}) {

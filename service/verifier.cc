@@ -221,8 +221,9 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   auto validation_time = ValidationTime(request, scope);
   if (!validation_time.ok()) return validation_time.status();
   const absl::Time at = *validation_time;
-  crypto::PathResult result = scope.paths().Validate(
-      *cert, chain, at, **policy, {Stapled(request.ocsp_responses()), Stapled(request.crls()), chain});
+  crypto::PathResult result =
+      scope.paths().Validate(*cert, chain, at, **policy,
+                             {Stapled(request.ocsp_responses()), Stapled(request.crls()), chain});
   if (request.has_validation_time() && result.ok()) {
     if (auto judged = crypto::JudgeClaimedTime(result.path, result.revocation, at, scope.now())) {
       result.sub_indication = judged->sub_indication;
