@@ -198,10 +198,13 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
       if (idp->distpoint->type == 0) {
         const GENERAL_NAMES* names = idp->distpoint->name.fullname;
         for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-          out->dp_names_.push_back(crypto::GeneralNameDer(sk_GENERAL_NAME_value(names, i)));
+          out->dp_names_.push_back(crypto::GeneralNameKey(sk_GENERAL_NAME_value(names, i)));
         }
       } else {
-        out->relative_dp_name_ = true;
+        std::string full =
+            crypto::RelativeNameKey(X509_CRL_get_issuer(c), idp->distpoint->name.relativename);
+        if (full.empty()) return Fail(R::kResponseMalformed, "issuingDistributionPoint");
+        out->dp_names_.push_back(std::move(full));
       }
     }
   } else if (crit == -2) {
@@ -338,9 +341,6 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
   if (only_some_reasons_) {
     return Fail(R::kCrlOutOfScope, "onlySomeReasons");
   }
-  if (relative_dp_name_) {
-    return Fail(R::kCrlOutOfScope, "nameRelativeToCRLIssuer");
-  }
   // RFC 5280 6.3.3 (b): the CRL must speak for one of the certificate's
   // distribution points (a delta CRL: also its freshest CRL points),
   // decoded when the certificate was parsed.
@@ -370,7 +370,7 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
       // (b)(2)(i): a CRL for one distribution point names it: one of its
       // names is one of the point's (a point without a name: one of its
       // cRLIssuer's).
-      if (!dp_names_.empty() && (dp.relative_name || !AnyNameIn(dp.full_names, dp_names_))) {
+      if (!dp_names_.empty() && !AnyNameIn(dp.full_names, dp_names_)) {
         why = "distributionPoint";
         continue;
       }

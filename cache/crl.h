@@ -134,8 +134,9 @@ class Crl {
   bool is_delta_ = false;
   bool indirect_ = false;
   bool only_user_ = false, only_ca_ = false, only_attribute_ = false, only_some_reasons_ = false;
-  bool relative_dp_name_ = false;      // a nameRelativeToCRLIssuer distribution point
-  std::vector<std::string> dp_names_;  // the IDP's fullName entries, DER GeneralNames
+  // The IDP's distribution point names, as GeneralNameKey (a name relative
+  // to the CRL issuer: the full name it stands for).
+  std::vector<std::string> dp_names_;
   std::vector<std::string> delta_urls_;
   // Entry issuers: [0] the CRL's issuer, then the certificateIssuer names
   // of an indirect CRL.

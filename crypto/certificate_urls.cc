@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "absl/strings/ascii.h"
+#include "crypto/distinguished_name.h"
 #include "crypto/openssl_ptr.h"
 
 namespace sigverify::crypto {
@@ -44,9 +46,39 @@ std::vector<std::string> DistributionPointUris(const CRL_DIST_POINTS* points) {
   return urls;
 }
 
-std::string GeneralNameDer(const GENERAL_NAME* name) {
+std::string DirectoryNameKey(const X509_NAME* name) {
+  std::string key = "dirName:";
+  bool space = false;
+  for (char ch : NameToString(name)) {
+    if (ch == ' ') {
+      space = true;
+      continue;
+    }
+    if (space && key.back() != ',' && key.back() != '=') key.push_back(' ');
+    space = false;
+    key.push_back(absl::ascii_tolower(static_cast<unsigned char>(ch)));
+  }
+  return key;
+}
+
+std::string GeneralNameKey(const GENERAL_NAME* name) {
+  if (name->type == GEN_DIRNAME) return DirectoryNameKey(name->d.directoryName);
   return EncodeDer(
       [&](unsigned char** out) { return i2d_GENERAL_NAME(const_cast<GENERAL_NAME*>(name), out); });
+}
+
+std::string RelativeNameKey(const X509_NAME* issuer, const STACK_OF(X509_NAME_ENTRY) * rdn) {
+  // (const_cast: BoringSSL's X509_NAME_dup takes a mutable name.)
+  OpenSslPtr<X509_NAME, X509_NAME_free> full(X509_NAME_dup(const_cast<X509_NAME*>(issuer)));
+  if (full == nullptr || sk_X509_NAME_ENTRY_num(rdn) == 0) return {};
+  for (size_t i = 0; i < static_cast<size_t>(sk_X509_NAME_ENTRY_num(rdn)); ++i) {
+    // The first entry starts a new RDN; the others join it (one RDN).
+    if (X509_NAME_add_entry(full.get(), sk_X509_NAME_ENTRY_value(rdn, i), -1, i == 0 ? 0 : -1) !=
+        1) {
+      return {};
+    }
+  }
+  return DirectoryNameKey(full.get());
 }
 
 namespace {
@@ -89,7 +121,7 @@ std::vector<DistributionPoint> PointsIn(X509* x509, int nid) {
     if (p.named && !p.relative_name) {
       const GENERAL_NAMES* names = dp->distpoint->name.fullname;
       for (size_t j = 0; j < static_cast<size_t>(sk_GENERAL_NAME_num(names)); ++j) {
-        p.full_names.push_back(GeneralNameDer(sk_GENERAL_NAME_value(names, j)));
+        p.full_names.push_back(GeneralNameKey(sk_GENERAL_NAME_value(names, j)));
       }
     }
     p.has_crl_issuer = dp->CRLissuer != nullptr;
@@ -100,7 +132,13 @@ std::vector<DistributionPoint> PointsIn(X509* x509, int nid) {
       X509_NAME* copy = X509_NAME_dup(n->d.directoryName);
       if (copy != nullptr) p.crl_issuers.emplace_back(copy, X509_NAME_free);
       // The names a distribution point without a name is matched by.
-      if (!p.named) p.full_names.push_back(GeneralNameDer(n));
+      if (!p.named) p.full_names.push_back(GeneralNameKey(n));
+    }
+    if (p.relative_name) {
+      const X509_NAME* base =
+          p.crl_issuers.empty() ? X509_get_issuer_name(x509) : p.crl_issuers.front().get();
+      std::string full = RelativeNameKey(base, dp->distpoint->name.relativename);
+      if (!full.empty()) p.full_names.push_back(std::move(full));
     }
     out.push_back(std::move(p));
   }

@@ -18,9 +18,11 @@ namespace sigverify::crypto {
 // One distribution point of a CRLDistributionPoints or FreshestCRL
 // extension, decoded once for CRL scope checks (RFC 5280 6.3.3 (b)).
 struct DistributionPoint {
-  std::vector<std::string> full_names;  // DER GeneralNames of its fullName
-  bool relative_name = false;           // named relative to the CRL issuer
-  bool named = false;                   // has a distributionPoint name
+  std::vector<std::string> full_names;  // GeneralNameKey of each name of its fullName
+  // Named relative to the CRL issuer: full_names holds the name it stands
+  // for (relative to the cRLIssuer, or else the certificate's issuer).
+  bool relative_name = false;
+  bool named = false;  // has a distributionPoint name
   // The directoryNames of its cRLIssuer.
   std::vector<std::shared_ptr<const X509_NAME>> crl_issuers;
   bool has_crl_issuer = false;
@@ -47,9 +49,18 @@ struct CertificateUrls {
 
 CertificateUrls ReadCertificateUrls(X509* x509);
 
-// A GeneralName's DER: how distribution point names are compared (the
-// certificate's against a CRL's issuingDistributionPoint).
-std::string GeneralNameDer(const GENERAL_NAME* name);
+// How distribution point names are compared (the certificate's against a
+// CRL's issuingDistributionPoint): a directoryName by its RFC 4514 text,
+// lower-cased with runs of spaces collapsed (so that a PrintableString and
+// a UTF8String of the same words, or two cases, are one name: RFC 5280 7.1,
+// approximately); any other GeneralName by its DER.
+std::string GeneralNameKey(const GENERAL_NAME* name);
+std::string DirectoryNameKey(const X509_NAME* name);
+
+// The key (as GeneralNameKey) of the full name a nameRelativeToCRLIssuer
+// stands for (RFC 5280 4.2.1.13: `rdn` appended to the CRL issuer's name
+// `issuer`); empty when it cannot be built.
+std::string RelativeNameKey(const X509_NAME* issuer, const STACK_OF(X509_NAME_ENTRY) * rdn);
 
 // The URIs among the fullNames of `points` (a CRLDistributionPoints or
 // FreshestCRL extension, of a certificate or a CRL).

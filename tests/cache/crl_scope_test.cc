@@ -35,15 +35,16 @@ using sigverify::testing::Issued;
 
 // The ways a certificate names (or does not name) its CRL.
 enum class Points {
-  kNone,          // no CRLDistributionPoints
-  kUnreachable,   // an http URL no server answers
-  kDirName,       // a directory name only
-  kCrlIssuer,     // a URL, served by another CRL issuer (cRLIssuer)
-  kCrlIssuerOnly  // a cRLIssuer and no name
+  kNone,           // no CRLDistributionPoints
+  kUnreachable,    // an http URL no server answers
+  kDirName,        // a directory name only
+  kCrlIssuer,      // a URL, served by another CRL issuer (cRLIssuer)
+  kCrlIssuerOnly,  // a cRLIssuer and no name
+  kRelative        // a name relative to the CRL issuer (here the CA)
 };
 
-constexpr Points kAllPoints[] = {Points::kNone, Points::kUnreachable, Points::kDirName,
-                                 Points::kCrlIssuer, Points::kCrlIssuerOnly};
+constexpr Points kAllPoints[] = {Points::kNone,      Points::kUnreachable,   Points::kDirName,
+                                 Points::kCrlIssuer, Points::kCrlIssuerOnly, Points::kRelative};
 
 // Where a distribution point's names come from, in OpenSSL's syntax.
 constexpr char kSections[] =
@@ -52,7 +53,14 @@ constexpr char kSections[] =
     "[dp_crlissuer]\nfullname = URI:http://127.0.0.1:1/indirect.crl\nCRLissuer = dirName:other_dn\n"
     "[dp_crlissuer_only]\nCRLissuer = dirName:other_dn\n"
     "[other_dn]\nC = VN\nCN = Other CRL Issuer\n"
-    "[idp_elsewhere]\nfullname = URI:http://elsewhere.invalid/x.crl\n";
+    "[idp_elsewhere]\nfullname = URI:http://elsewhere.invalid/x.crl\n"
+    "[dp_relative]\nrelativename = partition_3\n"
+    "[dp_relative_4]\nrelativename = partition_4\n"
+    "[partition_3]\nCN = Partition 3\n"
+    "[partition_4]\nCN = Partition 4\n"
+    "[idp_relative]\nrelativename = partition_3\n"
+    "[idp_full_3]\nfullname = dirName:full_3\n"
+    "[full_3]\nC = VN\nO = sigverify scope tests\n1.CN = Scope CA\n2.CN = Partition 3\n";
 
 class CrlScopeTest : public ::testing::Test {
  protected:
@@ -93,6 +101,9 @@ class CrlScopeTest : public ::testing::Test {
         break;
       case Points::kCrlIssuerOnly:
         spec.extensions.push_back({"crlDistributionPoints", "dp_crlissuer_only"});
+        break;
+      case Points::kRelative:
+        spec.extensions.push_back({"crlDistributionPoints", "dp_relative"});
         break;
     }
     auto issued = sigverify::testing::Issue(spec, &ca_);
@@ -172,6 +183,38 @@ TEST_F(CrlScopeTest, ACrlForOneDistributionPointServesTheCertificatesNamingIt) {
   EXPECT_TRUE(partition->Covers(*Leaf(Points::kDirName)).ok());
   EXPECT_EQ(ScopeRule(partition->Covers(*Leaf(Points::kUnreachable))), "distributionPoint");
   EXPECT_EQ(ScopeRule(partition->Covers(*Leaf(Points::kNone))), "distributionPoint");
+}
+
+// 6.3.3 (b)(2): a name relative to the CRL issuer stands for the issuer's
+// name with that RDN appended, on either side: the certificate's point
+// and the CRL's issuing distribution point, whichever form each takes.
+TEST_F(CrlScopeTest, ANameRelativeToTheCrlIssuerIsMatchedAsTheNameItStandsFor) {
+  const crypto::CertificatePtr partition_3 = Leaf(Points::kRelative);
+  CertSpec spec;
+  spec.subject = {{"C", "VN"}, {"CN", "Scope leaf in partition 4"}};
+  spec.not_before = now_ - absl::Hours(24);
+  spec.not_after = now_ + absl::Hours(24 * 30);
+  spec.serial = 0x4444;
+  spec.sections = kSections;
+  spec.extensions = {{"crlDistributionPoints", "dp_relative_4"}};
+  const crypto::CertificatePtr partition_4 = AsCertificate(*sigverify::testing::Issue(spec, &ca_));
+
+  for (const char* idp : {"critical,@idp_relative", "critical,@idp_full_3"}) {
+    SCOPED_TRACE(idp);
+    auto crl = Parse(IssueCrl({}, false, {{"issuingDistributionPoint", idp}}));
+    ASSERT_NE(crl, nullptr);
+    EXPECT_TRUE(crl->Covers(*partition_3).ok());
+    EXPECT_EQ(ScopeRule(crl->Covers(*partition_4)), "distributionPoint");
+    EXPECT_EQ(ScopeRule(crl->Covers(*Leaf(Points::kDirName))), "distributionPoint");
+  }
+  // Through the checker: the partition's CRL at hand says revoked; without
+  // it the declared point is a source without a status.
+  auto checker = Checker();
+  const std::string revoking =
+      IssueCrl({"4001"}, false, {{"issuingDistributionPoint", "critical,@idp_relative"}});
+  EXPECT_EQ(Check(*checker, partition_3, {revoking}).state, State::kRevoked);
+  const crypto::RevocationEvidence none = Check(*Checker(), partition_4, {revoking});
+  EXPECT_EQ(none.state, State::kUnavailable);
 }
 
 // A distribution point of any form is a declared source: without a CRL
