@@ -192,7 +192,12 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
     out->only_user_ = idp->onlyuser > 0;
     out->only_ca_ = idp->onlyCA > 0;
     out->only_attribute_ = idp->onlyattr > 0;
-    out->only_some_reasons_ = idp->onlysomereasons != nullptr;
+    if (idp->onlysomereasons != nullptr) {
+      out->reasons_ = 0;
+      for (int bit = 1; bit <= 8; ++bit) {
+        if (ASN1_BIT_STRING_get_bit(idp->onlysomereasons, bit)) out->reasons_ |= 1u << bit;
+      }
+    }
     out->indirect_ = idp->indirectCRL > 0;
     if (idp->distpoint != nullptr) {
       if (idp->distpoint->type == 0) {
@@ -338,9 +343,6 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
   if (only_ca_ && !IsCa(cert)) {
     return Fail(R::kCrlOutOfScope, "onlyContainsCACerts");
   }
-  if (only_some_reasons_) {
-    return Fail(R::kCrlOutOfScope, "onlySomeReasons");
-  }
   // RFC 5280 6.3.3 (b): the CRL must speak for one of the certificate's
   // distribution points (a delta CRL: also its freshest CRL points),
   // decoded when the certificate was parsed.
@@ -435,7 +437,7 @@ absl::Status CheckDeltaFor(const Crl& delta, const Crl& base) {
   }
   if (delta.only_user_ != base.only_user_ || delta.only_ca_ != base.only_ca_ ||
       delta.only_attribute_ != base.only_attribute_ || delta.indirect_ != base.indirect_ ||
-      delta.dp_names_ != base.dp_names_) {
+      delta.reasons_ != base.reasons_ || delta.dp_names_ != base.dp_names_) {
     return Fail(R::kDeltaCrlMismatch, "issuingDistributionPoint");
   }
   return absl::OkStatus();

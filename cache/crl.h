@@ -55,6 +55,10 @@ struct OtherSigners {
   const crypto::Certificate* cert = nullptr;
 };
 
+// The ReasonFlags a CRL covers (RFC 5280 5.2.5 onlySomeReasons): bit n
+// for the flag numbered n, keyCompromise (1) to aACompromise (8).
+inline constexpr uint16_t kAllReasons = 0x1FE;
+
 // CRLReason removeFromCRL (RFC 5280 5.3.1): in a delta CRL, the
 // certificate is no longer revoked (a released hold).
 inline constexpr int kRemoveFromCrl = 8;
@@ -72,10 +76,10 @@ class Crl {
                                                           OtherSigners others = {});
 
   // OK when this CRL speaks for `cert` (issuer name; issuingDistributionPoint
-  // scope: only user / only CA / only attribute certificates, only some
-  // reasons, and its distribution point name against the certificate's);
-  // CRL_OUT_OF_SCOPE naming the rule otherwise. A CRL that covers only
-  // some reasons is never enough on its own: it is refused.
+  // scope: only user / only CA / only attribute certificates, and its
+  // distribution point name against the certificate's); CRL_OUT_OF_SCOPE
+  // naming the rule otherwise. It may speak for some reasons only
+  // (reasons()): a status of "good" needs CRLs whose reasons add up to all.
   absl::Status Covers(const crypto::Certificate& cert) const;
   // The entry listing `cert` (its serial; in an indirect CRL also its
   // issuer, from the certificateIssuer entry extensions), if any.
@@ -96,6 +100,8 @@ class Crl {
   // The cRLNumber, big-endian magnitude ("" when absent).
   const std::string& number() const { return number_; }
   bool is_delta() const { return is_delta_; }
+  // The reasons it covers: kAllReasons unless onlySomeReasons.
+  uint16_t reasons() const { return reasons_; }
   // A delta CRL's BaseCRLNumber (deltaCRLIndicator), big-endian magnitude.
   const std::string& base_number() const { return base_number_; }
   // Where the delta CRLs for this (base) CRL are: its FreshestCRL extension.
@@ -133,7 +139,8 @@ class Crl {
   std::string base_number_;
   bool is_delta_ = false;
   bool indirect_ = false;
-  bool only_user_ = false, only_ca_ = false, only_attribute_ = false, only_some_reasons_ = false;
+  bool only_user_ = false, only_ca_ = false, only_attribute_ = false;
+  uint16_t reasons_ = kAllReasons;
   // The IDP's distribution point names, as GeneralNameKey (a name relative
   // to the CRL issuer: the full name it stands for).
   std::vector<std::string> dp_names_;

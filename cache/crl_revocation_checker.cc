@@ -61,7 +61,16 @@ absl::Time CrlSlot::this_update() const {
 }
 
 absl::Time CrlSlot::next_update() const {
-  return delta ? std::min(base->next_update(), delta->next_update()) : base->next_update();
+  absl::Time next =
+      delta ? std::min(base->next_update(), delta->next_update()) : base->next_update();
+  for (const auto& p : partitions) next = std::min(next, p->next_update());
+  return next;
+}
+
+uint16_t CrlSlot::reasons() const {
+  uint16_t r = base->reasons();
+  for (const auto& p : partitions) r |= p->reasons();
+  return r;
 }
 
 CrlRevocationChecker::CrlRevocationChecker(Options options)
@@ -86,8 +95,9 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
   if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs, &request_problems)) {
     counters_.Count(counters_.stapled_used);
     // It may fill the cache for the certificate's distribution points (only
-    // when newer than what is there).
-    for (const std::string& url : urls) {
+    // when newer than what is there, and complete).
+    for (size_t i = 0; from_request->reasons() == kAllReasons && i < urls.size(); ++i) {
+      const std::string& url = urls[i];
       auto copy = std::make_shared<CrlSlot>(*from_request);
       copy->url = url;
       Store(Key(*issuer, url), std::move(copy), *issuer);
@@ -321,9 +331,30 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
   }
   auto slot = std::make_shared<CrlSlot>();
   for (const auto& crl : valid) {
-    if (!crl->is_delta() &&
+    if (!crl->is_delta() && crl->reasons() == kAllReasons &&
         (slot->base == nullptr || crl->this_update() > slot->base->this_update())) {
       slot->base = crl;
+    }
+  }
+  if (slot->base == nullptr) {
+    // No complete CRL: CRLs partitioned by reason, newest first, each
+    // adding reasons the others do not cover (6.3.3 (d)). Whether they add
+    // up to all reasons is Evidence's to judge.
+    std::vector<std::shared_ptr<const Crl>> partial;
+    for (const auto& crl : valid) {
+      if (!crl->is_delta()) partial.push_back(crl);
+    }
+    std::sort(partial.begin(), partial.end(),
+              [](const auto& a, const auto& b) { return a->this_update() > b->this_update(); });
+    uint16_t covered = 0;
+    for (const auto& crl : partial) {
+      if ((crl->reasons() & ~covered) == 0) continue;
+      covered |= crl->reasons();
+      if (slot->base == nullptr) {
+        slot->base = crl;
+      } else {
+        slot->partitions.push_back(crl);
+      }
     }
   }
   if (slot->base == nullptr) {
@@ -345,31 +376,50 @@ crypto::RevocationEvidence CrlRevocationChecker::Evidence(const CrlSlot& slot,
                                                           const crypto::CrlSigners* signers) const {
   crypto::RevocationEvidence out;
   out.source = slot.stapled ? "stapled_crl" : "crl";
-  for (const std::shared_ptr<const Crl>& crl : {slot.base, slot.delta}) {
-    if (crl == nullptr) continue;
+  // Each CRL's signer, vouched for now (a CA-signed CRL: a null check).
+  auto vouched = [&](const std::shared_ptr<const Crl>& crl) {
+    if (crl == nullptr) return true;
     auto path = SignerPath(*crl, signers);
     if (!path.ok()) {
       out.state = State::kUnavailable;
       out.problems.push_back(ProblemOf(path.status()));
-      return out;
+      return false;
     }
     if (crl == slot.base) out.crl_issuer_path = *std::move(path);
+    return true;
+  };
+  if (!vouched(slot.base) || !vouched(slot.delta)) return out;
+  for (const auto& p : slot.partitions) {
+    if (!vouched(p)) return out;
   }
   out.from_cache = from_cache;
   out.this_update = slot.this_update();
   out.next_update = slot.next_update();
   out.responder = slot.base->issuer();
   out.location = slot.url;
-  for (const std::shared_ptr<const Crl>& crl : {slot.base, slot.delta}) {
+  auto read = [&out](const std::shared_ptr<const Crl>& crl) {
     if (crl != nullptr) {
       out.responses.push_back(
           {std::shared_ptr<const std::string>(crl, &crl->der()), crl->der_sha256()});
     }
-  }
-  if (std::optional<CrlEntry> e = RevokedBy(*slot.base, slot.delta.get(), cert)) {
+  };
+  read(slot.base);
+  read(slot.delta);
+  for (const auto& p : slot.partitions) read(p);
+  // An entry in any of them revokes, whatever reason it gives; "good"
+  // needs every reason covered.
+  std::optional<CrlEntry> e = RevokedBy(*slot.base, slot.delta.get(), cert);
+  for (size_t i = 0; !e && i < slot.partitions.size(); ++i) e = slot.partitions[i]->Find(cert);
+  if (e) {
     out.state = State::kRevoked;
     out.revocation_time = e->revocation_time;
     out.revocation_reason = e->reason;
+  } else if (slot.reasons() != kAllReasons) {
+    out.state = State::kUnavailable;
+    crypto::SourceProblem p;
+    p.reason = crypto::FailureReason::kCrlOutOfScope;
+    p.detail = "onlySomeReasons";
+    out.problems.push_back(std::move(p));
   } else {
     out.state = State::kGood;
   }

@@ -37,7 +37,10 @@ namespace sigverify::cache {
 struct CrlSlot {
   std::shared_ptr<const Crl> base;   // null: the fetch failed (see problem)
   std::shared_ptr<const Crl> delta;  // may be null
-  std::string url;                   // as the certificate names it
+  // CRLs of the same issuer partitioned by reason that cover what `base`
+  // does not (RFC 5280 6.3.3 (d)); from the request only.
+  std::vector<std::shared_ptr<const Crl>> partitions;
+  std::string url;  // as the certificate names it
   absl::Time refresh_after;
   crypto::SourceProblem problem;
   bool stapled = false;
@@ -45,6 +48,8 @@ struct CrlSlot {
   // The window the merged status is valid in.
   absl::Time this_update() const;
   absl::Time next_update() const;
+  // The reasons the base and the partitions cover together.
+  uint16_t reasons() const;
 };
 
 class CrlRevocationChecker : public crypto::RevocationChecker {

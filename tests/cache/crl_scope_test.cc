@@ -59,6 +59,9 @@ constexpr char kSections[] =
     "[partition_3]\nCN = Partition 3\n"
     "[partition_4]\nCN = Partition 4\n"
     "[idp_relative]\nrelativename = partition_3\n"
+    "[idp_key]\nonlysomereasons = keyCompromise, CACompromise\n"
+    "[idp_rest]\nonlysomereasons = affiliationChanged, superseded, cessationOfOperation, "
+    "certificateHold, privilegeWithdrawn, AACompromise\n"
     "[idp_full_3]\nfullname = dirName:full_3\n"
     "[full_3]\nC = VN\nO = sigverify scope tests\n1.CN = Scope CA\n2.CN = Partition 3\n";
 
@@ -217,6 +220,42 @@ TEST_F(CrlScopeTest, ANameRelativeToTheCrlIssuerIsMatchedAsTheNameItStandsFor) {
   EXPECT_EQ(none.state, State::kUnavailable);
 }
 
+// 6.3.3 (d): CRLs partitioned by reason are combined until every reason is
+// covered; with one missing the status is not "good"; an entry in any of
+// them revokes, even for a reason outside that CRL's own scope.
+TEST_F(CrlScopeTest, CrlsPartitionedByReasonAreCombinedUntilAllReasonsAreCovered) {
+  const crypto::CertificatePtr leaf = Leaf(Points::kDirName);
+  const std::vector<std::pair<std::string, std::string>> key = {
+      {"issuingDistributionPoint", "critical,@idp_key"}};
+  const std::vector<std::pair<std::string, std::string>> rest = {
+      {"issuingDistributionPoint", "critical,@idp_rest"}};
+  auto crl = Parse(IssueCrl({}, false, key));
+  ASSERT_NE(crl, nullptr);
+  EXPECT_EQ(crl->reasons(), (1 << 1) | (1 << 2));
+
+  crypto::RevocationEvidence one = Check(*Checker(), leaf, {IssueCrl({}, false, key)});
+  EXPECT_EQ(one.state, State::kUnavailable);
+  ASSERT_FALSE(one.problems.empty());
+  EXPECT_EQ(one.problems[0].detail, "onlySomeReasons");
+  // The same reasons twice still leave the others uncovered.
+  EXPECT_EQ(Check(*Checker(), leaf, {IssueCrl({}, false, key), IssueCrl({}, false, key)}).state,
+            State::kUnavailable);
+
+  crypto::RevocationEvidence both =
+      Check(*Checker(), leaf, {IssueCrl({}, false, key), IssueCrl({}, false, rest)});
+  EXPECT_EQ(both.state, State::kGood);
+  EXPECT_EQ(both.responses.size(), 2u);
+  // A complete CRL wins over partitions.
+  EXPECT_EQ(Check(*Checker(), leaf, {IssueCrl({}, false, key), IssueCrl({"4001"})}).state,
+            State::kRevoked);
+  // Listed by one partition (its reason outside that partition's scope),
+  // with or without the other: revoked.
+  EXPECT_EQ(Check(*Checker(), leaf, {IssueCrl({"4001"}, false, rest)}).state, State::kRevoked);
+  EXPECT_EQ(
+      Check(*Checker(), leaf, {IssueCrl({}, false, key), IssueCrl({"4001"}, false, rest)}).state,
+      State::kRevoked);
+}
+
 // A distribution point of any form is a declared source: without a CRL
 // that covers the certificate the status is unavailable (INDETERMINATE
 // under the default hard-fail), and the problem says why.
@@ -283,7 +322,7 @@ TEST_F(CrlScopeTest, AnUnusableCrlOfTheIssuerAtHandIsNotNoSource) {
 // point URL answers nothing, so nothing but the CRLs at hand can speak.)
 TEST_F(CrlScopeTest, GoodOnlyWhenACoveringValidCrlSaysSo) {
   std::mt19937 rng(20261205);
-  enum Kind { kValid, kStale, kOtherIssuer, kOtherScope, kKinds };
+  enum Kind { kValid, kStale, kOtherIssuer, kOtherScope, kSomeReasons, kKinds };
   int checked = 0;
   for (int round = 0; round < 60; ++round) {
     const Points points = kAllPoints[rng() % std::size(kAllPoints)];
@@ -309,6 +348,11 @@ TEST_F(CrlScopeTest, GoodOnlyWhenACoveringValidCrlSaysSo) {
           break;
         case kOtherIssuer:
           crls.push_back(IssueCrl({listed}, false, {}, &other_));
+          break;
+        case kSomeReasons:  // never enough alone
+          crls.push_back(
+              IssueCrl({listed}, false, {{"issuingDistributionPoint", "critical,@idp_key"}}));
+          of_issuer = true;
           break;
         case kOtherScope:
           crls.push_back(
