@@ -11,7 +11,9 @@
 // certificate (CertID: issuer name and key hashes, serial); thisUpdate is not
 // in the future and nextUpdate not in the past (both with skew); no
 // unrecognised critical extension; the nonce, when one was sent and one came
-// back, matches.
+// back, matches; a delegated responder without id-pkix-ocsp-nocheck is not
+// listed by a valid CRL of the CA among the CRLs at hand (RFC 6960
+// 4.2.2.2.1; with nocheck its status is not asked, as the RFC says).
 #ifndef SIGVERIFY_CACHE_OCSP_H_
 #define SIGVERIFY_CACHE_OCSP_H_
 
@@ -20,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "crypto/certificate.h"
 
 namespace sigverify::cache {
@@ -43,6 +46,8 @@ struct OcspCheck {
   absl::Duration max_age_without_next_update = absl::Minutes(10);
   // The nonce sent, if any (compared when the response carries one).
   std::string nonce;
+  // CRLs at hand (DER), for a delegated responder's own status.
+  absl::Span<const std::string_view> crls;
 };
 
 // A DER OCSPRequest for `cert` issued by `issuer`, CertID with SHA-1 (what
@@ -57,7 +62,8 @@ absl::StatusOr<std::string> BuildOcspRequest(const crypto::Certificate& cert,
 // RESPONSE_MALFORMED, RESPONDER_ERROR (an error status such as tryLater),
 // RESPONSE_SIGNATURE_INVALID, RESPONDER_NOT_AUTHORISED / _NOT_FOR_OCSP /
 // _CERTIFICATE_EXPIRED, NO_ANSWER_FOR_CERTIFICATE, RESPONSE_NOT_YET_VALID,
-// RESPONSE_STALE, NONCE_MISMATCH, RESPONSE_CRITICAL_EXTENSION.
+// RESPONSE_STALE, NONCE_MISMATCH, RESPONSE_CRITICAL_EXTENSION,
+// RESPONDER_REVOKED.
 absl::StatusOr<OcspStatus> ValidateOcspResponse(std::string_view der,
                                                 const crypto::Certificate& cert,
                                                 const crypto::Certificate& issuer,

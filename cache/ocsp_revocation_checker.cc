@@ -100,7 +100,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
   const Key key = CacheKey(*cert, *issuer);
   // A stapled response valid for this certificate is used and cached; a
   // cached "revoked" still wins over it (revoked is sticky).
-  if (RevocationEntryPtr from_request = FromStapled(*cert, *issuer, inputs.ocsp_responses)) {
+  if (RevocationEntryPtr from_request = FromStapled(*cert, *issuer, inputs)) {
     counters_.Count(counters_.stapled_used);
     RevocationEntryPtr held = Store(key, from_request, *cert, *issuer);
     return Evidence(*held, /*from_cache=*/held != from_request, held);
@@ -114,7 +114,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
       refresher_.Schedule(key, [this, key, cert, issuer] {
         // Through single-flight, so a verification missing at the same
         // moment joins this fetch rather than making its own.
-        flight_.Do(key, [&] { return FetchAndStore(*cert, *issuer, key); });
+        flight_.Do(key, [&] { return FetchAndStore(*cert, *issuer, key, {}); });
       });
     }
     return Evidence(*e, /*from_cache=*/true, e);
@@ -125,7 +125,7 @@ crypto::RevocationEvidence OcspRevocationChecker::Check(
     // A call that finished between the lookup above and joining the flight
     // has stored its answer: use it rather than ask again.
     if (RevocationEntryPtr e = Usable(key, options_.clock())) return e;
-    return FetchAndStore(*cert, *issuer, key);
+    return FetchAndStore(*cert, *issuer, key, inputs.crls);
   });
   const RevocationEntry& got = *result.value;
   // A joined call may have validated its answer at an earlier moment: it is
@@ -170,9 +170,10 @@ OcspCheck OcspRevocationChecker::CheckNow() const {
 
 RevocationEntryPtr OcspRevocationChecker::FromStapled(
     const crypto::Certificate& cert, const crypto::Certificate& issuer,
-    absl::Span<const std::string_view> stapled) const {
-  for (std::string_view der : stapled) {
-    const OcspCheck check = CheckNow();
+    const crypto::RevocationInputs& inputs) const {
+  for (std::string_view der : inputs.ocsp_responses) {
+    OcspCheck check = CheckNow();
+    check.crls = inputs.crls;
     // A response for another certificate of the path, or one that does not
     // validate, is simply not this certificate's evidence.
     auto status = ValidateOcspResponse(der, cert, issuer, check);
@@ -182,9 +183,9 @@ RevocationEntryPtr OcspRevocationChecker::FromStapled(
   return nullptr;
 }
 
-RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificate& cert,
-                                                        const crypto::Certificate& issuer,
-                                                        const Key& key) const {
+RevocationEntryPtr OcspRevocationChecker::FetchAndStore(
+    const crypto::Certificate& cert, const crypto::Certificate& issuer, const Key& key,
+    absl::Span<const std::string_view> crls) const {
   auto entry = std::make_shared<RevocationEntry>();
   entry->source = "ocsp";
   entry->status = RevocationEntry::Status::kFetchFailed;
@@ -215,7 +216,8 @@ RevocationEntryPtr OcspRevocationChecker::FetchAndStore(const crypto::Certificat
       failed(der.status());
       continue;
     }
-    const OcspCheck check = CheckNow();
+    OcspCheck check = CheckNow();
+    check.crls = crls;
     auto status = ValidateOcspResponse(*der, cert, issuer, check);
     if (options_.on_fetch) options_.on_fetch(status.ok() ? "ok" : "invalid", took);
     if (!status.ok()) {

@@ -61,14 +61,17 @@ class OcspRevocationChecker : public crypto::RevocationChecker {
   OcspCheck CheckNow() const;
   // An entry from the first stapled response valid for `cert`, or null.
   RevocationEntryPtr FromStapled(const crypto::Certificate& cert, const crypto::Certificate& issuer,
-                                 absl::Span<const std::string_view> stapled) const;
+                                 const crypto::RevocationInputs& inputs) const;
   // Caches `entry` (unless a revoked one is there) and keeps it on disk;
   // returns what the cache holds after.
   RevocationEntryPtr Store(const Key& key, RevocationEntryPtr entry,
                            const crypto::Certificate& cert,
                            const crypto::Certificate& issuer) const;
+  // `crls`: the CRLs at hand, for a delegated responder's own status (none
+  // for a background refresh).
   RevocationEntryPtr FetchAndStore(const crypto::Certificate& cert,
-                                   const crypto::Certificate& issuer, const Key& key) const;
+                                   const crypto::Certificate& issuer, const Key& key,
+                                   absl::Span<const std::string_view> crls) const;
 
   Options options_;
   mutable ResponderBackoff backoff_;

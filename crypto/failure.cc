@@ -84,6 +84,7 @@ constexpr ReasonInfo kReasons[] = {
     {R::kRevokedAfterClaimedTime, "REVOKED_AFTER_CLAIMED_TIME", "revocation"},
     {R::kCrlNotFetchable, "CRL_NOT_FETCHABLE", ""},
     {R::kCrlSignerUntrusted, "CRL_SIGNER_UNTRUSTED", ""},
+    {R::kResponderRevoked, "RESPONDER_REVOKED", ""},
 };
 static_assert(std::size(kReasons) == kFailureReasonCount, "one row per reason");
 

@@ -110,8 +110,12 @@ enum class FailureReason : int {
   // signer no longer has a validated path to the path's anchor (expired,
   // revoked, or not among the certificates at hand). detail: the signer.
   kCrlSignerUntrusted = 70,
+
+  // A delegated OCSP responder without id-pkix-ocsp-nocheck that a valid CRL
+  // of the CA at hand lists (RFC 6960 4.2.2.2.1). time: its revocation.
+  kResponderRevoked = 71,
 };
-inline constexpr int kFailureReasonCount = 71;
+inline constexpr int kFailureReasonCount = 72;
 
 // One source's problem: an OCSP responder, a CRL distribution point, a
 // caIssuers URL, or a response that came with the request.

@@ -125,6 +125,8 @@ constexpr Text<FailureReason> kVietnameseReasons[] = {
     {R::kCrlSignerUntrusted,
      "CRL do {detail} ký, nhưng chứng thư số của bên ký này không còn xác thực được tới cùng "
      "chứng thư số gốc"},
+    {R::kResponderRevoked,
+     "chứng thư số của máy chủ OCSP được ủy quyền đã bị thu hồi lúc {time} theo CRL kèm theo"},
 };
 
 constexpr Text<FailureReason> kEnglishReasons[] = {
@@ -226,6 +228,8 @@ constexpr Text<FailureReason> kEnglishReasons[] = {
     {R::kCrlSignerUntrusted,
      "the CRL was signed by {detail}, whose certificate no longer validates to the same trust "
      "anchor"},
+    {R::kResponderRevoked,
+     "the delegated OCSP responder's certificate was revoked at {time} by a CRL at hand"},
 };
 
 constexpr Text<Fragment> kVietnameseFragments[] = {

@@ -3,6 +3,8 @@
 // unrelated key. Every fault must be refused with the rule it broke.
 #include "cache/ocsp.h"
 
+#include <openssl/pem.h>
+
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -10,6 +12,7 @@
 #include "cache/ocsp_fetch.h"
 #include "cache/source_error.h"
 #include "gtest/gtest.h"
+#include "tests/pki/crl_factory.h"
 #include "tests/testing/ocsp_responder.h"
 #include "tests/testing/test_files.h"
 
@@ -34,10 +37,11 @@ class OcspTest : public ::testing::Test {
     by_ca_ = new OcspResponder(Dir(), "ca");
     delegated_ = new OcspResponder(Dir(), "responder");
     no_eku_ = new OcspResponder(Dir(), "responder-no-eku");
+    nocheck_ = new OcspResponder(Dir(), "responder-nocheck");
     rogue_ = new OcspResponder(Dir(), "rogue");
   }
   static void TearDownTestSuite() {
-    for (OcspResponder* r : {by_ca_, delegated_, no_eku_, rogue_}) delete r;
+    for (OcspResponder* r : {by_ca_, delegated_, no_eku_, nocheck_, rogue_}) delete r;
   }
   void SetUp() override { ca_ = Load("ca"); }
 
@@ -51,22 +55,26 @@ class OcspTest : public ::testing::Test {
     return response.ok() ? *response : std::string();
   }
   absl::StatusOr<OcspStatus> Check(const std::string& der, const std::string& name,
-                                   absl::Time now = absl::Now(), const std::string& nonce = {}) {
+                                   absl::Time now = absl::Now(), const std::string& nonce = {},
+                                   absl::Span<const std::string_view> crls = {}) {
     OcspCheck check;
     check.now = now;
     check.nonce = nonce;
+    check.crls = crls;
     return ValidateOcspResponse(der, *Load(name), *ca_, check);
   }
 
   static OcspResponder* by_ca_;
   static OcspResponder* delegated_;
   static OcspResponder* no_eku_;
+  static OcspResponder* nocheck_;
   static OcspResponder* rogue_;
   CertificatePtr ca_;
 };
 OcspResponder* OcspTest::by_ca_ = nullptr;
 OcspResponder* OcspTest::delegated_ = nullptr;
 OcspResponder* OcspTest::no_eku_ = nullptr;
+OcspResponder* OcspTest::nocheck_ = nullptr;
 OcspResponder* OcspTest::rogue_ = nullptr;
 
 TEST_F(OcspTest, GoodRevokedAndUnknownFromTheCaItself) {
@@ -103,6 +111,47 @@ TEST_F(OcspTest, ADelegatedResponderWithoutOcspSigningIsRefused) {
   EXPECT_EQ(ProblemOf(status.status()).reason, R::kResponderNotForOcsp) << status.status();
   EXPECT_NE(status.status().message().find("id-kp-OCSPSigning"), std::string::npos)
       << status.status();
+}
+
+// RFC 6960 4.2.2.2.1: a delegated responder that a valid CRL of the CA at
+// hand lists is refused; one whose certificate carries
+// id-pkix-ocsp-nocheck is not asked about; the CA itself is no delegate.
+TEST_F(OcspTest, ADelegatedResponderListedByACrlAtHandIsRefusedUnlessNocheck) {
+  const std::string ca_pem = sigverify::testing::ReadFile(Dir() + "/ca.pem");
+  const std::string key_pem = sigverify::testing::ReadFile(Dir() + "/ca.key");
+  crypto::BioPtr cert_bio(BIO_new_mem_buf(ca_pem.data(), int(ca_pem.size())));
+  crypto::BioPtr key_bio(BIO_new_mem_buf(key_pem.data(), int(key_pem.size())));
+  crypto::OpenSslPtr<X509, X509_free> ca(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  crypto::OpenSslPtr<EVP_PKEY, EVP_PKEY_free> key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  ASSERT_NE(ca, nullptr);
+  ASSERT_NE(key, nullptr);
+  auto crl = [&](std::vector<std::string> serials) {
+    sigverify::testing::CrlSpec spec;
+    spec.this_update = absl::Now() - absl::Hours(1);
+    spec.next_update = absl::Now() + absl::Hours(23);
+    for (const std::string& s : serials)
+      spec.entries.push_back({s, absl::Now() - absl::Hours(2), 1});
+    auto der = sigverify::testing::IssueCrl(spec, ca.get(), key.get());
+    EXPECT_TRUE(der.ok()) << der.status();
+    return der.ok() ? *der : std::string();
+  };
+  const std::string revoking = crl({"2001", "2003"});
+  const std::string clean = crl({"1002"});
+  const std::vector<std::string_view> listed = {revoking};
+  const std::vector<std::string_view> not_listed = {clean};
+
+  auto refused = Check(Ask(*delegated_, "good"), "good", absl::Now(), {}, listed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(ProblemOf(refused.status()).reason, R::kResponderRevoked);
+  EXPECT_TRUE(Check(Ask(*delegated_, "good"), "good", absl::Now(), {}, not_listed).ok());
+  EXPECT_TRUE(Check(Ask(*delegated_, "good"), "good").ok());  // no CRL at hand: not asked
+
+  auto nocheck = Check(Ask(*nocheck_, "good"), "good", absl::Now(), {}, listed);
+  ASSERT_TRUE(nocheck.ok()) << nocheck.status();
+  EXPECT_TRUE(nocheck->delegated);
+  EXPECT_TRUE(Check(Ask(*by_ca_, "good"), "good", absl::Now(), {}, listed).ok());
 }
 
 TEST_F(OcspTest, AResponseSignedByAnUnrelatedKeyIsRefused) {

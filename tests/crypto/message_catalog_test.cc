@@ -107,7 +107,8 @@ TEST(MessageCatalogTest, ReasonsHaveUniqueNamesAndChecksBelongToVerdictReasonsOn
     const bool source_problem = (i >= static_cast<int>(FailureReason::kResponseMalformed) &&
                                  i <= static_cast<int>(FailureReason::kSourceInternal)) ||
                                 reason == FailureReason::kCrlNotFetchable ||
-                                reason == FailureReason::kCrlSignerUntrusted;
+                                reason == FailureReason::kCrlSignerUntrusted ||
+                                reason == FailureReason::kResponderRevoked;
     EXPECT_EQ(CheckName(reason).empty(), source_problem || i == 0) << ReasonName(reason);
   }
 }

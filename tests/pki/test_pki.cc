@@ -224,8 +224,8 @@ absl::Status WriteAiaFixtures(const std::filesystem::path& dir, absl::Time now,
 
 // OCSP: a CA whose database (index.txt, OpenSSL's ca format) a real
 // `openssl ocsp` responder serves; certificates good, revoked and unlisted;
-// responders: the CA itself, a delegated one with id-kp-OCSPSigning, one
-// without it, and an unrelated key.
+// responders: the CA itself, a delegated one with id-kp-OCSPSigning (and
+// one more with id-pkix-ocsp-nocheck), one without it, and an unrelated key.
 absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now) {
   const std::filesystem::path out = dir / "ocsp";
   std::error_code ec;
@@ -272,6 +272,12 @@ absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now)
       {"responder-no-eku",
        0x2002,
        {{"basicConstraints", "critical,CA:FALSE"}, {"keyUsage", "critical,digitalSignature"}}},
+      {"responder-nocheck",
+       0x2003,
+       {{"basicConstraints", "critical,CA:FALSE"},
+        {"keyUsage", "critical,digitalSignature"},
+        {"extendedKeyUsage", "OCSPSigning"},
+        {"noCheck", "ignored"}}},
   };
   for (const Member& m : members) {
     auto issued = Issue(spec(m.name, m.serial, m.extensions), &*ca);
