@@ -38,11 +38,33 @@ using EnumeratedPtr = OpenSslPtr<ASN1_ENUMERATED, ASN1_ENUMERATED_free>;
 using NamesPtr = OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
 using PointsPtr = OpenSslPtr<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
 
-uint64_t SerialHash(std::string_view serial) { return absl::HashOf(serial); }
+uint64_t SerialHash(const SerialKey& key) { return absl::HashOf(key.magnitude, key.negative); }
 
 std::string_view SerialOf(const ASN1_INTEGER* serial) {
   return {reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
           static_cast<size_t>(ASN1_STRING_length(serial))};
+}
+
+// Whether `tbs` (the TBSCertList as received) is signed with `key` under
+// the CRL's signatureAlgorithm. ASN1_item_verify verifies the encoding of
+// the item it is given; an ANY holding a SEQUENCE encodes as the bytes it
+// holds, so the bytes verified are the ones received, not a re-encoding.
+bool SignedBy(const CrlLayout& layout, const X509_CRL* crl, EVP_PKEY* key) {
+  const X509_ALGOR* algorithm = nullptr;
+  const ASN1_BIT_STRING* signature = nullptr;
+  X509_CRL_get0_signature(crl, &signature, &algorithm);
+  struct Borrowed {
+    ASN1_TYPE any{};
+    ASN1_STRING bytes{};
+  } tbs;
+  tbs.bytes.type = V_ASN1_SEQUENCE;
+  tbs.bytes.length = static_cast<int>(layout.tbs.size());
+  tbs.bytes.data = reinterpret_cast<unsigned char*>(const_cast<char*>(layout.tbs.data()));
+  tbs.any.type = V_ASN1_SEQUENCE;
+  tbs.any.value.sequence = &tbs.bytes;
+  const bool ok = ASN1_item_verify(ASN1_ITEM_rptr(ASN1_ANY), algorithm, signature, &tbs.any, key) == 1;
+  ERR_clear_error();
+  return ok;
 }
 
 // An INTEGER's magnitude, big-endian without leading zeros.
@@ -52,7 +74,7 @@ std::string Magnitude(const ASN1_INTEGER* n) {
   return std::string(bytes);
 }
 
-// RFC 5280 5.2 and 5.3: the extensions a CRL and its entries may carry that
+// RFC 5280 5.2: the extensions a CRL may carry that
 // this implementation processes (or may ignore because they are
 // informational); any other critical one makes the CRL unusable.
 bool KnownCrlExtension(int nid) {
@@ -70,16 +92,11 @@ bool KnownCrlExtension(int nid) {
   }
 }
 
-bool KnownEntryExtension(int nid) {
-  return nid == NID_crl_reason || nid == NID_invalidity_date || nid == NID_certificate_issuer ||
-         nid == NID_hold_instruction_code;
-}
-
-template <typename GetCount, typename GetExt>
-absl::Status CheckCritical(GetCount count, GetExt ext, bool (*known)(int)) {
-  for (int i = 0; i < count(); ++i) {
-    X509_EXTENSION* e = ext(i);
-    if (X509_EXTENSION_get_critical(e) && !known(OBJ_obj2nid(X509_EXTENSION_get_object(e)))) {
+absl::Status CheckCritical(const X509_CRL* crl) {
+  for (int i = 0; i < X509_CRL_get_ext_count(crl); ++i) {
+    X509_EXTENSION* e = X509_CRL_get_ext(crl, i);
+    if (X509_EXTENSION_get_critical(e) &&
+        !KnownCrlExtension(OBJ_obj2nid(X509_EXTENSION_get_object(e)))) {
       return Fail(R::kResponseCriticalExtension, crypto::OidText(X509_EXTENSION_get_object(e)));
     }
   }
@@ -112,10 +129,19 @@ bool IsCa(const crypto::Certificate& cert) {
 absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
                                                       const crypto::Certificate& issuer,
                                                       const CrlCheck& check, OtherSigners others) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
-  if (crl == nullptr) return Fail(R::kResponseMalformed, "CertificateList");
-  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+  if (der.size() > UINT32_MAX) {
+    return Fail(R::kCrlTooLarge, "CertificateList", absl::InfinitePast(), UINT32_MAX,
+                static_cast<int64_t>(der.size()));
+  }
+  // The entries are read in place (cache/crl_der.h); OpenSSL decodes the
+  // rest, the CRL without its entries, and verifies the signature over the
+  // TBS as received.
+  auto layout = SplitCertificateList(der);
+  if (!layout.ok()) return layout.status();
+  const auto* p = reinterpret_cast<const unsigned char*>(layout->shell.data());
+  CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(layout->shell.size())));
+  if (crl == nullptr ||
+      p != reinterpret_cast<const unsigned char*>(layout->shell.data()) + layout->shell.size()) {
     return Fail(R::kResponseMalformed, "CertificateList");
   }
   X509_CRL* c = crl.get();
@@ -125,7 +151,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
     by_ca = Fail(R::kCrlWrongIssuer, crypto::NameToString(crl_issuer));
   } else if (issuer.has_key_usage() && (issuer.key_usage() & KU_CRL_SIGN) == 0) {
     by_ca = Fail(R::kCrlIssuerCannotSign);
-  } else if (X509_CRL_verify(c, issuer.public_key().pkey()) != 1) {
+  } else if (!SignedBy(*layout, c, issuer.public_key().pkey())) {
     by_ca = Fail(R::kResponseSignatureInvalid);
   }
   crypto::CrlSigner signer;
@@ -135,7 +161,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
     if (others.signers == nullptr || !MaySpeakFor(crl_issuer, *others.cert)) return by_ca;
     for (crypto::CrlSigner& candidate : others.signers->Named(crl_issuer)) {
       if (candidate.certificate->fingerprint() == issuer.fingerprint()) continue;
-      if (X509_CRL_verify(c, candidate.certificate->public_key().pkey()) == 1) {
+      if (SignedBy(*layout, c, candidate.certificate->public_key().pkey())) {
         signer = std::move(candidate);
         break;
       }
@@ -143,11 +169,7 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
     ERR_clear_error();
     if (signer.certificate == nullptr) return by_ca;
   }
-  if (auto s = CheckCritical([&] { return X509_CRL_get_ext_count(c); },
-                             [&](int i) { return X509_CRL_get_ext(c, i); }, KnownCrlExtension);
-      !s.ok()) {
-    return s;
-  }
+  if (auto s = CheckCritical(c); !s.ok()) return s;
   auto this_update = crypto::AsnTimeToAbsl(X509_CRL_get0_lastUpdate(c));
   if (!this_update.ok()) return Fail(R::kResponseMalformed, "thisUpdate");
   if (X509_CRL_get0_nextUpdate(c) == nullptr) {
@@ -221,91 +243,40 @@ absl::StatusOr<std::shared_ptr<const Crl>> Crl::Parse(std::string_view der,
     out->delta_urls_ = crypto::DistributionPointUris(freshest.get());
   }
   out->issuers_.emplace_back(X509_NAME_dup(X509_CRL_get_issuer(c)));
-  if (auto s = out->Index(c, check); !s.ok()) return s;
+  if (auto s = out->Index(*layout, check); !s.ok()) return s;
   ERR_clear_error();
   return std::shared_ptr<const Crl>(std::move(out));
 }
 
-absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
-  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(const_cast<X509_CRL*>(crl));
-  const int n = revoked == nullptr ? 0 : sk_X509_REVOKED_num(revoked);
-  if (static_cast<size_t>(n) > check.max_entries) {
+absl::Status Crl::Index(const CrlLayout& layout, const CrlCheck& check) {
+  auto n = CountRevoked(layout.revoked);
+  if (!n.ok()) return n.status();
+  if (*n > check.max_entries) {
     return Fail(R::kCrlTooLarge, {}, absl::InfinitePast(), static_cast<int64_t>(check.max_entries),
-                n);
+                static_cast<int64_t>(*n));
   }
-  records_.reserve(static_cast<size_t>(n));
+  records_.reserve(*n);
   uint16_t current_issuer = 0;
-  for (int i = 0; i < n; ++i) {
-    X509_REVOKED* r = sk_X509_REVOKED_value(revoked, i);
-    if (auto s =
-            CheckCritical([&] { return X509_REVOKED_get_ext_count(r); },
-                          [&](int k) { return X509_REVOKED_get_ext(r, k); }, KnownEntryExtension);
-        !s.ok()) {
-      return s;
-    }
-    const std::string_view serial = SerialOf(X509_REVOKED_get0_serialNumber(r));
-    if (serial.size() > 255) return Fail(R::kResponseMalformed, "userCertificate");
-    auto when = crypto::AsnTimeToAbsl(X509_REVOKED_get0_revocationDate(r));
-    if (!when.ok()) return Fail(R::kResponseMalformed, "revocationDate");
-    int reason = -1;
-    int crit = 0;
-    if (EnumeratedPtr e(static_cast<ASN1_ENUMERATED*>(
-            X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &crit, nullptr)));
-        e != nullptr) {
-      reason = static_cast<int>(ASN1_ENUMERATED_get(e.get()));
-      if (reason < 0 || reason > 10) return Fail(R::kResponseMalformed, "reasonCode");
-    }
+  RevokedReader reader(layout.revoked);
+  RevokedEntry entry;
+  std::string scratch;
+  while (!reader.done()) {
+    size_t offset = 0;
+    if (auto s = reader.Next(entry, offset); !s.ok()) return s;
     // RFC 5280 5.3.3: in an indirect CRL an entry's issuer is the one its
     // certificateIssuer names, or the previous entry's.
-    if (NamesPtr names(static_cast<GENERAL_NAMES*>(
-            X509_REVOKED_get_ext_d2i(r, NID_certificate_issuer, &crit, nullptr)));
-        names != nullptr) {
-      if (!indirect_) {
-        return Fail(R::kResponseMalformed, "certificateIssuer");
-      }
-      const X509_NAME* dir = nullptr;
-      for (int k = 0; k < sk_GENERAL_NAME_num(names.get()) && dir == nullptr; ++k) {
-        const GENERAL_NAME* g = sk_GENERAL_NAME_value(names.get(), k);
-        if (g->type == GEN_DIRNAME) dir = g->d.directoryName;
-      }
-      if (dir == nullptr) {
-        return Fail(R::kResponseMalformed, "certificateIssuer");
-      }
-      auto same = std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& known) {
-        return X509_NAME_cmp(known.get(), dir) == 0;
-      });
-      if (same == issuers_.end()) {
-        if (issuers_.size() >= 65535) {
-          return Fail(R::kCrlTooLarge, "certificateIssuer", absl::InfinitePast(), 65535,
-                      static_cast<int64_t>(issuers_.size()) + 1);
-        }
-        issuers_.emplace_back(X509_NAME_dup(dir));
-        same = issuers_.end() - 1;
-      }
-      current_issuer = static_cast<uint16_t>(same - issuers_.begin());
+    if (!entry.certificate_issuer.empty()) {
+      if (!indirect_) return Fail(R::kResponseMalformed, "certificateIssuer");
+      auto issuer = CertificateIssuer(entry.certificate_issuer, current_issuer);
+      if (!issuer.ok()) return issuer.status();
+      current_issuer = *issuer;
     }
-    Record record{SerialHash(serial),
-                  absl::ToUnixSeconds(*when),
-                  {},
-                  static_cast<uint8_t>(serial.size()),
-                  static_cast<int8_t>(reason),
-                  current_issuer};
-    if (serial.size() <= kInlineSerial) {
-      std::memcpy(record.serial, serial.data(), serial.size());
-    } else {
-      if (serials_.size() > UINT32_MAX - serial.size()) {
-        return Fail(R::kCrlTooLarge, "userCertificate", absl::InfinitePast(), UINT32_MAX,
-                    static_cast<int64_t>(serials_.size() + serial.size()));
-      }
-      const uint32_t offset = static_cast<uint32_t>(serials_.size());
-      std::memcpy(record.serial, &offset, sizeof(offset));
-      serials_.append(serial);
-    }
-    records_.push_back(record);
+    const SerialKey key = SerialKeyOf(entry.serial, scratch);
+    records_.push_back(Record{SerialHash(key), static_cast<uint32_t>(layout.revoked_offset + offset),
+                              current_issuer, static_cast<int8_t>(entry.reason), 0});
   }
   std::sort(records_.begin(), records_.end(),
             [](const Record& a, const Record& b) { return a.hash < b.hash; });
-  serials_.shrink_to_fit();
   // The directory: for each value of the hash's top `directory_bits_` bits,
   // where its records start (about 8 records per bucket).
   directory_bits_ = 1;
@@ -320,6 +291,32 @@ absl::Status Crl::Index(const X509_CRL* crl, const CrlCheck& check) {
   }
   directory_.back() = static_cast<uint32_t>(records_.size());
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint16_t> Crl::CertificateIssuer(std::string_view general_names, uint16_t current) {
+  const auto* p = reinterpret_cast<const unsigned char*>(general_names.data());
+  NamesPtr names(d2i_GENERAL_NAMES(nullptr, &p, static_cast<long>(general_names.size())));
+  if (names == nullptr ||
+      p != reinterpret_cast<const unsigned char*>(general_names.data()) + general_names.size()) {
+    return Fail(R::kResponseMalformed, "certificateIssuer");
+  }
+  const X509_NAME* dir = nullptr;
+  for (int k = 0; k < sk_GENERAL_NAME_num(names.get()) && dir == nullptr; ++k) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(names.get(), k);
+    if (g->type == GEN_DIRNAME) dir = g->d.directoryName;
+  }
+  if (dir == nullptr) return Fail(R::kResponseMalformed, "certificateIssuer");
+  if (X509_NAME_cmp(issuers_[current].get(), dir) == 0) return current;
+  auto same = std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& known) {
+    return X509_NAME_cmp(known.get(), dir) == 0;
+  });
+  if (same != issuers_.end()) return static_cast<uint16_t>(same - issuers_.begin());
+  if (issuers_.size() >= 65535) {
+    return Fail(R::kCrlTooLarge, "certificateIssuer", absl::InfinitePast(), 65535,
+                static_cast<int64_t>(issuers_.size()) + 1);
+  }
+  issuers_.emplace_back(X509_NAME_dup(dir));
+  return static_cast<uint16_t>(issuers_.size() - 1);
 }
 
 namespace {
@@ -383,39 +380,37 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
 }
 
 std::optional<CrlEntry> Crl::Find(const crypto::Certificate& cert) const {
-  return FindSerial(SerialOf(X509_get0_serialNumber(cert.x509())),
-                    X509_get_issuer_name(cert.x509()));
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.x509());
+  return FindSerial(SerialOf(serial), X509_get_issuer_name(cert.x509()),
+                    ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER);
 }
 
-std::optional<CrlEntry> Crl::FindSerial(std::string_view serial,
-                                        const X509_NAME* cert_issuer) const {
-  const uint64_t hash = SerialHash(serial);
+std::optional<CrlEntry> Crl::FindSerial(std::string_view serial, const X509_NAME* cert_issuer,
+                                        bool negative) const {
+  while (!serial.empty() && serial.front() == '\0') serial.remove_prefix(1);
+  const SerialKey key{serial, negative};
+  const uint64_t hash = SerialHash(key);
   const size_t bucket = hash >> (64 - directory_bits_);
   const auto end = records_.begin() + directory_[bucket + 1];
   auto it = std::lower_bound(records_.begin() + directory_[bucket], end, hash,
                              [](const Record& r, uint64_t h) { return r.hash < h; });
+  std::string scratch;
   for (; it != end && it->hash == hash; ++it) {
-    if (it->Serial(serials_) != serial) {
-      continue;
-    }
     if (indirect_ && X509_NAME_cmp(issuers_[it->issuer].get(), cert_issuer) != 0) {
       continue;
     }
-    return CrlEntry{absl::FromUnixSeconds(it->revocation_unix), it->reason};
+    // The entry was read once at parse time; reading it again cannot fail.
+    auto entry = ReadRevoked(std::string_view(der_).substr(it->entry), /*head_only=*/true);
+    if (!entry.ok()) continue;
+    const SerialKey listed = SerialKeyOf(entry->serial, scratch);
+    if (listed.magnitude != key.magnitude || listed.negative != key.negative) continue;
+    return CrlEntry{entry->revocation_time, it->reason};
   }
   return std::nullopt;
 }
 
-std::string_view Crl::Record::Serial(const std::string& overflow) const {
-  if (serial_length <= kInlineSerial) return {serial, serial_length};
-  uint32_t offset;
-  std::memcpy(&offset, serial, sizeof(offset));
-  return {overflow.data() + offset, serial_length};
-}
-
 size_t Crl::index_bytes() const {
-  return records_.capacity() * sizeof(Record) + serials_.capacity() +
-         directory_.capacity() * sizeof(uint32_t);
+  return records_.capacity() * sizeof(Record) + directory_.capacity() * sizeof(uint32_t);
 }
 
 bool CrlNumberGreater(const std::string& a, const std::string& b) {

@@ -2,21 +2,25 @@
 // issued it and indexed for lookups on the hot path. Built off the hot path
 // (when a CRL is fetched, stapled or loaded from disk); immutable after.
 //
-// A CRL is accepted only if all of these hold (RFC 5280 6.3.3): it parses
-// as DER with nothing after it; its issuer name is the CA's subject and the
-// CA may sign CRLs (keyUsage cRLSign when keyUsage is present) and its
-// signature verifies with the CA's key, or else (6.3.3 (f)) its signature
-// verifies with the key of a certificate named as its issuer whose own
-// path validated (crypto::CrlSigners: a separate CRL-signing key, the CA's
-// key after a rollover, the issuer of an indirect CRL); thisUpdate is not in the future and
-// nextUpdate is present and not in the past (both with skew); no unrecognised critical extension,
-// on the CRL or on any entry; at most `max_entries` entries.
+// A CRL is accepted only if all of these hold (RFC 5280 6.3.3): it is
+// strict DER with nothing after it (cache/crl_der.h); its issuer name is the
+// CA's subject and the CA may sign CRLs (keyUsage cRLSign when keyUsage is
+// present) and its signature verifies with the CA's key, or else (6.3.3
+// (f)) its signature verifies with the key of a certificate named as its
+// issuer whose own path validated (crypto::CrlSigners: a separate
+// CRL-signing key, the CA's key after a rollover, the issuer of an indirect
+// CRL); thisUpdate is not in the future and nextUpdate is present and not in
+// the past (both with skew); no unrecognised critical extension, on the CRL
+// or on any entry; at most `max_entries` entries.
 //
-// The index: one 40-byte record per entry (the serial in it) sorted by a
-// 64-bit hash of the serial, and a directory from
-// the hash's top bits to the records that start with them (about 8 per
-// bucket); a lookup is a directory read, a binary search within one bucket
-// and one serial comparison: O(1) expected, a few cache lines
+// Parsing is one pass over the DER: the entries are read in place, never
+// decoded into objects; the signature is verified over the TBS bytes as
+// received. What a CRL keeps is its DER (for evidence and the disk store)
+// and the index: one 16-byte record per entry sorted by a 64-bit hash of
+// the serial, and a directory from the hash's top bits to the records that
+// start with them (about 8 per bucket). A lookup is a directory read and a
+// binary search within one bucket; only a matching hash reads the entry
+// from the DER to compare the serial: O(1) expected, a few cache lines
 // (bench/crl_bench.cc measures it at 10^6 entries).
 #ifndef SIGVERIFY_CACHE_CRL_H_
 #define SIGVERIFY_CACHE_CRL_H_
@@ -30,6 +34,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cache/crl_der.h"
 #include "crypto/certificate.h"
 #include "crypto/revocation.h"
 
@@ -84,10 +89,11 @@ class Crl {
   // The entry listing `cert` (its serial; in an indirect CRL also its
   // issuer, from the certificateIssuer entry extensions), if any.
   std::optional<CrlEntry> Find(const crypto::Certificate& cert) const;
-  // The same by serial: its magnitude, big-endian without leading zeros
-  // (as the certificate encodes it); `cert_issuer` matters only for an
+  // The same by serial: its magnitude, big-endian (as OpenSSL holds a
+  // certificate's) and its sign; `cert_issuer` matters only for an
   // indirect CRL.
-  std::optional<CrlEntry> FindSerial(std::string_view serial, const X509_NAME* cert_issuer) const;
+  std::optional<CrlEntry> FindSerial(std::string_view serial, const X509_NAME* cert_issuer,
+                                     bool negative = false) const;
 
   absl::Time this_update() const { return this_update_; }
   absl::Time next_update() const { return next_update_; }
@@ -106,28 +112,29 @@ class Crl {
   const std::string& base_number() const { return base_number_; }
   // Where the delta CRLs for this (base) CRL are: its FreshestCRL extension.
   const std::vector<std::string>& delta_urls() const { return delta_urls_; }
-  // Bytes the index holds (records and serials), for metrics and bench/.
+  // Bytes the index holds (records and directory; the entries themselves
+  // are read from der()), for metrics and bench/.
   size_t index_bytes() const;
 
  private:
-  // Serials up to 20 bytes (RFC 5280 4.1.2.2) are kept in the record, so
-  // that a lookup touches only the bucket's cache lines; longer ones (not
-  // conforming, but seen) are in serials_, at the offset `serial` holds.
-  static constexpr size_t kInlineSerial = 20;
+  // An entry's record: the hash of its serial (SerialKey), where the entry
+  // is in der_ (its serial and time are read from there on a match), its
+  // issuer and its reason.
   struct Record {
     uint64_t hash;
-    int64_t revocation_unix;
-    char serial[kInlineSerial];
-    uint8_t serial_length;
-    int8_t reason;
+    uint32_t entry;
     uint16_t issuer;  // index into issuers_ (indirect CRLs); 0: the CRL issuer
-    std::string_view Serial(const std::string& overflow) const;
+    int8_t reason;
+    uint8_t unused;
   };
-  static_assert(sizeof(Record) == 40);
+  static_assert(sizeof(Record) == 16);
 
   friend absl::Status CheckDeltaFor(const Crl& delta, const Crl& base);
   Crl() = default;
-  absl::Status Index(const X509_CRL* crl, const CrlCheck& check);
+  absl::Status Index(const CrlLayout& layout, const CrlCheck& check);
+  // The issuers_ index of a certificateIssuer (GeneralNames DER); `current`
+  // when it names the same issuer as the entry before.
+  absl::StatusOr<uint16_t> CertificateIssuer(std::string_view general_names, uint16_t current);
 
   std::string der_;
   std::string der_sha256_;
@@ -151,7 +158,6 @@ class Crl {
   std::vector<Record> records_;      // sorted by hash
   std::vector<uint32_t> directory_;  // bucket -> first record; one extra: the end
   int directory_bits_ = 1;
-  std::string serials_;  // serials longer than kInlineSerial
 };
 
 // Whether `a`'s CRL number is greater than `b`'s (big-endian magnitudes).

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "tests/pki/cert_factory.h"
 #include "tests/pki/crl_factory.h"
+#include "tests/pki/der_writer.h"
 #include "tests/testing/issued_certificate.h"
 
 namespace sigverify::cache {
@@ -288,7 +289,65 @@ TEST_F(CrlTest, TheIndexFindsEveryListedSerialAmongTenThousand) {
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->reason, 5);
   EXPECT_FALSE((*crl)->Find(*sub_ca_).has_value());
-  EXPECT_GT((*crl)->index_bytes(), 10000u * 24);
+  EXPECT_GE((*crl)->index_bytes(), 10001u * 16);
+}
+
+// The entries are read in place, apart from the decoding of the rest: the
+// signature still covers them, and one malformed entry refuses the CRL
+// however well it is signed.
+TEST_F(CrlTest, EntriesAreCoveredByTheSignatureAndCheckedEvenWhenSigned) {
+  auto der = IssueCrl(Spec({{"3001", kNow - absl::Hours(2), 1}}), ca_.cert.get(), ca_.key.get());
+  ASSERT_TRUE(der.ok());
+  std::string altered = *der;
+  const size_t serial_at = altered.find(std::string("\x02\x02\x30\x01", 4));
+  ASSERT_NE(serial_at, std::string::npos);
+  altered[serial_at + 3] = '\x02';  // 3001 -> 3002: still DER, no longer signed
+  auto forged = Crl::Parse(altered, *AsCertificate(ca_), {kNow});
+  EXPECT_EQ(ProblemOf(forged.status()).reason, R::kResponseSignatureInvalid) << forged.status();
+
+  using testing::IntegerHex;
+  using testing::Seq;
+  using testing::UtcTime;
+  const X509_NAME* name = X509_get_subject_name(ca_.cert.get());
+  auto signed_list = [&](const std::string& revoked) {
+    auto der = testing::SignedCertificateList(name, UtcTime("260921000000Z"),
+                                              UtcTime("260923000000Z"), revoked, "", ca_.key.get());
+    EXPECT_TRUE(der.ok()) << der.status();
+    return Crl::Parse(*der, *AsCertificate(ca_), {kNow});
+  };
+  auto good = signed_list(Seq({IntegerHex("3001"), UtcTime("260920000000Z")}));
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_TRUE((*good)->Find(*leaf_).has_value());
+  auto bad = signed_list(Seq({IntegerHex("3001"), UtcTime("260920000000Z")}) +
+                         Seq({IntegerHex("003002"), UtcTime("260920000000Z")}));
+  EXPECT_EQ(ProblemOf(bad.status()).reason, R::kResponseMalformed) << bad.status();
+  EXPECT_EQ(ProblemOf(bad.status()).detail, "userCertificate");
+}
+
+// Serials are positive (RFC 5280 4.1.2.2), but a CA that listed a negative
+// one revoked that certificate, not the positive one of the same magnitude.
+TEST_F(CrlTest, ANegativeSerialIsListedWithItsSign) {
+  using testing::IntegerHex;
+  using testing::Seq;
+  using testing::UtcTime;
+  const std::string revoked = Seq({IntegerHex("85"), UtcTime("260920000000Z")}) +
+                              Seq({IntegerHex("0080"), UtcTime("260920010000Z")}) +
+                              Seq({IntegerHex("00"), UtcTime("260920020000Z")});
+  auto der = testing::SignedCertificateList(X509_get_subject_name(ca_.cert.get()),
+                                            UtcTime("260921000000Z"), UtcTime("260923000000Z"),
+                                            revoked, "", ca_.key.get());
+  ASSERT_TRUE(der.ok());
+  auto crl = Crl::Parse(*der, *AsCertificate(ca_), {kNow});
+  ASSERT_TRUE(crl.ok()) << crl.status();
+  const X509_NAME* issuer = X509_get_subject_name(ca_.cert.get());
+  EXPECT_TRUE((*crl)->FindSerial("\x7b", issuer, /*negative=*/true).has_value());
+  EXPECT_FALSE((*crl)->FindSerial("\x7b", issuer, /*negative=*/false).has_value());
+  auto e = (*crl)->FindSerial("\x80", issuer);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->revocation_time, absl::FromUnixSeconds(1'789'866'000));  // 2026-09-20T01:00Z
+  EXPECT_FALSE((*crl)->FindSerial("\x80", issuer, /*negative=*/true).has_value());
+  EXPECT_TRUE((*crl)->FindSerial(std::string(1, '\0'), issuer).has_value());  // zero
+  EXPECT_TRUE((*crl)->FindSerial("", issuer).has_value());
 }
 
 }  // namespace
