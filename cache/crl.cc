@@ -329,7 +329,7 @@ bool AnyNameIn(const std::vector<std::string>& names, const std::vector<std::str
 
 }  // namespace
 
-absl::Status Crl::Covers(const crypto::Certificate& cert) const {
+absl::StatusOr<uint16_t> Crl::Scope(const crypto::Certificate& cert) const {
   const X509_NAME* cert_issuer = X509_get_issuer_name(cert.x509());
   if (only_attribute_) {
     return Fail(R::kCrlOutOfScope, "onlyContainsAttributeCerts");
@@ -350,9 +350,11 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
     if (X509_NAME_cmp(issuers_[0].get(), cert_issuer) != 0)
       return Fail(R::kCrlOutOfScope, "issuer");
     if (!dp_names_.empty()) return Fail(R::kCrlOutOfScope, "distributionPoint");
-    return absl::OkStatus();
+    return reasons_;
   }
   const char* why = "issuer";
+  bool served = false;
+  uint16_t reasons = 0;
   for (const auto* points : {&urls.crl_points, is_delta_ ? &urls.freshest_points : nullptr}) {
     for (size_t i = 0; points != nullptr && i < points->size(); ++i) {
       const crypto::DistributionPoint& dp = (*points)[i];
@@ -373,10 +375,12 @@ absl::Status Crl::Covers(const crypto::Certificate& cert) const {
         why = "distributionPoint";
         continue;
       }
-      return absl::OkStatus();
+      served = true;
+      reasons |= dp.reasons;
     }
   }
-  return Fail(R::kCrlOutOfScope, why);
+  if (!served) return Fail(R::kCrlOutOfScope, why);
+  return static_cast<uint16_t>(reasons & reasons_);
 }
 
 std::optional<CrlEntry> Crl::Find(const crypto::Certificate& cert) const {

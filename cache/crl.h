@@ -62,7 +62,7 @@ struct OtherSigners {
 
 // The ReasonFlags a CRL covers (RFC 5280 5.2.5 onlySomeReasons): bit n
 // for the flag numbered n, keyCompromise (1) to aACompromise (8).
-inline constexpr uint16_t kAllReasons = 0x1FE;
+inline constexpr uint16_t kAllReasons = crypto::kAllReasonFlags;
 
 // CRLReason removeFromCRL (RFC 5280 5.3.1): in a delta CRL, the
 // certificate is no longer revoked (a released hold).
@@ -85,7 +85,11 @@ class Crl {
   // distribution point name against the certificate's); CRL_OUT_OF_SCOPE
   // naming the rule otherwise. It may speak for some reasons only
   // (reasons()): a status of "good" needs CRLs whose reasons add up to all.
-  absl::Status Covers(const crypto::Certificate& cert) const;
+  absl::Status Covers(const crypto::Certificate& cert) const { return Scope(cert).status(); }
+  // The same, with the reasons it covers for `cert` (6.3.3 (d)): its own
+  // (reasons()) intersected with the reasons fields of the distribution
+  // points it serves (their union, when it serves several).
+  absl::StatusOr<uint16_t> Scope(const crypto::Certificate& cert) const;
   // The entry listing `cert` (its serial; in an indirect CRL also its
   // issuer, from the certificateIssuer entry extensions), if any.
   std::optional<CrlEntry> Find(const crypto::Certificate& cert) const;

@@ -163,10 +163,6 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
       failed({crypto::FailureReason::kResponseStale, {}, {}, slot->next_update()}, url);
       continue;
     }
-    if (absl::Status covers = slot->base->Covers(*cert); !covers.ok()) {
-      failed(ProblemOf(covers), url);
-      continue;
-    }
     crypto::RevocationEvidence e = Evidence(*slot, *cert, from_cache, inputs.crl_signers);
     if (e.state == State::kUnavailable) {
       for (crypto::SourceProblem& p : e.problems) failed(std::move(p), url);
@@ -312,44 +308,47 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
   absl::Span<const std::string_view> crls = inputs.crls;
   if (crls.empty()) return nullptr;
   const CrlCheck check = CheckNow();
-  std::vector<std::shared_ptr<const Crl>> valid;
+  // Each valid CRL with the reasons it covers for this certificate.
+  std::vector<std::pair<std::shared_ptr<const Crl>, uint16_t>> valid;
   std::vector<crypto::SourceProblem> unusable;
   for (size_t i = 0; i < crls.size(); ++i) {
     // A CRL of another CA of the path is not this certificate's evidence;
     // one of its issuer that cannot be used says why.
     auto crl = Crl::Parse(crls[i], issuer, check, {inputs.crl_signers, &cert});
-    absl::Status covers = crl.ok() ? (*crl)->Covers(cert) : crl.status();
-    if (covers.ok()) {
-      valid.push_back(*std::move(crl));
+    auto scope = crl.ok() ? (*crl)->Scope(cert) : absl::StatusOr<uint16_t>(crl.status());
+    if (scope.ok()) {
+      valid.emplace_back(*std::move(crl), *scope);
       continue;
     }
-    crypto::SourceProblem p = ProblemOf(covers);
+    crypto::SourceProblem p = ProblemOf(scope.status());
     if (p.reason == crypto::FailureReason::kCrlWrongIssuer) continue;
     p.source = "stapled_crl";
     p.location = absl::StrCat("crls[", i, "]");
     unusable.push_back(std::move(p));
   }
   auto slot = std::make_shared<CrlSlot>();
-  for (const auto& crl : valid) {
-    if (!crl->is_delta() && crl->reasons() == kAllReasons &&
+  for (const auto& [crl, reasons] : valid) {
+    if (!crl->is_delta() && reasons == kAllReasons &&
         (slot->base == nullptr || crl->this_update() > slot->base->this_update())) {
       slot->base = crl;
     }
   }
   if (slot->base == nullptr) {
-    // No complete CRL: CRLs partitioned by reason, newest first, each
-    // adding reasons the others do not cover (6.3.3 (d)). Whether they add
-    // up to all reasons is Evidence's to judge.
-    std::vector<std::shared_ptr<const Crl>> partial;
-    for (const auto& crl : valid) {
-      if (!crl->is_delta()) partial.push_back(crl);
+    // No complete CRL: CRLs partitioned by reason (their own onlySomeReasons
+    // or the reasons of the distribution points they serve), newest first,
+    // each adding reasons the others do not cover (6.3.3 (d)). Whether they
+    // add up to all reasons is Evidence's to judge.
+    std::vector<std::pair<std::shared_ptr<const Crl>, uint16_t>> partial;
+    for (const auto& v : valid) {
+      if (!v.first->is_delta()) partial.push_back(v);
     }
-    std::sort(partial.begin(), partial.end(),
-              [](const auto& a, const auto& b) { return a->this_update() > b->this_update(); });
+    std::sort(partial.begin(), partial.end(), [](const auto& a, const auto& b) {
+      return a.first->this_update() > b.first->this_update();
+    });
     uint16_t covered = 0;
-    for (const auto& crl : partial) {
-      if ((crl->reasons() & ~covered) == 0) continue;
-      covered |= crl->reasons();
+    for (const auto& [crl, reasons] : partial) {
+      if ((reasons & ~covered) == 0) continue;
+      covered |= reasons;
       if (slot->base == nullptr) {
         slot->base = crl;
       } else {
@@ -361,8 +360,8 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
     problems->insert(problems->end(), unusable.begin(), unusable.end());
     return nullptr;
   }
-  for (const auto& crl : valid) {
-    if (CheckDeltaFor(*crl, *slot->base).ok()) slot->delta = crl;
+  for (const auto& v : valid) {
+    if (CheckDeltaFor(*v.first, *slot->base).ok()) slot->delta = v.first;
   }
   slot->stapled = true;
   slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update(), options_.clock(),
@@ -376,6 +375,15 @@ crypto::RevocationEvidence CrlRevocationChecker::Evidence(const CrlSlot& slot,
                                                           const crypto::CrlSigners* signers) const {
   crypto::RevocationEvidence out;
   out.source = slot.stapled ? "stapled_crl" : "crl";
+  // Whether it speaks for the certificate, and for which reasons.
+  auto scope = slot.base->Scope(cert);
+  if (!scope.ok()) {
+    out.state = State::kUnavailable;
+    out.problems.push_back(ProblemOf(scope.status()));
+    return out;
+  }
+  uint16_t covered = *scope;
+  for (const auto& p : slot.partitions) covered |= p->Scope(cert).value_or(0);
   // Each CRL's signer, vouched for now (a CA-signed CRL: a null check).
   auto vouched = [&](const std::shared_ptr<const Crl>& crl) {
     if (crl == nullptr) return true;
@@ -414,7 +422,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Evidence(const CrlSlot& slot,
     out.state = State::kRevoked;
     out.revocation_time = e->revocation_time;
     out.revocation_reason = e->reason;
-  } else if (slot.reasons() != kAllReasons) {
+  } else if (covered != kAllReasons) {
     out.state = State::kUnavailable;
     crypto::SourceProblem p;
     p.reason = crypto::FailureReason::kCrlOutOfScope;

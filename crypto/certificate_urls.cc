@@ -125,6 +125,12 @@ std::vector<DistributionPoint> PointsIn(X509* x509, int nid) {
       }
     }
     p.has_crl_issuer = dp->CRLissuer != nullptr;
+    if (dp->reasons != nullptr) {
+      p.reasons = 0;
+      for (int bit = 1; bit <= 8; ++bit) {
+        if (ASN1_BIT_STRING_get_bit(dp->reasons, bit)) p.reasons |= 1u << bit;
+      }
+    }
     for (size_t j = 0;
          p.has_crl_issuer && j < static_cast<size_t>(sk_GENERAL_NAME_num(dp->CRLissuer)); ++j) {
       const GENERAL_NAME* n = sk_GENERAL_NAME_value(dp->CRLissuer, j);

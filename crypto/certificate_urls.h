@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ namespace sigverify::crypto {
 
 // One distribution point of a CRLDistributionPoints or FreshestCRL
 // extension, decoded once for CRL scope checks (RFC 5280 6.3.3 (b)).
+// ReasonFlags (RFC 5280 4.2.1.13) as a mask: bit n for the flag numbered
+// n, keyCompromise (1) to aACompromise (8).
+inline constexpr uint16_t kAllReasonFlags = 0x1FE;
+
 struct DistributionPoint {
   std::vector<std::string> full_names;  // GeneralNameKey of each name of its fullName
   // Named relative to the CRL issuer: full_names holds the name it stands
@@ -26,6 +31,8 @@ struct DistributionPoint {
   // The directoryNames of its cRLIssuer.
   std::vector<std::shared_ptr<const X509_NAME>> crl_issuers;
   bool has_crl_issuer = false;
+  // Its reasons field: the reasons its CRL covers (all when absent).
+  uint16_t reasons = kAllReasonFlags;
 };
 
 struct CertificateUrls {

@@ -40,7 +40,10 @@ enum class Points {
   kDirName,        // a directory name only
   kCrlIssuer,      // a URL, served by another CRL issuer (cRLIssuer)
   kCrlIssuerOnly,  // a cRLIssuer and no name
-  kRelative        // a name relative to the CRL issuer (here the CA)
+  kRelative,       // a name relative to the CRL issuer (here the CA)
+  // Not in kAllPoints (the property test's oracle knows no reasons):
+  kSomeReasons,  // a directory name for keyCompromise and cACompromise only
+  kSplitReasons  // that one, and a second for all the other reasons
 };
 
 constexpr Points kAllPoints[] = {Points::kNone,      Points::kUnreachable,   Points::kDirName,
@@ -59,6 +62,9 @@ constexpr char kSections[] =
     "[partition_3]\nCN = Partition 3\n"
     "[partition_4]\nCN = Partition 4\n"
     "[idp_relative]\nrelativename = partition_3\n"
+    "[dp_key_reasons]\nfullname = dirName:dp_dn\nreasons = keyCompromise, CACompromise\n"
+    "[dp_rest_reasons]\nfullname = dirName:dp_dn\nreasons = affiliationChanged, superseded, "
+    "cessationOfOperation, certificateHold, privilegeWithdrawn, AACompromise\n"
     "[idp_key]\nonlysomereasons = keyCompromise, CACompromise\n"
     "[idp_rest]\nonlysomereasons = affiliationChanged, superseded, cessationOfOperation, "
     "certificateHold, privilegeWithdrawn, AACompromise\n"
@@ -107,6 +113,12 @@ class CrlScopeTest : public ::testing::Test {
         break;
       case Points::kRelative:
         spec.extensions.push_back({"crlDistributionPoints", "dp_relative"});
+        break;
+      case Points::kSomeReasons:
+        spec.extensions.push_back({"crlDistributionPoints", "dp_key_reasons"});
+        break;
+      case Points::kSplitReasons:
+        spec.extensions.push_back({"crlDistributionPoints", "dp_key_reasons, dp_rest_reasons"});
         break;
     }
     auto issued = sigverify::testing::Issue(spec, &ca_);
@@ -254,6 +266,37 @@ TEST_F(CrlScopeTest, CrlsPartitionedByReasonAreCombinedUntilAllReasonsAreCovered
   EXPECT_EQ(
       Check(*Checker(), leaf, {IssueCrl({}, false, key), IssueCrl({"4001"}, false, rest)}).state,
       State::kRevoked);
+}
+
+// A distribution point's own reasons field (6.3.3 (d)): its CRL covers
+// the certificate for those reasons only, whatever the CRL covers itself;
+// a CRL serving several points covers the union of theirs.
+TEST_F(CrlScopeTest, ADistributionPointsReasonsLimitWhatItsCrlCovers) {
+  const crypto::CertificatePtr some = Leaf(Points::kSomeReasons);
+  ASSERT_EQ(some->urls().crl_points.size(), 1u);
+  EXPECT_EQ(some->urls().crl_points[0].reasons, (1 << 1) | (1 << 2));
+  auto complete = Parse(IssueCrl({}));
+  ASSERT_NE(complete, nullptr);
+  EXPECT_EQ(*complete->Scope(*some), (1 << 1) | (1 << 2));
+
+  crypto::RevocationEvidence e = Check(*Checker(), some, {IssueCrl({})});
+  EXPECT_EQ(e.state, State::kUnavailable);
+  ASSERT_FALSE(e.problems.empty());
+  EXPECT_EQ(e.problems[0].detail, "onlySomeReasons");
+  EXPECT_EQ(Check(*Checker(), some, {IssueCrl({"4001"})}).state, State::kRevoked);
+
+  const crypto::CertificatePtr split = Leaf(Points::kSplitReasons);
+  EXPECT_EQ(*complete->Scope(*split), kAllReasons);
+  EXPECT_EQ(Check(*Checker(), split, {IssueCrl({})}).state, State::kGood);
+  // A CRL of keyCompromise and cACompromise only serves both points for
+  // those two reasons: not enough for "good".
+  const std::vector<std::pair<std::string, std::string>> key = {
+      {"issuingDistributionPoint", "critical,@idp_key"}};
+  EXPECT_EQ(Check(*Checker(), split, {IssueCrl({}, false, key)}).state, State::kUnavailable);
+  const std::vector<std::pair<std::string, std::string>> rest = {
+      {"issuingDistributionPoint", "critical,@idp_rest"}};
+  EXPECT_EQ(Check(*Checker(), split, {IssueCrl({}, false, key), IssueCrl({}, false, rest)}).state,
+            State::kGood);
 }
 
 // A distribution point of any form is a declared source: without a CRL
