@@ -413,6 +413,82 @@ stop_server
 SERVER_PID=
 kill "$HTTP_PID"; wait "$HTTP_PID" 2>/dev/null; HTTP_PID=
 
+# CRLs signed by a separate CRL-signing certificate (RFC 5280 6.3.3 (f)),
+# all made with the openssl tool: the CA may not sign CRLs (no cRLSign); a
+# certificate of the same name with its own key, issued by the root, may.
+# The anchor requires revocation; every CRL comes with the request.
+SEP="$WORK/separate-crl-signer"
+mkdir -p "$SEP/anchors"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$SEP/root.key" \
+  -out "$SEP/anchors/root.pem" -subj "/C=VN/CN=Separate Signer Root" -days 30 \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  2>/dev/null
+cp "$SEP/anchors/root.pem" "$SEP/root.pem"
+sep_issue() {  # sep_issue NAME SUBJECT ISSUER EXTENSION...
+  local name=$1 subject=$2 issuer=$3
+  shift 3
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$SEP/$name.key" \
+    -subj "$subject" -out "$SEP/$name.csr" 2>/dev/null
+  printf '%s\n' "$@" >"$SEP/$name.ext"
+  openssl x509 -req -in "$SEP/$name.csr" -CA "$SEP/$issuer.pem" -CAkey "$SEP/$issuer.key" \
+    -set_serial "0x7$(openssl rand -hex 7)" -days 30 -extfile "$SEP/$name.ext" \
+    -out "$SEP/$name.pem" 2>/dev/null
+}
+sep_issue ca "/C=VN/CN=Separate Signer CA" root "basicConstraints=critical,CA:TRUE" \
+  "keyUsage=critical,keyCertSign"
+sep_issue crl-signer "/C=VN/CN=Separate Signer CA" root "keyUsage=critical,cRLSign"
+sep_issue leaf "/C=VN/CN=Separate Signer Leaf" ca "basicConstraints=critical,CA:FALSE" \
+  "keyUsage=critical,digitalSignature"
+sep_crl() {  # sep_crl SIGNER OUT [CERTIFICATE TO REVOKE]
+  local signer=$1 out=$2
+  [ -f "$SEP/$signer.db" ] || { : >"$SEP/$signer.db"; echo 01 >"$SEP/$signer.num"; }
+  printf '%s\n' "[ca]" "default_ca = c" "[c]" "database = $SEP/$signer.db" \
+    "crlnumber = $SEP/$signer.num" "certificate = $SEP/$signer.pem" \
+    "private_key = $SEP/$signer.key" "default_md = sha256" "default_crl_days = 1" \
+    "crl_extensions = crl_ext" "[crl_ext]" "authorityKeyIdentifier = keyid:always" \
+    >"$SEP/$signer.cnf"
+  if [ -n "${3:-}" ]; then
+    openssl ca -config "$SEP/$signer.cnf" -revoke "$3" -crl_reason keyCompromise >/dev/null 2>&1
+  fi
+  openssl ca -config "$SEP/$signer.cnf" -gencrl -out "$SEP/crl.pem" 2>/dev/null &&
+    openssl crl -in "$SEP/crl.pem" -outform DER -out "$out"
+}
+sep_crl root "$SEP/root.crl"
+sep_crl crl-signer "$SEP/ca.crl"
+sep_root_fp=$(openssl x509 -in "$SEP/root.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :)
+printf 'anchors { sha256_fingerprint: "%s" revocation: REVOCATION_REQUIREMENT_REQUIRE }\n' \
+  "$sep_root_fp" >"$SEP/trust.textproto"
+start_server "$BIN/sigverifyd" "$SEP/anchors" "$WORK/separate.log" \
+  --trust-config="$SEP/trust.textproto" --audit-db="$WORK/separate-audit.db"
+CLI=("$BIN/sigverify" --server="$GRPC_ADDR")
+run validate --cert="$SEP/leaf.pem" --chain="$SEP/ca.pem" --chain="$SEP/crl-signer.pem" \
+  --crl="$SEP/ca.crl" --crl="$SEP/root.crl" --json
+check "CRL signer: a CRL of the CA's separate CRL-signing certificate passes the leaf" rc_is 0
+signer_serial=$(openssl x509 -in "$SEP/crl-signer.pem" -noout -serial | cut -d= -f2)
+check "CRL signer: the evidence carries the signer's own path" out_has '"crl_issuer_path":['
+check "CRL signer: ... beginning with the CRL-signing certificate" \
+  grep -q "\"crl_issuer_path\":\[{[^]]*\"serial_number\":\"$signer_serial\"" "$WORK/out"
+run validate --cert="$SEP/leaf.pem" --chain="$SEP/ca.pem" --crl="$SEP/ca.crl" --crl="$SEP/root.crl" \
+  --json
+check "CRL signer: without the signer's certificate the CRL cannot be used (TRY_LATER)" \
+  out_has '"sub_indication":"SUB_INDICATION_TRY_LATER"'
+sleep 1  # the revocation is dated strictly after the certificate's notBefore
+sep_crl crl-signer "$SEP/ca-revoked.crl" "$SEP/leaf.pem"
+run validate --cert="$SEP/leaf.pem" --chain="$SEP/ca.pem" --chain="$SEP/crl-signer.pem" \
+  --crl="$SEP/ca-revoked.crl" --crl="$SEP/root.crl" --json
+check "CRL signer: its CRL listing the leaf revokes it" \
+  out_has '"sub_indication":"SUB_INDICATION_REVOKED_NO_POE"'
+sep_crl root "$SEP/root-revoked.crl" "$SEP/crl-signer.pem"
+run validate --cert="$SEP/leaf.pem" --chain="$SEP/ca.pem" --chain="$SEP/crl-signer.pem" \
+  --crl="$SEP/ca.crl" --crl="$SEP/root-revoked.crl" --json
+check "CRL signer: a signer the root's CRL revokes vouches for nothing" rc_is 1
+check "CRL signer: ... the leaf's status is not known (TRY_LATER)" \
+  out_has '"sub_indication":"SUB_INDICATION_TRY_LATER"'
+check "CRL signer: ... and the CA's own key may not sign CRLs" \
+  out_has '"reason":"FAILURE_REASON_CRL_ISSUER_CANNOT_SIGN"'
+stop_server
+SERVER_PID=
+
 printf 'anchors { sha256_fingerprint: "%064d" }\n' 0 >"$WORK/bad.textproto"
 "$BIN/sigverifyd" --trust-anchors="$PKI/anchors" --trust-config="$WORK/bad.textproto" \
   --listen=127.0.0.1:0 >"$WORK/out" 2>"$WORK/err"; echo $? >"$WORK/rc"
