@@ -92,7 +92,16 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     const crypto::RevocationInputs& inputs) const {
   const std::vector<std::string>& urls = cert->urls().crl;
   std::vector<crypto::SourceProblem> request_problems;
-  if (SlotPtr from_request = FromRequest(*cert, *issuer, inputs, &request_problems)) {
+  std::shared_ptr<const Crl> revoking_delta;
+  SlotPtr from_request = FromRequest(*cert, *issuer, inputs, &request_problems, &revoking_delta);
+  if (revoking_delta != nullptr) {
+    CrlSlot alone;
+    alone.base = revoking_delta;
+    alone.stapled = true;
+    crypto::RevocationEvidence e = Evidence(alone, *cert, false, inputs.crl_signers);
+    if (e.state == State::kRevoked) return e;
+  }
+  if (from_request != nullptr) {
     counters_.Count(counters_.stapled_used);
     // It may fill the cache for the certificate's distribution points (only
     // when newer than what is there, and complete).
@@ -304,19 +313,28 @@ absl::Status CrlRevocationChecker::Restore(const std::string& file_key,
 
 CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
     const crypto::Certificate& cert, const crypto::Certificate& issuer,
-    const crypto::RevocationInputs& inputs, std::vector<crypto::SourceProblem>* problems) const {
+    const crypto::RevocationInputs& inputs, std::vector<crypto::SourceProblem>* problems,
+    std::shared_ptr<const Crl>* revoking_delta) const {
   absl::Span<const std::string_view> crls = inputs.crls;
   if (crls.empty()) return nullptr;
   const CrlCheck check = CheckNow();
   // Each valid CRL with the reasons it covers for this certificate.
   std::vector<std::pair<std::shared_ptr<const Crl>, uint16_t>> valid;
-  std::vector<crypto::SourceProblem> unusable;
+  std::vector<crypto::SourceProblem> unusable, lone_deltas;
   for (size_t i = 0; i < crls.size(); ++i) {
     // A CRL of another CA of the path is not this certificate's evidence;
     // one of its issuer that cannot be used says why.
     auto crl = Crl::Parse(crls[i], issuer, check, {inputs.crl_signers, &cert});
     auto scope = crl.ok() ? (*crl)->Scope(cert) : absl::StatusOr<uint16_t>(crl.status());
     if (scope.ok()) {
+      if ((*crl)->is_delta()) {
+        // Of use only with its base, if one comes.
+        crypto::SourceProblem p;
+        p.reason = crypto::FailureReason::kCrlIsDelta;
+        p.source = "stapled_crl";
+        p.location = absl::StrCat("crls[", i, "]");
+        lone_deltas.push_back(std::move(p));
+      }
       valid.emplace_back(*std::move(crl), *scope);
       continue;
     }
@@ -356,12 +374,18 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
       }
     }
   }
-  if (slot->base == nullptr) {
-    problems->insert(problems->end(), unusable.begin(), unusable.end());
-    return nullptr;
+  for (const auto& v : valid) {
+    if (slot->base != nullptr && CheckDeltaFor(*v.first, *slot->base).ok()) slot->delta = v.first;
   }
   for (const auto& v : valid) {
-    if (CheckDeltaFor(*v.first, *slot->base).ok()) slot->delta = v.first;
+    if (!v.first->is_delta() || v.first == slot->delta) continue;
+    std::optional<CrlEntry> e = v.first->Find(cert);
+    if (e && e->reason != kRemoveFromCrl) *revoking_delta = v.first;
+  }
+  if (slot->base == nullptr) {
+    problems->insert(problems->end(), unusable.begin(), unusable.end());
+    problems->insert(problems->end(), lone_deltas.begin(), lone_deltas.end());
+    return nullptr;
   }
   slot->stapled = true;
   slot->refresh_after = RefreshPoint(slot->this_update(), slot->next_update(), options_.clock(),

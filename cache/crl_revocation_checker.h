@@ -102,9 +102,13 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
                                                       const crypto::CrlSigners* signers) const;
   // A slot from the request's CRLs valid for `cert`, or null and, in
   // `problems`, why each CRL of `cert`'s issuer among them could not serve.
+  // `revoking_delta`: a valid delta CRL at hand that covers `cert` and lists
+  // it, but cannot be merged with the base (one for a newer base, another
+  // scope): no base makes it usable for "good", yet it says revoked.
   SlotPtr FromRequest(const crypto::Certificate& cert, const crypto::Certificate& issuer,
                       const crypto::RevocationInputs& inputs,
-                      std::vector<crypto::SourceProblem>* problems) const;
+                      std::vector<crypto::SourceProblem>* problems,
+                      std::shared_ptr<const Crl>* revoking_delta) const;
   // Caches `slot` unless what is cached must stay (a newer CRL, or a
   // fresh one over a failure) and then keeps it on disk; returns what the
   // cache holds after.

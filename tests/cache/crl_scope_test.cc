@@ -299,6 +299,31 @@ TEST_F(CrlScopeTest, ADistributionPointsReasonsLimitWhatItsCrlCovers) {
             State::kGood);
 }
 
+// A delta CRL that cannot be merged with the base at hand (it is for a
+// newer base) cannot answer "good", but its entry says revoked: a valid
+// CRL at hand that lists the certificate is never outweighed.
+TEST_F(CrlScopeTest, ADeltaForAnotherBaseThatListsTheCertificateRevokesIt) {
+  const crypto::CertificatePtr leaf = Leaf(Points::kNone);
+  const std::vector<std::pair<std::string, std::string>> for_base_9 = {
+      {"deltaCRL", "critical,DER:02:01:09"}};
+  const std::string base = IssueCrl({});
+  EXPECT_EQ(Check(*Checker(), leaf, {base}).state, State::kGood);
+  crypto::RevocationEvidence e = Check(*Checker(), leaf, {base, IssueCrl({"4001"}, false, for_base_9)});
+  EXPECT_EQ(e.state, State::kRevoked);
+  EXPECT_EQ(e.source, "stapled_crl");
+  EXPECT_EQ(Check(*Checker(), leaf, {IssueCrl({"4001"}, false, for_base_9)}).state,
+            State::kRevoked);
+  // Listing another certificate, it changes nothing; alone, it is no base
+  // but a source without a status (not "no source").
+  EXPECT_EQ(Check(*Checker(), leaf, {base, IssueCrl({"4002"}, false, for_base_9)}).state,
+            State::kGood);
+  e = Check(*Checker(), leaf, {IssueCrl({"4002"}, false, for_base_9)});
+  EXPECT_EQ(e.state, State::kUnavailable);
+  ASSERT_EQ(e.problems.size(), 1u);
+  EXPECT_EQ(e.problems[0].reason, R::kCrlIsDelta);
+  EXPECT_EQ(e.problems[0].location, "crls[0]");
+}
+
 // A distribution point of any form is a declared source: without a CRL
 // that covers the certificate the status is unavailable (INDETERMINATE
 // under the default hard-fail), and the problem says why.

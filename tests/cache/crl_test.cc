@@ -236,6 +236,14 @@ TEST_F(CrlTest, DeltaCrlEntriesWinAndRemoveFromCrlReleasesAHold) {
   EXPECT_FALSE(CheckDeltaFor(**Parse(delta_spec), **base).ok());
   // A complete CRL is not a delta.
   EXPECT_FALSE(CheckDeltaFor(**base, **base).ok());
+  // A delta of another scope (user certificates only) is not this base's.
+  delta_spec.extensions = {{"deltaCRL", "critical,DER:02:01:05"},
+                           {"issuingDistributionPoint", "critical,@idp"}};
+  delta_spec.sections = "[idp]\nonlyuser = TRUE\n";
+  delta_spec.number = 6;
+  absl::Status other_scope = CheckDeltaFor(**Parse(delta_spec), **base);
+  EXPECT_EQ(ProblemOf(other_scope).reason, R::kDeltaCrlMismatch) << other_scope;
+  EXPECT_EQ(ProblemOf(other_scope).detail, "issuingDistributionPoint");
 }
 
 TEST_F(CrlTest, IndirectCrlEntriesBelongToTheIssuerTheyName) {
