@@ -113,6 +113,7 @@ crypto::RevocationEvidence CrlRevocationChecker::Check(
     }
     return Evidence(*from_request, *cert, /*from_cache=*/false, inputs.crl_signers);
   }
+  if (inputs.at_hand_only) return {};  // kNoSource
   crypto::RevocationEvidence out;
   out.state = State::kUnavailable;
   out.source = "crl";

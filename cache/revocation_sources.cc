@@ -86,6 +86,18 @@ crypto::RevocationEvidence RevocationSources::Check(const crypto::CertificatePtr
   const crypto::RevocationChecker& second =
       ocsp_first ? static_cast<const crypto::RevocationChecker&>(*crl_) : *ocsp_;
   crypto::RevocationEvidence a = first.Check(cert, issuer, inputs);
+  if (a.state == State::kGood) {
+    // "Good" from one source does not outweigh a revocation the request
+    // brought for the other (a CRL listing the certificate, an OCSP
+    // response saying revoked); only what is at hand is asked.
+    const bool other_at_hand = ocsp_first ? !inputs.crls.empty() : !inputs.ocsp_responses.empty();
+    if (other_at_hand) {
+      crypto::RevocationInputs at_hand = inputs;
+      at_hand.at_hand_only = true;
+      crypto::RevocationEvidence b = second.Check(cert, issuer, at_hand);
+      if (b.state == State::kRevoked) return b;
+    }
+  }
   if (Definite(a)) return a;
   crypto::RevocationEvidence b = second.Check(cert, issuer, inputs);
   if (Definite(b)) return b;

@@ -87,6 +87,10 @@ struct RevocationInputs {
   absl::Span<const CertificatePtr> certificates;
   RevocationOrder order = RevocationOrder::kOcspFirst;
   const CrlSigners* crl_signers = nullptr;  // set by PathValidator::CheckRevocation
+  // Only what the request brought: no cache, no fetch. A source that said
+  // "good" has the other one asked this way, so that a revocation at hand
+  // is never outweighed (cache::RevocationSources).
+  bool at_hand_only = false;
 };
 
 class RevocationChecker {

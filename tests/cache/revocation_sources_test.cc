@@ -41,13 +41,13 @@ class RevocationSourcesTest : public ::testing::Test {
     // The OCSP test CA's CRL (it lists nothing: 1004 is good).
     const std::string key_pem = sigverify::testing::ReadFile(Dir() + "/ca.key");
     crypto::BioPtr bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
-    crypto::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-    ASSERT_NE(key, nullptr);
+    key_.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    ASSERT_NE(key_, nullptr);
     ca_ = LoadCertificate(Dir() + "/ca.pem");
     sigverify::testing::CrlSpec spec;
     spec.this_update = absl::Now() - absl::Hours(1);
     spec.next_update = absl::Now() + absl::Hours(23);
-    auto der = sigverify::testing::IssueCrl(spec, ca_->x509(), key.get());
+    auto der = sigverify::testing::IssueCrl(spec, ca_->x509(), key_.get());
     ASSERT_TRUE(der.ok()) << der.status();
     ASSERT_TRUE(sigverify::testing::WriteFile(crl_dir_ + "/ocsp-ca.crl", *der).ok());
     crl_server_ = std::make_unique<HttpServer>(crl_dir_);
@@ -60,7 +60,7 @@ class RevocationSourcesTest : public ::testing::Test {
   }
 
   PathResult Validate(const std::string& ocsp_target, const std::string& crl_target,
-                      RevocationOrder order) {
+                      RevocationOrder order, std::vector<std::string_view> crls = {}) {
     OcspRevocationChecker::Options ocsp;
     ocsp.rewriter = *UrlRewriter::FromRules({"http://ocsp.sigverify.invalid/=" + ocsp_target});
     ocsp.limits.total_timeout = absl::Seconds(2);
@@ -75,11 +75,14 @@ class RevocationSourcesTest : public ::testing::Test {
         {ca_}, {}, crypto::TrustConfig{{}, {{ca_->fingerprint_hex(), anchor}}});
     EXPECT_TRUE(store.ok()) << store.status();
     crypto::PathValidator v(*store, 16, nullptr, sources);
+    crypto::RevocationInputs inputs;
+    inputs.crls = crls;
     return v.Validate(LoadCertificate(Dir() + "/with-crl.pem"), {}, absl::Now(),
-                      *(*store)->FindPolicy("default"));
+                      *(*store)->FindPolicy("default"), inputs);
   }
 
   std::string crl_dir_;
+  crypto::EvpPkeyPtr key_;
   CertificatePtr ca_;
   std::unique_ptr<HttpServer> crl_server_;
   std::unique_ptr<OcspResponder> ocsp_server_;
@@ -111,6 +114,32 @@ TEST_F(RevocationSourcesTest, EachFallsBackToTheOtherWhenItsSourceIsDown) {
   r = Validate(ocsp_server_->url(), kDown, RevocationOrder::kCrlFirst);
   ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "ocsp");
+}
+
+// The responder says good; the request brings the CA's newer CRL, which
+// lists the certificate: revoked, from the CRL at hand, and no CRL is
+// downloaded for it. A CRL at hand that lists nothing leaves OCSP's answer.
+TEST_F(RevocationSourcesTest, AGoodFromOneSourceDoesNotOutweighARevocationAtHand) {
+  sigverify::testing::CrlSpec spec;
+  spec.this_update = absl::Now() - absl::Minutes(5);
+  spec.next_update = absl::Now() + absl::Hours(23);
+  spec.entries.push_back({LoadCertificate(Dir() + "/with-crl.pem")->serial_hex(),
+                          absl::Now() - absl::Minutes(10), 1});
+  auto listing = sigverify::testing::IssueCrl(spec, ca_->x509(), key_.get());
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  spec.entries.clear();
+  auto empty = sigverify::testing::IssueCrl(spec, ca_->x509(), key_.get());
+  ASSERT_TRUE(empty.ok()) << empty.status();
+
+  PathResult r =
+      Validate(ocsp_server_->url(), crl_server_->url(), RevocationOrder::kOcspFirst, {*listing});
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << English(r.failed);
+  EXPECT_EQ(ocsp_server_->Requests(), 1);
+  EXPECT_EQ(crl_server_->Requests(), 0);
+  r = Validate(ocsp_server_->url(), crl_server_->url(), RevocationOrder::kOcspFirst, {*empty});
+  ASSERT_TRUE(r.ok()) << English(r.failed);
+  EXPECT_EQ(r.revocation[0].source, "ocsp");
+  EXPECT_EQ(crl_server_->Requests(), 0);
 }
 
 TEST_F(RevocationSourcesTest, BothDownFailsHardAndSaysWhyForBoth) {
