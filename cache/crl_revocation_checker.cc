@@ -325,7 +325,7 @@ CrlRevocationChecker::SlotPtr CrlRevocationChecker::FromRequest(
   for (size_t i = 0; i < crls.size(); ++i) {
     // A CRL of another CA of the path is not this certificate's evidence;
     // one of its issuer that cannot be used says why.
-    auto crl = Crl::Parse(crls[i], issuer, check, {inputs.crl_signers, &cert});
+    auto crl = at_hand_.Parse(crls[i], issuer, check, {inputs.crl_signers, &cert});
     auto scope = crl.ok() ? (*crl)->Scope(cert) : absl::StatusOr<uint16_t>(crl.status());
     if (scope.ok()) {
       if ((*crl)->is_delta()) {

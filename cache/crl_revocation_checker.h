@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cache/crl.h"
+#include "cache/crl_memo.h"
 #include "cache/http_fetcher.h"
 #include "cache/rcu_map.h"
 #include "cache/refresh_worker.h"
@@ -124,6 +125,8 @@ class CrlRevocationChecker : public crypto::RevocationChecker {
   mutable RcuMap<CrlSlot> cache_;
   mutable SingleFlight<std::string, SlotPtr> flight_;
   mutable SourceCounters counters_;
+  // The request's CRLs, kept parsed for the next request that brings them.
+  mutable CrlMemo at_hand_{CrlMemo::Limits{}};
   // Last: stopped (joined) before the members its refreshes use go.
   mutable RefreshWorker refresher_;
 };
