@@ -6,8 +6,8 @@
 // evidence) at 1..N threads; and a CRL brought again by a later request
 // (the memo of the request's CRLs).
 #include <benchmark/benchmark.h>
-#include <openssl/x509.h>
 #include <malloc.h>
+#include <openssl/x509.h>
 
 #include <random>
 
@@ -225,7 +225,12 @@ void BM_CrlChecker_Hit_1M(benchmark::State& state) {
   const crypto::CertificatePtr& cert = state.range(0) != 0 ? f.listed : f.unlisted;
   for (auto _ : state) benchmark::DoNotOptimize(checker->Check(cert, f.ca_cert));
 }
-BENCHMARK(BM_CrlChecker_Hit_1M)->ArgName("listed")->Arg(0)->Arg(1)->ThreadRange(1, 2)->UseRealTime();
+BENCHMARK(BM_CrlChecker_Hit_1M)
+    ->ArgName("listed")
+    ->Arg(0)
+    ->Arg(1)
+    ->ThreadRange(1, 2)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace sigverify::cache

@@ -4,7 +4,6 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -34,7 +33,6 @@ using crypto::OpenSslPtr;
 using CrlPtr = OpenSslPtr<X509_CRL, X509_CRL_free>;
 using IdpPtr = OpenSslPtr<ISSUING_DIST_POINT, ISSUING_DIST_POINT_free>;
 using IntegerPtr = OpenSslPtr<ASN1_INTEGER, ASN1_INTEGER_free>;
-using EnumeratedPtr = OpenSslPtr<ASN1_ENUMERATED, ASN1_ENUMERATED_free>;
 using NamesPtr = OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
 using PointsPtr = OpenSslPtr<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
 
@@ -62,7 +60,8 @@ bool SignedBy(const CrlLayout& layout, const X509_CRL* crl, EVP_PKEY* key) {
   tbs.bytes.data = reinterpret_cast<unsigned char*>(const_cast<char*>(layout.tbs.data()));
   tbs.any.type = V_ASN1_SEQUENCE;
   tbs.any.value.sequence = &tbs.bytes;
-  const bool ok = ASN1_item_verify(ASN1_ITEM_rptr(ASN1_ANY), algorithm, signature, &tbs.any, key) == 1;
+  const bool ok =
+      ASN1_item_verify(ASN1_ITEM_rptr(ASN1_ANY), algorithm, signature, &tbs.any, key) == 1;
   ERR_clear_error();
   return ok;
 }
@@ -272,8 +271,9 @@ absl::Status Crl::Index(const CrlLayout& layout, const CrlCheck& check) {
       current_issuer = *issuer;
     }
     const SerialKey key = SerialKeyOf(entry.serial, scratch);
-    records_.push_back(Record{SerialHash(key), static_cast<uint32_t>(layout.revoked_offset + offset),
-                              current_issuer, static_cast<int8_t>(entry.reason), 0});
+    records_.push_back(Record{SerialHash(key),
+                              static_cast<uint32_t>(layout.revoked_offset + offset), current_issuer,
+                              static_cast<int8_t>(entry.reason), 0});
   }
   std::sort(records_.begin(), records_.end(),
             [](const Record& a, const Record& b) { return a.hash < b.hash; });
@@ -307,9 +307,8 @@ absl::StatusOr<uint16_t> Crl::CertificateIssuer(std::string_view general_names, 
   }
   if (dir == nullptr) return Fail(R::kResponseMalformed, "certificateIssuer");
   if (X509_NAME_cmp(issuers_[current].get(), dir) == 0) return current;
-  auto same = std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& known) {
-    return X509_NAME_cmp(known.get(), dir) == 0;
-  });
+  auto same = std::find_if(issuers_.begin(), issuers_.end(),
+                           [&](const auto& known) { return X509_NAME_cmp(known.get(), dir) == 0; });
   if (same != issuers_.end()) return static_cast<uint16_t>(same - issuers_.begin());
   if (issuers_.size() >= 65535) {
     return Fail(R::kCrlTooLarge, "certificateIssuer", absl::InfinitePast(), 65535,

@@ -100,8 +100,7 @@ int64_t DaysSinceEpoch(int year, int month, int day) {
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
   const int64_t year_of_era = y - era * 400;
   const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + day_of_era - 719468;
 }
 
@@ -126,12 +125,12 @@ bool ParseTime(const Tlv& t, absl::Time& out) {
       !Digits(s, at + 6, 2, minute) || !Digits(s, at + 8, 2, second) || s[at + 10] != 'Z') {
     return false;
   }
-  if (month < 1 || month > 12 || day < 1 || day > DaysIn(year, month) || hour > 23 ||
-      minute > 59 || second > 59) {
+  if (month < 1 || month > 12 || day < 1 || day > DaysIn(year, month) || hour > 23 || minute > 59 ||
+      second > 59) {
     return false;
   }
-  out = absl::FromUnixSeconds(DaysSinceEpoch(year, month, day) * 86400 + hour * 3600 +
-                              minute * 60 + second);
+  out = absl::FromUnixSeconds(DaysSinceEpoch(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+                              second);
   return true;
 }
 

@@ -8,8 +8,7 @@ namespace sigverify::cache {
 namespace {
 
 std::string Fingerprint(const crypto::Certificate& c) {
-  return std::string(reinterpret_cast<const char*>(c.fingerprint().data()),
-                     c.fingerprint().size());
+  return std::string(reinterpret_cast<const char*>(c.fingerprint().data()), c.fingerprint().size());
 }
 
 }  // namespace
@@ -49,7 +48,8 @@ std::shared_ptr<const Crl> CrlMemo::Find(uint64_t hash, std::string_view der,
     }
   }
   // The full comparison outside the lock: the kept CRL is immutable.
-  const bool same = found != nullptr && std::memcmp(found->der().data(), der.data(), der.size()) == 0;
+  const bool same =
+      found != nullptr && std::memcmp(found->der().data(), der.data(), der.size()) == 0;
   absl::MutexLock lock(&mu_);
   ++(same ? hits_ : misses_);
   return same ? found : nullptr;

@@ -60,8 +60,8 @@ absl::Status ReadAll(std::string_view list, std::vector<RevokedEntry>* out = nul
 }
 
 std::string Ext(std::string_view oid_hex, std::string_view value, bool critical = false) {
-  return Seq({Tlv(0x06, Bytes(oid_hex)),
-              critical ? Tlv(0x01, "\xFF") : std::string(), Tlv(0x04, value)});
+  return Seq(
+      {Tlv(0x06, Bytes(oid_hex)), critical ? Tlv(0x01, "\xFF") : std::string(), Tlv(0x04, value)});
 }
 const std::string kReasonOid = "551d15";
 std::string Reason(int n) { return Ext(kReasonOid, Tlv(0x0A, std::string(1, char(n)))); }
@@ -109,9 +109,8 @@ TEST(CrlDerTest, ReadsEveryEntryAsOpenSslDecodesIt) {
     X509_REVOKED* r = sk_X509_REVOKED_value(revoked, static_cast<int>(i));
     const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(r);
     const SerialKey key = SerialKeyOf(entries[i].serial, scratch);
-    EXPECT_EQ(Hex(key.magnitude),
-              Hex({reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
-                   static_cast<size_t>(ASN1_STRING_length(serial))}));
+    EXPECT_EQ(Hex(key.magnitude), Hex({reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
+                                       static_cast<size_t>(ASN1_STRING_length(serial))}));
     EXPECT_EQ(key.negative, ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER);
     EXPECT_EQ(entries[i].revocation_time,
               *crypto::AsnTimeToAbsl(X509_REVOKED_get0_revocationDate(r)));
@@ -252,8 +251,8 @@ TEST(CrlDerTest, RefusesEachMalformedEntryNamingTheField) {
                       Tlv(0x04, Tlv(0x0A, "\x01"))})})}),
        R::kResponseMalformed, "crlEntryExtensions"},
       {"extension without a value",
-       Seq({serial, kWhen, Seq({Seq({Tlv(0x06, Bytes(kReasonOid))})})}),
-       R::kResponseMalformed, "crlEntryExtensions"},
+       Seq({serial, kWhen, Seq({Seq({Tlv(0x06, Bytes(kReasonOid))})})}), R::kResponseMalformed,
+       "crlEntryExtensions"},
       {"reason 7 (unused)", Seq({serial, kWhen, Seq({Reason(7)})}), R::kResponseMalformed,
        "reasonCode"},
       {"reason 11", Seq({serial, kWhen, Seq({Reason(11)})}), R::kResponseMalformed, "reasonCode"},
@@ -284,15 +283,14 @@ TEST(CrlDerTest, RefusesEachMalformedEntryNamingTheField) {
 
 TEST(CrlDerTest, AcceptsEveryWellFormedShape) {
   std::vector<RevokedEntry> entries;
-  const std::string list =
-      Seq({IntegerHex("00"), UtcTime("700101000000Z")}) +
-      Seq({IntegerHex("0080"), UtcTime("491231235959Z")}) +
-      Seq({IntegerHex("85"), UtcTime("500101000000Z"), Seq({Reason(0)})}) +
-      Seq({IntegerHex("7f"), GeneralizedTime("20500101000000Z"),
-           Seq({Reason(10), Ext("551d18", GeneralizedTime("20240229120000Z")),
-                Ext("551d17", Tlv(0x06, "\x2a\x86\x48\xce\x38\x02\x01")),
-                Ext("2a0304", "\x05\x00")})}) +
-      Seq({IntegerHex("01"), UtcTime("240229120000Z")});
+  const std::string list = Seq({IntegerHex("00"), UtcTime("700101000000Z")}) +
+                           Seq({IntegerHex("0080"), UtcTime("491231235959Z")}) +
+                           Seq({IntegerHex("85"), UtcTime("500101000000Z"), Seq({Reason(0)})}) +
+                           Seq({IntegerHex("7f"), GeneralizedTime("20500101000000Z"),
+                                Seq({Reason(10), Ext("551d18", GeneralizedTime("20240229120000Z")),
+                                     Ext("551d17", Tlv(0x06, "\x2a\x86\x48\xce\x38\x02\x01")),
+                                     Ext("2a0304", "\x05\x00")})}) +
+                           Seq({IntegerHex("01"), UtcTime("240229120000Z")});
   const absl::Status read = ReadAll(list, &entries);
   ASSERT_TRUE(read.ok()) << read << " " << ProblemOf(read).detail;
   ASSERT_EQ(entries.size(), 5u);

@@ -78,7 +78,7 @@ TEST(CrlMemoTest, KeepsAtMostItsBoundsDroppingTheLeastRecentlyUsed) {
   auto first = *memo.Parse(one, *ca_cert, {kNow}, {});
   ASSERT_TRUE(memo.Parse(two, *ca_cert, {kNow}, {}).ok());
   EXPECT_EQ(memo.Parse(one, *ca_cert, {kNow}, {})->get(), first.get());  // one: most recent
-  ASSERT_TRUE(memo.Parse(three, *ca_cert, {kNow}, {}).ok());                // two goes
+  ASSERT_TRUE(memo.Parse(three, *ca_cert, {kNow}, {}).ok());             // two goes
   EXPECT_EQ(memo.stats().crls, 2u);
   EXPECT_EQ(memo.Parse(one, *ca_cert, {kNow}, {})->get(), first.get());
   const uint64_t hits = memo.stats().hits;

@@ -308,7 +308,8 @@ TEST_F(CrlScopeTest, ADeltaForAnotherBaseThatListsTheCertificateRevokesIt) {
       {"deltaCRL", "critical,DER:02:01:09"}};
   const std::string base = IssueCrl({});
   EXPECT_EQ(Check(*Checker(), leaf, {base}).state, State::kGood);
-  crypto::RevocationEvidence e = Check(*Checker(), leaf, {base, IssueCrl({"4001"}, false, for_base_9)});
+  crypto::RevocationEvidence e =
+      Check(*Checker(), leaf, {base, IssueCrl({"4001"}, false, for_base_9)});
   EXPECT_EQ(e.state, State::kRevoked);
   EXPECT_EQ(e.source, "stapled_crl");
   EXPECT_EQ(Check(*Checker(), leaf, {IssueCrl({"4001"}, false, for_base_9)}).state,

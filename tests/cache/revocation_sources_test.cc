@@ -123,8 +123,8 @@ TEST_F(RevocationSourcesTest, AGoodFromOneSourceDoesNotOutweighARevocationAtHand
   sigverify::testing::CrlSpec spec;
   spec.this_update = absl::Now() - absl::Minutes(5);
   spec.next_update = absl::Now() + absl::Hours(23);
-  spec.entries.push_back({LoadCertificate(Dir() + "/with-crl.pem")->serial_hex(),
-                          absl::Now() - absl::Minutes(10), 1});
+  spec.entries.push_back(
+      {LoadCertificate(Dir() + "/with-crl.pem")->serial_hex(), absl::Now() - absl::Minutes(10), 1});
   auto listing = sigverify::testing::IssueCrl(spec, ca_->x509(), key_.get());
   ASSERT_TRUE(listing.ok()) << listing.status();
   spec.entries.clear();

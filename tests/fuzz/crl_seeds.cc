@@ -37,10 +37,12 @@ int main(int argc, char** argv) {
       t::CrlEntrySpec e;
       e.serial_hex = i % 3 == 0 ? absl::StrFormat("%02x", 0x80 + i)
                                 : absl::StrFormat("%040x", 0x1234567 * (i + 1));
-      e.revoked = now - absl::Hours(i) + (seed == 2 ? absl::Hours(24 * 365 * 30) : absl::ZeroDuration());
+      e.revoked =
+          now - absl::Hours(i) + (seed == 2 ? absl::Hours(24 * 365 * 30) : absl::ZeroDuration());
       e.reason = i % 4 == 0 ? -1 : i % 7;
       if (seed == 3 && i % 2 == 1) e.certificate_issuer = {{"CN", "Other"}};
-      if (seed == 1 && i == 2) e.extensions = {{"2.5.29.24", "DER:18:0F:32303236303130313030303030305A"}};
+      if (seed == 1 && i == 2)
+        e.extensions = {{"2.5.29.24", "DER:18:0F:32303236303130313030303030305A"}};
       if (seed == 1 && i == 3) e.extensions = {{"1.2.3.4", "DER:05:00"}};
       spec.entries.push_back(e);
     }
