@@ -11,13 +11,23 @@ std::string Fingerprint(const crypto::Certificate& c) {
   return std::string(reinterpret_cast<const char*>(c.fingerprint().data()), c.fingerprint().size());
 }
 
+// Which entry to compare with: the size and both ends (a CRL ends with its
+// signature), not every byte; a candidate is compared in full. So a CRL
+// asked about for another CA of the path (not its issuer) costs no pass
+// over a large CRL.
+uint64_t LookupHash(std::string_view der) {
+  constexpr size_t kEnd = 4096;
+  if (der.size() <= 2 * kEnd) return absl::HashOf(der);
+  return absl::HashOf(der.size(), der.substr(0, kEnd), der.substr(der.size() - kEnd));
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const Crl>> CrlMemo::Parse(std::string_view der,
                                                           const crypto::Certificate& issuer,
                                                           const CrlCheck& check,
                                                           OtherSigners others) {
-  const uint64_t hash = absl::HashOf(der);
+  const uint64_t hash = LookupHash(der);
   if (std::shared_ptr<const Crl> kept = Find(hash, der, issuer)) {
     // What Parse checks of the time, again: the rest depends only on the
     // bytes and the CA. Out of its window, Parse says why.

@@ -6,8 +6,8 @@
 // Only a CRL the CA's own key signed is kept: its parse depends on nothing
 // but its bytes, the CA and the time, so a hit is what Parse would return,
 // once the time is checked again (thisUpdate not in the future, nextUpdate
-// not past, with skew). Keyed by a hash of the bytes and the CA's
-// fingerprint; a hit compares the bytes in full. Bounded by count and by
+// not past, with skew). Keyed by a hash of the size and both ends of the
+// bytes and the CA's fingerprint; a hit compares the bytes in full. Bounded by count and by
 // bytes (the DER and the index); the least recently used goes first.
 // Thread-safe.
 #ifndef SIGVERIFY_CACHE_CRL_MEMO_H_

@@ -4,6 +4,7 @@
 // the bounds hold.
 #include "cache/crl_memo.h"
 
+#include "absl/strings/str_format.h"
 #include "cache/source_error.h"
 #include "gtest/gtest.h"
 #include "tests/pki/cert_factory.h"
@@ -68,6 +69,34 @@ TEST(CrlMemoTest, TheSameBytesForTheSameCaComeBackParsed) {
   strict.max_entries = 0;
   auto large = memo.Parse(der, *ca_cert, strict, {});
   EXPECT_EQ(ProblemOf(large.status()).reason, R::kCrlTooLarge) << large.status();
+}
+
+// Entries are chosen by the size and both ends of the bytes; a candidate
+// is compared in full: a large CRL changed in the middle (its ends, and so
+// its signature, the same) is other bytes, parsed and refused.
+TEST(CrlMemoTest, ACrlChangedOnlyInTheMiddleIsNotTheKeptOne) {
+  const auto ca = MakeCa("Memo CA");
+  const auto ca_cert = AsCertificate(ca);
+  sigverify::testing::CrlSpec spec;
+  spec.this_update = kNow - absl::Hours(1);
+  spec.next_update = kNow + absl::Hours(23);
+  for (int i = 0; i < 1000; ++i) {
+    spec.entries.push_back({absl::StrFormat("%08x", 0x10000 + i), kNow - absl::Hours(2), 1});
+  }
+  const std::string der = *sigverify::testing::IssueCrl(spec, ca.cert.get(), ca.key.get());
+  ASSERT_GT(der.size(), 3u * 4096);
+  CrlMemo memo({});
+  ASSERT_TRUE(memo.Parse(der, *ca_cert, {kNow}, {}).ok());
+  std::string changed = der;
+  const size_t at = changed.find(std::string("\x02\x03\x01\x01\xf4", 5));  // serial 101f4
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_GT(at, 4096u);
+  ASSERT_LT(at, der.size() - 4096);
+  changed[at + 4] = '\xf5';
+  auto forged = memo.Parse(changed, *ca_cert, {kNow}, {});
+  EXPECT_EQ(ProblemOf(forged.status()).reason, R::kResponseSignatureInvalid) << forged.status();
+  EXPECT_EQ(memo.stats().hits, 0u);
+  EXPECT_EQ(memo.stats().misses, 2u);  // the first parse and this one
 }
 
 TEST(CrlMemoTest, KeepsAtMostItsBoundsDroppingTheLeastRecentlyUsed) {
