@@ -60,7 +60,8 @@ class RevocationSourcesTest : public ::testing::Test {
   }
 
   PathResult Validate(const std::string& ocsp_target, const std::string& crl_target,
-                      RevocationOrder order, std::vector<std::string_view> crls = {}) {
+                      RevocationOrder order, std::vector<std::string_view> crls = {},
+                      std::vector<std::string_view> ocsp_responses = {}) {
     OcspRevocationChecker::Options ocsp;
     ocsp.rewriter = *UrlRewriter::FromRules({"http://ocsp.sigverify.invalid/=" + ocsp_target});
     ocsp.limits.total_timeout = absl::Seconds(2);
@@ -77,6 +78,7 @@ class RevocationSourcesTest : public ::testing::Test {
     crypto::PathValidator v(*store, 16, nullptr, sources);
     crypto::RevocationInputs inputs;
     inputs.crls = crls;
+    inputs.ocsp_responses = ocsp_responses;
     return v.Validate(LoadCertificate(Dir() + "/with-crl.pem"), {}, absl::Now(),
                       *(*store)->FindPolicy("default"), inputs);
   }
@@ -140,6 +142,40 @@ TEST_F(RevocationSourcesTest, AGoodFromOneSourceDoesNotOutweighARevocationAtHand
   ASSERT_TRUE(r.ok()) << English(r.failed);
   EXPECT_EQ(r.revocation[0].source, "ocsp");
   EXPECT_EQ(crl_server_->Requests(), 0);
+}
+
+// The other way: CRL first, the CRL server's CRL says good; the request
+// brings an OCSP response (from OpenSSL's responder over a database where
+// the CA has since revoked the certificate) that says revoked.
+TEST_F(RevocationSourcesTest, AGoodCrlDoesNotOutweighARevokedOcspResponseAtHand) {
+  const std::string dir = crl_dir_ + "/revoked-since";
+  std::filesystem::create_directories(dir);
+  for (const char* f : {"ca.pem", "ca.key"}) {
+    std::filesystem::copy_file(Dir() + "/" + f, dir + "/" + f);
+  }
+  std::string index = sigverify::testing::ReadFile(Dir() + "/index.txt");
+  const size_t line = index.rfind('\n', index.find("CN=with-crl")) + 1;
+  ASSERT_EQ(index[line], 'V');
+  index[line] = 'R';
+  const size_t revocation = index.find('\t', index.find('\t', line) + 1);  // the empty field
+  index.insert(revocation + 1, absl::FormatTime("%y%m%d%H%M%SZ", absl::Now() - absl::Hours(1),
+                                                absl::UTCTimeZone()) +
+                                   ",keyCompromise");
+  ASSERT_TRUE(sigverify::testing::WriteFile(dir + "/index.txt", index).ok());
+  std::string response;
+  {
+    OcspResponder since(dir, "ca");
+    const std::string command = "openssl ocsp -issuer " + Dir() + "/ca.pem -cert " + Dir() +
+                                "/with-crl.pem -url " + since.url() + " -respout " + dir +
+                                "/r.der -noverify >/dev/null 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    response = sigverify::testing::ReadFile(dir + "/r.der");
+  }
+  PathResult r =
+      Validate(ocsp_server_->url(), crl_server_->url(), RevocationOrder::kCrlFirst, {}, {response});
+  EXPECT_EQ(r.sub_indication, SubIndication::kRevokedNoPoe) << English(r.failed);
+  EXPECT_EQ(crl_server_->Requests(), 1);
+  EXPECT_EQ(ocsp_server_->Requests(), 0);
 }
 
 TEST_F(RevocationSourcesTest, BothDownFailsHardAndSaysWhyForBoth) {
