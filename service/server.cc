@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cache/crl_revocation_checker.h"
@@ -85,6 +86,14 @@ absl::StatusOr<std::shared_ptr<const crypto::TrustStore>> LoadStore(const TrustS
         absl::StrCat("cannot load trust anchors: ", store.status().ToString()));
   }
   return store;
+}
+
+// `address` as bound: its port (0 asks the system for one) replaced by
+// the one gRPC chose; a Unix socket as it is.
+std::string BoundAddress(const std::string& address, int port) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || absl::StartsWith(address, "unix:")) return address;
+  return absl::StrCat(address.substr(0, colon + 1), port);
 }
 
 }  // namespace
@@ -252,7 +261,7 @@ absl::Status Server::Start() {
   if (auto s = StartListeners(); !s.ok()) return s;
   StartWarming();
   const cfg::Listeners& l = config_.listeners();
-  log_(absl::StrCat("listening on ", l.grpc(),
+  log_(absl::StrCat("listening on ", grpc_address_,
                     l.tls_certificate_file().empty() ? " (plaintext, loopback)" : " (TLS)", ", ",
                     pool_->threads(), " workers, trust store ", store_->version().substr(0, 16),
                     " (", store_->anchors().size(), " anchors)",
@@ -316,6 +325,7 @@ absl::Status Server::StartListeners() {
   if (grpc_server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", l.grpc()));
   }
+  grpc_address_ = BoundAddress(l.grpc(), port);
   if (audit_service_ == nullptr || l.audit().empty()) return absl::OkStatus();
   grpc::ServerBuilder audit_builder;
   int audit_port = 0;
@@ -325,7 +335,7 @@ absl::Status Server::StartListeners() {
   if (audit_server_ == nullptr || audit_port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", l.audit()));
   }
-  log_(absl::StrCat("audit service on ", l.audit()));
+  log_(absl::StrCat("audit service on ", BoundAddress(l.audit(), audit_port)));
   return absl::OkStatus();
 }
 

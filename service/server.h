@@ -106,6 +106,7 @@ class Server {
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<grpc::Server> audit_server_;
+  std::string grpc_address_;  // as bound: a configured port 0 is the one chosen
 
   absl::Mutex health_mu_;
   bool stopping_ ABSL_GUARDED_BY(health_mu_) = false;

@@ -489,6 +489,19 @@ check "CRL signer: ... and the CA's own key may not sign CRLs" \
 stop_server
 SERVER_PID=
 
+# Port 0: the system chooses; the log names the port bound, and it answers.
+"$BIN/sigverifyd" --listen=127.0.0.1:0 --metrics-listen="127.0.0.1:$(free_port)" \
+  --trust-anchors="$PKI/anchors" >"$WORK/port0.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$WORK/port0.log" && break; sleep 0.1; done
+bound=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$WORK/port0.log" | grep -o '[0-9]*$')
+check "port 0: the log names the port the system chose" test "${bound:-0}" -gt 0
+CLI=("$BIN/sigverify" --server="127.0.0.1:${bound:-0}")
+run "${ok_rsa[@]}"
+check "port 0: ... and sigverifyd answers there" rc_is 0
+stop_server
+SERVER_PID=
+
 printf 'anchors { sha256_fingerprint: "%064d" }\n' 0 >"$WORK/bad.textproto"
 "$BIN/sigverifyd" --trust-anchors="$PKI/anchors" --trust-config="$WORK/bad.textproto" \
   --listen=127.0.0.1:0 >"$WORK/out" 2>"$WORK/err"; echo $? >"$WORK/rc"
