@@ -85,6 +85,15 @@ constexpr ReasonInfo kReasons[] = {
     {R::kCrlNotFetchable, "CRL_NOT_FETCHABLE", ""},
     {R::kCrlSignerUntrusted, "CRL_SIGNER_UNTRUSTED", ""},
     {R::kResponderRevoked, "RESPONDER_REVOKED", ""},
+    {R::kFormatInvalid, "FORMAT_INVALID", "document"},
+    {R::kLimitExceeded, "LIMIT_EXCEEDED", "document"},
+    {R::kUnsupportedSignatureFormat, "UNSUPPORTED_SIGNATURE_FORMAT", "document"},
+    {R::kSignerCertificateNotFound, "SIGNER_CERTIFICATE_NOT_FOUND", "signerCertificate"},
+    {R::kMessageDigestMismatch, "MESSAGE_DIGEST_MISMATCH", "signature"},
+    {R::kSignedAttributesInvalid, "SIGNED_ATTRIBUTES_INVALID", "signedAttributes"},
+    {R::kSigningCertificateMismatch, "SIGNING_CERTIFICATE_MISMATCH", "signedAttributes"},
+    {R::kTimestampImprintMismatch, "TIMESTAMP_IMPRINT_MISMATCH", "timestamp"},
+    {R::kTsaExtendedKeyUsage, "TSA_EXTENDED_KEY_USAGE", "extendedKeyUsage"},
 };
 static_assert(std::size(kReasons) == kFailureReasonCount, "one row per reason");
 

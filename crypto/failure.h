@@ -114,8 +114,19 @@ enum class FailureReason : int {
   // A delegated OCSP responder without id-pkix-ocsp-nocheck that a valid CRL
   // of the CA at hand lists (RFC 6960 4.2.2.2.1). time: its revocation.
   kResponderRevoked = 71,
+
+  // Signed documents (VerifyDocument).
+  kFormatInvalid = 72,                // "document": cannot be read; detail: where
+  kLimitExceeded = 73,                // "document": names: the limit; limit, actual
+  kUnsupportedSignatureFormat = 74,   // "document": names: the SubFilter or content type
+  kSignerCertificateNotFound = 75,    // "signerCertificate": detail: the signer identifier
+  kMessageDigestMismatch = 76,        // "signature": names: hash; the content was changed
+  kSignedAttributesInvalid = 77,      // "signedAttributes": detail: which rule
+  kSigningCertificateMismatch = 78,   // "signedAttributes": ESS names another certificate
+  kTimestampImprintMismatch = 79,     // "timestamp": names: hash
+  kTsaExtendedKeyUsage = 80,          // "extendedKeyUsage": not a critical timeStamping-only EKU
 };
-inline constexpr int kFailureReasonCount = 72;
+inline constexpr int kFailureReasonCount = 81;
 
 // One source's problem: an OCSP responder, a CRL distribution point, a
 // caIssuers URL, or a response that came with the request.

@@ -127,6 +127,21 @@ constexpr Text<FailureReason> kVietnameseReasons[] = {
      "chứng thư số gốc"},
     {R::kResponderRevoked,
      "chứng thư số của máy chủ OCSP được ủy quyền đã bị thu hồi lúc {time} theo CRL kèm theo"},
+    {R::kFormatInvalid, "không đọc được tài liệu hoặc chữ ký: {detail}"},
+    {R::kLimitExceeded, "tài liệu vượt giới hạn {name0}: {actual} (tối đa {limit})"},
+    {R::kUnsupportedSignatureFormat, "định dạng chữ ký {name0} không được hỗ trợ"},
+    {R::kSignerCertificateNotFound,
+     "không tìm thấy chứng thư số của người ký ({detail}) trong chữ ký hay trong yêu cầu"},
+    {R::kMessageDigestMismatch,
+     "giá trị băm {name0} của nội dung khác giá trị đã ký: nội dung đã bị thay đổi"},
+    {R::kSignedAttributesInvalid, "thuộc tính được ký không hợp lệ: {detail}"},
+    {R::kSigningCertificateMismatch,
+     "thuộc tính signingCertificate chỉ tới chứng thư số khác với chứng thư số của người ký"},
+    {R::kTimestampImprintMismatch,
+     "dấu thời gian được cấp cho dữ liệu khác (messageImprint {name0} không khớp)"},
+    {R::kTsaExtendedKeyUsage,
+     "{who}: không phải chứng thư số cấp dấu thời gian (cần extendedKeyUsage timeStamping duy "
+     "nhất, critical)"},
 };
 
 constexpr Text<FailureReason> kEnglishReasons[] = {
@@ -230,6 +245,21 @@ constexpr Text<FailureReason> kEnglishReasons[] = {
      "anchor"},
     {R::kResponderRevoked,
      "the delegated OCSP responder's certificate was revoked at {time} by a CRL at hand"},
+    {R::kFormatInvalid, "the document or signature cannot be read: {detail}"},
+    {R::kLimitExceeded, "the document exceeds the limit {name0}: {actual} (at most {limit})"},
+    {R::kUnsupportedSignatureFormat, "the signature format {name0} is not supported"},
+    {R::kSignerCertificateNotFound,
+     "the signer's certificate ({detail}) is neither in the signature nor in the request"},
+    {R::kMessageDigestMismatch,
+     "the {name0} digest of the content differs from the one signed: the content was changed"},
+    {R::kSignedAttributesInvalid, "the signed attributes are invalid: {detail}"},
+    {R::kSigningCertificateMismatch,
+     "the signingCertificate attribute names another certificate than the signer's"},
+    {R::kTimestampImprintMismatch,
+     "the timestamp was issued over other data (its {name0} messageImprint does not match)"},
+    {R::kTsaExtendedKeyUsage,
+     "{who}: not a timestamping certificate (needs a critical extendedKeyUsage of timeStamping "
+     "alone)"},
 };
 
 constexpr Text<Fragment> kVietnameseFragments[] = {
@@ -243,6 +273,7 @@ constexpr Text<Fragment> kVietnameseFragments[] = {
     {F::kSourceStapledOcsp, "phản hồi OCSP gửi kèm yêu cầu"},
     {F::kSourceStapledCrl, "CRL gửi kèm yêu cầu"},
     {F::kSourceCaIssuers, "địa chỉ caIssuers"},
+    {F::kSignatureNumber, "chữ ký thứ {n}: "},
 };
 
 constexpr Text<Fragment> kEnglishFragments[] = {
@@ -256,6 +287,7 @@ constexpr Text<Fragment> kEnglishFragments[] = {
     {F::kSourceStapledOcsp, "the OCSP response sent with the request"},
     {F::kSourceStapledCrl, "the CRL sent with the request"},
     {F::kSourceCaIssuers, "caIssuers"},
+    {F::kSignatureNumber, "signature {n}: "},
 };
 
 constexpr Text<Outcome> kVietnameseOutcomes[] = {
@@ -267,6 +299,20 @@ constexpr Text<Outcome> kVietnameseOutcomes[] = {
     {Outcome::kPathValidAtGivenTime,
      "đường dẫn chứng thực hợp lệ tại thời điểm xác thực do yêu cầu cung cấp (chưa được chứng "
      "minh)"},
+    {Outcome::kDocumentValid, "mọi chữ ký của tài liệu đều hợp lệ"},
+    {Outcome::kSignatureValidAtTimestamp,
+     "chữ ký và đường dẫn chứng thực hợp lệ tại thời điểm dấu thời gian chứng minh"},
+    {Outcome::kTimestampValid, "dấu thời gian hợp lệ"},
+    {Outcome::kNoteNoSigningCertificate,
+     "chữ ký không có thuộc tính signingCertificate (ESS) gắn với chứng thư số của người ký"},
+    {Outcome::kNoteSigningTimeSevenHoursAhead,
+     "thời điểm ký do người ký ghi sớm hơn dấu thời gian 7 giờ: giờ Việt Nam bị ghi như giờ UTC"},
+    {Outcome::kNoteSigningTimeAfterTimestamp,
+     "thời điểm ký do người ký ghi muộn hơn thời điểm dấu thời gian chứng minh"},
+    {Outcome::kNoteCounterSignatures, "có chữ ký phê duyệt (countersignature) chưa được kiểm tra"},
+    {Outcome::kNoteTimestampFailed,
+     "một dấu thời gian của chữ ký không hợp lệ và không được dùng làm bằng chứng thời điểm"},
+    {Outcome::kNoteUnreadableCertificates, "chữ ký chứa chứng thư số không đọc được (bỏ qua)"},
 };
 
 constexpr Text<Outcome> kEnglishOutcomes[] = {
@@ -276,6 +322,22 @@ constexpr Text<Outcome> kEnglishOutcomes[] = {
     {Outcome::kPathValid, "path valid"},
     {Outcome::kPathValidAtGivenTime,
      "path valid at the validation time given in the request (not proven)"},
+    {Outcome::kDocumentValid, "every signature of the document is valid"},
+    {Outcome::kSignatureValidAtTimestamp,
+     "signature and path valid at the time its timestamp proves"},
+    {Outcome::kTimestampValid, "timestamp valid"},
+    {Outcome::kNoteNoSigningCertificate,
+     "the signature has no ESS signingCertificate attribute binding the signer's certificate"},
+    {Outcome::kNoteSigningTimeSevenHoursAhead,
+     "the signing time the signer wrote is 7 hours ahead of its timestamp: local time written "
+     "as UTC"},
+    {Outcome::kNoteSigningTimeAfterTimestamp,
+     "the signing time the signer wrote is later than the time its timestamp proves"},
+    {Outcome::kNoteCounterSignatures, "counter-signatures are present and were not validated"},
+    {Outcome::kNoteTimestampFailed,
+     "a timestamp of the signature is not valid and proves no time"},
+    {Outcome::kNoteUnreadableCertificates,
+     "the signature carries certificates that cannot be read (ignored)"},
 };
 
 const Table& TableFor(Language language) {

@@ -29,14 +29,24 @@ namespace sigverify::crypto {
 enum class Language { kVietnamese, kEnglish };
 inline constexpr Language kLanguages[] = {Language::kVietnamese, Language::kEnglish};
 
-// What a verdict says when nothing failed.
+// What a verdict says when nothing failed, and the notes a document's
+// signature may carry beside its verdict.
 enum class Outcome {
   kSignatureAndPathValid,
   kSignatureAndPathValidAtGivenTime,  // at a validation time the request gave
   kPathValid,
   kPathValidAtGivenTime,
+  kDocumentValid,                     // every signature of a document
+  kSignatureValidAtTimestamp,         // at the time its timestamp proves
+  kTimestampValid,
+  kNoteNoSigningCertificate,          // no ESS signingCertificate(V2) attribute
+  kNoteSigningTimeSevenHoursAhead,    // local time written as UTC
+  kNoteSigningTimeAfterTimestamp,
+  kNoteCounterSignatures,
+  kNoteTimestampFailed,
+  kNoteUnreadableCertificates,
 };
-inline constexpr int kOutcomeCount = 4;
+inline constexpr int kOutcomeCount = 13;
 
 std::string Render(const Failure& failure, Language language);
 std::string Render(const SourceProblem& problem, Language language);
@@ -64,8 +74,9 @@ enum class Fragment {
   kSourceStapledOcsp,
   kSourceStapledCrl,
   kSourceCaIssuers,
+  kSignatureNumber,  // {n}: a document's n-th signature, before its message
 };
-inline constexpr int kFragmentCount = 10;
+inline constexpr int kFragmentCount = 11;
 std::string_view TextOf(FailureReason reason, Language language);
 std::string_view TextOf(Fragment fragment, Language language);
 

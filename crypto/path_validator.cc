@@ -126,6 +126,32 @@ std::optional<PathResult> CheckSignerUsage(const CertificatePtr& signer_ptr) {
   return Failed(SubIndication::kChainConstraintsFailure, std::move(f));
 }
 
+// RFC 3161 2.3 for a TSA: exactly one extendedKeyUsage, critical, whose
+// only purpose is id-kp-timeStamping. (The keyUsage, when present, must
+// still allow signatures.)
+std::optional<PathResult> CheckTsaUsage(const CertificatePtr& tsa) {
+  const std::vector<CertificatePtr> path = {tsa};
+  if (tsa->has_key_usage() &&
+      (tsa->key_usage() & (kKeyUsageDigitalSignature | kKeyUsageNonRepudiation)) == 0) {
+    return Failed(SubIndication::kChainConstraintsFailure,
+                  FailureAt(FailureReason::kSignerKeyUsage, path, 0));
+  }
+  int critical = 0;
+  auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(tsa->x509(), NID_ext_key_usage, &critical, nullptr));
+  Asn1ObjectStackPtr owned(ekus);
+  std::vector<std::string> names;
+  for (int i = 0; ekus != nullptr && i < static_cast<int>(sk_ASN1_OBJECT_num(ekus)); ++i) {
+    names.push_back(OidText(sk_ASN1_OBJECT_value(ekus, i)));
+  }
+  // critical is -1 when absent, -2 when the extension occurs more than once.
+  if (critical == 1 && names.size() == 1 && names[0] == "1.3.6.1.5.5.7.3.8") return std::nullopt;
+  Failure f = FailureAt(FailureReason::kTsaExtendedKeyUsage, path, 0);
+  f.names = std::move(names);
+  if (critical != 1) f.detail = critical == 0 ? "not critical" : "absent or repeated";
+  return Failed(SubIndication::kChainConstraintsFailure, std::move(f));
+}
+
 // The NID of the hash a certificate is signed with; NID_undef when the
 // algorithm has none of its own (Ed25519, RSA-PSS with parameters).
 int CertificateDigestNid(const Certificate& cert) {
@@ -258,9 +284,9 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
 
 PathResult PathValidator::Validate(const CertificatePtr& signer,
                                    absl::Span<const CertificatePtr> intermediates, absl::Time at,
-                                   const ValidationPolicy& policy,
-                                   RevocationInputs revocation) const {
-  PathResult result = ValidatePath(signer, intermediates, at, policy);
+                                   const ValidationPolicy& policy, RevocationInputs revocation,
+                                   KeyPurpose purpose) const {
+  PathResult result = ValidatePath(signer, intermediates, at, policy, purpose);
   if (!result.ok()) return result;
   // The path may be memoised; its revocation status is asked every time (a
   // cache lookup in the checker).
@@ -269,11 +295,15 @@ PathResult PathValidator::Validate(const CertificatePtr& signer,
 
 PathResult PathValidator::ValidatePath(const CertificatePtr& signer,
                                        absl::Span<const CertificatePtr> intermediates,
-                                       absl::Time at, const ValidationPolicy& policy) const {
-  const Sha256Digest key = MemoKey(signer, intermediates, policy.name);
+                                       absl::Time at, const ValidationPolicy& policy,
+                                       KeyPurpose purpose) const {
+  // A TSA's paths are remembered apart (a policy name never has a newline).
+  const Sha256Digest key =
+      MemoKey(signer, intermediates,
+              purpose == KeyPurpose::kTimeStamping ? policy.name + "\ntsa" : policy.name);
   PathResult result;
   if (Recall(key, at, &result.path)) return result;
-  result = ValidateUncached(signer, intermediates, at, policy);
+  result = ValidateUncached(signer, intermediates, at, policy, purpose);
   if (result.ok()) Remember(key, result.path, at, policy);
   return result;
 }
@@ -430,8 +460,12 @@ PathResult PathValidator::CheckRevocationAt(std::vector<CertificatePtr> path, ab
 
 PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
                                            absl::Span<const CertificatePtr> intermediates,
-                                           absl::Time at, const ValidationPolicy& policy) const {
-  if (auto failed = CheckSignerUsage(signer)) return *std::move(failed);
+                                           absl::Time at, const ValidationPolicy& policy,
+                                           KeyPurpose purpose) const {
+  if (auto failed = purpose == KeyPurpose::kTimeStamping ? CheckTsaUsage(signer)
+                                                         : CheckSignerUsage(signer)) {
+    return *std::move(failed);
+  }
 
   PathBuilderLimits limits;
   limits.max_path_length = kMaxPathLength;

@@ -40,6 +40,12 @@ namespace sigverify::crypto {
 // Longest path accepted: signer + intermediates + anchor.
 inline constexpr int kMaxPathLength = 10;
 
+// What the end certificate of a path is judged for: signing documents (its
+// keyUsage allows digitalSignature or nonRepudiation, its extendedKeyUsage,
+// when present, allows documents), or issuing timestamps (RFC 3161 2.3: a
+// critical extendedKeyUsage whose only purpose is id-kp-timeStamping).
+enum class KeyPurpose { kDocumentSigning, kTimeStamping };
+
 struct PathResult {
   SubIndication sub_indication = SubIndication::kNone;  // kNone: validated
   std::vector<CertificatePtr> path;                     // signer first, anchor last
@@ -64,7 +70,8 @@ class PathValidator {
   // checker (its order is set from the path's anchor).
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
                       absl::Time at, const ValidationPolicy& policy,
-                      RevocationInputs revocation = {}) const;
+                      RevocationInputs revocation = {},
+                      KeyPurpose purpose = KeyPurpose::kDocumentSigning) const;
   // Under the store's "default" policy.
   PathResult Validate(const CertificatePtr& signer, absl::Span<const CertificatePtr> intermediates,
                       absl::Time at) const;
@@ -79,7 +86,8 @@ class PathValidator {
   // anchor's requirement.
   PathResult ValidatePath(const CertificatePtr& signer,
                           absl::Span<const CertificatePtr> intermediates, absl::Time at,
-                          const ValidationPolicy& policy) const;
+                          const ValidationPolicy& policy,
+                          KeyPurpose purpose = KeyPurpose::kDocumentSigning) const;
   PathResult CheckRevocation(std::vector<CertificatePtr> path, absl::Time at,
                              RevocationInputs inputs) const;
 
@@ -95,7 +103,7 @@ class PathValidator {
 
   PathResult ValidateUncached(const CertificatePtr& signer,
                               absl::Span<const CertificatePtr> intermediates, absl::Time at,
-                              const ValidationPolicy& policy) const;
+                              const ValidationPolicy& policy, KeyPurpose purpose) const;
   PathResult ValidateCandidate(const std::vector<CertificatePtr>& candidate, absl::Time at,
                                const ValidationPolicy& policy) const;
   class PathCrlSigners;

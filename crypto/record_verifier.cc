@@ -3,21 +3,6 @@
 namespace sigverify::crypto {
 namespace {
 
-SubIndication SubIndicationFor(SignatureStatus status) {
-  switch (status) {
-    case SignatureStatus::kValid:
-      return SubIndication::kNone;
-    case SignatureStatus::kInvalid:
-      return SubIndication::kSigCryptoFailure;
-    case SignatureStatus::kHashMismatch:
-      return SubIndication::kHashFailure;
-    case SignatureStatus::kMalformed:
-    case SignatureStatus::kKeyMismatch:
-      return SubIndication::kFormatFailure;
-  }
-  return SubIndication::kSigCryptoFailure;
-}
-
 // A failure of the document signature or the signer's key: certificate 1.
 Failure OnSigner(Failure failure, const Record& record) {
   failure.position = 1;

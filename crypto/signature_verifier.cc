@@ -180,4 +180,19 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
               {SchemeName(params.scheme), key.Describe()});
 }
 
+SubIndication SubIndicationFor(SignatureStatus status) {
+  switch (status) {
+    case SignatureStatus::kValid:
+      return SubIndication::kNone;
+    case SignatureStatus::kInvalid:
+      return SubIndication::kSigCryptoFailure;
+    case SignatureStatus::kHashMismatch:
+      return SubIndication::kHashFailure;
+    case SignatureStatus::kMalformed:
+    case SignatureStatus::kKeyMismatch:
+      return SubIndication::kFormatFailure;
+  }
+  return SubIndication::kSigCryptoFailure;
+}
+
 }  // namespace sigverify::crypto

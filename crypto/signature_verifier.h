@@ -9,6 +9,7 @@
 #include "crypto/algorithm.h"
 #include "crypto/failure.h"
 #include "crypto/public_key.h"
+#include "crypto/verdict.h"
 
 namespace sigverify::crypto {
 
@@ -37,6 +38,9 @@ struct SignedContent {
   enum Kind { kData, kDigest } kind;
   std::string_view bytes;
 };
+
+// The sub-indication a signature's status gives (kNone when valid).
+SubIndication SubIndicationFor(SignatureStatus status);
 
 SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& params,
                                SignedContent content, std::string_view signature);

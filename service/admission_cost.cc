@@ -24,4 +24,11 @@ size_t AdmissionCost(const v1::ValidateCertificateRequest& request) {
   return 1 + der / kDerBytesPerUnit;
 }
 
+size_t AdmissionCost(const v1::VerifyDocumentRequest& request) {
+  const size_t der =
+      Bytes(request.certificates()) + Bytes(request.ocsp_responses()) + Bytes(request.crls());
+  return 1 + (request.document().size() + request.detached_content().size()) / kDataBytesPerUnit +
+         der / kDerBytesPerUnit;
+}
+
 }  // namespace sigverify::service

@@ -24,6 +24,8 @@ inline constexpr size_t kDerBytesPerUnit = 4 * 1024;
 
 size_t AdmissionCost(const v1::VerifyRequest& request);
 size_t AdmissionCost(const v1::ValidateCertificateRequest& request);
+// A document: hashing all of it, and parsing it, as data bytes.
+size_t AdmissionCost(const v1::VerifyDocumentRequest& request);
 
 }  // namespace sigverify::service
 

@@ -5,8 +5,10 @@
 #define SIGVERIFY_SERVICE_AUDIT_RECORD_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
+#include "service/document_verifier.h"
 #include "sigverify/v1/audit.pb.h"
 #include "sigverify/v1/verification.pb.h"
 
@@ -24,6 +26,12 @@ v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& req
                               const v1::VerifyResponse& response, absl::Time now);
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::ValidateCertificateRequest& request,
                               const v1::ValidateCertificateResponse& response, absl::Time now);
+// One record per signature of the document (`signatures`, in the response's
+// order, says what the response does not: the hashes of what each covers).
+std::vector<v1::AuditRecord> AuditRecordsOf(const CallInfo& call,
+                                            const v1::VerifyDocumentRequest& request,
+                                            const v1::VerifyDocumentResponse& response,
+                                            const DocumentAudit& signatures, absl::Time now);
 
 }  // namespace sigverify::service
 

@@ -30,6 +30,11 @@ struct Limits {
   size_t max_crls = 2 * kPathCertificatesBelowAnchor;  // in the request, per record
   size_t max_crl_bytes = 4 << 20;
   size_t max_record_id_bytes = 256;
+  // VerifyDocument: what a request brings beside the document (which a
+  // unary call bounds by max_message_bytes).
+  size_t max_document_certificates = 64;
+  size_t max_document_ocsp_responses = 64;
+  size_t max_document_crls = 32;
   size_t max_queued_items = 100000;  // admission: items waiting for a worker
   // --max-inflight-bytes (byte_budget.h); 0: not bounded here (the server
   // always sets it).

@@ -24,8 +24,15 @@
 namespace sigverify::service {
 
 // VerificationService's methods, numbered as the proto declares them.
-enum class Method { kVerify = 0, kVerifyBatch = 1, kValidateCertificate = 2 };
-inline constexpr int kMethods = 3;
+// In the order of the proto's methods.
+enum class Method {
+  kVerify = 0,
+  kVerifyBatch = 1,
+  kValidateCertificate = 2,
+  kVerifyDocument = 3,
+  kVerifyDocumentStream = 4,
+};
+inline constexpr int kMethods = 5;
 
 // The method's name in the proto ("VerifyBatch").
 const std::string& MethodName(Method m);

@@ -182,4 +182,39 @@ absl::Status CheckRequest(const v1::ValidateCertificateRequest& r, const Limits&
   return CheckTime(r);
 }
 
+absl::StatusOr<crypto::HashAlgorithm> CheckRequest(const v1::VerifyDocumentRequest& r,
+                                                   size_t document_bytes, const Limits& limits) {
+  if (r.record_id().size() > limits.max_record_id_bytes) {
+    return TooLarge("record_id", r.record_id().size(), limits.max_record_id_bytes);
+  }
+  if (document_bytes == 0) return absl::InvalidArgumentError("document: empty");
+  if (auto s = CheckRepeatedBytes("certificates", "certificates", r.certificates(),
+                                  limits.max_document_certificates, limits.max_certificate_bytes);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = CheckRepeatedBytes("ocsp_responses", "responses", r.ocsp_responses(),
+                                  limits.max_document_ocsp_responses,
+                                  limits.max_ocsp_response_bytes);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = CheckRepeatedBytes("crls", "CRLs", r.crls(), limits.max_document_crls,
+                                  limits.max_crl_bytes);
+      !s.ok()) {
+    return s;
+  }
+  if (!r.has_detached_digest()) return HashAlgorithm::kNone;
+  const HashAlgorithm h = HashFor(r.detached_digest().algorithm());
+  if (h == HashAlgorithm::kNone) {
+    return absl::InvalidArgumentError("detached_digest.algorithm: unspecified or unknown");
+  }
+  if (r.detached_digest().value().size() != crypto::HashLength(h)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detached_digest.value: a ", crypto::HashName(h), " digest is ", crypto::HashLength(h),
+        " bytes, got ", r.detached_digest().value().size()));
+  }
+  return h;
+}
+
 }  // namespace sigverify::service

@@ -21,6 +21,12 @@ absl::StatusOr<crypto::SignatureParams> CheckRequest(const v1::VerifyRequest& re
 // Validates shape and sizes of a ValidateCertificate request.
 absl::Status CheckRequest(const v1::ValidateCertificateRequest& request, const Limits& limits);
 
+// Validates shape and sizes of a VerifyDocument request (the options of a
+// stream included: `document`, `detached` are the bytes wherever they came
+// from); returns the hash of its detached_digest (kNone when none).
+absl::StatusOr<crypto::HashAlgorithm> CheckRequest(const v1::VerifyDocumentRequest& request,
+                                                   size_t document_bytes, const Limits& limits);
+
 }  // namespace sigverify::service
 
 #endif  // SIGVERIFY_SERVICE_REQUEST_CHECK_H_

@@ -93,6 +93,42 @@ grpc::Status Overloaded(const WorkerPool& pool) {
                                    "certificates); retry with backoff"));
 }
 
+// Each call's audit records: one per verified item, one per signature of a
+// document.
+std::vector<audit::AuditEntry> AuditEntriesOf(const CallInfo& info,
+                                              const v1::VerifyRequest& request,
+                                              const v1::VerifyResponse& response,
+                                              audit::RecordAttachments attachments,
+                                              absl::Time now) {
+  std::vector<audit::AuditEntry> out;
+  out.push_back({AuditRecordOf(info, request, response, now), std::move(attachments)});
+  return out;
+}
+
+std::vector<audit::AuditEntry> AuditEntriesOf(const CallInfo& info,
+                                              const v1::ValidateCertificateRequest& request,
+                                              const v1::ValidateCertificateResponse& response,
+                                              audit::RecordAttachments attachments,
+                                              absl::Time now) {
+  std::vector<audit::AuditEntry> out;
+  out.push_back({AuditRecordOf(info, request, response, now), std::move(attachments)});
+  return out;
+}
+
+std::vector<audit::AuditEntry> AuditEntriesOf(const CallInfo& info,
+                                              const v1::VerifyDocumentRequest& request,
+                                              const v1::VerifyDocumentResponse& response,
+                                              DocumentAudit signatures, absl::Time now) {
+  std::vector<v1::AuditRecord> records = AuditRecordsOf(info, request, response, signatures, now);
+  std::vector<audit::AuditEntry> out;
+  for (size_t i = 0; i < records.size(); ++i) {
+    out.push_back({std::move(records[i]), i < signatures.size()
+                                              ? std::move(signatures[i].attachments)
+                                              : audit::RecordAttachments{}});
+  }
+  return out;
+}
+
 }  // namespace
 
 VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
@@ -100,6 +136,7 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
                                          audit::AuditLog* audit, AuditFailure on_audit_failure,
                                          const DiskSpaceGuard* disk)
     : verifier_(std::move(verifier)),
+      documents_(verifier_.get()),
       pool_(pool),
       drain_(drain),
       disk_(disk),
@@ -156,7 +193,7 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
   return finisher;
 }
 
-template <typename Request, typename Response, typename Work>
+template <typename Request, typename Response, typename Attachments, typename Work>
 grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request_bytes,
                                                      grpc::ByteBuffer* response_bytes,
@@ -179,7 +216,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
   CallInfo info = *std::move(call_info);
   auto task = [this, finisher, call, response_bytes, now, language, work, info] {
     CallScope scope = verifier_->NewScope(now, language);
-    audit::RecordAttachments attachments;
+    Attachments attachments;
     const absl::Status s =
         work(call->request(), scope, call->response(), audit_ != nullptr ? &attachments : nullptr);
     if (!s.ok()) {
@@ -188,8 +225,8 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
     }
     std::vector<audit::AuditEntry> records;
     if (audit_ != nullptr) {
-      records.push_back({AuditRecordOf(info, call->request(), *call->response(), absl::Now()),
-                         std::move(attachments)});
+      records = AuditEntriesOf(info, call->request(), *call->response(), std::move(attachments),
+                               absl::Now());
     }
     RecordThenFinish(std::move(records), finisher,
                      [call, response_bytes] { return call->Serialize(response_bytes); });
@@ -203,7 +240,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
                                                       const grpc::ByteBuffer* request_bytes,
                                                       grpc::ByteBuffer* response_bytes) {
-  return Unary<v1::VerifyRequest, v1::VerifyResponse>(
+  return Unary<v1::VerifyRequest, v1::VerifyResponse, audit::RecordAttachments>(
       context, request_bytes, response_bytes, Method::kVerify,
       [this](const v1::VerifyRequest& request, CallScope& scope, v1::VerifyResponse* response,
              audit::RecordAttachments* attachments) {
@@ -217,13 +254,30 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* VerificationService::ValidateCertificate(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response_bytes) {
-  return Unary<v1::ValidateCertificateRequest, v1::ValidateCertificateResponse>(
+  return Unary<v1::ValidateCertificateRequest, v1::ValidateCertificateResponse,
+               audit::RecordAttachments>(
       context, request_bytes, response_bytes, Method::kValidateCertificate,
       [this](const v1::ValidateCertificateRequest& request, CallScope& scope,
              v1::ValidateCertificateResponse* response, audit::RecordAttachments* attachments) {
         absl::Status s = verifier_->ValidateCertificate(request, scope, response, attachments);
         if (s.ok()) {
           metrics_->CountItem(Method::kValidateCertificate, v1::SIGNATURE_ALGORITHM_UNSPECIFIED,
+                              response->indication());
+        }
+        return s;
+      });
+}
+
+grpc::ServerUnaryReactor* VerificationService::VerifyDocument(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request_bytes,
+                                                              grpc::ByteBuffer* response_bytes) {
+  return Unary<v1::VerifyDocumentRequest, v1::VerifyDocumentResponse, DocumentAudit>(
+      context, request_bytes, response_bytes, Method::kVerifyDocument,
+      [this](const v1::VerifyDocumentRequest& request, CallScope& scope,
+             v1::VerifyDocumentResponse* response, DocumentAudit* audit) {
+        absl::Status s = documents_.Verify(request, scope, response, audit);
+        if (s.ok()) {
+          metrics_->CountItem(Method::kVerifyDocument, v1::SIGNATURE_ALGORITHM_UNSPECIFIED,
                               response->indication());
         }
         return s;

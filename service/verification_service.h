@@ -9,6 +9,7 @@
 #include "service/audit_record.h"
 #include "service/byte_budget.h"
 #include "service/disk_space_guard.h"
+#include "service/document_verifier.h"
 #include "service/drain.h"
 #include "service/metrics.h"
 #include "service/verifier.h"
@@ -24,7 +25,8 @@ class Finisher;
 using RawCallbackService = v1::VerificationService::WithRawCallbackMethod_Verify<
     v1::VerificationService::WithRawCallbackMethod_VerifyBatch<
         v1::VerificationService::WithRawCallbackMethod_ValidateCertificate<
-            v1::VerificationService::Service>>>;
+            v1::VerificationService::WithRawCallbackMethod_VerifyDocument<
+                v1::VerificationService::Service>>>>;
 
 // What happens to verdicts the audit log cannot record.
 enum class AuditFailure {
@@ -53,6 +55,10 @@ class VerificationService final : public RawCallbackService {
                                                 const grpc::ByteBuffer* request,
                                                 grpc::ByteBuffer* response) override;
 
+  grpc::ServerUnaryReactor* VerifyDocument(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+
   // sigverify_inflight_*
   StatsTable stats_table() const { return inflight_.stats_table(); }
 
@@ -63,7 +69,9 @@ class VerificationService final : public RawCallbackService {
                                   const grpc::ByteBuffer& request_bytes);
 
   // A one-item call: decode, run `work` on the pool, encode, answer.
-  template <typename Request, typename Response, typename Work>
+  // `work` fills an Attachments (what the audit records need beyond the
+  // response) that AuditEntriesOf turns into the call's records.
+  template <typename Request, typename Response, typename Attachments, typename Work>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
                                   const grpc::ByteBuffer* request_bytes,
                                   grpc::ByteBuffer* response_bytes, Method method, Work work);
@@ -75,6 +83,7 @@ class VerificationService final : public RawCallbackService {
                         const std::function<grpc::Status()>& ok_answer);
 
   std::shared_ptr<const Verifier> verifier_;
+  DocumentVerifier documents_;
   WorkerPool* pool_;
   Drain* drain_;
   const DiskSpaceGuard* disk_;

@@ -50,6 +50,19 @@ absl::InlinedVector<std::string_view, 2> Stapled(
   return absl::InlinedVector<std::string_view, 2>(responses.begin(), responses.end());
 }
 
+// What the verdict rests on beyond its response, for the audit log.
+void Attach(const crypto::CertificatePtr& signer,
+            const std::vector<crypto::RevocationEvidence>& revocation,
+            audit::RecordAttachments* out) {
+  if (out == nullptr) return;
+  out->signer_der = std::shared_ptr<const std::string>(signer, &signer->der());
+  for (const crypto::RevocationEvidence& e : revocation) {
+    out->responses.insert(out->responses.end(), e.responses.begin(), e.responses.end());
+  }
+}
+
+}  // namespace
+
 // The named validation policy of the scope's trust store.
 absl::StatusOr<const crypto::ValidationPolicy*> ResolvePolicy(const std::string& name,
                                                               const CallScope& scope) {
@@ -70,19 +83,6 @@ absl::StatusOr<crypto::Language> ResolveLanguage(const std::string& field, const
   return absl::InvalidArgumentError(
       absl::StrCat("language: '", field, "' is not supported (vi, en)"));
 }
-
-// What the verdict rests on beyond its response, for the audit log.
-void Attach(const crypto::CertificatePtr& signer,
-            const std::vector<crypto::RevocationEvidence>& revocation,
-            audit::RecordAttachments* out) {
-  if (out == nullptr) return;
-  out->signer_der = std::shared_ptr<const std::string>(signer, &signer->der());
-  for (const crypto::RevocationEvidence& e : revocation) {
-    out->responses.insert(out->responses.end(), e.responses.begin(), e.responses.end());
-  }
-}
-
-}  // namespace
 
 crypto::Language LanguageFromHeader(std::string_view accept_language) {
   const absl::string_view header = absl::StripLeadingAsciiWhitespace(

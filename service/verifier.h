@@ -66,6 +66,14 @@ class CallScope {
 // tag is English, Vietnamese otherwise (the default for this user base).
 crypto::Language LanguageFromHeader(std::string_view accept_language);
 
+// The request's named validation policy in the scope's trust store
+// ("default" when empty), or INVALID_ARGUMENT listing the ones there are.
+absl::StatusOr<const crypto::ValidationPolicy*> ResolvePolicy(const std::string& name,
+                                                              const CallScope& scope);
+// The request's language field, or the call's when empty; INVALID_ARGUMENT
+// for one not supported.
+absl::StatusOr<crypto::Language> ResolveLanguage(const std::string& field, const CallScope& scope);
+
 class Verifier {
  public:
   // The validation policies come with the trust store (crypto::TrustConfig).
