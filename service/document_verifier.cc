@@ -61,26 +61,22 @@ Outcome OutcomeOf(cms::Note note) {
   return Outcome::kNoteTimestampFailed;
 }
 
+// The verdict fields a DocumentSignature and a TimestampInfo share.
+template <typename Message>
 void SetVerdict(crypto::SubIndication sub, const crypto::Failure& failed, Outcome passed,
-                Language language, v1::Indication* indication, v1::SubIndication* sub_out,
-                std::string* message, v1::FailedCheck* failed_check) {
-  *indication = ToProto(crypto::IndicationFor(sub));
-  *sub_out = ToProto(sub);
+                Language language, Message* out) {
+  out->set_indication(ToProto(crypto::IndicationFor(sub)));
+  out->set_sub_indication(ToProto(sub));
   if (sub == crypto::SubIndication::kNone) {
-    *message = std::string(crypto::Render(passed, language));
+    out->set_message(std::string(crypto::Render(passed, language)));
   } else {
-    *message = crypto::Render(failed, language);
-    ToProto(failed, failed_check);
+    out->set_message(crypto::Render(failed, language));
+    ToProto(failed, out->mutable_failed_check());
   }
 }
 
 void TimestampToProto(const cms::TimestampVerdict& t, Language language, v1::TimestampInfo* out) {
-  v1::Indication indication;
-  v1::SubIndication sub;
-  SetVerdict(t.sub_indication, t.failed, Outcome::kTimestampValid, language, &indication, &sub,
-             out->mutable_message(), out->mutable_failed_check());
-  out->set_indication(indication);
-  out->set_sub_indication(sub);
+  SetVerdict(t.sub_indication, t.failed, Outcome::kTimestampValid, language, out);
   if (t.info_read) {
     *out->mutable_gen_time() = ToTimestamp(t.info.gen_time);
     out->set_imprint_hash(t.info.imprint_hash_name);
@@ -247,12 +243,7 @@ absl::Status DocumentVerifier::Verify(const v1::VerifyDocumentRequest& request,
     if (!request.has_detached_digest()) imprinted.pieces = pieces;
     cms::TimestampVerdict t = cms::VerifyTimestampToken(cms_bytes, imprinted, context);
     v1::DocumentSignature* s = out->add_signatures();
-    v1::Indication indication;
-    v1::SubIndication sub;
-    SetVerdict(t.sub_indication, t.failed, Outcome::kTimestampValid, language, &indication, &sub,
-               s->mutable_message(), s->mutable_failed_check());
-    s->set_indication(indication);
-    s->set_sub_indication(sub);
+    SetVerdict(t.sub_indication, t.failed, Outcome::kTimestampValid, language, s);
     s->set_kind(v1::SIGNATURE_KIND_TIMESTAMP_TOKEN);
     if (t.tsa != nullptr) ToProto(*t.tsa, s->mutable_signer());
     TimestampToProto(t, language, s->mutable_timestamp());
@@ -303,14 +294,10 @@ absl::Status DocumentVerifier::Verify(const v1::VerifyDocumentRequest& request,
   for (int i = 0; i < signed_data->signer_count(); ++i) {
     cms::SignatureVerdict v = cms::VerifyCmsSignature(*signed_data, i, content, context);
     v1::DocumentSignature* s = out->add_signatures();
-    v1::Indication indication;
-    v1::SubIndication sub;
     SetVerdict(v.sub_indication, v.failed,
                v.best_from_timestamp ? Outcome::kSignatureValidAtTimestamp
                                      : Outcome::kSignatureAndPathValid,
-               language, &indication, &sub, s->mutable_message(), s->mutable_failed_check());
-    s->set_indication(indication);
-    s->set_sub_indication(sub);
+               language, s);
     s->set_kind(v1::SIGNATURE_KIND_CMS_SIGNER);
     if (v.facts.signer != nullptr) ToProto(*v.facts.signer, s->mutable_signer());
     if (v.facts.claimed_signing_time != absl::InfinitePast()) {

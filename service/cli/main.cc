@@ -5,6 +5,7 @@
 //       --alg=rsa-pkcs1-sha256
 //   sigverify batch --input=records.jsonl
 //   sigverify validate --cert=signer.pem --chain=ca.pem
+//   sigverify verify-document --file=decision.p7s --content=decision.docx
 //   sigverify audit-prove --sequence=0 --log-key=KEY
 //
 // Exit status, for every subcommand: 0 when every record is TOTAL_PASSED (or

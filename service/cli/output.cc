@@ -75,6 +75,50 @@ std::string JsonLine(const google::protobuf::Message& message) {
 }
 
 void PrintHuman(const v1::VerifyResponse& r) { Print(r); }
+
+void PrintHuman(const v1::VerifyDocumentResponse& r) {
+  std::string line = absl::StrCat(r.record_id().empty() ? "" : r.record_id() + ": ",
+                                  ShortName(v1::Indication_Name(r.indication()), "INDICATION_"));
+  if (r.indication() != v1::INDICATION_TOTAL_PASSED) {
+    absl::StrAppend(&line, " / ",
+                    ShortName(v1::SubIndication_Name(r.sub_indication()), "SUB_INDICATION_"));
+  }
+  std::cout << line << " - " << r.message() << "\n  document: "
+            << ShortName(v1::DocumentFormat_Name(r.format()), "DOCUMENT_FORMAT_")
+            << "  sha256: " << r.document_sha256() << "\n";
+  if (r.has_failed_check()) PrintFailedCheck(r.failed_check());
+  for (int i = 0; i < r.signatures_size(); ++i) {
+    const v1::DocumentSignature& s = r.signatures(i);
+    std::cout << "  #" << i + 1 << " "
+              << ShortName(v1::SignatureKind_Name(s.kind()), "SIGNATURE_KIND_");
+    if (!s.field_name().empty()) std::cout << " " << s.field_name();
+    std::cout << ": " << (s.signer().subject().empty() ? "?" : s.signer().subject());
+    if (s.has_best_signature_time()) {
+      std::cout << ", " << service::FormatTimestamp(s.best_signature_time())
+                << (s.best_signature_time_from_timestamp() ? " (timestamp)" : " (now, no timestamp)");
+    }
+    std::cout << ", covers " << ShortName(v1::Coverage_Name(s.coverage()), "COVERAGE_") << ": "
+              << ShortName(v1::Indication_Name(s.indication()), "INDICATION_");
+    if (s.indication() != v1::INDICATION_TOTAL_PASSED) {
+      std::cout << " / " << ShortName(v1::SubIndication_Name(s.sub_indication()), "SUB_INDICATION_");
+    }
+    std::cout << " - " << s.message() << "\n";
+    if (s.has_claimed_signing_time()) {
+      std::cout << "     claimed signing time: "
+                << service::FormatTimestamp(s.claimed_signing_time()) << "\n";
+    }
+    if (s.has_timestamp()) {
+      std::cout << "     timestamp: "
+                << ShortName(v1::Indication_Name(s.timestamp().indication()), "INDICATION_")
+                << " - " << s.timestamp().message() << "\n";
+    }
+    for (const std::string& w : s.warnings()) std::cout << "     note: " << w << "\n";
+    if (s.has_failed_check()) {
+      std::cout << "   ";
+      PrintFailedCheck(s.failed_check());
+    }
+  }
+}
 void PrintHuman(const v1::ValidateCertificateResponse& r) { Print(r); }
 
 }  // namespace sigverify::cli

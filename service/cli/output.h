@@ -17,6 +17,10 @@ std::string JsonLine(const google::protobuf::Message& message);
 
 void PrintHuman(const v1::VerifyResponse& r);
 void PrintHuman(const v1::ValidateCertificateResponse& r);
+// A document: its verdict, then one line per signature a clerk reads (who,
+// when and how that time is known, what it covers, the verdict), then that
+// signature's notes and failure.
+void PrintHuman(const v1::VerifyDocumentResponse& r);
 
 // "TOTAL_PASSED" for INDICATION_TOTAL_PASSED: the enum value without its prefix.
 std::string ShortName(const std::string& enum_name, const std::string& prefix);

@@ -314,6 +314,61 @@ void AddBatch(CLI::App& app, Connection& connection, int* exit_code) {
   cmd->callback([o, exit_code] { *exit_code = RunBatch(*o); });
 }
 
+struct DocumentOptions {
+  Connection* connection = nullptr;
+  std::string file;
+  std::string content_file;
+  std::vector<std::string> certificate_files;
+  std::string record_id;
+  RequestOptions request;
+  bool json = false;
+};
+
+absl::StatusOr<v1::VerifyDocumentRequest> BuildDocumentRequest(const DocumentOptions& o) {
+  v1::VerifyDocumentRequest request;
+  request.set_record_id(o.record_id);
+  auto document = ReadFileBytes(o.file);
+  if (!document.ok()) return document.status();
+  request.set_document(*std::move(document));
+  if (!o.content_file.empty()) {
+    auto content = ReadFileBytes(o.content_file);
+    if (!content.ok()) return content.status();
+    request.set_detached_content(*std::move(content));
+  }
+  for (const std::string& file : o.certificate_files) {
+    auto cert = ReadFileBytes(file);
+    if (!cert.ok()) return cert.status();
+    request.add_certificates(*std::move(cert));
+  }
+  return request;
+}
+
+void AddVerifyDocument(CLI::App& app, Connection& connection, int* exit_code) {
+  auto o = std::make_shared<DocumentOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "verify-document",
+      "Verify every signature of a signed document: a CMS (.p7s detached with --content, .p7m "
+      "attached) or an RFC 3161 timestamp (with --content, the data it stamps)");
+  o->connection = &connection;
+  AddConnectionOptions(*cmd, connection);
+  cmd->add_option("--file", o->file, "the signed document")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--content", o->content_file,
+                  "what a detached signature or a timestamp covers")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cert", o->certificate_files,
+                  "certificates that may help to build paths (PEM or DER)")
+      ->delimiter(',')
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--record-id", o->record_id, "the caller's identifier, echoed and audited");
+  AddRequestOptions(*cmd, o->request, /*stapling=*/true);
+  cmd->add_flag("--json", o->json, "print the answer as one line of JSON");
+  cmd->callback([o, exit_code] {
+    *exit_code = CallOne<v1::VerifyDocumentResponse>(
+        "verify-document", *o->connection, o->request, o->json,
+        [&] { return BuildDocumentRequest(*o); }, &v1::VerificationService::Stub::VerifyDocument);
+  });
+}
+
 // Prints a built-in trust profile's anchors with their fingerprints, so an
 // operator can compare them with the CA's publication before enabling it.
 void PrintProfileCertificate(const crypto::TrustProfile& profile, const std::string& role,
@@ -389,6 +444,7 @@ void AddVerifyCommands(CLI::App& app, Connection& connection, int* exit_code) {
   AddVerify(app, connection, exit_code);
   AddBatch(app, connection, exit_code);
   AddValidate(app, connection, exit_code);
+  AddVerifyDocument(app, connection, exit_code);
   AddTrustProfile(app, exit_code);
 }
 

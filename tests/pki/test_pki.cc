@@ -12,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -380,6 +381,20 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
   auto tls = Issue(tls_spec, &*ca, 99);
   if (!tls.ok()) return tls.status();
   if (auto s = WritePem(dir, "tls-server", *tls); !s.ok()) return s;
+
+  // Timestamping authorities (RFC 3161 2.3): one as it must be, one whose
+  // timeStamping extendedKeyUsage is not critical. Their validity began long
+  // ago, so that tests can have them stamp times in the past.
+  for (auto [file, cn, eku, serial] :
+       {std::tuple{"tsa", "TSA thử nghiệm", "critical,timeStamping", 97},
+        std::tuple{"tsa-noncritical", "TSA thử nghiệm (EKU không critical)", "timeStamping", 98}}) {
+    Spec tsa_spec{file, with_org({{"CN", cn}}), "rsa", 2048, ca_start, end, false, -1,
+                  "digitalSignature,nonRepudiation"};
+    tsa_spec.extra_extensions = {{"extendedKeyUsage", eku}};
+    auto tsa = Issue(tsa_spec, &*ca, serial);
+    if (!tsa.ok()) return tsa.status();
+    if (auto s = WritePem(dir, file, *tsa); !s.ok()) return s;
+  }
 
   for (auto [name, issued] : {std::pair{"root", &*root}, std::pair{"ca", &*ca},
                               std::pair{"untrusted-root", &*untrusted}}) {
