@@ -56,6 +56,21 @@ size_t HashLength(HashAlgorithm hash) {
   return 0;
 }
 
+HashAlgorithm HashFromNid(int nid) {
+  switch (nid) {
+    case NID_sha1:
+      return HashAlgorithm::kSha1;
+    case NID_sha256:
+      return HashAlgorithm::kSha256;
+    case NID_sha384:
+      return HashAlgorithm::kSha384;
+    case NID_sha512:
+      return HashAlgorithm::kSha512;
+    default:
+      return HashAlgorithm::kNone;
+  }
+}
+
 const char* HashName(HashAlgorithm hash) {
   switch (hash) {
     case HashAlgorithm::kSha1:

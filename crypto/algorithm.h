@@ -33,6 +33,9 @@ struct SignatureParams {
 // lock to fetch implicitly, so the hot path must not call EVP_sha256()).
 const EVP_MD* EvpMd(HashAlgorithm hash);
 
+// The hash an OpenSSL NID names; kNone for any other (MD5, SHA-224, ...).
+HashAlgorithm HashFromNid(int nid);
+
 // Output length in bytes; 0 for kNone.
 size_t HashLength(HashAlgorithm hash);
 

@@ -116,15 +116,15 @@ enum class FailureReason : int {
   kResponderRevoked = 71,
 
   // Signed documents (VerifyDocument).
-  kFormatInvalid = 72,                // "document": cannot be read; detail: where
-  kLimitExceeded = 73,                // "document": names: the limit; limit, actual
-  kUnsupportedSignatureFormat = 74,   // "document": names: the SubFilter or content type
-  kSignerCertificateNotFound = 75,    // "signerCertificate": detail: the signer identifier
-  kMessageDigestMismatch = 76,        // "signature": names: hash; the content was changed
-  kSignedAttributesInvalid = 77,      // "signedAttributes": detail: which rule
-  kSigningCertificateMismatch = 78,   // "signedAttributes": ESS names another certificate
-  kTimestampImprintMismatch = 79,     // "timestamp": names: hash
-  kTsaExtendedKeyUsage = 80,          // "extendedKeyUsage": not a critical timeStamping-only EKU
+  kFormatInvalid = 72,               // "document": cannot be read; detail: where
+  kLimitExceeded = 73,               // "document": names: the limit; limit, actual
+  kUnsupportedSignatureFormat = 74,  // "document": names: the SubFilter or content type
+  kSignerCertificateNotFound = 75,   // "signerCertificate": detail: the signer identifier
+  kMessageDigestMismatch = 76,       // "signature": names: hash; the content was changed
+  kSignedAttributesInvalid = 77,     // "signedAttributes": detail: which rule
+  kSigningCertificateMismatch = 78,  // "signedAttributes": ESS names another certificate
+  kTimestampImprintMismatch = 79,    // "timestamp": names: hash
+  kTsaExtendedKeyUsage = 80,         // "extendedKeyUsage": not a critical timeStamping-only EKU
 };
 inline constexpr int kFailureReasonCount = 81;
 

@@ -334,8 +334,7 @@ constexpr Text<Outcome> kEnglishOutcomes[] = {
     {Outcome::kNoteSigningTimeAfterTimestamp,
      "the signing time the signer wrote is later than the time its timestamp proves"},
     {Outcome::kNoteCounterSignatures, "counter-signatures are present and were not validated"},
-    {Outcome::kNoteTimestampFailed,
-     "a timestamp of the signature is not valid and proves no time"},
+    {Outcome::kNoteTimestampFailed, "a timestamp of the signature is not valid and proves no time"},
     {Outcome::kNoteUnreadableCertificates,
      "the signature carries certificates that cannot be read (ignored)"},
 };

@@ -36,11 +36,11 @@ enum class Outcome {
   kSignatureAndPathValidAtGivenTime,  // at a validation time the request gave
   kPathValid,
   kPathValidAtGivenTime,
-  kDocumentValid,                     // every signature of a document
-  kSignatureValidAtTimestamp,         // at the time its timestamp proves
+  kDocumentValid,              // every signature of a document
+  kSignatureValidAtTimestamp,  // at the time its timestamp proves
   kTimestampValid,
-  kNoteNoSigningCertificate,          // no ESS signingCertificate(V2) attribute
-  kNoteSigningTimeSevenHoursAhead,    // local time written as UTC
+  kNoteNoSigningCertificate,        // no ESS signingCertificate(V2) attribute
+  kNoteSigningTimeSevenHoursAhead,  // local time written as UTC
   kNoteSigningTimeAfterTimestamp,
   kNoteCounterSignatures,
   kNoteTimestampFailed,

@@ -163,21 +163,6 @@ int CertificateDigestNid(const Certificate& cert) {
   return digest_nid;
 }
 
-HashAlgorithm ToHashAlgorithm(int digest_nid) {
-  switch (digest_nid) {
-    case NID_sha1:
-      return HashAlgorithm::kSha1;
-    case NID_sha256:
-      return HashAlgorithm::kSha256;
-    case NID_sha384:
-      return HashAlgorithm::kSha384;
-    case NID_sha512:
-      return HashAlgorithm::kSha512;
-    default:
-      return HashAlgorithm::kNone;
-  }
-}
-
 bool IsWeakDigest(int digest_nid) {
   return digest_nid == NID_md5 || digest_nid == NID_md4 || digest_nid == NID_md2;
 }
@@ -205,7 +190,7 @@ std::optional<PathResult> CheckAlgorithms(const std::vector<CertificatePtr>& pat
       return Failed(SubIndication::kCryptoConstraintsFailure,
                     FailureAt(FailureReason::kCertificateWeakHash, path, i));
     }
-    if (auto refused = CheckSignatureHash(policy, ToHashAlgorithm(digest_nid),
+    if (auto refused = CheckSignatureHash(policy, HashFromNid(digest_nid),
                                           FailureReason::kCertificateHashRefused)) {
       return on(*refused, i);
     }
@@ -462,8 +447,8 @@ PathResult PathValidator::ValidateUncached(const CertificatePtr& signer,
                                            absl::Span<const CertificatePtr> intermediates,
                                            absl::Time at, const ValidationPolicy& policy,
                                            KeyPurpose purpose) const {
-  if (auto failed = purpose == KeyPurpose::kTimeStamping ? CheckTsaUsage(signer)
-                                                         : CheckSignerUsage(signer)) {
+  if (auto failed =
+          purpose == KeyPurpose::kTimeStamping ? CheckTsaUsage(signer) : CheckSignerUsage(signer)) {
     return *std::move(failed);
   }
 

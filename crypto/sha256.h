@@ -14,6 +14,11 @@ using Sha256Digest = std::array<uint8_t, 32>;
 
 Sha256Digest Sha256(std::string_view bytes);
 
+// The digest as a byte string (proto bytes fields).
+inline std::string AsBytes(const Sha256Digest& d) {
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
 // Lower-case hex, as fingerprints are usually printed.
 std::string ToHex(std::string_view bytes);
 inline std::string ToHex(const Sha256Digest& d) {

@@ -9,11 +9,6 @@
 namespace sigverify::service {
 namespace {
 
-std::string Sha256Bytes(std::string_view bytes) {
-  const crypto::Sha256Digest d = crypto::Sha256(bytes);
-  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
-}
-
 // What both kinds of call share.
 // The call's facts and the response's policy and trust store.
 template <typename Response>
@@ -57,9 +52,9 @@ v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& req
     r.set_data_hash(request.digest().value());
     r.set_digest_given(true);
   } else {
-    r.set_data_hash(Sha256Bytes(request.data()));
+    r.set_data_hash(crypto::AsBytes(crypto::Sha256(request.data())));
   }
-  r.set_signature_sha256(Sha256Bytes(request.signature()));
+  r.set_signature_sha256(crypto::AsBytes(crypto::Sha256(request.signature())));
   *r.mutable_signer() = response.signer();
   return r;
 }

@@ -38,11 +38,6 @@ Kind Detect(std::string_view document) {
   return Kind::kUnknown;
 }
 
-std::string Sha256Bytes(std::string_view bytes) {
-  const crypto::Sha256Digest d = crypto::Sha256(bytes);
-  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
-}
-
 Outcome OutcomeOf(cms::Note note) {
   switch (note) {
     case cms::Note::kNoSigningCertificateAttribute:
@@ -130,15 +125,13 @@ void Aggregate(Language language, v1::VerifyDocumentResponse* out) {
   out->set_indication(worst->indication());
   out->set_sub_indication(worst->sub_indication());
   const std::string_view prefix = crypto::TextOf(crypto::Fragment::kSignatureNumber, language);
-  out->set_message(absl::StrCat(
-      absl::StrReplaceAll(absl::string_view(prefix.data(), prefix.size()),
-                          {{"{n}", absl::StrCat(worst_number)}}),
-      worst->message()));
+  out->set_message(absl::StrCat(absl::StrReplaceAll(absl::string_view(prefix.data(), prefix.size()),
+                                                    {{"{n}", absl::StrCat(worst_number)}}),
+                                worst->message()));
 }
 
 // A document that cannot be read as what it claims to be.
-void FailDocument(const absl::Status& status, Language language,
-                  v1::VerifyDocumentResponse* out) {
+void FailDocument(const absl::Status& status, Language language, v1::VerifyDocumentResponse* out) {
   const crypto::Failure failed = cms::FailureOf(status);
   out->set_indication(v1::INDICATION_TOTAL_FAILED);
   out->set_sub_indication(v1::SUB_INDICATION_FORMAT_FAILURE);
@@ -263,7 +256,8 @@ absl::Status DocumentVerifier::Verify(const v1::VerifyDocumentRequest& request,
       }
       AttachRevocation(t.revocation, &a.attachments);
       a.digest_given = request.has_detached_digest();
-      a.data_hash = a.digest_given ? std::string(given.digest) : Sha256Bytes(detached);
+      a.data_hash =
+          a.digest_given ? std::string(given.digest) : crypto::AsBytes(crypto::Sha256(detached));
     }
     Aggregate(language, out);
     return absl::OkStatus();
@@ -288,8 +282,9 @@ absl::Status DocumentVerifier::Verify(const v1::VerifyDocumentRequest& request,
   }
   const std::string_view content_pieces[] = {content_bytes};
   if (!request.has_detached_digest()) content.pieces = content_pieces;
-  const std::string data_hash =
-      audit != nullptr && !request.has_detached_digest() ? Sha256Bytes(content_bytes) : "";
+  const std::string data_hash = audit != nullptr && !request.has_detached_digest()
+                                    ? crypto::AsBytes(crypto::Sha256(content_bytes))
+                                    : "";
 
   for (int i = 0; i < signed_data->signer_count(); ++i) {
     cms::SignatureVerdict v = cms::VerifyCmsSignature(*signed_data, i, content, context);
@@ -330,7 +325,7 @@ absl::Status DocumentVerifier::Verify(const v1::VerifyDocumentRequest& request,
       }
       a.digest_given = request.has_detached_digest();
       a.data_hash = a.digest_given ? std::string(given.digest) : data_hash;
-      a.signature_sha256 = Sha256Bytes(v.facts.signature_value);
+      a.signature_sha256 = crypto::AsBytes(crypto::Sha256(v.facts.signature_value));
     }
   }
   Aggregate(language, out);

@@ -37,8 +37,8 @@ class DocumentVerifier {
   // receives one entry per signature (one for a document with none
   // readable).
   absl::Status Verify(const v1::VerifyDocumentRequest& request, std::string_view document,
-                      std::string_view detached, CallScope& scope,
-                      v1::VerifyDocumentResponse* out, DocumentAudit* audit = nullptr) const;
+                      std::string_view detached, CallScope& scope, v1::VerifyDocumentResponse* out,
+                      DocumentAudit* audit = nullptr) const;
 
   // The same with the request's own bytes.
   absl::Status Verify(const v1::VerifyDocumentRequest& request, CallScope& scope,

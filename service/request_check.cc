@@ -193,9 +193,9 @@ absl::StatusOr<crypto::HashAlgorithm> CheckRequest(const v1::VerifyDocumentReque
       !s.ok()) {
     return s;
   }
-  if (auto s = CheckRepeatedBytes("ocsp_responses", "responses", r.ocsp_responses(),
-                                  limits.max_document_ocsp_responses,
-                                  limits.max_ocsp_response_bytes);
+  if (auto s =
+          CheckRepeatedBytes("ocsp_responses", "responses", r.ocsp_responses(),
+                             limits.max_document_ocsp_responses, limits.max_ocsp_response_bytes);
       !s.ok()) {
     return s;
   }
@@ -210,9 +210,9 @@ absl::StatusOr<crypto::HashAlgorithm> CheckRequest(const v1::VerifyDocumentReque
     return absl::InvalidArgumentError("detached_digest.algorithm: unspecified or unknown");
   }
   if (r.detached_digest().value().size() != crypto::HashLength(h)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "detached_digest.value: a ", crypto::HashName(h), " digest is ", crypto::HashLength(h),
-        " bytes, got ", r.detached_digest().value().size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("detached_digest.value: a ", crypto::HashName(h), " digest is ",
+                     crypto::HashLength(h), " bytes, got ", r.detached_digest().value().size()));
   }
   return h;
 }

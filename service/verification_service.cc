@@ -95,19 +95,9 @@ grpc::Status Overloaded(const WorkerPool& pool) {
 
 // Each call's audit records: one per verified item, one per signature of a
 // document.
-std::vector<audit::AuditEntry> AuditEntriesOf(const CallInfo& info,
-                                              const v1::VerifyRequest& request,
-                                              const v1::VerifyResponse& response,
-                                              audit::RecordAttachments attachments,
-                                              absl::Time now) {
-  std::vector<audit::AuditEntry> out;
-  out.push_back({AuditRecordOf(info, request, response, now), std::move(attachments)});
-  return out;
-}
-
-std::vector<audit::AuditEntry> AuditEntriesOf(const CallInfo& info,
-                                              const v1::ValidateCertificateRequest& request,
-                                              const v1::ValidateCertificateResponse& response,
+template <typename Request, typename Response>
+std::vector<audit::AuditEntry> AuditEntriesOf(const CallInfo& info, const Request& request,
+                                              const Response& response,
                                               audit::RecordAttachments attachments,
                                               absl::Time now) {
   std::vector<audit::AuditEntry> out;

@@ -21,7 +21,8 @@ absl::Status FormatError(std::string_view where) {
 absl::Status LimitError(std::string_view limit_name, int64_t limit, int64_t actual) {
   absl::Status s = absl::ResourceExhaustedError(
       absl::StrCat(std::string(limit_name), ": ", actual, " (at most ", limit, ")"));
-  s.SetPayload(kLimitPayload, absl::Cord(absl::StrCat(std::string(limit_name), "\n", limit, "\n", actual)));
+  s.SetPayload(kLimitPayload,
+               absl::Cord(absl::StrCat(std::string(limit_name), "\n", limit, "\n", actual)));
   return s;
 }
 

@@ -134,9 +134,9 @@ TimestampVerdict VerifyTimestampToken(std::string_view token, const ContentToChe
   }
   // The TSA's key was valid when it stamped.
   if (v.info.gen_time < v.tsa->not_before() || v.info.gen_time > v.tsa->not_after()) {
-    Failure f = FailureAt(v.info.gen_time < v.tsa->not_before() ? R::kCertificateNotYetValid
-                                                                : R::kCertificateExpired,
-                          {v.tsa}, 0, v.info.gen_time);
+    Failure f = FailureAt(
+        v.info.gen_time < v.tsa->not_before() ? R::kCertificateNotYetValid : R::kCertificateExpired,
+        {v.tsa}, 0, v.info.gen_time);
     f.time = v.info.gen_time < v.tsa->not_before() ? v.tsa->not_before() : v.tsa->not_after();
     Fail(v, v.info.gen_time < v.tsa->not_before() ? S::kNotYetValid : S::kExpired, std::move(f));
     return v;
@@ -181,8 +181,7 @@ SignatureVerdict VerifyCmsSignature(const SignedData& signed_data, int index,
   // Signature timestamps: the earliest valid one proves existence.
   const std::string_view signature_value = v.facts.signature_value;
   for (const std::string& token : v.facts.timestamp_tokens) {
-    TimestampVerdict t =
-        VerifyTimestampToken(token, {.pieces = {&signature_value, 1}}, context);
+    TimestampVerdict t = VerifyTimestampToken(token, {.pieces = {&signature_value, 1}}, context);
     if (t.ok() && (!v.best_from_timestamp || t.info.gen_time < v.best_signature_time)) {
       v.best_signature_time = t.info.gen_time;
       v.best_from_timestamp = true;
@@ -200,8 +199,8 @@ SignatureVerdict VerifyCmsSignature(const SignedData& signed_data, int index,
   }
 
   const absl::Time at = v.best_signature_time;
-  SignerCheck check = VerifySignerInfo(signed_data, index, v.facts, content,
-                                       context.policy->AlgorithmsAt(at));
+  SignerCheck check =
+      VerifySignerInfo(signed_data, index, v.facts, content, context.policy->AlgorithmsAt(at));
   if (!check.ok()) {
     check.failed.validation_time = at;
     Fail(v, check.sub_indication, std::move(check.failed));

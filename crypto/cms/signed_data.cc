@@ -19,23 +19,6 @@ void FreeCerts(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 using CrlStackPtr = OpenSslPtr<STACK_OF(X509_CRL), FreeCrls>;
 using CertStackPtr = OpenSslPtr<STACK_OF(X509), FreeCerts>;
 
-// The length of the BER/DER element at the front of `in` (definite or
-// indefinite), or 0 when it is not one.
-size_t ElementLength(std::string_view in) {
-  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  const unsigned char* q = p;
-  long length = 0;
-  int tag = 0, xclass = 0;
-  const int r = ASN1_get_object(&q, &length, &tag, &xclass, static_cast<long>(in.size()));
-  if (r & 0x80) return 0;
-  if (r == (V_ASN1_CONSTRUCTED | 1)) {
-    // Indefinite: let d2i find the end.
-    return in.size();
-  }
-  const size_t header = static_cast<size_t>(q - p);
-  return header + static_cast<size_t>(length) <= in.size() ? header + length : 0;
-}
-
 }  // namespace
 
 absl::StatusOr<SignedData> SignedData::Parse(std::string_view bytes, const CmsLimits& limits,
@@ -71,7 +54,6 @@ absl::StatusOr<SignedData> SignedData::Parse(std::string_view bytes, const CmsLi
       return FormatError("bytes other than zero padding after the CMS ContentInfo");
     }
     out.encoded_ = bytes.substr(0, used);
-    if (ElementLength(out.encoded_) == 0) return FormatError("CMS ContentInfo length");
   }
   if (OBJ_obj2nid(CMS_get0_type(out.cms_.get())) != NID_pkcs7_signed) {
     return UnsupportedFormat(
@@ -101,9 +83,8 @@ absl::StatusOr<SignedData> SignedData::Parse(std::string_view bytes, const CmsLi
                       cert_count);
   }
   for (int i = 0; i < cert_count; ++i) {
-    const std::string der = EncodeDer([&](unsigned char** p) {
-      return i2d_X509(sk_X509_value(certs.get(), i), p);
-    });
+    const std::string der =
+        EncodeDer([&](unsigned char** p) { return i2d_X509(sk_X509_value(certs.get(), i), p); });
     auto cert = der.empty() ? absl::InvalidArgumentError("encoding") : Certificate::Parse(der);
     if (cert.ok()) {
       out.certificates_.push_back(*std::move(cert));
@@ -117,9 +98,8 @@ absl::StatusOr<SignedData> SignedData::Parse(std::string_view bytes, const CmsLi
     return LimitError("cms_crls", static_cast<int64_t>(limits.max_crls), crl_count);
   }
   for (int i = 0; i < crl_count; ++i) {
-    std::string der = EncodeDer([&](unsigned char** p) {
-      return i2d_X509_CRL(sk_X509_CRL_value(crls.get(), i), p);
-    });
+    std::string der = EncodeDer(
+        [&](unsigned char** p) { return i2d_X509_CRL(sk_X509_CRL_value(crls.get(), i), p); });
     if (!der.empty()) out.crls_.push_back(std::move(der));
   }
   ERR_clear_error();

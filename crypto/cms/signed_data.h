@@ -4,8 +4,11 @@
 #ifndef SIGVERIFY_CRYPTO_CMS_SIGNED_DATA_H_
 #define SIGVERIFY_CRYPTO_CMS_SIGNED_DATA_H_
 
-#include <openssl/pem.h>  // before cms.h: it declares PEM_read_bio_CMS with pem.h macros
+// pem.h before cms.h: cms.h declares PEM_read_bio_CMS only when pem.h is in.
+// clang-format off
+#include <openssl/pem.h>
 #include <openssl/cms.h>
+// clang-format on
 
 #include <cstddef>
 #include <string>

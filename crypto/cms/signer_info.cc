@@ -1,10 +1,10 @@
 #include "crypto/cms/signer_info.h"
 
 #include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
-#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -35,25 +35,10 @@ std::string_view View(const ASN1_STRING* s) {
                           static_cast<size_t>(ASN1_STRING_length(s)));
 }
 
-HashAlgorithm HashOfNid(int nid) {
-  switch (nid) {
-    case NID_sha1:
-      return HashAlgorithm::kSha1;
-    case NID_sha256:
-      return HashAlgorithm::kSha256;
-    case NID_sha384:
-      return HashAlgorithm::kSha384;
-    case NID_sha512:
-      return HashAlgorithm::kSha512;
-    default:
-      return HashAlgorithm::kNone;
-  }
-}
-
 HashAlgorithm HashOfAlgorithm(const X509_ALGOR* alg) {
   const ASN1_OBJECT* obj = nullptr;
   X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
-  return HashOfNid(OBJ_obj2nid(obj));
+  return HashFromNid(OBJ_obj2nid(obj));
 }
 
 std::string AlgorithmName(const X509_ALGOR* alg) {
@@ -151,7 +136,7 @@ absl::StatusOr<SignatureParams> SchemeOf(const X509_ALGOR* sig, HashAlgorithm di
       *name = OidText(obj);
       return UnsupportedFormat(absl::StrCat("signature algorithm ", *name));
   }
-  if (md_nid != NID_undef && HashOfNid(md_nid) != digest) {
+  if (md_nid != NID_undef && HashFromNid(md_nid) != digest) {
     return FormatError("signatureAlgorithm's hash differs from the digestAlgorithm");
   }
   return params;
@@ -183,15 +168,16 @@ std::vector<const ASN1_TYPE*> ValuesOf(int count, Get get, int nid, int* attribu
     X509_ATTRIBUTE* a = get(i);
     if (OBJ_obj2nid(X509_ATTRIBUTE_get0_object(a)) != nid) continue;
     ++*attributes;
-    for (int j = 0; j < X509_ATTRIBUTE_count(a); ++j) values.push_back(X509_ATTRIBUTE_get0_type(a, j));
+    for (int j = 0; j < X509_ATTRIBUTE_count(a); ++j)
+      values.push_back(X509_ATTRIBUTE_get0_type(a, j));
   }
   return values;
 }
 
 std::vector<const ASN1_TYPE*> SignedValues(CMS_SignerInfo* si, int nid, int* attributes) {
   return ValuesOf(
-      std::max(0, CMS_signed_get_attr_count(si)), [si](int i) { return CMS_signed_get_attr(si, i); },
-      nid, attributes);
+      std::max(0, CMS_signed_get_attr_count(si)),
+      [si](int i) { return CMS_signed_get_attr(si, i); }, nid, attributes);
 }
 
 std::vector<const ASN1_TYPE*> UnsignedValues(CMS_SignerInfo* si, int nid, int* attributes) {
@@ -224,26 +210,13 @@ std::string SignedAttributesDer(CMS_SignerInfo* si) {
     out.push_back(static_cast<char>(length));
   } else {
     std::string bytes;
-    for (size_t n = length; n > 0; n >>= 8) bytes.insert(bytes.begin(), static_cast<char>(n & 0xFF));
+    for (size_t n = length; n > 0; n >>= 8)
+      bytes.insert(bytes.begin(), static_cast<char>(n & 0xFF));
     out.push_back(static_cast<char>(0x80 | bytes.size()));
     out += bytes;
   }
   for (const std::string& e : encoded) out += e;
   return out;
-}
-
-SignerCheck Fails(S sub, R reason, const SignerInfoFacts& facts, std::string detail = {},
-                  std::vector<std::string> names = {}) {
-  SignerCheck c;
-  c.sub_indication = sub;
-  c.failed.reason = reason;
-  c.failed.detail = std::move(detail);
-  c.failed.names = std::move(names);
-  if (facts.signer != nullptr) {
-    c.failed.position = 1;
-    c.failed.certificate = facts.signer;
-  }
-  return c;
 }
 
 SignerCheck Fails(S sub, Failure failure, const SignerInfoFacts& facts) {
@@ -255,6 +228,15 @@ SignerCheck Fails(S sub, Failure failure, const SignerInfoFacts& facts) {
     c.failed.certificate = facts.signer;
   }
   return c;
+}
+
+SignerCheck Fails(S sub, R reason, const SignerInfoFacts& facts, std::string detail = {},
+                  std::vector<std::string> names = {}) {
+  Failure f;
+  f.reason = reason;
+  f.detail = std::move(detail);
+  f.names = std::move(names);
+  return Fails(sub, std::move(f), facts);
 }
 
 // RFC 6211: the protected algorithms are the SignerInfo's own.
@@ -335,8 +317,8 @@ absl::StatusOr<SignerInfoFacts> ReadSignerInfo(const SignedData& signed_data, in
   X509_ALGOR* signature = nullptr;
   CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &digest, &signature);
   facts.digest = HashOfAlgorithm(digest);
-  facts.digest_name = facts.digest != HashAlgorithm::kNone ? HashName(facts.digest)
-                                                            : AlgorithmName(digest);
+  facts.digest_name =
+      facts.digest != HashAlgorithm::kNone ? HashName(facts.digest) : AlgorithmName(digest);
   auto params = SchemeOf(signature, facts.digest, &facts.signature_name);
   if (params.ok()) {
     facts.params = *params;
@@ -359,8 +341,7 @@ absl::StatusOr<SignerInfoFacts> ReadSignerInfo(const SignedData& signed_data, in
     if (!at.ok()) return FormatError("signingTime");
     facts.claimed_signing_time = *at;
   }
-  for (const ASN1_TYPE* token :
-       UnsignedValues(si, NID_id_smime_aa_timeStampToken, &attributes)) {
+  for (const ASN1_TYPE* token : UnsignedValues(si, NID_id_smime_aa_timeStampToken, &attributes)) {
     if (ASN1_TYPE_get(token) != V_ASN1_SEQUENCE) return FormatError("signature timestamp token");
     facts.timestamp_tokens.emplace_back(View(token->value.sequence));
   }
@@ -373,9 +354,8 @@ absl::StatusOr<SignerInfoFacts> ReadSignerInfo(const SignedData& signed_data, in
   return facts;
 }
 
-SignerCheck VerifySignerInfo(const SignedData& signed_data, int index,
-                             const SignerInfoFacts& facts, const ContentToCheck& content,
-                             const AlgorithmPolicy& algorithms) {
+SignerCheck VerifySignerInfo(const SignedData& signed_data, int index, const SignerInfoFacts& facts,
+                             const ContentToCheck& content, const AlgorithmPolicy& algorithms) {
   CMS_SignerInfo* si = signed_data.signer(index);
   if (facts.signer == nullptr) {
     return Fails(S::kNoCertificateChainFound, R::kSignerCertificateNotFound, facts,
@@ -435,14 +415,13 @@ SignerCheck VerifySignerInfo(const SignedData& signed_data, int index,
                    "not exactly one message-digest attribute");
     }
     if (View(digests[0]->value.octet_string) != computed) {
-      return Fails(S::kHashFailure, R::kMessageDigestMismatch, facts, {},
-                   {HashName(facts.digest)});
+      return Fails(S::kHashFailure, R::kMessageDigestMismatch, facts, {}, {HashName(facts.digest)});
     }
     if (const X509_ATTRIBUTE* protection = SignedAttributeByOid(si, kAlgorithmProtectionOid)) {
       if (X509_ATTRIBUTE_count(protection) != 1 ||
-          !AlgorithmProtectionHolds(X509_ATTRIBUTE_get0_type(
-                                        const_cast<X509_ATTRIBUTE*>(protection), 0),
-                                    digest_alg, signature_alg)) {
+          !AlgorithmProtectionHolds(
+              X509_ATTRIBUTE_get0_type(const_cast<X509_ATTRIBUTE*>(protection), 0), digest_alg,
+              signature_alg)) {
         return Fails(S::kFormatFailure, R::kSignedAttributesInvalid, facts,
                      "CMSAlgorithmProtection does not match the SignerInfo's algorithms");
       }

@@ -39,7 +39,7 @@ struct SignerInfoFacts {
   // its hash equal to digestAlgorithm's); else why not.
   SignatureParams params;
   absl::Status params_status;
-  std::string signature_name;  // "RSA PKCS#1 v1.5", "RSA-PSS", "ECDSA", "Ed25519", or the OID
+  std::string signature_name;        // "RSA PKCS#1 v1.5", "RSA-PSS", "ECDSA", "Ed25519", or the OID
   std::string_view signature_value;  // into the SignedData
   bool has_signed_attributes = false;
   // The signingTime attribute; InfinitePast when absent.
@@ -72,9 +72,8 @@ struct SignerCheck {
 };
 
 // `algorithms`: the policy's constraints at the best signature time.
-SignerCheck VerifySignerInfo(const SignedData& signed_data, int index,
-                             const SignerInfoFacts& facts, const ContentToCheck& content,
-                             const AlgorithmPolicy& algorithms);
+SignerCheck VerifySignerInfo(const SignedData& signed_data, int index, const SignerInfoFacts& facts,
+                             const ContentToCheck& content, const AlgorithmPolicy& algorithms);
 
 // The digest of `pieces` under `hash`.
 std::string DigestOf(HashAlgorithm hash, absl::Span<const std::string_view> pieces);

@@ -15,21 +15,6 @@ namespace {
 
 using TstInfoPtr = OpenSslPtr<TS_TST_INFO, TS_TST_INFO_free>;
 
-HashAlgorithm HashOf(const ASN1_OBJECT* obj) {
-  switch (OBJ_obj2nid(obj)) {
-    case NID_sha1:
-      return HashAlgorithm::kSha1;
-    case NID_sha256:
-      return HashAlgorithm::kSha256;
-    case NID_sha384:
-      return HashAlgorithm::kSha384;
-    case NID_sha512:
-      return HashAlgorithm::kSha512;
-    default:
-      return HashAlgorithm::kNone;
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<TstInfo> ParseTstInfo(std::string_view der) {
@@ -48,7 +33,7 @@ absl::StatusOr<TstInfo> ParseTstInfo(std::string_view der) {
   TS_MSG_IMPRINT* imprint = TS_TST_INFO_get_msg_imprint(tst.get());
   const ASN1_OBJECT* alg = nullptr;
   X509_ALGOR_get0(&alg, nullptr, nullptr, TS_MSG_IMPRINT_get_algo(imprint));
-  out.imprint_hash = HashOf(alg);
+  out.imprint_hash = HashFromNid(OBJ_obj2nid(alg));
   out.imprint_hash_name =
       out.imprint_hash != HashAlgorithm::kNone ? HashName(out.imprint_hash) : OidText(alg);
   const ASN1_OCTET_STRING* msg = TS_MSG_IMPRINT_get_msg(imprint);

@@ -95,12 +95,14 @@ void PrintHuman(const v1::VerifyDocumentResponse& r) {
     std::cout << ": " << (s.signer().subject().empty() ? "?" : s.signer().subject());
     if (s.has_best_signature_time()) {
       std::cout << ", " << service::FormatTimestamp(s.best_signature_time())
-                << (s.best_signature_time_from_timestamp() ? " (timestamp)" : " (now, no timestamp)");
+                << (s.best_signature_time_from_timestamp() ? " (timestamp)"
+                                                           : " (now, no timestamp)");
     }
     std::cout << ", covers " << ShortName(v1::Coverage_Name(s.coverage()), "COVERAGE_") << ": "
               << ShortName(v1::Indication_Name(s.indication()), "INDICATION_");
     if (s.indication() != v1::INDICATION_TOTAL_PASSED) {
-      std::cout << " / " << ShortName(v1::SubIndication_Name(s.sub_indication()), "SUB_INDICATION_");
+      std::cout << " / "
+                << ShortName(v1::SubIndication_Name(s.sub_indication()), "SUB_INDICATION_");
     }
     std::cout << " - " << s.message() << "\n";
     if (s.has_claimed_signing_time()) {

@@ -352,8 +352,7 @@ void AddVerifyDocument(CLI::App& app, Connection& connection, int* exit_code) {
   o->connection = &connection;
   AddConnectionOptions(*cmd, connection);
   cmd->add_option("--file", o->file, "the signed document")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--content", o->content_file,
-                  "what a detached signature or a timestamp covers")
+  cmd->add_option("--content", o->content_file, "what a detached signature or a timestamp covers")
       ->check(CLI::ExistingFile);
   cmd->add_option("--cert", o->certificate_files,
                   "certificates that may help to build paths (PEM or DER)")

@@ -24,8 +24,7 @@ absl::StatusOr<std::string> SignatureValueOf(std::string_view cms_der);
 
 // The SignedData with `token` added to its first SignerInfo as an
 // id-aa-signatureTimeStampToken unsigned attribute (DER out).
-absl::StatusOr<std::string> AddSignatureTimestamp(std::string_view cms_der,
-                                                  std::string_view token);
+absl::StatusOr<std::string> AddSignatureTimestamp(std::string_view cms_der, std::string_view token);
 
 }  // namespace sigverify::testing
 

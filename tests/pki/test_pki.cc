@@ -388,8 +388,8 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
   for (auto [file, cn, eku, serial] :
        {std::tuple{"tsa", "TSA thử nghiệm", "critical,timeStamping", 97},
         std::tuple{"tsa-noncritical", "TSA thử nghiệm (EKU không critical)", "timeStamping", 98}}) {
-    Spec tsa_spec{file, with_org({{"CN", cn}}), "rsa", 2048, ca_start, end, false, -1,
-                  "digitalSignature,nonRepudiation"};
+    Spec tsa_spec{file, with_org({{"CN", cn}}),           "rsa", 2048, ca_start, end, false,
+                  -1,   "digitalSignature,nonRepudiation"};
     tsa_spec.extra_extensions = {{"extendedKeyUsage", eku}};
     auto tsa = Issue(tsa_spec, &*ca, serial);
     if (!tsa.ok()) return tsa.status();
