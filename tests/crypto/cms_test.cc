@@ -168,6 +168,32 @@ TEST_F(CmsTest, DetachedAndAttachedSignaturesFromOpenSslPass) {
   EXPECT_TRUE(OpenSslAccepts(attached, "", true));
 }
 
+TEST_F(CmsTest, PemAndIndefiniteLengthBerAreRead) {
+  // -stream writes the attached content with indefinite lengths (BER).
+  const std::string ber = Sign("signer-rsa", "-nodetach -stream");
+  ASSERT_GE(ber.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(ber[1]), 0x80);  // indefinite length
+  auto parsed = SignedData::Parse(ber, CmsLimits{});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->content(), content_);
+  const std::string_view pieces[] = {parsed->content()};
+  SignatureVerdict b = VerifyCmsSignature(*parsed, 0, {.pieces = pieces}, Context());
+  EXPECT_TRUE(b.ok()) << English(b.failed);
+
+  const std::string der = Sign("signer-ec");
+  ASSERT_EQ(Run(absl::StrCat("openssl cms -cmsout -inform DER -in ", Out("signer-ec.p7s"),
+                             " -outform PEM -out ", Out("signer-ec.pem"))),
+            0);
+  const std::string pem = ReadFile(Out("signer-ec.pem"));
+  ASSERT_TRUE(pem.starts_with("-----BEGIN CMS-----"));
+  SignatureVerdict p = Verify(pem, content_);
+  EXPECT_TRUE(p.ok()) << English(p.failed);
+  std::string broken = pem;
+  broken[broken.size() / 2] = '*';
+  EXPECT_EQ(FailureOf(SignedData::Parse(broken, CmsLimits{}).status()).reason,
+            FailureReason::kFormatInvalid);
+}
+
 TEST_F(CmsTest, ChangedContentIsAHashFailureForBothValidators) {
   const std::string cms = Sign("signer-rsa");
   std::string changed = content_;
@@ -233,8 +259,8 @@ TEST_F(CmsTest, ASignatureTimestampFromOpenSslTsIsTheBestSignatureTime) {
                                "digests = sha256\naccuracy = secs:1\ness_cert_id_alg = sha256\n"))
                   .ok());
   ASSERT_TRUE(sigverify::testing::WriteFile(Out("serial"), "01\n").ok());
-  ASSERT_EQ(Run(absl::StrCat("openssl ts -query -data ", Out("sig.bin"),
-                             " -sha256 -cert -out ", Out("q.tsq"))),
+  ASSERT_EQ(Run(absl::StrCat("openssl ts -query -data ", Out("sig.bin"), " -sha256 -cert -out ",
+                             Out("q.tsq"))),
             0);
   ASSERT_EQ(Run(absl::StrCat("openssl ts -reply -config ", Out("tsa.cnf"), " -queryfile ",
                              Out("q.tsq"), " -token_out -out ", Out("t.tst"))),
@@ -295,8 +321,7 @@ TEST_F(CmsTest, ASignerExpiredAfterItsTimestampPasses) {
   EXPECT_TRUE(proven.ok()) << English(proven.failed);
   EXPECT_TRUE(proven.best_from_timestamp);
   // A timestamp from after the expiry proves nothing useful.
-  SignatureVerdict late =
-      Verify(Stamped(cms, "tsa", absl::Now() - absl::Hours(24 * 10)), content_);
+  SignatureVerdict late = Verify(Stamped(cms, "tsa", absl::Now() - absl::Hours(24 * 10)), content_);
   EXPECT_EQ(late.sub_indication, SubIndication::kExpired);
 }
 
@@ -307,11 +332,9 @@ TEST_F(CmsTest, Sha1PassesOnlyWhenATimestampProvesItBeforeThePolicysCutOff) {
   // signer-rsa's validity began a day ago: stamp within it, before the cut-off
   // of a policy whose cut-off is an hour ago.
   policy_ = LegacySha1Policy("legacy", absl::Now() - absl::Hours(1));
-  SignatureVerdict proven =
-      Verify(Stamped(cms, "tsa", absl::Now() - absl::Hours(2)), content_);
+  SignatureVerdict proven = Verify(Stamped(cms, "tsa", absl::Now() - absl::Hours(2)), content_);
   EXPECT_TRUE(proven.ok()) << English(proven.failed);
-  SignatureVerdict after =
-      Verify(Stamped(cms, "tsa", absl::Now() - absl::Minutes(30)), content_);
+  SignatureVerdict after = Verify(Stamped(cms, "tsa", absl::Now() - absl::Minutes(30)), content_);
   EXPECT_EQ(after.sub_indication, SubIndication::kCryptoConstraintsFailure);
 }
 
