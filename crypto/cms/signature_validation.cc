@@ -49,6 +49,27 @@ void FailFormat(Verdict& v, const absl::Status& status) {
   Fail(v, S::kFormatFailure, FailureOf(status));
 }
 
+// The signer's (or TSA's) path at `at` and its revocation, into `v`.
+template <typename Verdict>
+void JudgePath(Verdict& v, const CertificatePtr& signer, const SignedData& signed_data,
+               const ValidationContext& context, absl::Time at, KeyPurpose purpose) {
+  const std::vector<CertificatePtr> certificates = PathCertificates(signed_data, context);
+  PathResult path = context.paths->ValidatePath(signer, certificates, at, *context.policy, purpose);
+  if (!path.ok()) {
+    Fail(v, path.sub_indication, std::move(path.failed));
+    return;
+  }
+  Revocation revocation;
+  FillRevocation(signed_data, context, certificates, revocation);
+  PathResult checked = context.paths->CheckRevocation(std::move(path.path), at, revocation.inputs);
+  v.revocation = std::move(checked.revocation);
+  if (!checked.ok()) {
+    Fail(v, checked.sub_indication, std::move(checked.failed));
+    return;
+  }
+  v.path = std::move(checked.path);
+}
+
 }  // namespace
 
 TimestampVerdict VerifyTimestampToken(std::string_view token, const ContentToCheck& imprinted,
@@ -108,7 +129,6 @@ TimestampVerdict VerifyTimestampToken(std::string_view token, const ContentToChe
     return v;
   }
 
-  const std::vector<CertificatePtr> certificates = PathCertificates(*signed_data, context);
   auto facts = ReadSignerInfo(*signed_data, 0, context.certificates);
   if (!facts.ok()) {
     FailFormat(v, facts.status());
@@ -141,22 +161,7 @@ TimestampVerdict VerifyTimestampToken(std::string_view token, const ContentToChe
     Fail(v, v.info.gen_time < v.tsa->not_before() ? S::kNotYetValid : S::kExpired, std::move(f));
     return v;
   }
-  PathResult path = context.paths->ValidatePath(v.tsa, certificates, context.now, *context.policy,
-                                                KeyPurpose::kTimeStamping);
-  if (!path.ok()) {
-    Fail(v, path.sub_indication, std::move(path.failed));
-    return v;
-  }
-  Revocation revocation;
-  FillRevocation(*signed_data, context, certificates, revocation);
-  PathResult checked =
-      context.paths->CheckRevocation(std::move(path.path), context.now, revocation.inputs);
-  v.revocation = std::move(checked.revocation);
-  if (!checked.ok()) {
-    Fail(v, checked.sub_indication, std::move(checked.failed));
-    return v;
-  }
-  v.path = std::move(checked.path);
+  JudgePath(v, v.tsa, *signed_data, context, context.now, KeyPurpose::kTimeStamping);
   return v;
 }
 
@@ -206,21 +211,7 @@ SignatureVerdict VerifyCmsSignature(const SignedData& signed_data, int index,
     Fail(v, check.sub_indication, std::move(check.failed));
     return v;
   }
-  const std::vector<CertificatePtr> certificates = PathCertificates(signed_data, context);
-  PathResult path = context.paths->ValidatePath(v.facts.signer, certificates, at, *context.policy);
-  if (!path.ok()) {
-    Fail(v, path.sub_indication, std::move(path.failed));
-    return v;
-  }
-  Revocation revocation;
-  FillRevocation(signed_data, context, certificates, revocation);
-  PathResult checked = context.paths->CheckRevocation(std::move(path.path), at, revocation.inputs);
-  v.revocation = std::move(checked.revocation);
-  if (!checked.ok()) {
-    Fail(v, checked.sub_indication, std::move(checked.failed));
-    return v;
-  }
-  v.path = std::move(checked.path);
+  JudgePath(v, v.facts.signer, signed_data, context, at, KeyPurpose::kDocumentSigning);
   return v;
 }
 
