@@ -94,6 +94,10 @@ constexpr ReasonInfo kReasons[] = {
     {R::kSigningCertificateMismatch, "SIGNING_CERTIFICATE_MISMATCH", "signedAttributes"},
     {R::kTimestampImprintMismatch, "TIMESTAMP_IMPRINT_MISMATCH", "timestamp"},
     {R::kTsaExtendedKeyUsage, "TSA_EXTENDED_KEY_USAGE", "extendedKeyUsage"},
+    {R::kByteRangeInvalid, "BYTE_RANGE_INVALID", "byteRange"},
+    {R::kDocumentModified, "DOCUMENT_MODIFIED", "modifications"},
+    {R::kDocMdpViolation, "DOCMDP_VIOLATION", "docMdp"},
+    {R::kFieldLocked, "FIELD_LOCKED", "fieldMdp"},
 };
 static_assert(std::size(kReasons) == kFailureReasonCount, "one row per reason");
 

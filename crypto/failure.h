@@ -125,8 +125,12 @@ enum class FailureReason : int {
   kSigningCertificateMismatch = 78,  // "signedAttributes": ESS names another certificate
   kTimestampImprintMismatch = 79,    // "timestamp": names: hash
   kTsaExtendedKeyUsage = 80,         // "extendedKeyUsage": not a critical timeStamping-only EKU
+  kByteRangeInvalid = 81,            // "byteRange": detail: the rule
+  kDocumentModified = 82,            // "modifications": names: each change
+  kDocMdpViolation = 83,             // "docMdp": actual: P; names: each change
+  kFieldLocked = 84,                 // "fieldMdp": names: the field
 };
-inline constexpr int kFailureReasonCount = 81;
+inline constexpr int kFailureReasonCount = 85;
 
 // One source's problem: an OCSP responder, a CRL distribution point, a
 // caIssuers URL, or a response that came with the request.

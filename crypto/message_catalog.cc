@@ -142,6 +142,10 @@ constexpr Text<FailureReason> kVietnameseReasons[] = {
     {R::kTsaExtendedKeyUsage,
      "{who}: không phải chứng thư số cấp dấu thời gian (cần extendedKeyUsage timeStamping duy "
      "nhất, critical)"},
+    {R::kByteRangeInvalid, "vùng ký (/ByteRange) không hợp lệ: {detail}"},
+    {R::kDocumentModified, "tài liệu đã bị sửa sau khi ký: {names}"},
+    {R::kDocMdpViolation, "chữ ký chứng nhận (mức P{actual}) không cho phép thay đổi: {names}"},
+    {R::kFieldLocked, "trường {name0} bị chữ ký khóa nhưng đã bị thay đổi"},
 };
 
 constexpr Text<FailureReason> kEnglishReasons[] = {
@@ -260,6 +264,11 @@ constexpr Text<FailureReason> kEnglishReasons[] = {
     {R::kTsaExtendedKeyUsage,
      "{who}: not a timestamping certificate (needs a critical extendedKeyUsage of timeStamping "
      "alone)"},
+    {R::kByteRangeInvalid, "the signature's /ByteRange is invalid: {detail}"},
+    {R::kDocumentModified, "the document was changed after it was signed: {names}"},
+    {R::kDocMdpViolation,
+     "the certification signature (level P{actual}) forbids the changes: {names}"},
+    {R::kFieldLocked, "field {name0} is locked by the signature but was changed"},
 };
 
 constexpr Text<Fragment> kVietnameseFragments[] = {

@@ -9,6 +9,7 @@
 #include "crypto/cms/signed_data.h"
 #include "crypto/cms/tst_info.h"
 #include "crypto/message_catalog.h"
+#include "crypto/pdf/pdf_validation.h"
 #include "crypto/sha256.h"
 #include "service/proto_time.h"
 #include "service/request_check.h"
@@ -17,6 +18,7 @@ namespace sigverify::service {
 namespace {
 
 namespace cms = crypto::cms;
+namespace pdf = crypto::pdf;
 using crypto::Language;
 using crypto::Outcome;
 
@@ -101,6 +103,65 @@ void AttachRevocation(const std::vector<crypto::RevocationEvidence>& revocation,
   }
 }
 
+Outcome PassedOutcome(const cms::SignatureVerdict& v) {
+  return v.best_from_timestamp ? Outcome::kSignatureValidAtTimestamp
+                               : Outcome::kSignatureAndPathValid;
+}
+
+// What a CMS signature's verdict tells beside the verdict itself.
+void SignatureToProto(const cms::SignatureVerdict& v, Language language, v1::DocumentSignature* s) {
+  if (v.facts.signer != nullptr) ToProto(*v.facts.signer, s->mutable_signer());
+  if (v.facts.claimed_signing_time != absl::InfinitePast()) {
+    *s->mutable_claimed_signing_time() = ToTimestamp(v.facts.claimed_signing_time);
+  }
+  if (const cms::TimestampVerdict* t = ShownTimestamp(v)) {
+    TimestampToProto(*t, language, s->mutable_timestamp());
+  }
+  *s->mutable_best_signature_time() = ToTimestamp(v.best_signature_time);
+  s->set_best_signature_time_from_timestamp(v.best_from_timestamp);
+  for (const crypto::CertificatePtr& c : v.path) ToProto(*c, s->add_path());
+  ToProto(v.revocation, language, s->mutable_revocation());
+  s->set_digest_algorithm(v.facts.digest_name);
+  s->set_signature_algorithm(v.facts.signature_name);
+  for (cms::Note note : v.notes) {
+    s->add_warnings(std::string(crypto::Render(OutcomeOf(note), language)));
+  }
+}
+
+// A timestamp token's verdict as a signature of its own (a timestamp given
+// as the document, a PDF document timestamp).
+void TimestampSignatureToProto(const cms::TimestampVerdict& t, Language language,
+                               v1::DocumentSignature* s) {
+  SetVerdict(t.sub_indication, t.failed, Outcome::kTimestampValid, language, s);
+  if (t.tsa != nullptr) ToProto(*t.tsa, s->mutable_signer());
+  TimestampToProto(t, language, s->mutable_timestamp());
+  if (t.ok()) {
+    *s->mutable_best_signature_time() = ToTimestamp(t.info.gen_time);
+    s->set_best_signature_time_from_timestamp(true);
+  }
+  s->set_digest_algorithm(t.info_read ? t.info.imprint_hash_name : "");
+  for (const crypto::CertificatePtr& c : t.path) ToProto(*c, s->add_path());
+  ToProto(t.revocation, language, s->mutable_revocation());
+}
+
+void SignatureAudit(const cms::SignatureVerdict& v, DocumentSignatureAudit* a) {
+  if (v.facts.signer != nullptr) {
+    a->attachments.signer_der =
+        std::shared_ptr<const std::string>(v.facts.signer, &v.facts.signer->der());
+  }
+  AttachRevocation(v.revocation, &a->attachments);
+  for (const cms::TimestampVerdict& t : v.timestamps)
+    AttachRevocation(t.revocation, &a->attachments);
+  a->signature_sha256 = crypto::AsBytes(crypto::Sha256(v.facts.signature_value));
+}
+
+void TimestampAudit(const cms::TimestampVerdict& t, DocumentSignatureAudit* a) {
+  if (t.tsa != nullptr) {
+    a->attachments.signer_der = std::shared_ptr<const std::string>(t.tsa, &t.tsa->der());
+  }
+  AttachRevocation(t.revocation, &a->attachments);
+}
+
 // The document's verdict from its signatures': TOTAL_FAILED if any is,
 // else INDETERMINATE if any is (the first such signature's reason, named
 // by its number), else TOTAL_PASSED.
@@ -137,6 +198,99 @@ void FailDocument(const absl::Status& status, Language language, v1::VerifyDocum
   out->set_sub_indication(v1::SUB_INDICATION_FORMAT_FAILURE);
   out->set_message(crypto::Render(failed, language));
   ToProto(failed, out->mutable_failed_check());
+}
+
+v1::ModificationLevel ToProto(pdf::ModificationLevel level) {
+  switch (level) {
+    case pdf::ModificationLevel::kNone:
+      return v1::MODIFICATION_LEVEL_NONE;
+    case pdf::ModificationLevel::kLtaUpdates:
+      return v1::MODIFICATION_LEVEL_LTA_UPDATES;
+    case pdf::ModificationLevel::kFormFillingAndSignatures:
+      return v1::MODIFICATION_LEVEL_FORM_FILLING_AND_SIGNATURES;
+    case pdf::ModificationLevel::kAnnotations:
+      return v1::MODIFICATION_LEVEL_ANNOTATIONS;
+    case pdf::ModificationLevel::kOther:
+      return v1::MODIFICATION_LEVEL_OTHER;
+  }
+  return v1::MODIFICATION_LEVEL_UNSPECIFIED;
+}
+
+v1::Coverage ToProto(const pdf::SignedRange& range) {
+  if (!range.ok()) return v1::COVERAGE_OTHER;
+  switch (range.coverage) {
+    case pdf::Coverage::kEntireFile:
+      return v1::COVERAGE_ENTIRE_FILE;
+    case pdf::Coverage::kEntireRevision:
+      return v1::COVERAGE_ENTIRE_REVISION;
+    case pdf::Coverage::kOther:
+      break;
+  }
+  return v1::COVERAGE_OTHER;
+}
+
+void PdfSignatureToProto(const pdf::PdfSignatureVerdict& v, Language language,
+                         v1::DocumentSignature* s) {
+  if (v.document_timestamp) {
+    TimestampSignatureToProto(v.timestamp, language, s);
+    s->set_kind(v1::SIGNATURE_KIND_DOCUMENT_TIMESTAMP);
+  } else {
+    SignatureToProto(v.signature, language, s);
+    s->set_kind(v.field.docmdp_level > 0 ? v1::SIGNATURE_KIND_CERTIFICATION
+                                         : v1::SIGNATURE_KIND_APPROVAL);
+    s->set_docmdp_level(v.field.docmdp_level);
+  }
+  // The verdict last: a format, modification or permission failure
+  // overrides the CMS's.
+  SetVerdict(v.sub_indication, v.failed,
+             v.document_timestamp ? Outcome::kTimestampValid : PassedOutcome(v.signature), language,
+             s);
+  s->set_field_name(v.field.field_name);
+  s->set_sub_filter(v.field.sub_filter);
+  s->set_reason(v.field.reason);
+  s->set_location(v.field.location);
+  s->set_coverage(ToProto(v.range));
+  if (v.range.ok()) {
+    s->set_revision(v.range.revision + 1);
+    int64_t bytes = 0;
+    for (std::string_view piece : v.range.pieces) bytes += static_cast<int64_t>(piece.size());
+    s->set_signed_bytes(bytes);
+  }
+  if (v.changes_known) {
+    s->set_modification_level(ToProto(v.changes.level));
+    for (const pdf::Change& c : v.changes.changes) s->add_modifications(c.what);
+  }
+}
+
+// Every signature of a PDF, in the order they were made.
+void VerifyPdfDocument(std::string_view document, const cms::ValidationContext& context,
+                       Language language, v1::VerifyDocumentResponse* out, DocumentAudit* audit) {
+  auto verdict = pdf::VerifyPdf(document, context, pdf::PdfLimits{});
+  if (!verdict.ok()) {
+    FailDocument(verdict.status(), language, out);
+    if (audit != nullptr) audit->emplace_back();
+    return;
+  }
+  out->set_revisions(verdict->revisions);
+  if (verdict->signatures.empty()) {
+    FailDocument(cms::FormatError("PDF: no signature field holds a signature"), language, out);
+    if (audit != nullptr) audit->emplace_back();
+    return;
+  }
+  for (const pdf::PdfSignatureVerdict& v : verdict->signatures) {
+    PdfSignatureToProto(v, language, out->add_signatures());
+    if (audit == nullptr) continue;
+    DocumentSignatureAudit& a = audit->emplace_back();
+    if (v.document_timestamp) {
+      TimestampAudit(v.timestamp, &a);
+    } else {
+      SignatureAudit(v.signature, &a);
+    }
+    if (v.range.ok()) {
+      a.data_hash = crypto::AsBytes(crypto::Sha256(v.range.pieces.data(), v.range.pieces.size()));
+    }
+  }
+  Aggregate(language, out);
 }
 
 }  // namespace
@@ -191,9 +345,14 @@ absl::Status DocumentVerifier::Verify(const v1::VerifyDocumentRequest& request,
   std::string_view cms_bytes = document;
   switch (Detect(document)) {
     case Kind::kPdf:
-      return absl::UnimplementedError(
-          "document: PDF signatures are not validated by this version; send the CMS of each "
-          "signature (its /Contents) with the signed ByteRange as detached_content");
+      if (has_detached) {
+        return absl::InvalidArgumentError(
+            "detached_content: a PDF carries what its signatures cover; send no detached content "
+            "or digest");
+      }
+      out->set_format(v1::DOCUMENT_FORMAT_PDF);
+      VerifyPdfDocument(document, context, language, out, audit);
+      return absl::OkStatus();
     case Kind::kUnknown:
       out->set_format(v1::DOCUMENT_FORMAT_UNSPECIFIED);
       FailDocument(cms::FormatError("neither a PDF, a CMS SignedData nor an RFC 3161 timestamp"),
@@ -236,25 +395,13 @@ absl::Status DocumentVerifier::Verify(const v1::VerifyDocumentRequest& request,
     if (!request.has_detached_digest()) imprinted.pieces = pieces;
     cms::TimestampVerdict t = cms::VerifyTimestampToken(cms_bytes, imprinted, context);
     v1::DocumentSignature* s = out->add_signatures();
-    SetVerdict(t.sub_indication, t.failed, Outcome::kTimestampValid, language, s);
+    TimestampSignatureToProto(t, language, s);
     s->set_kind(v1::SIGNATURE_KIND_TIMESTAMP_TOKEN);
-    if (t.tsa != nullptr) ToProto(*t.tsa, s->mutable_signer());
-    TimestampToProto(t, language, s->mutable_timestamp());
-    if (t.ok()) {
-      *s->mutable_best_signature_time() = ToTimestamp(t.info.gen_time);
-      s->set_best_signature_time_from_timestamp(true);
-    }
     s->set_coverage(v1::COVERAGE_ENTIRE_FILE);
-    s->set_digest_algorithm(t.info_read ? t.info.imprint_hash_name : "");
     s->set_signed_bytes(static_cast<int64_t>(detached.size()));
-    for (const crypto::CertificatePtr& c : t.path) ToProto(*c, s->add_path());
-    ToProto(t.revocation, language, s->mutable_revocation());
     if (audit != nullptr) {
       DocumentSignatureAudit& a = audit->emplace_back();
-      if (t.tsa != nullptr) {
-        a.attachments.signer_der = std::shared_ptr<const std::string>(t.tsa, &t.tsa->der());
-      }
-      AttachRevocation(t.revocation, &a.attachments);
+      TimestampAudit(t, &a);
       a.digest_given = request.has_detached_digest();
       a.data_hash =
           a.digest_given ? std::string(given.digest) : crypto::AsBytes(crypto::Sha256(detached));
@@ -289,43 +436,17 @@ absl::Status DocumentVerifier::Verify(const v1::VerifyDocumentRequest& request,
   for (int i = 0; i < signed_data->signer_count(); ++i) {
     cms::SignatureVerdict v = cms::VerifyCmsSignature(*signed_data, i, content, context);
     v1::DocumentSignature* s = out->add_signatures();
-    SetVerdict(v.sub_indication, v.failed,
-               v.best_from_timestamp ? Outcome::kSignatureValidAtTimestamp
-                                     : Outcome::kSignatureAndPathValid,
-               language, s);
+    SetVerdict(v.sub_indication, v.failed, PassedOutcome(v), language, s);
     s->set_kind(v1::SIGNATURE_KIND_CMS_SIGNER);
-    if (v.facts.signer != nullptr) ToProto(*v.facts.signer, s->mutable_signer());
-    if (v.facts.claimed_signing_time != absl::InfinitePast()) {
-      *s->mutable_claimed_signing_time() = ToTimestamp(v.facts.claimed_signing_time);
-    }
-    if (const cms::TimestampVerdict* t = ShownTimestamp(v)) {
-      TimestampToProto(*t, language, s->mutable_timestamp());
-    }
-    *s->mutable_best_signature_time() = ToTimestamp(v.best_signature_time);
-    s->set_best_signature_time_from_timestamp(v.best_from_timestamp);
+    SignatureToProto(v, language, s);
     s->set_coverage(v1::COVERAGE_ENTIRE_FILE);
-    for (const crypto::CertificatePtr& c : v.path) ToProto(*c, s->add_path());
-    ToProto(v.revocation, language, s->mutable_revocation());
-    s->set_digest_algorithm(v.facts.digest_name);
-    s->set_signature_algorithm(v.facts.signature_name);
     s->set_signed_bytes(request.has_detached_digest() ? 0
                                                       : static_cast<int64_t>(content_bytes.size()));
-    for (cms::Note note : v.notes) {
-      s->add_warnings(std::string(crypto::Render(OutcomeOf(note), language)));
-    }
     if (audit != nullptr) {
       DocumentSignatureAudit& a = audit->emplace_back();
-      if (v.facts.signer != nullptr) {
-        a.attachments.signer_der =
-            std::shared_ptr<const std::string>(v.facts.signer, &v.facts.signer->der());
-      }
-      AttachRevocation(v.revocation, &a.attachments);
-      for (const cms::TimestampVerdict& t : v.timestamps) {
-        AttachRevocation(t.revocation, &a.attachments);
-      }
+      SignatureAudit(v, &a);
       a.digest_given = request.has_detached_digest();
       a.data_hash = a.digest_given ? std::string(given.digest) : data_hash;
-      a.signature_sha256 = crypto::AsBytes(crypto::Sha256(v.facts.signature_value));
     }
   }
   Aggregate(language, out);

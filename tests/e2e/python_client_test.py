@@ -492,6 +492,163 @@ class SharedPostgresLogTest(unittest.TestCase):
             shutil.rmtree(work)
 
 
+def make_pdf(text=b"Quyet dinh so 1/2026/QD-UBND"):
+    """A one-page PDF written by hand: catalog, pages, page, content, font."""
+    content = b"BT /F1 18 Tf 72 760 Td (" + text + b") Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for o in offsets:
+        out += b"%010d 00000 n \n" % o
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def append_revision(pdf, number, body):
+    """An incremental update redefining object `number`."""
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    size = int(re.findall(rb"/Size (\d+)", pdf)[-1])
+    root = re.findall(rb"/Root (\d+ \d+ R)", pdf)[-1]
+    out = bytearray(pdf)
+    offset = len(out)
+    out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n%d 1\n%010d 00000 n \n" % (number, offset)
+    out += b"trailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size, root, prev, xref)
+    return bytes(out)
+
+
+class DocumentTest(unittest.TestCase):
+    """VerifyDocument on PDFs signed by poppler's pdfsig and CMS by openssl cms."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp()
+        cls.db = os.path.join(cls.work, "audit.db")
+        cls.server = Server(f"--trust-anchors={PKI}/anchors", f"--audit-db={cls.db}",
+                            "--instance-id=docs")
+        cls.verify_document = cls.server.channel.unary_unary(
+            "/sigverify.v1.VerificationService/VerifyDocument",
+            request_serializer=pb.VerifyDocumentRequest.SerializeToString,
+            response_deserializer=pb.VerifyDocumentResponse.FromString)
+        cls.nss = os.path.join(cls.work, "nss")
+        os.mkdir(cls.nss)
+        quiet = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["certutil", "-N", "-d", f"sql:{cls.nss}", "--empty-password"], **quiet)
+        p12 = os.path.join(cls.work, "signer.p12")
+        subprocess.run(["openssl", "pkcs12", "-export", "-inkey", f"{PKI}/signer-rsa.key",
+                        "-in", f"{PKI}/signer-rsa.pem", "-certfile", f"{PKI}/ca.pem",
+                        "-name", "signer", "-passout", "pass:", "-out", p12], **quiet)
+        subprocess.run(["pk12util", "-i", p12, "-d", f"sql:{cls.nss}", "-W", ""], **quiet)
+
+    @classmethod
+    def tearDownClass(cls):
+        status, _ = cls.server.stop()
+        shutil.rmtree(cls.work)
+        assert status == 0, "sigverifyd did not exit cleanly on SIGTERM"
+
+    def pdfsig(self, pdf, field):
+        src, dst = os.path.join(self.work, "in.pdf"), os.path.join(self.work, "out.pdf")
+        with open(src, "wb") as f:
+            f.write(pdf)
+        subprocess.run(["pdfsig", "-nssdir", f"sql:{self.nss}", "-add-signature", "-nick",
+                        "signer", "-new-signature-field-name", field, src, dst], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(dst, "rb") as f:
+            return f.read()
+
+    def test_pdf_signed_twice_passes_and_each_signature_is_audited(self):
+        pdf = self.pdfsig(self.pdfsig(make_pdf(), "PheDuyet"), "BanHanh")
+        resp = self.verify_document(pb.VerifyDocumentRequest(record_id="cv-17", document=pdf),
+                                    timeout=30)
+        self.assertEqual(resp.indication, pb.INDICATION_TOTAL_PASSED, resp.message)
+        self.assertEqual(resp.format, pb.DOCUMENT_FORMAT_PDF)
+        self.assertEqual(resp.revisions, 3)
+        self.assertEqual(resp.document_sha256, hashlib.sha256(pdf).hexdigest())
+        self.assertEqual([s.field_name for s in resp.signatures], ["PheDuyet", "BanHanh"])
+        self.assertEqual([s.coverage for s in resp.signatures],
+                         [pb.COVERAGE_ENTIRE_REVISION, pb.COVERAGE_ENTIRE_FILE])
+        self.assertEqual([s.modification_level for s in resp.signatures],
+                         [pb.MODIFICATION_LEVEL_FORM_FILLING_AND_SIGNATURES,
+                          pb.MODIFICATION_LEVEL_NONE])
+        for s in resp.signatures:
+            self.assertEqual(s.kind, pb.SIGNATURE_KIND_APPROVAL)
+            self.assertEqual(s.indication, pb.INDICATION_TOTAL_PASSED, s.message)
+            self.assertEqual(s.sub_filter, "adbe.pkcs7.detached")
+            self.assertEqual(len(s.path), 3)
+        # One audit record per signature, linked by the document's SHA-256.
+        audit = lambda name, req, resp: self.server.channel.unary_unary(  # noqa: E731
+            f"/sigverify.v1.AuditService/{name}", request_serializer=req.SerializeToString,
+            response_deserializer=resp.FromString)
+        get_checkpoint = audit("GetCheckpoint", apb.GetCheckpointRequest,
+                               apb.GetCheckpointResponse)
+        get_record = audit("GetRecord", apb.GetRecordRequest, apb.GetRecordResponse)
+        checkpoint = get_checkpoint(apb.GetCheckpointRequest(), timeout=10).checkpoint
+        count = int(checkpoint.split("\n")[1])
+        self.assertGreaterEqual(count, 2)
+        found = []
+        for seq in range(count):
+            rec = get_record(apb.GetRecordRequest(sequence=seq), timeout=10).record
+            if rec.document_sha256 == hashlib.sha256(pdf).digest():
+                found.append((rec.signature_index, rec.signature_count, rec.field_name,
+                              rec.record_id))
+                self.assertNotIn(pdf[:60], get_record(apb.GetRecordRequest(sequence=seq),
+                                                      timeout=10).leaf)
+        self.assertEqual(sorted(found), [(1, 2, "PheDuyet", "cv-17"), (2, 2, "BanHanh", "cv-17")])
+
+    def test_page_content_changed_after_signing_fails(self):
+        pdf = self.pdfsig(make_pdf(), "PheDuyet")
+        text = b"BT /F1 18 Tf 72 760 Td (Quyet dinh so 9/2026/QD-UBND) Tj ET"
+        changed = append_revision(pdf, 4, b"<< /Length %d >>\nstream\n" % len(text) + text +
+                                  b"\nendstream")
+        resp = self.verify_document(pb.VerifyDocumentRequest(document=changed, language="en"),
+                                    timeout=30)
+        self.assertEqual(resp.indication, pb.INDICATION_TOTAL_FAILED)
+        sig = resp.signatures[0]
+        self.assertEqual(sig.failed_check.reason, pb.FAILURE_REASON_DOCUMENT_MODIFIED)
+        self.assertEqual(sig.modification_level, pb.MODIFICATION_LEVEL_OTHER)
+        self.assertIn("the content of page 1 changed", " ".join(sig.modifications))
+        self.assertIn("changed after it was signed", resp.message)
+
+    def test_detached_cms_and_what_is_refused(self):
+        sig = os.path.join(self.work, "sample.p7s")
+        subprocess.run(["openssl", "cms", "-sign", "-binary", "-in", f"{PKI}/sample.txt",
+                        "-signer", f"{PKI}/signer-rsa.pem", "-inkey", f"{PKI}/signer-rsa.key",
+                        "-certfile", f"{PKI}/ca.pem", "-outform", "DER", "-out", sig], check=True)
+        with open(sig, "rb") as f:
+            cms = f.read()
+        resp = self.verify_document(pb.VerifyDocumentRequest(
+            document=cms, detached_content=read("sample.txt")), timeout=30)
+        self.assertEqual(resp.indication, pb.INDICATION_TOTAL_PASSED, resp.message)
+        self.assertEqual(resp.signatures[0].kind, pb.SIGNATURE_KIND_CMS_SIGNER)
+        resp = self.verify_document(pb.VerifyDocumentRequest(
+            document=cms, detached_content=b"other"), timeout=30)
+        self.assertEqual(resp.sub_indication, pb.SUB_INDICATION_HASH_FAILURE)
+        resp = self.verify_document(pb.VerifyDocumentRequest(document=b"%PDF-1.7\ngarbage"),
+                                    timeout=30)
+        self.assertEqual(resp.indication, pb.INDICATION_TOTAL_FAILED)
+        self.assertEqual(resp.failed_check.reason, pb.FAILURE_REASON_FORMAT_INVALID)
+        with self.assertRaises(grpc.RpcError) as e:
+            self.verify_document(pb.VerifyDocumentRequest(document=make_pdf(),
+                                                          detached_content=b"x"), timeout=30)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        # A PDF without signatures is no signed document.
+        resp = self.verify_document(pb.VerifyDocumentRequest(document=make_pdf()), timeout=30)
+        self.assertEqual(resp.indication, pb.INDICATION_TOTAL_FAILED)
+
+
 class SigverifydTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

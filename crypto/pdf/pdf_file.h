@@ -1,0 +1,48 @@
+// One parse of a PDF (or of a prefix of one: a signed revision) with qpdf,
+// strictly: no recovery from a damaged cross-reference table (a file that
+// needs it is refused, since a signed file's structure must be exact), no
+// warnings printed. qpdf reports errors by throwing; Open catches them and
+// RunQpdf does for every later use, so that nothing escapes as an
+// exception.
+#ifndef SIGVERIFY_CRYPTO_PDF_PDF_FILE_H_
+#define SIGVERIFY_CRYPTO_PDF_PDF_FILE_H_
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <qpdf/QPDF.hh>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "crypto/pdf/pdf_limits.h"
+
+namespace sigverify::crypto::pdf {
+
+class PdfFile {
+ public:
+  // `bytes` must outlive the PdfFile. `what` names it in errors ("revision 2").
+  static absl::StatusOr<std::unique_ptr<PdfFile>> Open(std::string_view bytes,
+                                                       std::string_view what,
+                                                       const PdfLimits& limits);
+
+  QPDF& qpdf() { return *qpdf_; }
+  std::string_view bytes() const { return bytes_; }
+  // The cross-reference table as qpdf merged it (the newest entry of each
+  // object), read once.
+  const std::map<QPDFObjGen, QPDFXRefEntry>& xref() const { return xref_; }
+
+ private:
+  PdfFile() = default;
+  std::unique_ptr<QPDF> qpdf_;
+  std::string_view bytes_;
+  std::map<QPDFObjGen, QPDFXRefEntry> xref_;
+};
+
+// Runs `body`; any exception (qpdf's on a malformed object, a bad stream,
+// a logic error on an unexpected type) becomes FORMAT_INVALID naming `what`.
+absl::Status RunQpdf(std::string_view what, const std::function<absl::Status()>& body);
+
+}  // namespace sigverify::crypto::pdf
+
+#endif  // SIGVERIFY_CRYPTO_PDF_PDF_FILE_H_

@@ -1,0 +1,449 @@
+// PDF signatures (crypto/pdf) made by independent tools: poppler's `pdfsig
+// -add-signature` (an NSS database made with certutil/pk12util), and, for
+// the shapes pdfsig cannot make (certification, CAdES, document
+// timestamps), tests/pki/pdf_factory.h placing signatures that `openssl
+// cms` and `openssl ts` make. Each attack shape is built by the test with
+// a second tool (qpdf) or by hand, and every verdict that pdfsig can give
+// too is cross-checked with it; where sigverify is stricter (what changed
+// after a signature, which pdfsig does not analyse) the test says so.
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "crypto/cms/format_error.h"
+#include "crypto/message_catalog.h"
+#include "crypto/pdf/pdf_validation.h"
+#include "crypto/trust_store.h"
+#include "gtest/gtest.h"
+#include "tests/pki/cert_factory.h"
+#include "tests/pki/cms_factory.h"
+#include "tests/pki/pdf_factory.h"
+#include "tests/testing/test_files.h"
+
+namespace sigverify::crypto::pdf {
+namespace {
+
+using sigverify::testing::AddPdfSignature;
+using sigverify::testing::AppendRevision;
+using sigverify::testing::MakePdf;
+using sigverify::testing::PdfSignatureSpec;
+using sigverify::testing::PkiFile;
+using sigverify::testing::ReadFile;
+using sigverify::testing::TestPkiDir;
+using sigverify::testing::WriteFile;
+
+CertificatePtr PkiCertificate(const std::string& name) {
+  auto c = Certificate::Parse(PkiFile(name));
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+std::string Changes(const PdfSignatureVerdict& v) {
+  std::vector<std::string> out;
+  for (const Change& c : v.changes.changes) out.push_back(c.what);
+  return absl::StrJoin(out, "; ");
+}
+
+class PdfTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = TrustStore::FromCertificates({PkiCertificate("root.pem")});
+    ASSERT_TRUE(store.ok());
+    paths_ = std::make_unique<PathValidator>(*store, 64);
+    char tmpl[] = "/tmp/sigverify-pdf-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Pki(const std::string& file) const { return TestPkiDir() + "/" + file; }
+  std::string Out(const std::string& file) const { return dir_ + "/" + file; }
+
+  int Run(const std::string& command, std::string* output = nullptr) const {
+    const int rc =
+        std::system((command + " >" + Out("stdout.log") + " 2>" + Out("stderr.log")).c_str());
+    if (output != nullptr) *output = ReadFile(Out("stdout.log"));
+    if (rc != 0 && output == nullptr) {
+      std::cerr << command << ":\n" << ReadFile(Out("stderr.log"));
+    }
+    return rc;
+  }
+
+  // An NSS database holding <signer>'s key and certificate as nickname
+  // `signer` (and the CA), for pdfsig.
+  void AddToNss(const std::string& signer) {
+    if (!std::filesystem::exists(Out("nss"))) {
+      std::filesystem::create_directory(Out("nss"));
+      ASSERT_EQ(Run("certutil -N -d sql:" + Out("nss") + " --empty-password"), 0);
+    }
+    ASSERT_EQ(Run(absl::StrCat("openssl pkcs12 -export -inkey ", Pki(signer + ".key"), " -in ",
+                               Pki(signer + ".pem"), " -certfile ", Pki("ca.pem"), " -name ",
+                               signer, " -passout pass: -out ", Out(signer + ".p12"))),
+              0);
+    ASSERT_EQ(
+        Run(absl::StrCat("pk12util -i ", Out(signer + ".p12"), " -d sql:", Out("nss"), " -W ''")),
+        0);
+  }
+
+  // pdfsig -add-signature: `pdf` signed by `signer` in a new field.
+  std::string PdfsigSign(const std::string& pdf, const std::string& signer,
+                         const std::string& field) {
+    EXPECT_TRUE(WriteFile(Out("in.pdf"), pdf).ok());
+    EXPECT_EQ(Run(absl::StrCat("pdfsig -nssdir sql:", Out("nss"), " -add-signature -nick ", signer,
+                               " -new-signature-field-name ", field, " -reason 'Phê duyệt' ",
+                               Out("in.pdf"), " ", Out("out.pdf"))),
+              0);
+    return ReadFile(Out("out.pdf"));
+  }
+
+  // What pdfsig says of each signature's own validity ("Signature is
+  // Valid.", "Digest Mismatch.", ...), in order.
+  std::vector<std::string> PdfsigSays(const std::string& pdf) {
+    EXPECT_TRUE(WriteFile(Out("check.pdf"), pdf).ok());
+    std::string output;
+    Run("pdfsig -nocert " + Out("check.pdf"), &output);
+    std::vector<std::string> out;
+    for (size_t at = output.find("Signature Validation: "); at != std::string::npos;
+         at = output.find("Signature Validation: ", at + 1)) {
+      const size_t start = at + 22;
+      out.push_back(output.substr(start, output.find('\n', start) - start));
+    }
+    return out;
+  }
+
+  // `openssl cms -sign` (detached, CAdES signingCertificateV2) by <signer>.
+  sigverify::testing::PdfSigner Cms(const std::string& signer) {
+    return [this, signer](std::string_view bytes) -> absl::StatusOr<std::string> {
+      if (absl::Status s = WriteFile(Out("tbs.bin"), std::string(bytes)); !s.ok()) return s;
+      if (Run(absl::StrCat("openssl cms -sign -binary -cades -in ", Out("tbs.bin"), " -signer ",
+                           Pki(signer + ".pem"), " -inkey ", Pki(signer + ".key"), " -certfile ",
+                           Pki("ca.pem"), " -outform DER -out ", Out("sig.p7s"))) != 0) {
+        return absl::InternalError("openssl cms -sign failed");
+      }
+      return ReadFile(Out("sig.p7s"));
+    };
+  }
+
+  // A document timestamp by the test TSA an hour ago.
+  sigverify::testing::PdfSigner Tsa() {
+    return [](std::string_view bytes) {
+      return sigverify::testing::MakeTimestampToken(bytes, TestPkiDir(), "tsa",
+                                                    absl::Now() - absl::Hours(1));
+    };
+  }
+
+  std::string Signed(const std::string& pdf, PdfSignatureSpec spec,
+                     const sigverify::testing::PdfSigner& signer) {
+    auto out = AddPdfSignature(pdf, spec, signer);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : "";
+  }
+
+  std::string Appended(const std::string& pdf, const std::map<int, std::string>& objects,
+                       std::string_view trailer_extra = "") {
+    auto out = AppendRevision(pdf, objects, trailer_extra);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : "";
+  }
+
+  absl::StatusOr<PdfVerdict> Verify(const std::string& pdf, const PdfLimits& limits = {}) {
+    cms::ValidationContext c;
+    c.paths = paths_.get();
+    c.policy = &policy_;
+    c.now = absl::Now();
+    c.certificates = extra_;
+    return VerifyPdf(pdf, c, limits);
+  }
+
+  // The verdict of a file expected to be readable.
+  PdfVerdict MustVerify(const std::string& pdf) {
+    auto v = Verify(pdf);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *std::move(v) : PdfVerdict{};
+  }
+
+  std::unique_ptr<PathValidator> paths_;
+  ValidationPolicy policy_;
+  // The CA of the signers and the TSA, as a DSS or the request would bring it.
+  std::vector<CertificatePtr> extra_ = {PkiCertificate("ca.pem")};
+  std::string dir_;
+};
+
+std::string Explain(const PdfSignatureVerdict& v) {
+  return absl::StrCat(v.field.field_name, ": ", English(v.failed), " [", Changes(v), "]");
+}
+
+TEST_F(PdfTest, ThreeSignaturesByPdfsigPassWithTheChangesBetweenThemNamed) {
+  AddToNss("signer-rsa");
+  std::string pdf = MakePdf(2);
+  for (const char* field : {"PheDuyet", "BanHanh", "SaoY"})
+    pdf = PdfsigSign(pdf, "signer-rsa", field);
+  const PdfVerdict v = MustVerify(pdf);
+  EXPECT_EQ(v.revisions, 4);
+  ASSERT_EQ(v.signatures.size(), 3u);
+  for (const PdfSignatureVerdict& s : v.signatures) {
+    EXPECT_TRUE(s.ok()) << Explain(s);
+    EXPECT_EQ(s.field.sub_filter, "adbe.pkcs7.detached");
+    EXPECT_EQ(s.field.docmdp_level, 0);
+    EXPECT_TRUE(s.changes_known);
+  }
+  EXPECT_EQ(v.signatures[0].field.field_name, "PheDuyet");
+  EXPECT_EQ(v.signatures[0].range.coverage, Coverage::kEntireRevision);
+  EXPECT_EQ(v.signatures[0].range.revision, 1);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kFormFillingAndSignatures);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "signature field BanHanh added"))
+      << Changes(v.signatures[0]);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "signature field SaoY added"));
+  EXPECT_EQ(v.signatures[2].field.field_name, "SaoY");
+  EXPECT_EQ(v.signatures[2].range.coverage, Coverage::kEntireFile);
+  EXPECT_EQ(v.signatures[2].changes.level, ModificationLevel::kNone);
+  EXPECT_EQ(v.signatures[0].field.reason, "Phê duyệt");
+  // pdfsig agrees on every signature.
+  EXPECT_EQ(PdfsigSays(pdf), std::vector<std::string>(3, "Signature is Valid."));
+}
+
+TEST_F(PdfTest, CertificationLevelsAreEnforced) {
+  const std::string p2 = Signed(MakePdf(), {.field_name = "Cert", .docmdp = 2}, Cms("signer-rsa"));
+  PdfVerdict v = MustVerify(p2);
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_TRUE(v.signatures[0].ok()) << Explain(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].field.docmdp_level, 2);
+  EXPECT_EQ(v.signatures[0].field.sub_filter, "ETSI.CAdES.detached");
+  EXPECT_TRUE(v.signatures[0].signature.facts.has_signing_certificate_attribute);
+  EXPECT_EQ(PdfsigSays(p2), std::vector<std::string>{"Signature is Valid."});
+
+  // P2 allows a later approval signature...
+  const std::string approved = Signed(p2, {.field_name = "Approve"}, Cms("signer-ec"));
+  v = MustVerify(approved);
+  ASSERT_EQ(v.signatures.size(), 2u);
+  EXPECT_TRUE(v.signatures[0].ok()) << Explain(v.signatures[0]);
+  EXPECT_TRUE(v.signatures[1].ok()) << Explain(v.signatures[1]);
+
+  // ... but not an annotation (P3 would).
+  auto annotated_or = sigverify::testing::WithAnnotation(
+      approved, 1, "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (Da xem) >>");
+  ASSERT_TRUE(annotated_or.ok()) << annotated_or.status();
+  const std::string annotated = *annotated_or;
+  v = MustVerify(annotated);
+  ASSERT_EQ(v.signatures.size(), 2u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kDocMdpViolation)
+      << Explain(v.signatures[0]);
+  EXPECT_EQ(IndicationFor(v.signatures[0].sub_indication), Indication::kTotalFailed);
+  // The approval signature allows annotations.
+  EXPECT_TRUE(v.signatures[1].ok()) << Explain(v.signatures[1]);
+  EXPECT_EQ(v.signatures[1].changes.level, ModificationLevel::kAnnotations)
+      << Explain(v.signatures[1]);
+  // pdfsig checks only the bytes: every signature still "valid".
+  EXPECT_EQ(PdfsigSays(annotated), std::vector<std::string>(2, "Signature is Valid."));
+
+  // P1: no signature after it, but a document timestamp is an LTA update.
+  const std::string p1 = Signed(MakePdf(), {.field_name = "Cert", .docmdp = 1}, Cms("signer-rsa"));
+  v = MustVerify(Signed(p1, {.field_name = "Approve"}, Cms("signer-ec")));
+  ASSERT_EQ(v.signatures.size(), 2u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kDocMdpViolation)
+      << Explain(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].failed.actual, 1);
+  v = MustVerify(
+      Signed(p1, {.field_name = "Stamp", .sub_filter = "ETSI.RFC3161", .document_timestamp = true},
+             Tsa()));
+  ASSERT_EQ(v.signatures.size(), 2u);
+  EXPECT_TRUE(v.signatures[0].ok()) << Explain(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kLtaUpdates)
+      << Explain(v.signatures[0]);
+  EXPECT_TRUE(v.signatures[1].document_timestamp);
+  EXPECT_TRUE(v.signatures[1].ok()) << Explain(v.signatures[1]);
+  EXPECT_TRUE(v.signatures[1].timestamp.info_read);
+}
+
+TEST_F(PdfTest, ContentChangedInALaterRevisionFails) {
+  AddToNss("signer-rsa");
+  const std::string pdf = PdfsigSign(MakePdf(), "signer-rsa", "Sig");
+  // The "shadow" shape: an incremental update replaces page 1's content
+  // stream (object 4).
+  const std::string text = "BT /F1 18 Tf 72 760 Td (Quyet dinh so 9/2026/QD-UBND) Tj ET";
+  const std::string replaced = Appended(
+      pdf, {{4, absl::StrCat("<< /Length ", text.size(), " >>\nstream\n", text, "\nendstream")}});
+  PdfVerdict v = MustVerify(replaced);
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kDocumentModified);
+  EXPECT_EQ(IndicationFor(v.signatures[0].sub_indication), Indication::kTotalFailed);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kOther);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "the content of page 1 changed"))
+      << Changes(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].range.coverage, Coverage::kEntireRevision);
+  // Stricter than pdfsig, which checks the signed bytes only.
+  EXPECT_EQ(PdfsigSays(replaced), std::vector<std::string>{"Signature is Valid."});
+
+  // The same object rewritten unchanged is no change.
+  const std::string same = MakePdf();
+  const size_t at = same.find("4 0 obj\n") + 8;
+  const std::string body = same.substr(at, same.find("\nendobj", at) - at);
+  v = MustVerify(Appended(pdf, {{4, body}}));
+  EXPECT_TRUE(v.signatures[0].ok()) << Explain(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kNone);
+
+  // Freeing the content stream.
+  v = MustVerify(Appended(pdf, {{4, ""}}));
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kDocumentModified);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "object 4 0 freed"))
+      << Changes(v.signatures[0]);
+}
+
+TEST_F(PdfTest, PagesAddedAndCatalogReplacedFail) {
+  const std::string pdf = Signed(MakePdf(), {.field_name = "Sig"}, Cms("signer-rsa"));
+  // A page appended: a new page and content, the page tree redefined.
+  const std::string added = Appended(
+      pdf, {{2, "<< /Type /Pages /Kids [3 0 R 40 0 R] /Count 2 >>"},
+            {40, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 41 0 R >>"},
+            {41, "<< /Length 0 >>\nstream\n\nendstream"}});
+  PdfVerdict v = MustVerify(added);
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kDocumentModified);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "pages added, removed or reordered"))
+      << Changes(v.signatures[0]);
+
+  // A second catalog, named by the new trailer.
+  auto catalog = sigverify::testing::WithKey(pdf, 1, "/Type", "/Catalog");
+  ASSERT_TRUE(catalog.ok());
+  std::string replaced = Appended(pdf, {{50, *catalog}});
+  const size_t root = replaced.rfind("/Root 1 0 R");
+  ASSERT_NE(root, std::string::npos);
+  replaced.replace(root, 11, "/Root 50 0 R");
+  // The update's own xref section is still right: the trailer follows it.
+  v = MustVerify(replaced);
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kDocumentModified);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "catalog was replaced"))
+      << Changes(v.signatures[0]);
+}
+
+TEST_F(PdfTest, ARewrittenFileAndAMovedByteRangeFail) {
+  const std::string pdf = Signed(MakePdf(), {.field_name = "Sig"}, Cms("signer-rsa"));
+  ASSERT_TRUE(MustVerify(pdf).signatures.at(0).ok());
+
+  // qpdf rewrites the file (objects renumbered into new offsets).
+  ASSERT_TRUE(WriteFile(Out("signed.pdf"), pdf).ok());
+  ASSERT_EQ(Run("qpdf " + Out("signed.pdf") + " " + Out("rewritten.pdf")), 0);
+  PdfVerdict v = MustVerify(ReadFile(Out("rewritten.pdf")));
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kByteRangeInvalid)
+      << Explain(v.signatures[0]);
+  EXPECT_NE(PdfsigSays(ReadFile(Out("rewritten.pdf"))),
+            std::vector<std::string>{"Signature is Valid."});
+
+  // The ByteRange edited in place: the hole one byte wider, then the
+  // signed bytes ending short of the revision, then three numbers.
+  const size_t at = pdf.rfind("/ByteRange [0 ") + 14;
+  const size_t end = pdf.find(']', at);
+  auto edit = [&](const std::string& numbers) {
+    std::string out = pdf;
+    std::string padded = numbers;
+    padded.resize(end - at, ' ');
+    out.replace(at, end - at, padded);
+    return out;
+  };
+  auto parsed = MustVerify(pdf).signatures.at(0).field.byte_range;
+  ASSERT_EQ(parsed.size(), 4u);
+  for (const auto& [numbers, rule] : std::vector<std::pair<std::string, std::string>>{
+           {absl::StrCat(parsed[1] - 1, " ", parsed[2], " ", parsed[3]),
+            "not exactly the /Contents"},
+           // (one byte short would end at "%%EOF" without its newline: a revision end)
+           {absl::StrCat(parsed[1], " ", parsed[2], " ", parsed[3] - 3), "where a revision ends"},
+           {absl::StrCat(parsed[1], " ", parsed[2]), "four integers"},
+           {absl::StrCat(parsed[1], " ", parsed[2], " -1"), "negative"},
+       }) {
+    v = MustVerify(edit(numbers));
+    ASSERT_EQ(v.signatures.size(), 1u) << numbers;
+    EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kByteRangeInvalid) << numbers;
+    EXPECT_TRUE(absl::StrContains(v.signatures[0].failed.detail, rule))
+        << numbers << ": " << v.signatures[0].failed.detail;
+  }
+}
+
+TEST_F(PdfTest, ForeignContentsAndChangedBytesFail) {
+  const std::string pdf = Signed(MakePdf(), {.field_name = "Sig"}, Cms("signer-rsa"));
+  // A byte of the signed content flipped: the digest no longer matches.
+  std::string flipped = pdf;
+  const size_t text = flipped.find("Quyet dinh so 1");
+  flipped[text] = 'X';
+  PdfVerdict v = MustVerify(flipped);
+  EXPECT_EQ(v.signatures.at(0).failed.reason, FailureReason::kMessageDigestMismatch);
+  EXPECT_EQ(PdfsigSays(flipped), std::vector<std::string>{"Digest Mismatch."});
+
+  // Another document's signature put into the hole.
+  const std::string other = Signed(MakePdf(3), {.field_name = "Sig"}, Cms("signer-rsa"));
+  const size_t hole = pdf.rfind("/Contents <") + 11;
+  const size_t other_hole = other.rfind("/Contents <") + 11;
+  std::string swapped = pdf;
+  swapped.replace(hole, pdf.find('>', hole) - hole,
+                  other.substr(other_hole, other.find('>', other_hole) - other_hole));
+  v = MustVerify(swapped);
+  EXPECT_EQ(v.signatures.at(0).failed.reason, FailureReason::kMessageDigestMismatch)
+      << Explain(v.signatures.at(0));
+
+  // The signature dictionary redefined by a later revision (its /Reason
+  // changed, ByteRange and /Contents copied): the hole is no longer where
+  // the dictionary's /Contents is.
+  const PdfVerdict ok = MustVerify(pdf);
+  const int sig = static_cast<int>(ok.signatures.at(0).field.value.getObj());
+  auto redefined = sigverify::testing::WithKey(pdf, sig, "/Reason", "(Sua doi)");
+  ASSERT_TRUE(redefined.ok());
+  v = MustVerify(Appended(pdf, {{sig, *redefined}}));
+  EXPECT_EQ(v.signatures.at(0).failed.reason, FailureReason::kByteRangeInvalid)
+      << Explain(v.signatures.at(0));
+}
+
+TEST_F(PdfTest, AnnotationsAfterAnApprovalSignatureAreReportedNotFailed) {
+  const std::string pdf = Signed(MakePdf(), {.field_name = "Sig"}, Cms("signer-rsa"));
+  auto annotated = sigverify::testing::WithAnnotation(
+      pdf, 1, "<< /Type /Annot /Subtype /Square /Rect [10 10 300 300] /IC [1 1 1] >>");
+  ASSERT_TRUE(annotated.ok()) << annotated.status();
+  PdfVerdict v = MustVerify(*annotated);
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_TRUE(v.signatures[0].ok()) << Explain(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kAnnotations);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "/Square annotation added on page 1"))
+      << Changes(v.signatures[0]);
+
+  // Taking the signed signature's widget off the page is no annotation
+  // change: the signature would no longer be shown.
+  const int page = *sigverify::testing::PageObject(pdf, 1);
+  auto page_dict = sigverify::testing::WithKey(pdf, page, "/Annots", "[ ]");
+  ASSERT_TRUE(page_dict.ok());
+  v = MustVerify(Appended(pdf, {{page, *page_dict}}));
+  EXPECT_EQ(v.signatures.at(0).failed.reason, FailureReason::kDocumentModified);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "signed signature field Sig removed"))
+      << Changes(v.signatures[0]);
+}
+
+TEST_F(PdfTest, UnsupportedSubFilterAndLimitsAreNamed) {
+  const std::string sha1 =
+      Signed(MakePdf(), {.field_name = "Old", .sub_filter = "adbe.pkcs7.sha1"}, Cms("signer-rsa"));
+  PdfVerdict v = MustVerify(sha1);
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kUnsupportedSignatureFormat);
+  EXPECT_TRUE(absl::StrContains(English(v.signatures[0].failed), "adbe.pkcs7.sha1"));
+
+  const std::string two = Signed(Signed(MakePdf(), {.field_name = "A"}, Cms("signer-rsa")),
+                                 {.field_name = "B"}, Cms("signer-rsa"));
+  auto limited = Verify(two, PdfLimits{.max_signatures = 1});
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(cms::FailureOf(limited.status()).reason, FailureReason::kLimitExceeded);
+  EXPECT_TRUE(absl::StrContains(limited.status().message(), "max_pdf_signatures"));
+
+  auto garbage = Verify("%PDF-1.7\nnot a pdf at all\n");
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(cms::FailureOf(garbage.status()).reason, FailureReason::kFormatInvalid);
+  auto truncated = Verify(two.substr(0, two.size() / 2));
+  ASSERT_FALSE(truncated.ok());
+}
+
+}  // namespace
+}  // namespace sigverify::crypto::pdf
