@@ -203,6 +203,11 @@ SignatureVerdict VerifyCmsSignature(const SignedData& signed_data, int index,
     }
   }
 
+  if (context.proven_existing_at < v.best_signature_time) {
+    v.best_signature_time = context.proven_existing_at;
+    v.best_from_timestamp = true;
+  }
+
   const absl::Time at = v.best_signature_time;
   SignerCheck check =
       VerifySignerInfo(signed_data, index, v.facts, content, context.policy->AlgorithmsAt(at));

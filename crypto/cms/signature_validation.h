@@ -38,6 +38,9 @@ struct ValidationContext {
   absl::Span<const std::string_view> ocsp_responses;
   absl::Span<const std::string_view> crls;
   CmsLimits limits;
+  // When something outside the signature already proves it existed (a
+  // later PDF document timestamp over the revision holding it): that time.
+  absl::Time proven_existing_at = absl::InfiniteFuture();
 };
 
 // Facts that do not change a verdict but that a reader should see.
@@ -80,7 +83,9 @@ struct SignatureVerdict {
 TimestampVerdict VerifyTimestampToken(std::string_view token, const ContentToCheck& imprinted,
                                       const ValidationContext& context);
 
-// SignerInfo `index` of `signed_data`, over `content`.
+// SignerInfo `index` of `signed_data`, over `content`. The best signature
+// time is the earliest of its valid signature timestamps and
+// `context.proven_existing_at`.
 SignatureVerdict VerifyCmsSignature(const SignedData& signed_data, int index,
                                     const ContentToCheck& content,
                                     const ValidationContext& context);

@@ -1,5 +1,6 @@
 #include "crypto/pdf/pdf_validation.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <qpdf/Pipeline.hh>
@@ -170,8 +171,15 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
   PdfVerdict out;
   out.revisions = static_cast<int>(revisions->size());
   std::map<size_t, std::unique_ptr<PdfFile>> signed_revisions;
-  for (const SignatureField& field : *fields) {
-    PdfSignatureVerdict& v = out.signatures.emplace_back();
+  // Latest first, so that a valid document timestamp is known before the
+  // signatures it covers: its genTime proves they existed (ETSI EN 319
+  // 102-1 5.6.2.4, a PAdES-LTA document timestamp).
+  absl::Time proven = absl::InfiniteFuture();
+  out.signatures.resize(fields->size());
+  for (size_t i = fields->size(); i-- > 0;) {
+    const SignatureField& field = (*fields)[i];
+    PdfSignatureVerdict& v = out.signatures[i];
+    ctx.proven_existing_at = proven;
     v.field = field;
     v.document_timestamp = field.sub_filter == "ETSI.RFC3161";
     if (!Supported(field.sub_filter)) {
@@ -188,6 +196,7 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
     if (v.document_timestamp) {
       v.timestamp = cms::VerifyTimestampToken(TokenOf(field.contents), content, ctx);
       Fail(v, v.timestamp.sub_indication, v.timestamp.failed);
+      if (v.timestamp.ok()) proven = std::min(proven, v.timestamp.info.gen_time);
     } else {
       auto signed_data = cms::SignedData::Parse(field.contents, ctx.limits,
                                                 /*zero_padding_allowed=*/true);

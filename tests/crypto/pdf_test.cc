@@ -131,11 +131,10 @@ class PdfTest : public ::testing::Test {
     };
   }
 
-  // A document timestamp by the test TSA an hour ago.
-  sigverify::testing::PdfSigner Tsa() {
-    return [](std::string_view bytes) {
-      return sigverify::testing::MakeTimestampToken(bytes, TestPkiDir(), "tsa",
-                                                    absl::Now() - absl::Hours(1));
+  // A document timestamp by the test TSA at `at` (an hour ago by default).
+  sigverify::testing::PdfSigner Tsa(absl::Time at = absl::Now() - absl::Hours(1)) {
+    return [at](std::string_view bytes) {
+      return sigverify::testing::MakeTimestampToken(bytes, TestPkiDir(), "tsa", at);
     };
   }
 
@@ -443,6 +442,74 @@ TEST_F(PdfTest, UnsupportedSubFilterAndLimitsAreNamed) {
   EXPECT_EQ(cms::FailureOf(garbage.status()).reason, FailureReason::kFormatInvalid);
   auto truncated = Verify(two.substr(0, two.size() / 2));
   ASSERT_FALSE(truncated.ok());
+}
+
+TEST_F(PdfTest, ADocumentTimestampProvesTheSignaturesBeforeIt) {
+  // signer-expired's certificate expired some weeks ago; a document
+  // timestamp from before that proves the signature existed while it was
+  // valid (PAdES-LTA), one from after it does not.
+  const std::string pdf = Signed(MakePdf(), {.field_name = "Sig"}, Cms("signer-expired"));
+  PdfVerdict v = MustVerify(pdf);
+  EXPECT_FALSE(v.signatures.at(0).ok());
+  EXPECT_EQ(IndicationFor(v.signatures[0].sub_indication), Indication::kIndeterminate);
+
+  const absl::Time valid_then =
+      PkiCertificate("signer-expired.pem")->not_after() - absl::Hours(24 * 30);
+  const PdfSignatureSpec stamp = {
+      .field_name = "Stamp", .sub_filter = "ETSI.RFC3161", .document_timestamp = true};
+  v = MustVerify(Signed(pdf, stamp, Tsa(valid_then)));
+  ASSERT_EQ(v.signatures.size(), 2u);
+  EXPECT_TRUE(v.signatures[1].ok()) << Explain(v.signatures[1]);
+  EXPECT_TRUE(v.signatures[0].ok()) << Explain(v.signatures[0]);
+  EXPECT_TRUE(v.signatures[0].signature.best_from_timestamp);
+  EXPECT_EQ(v.signatures[0].signature.best_signature_time, valid_then);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kLtaUpdates);
+
+  v = MustVerify(Signed(pdf, stamp, Tsa()));
+  ASSERT_EQ(v.signatures.size(), 2u);
+  EXPECT_TRUE(v.signatures[1].ok()) << Explain(v.signatures[1]);
+  EXPECT_FALSE(v.signatures[0].ok());
+}
+
+TEST_F(PdfTest, FieldMdpLocksTheFieldsItNames) {
+  // A form with a text field, then signatures locking it or not, then the
+  // field filled in.
+  const int page = 3;
+  auto with_field = AppendRevision(
+      MakePdf(), {{1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [90 0 R] >> >>"},
+                  {3,
+                   "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+                   "/Resources << /Font << /F1 5 0 R >> >> /Annots [90 0 R] >>"},
+                  {90,
+                   "<< /Type /Annot /Subtype /Widget /FT /Tx /T (SoVanBan) /V (1) /Rect "
+                   "[72 700 200 720] /P 3 0 R >>"}});
+  ASSERT_TRUE(with_field.ok()) << with_field.status();
+  ASSERT_EQ(*sigverify::testing::PageObject(*with_field, 1), page);
+  auto filled = [&](const std::string& pdf) {
+    auto field = sigverify::testing::WithKey(pdf, 90, "/V", "(2)");
+    EXPECT_TRUE(field.ok());
+    return Appended(pdf, {{90, *field}});
+  };
+
+  const std::string locked =
+      Signed(*with_field,
+             {.field_name = "Sig", .fieldmdp_action = "Include", .fieldmdp_fields = {"SoVanBan"}},
+             Cms("signer-rsa"));
+  PdfVerdict v = MustVerify(filled(locked));
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kFieldLocked) << Explain(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].failed.names, std::vector<std::string>{"SoVanBan"});
+
+  const std::string open =
+      Signed(*with_field,
+             {.field_name = "Sig", .fieldmdp_action = "Exclude", .fieldmdp_fields = {"SoVanBan"}},
+             Cms("signer-rsa"));
+  v = MustVerify(filled(open));
+  ASSERT_EQ(v.signatures.size(), 1u);
+  EXPECT_TRUE(v.signatures[0].ok()) << Explain(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kFormFillingAndSignatures);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "field SoVanBan filled in"))
+      << Changes(v.signatures[0]);
 }
 
 }  // namespace
