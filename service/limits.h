@@ -35,6 +35,9 @@ struct Limits {
   size_t max_document_certificates = 64;
   size_t max_document_ocsp_responses = 64;
   size_t max_document_crls = 32;
+  // VerifyDocumentStream: the document (and, apart, its detached content)
+  // spooled to a temporary file, never held in memory.
+  size_t max_document_stream_bytes = size_t{1} << 30;
   size_t max_queued_items = 100000;  // admission: items waiting for a worker
   // --max-inflight-bytes (byte_budget.h); 0: not bounded here (the server
   // always sets it).

@@ -11,6 +11,7 @@
 #include "service/call_messages.h"
 #include "service/grpc_status.h"
 #include "service/request_id.h"
+#include "service/spool.h"
 
 namespace sigverify::service {
 namespace {
@@ -46,8 +47,8 @@ crypto::Language CallLanguage(const grpc::CallbackServerContext& context) {
 // Finishes an RPC once: status, metrics, in-flight gauge.
 class Finisher {
  public:
-  Finisher(grpc::ServerUnaryReactor* reactor, ServiceMetrics* metrics, Method method)
-      : reactor_(reactor),
+  Finisher(std::function<void(const grpc::Status&)> finish, ServiceMetrics* metrics, Method method)
+      : finish_(std::move(finish)),
         metrics_(metrics),
         method_(method),
         start_(std::chrono::steady_clock::now()) {
@@ -69,12 +70,15 @@ class Finisher {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
     metrics_->CountRequest(method_, status.error_code(), took.count());
     metrics_->InFlight(method_).Decrement();
-    reactor_->Finish(status);
-    ticket_.Release();
+    // Finishing may end the reactor that owns this Finisher; the ticket
+    // is let go only after the answer is handed to gRPC.
+    Drain::Ticket ticket = std::move(ticket_);
+    finish_(status);
+    ticket.Release();
   }
 
  private:
-  grpc::ServerUnaryReactor* reactor_;
+  std::function<void(const grpc::Status&)> finish_;
   ServiceMetrics* metrics_;
   Method method_;
   std::chrono::steady_clock::time_point start_;
@@ -157,7 +161,13 @@ void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> record
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
                                                      Method method,
                                                      const grpc::ByteBuffer& request_bytes) {
-  auto finisher = std::make_shared<Finisher>(reactor, metrics_, method);
+  return Start([reactor](const grpc::Status& s) { reactor->Finish(s); }, method,
+               kHandedOverBytesPerMessageByte * request_bytes.Length());
+}
+
+std::shared_ptr<Finisher> VerificationService::Start(
+    std::function<void(const grpc::Status&)> finish, Method method, size_t reserved_bytes) {
+  auto finisher = std::make_shared<Finisher>(std::move(finish), metrics_, method);
   Drain::Ticket ticket = drain_->Admit();
   if (!ticket) {
     finisher->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
@@ -171,7 +181,7 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
     }
   }
   // The message and its parsed copy, taken before anything is parsed.
-  if (!finisher->Reserve(&inflight_, kHandedOverBytesPerMessageByte * request_bytes.Length())) {
+  if (!finisher->Reserve(&inflight_, reserved_bytes)) {
     finisher->Finish(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
         absl::StrCat("server at its limit of bytes in flight (--max-inflight-bytes=",
@@ -372,6 +382,154 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   for (const v1::VerifyRequest& item : request->requests()) cost += AdmissionCost(item);
   if (!pool_->TrySubmitAll(std::move(tasks), cost)) finisher->Finish(Overloaded(*pool_));
   return reactor;
+}
+
+}  // namespace sigverify::service
+
+namespace sigverify::service {
+
+// One VerifyDocumentStream call: reads the options, then spools the chunks;
+// when the client half-closes, verifies on the pool like VerifyDocument.
+// Deletes itself when gRPC is done with it (OnDone), which is only after
+// Finish: the pool's task and the audit callback may use it until then.
+class VerificationService::DocumentStream
+    : public grpc::ServerReadReactor<v1::VerifyDocumentStreamRequest> {
+ public:
+  DocumentStream(VerificationService* service, grpc::CallbackServerContext* context,
+                 v1::VerifyDocumentStreamResponse* response)
+      : service_(service), response_(response) {
+    // At most one message in flight is held against the byte budget.
+    finisher_ =
+        service_->Start([this](const grpc::Status& s) { Finish(s); }, Method::kVerifyDocumentStream,
+                        service_->verifier_->limits().max_message_bytes);
+    if (finisher_ == nullptr) return;
+    now_ = absl::Now();
+    language_ = CallLanguage(*context);
+    auto info = CallInfoOf(*context, MethodName(Method::kVerifyDocumentStream).c_str(), now_);
+    if (!info.ok()) {
+      Fail(info.status());
+      return;
+    }
+    info_ = *std::move(info);
+    StartRead(&message_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client has sent everything (or is gone)
+      Verify();
+      return;
+    }
+    if (absl::Status s = Take(); !s.ok()) {
+      Fail(s);
+      return;
+    }
+    message_.Clear();
+    StartRead(&message_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Fail(const absl::Status& status) { finisher_->Finish(ToGrpc(status)); }
+
+  absl::Status Take() {
+    const size_t max = service_->verifier_->limits().max_document_stream_bytes;
+    switch (message_.part_case()) {
+      case v1::VerifyDocumentStreamRequest::kOptions:
+        if (options_read_) return absl::InvalidArgumentError("options: only in the first message");
+        if (!message_.options().document().empty() ||
+            !message_.options().detached_content().empty()) {
+          return absl::InvalidArgumentError(
+              "options: send the document and detached content as chunks, not in options");
+        }
+        options_ = std::move(*message_.mutable_options());
+        options_read_ = true;
+        return absl::OkStatus();
+      case v1::VerifyDocumentStreamRequest::kDocument:
+        if (!options_read_) return NoOptions();
+        if (detached_ != nullptr) {
+          return absl::InvalidArgumentError("document: after detached_content (send it first)");
+        }
+        if (document_ == nullptr) {
+          auto spool = Spool::Create("document", max);
+          if (!spool.ok()) return spool.status();
+          document_ = *std::move(spool);
+        }
+        return document_->Append(message_.document());
+      case v1::VerifyDocumentStreamRequest::kDetachedContent:
+        if (!options_read_) return NoOptions();
+        if (detached_ == nullptr) {
+          auto spool = Spool::Create("detached_content", max);
+          if (!spool.ok()) return spool.status();
+          detached_ = *std::move(spool);
+        }
+        return detached_->Append(message_.detached_content());
+      case v1::VerifyDocumentStreamRequest::PART_NOT_SET:
+        break;
+    }
+    return absl::InvalidArgumentError("a message without options, document or detached_content");
+  }
+
+  static absl::Status NoOptions() {
+    return absl::InvalidArgumentError("the first message must carry the options");
+  }
+
+  void Verify() {
+    if (!options_read_) {
+      Fail(NoOptions());
+      return;
+    }
+    std::string_view document;
+    std::string_view detached;
+    if (document_ != nullptr) {
+      auto view = document_->View();
+      if (!view.ok()) return Fail(view.status());
+      document = *view;
+    }
+    if (detached_ != nullptr) {
+      auto view = detached_->View();
+      if (!view.ok()) return Fail(view.status());
+      detached = *view;
+    }
+    const size_t cost =
+        AdmissionCost(options_) + (document.size() + detached.size()) / kDataBytesPerUnit;
+    auto task = [this, document, detached] {
+      VerificationService& s = *service_;
+      CallScope scope = s.verifier_->NewScope(now_, language_);
+      DocumentAudit audit;
+      v1::VerifyDocumentResponse* out = response_->mutable_response();
+      const absl::Status verified = s.documents_.Verify(options_, document, detached, scope, out,
+                                                        s.audit_ != nullptr ? &audit : nullptr);
+      if (!verified.ok()) return Fail(verified);
+      s.metrics_->CountItem(Method::kVerifyDocumentStream, v1::SIGNATURE_ALGORITHM_UNSPECIFIED,
+                            out->indication());
+      std::vector<audit::AuditEntry> records;
+      if (s.audit_ != nullptr) {
+        records = AuditEntriesOf(info_, options_, *out, std::move(audit), absl::Now());
+      }
+      s.RecordThenFinish(std::move(records), finisher_, [] { return grpc::Status::OK; });
+    };
+    if (!service_->pool_->TrySubmit(std::move(task), cost)) {
+      finisher_->Finish(Overloaded(*service_->pool_));
+    }
+  }
+
+  VerificationService* service_;
+  v1::VerifyDocumentStreamResponse* response_;
+  std::shared_ptr<Finisher> finisher_;
+  absl::Time now_;
+  crypto::Language language_ = crypto::Language::kVietnamese;
+  CallInfo info_;
+  v1::VerifyDocumentStreamRequest message_;
+  v1::VerifyDocumentRequest options_;
+  bool options_read_ = false;
+  std::unique_ptr<Spool> document_;
+  std::unique_ptr<Spool> detached_;
+};
+
+grpc::ServerReadReactor<v1::VerifyDocumentStreamRequest>* VerificationService::VerifyDocumentStream(
+    grpc::CallbackServerContext* context, v1::VerifyDocumentStreamResponse* response) {
+  return new DocumentStream(this, context, response);
 }
 
 }  // namespace sigverify::service

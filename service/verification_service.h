@@ -3,6 +3,7 @@
 #ifndef SIGVERIFY_SERVICE_VERIFICATION_SERVICE_H_
 #define SIGVERIFY_SERVICE_VERIFICATION_SERVICE_H_
 
+#include <functional>
 #include <memory>
 
 #include "service/audit/audit_log.h"
@@ -20,13 +21,16 @@ namespace sigverify::service {
 
 class Finisher;
 
-// Both methods take and give raw bytes so that the service decodes them
-// itself (see call_messages.h); the wire contract is the proto's.
+// The unary methods take and give raw bytes so that the service decodes
+// them itself (see call_messages.h); the wire contract is the proto's.
+// VerifyDocumentStream's messages are small (chunks go to a spool), so it
+// takes them typed.
 using RawCallbackService = v1::VerificationService::WithRawCallbackMethod_Verify<
     v1::VerificationService::WithRawCallbackMethod_VerifyBatch<
         v1::VerificationService::WithRawCallbackMethod_ValidateCertificate<
             v1::VerificationService::WithRawCallbackMethod_VerifyDocument<
-                v1::VerificationService::Service>>>>;
+                v1::VerificationService::WithCallbackMethod_VerifyDocumentStream<
+                    v1::VerificationService::Service>>>>>;
 
 // What happens to verdicts the audit log cannot record.
 enum class AuditFailure {
@@ -59,6 +63,13 @@ class VerificationService final : public RawCallbackService {
                                            const grpc::ByteBuffer* request,
                                            grpc::ByteBuffer* response) override;
 
+  // The options first, then chunks spooled to a temporary file (spool.h):
+  // memory holds one message at a time whatever the document's size, up to
+  // max_document_stream_bytes; the next chunk is read only once the last is
+  // written (gRPC flow control slows the sender).
+  grpc::ServerReadReactor<v1::VerifyDocumentStreamRequest>* VerifyDocumentStream(
+      grpc::CallbackServerContext* context, v1::VerifyDocumentStreamResponse* response) override;
+
   // sigverify_inflight_*
   StatsTable stats_table() const { return inflight_.stats_table(); }
 
@@ -67,6 +78,12 @@ class VerificationService final : public RawCallbackService {
   // or when the audit log's disk is below its floor.
   std::shared_ptr<Finisher> Start(grpc::ServerUnaryReactor* reactor, Method method,
                                   const grpc::ByteBuffer& request_bytes);
+  // The same for any reactor (`finish` finishes it); `reserved_bytes` of the
+  // in-flight budget are held until then.
+  std::shared_ptr<Finisher> Start(std::function<void(const grpc::Status&)> finish, Method method,
+                                  size_t reserved_bytes);
+
+  class DocumentStream;
 
   // A one-item call: decode, run `work` on the pool, encode, answer.
   // `work` fills an Attachments (what the audit records need beyond the

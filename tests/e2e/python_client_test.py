@@ -492,8 +492,9 @@ class SharedPostgresLogTest(unittest.TestCase):
             shutil.rmtree(work)
 
 
-def make_pdf(text=b"Quyet dinh so 1/2026/QD-UBND"):
-    """A one-page PDF written by hand: catalog, pages, page, content, font."""
+def make_pdf(text=b"Quyet dinh so 1/2026/QD-UBND", attachment=b""):
+    """A one-page PDF written by hand: catalog, pages, page, content, font;
+    with `attachment`, a stream object holding it (an embedded file's bytes)."""
     content = b"BT /F1 18 Tf 72 760 Td (" + text + b") Tj ET"
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -501,6 +502,9 @@ def make_pdf(text=b"Quyet dinh so 1/2026/QD-UBND"):
                b"/Resources << /Font << /F1 5 0 R >> >> >>",
                b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    if attachment:
+        objects.append(b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(attachment) +
+                       attachment + b"\nendstream")
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for i, body in enumerate(objects, 1):
@@ -621,6 +625,80 @@ class DocumentTest(unittest.TestCase):
         self.assertEqual(sig.modification_level, pb.MODIFICATION_LEVEL_OTHER)
         self.assertIn("the content of page 1 changed", " ".join(sig.modifications))
         self.assertIn("changed after it was signed", resp.message)
+
+    def stream(self, messages, **kw):
+        call = self.server.channel.stream_unary(
+            "/sigverify.v1.VerificationService/VerifyDocumentStream",
+            request_serializer=pb.VerifyDocumentStreamRequest.SerializeToString,
+            response_deserializer=pb.VerifyDocumentStreamResponse.FromString)
+        return call(iter(messages), timeout=120, **kw).response
+
+    def test_stream_larger_than_a_message_keeps_memory_bounded(self):
+        # 64 MiB: twice the largest message the server accepts (32 MiB).
+        big = self.pdfsig(make_pdf(attachment=b"\x00" * (64 << 20)), "PheDuyet")
+        chunk = 1 << 20
+        messages = [pb.VerifyDocumentStreamRequest(
+            options=pb.VerifyDocumentRequest(record_id="big", language="en"))]
+        messages += [pb.VerifyDocumentStreamRequest(document=big[i:i + chunk])
+                     for i in range(0, len(big), chunk)]
+
+        def rss_anon():
+            with open(f"/proc/{self.server.proc.pid}/status") as f:
+                return int(re.search(r"RssAnon:\s+(\d+) kB", f.read()).group(1)) << 10
+
+        before = rss_anon()
+        peak = [before]
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], rss_anon())
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            resp = self.stream(messages)
+        finally:
+            done.set()
+            sampler.join()
+        self.assertEqual(resp.record_id, "big")
+        self.assertEqual(resp.indication, pb.INDICATION_TOTAL_PASSED, resp.message)
+        self.assertEqual(resp.document_sha256, hashlib.sha256(big).hexdigest())
+        self.assertGreater(resp.signatures[0].signed_bytes, len(big) - (64 << 10))
+        self.assertEqual(resp.signatures[0].coverage, pb.COVERAGE_ENTIRE_FILE)
+        # The document went to a temporary file, not the heap: the server's
+        # anonymous memory grew by far less than the document.
+        self.assertLess(peak[0] - before, 24 << 20, (before, peak[0]))
+        print(f"VerifyDocumentStream: {len(big) >> 20} MiB document, server RssAnon grew "
+              f"{(peak[0] - before) / (1 << 20):.1f} MiB", file=sys.stderr)
+
+    def test_stream_protocol_errors(self):
+        pdf = self.pdfsig(make_pdf(), "PheDuyet")
+        for messages, words in [
+                ([pb.VerifyDocumentStreamRequest(document=pdf)], "first message"),
+                ([pb.VerifyDocumentStreamRequest(options=pb.VerifyDocumentRequest()),
+                  pb.VerifyDocumentStreamRequest(options=pb.VerifyDocumentRequest())],
+                 "only in the first"),
+                ([pb.VerifyDocumentStreamRequest(options=pb.VerifyDocumentRequest(document=pdf))],
+                 "as chunks"),
+                ([], "first message"),
+                ([pb.VerifyDocumentStreamRequest(options=pb.VerifyDocumentRequest())],
+                 "document: empty")]:
+            with self.assertRaises(grpc.RpcError) as e:
+                self.stream(messages)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, words)
+            self.assertIn(words, e.exception.details())
+        # The same verdict as the unary call.
+        resp = self.stream([pb.VerifyDocumentStreamRequest(options=pb.VerifyDocumentRequest()),
+                            pb.VerifyDocumentStreamRequest(document=pdf[:1000]),
+                            pb.VerifyDocumentStreamRequest(document=pdf[1000:])])
+        unary = self.verify_document(pb.VerifyDocumentRequest(document=pdf), timeout=30)
+        resp.ClearField("validation_time")
+        unary.ClearField("validation_time")
+        for s in list(resp.signatures) + list(unary.signatures):
+            s.ClearField("best_signature_time")
+        self.assertEqual(resp, unary)
 
     def test_detached_cms_and_what_is_refused(self):
         sig = os.path.join(self.work, "sample.p7s")
