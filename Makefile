@@ -50,6 +50,7 @@ bench: build
 	@$(BUILD)/bin/sigverify_audit_bench
 	@bench/run_loadgen.sh $(BUILD)
 	@bench/instructions.sh $(BUILD)
+	@/usr/bin/python3 bench/document_bench.py $(BUILD)
 
 # Auditor query latency on a 10-million-record SQLite log; the first run
 # generates the log (about 30 minutes, 12 GB in $TMPDIR), later runs reuse it.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <set>
 #include <utility>
@@ -210,34 +211,80 @@ RoleMap RolesOf(QPDF& qpdf, const PdfLimits& limits) {
   return roles;
 }
 
-// Whether two versions of an object are the same value.
-bool SameValue(QPDFObjectHandle a, QPDFObjectHandle b) {
-  if (a.isStream() != b.isStream()) return false;
-  if (a.isStream()) {
-    if (a.getDict().unparse() != b.getDict().unparse()) return false;
+constexpr int kMaxCompareDepth = 500;
+
+bool SameItem(QPDFObjectHandle a, QPDFObjectHandle b, int depth);
+
+// Whether two direct values (or the values of two objects) are the same,
+// their indirect references compared as references, never resolved: qpdf's
+// own unparse() resolves every reference of a dictionary to test it for
+// null, and a font's 200 KB /W array would be parsed to compare an AcroForm.
+bool SameContents(QPDFObjectHandle a, QPDFObjectHandle b, int depth) {
+  if (depth > kMaxCompareDepth) return false;
+  if (a.isStream() || b.isStream()) {
+    if (!a.isStream() || !b.isStream()) return false;
+    if (!SameContents(a.getDict(), b.getDict(), depth + 1)) return false;
     std::shared_ptr<Buffer> da = a.getRawStreamData();
     std::shared_ptr<Buffer> db = b.getRawStreamData();
     return da->getSize() == db->getSize() &&
            std::equal(da->getBuffer(), da->getBuffer() + da->getSize(), db->getBuffer());
   }
-  return a.unparseResolved() == b.unparseResolved();
+  if (a.getTypeCode() != b.getTypeCode()) return false;
+  if (a.isArray()) {
+    const int n = a.getArrayNItems();
+    if (n != b.getArrayNItems()) return false;
+    for (int i = 0; i < n; ++i) {
+      if (!SameItem(a.getArrayItem(i), b.getArrayItem(i), depth + 1)) return false;
+    }
+    return true;
+  }
+  if (a.isDictionary()) {
+    // getDictAsMap, not getKeys: getKeys resolves every value (to leave
+    // out nulls). A missing key and a null value are the same.
+    const std::map<std::string, QPDFObjectHandle> ma = a.getDictAsMap();
+    const std::map<std::string, QPDFObjectHandle> mb = b.getDictAsMap();
+    const QPDFObjectHandle null = QPDFObjectHandle::newNull();
+    for (const auto& [key, value] : ma) {
+      auto it = mb.find(key);
+      if (!SameItem(value, it == mb.end() ? null : it->second, depth + 1)) return false;
+    }
+    for (const auto& [key, value] : mb) {
+      if (ma.count(key) == 0 && !SameItem(null, value, depth + 1)) return false;
+    }
+    return true;
+  }
+  return a.unparse() == b.unparse();  // a scalar
 }
+
+bool SameItem(QPDFObjectHandle a, QPDFObjectHandle b, int depth) {
+  if (a.isIndirect() || b.isIndirect()) {
+    return a.isIndirect() && b.isIndirect() && a.getObjGen() == b.getObjGen();
+  }
+  return SameContents(a, b, depth);
+}
+
+// Whether two versions of an object are the same value.
+bool SameValue(QPDFObjectHandle a, QPDFObjectHandle b) { return SameContents(a, b, 0); }
 
 // The keys whose values differ (a stream's dictionary for a stream).
 std::vector<std::string> ChangedKeys(QPDFObjectHandle a, QPDFObjectHandle b) {
   if (a.isStream()) a = a.getDict();
   if (b.isStream()) b = b.getDict();
+  std::map<std::string, QPDFObjectHandle> ma;
+  std::map<std::string, QPDFObjectHandle> mb;
+  if (a.isDictionary()) ma = a.getDictAsMap();
+  if (b.isDictionary()) mb = b.getDictAsMap();
   std::set<std::string> keys;
-  if (a.isDictionary()) keys = a.getKeys();
-  if (b.isDictionary()) {
-    std::set<std::string> more = b.getKeys();
-    keys.insert(more.begin(), more.end());
-  }
+  for (const auto& [key, value] : ma) keys.insert(key);
+  for (const auto& [key, value] : mb) keys.insert(key);
   std::vector<std::string> out;
+  const QPDFObjectHandle null = QPDFObjectHandle::newNull();
   for (const std::string& k : keys) {
-    QPDFObjectHandle va = a.isDictionary() ? a.getKey(k) : QPDFObjectHandle::newNull();
-    QPDFObjectHandle vb = b.isDictionary() ? b.getKey(k) : QPDFObjectHandle::newNull();
-    if (va.unparse() != vb.unparse()) out.push_back(k);
+    auto ia = ma.find(k);
+    auto ib = mb.find(k);
+    if (!SameItem(ia == ma.end() ? null : ia->second, ib == mb.end() ? null : ib->second, 0)) {
+      out.push_back(k);
+    }
   }
   return out;
 }

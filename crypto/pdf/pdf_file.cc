@@ -1,6 +1,9 @@
 #include "crypto/pdf/pdf_file.h"
 
+#include <qpdf/QPDF.hh>
 #include <qpdf/QPDFExc.hh>
+
+#include <exception>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +23,8 @@ absl::Status RunQpdf(std::string_view what, const std::function<absl::Status()>&
     return cms::FormatError(absl::StrCat("PDF ", std::string(what), ": ", e.what()));
   }
 }
+
+PdfFile::~PdfFile() = default;
 
 absl::StatusOr<std::unique_ptr<PdfFile>> PdfFile::Open(std::string_view bytes,
                                                        std::string_view what,

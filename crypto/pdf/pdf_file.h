@@ -7,15 +7,22 @@
 #ifndef SIGVERIFY_CRYPTO_PDF_PDF_FILE_H_
 #define SIGVERIFY_CRYPTO_PDF_PDF_FILE_H_
 
-#include <exception>
+#include <qpdf/QPDFObjGen.hh>
+#include <qpdf/QPDFXRefEntry.hh>
+
 #include <functional>
+#include <map>
 #include <memory>
-#include <qpdf/QPDF.hh>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "crypto/pdf/pdf_limits.h"
+
+// qpdf's QPDF.hh is included only by the .cc files that use it (and
+// compiled as C++17 there): with clang and C++20 its JSON.hh does not
+// compile, and the service and fuzz builds include this header.
+class QPDF;
 
 namespace sigverify::crypto::pdf {
 
@@ -26,6 +33,7 @@ class PdfFile {
                                                        std::string_view what,
                                                        const PdfLimits& limits);
 
+  ~PdfFile();
   QPDF& qpdf() { return *qpdf_; }
   std::string_view bytes() const { return bytes_; }
   // The cross-reference table as qpdf merged it (the newest entry of each

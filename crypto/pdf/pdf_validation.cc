@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <qpdf/Pipeline.hh>
+#include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <stdexcept>
 #include <string>

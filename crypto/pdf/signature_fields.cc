@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <set>
 #include <utility>

@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""Signed PDFs: sigverifyd's CPU per document against poppler's pdfsig, same files, same run.
+
+Usage: bench/document_bench.py [BUILD_DIR] [SECONDS]
+
+Fixtures (written here, signed three times with `pdfsig -add-signature` by the test PKI's
+signer): a 1-page PDF (with pdfsig's embedded appearance font, about 3.5 MB after three
+signatures) and a 100-page PDF of about 20 MB. For each, sigverifyd (started here, audit log
+off) answers VerifyDocument from 4 concurrent Python clients for SECONDS; what counts is the
+server process's CPU time (user + system, /proc/PID/stat) divided by the documents answered.
+pdfsig runs on the same file in a loop for as long; its CPU is the children's user + system
+time. pdfsig's own certificate check is left on (it fails: the test root is not in its NSS
+database, so its chain work is cut short); sigverify builds and validates every path.
+"""
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import grpc
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PKI = os.path.join(BUILD, "testpki")
+WORK = tempfile.mkdtemp()
+TICK = os.sysconf("SC_CLK_TCK")
+
+subprocess.run(["protoc", f"--proto_path={ROOT}/proto", f"--python_out={WORK}",
+                "sigverify/v1/verification.proto"], check=True)
+sys.path.insert(0, WORK)
+from sigverify.v1 import verification_pb2 as pb  # noqa: E402
+
+
+def pdf(pages, bytes_per_page):
+    rng = random.Random(7)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+                   b" ".join(b"%d 0 R" % (3 + 2 * p) for p in range(pages)), pages)]
+    font = 3 + 2 * pages
+    for p in range(pages):
+        lines = []
+        size = 0
+        while size < bytes_per_page:
+            words = " ".join(rng.choice(["quyet", "dinh", "so", "ubnd", "ve", "viec", "cap",
+                                         "phep", "xay", "dung", "nha", "o"]) for _ in range(12))
+            line = f"BT /F1 9 Tf 40 {800 - (len(lines) % 80) * 10} Td ({words}) Tj ET\n".encode()
+            lines.append(line)
+            size += len(line)
+        content = b"".join(lines)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                       b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (4 + 2 * p, font))
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def signed_three_times(name, plain):
+    nss = os.path.join(WORK, "nss")
+    if not os.path.isdir(nss):
+        os.mkdir(nss)
+        quiet = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], **quiet)
+        p12 = os.path.join(WORK, "s.p12")
+        subprocess.run(["openssl", "pkcs12", "-export", "-inkey", f"{PKI}/signer-rsa.key", "-in",
+                        f"{PKI}/signer-rsa.pem", "-certfile", f"{PKI}/ca.pem", "-name", "s",
+                        "-passout", "pass:", "-out", p12], **quiet)
+        subprocess.run(["pk12util", "-i", p12, "-d", f"sql:{nss}", "-W", ""], **quiet)
+    path = os.path.join(WORK, f"{name}-0.pdf")
+    with open(path, "wb") as f:
+        f.write(plain)
+    for i, field in enumerate(["PheDuyet", "BanHanh", "SaoY"], 1):
+        nxt = os.path.join(WORK, f"{name}-{i}.pdf")
+        subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", "-add-signature", "-nick", "s",
+                        "-new-signature-field-name", field, path, nxt], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        path = nxt
+    return path
+
+
+def cpu_of(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_server(path, server_pid, port):
+    with open(path, "rb") as f:
+        document = f.read()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}",
+                                    options=[("grpc.max_send_message_length", 64 << 20)])
+    call = channel.unary_unary("/sigverify.v1.VerificationService/VerifyDocument",
+                               request_serializer=pb.VerifyDocumentRequest.SerializeToString,
+                               response_deserializer=pb.VerifyDocumentResponse.FromString)
+    first = call(pb.VerifyDocumentRequest(document=document), timeout=60)
+    assert first.indication == pb.INDICATION_TOTAL_PASSED, first.message
+    assert len(first.signatures) == 3
+    done = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + SECONDS
+    request = pb.VerifyDocumentRequest(document=document)
+
+    def client():
+        while time.monotonic() < stop:
+            call(request, timeout=60)
+            with lock:
+                done[0] += 1
+
+    before = cpu_of(server_pid)
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - start
+    cpu = cpu_of(server_pid) - before
+    channel.close()
+    return done[0], cpu, wall
+
+
+def bench_pdfsig(path):
+    says = subprocess.run(["pdfsig", path], capture_output=True, text=True).stdout
+    assert says.count("Signature is Valid.") == 3, says
+    before = os.times()
+    n = 0
+    stop = time.monotonic() + SECONDS
+    while time.monotonic() < stop:
+        subprocess.run(["pdfsig", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        n += 1
+    after = os.times()
+    return n, (after.children_user - before.children_user) + (
+        after.children_system - before.children_system)
+
+
+def main():
+    if not os.path.exists(f"{PKI}/root.pem"):
+        subprocess.run([f"{BUILD}/bin/sigverify-testpki", PKI], check=True,
+                       stdout=subprocess.DEVNULL)
+    files = [("1 page", signed_three_times("small", pdf(1, 2000))),
+             ("100 pages", signed_three_times("large", pdf(100, 200_000)))]
+    port = free_port()
+    server = subprocess.Popen([f"{BUILD}/bin/sigverifyd", f"--listen=127.0.0.1:{port}",
+                               "--metrics-listen=", f"--trust-anchors={PKI}/anchors"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        grpc.channel_ready_future(grpc.insecure_channel(f"127.0.0.1:{port}")).result(timeout=20)
+        print(f"{'file':<10} {'size':>8} {'sigverifyd docs':>15} {'CPU/doc':>9} {'CPU/sig':>9} "
+              f"{'docs/s':>7} {'pdfsig docs':>11} {'CPU/doc':>9} {'ratio':>6}")
+        for name, path in files:
+            size = os.path.getsize(path)
+            n, cpu, wall = bench_server(path, server.pid, port)
+            pn, pcpu = bench_pdfsig(path)
+            ours = cpu / n
+            theirs = pcpu / pn
+            print(f"{name:<10} {size / 1e6:>6.1f}MB {n:>15} {ours * 1e3:>7.2f}ms "
+                  f"{ours / 3 * 1e3:>7.2f}ms {n / wall:>7.1f} {pn:>11} {theirs * 1e3:>7.2f}ms "
+                  f"{ours / theirs:>6.2f}")
+        print("ratio: sigverifyd server CPU per document / pdfsig CPU per document (lower is "
+              "better); 3 signatures per document")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        shutil.rmtree(WORK)
+
+
+if __name__ == "__main__":
+    main()
