@@ -61,7 +61,7 @@ fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSIGVERIFY_FUZZ=ON -DSIGVERIFY_BORINGSSL_TESTS=OFF -DFUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target certificate_fuzzer verify_request_fuzzer \
-	  verify_request_seeds crl_fuzzer crl_seeds pdf_fuzzer pdf_seeds sigverify-testpki
+	  verify_request_seeds crl_fuzzer crl_seeds pdf_fuzzer pdf_seeds cms_fuzzer sigverify-testpki
 	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz -R 'fuzz|testpki'
 
 run: build
