@@ -118,13 +118,15 @@ class PdfTest : public ::testing::Test {
     return out;
   }
 
-  // `openssl cms -sign` (detached, CAdES signingCertificateV2) by <signer>.
-  sigverify::testing::PdfSigner Cms(const std::string& signer) {
-    return [this, signer](std::string_view bytes) -> absl::StatusOr<std::string> {
+  // `openssl cms -sign` (detached, CAdES signingCertificateV2) by <signer>,
+  // with the CA's certificate in the CMS unless `with_ca` is false.
+  sigverify::testing::PdfSigner Cms(const std::string& signer, bool with_ca = true) {
+    return [this, signer, with_ca](std::string_view bytes) -> absl::StatusOr<std::string> {
       if (absl::Status s = WriteFile(Out("tbs.bin"), std::string(bytes)); !s.ok()) return s;
       if (Run(absl::StrCat("openssl cms -sign -binary -cades -in ", Out("tbs.bin"), " -signer ",
-                           Pki(signer + ".pem"), " -inkey ", Pki(signer + ".key"), " -certfile ",
-                           Pki("ca.pem"), " -outform DER -out ", Out("sig.p7s"))) != 0) {
+                           Pki(signer + ".pem"), " -inkey ", Pki(signer + ".key"),
+                           with_ca ? " -certfile " + Pki("ca.pem") : "", " -outform DER -out ",
+                           Out("sig.p7s"))) != 0) {
         return absl::InternalError("openssl cms -sign failed");
       }
       return ReadFile(Out("sig.p7s"));
@@ -510,6 +512,59 @@ TEST_F(PdfTest, FieldMdpLocksTheFieldsItNames) {
   EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kFormFillingAndSignatures);
   EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "field SoVanBan filled in"))
       << Changes(v.signatures[0]);
+}
+
+TEST_F(PdfTest, ApprovedIssuedCopyWithOverlappingImagesPasses) {
+  // The leader's signature (a blue image), the organisation's seal (red,
+  // overlapping it), then the "copy" stamp: three visible signatures, each
+  // adding its field, widget, appearance stream and image.
+  std::string pdf = MakePdf();
+  pdf = Signed(pdf,
+               {.field_name = "PheDuyet", .image_rgb = "\x20\x40\xc0", .rect = {400, 100, 120, 60}},
+               Cms("signer-rsa"));
+  pdf =
+      Signed(pdf, {.field_name = "DongDau", .image_rgb = "\xd0\x10\x10", .rect = {440, 80, 80, 80}},
+             Cms("signer-ec"));
+  pdf = Signed(pdf, {.field_name = "SaoY", .image_rgb = "\x10\x10\x10", .rect = {60, 100, 100, 30}},
+               Cms("signer-rsa"));
+  const PdfVerdict v = MustVerify(pdf);
+  ASSERT_EQ(v.signatures.size(), 3u);
+  for (const PdfSignatureVerdict& s : v.signatures) EXPECT_TRUE(s.ok()) << Explain(s);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kFormFillingAndSignatures);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "signature field DongDau added"))
+      << Changes(v.signatures[0]);
+  EXPECT_EQ(v.signatures[2].changes.level, ModificationLevel::kNone);
+  EXPECT_EQ(PdfsigSays(pdf), std::vector<std::string>(3, "Signature is Valid."));
+
+  // Repainting the first signature's image afterwards is not allowed.
+  const PdfVerdict first = MustVerify(pdf);
+  QPDFObjGen field = first.signatures[0].field.field;
+  auto widget = sigverify::testing::WithKey(pdf, field.getObj(), "/Rect", "[0 0 595 842]");
+  ASSERT_TRUE(widget.ok());
+  const PdfVerdict moved = MustVerify(Appended(pdf, {{field.getObj(), *widget}}));
+  EXPECT_EQ(moved.signatures[0].failed.reason, FailureReason::kDocumentModified)
+      << Explain(moved.signatures[0]);
+  EXPECT_TRUE(absl::StrContains(Changes(moved.signatures[0]),
+                                "signed signature field PheDuyet: /Rect changed"))
+      << Changes(moved.signatures[0]);
+}
+
+TEST_F(PdfTest, CertificatesInTheDssAreUsed) {
+  // The CMS carries the signer's certificate only; the CA comes from the
+  // DSS the file gains afterwards (an LTA update).
+  extra_.clear();
+  const std::string pdf = Signed(MakePdf(), {.field_name = "Sig"}, Cms("signer-rsa", false));
+  PdfVerdict v = MustVerify(pdf);
+  EXPECT_EQ(v.signatures.at(0).sub_indication, SubIndication::kNoCertificateChainFound)
+      << Explain(v.signatures[0]);
+  auto ca = Certificate::Parse(PkiFile("ca.pem"));
+  ASSERT_TRUE(ca.ok());
+  auto with_dss = sigverify::testing::WithDss(pdf, {(*ca)->der()});
+  ASSERT_TRUE(with_dss.ok()) << with_dss.status();
+  v = MustVerify(*with_dss);
+  EXPECT_TRUE(v.signatures.at(0).ok()) << Explain(v.signatures[0]);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kLtaUpdates);
+  EXPECT_EQ(v.signatures[0].signature.path.size(), 3u);
 }
 
 }  // namespace

@@ -182,6 +182,29 @@ absl::StatusOr<std::string> WithAnnotation(std::string_view pdf, int n,
   return AppendRevision(pdf, objects);
 }
 
+absl::StatusOr<std::string> WithDss(std::string_view pdf,
+                                    const std::vector<std::string>& certificates) {
+  std::map<int, std::string> objects;
+  auto built = Guard([&]() -> absl::StatusOr<bool> {
+    auto q = Open(pdf);
+    const int size = static_cast<int>(q->getTrailer().getKey("/Size").getIntValue());
+    QPDFObjectHandle root = q->getRoot();
+    std::string refs;
+    for (size_t i = 0; i < certificates.size(); ++i) {
+      const int number = size + 1 + static_cast<int>(i);
+      objects[number] = absl::StrCat("<< /Length ", certificates[i].size(), " >>\nstream\n",
+                                     certificates[i], "\nendstream");
+      absl::StrAppend(&refs, number, " 0 R ");
+    }
+    objects[size] = absl::StrCat("<< /Type /DSS /Certs [", refs, "] >>");
+    objects[root.getObjectID()] =
+        absl::StrCat("<< ", DictBody(root, {"/DSS"}), "/DSS ", size, " 0 R >>");
+    return true;
+  });
+  if (!built.ok()) return built.status();
+  return AppendRevision(pdf, objects);
+}
+
 absl::StatusOr<std::string> AddPdfSignature(std::string_view pdf, const PdfSignatureSpec& spec,
                                             const PdfSigner& sign) {
   std::map<int, std::string> objects;
@@ -216,9 +239,30 @@ absl::StatusOr<std::string> AddPdfSignature(std::string_view pdf, const PdfSigna
     absl::StrAppend(&sig, " /ByteRange [0 ", std::string(34, ' '), "] /Contents <",
                     std::string(2 * spec.contents_capacity, '0'), "> >>");
     objects[sig_number] = sig;
-    objects[field_number] = absl::StrCat(
-        "<< /Type /Annot /Subtype /Widget /FT /Sig /T ", PdfString(spec.field_name), " /V ",
-        sig_number, " 0 R /Rect [0 0 0 0] /F 132 /P ", page.getObjectID(), " 0 R >>");
+    std::string widget =
+        absl::StrCat("<< /Type /Annot /Subtype /Widget /FT /Sig /T ", PdfString(spec.field_name),
+                     " /V ", sig_number, " 0 R /P ", page.getObjectID(), " 0 R /F ");
+    if (spec.image_rgb.empty()) {
+      absl::StrAppend(&widget, "132 /Rect [0 0 0 0] >>");
+    } else {
+      const int appearance = size + 2;
+      const int image = size + 3;
+      const double w = spec.rect[2], hgt = spec.rect[3];
+      absl::StrAppend(&widget, "4 /Rect [", spec.rect[0], " ", spec.rect[1], " ", spec.rect[0] + w,
+                      " ", spec.rect[1] + hgt, "] /AP << /N ", appearance, " 0 R >> >>");
+      const std::string draw = absl::StrCat("q ", w, " 0 0 ", hgt, " 0 0 cm /Im1 Do Q");
+      objects[appearance] =
+          absl::StrCat("<< /Type /XObject /Subtype /Form /BBox [0 0 ", w, " ", hgt,
+                       "] /Resources << /XObject << /Im1 ", image, " 0 R >> >> /Length ",
+                       draw.size(), " >>\nstream\n", draw, "\nendstream");
+      std::string pixels;
+      for (int i = 0; i < 4; ++i) pixels += spec.image_rgb;
+      objects[image] = absl::StrCat(
+          "<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceRGB "
+          "/BitsPerComponent 8 /Length ",
+          pixels.size(), " >>\nstream\n", pixels, "\nendstream");
+    }
+    objects[field_number] = widget;
 
     QPDFObjectHandle acroform = root.getKey("/AcroForm");
     std::string form = "<< ";

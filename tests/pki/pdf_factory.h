@@ -45,6 +45,11 @@ struct PdfSignatureSpec {
   std::string fieldmdp_action;      // All, Include, Exclude: a FieldMDP lock
   std::vector<std::string> fieldmdp_fields;
   size_t contents_capacity = 12288;  // bytes the /Contents hole holds
+  // A visible signature: the widget at `rect` (x y width height on page 1)
+  // shows an image (a 2x2 RGB image XObject of colour `image_rgb`, three
+  // bytes) through its appearance stream. Empty: an invisible signature.
+  std::string image_rgb;
+  double rect[4] = {0, 0, 0, 0};
 };
 
 // The bytes a signature covers -> its /Contents (a DER CMS or token).
@@ -59,6 +64,11 @@ absl::StatusOr<std::string> AddPdfSignature(std::string_view pdf, const PdfSigna
 // text) as a new object to the /Annots of page `n` (1-based).
 absl::StatusOr<std::string> WithAnnotation(std::string_view pdf, int n,
                                            const std::string& annotation);
+
+// `pdf` with an incremental update adding a DSS (ETSI EN 319 142-1 5.4.2)
+// whose /Certs are `certificates` (DER), as the LTV step of a signer does.
+absl::StatusOr<std::string> WithDss(std::string_view pdf,
+                                    const std::vector<std::string>& certificates);
 
 // The object number of page `n` (1-based) of `pdf`'s newest revision.
 absl::StatusOr<int> PageObject(std::string_view pdf, int n);
