@@ -135,6 +135,18 @@ Failure PermissionFailure(const PdfSignatureVerdict& v) {
   return f;
 }
 
+// Bytes after the last %%EOF other than white space: no conforming reader
+// uses them, but a reader that rebuilds a damaged file may (an object
+// appended without a cross-reference section). Counted as a change.
+size_t TrailingBytes(std::string_view file, const std::vector<RevisionEnd>& revisions) {
+  size_t n = 0;
+  for (size_t i = revisions.back().line_end; i < file.size(); ++i) {
+    const char c = file[i];
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\f' && c != '\0') ++n;
+  }
+  return n;
+}
+
 bool Supported(const std::string& sub_filter) {
   return sub_filter == "adbe.pkcs7.detached" || sub_filter == "ETSI.CAdES.detached" ||
          sub_filter == "ETSI.RFC3161";
@@ -169,6 +181,7 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
   ctx.ocsp_responses = ocsp;
   ctx.crls = crls;
 
+  const size_t trailing = TrailingBytes(file, *revisions);
   PdfVerdict out;
   out.revisions = static_cast<int>(revisions->size());
   std::map<size_t, std::unique_ptr<PdfFile>> signed_revisions;
@@ -234,6 +247,12 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
     }
     v.changes = *std::move(changes);
     v.changes_known = true;
+    if (trailing > 0) {
+      v.changes.level = ModificationLevel::kOther;
+      v.changes.changes.push_back(
+          {ModificationLevel::kOther,
+           absl::StrCat(trailing, " bytes after the last %%EOF that belong to no revision")});
+    }
     Failure broken = PermissionFailure(v);
     if (broken.failed() && IndicationFor(v.sub_indication) != Indication::kTotalFailed) {
       Fail(v, SubIndication::kFormatFailure, std::move(broken));

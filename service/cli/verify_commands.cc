@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -324,13 +325,22 @@ struct DocumentOptions {
   bool json = false;
 };
 
-absl::StatusOr<v1::VerifyDocumentRequest> BuildDocumentRequest(const DocumentOptions& o) {
+// Files up to this size go in one VerifyDocument message; larger ones
+// through VerifyDocumentStream, read and sent a chunk at a time.
+constexpr uintmax_t kStreamAbove = 16 << 20;
+constexpr size_t kChunkBytes = 1 << 20;
+
+// Everything but the bytes when `with_bytes` is false (the stream's options).
+absl::StatusOr<v1::VerifyDocumentRequest> BuildDocumentRequest(const DocumentOptions& o,
+                                                               bool with_bytes = true) {
   v1::VerifyDocumentRequest request;
   request.set_record_id(o.record_id);
-  auto document = ReadFileBytes(o.file);
-  if (!document.ok()) return document.status();
-  request.set_document(*std::move(document));
-  if (!o.content_file.empty()) {
+  if (with_bytes) {
+    auto document = ReadFileBytes(o.file);
+    if (!document.ok()) return document.status();
+    request.set_document(*std::move(document));
+  }
+  if (with_bytes && !o.content_file.empty()) {
     auto content = ReadFileBytes(o.content_file);
     if (!content.ok()) return content.status();
     request.set_detached_content(*std::move(content));
@@ -343,12 +353,55 @@ absl::StatusOr<v1::VerifyDocumentRequest> BuildDocumentRequest(const DocumentOpt
   return request;
 }
 
+// Sends `path` as document (or detached_content) chunks.
+bool SendChunks(const std::string& path, bool detached,
+                grpc::ClientWriter<v1::VerifyDocumentStreamRequest>& writer) {
+  std::ifstream in(path, std::ios::binary);
+  std::string buffer(kChunkBytes, '\0');
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const size_t n = static_cast<size_t>(in.gcount());
+    if (n == 0) break;
+    v1::VerifyDocumentStreamRequest message;
+    if (detached) {
+      message.set_detached_content(buffer.data(), n);
+    } else {
+      message.set_document(buffer.data(), n);
+    }
+    if (!writer.Write(message)) return false;  // the server has answered already
+  }
+  return true;
+}
+
+int StreamDocument(const DocumentOptions& o) {
+  const std::string command = "verify-document";
+  auto options = BuildDocumentRequest(o, /*with_bytes=*/false);
+  if (!options.ok()) return Error(command, options.status().message());
+  if (auto s = Apply(o.request, &*options); !s.ok()) return Error(command, s.message());
+  auto stub = Stub(*o.connection, command);
+  if (!stub) return kExitError;
+  grpc::ClientContext ctx;
+  SetDeadline(*o.connection, &ctx);
+  v1::VerifyDocumentStreamResponse response;
+  auto writer = stub->VerifyDocumentStream(&ctx, &response);
+  v1::VerifyDocumentStreamRequest first;
+  *first.mutable_options() = *std::move(options);
+  if (writer->Write(first) && SendChunks(o.file, /*detached=*/false, *writer) &&
+      !o.content_file.empty()) {
+    SendChunks(o.content_file, /*detached=*/true, *writer);
+  }
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();  // fills `response`
+  return Report(command, status, response.response(), o.json);
+}
+
 void AddVerifyDocument(CLI::App& app, Connection& connection, int* exit_code) {
   auto o = std::make_shared<DocumentOptions>();
   CLI::App* cmd = app.add_subcommand(
       "verify-document",
-      "Verify every signature of a signed document: a CMS (.p7s detached with --content, .p7m "
-      "attached) or an RFC 3161 timestamp (with --content, the data it stamps)");
+      "Verify every signature of a signed document: a PDF, a CMS (.p7s detached with --content, "
+      ".p7m attached) or an RFC 3161 timestamp (with --content, the data it stamps); files over "
+      "16 MiB are streamed");
   o->connection = &connection;
   AddConnectionOptions(*cmd, connection);
   cmd->add_option("--file", o->file, "the signed document")->required()->check(CLI::ExistingFile);
@@ -362,6 +415,13 @@ void AddVerifyDocument(CLI::App& app, Connection& connection, int* exit_code) {
   AddRequestOptions(*cmd, o->request, /*stapling=*/true);
   cmd->add_flag("--json", o->json, "print the answer as one line of JSON");
   cmd->callback([o, exit_code] {
+    std::error_code error;
+    uintmax_t bytes = std::filesystem::file_size(o->file, error);
+    if (!o->content_file.empty()) bytes += std::filesystem::file_size(o->content_file, error);
+    if (!error && bytes > kStreamAbove) {
+      *exit_code = StreamDocument(*o);
+      return;
+    }
     *exit_code = CallOne<v1::VerifyDocumentResponse>(
         "verify-document", *o->connection, o->request, o->json,
         [&] { return BuildDocumentRequest(*o); }, &v1::VerificationService::Stub::VerifyDocument);

@@ -95,6 +95,53 @@ run validate --cert="$PKI/signer-notyet.pem" --chain="$PKI/ca.pem" --json
 check "validate: not yet valid (exit 1)" rc_is 1
 check "validate --json names the sub-indication" out_has '"sub_indication":"SUB_INDICATION_NOT_YET_VALID"'
 
+# verify-document: a PDF signed by pdfsig, one changed afterwards, and one
+# over 16 MiB that goes through VerifyDocumentStream.
+pdf() {  # OUT [PADDING_BYTES]: a one-page PDF, with a stream of zeros as padding
+  /usr/bin/python3 - "$@" <<'PY'
+import sys
+pad = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+text = b"BT /F1 18 Tf 72 760 Td (Quyet dinh so 1/2026/QD-UBND) Tj ET"
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % pad + b"\0" * pad + b"\nendstream"]
+out, offs = bytearray(b"%PDF-1.7\n"), []
+for i, o in enumerate(objs, 1):
+    offs.append(len(out))
+    out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+x = len(out)
+out += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offs)
+out += b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % x
+open(sys.argv[1], "wb").write(out)
+PY
+}
+mkdir "$WORK/nss"
+certutil -N -d "sql:$WORK/nss" --empty-password
+openssl pkcs12 -export -inkey "$PKI/signer-rsa.key" -in "$PKI/signer-rsa.pem" \
+  -certfile "$PKI/ca.pem" -name an -passout pass: -out "$WORK/an.p12"
+pk12util -i "$WORK/an.p12" -d "sql:$WORK/nss" -W '' >/dev/null
+pdf "$WORK/plain.pdf"
+pdfsig -nssdir "sql:$WORK/nss" -add-signature -nick an -new-signature-field-name PheDuyet \
+  "$WORK/plain.pdf" "$WORK/signed.pdf" 2>/dev/null
+run verify-document --file="$WORK/signed.pdf"
+check "verify-document: a PDF signed by pdfsig passes (exit 0)" rc_is 0
+check "verify-document: one line per signature: field, signer, coverage" \
+  out_has "#1 APPROVAL PheDuyet: CN=Nguyễn Văn An"
+check "verify-document: ... what it covers" out_has "covers ENTIRE_FILE"
+cp "$WORK/signed.pdf" "$WORK/changed.pdf"
+printf '4 0 obj\n<< /Length 2 >>\nstream\nQ\n\nendstream\nendobj\n' >>"$WORK/changed.pdf"
+run verify-document --file="$WORK/changed.pdf" --json
+check "verify-document: an object appended without a revision fails (exit 1)" rc_is 1
+check "verify-document: ... naming it" out_has "bytes after the last %%EOF that belong to no revision"
+pdf "$WORK/big-plain.pdf" $((20 << 20))
+pdfsig -nssdir "sql:$WORK/nss" -add-signature -nick an -new-signature-field-name Big \
+  "$WORK/big-plain.pdf" "$WORK/big.pdf" 2>/dev/null
+run verify-document --file="$WORK/big.pdf"
+check "verify-document: a 20 MiB PDF is streamed and passes" rc_is 0
+check "verify-document: ... naming its field" out_has "#1 APPROVAL Big"
+rm -f "$WORK"/big*.pdf
+
 # A JSON Lines batch, paths relative to the file.
 cp "$PKI"/*.pem "$PKI"/sample.txt* "$WORK"/
 {
