@@ -368,6 +368,36 @@ TEST_F(PdfTest, ARewrittenFileAndAMovedByteRangeFail) {
   }
 }
 
+TEST_F(PdfTest, UniversalSignatureForgeryShapesFail) {
+  // The shapes of "universal signature forgery": the signature dictionary
+  // without a ByteRange, without /Contents, with a ByteRange of zeros. The
+  // keys are renamed in place (same length), so nothing else moves.
+  const std::string pdf = Signed(MakePdf(), {.field_name = "Sig"}, Cms("signer-rsa"));
+  auto renamed = [&](const std::string& from, const std::string& to) {
+    std::string out = pdf;
+    const size_t at = out.rfind(from);
+    EXPECT_NE(at, std::string::npos);
+    out.replace(at, from.size(), to);
+    return out;
+  };
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"/ByteRange", "/ByteRangX"}, {"/Contents <", "/Contentx <"}}) {
+    const PdfVerdict v = MustVerify(renamed(from, to));
+    ASSERT_EQ(v.signatures.size(), 1u) << to;
+    EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kByteRangeInvalid) << to;
+    EXPECT_EQ(IndicationFor(v.signatures[0].sub_indication), Indication::kTotalFailed) << to;
+  }
+  const size_t at = pdf.rfind("/ByteRange [0 ") + 14;
+  const size_t end = pdf.find(']', at);
+  std::string zeros = pdf;
+  std::string numbers = "0 0 0";
+  numbers.resize(end - at, ' ');
+  zeros.replace(at, end - at, numbers);
+  const PdfVerdict v = MustVerify(zeros);
+  EXPECT_EQ(v.signatures.at(0).failed.reason, FailureReason::kByteRangeInvalid);
+  EXPECT_EQ(v.signatures[0].failed.detail, "no hole after the first range");
+}
+
 TEST_F(PdfTest, ForeignContentsAndChangedBytesFail) {
   const std::string pdf = Signed(MakePdf(), {.field_name = "Sig"}, Cms("signer-rsa"));
   // A byte of the signed content flipped: the digest no longer matches.
@@ -565,6 +595,37 @@ TEST_F(PdfTest, CertificatesInTheDssAreUsed) {
   EXPECT_TRUE(v.signatures.at(0).ok()) << Explain(v.signatures[0]);
   EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kLtaUpdates);
   EXPECT_EQ(v.signatures[0].signature.path.size(), 3u);
+}
+
+TEST_F(PdfTest, ObjectStreamsAndCrossReferenceStreamsAreRead) {
+  // qpdf writes the plain file with object streams and a cross-reference
+  // stream; pdfsig signs it twice (its updates are classic sections over a
+  // stream: a hybrid chain). The objects an update redefines are compared
+  // through the object stream that held them.
+  ASSERT_TRUE(WriteFile(Out("plain.pdf"), MakePdf(2)).ok());
+  ASSERT_EQ(Run("qpdf --object-streams=generate " + Out("plain.pdf") + " " + Out("objstm.pdf")), 0);
+  const std::string packed = ReadFile(Out("objstm.pdf"));
+  ASSERT_TRUE(absl::StrContains(packed, "/ObjStm"));
+  ASSERT_TRUE(absl::StrContains(packed, "/XRef"));
+  AddToNss("signer-rsa");
+  const std::string pdf =
+      PdfsigSign(PdfsigSign(packed, "signer-rsa", "PheDuyet"), "signer-rsa", "BanHanh");
+  PdfVerdict v = MustVerify(pdf);
+  ASSERT_EQ(v.signatures.size(), 2u);
+  for (const PdfSignatureVerdict& s : v.signatures) EXPECT_TRUE(s.ok()) << Explain(s);
+  EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kFormFillingAndSignatures)
+      << Changes(v.signatures[0]);
+
+  // Page 2's content replaced by an update: found although the page lives
+  // in an object stream.
+  const int page = *sigverify::testing::PageObject(pdf, 2);
+  auto page_dict = sigverify::testing::WithKey(pdf, page, "/Contents", "99 0 R");
+  ASSERT_TRUE(page_dict.ok());
+  v = MustVerify(
+      Appended(pdf, {{page, *page_dict}, {99, "<< /Length 10 >>\nstream\nBT ET q Q\nendstream"}}));
+  EXPECT_EQ(v.signatures.at(0).failed.reason, FailureReason::kDocumentModified);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "page 2: /Contents changed"))
+      << Changes(v.signatures[0]);
 }
 
 }  // namespace
