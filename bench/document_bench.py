@@ -13,7 +13,6 @@ time. pdfsig's own certificate check is left on (it fails: the test root is not 
 database, so its chain work is cut short); sigverify builds and validates every path.
 """
 import os
-import random
 import re
 import shutil
 import signal
@@ -38,38 +37,8 @@ subprocess.run(["protoc", f"--proto_path={ROOT}/proto", f"--python_out={WORK}",
 sys.path.insert(0, WORK)
 from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
-
-def pdf(pages, bytes_per_page):
-    rng = random.Random(7)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-                   b" ".join(b"%d 0 R" % (3 + 2 * p) for p in range(pages)), pages)]
-    font = 3 + 2 * pages
-    for p in range(pages):
-        lines = []
-        size = 0
-        while size < bytes_per_page:
-            words = " ".join(rng.choice(["quyet", "dinh", "so", "ubnd", "ve", "viec", "cap",
-                                         "phep", "xay", "dung", "nha", "o"]) for _ in range(12))
-            line = f"BT /F1 9 Tf 40 {800 - (len(lines) % 80) * 10} Td ({words}) Tj ET\n".encode()
-            lines.append(line)
-            size += len(line)
-        content = b"".join(lines)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (4 + 2 * p, font))
-        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from minimal_pdf import make_pdf  # noqa: E402
 
 
 def signed_three_times(name, plain):
@@ -160,8 +129,8 @@ def main():
     if not os.path.exists(f"{PKI}/root.pem"):
         subprocess.run([f"{BUILD}/bin/sigverify-testpki", PKI], check=True,
                        stdout=subprocess.DEVNULL)
-    files = [("1 page", signed_three_times("small", pdf(1, 2000))),
-             ("100 pages", signed_three_times("large", pdf(100, 200_000)))]
+    files = [("1 page", signed_three_times("small", make_pdf(1, bytes_per_page=2000))),
+             ("100 pages", signed_three_times("large", make_pdf(100, bytes_per_page=200_000)))]
     port = free_port()
     server = subprocess.Popen([f"{BUILD}/bin/sigverifyd", f"--listen=127.0.0.1:{port}",
                                "--metrics-listen=", f"--trust-anchors={PKI}/anchors"],

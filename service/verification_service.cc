@@ -450,24 +450,25 @@ class VerificationService::DocumentStream
         if (detached_ != nullptr) {
           return absl::InvalidArgumentError("document: after detached_content (send it first)");
         }
-        if (document_ == nullptr) {
-          auto spool = Spool::Create("document", max);
-          if (!spool.ok()) return spool.status();
-          document_ = *std::move(spool);
-        }
-        return document_->Append(message_.document());
+        return AppendTo(document_, "document", message_.document(), max);
       case v1::VerifyDocumentStreamRequest::kDetachedContent:
         if (!options_read_) return NoOptions();
-        if (detached_ == nullptr) {
-          auto spool = Spool::Create("detached_content", max);
-          if (!spool.ok()) return spool.status();
-          detached_ = *std::move(spool);
-        }
-        return detached_->Append(message_.detached_content());
+        return AppendTo(detached_, "detached_content", message_.detached_content(), max);
       case v1::VerifyDocumentStreamRequest::PART_NOT_SET:
         break;
     }
     return absl::InvalidArgumentError("a message without options, document or detached_content");
+  }
+
+  // Appends to `spool`, created on the first chunk.
+  static absl::Status AppendTo(std::unique_ptr<Spool>& spool, std::string_view what,
+                               std::string_view bytes, size_t max) {
+    if (spool == nullptr) {
+      auto created = Spool::Create(what, max);
+      if (!created.ok()) return created.status();
+      spool = *std::move(created);
+    }
+    return spool->Append(bytes);
   }
 
   static absl::Status NoOptions() {

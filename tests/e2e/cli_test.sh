@@ -97,25 +97,7 @@ check "validate --json names the sub-indication" out_has '"sub_indication":"SUB_
 
 # verify-document: a PDF signed by pdfsig, one changed afterwards, and one
 # over 16 MiB that goes through VerifyDocumentStream.
-pdf() {  # OUT [PADDING_BYTES]: a one-page PDF, with a stream of zeros as padding
-  /usr/bin/python3 - "$@" <<'PY'
-import sys
-pad = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-text = b"BT /F1 18 Tf 72 760 Td (Quyet dinh so 1/2026/QD-UBND) Tj ET"
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
-        b"<< /Length %d >>\nstream\n" % pad + b"\0" * pad + b"\nendstream"]
-out, offs = bytearray(b"%PDF-1.7\n"), []
-for i, o in enumerate(objs, 1):
-    offs.append(len(out))
-    out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-x = len(out)
-out += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offs)
-out += b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % x
-open(sys.argv[1], "wb").write(out)
-PY
-}
+pdf() { /usr/bin/python3 "$(dirname "$0")/minimal_pdf.py" "$@"; }  # OUT [PADDING_BYTES]
 mkdir "$WORK/nss"
 certutil -N -d "sql:$WORK/nss" --empty-password
 openssl pkcs12 -export -inkey "$PKI/signer-rsa.key" -in "$PKI/signer-rsa.pem" \

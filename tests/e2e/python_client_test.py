@@ -34,6 +34,9 @@ sys.path.insert(0, _gen)
 from sigverify.v1 import audit_pb2 as apb  # noqa: E402
 from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from minimal_pdf import make_pdf  # noqa: E402
+
 
 def read(name):
     with open(os.path.join(PKI, name), "rb") as f:
@@ -490,33 +493,6 @@ class SharedPostgresLogTest(unittest.TestCase):
                 server.stop()
             pg.stop()
             shutil.rmtree(work)
-
-
-def make_pdf(text=b"Quyet dinh so 1/2026/QD-UBND", attachment=b""):
-    """A one-page PDF written by hand: catalog, pages, page, content, font;
-    with `attachment`, a stream object holding it (an embedded file's bytes)."""
-    content = b"BT /F1 18 Tf 72 760 Td (" + text + b") Tj ET"
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    if attachment:
-        objects.append(b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(attachment) +
-                       attachment + b"\nendstream")
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for o in offsets:
-        out += b"%010d 00000 n \n" % o
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
 
 
 def append_revision(pdf, number, body):
