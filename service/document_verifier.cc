@@ -9,6 +9,7 @@
 #include "crypto/cms/signed_data.h"
 #include "crypto/cms/tst_info.h"
 #include "crypto/message_catalog.h"
+#include "crypto/pdf/pdf_date.h"
 #include "crypto/pdf/pdf_validation.h"
 #include "crypto/sha256.h"
 #include "service/proto_time.h"
@@ -236,6 +237,12 @@ void PdfSignatureToProto(const pdf::PdfSignatureVerdict& v, Language language,
     s->set_kind(v1::SIGNATURE_KIND_DOCUMENT_TIMESTAMP);
   } else {
     SignatureToProto(v.signature, language, s);
+    // No signingTime in the CMS: the /M the signer wrote, as a claim.
+    if (!s->has_claimed_signing_time()) {
+      if (auto m = pdf::ParsePdfDate(v.field.signing_time)) {
+        *s->mutable_claimed_signing_time() = ToTimestamp(*m);
+      }
+    }
     s->set_kind(v.field.docmdp_level > 0 ? v1::SIGNATURE_KIND_CERTIFICATION
                                          : v1::SIGNATURE_KIND_APPROVAL);
     s->set_docmdp_level(v.field.docmdp_level);

@@ -1,9 +1,8 @@
 #include "crypto/pdf/pdf_file.h"
 
+#include <exception>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFExc.hh>
-
-#include <exception>
 #include <string>
 
 #include "absl/strings/str_cat.h"

@@ -7,12 +7,11 @@
 #ifndef SIGVERIFY_CRYPTO_PDF_PDF_FILE_H_
 #define SIGVERIFY_CRYPTO_PDF_PDF_FILE_H_
 
-#include <qpdf/QPDFObjGen.hh>
-#include <qpdf/QPDFXRefEntry.hh>
-
 #include <functional>
 #include <map>
 #include <memory>
+#include <qpdf/QPDFObjGen.hh>
+#include <qpdf/QPDFXRefEntry.hh>
 #include <string_view>
 
 #include "absl/status/status.h"

@@ -200,6 +200,11 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
       FailFormat(v, cms::UnsupportedFormat(absl::StrCat("SubFilter ", field.sub_filter)));
       continue;
     }
+    if (field.docmdp_level > 0 && i > 0) {
+      FailFormat(v, cms::FormatError("a certification signature must be the document's first "
+                                     "signature (ISO 32000-1 12.8.2.2)"));
+      continue;
+    }
     v.range = CheckByteRange(file, *revisions, field, *fields);
     if (!v.range.ok()) {
       Fail(v, SubIndication::kFormatFailure, v.range.failed);

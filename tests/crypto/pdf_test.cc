@@ -19,7 +19,9 @@
 #include "absl/time/clock.h"
 #include "crypto/cms/format_error.h"
 #include "crypto/message_catalog.h"
+#include "crypto/pdf/pdf_date.h"
 #include "crypto/pdf/pdf_validation.h"
+#include "crypto/pdf/revisions.h"
 #include "crypto/trust_store.h"
 #include "gtest/gtest.h"
 #include "tests/pki/cert_factory.h"
@@ -49,6 +51,53 @@ std::string Changes(const PdfSignatureVerdict& v) {
   std::vector<std::string> out;
   for (const Change& c : v.changes.changes) out.push_back(c.what);
   return absl::StrJoin(out, "; ");
+}
+
+TEST(PdfRevisionsTest, EndsAreWhereStartxrefAndEofMeet) {
+  const std::string one = "%PDF-1.7\n...\nstartxref\n9\n%%EOF\n";
+  const std::string two = one + "more\r\nstartxref\r\n123\r\n%%EOF\r\n";
+  auto r = FindRevisions(two, 10);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].eof_end, one.size() - 1);
+  EXPECT_EQ((*r)[0].line_end, one.size());
+  EXPECT_EQ((*r)[1].line_end, two.size());
+  EXPECT_EQ((*r)[1].eof_end, two.size() - 2);
+  EXPECT_EQ(RevisionEndingAt(*r, one.size()), 0);
+  EXPECT_EQ(RevisionEndingAt(*r, one.size() - 1), 0);
+  EXPECT_EQ(RevisionEndingAt(*r, one.size() + 1), -1);
+
+  // A %%EOF without "startxref <number>" before it (inside a stream, a
+  // comment) ends nothing.
+  for (const std::string& no :
+       {std::string("stream %%EOF endstream"), std::string("startxref\n%%EOF"),
+        std::string("startxrefx 9 %%EOF"), std::string("xstartxref 12345678901234567890 %%EOF")}) {
+    auto none = FindRevisions(one + no, 10);
+    ASSERT_TRUE(none.ok());
+    EXPECT_EQ(none->size(), 1u) << no;
+  }
+  EXPECT_EQ(cms::FailureOf(FindRevisions("%PDF-1.7 no end", 10).status()).reason,
+            FailureReason::kFormatInvalid);
+  auto limited = FindRevisions(two, 1);
+  ASSERT_FALSE(limited.ok());
+  EXPECT_TRUE(absl::StrContains(limited.status().message(), "max_pdf_revisions"));
+}
+
+TEST(PdfDateTest, DatesAndTheirOffsets) {
+  const absl::Time noon_utc =
+      absl::FromCivil(absl::CivilSecond(2026, 12, 6, 12, 0, 0), absl::UTCTimeZone());
+  EXPECT_EQ(ParsePdfDate("D:20261206190000+07'00'"), noon_utc);
+  EXPECT_EQ(ParsePdfDate("D:20261206190000+07'00"), noon_utc);
+  EXPECT_EQ(ParsePdfDate("D:20261206120000Z"), noon_utc);
+  EXPECT_EQ(ParsePdfDate("D:20261206120000Z00'00'"), noon_utc);
+  EXPECT_EQ(ParsePdfDate("D:20261206063000-05'30'"), noon_utc);
+  EXPECT_EQ(ParsePdfDate("D:202612061200"), noon_utc);  // seconds and zone omitted: UTC
+  EXPECT_EQ(ParsePdfDate("D:2026"),
+            absl::FromCivil(absl::CivilSecond(2026, 1, 1, 0, 0, 0), absl::UTCTimeZone()));
+  for (const char* bad : {"", "D:", "D:20261", "D:20261306", "D:20260231", "D:20261206250000",
+                          "D:20261206120000+7", "D:20261206120000X", "D:20261206120000Z junk"}) {
+    EXPECT_FALSE(ParsePdfDate(bad).has_value()) << bad;
+  }
 }
 
 class PdfTest : public ::testing::Test {
@@ -243,6 +292,17 @@ TEST_F(PdfTest, CertificationLevelsAreEnforced) {
       << Explain(v.signatures[1]);
   // pdfsig checks only the bytes: every signature still "valid".
   EXPECT_EQ(PdfsigSays(annotated), std::vector<std::string>(2, "Signature is Valid."));
+
+  // A certification after an approval signature certifies nothing, and
+  // the /Perms it adds to the catalog is a change the approval forbids.
+  v = MustVerify(Signed(Signed(MakePdf(), {.field_name = "Approve"}, Cms("signer-ec")),
+                        {.field_name = "Cert", .docmdp = 2}, Cms("signer-rsa")));
+  ASSERT_EQ(v.signatures.size(), 2u);
+  EXPECT_EQ(v.signatures[0].failed.reason, FailureReason::kDocumentModified);
+  EXPECT_TRUE(absl::StrContains(Changes(v.signatures[0]), "document catalog: /Perms changed"))
+      << Changes(v.signatures[0]);
+  EXPECT_EQ(v.signatures[1].failed.reason, FailureReason::kFormatInvalid);
+  EXPECT_TRUE(absl::StrContains(v.signatures[1].failed.detail, "first signature"));
 
   // P1: no signature after it, but a document timestamp is an LTA update.
   const std::string p1 = Signed(MakePdf(), {.field_name = "Cert", .docmdp = 1}, Cms("signer-rsa"));
