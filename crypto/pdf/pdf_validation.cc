@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <qpdf/Pipeline.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
@@ -14,6 +15,7 @@
 #include "crypto/cms/format_error.h"
 #include "crypto/cms/signed_data.h"
 #include "crypto/der.h"
+#include "crypto/pdf/range_digests.h"
 #include "crypto/pdf/revisions.h"
 
 namespace sigverify::crypto::pdf {
@@ -184,16 +186,16 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
   const size_t trailing = TrailingBytes(file, *revisions);
   PdfVerdict out;
   out.revisions = static_cast<int>(revisions->size());
-  std::map<size_t, std::unique_ptr<PdfFile>> signed_revisions;
-  // Latest first, so that a valid document timestamp is known before the
-  // signatures it covers: its genTime proves they existed (ETSI EN 319
-  // 102-1 5.6.2.4, a PAdES-LTA document timestamp).
-  absl::Time proven = absl::InfiniteFuture();
   out.signatures.resize(fields->size());
-  for (size_t i = fields->size(); i-- > 0;) {
+
+  // First what each signature is and covers, its CMS read; then the
+  // digests of all ranges in one pass (range_digests.h).
+  std::vector<std::optional<cms::SignedData>> signed_data(fields->size());
+  std::vector<RangeDigest> digests(fields->size());
+  std::vector<RangeDigest*> to_digest;
+  for (size_t i = 0; i < fields->size(); ++i) {
     const SignatureField& field = (*fields)[i];
     PdfSignatureVerdict& v = out.signatures[i];
-    ctx.proven_existing_at = proven;
     v.field = field;
     v.document_timestamp = field.sub_filter == "ETSI.RFC3161";
     if (!Supported(field.sub_filter)) {
@@ -210,6 +212,40 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
       Fail(v, SubIndication::kFormatFailure, v.range.failed);
       continue;
     }
+    if (v.document_timestamp) continue;
+    auto parsed = cms::SignedData::Parse(field.contents, ctx.limits,
+                                         /*zero_padding_allowed=*/true);
+    if (!parsed.ok()) {
+      FailFormat(v, parsed.status());
+      continue;
+    }
+    if (parsed->signer_count() != 1) {
+      FailFormat(v, cms::FormatError("PAdES: a signature holds exactly one SignerInfo"));
+      continue;
+    }
+    if (parsed->attached()) {
+      FailFormat(v, cms::FormatError("PAdES: the CMS must not encapsulate content"));
+      continue;
+    }
+    auto facts = cms::ReadSignerInfo(*parsed, 0, ctx.certificates);
+    if (facts.ok()) {
+      digests[i] = {facts->digest, v.range.pieces[0], v.range.pieces[1], ""};
+      to_digest.push_back(&digests[i]);
+    }
+    signed_data[i] = *std::move(parsed);
+  }
+  DigestRanges(file, to_digest);
+
+  std::map<size_t, std::unique_ptr<PdfFile>> signed_revisions;
+  // Latest first, so that a valid document timestamp is known before the
+  // signatures it covers: its genTime proves they existed (ETSI EN 319
+  // 102-1 5.6.2.4, a PAdES-LTA document timestamp).
+  absl::Time proven = absl::InfiniteFuture();
+  for (size_t i = fields->size(); i-- > 0;) {
+    const SignatureField& field = (*fields)[i];
+    PdfSignatureVerdict& v = out.signatures[i];
+    if (!v.ok()) continue;  // failed above
+    ctx.proven_existing_at = proven;
     cms::ContentToCheck content;
     content.pieces = v.range.pieces;
     if (v.document_timestamp) {
@@ -217,21 +253,11 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
       Fail(v, v.timestamp.sub_indication, v.timestamp.failed);
       if (v.timestamp.ok()) proven = std::min(proven, v.timestamp.info.gen_time);
     } else {
-      auto signed_data = cms::SignedData::Parse(field.contents, ctx.limits,
-                                                /*zero_padding_allowed=*/true);
-      if (!signed_data.ok()) {
-        FailFormat(v, signed_data.status());
-        continue;
+      if (!digests[i].digest.empty()) {
+        content.digest_algorithm = digests[i].hash;
+        content.digest = digests[i].digest;
       }
-      if (signed_data->signer_count() != 1) {
-        FailFormat(v, cms::FormatError("PAdES: a signature holds exactly one SignerInfo"));
-        continue;
-      }
-      if (signed_data->attached()) {
-        FailFormat(v, cms::FormatError("PAdES: the CMS must not encapsulate content"));
-        continue;
-      }
-      v.signature = cms::VerifyCmsSignature(*signed_data, 0, content, ctx);
+      v.signature = cms::VerifyCmsSignature(*signed_data[i], 0, content, ctx);
       Fail(v, v.signature.sub_indication, v.signature.failed);
     }
 
