@@ -290,7 +290,8 @@ OCSP_PID=$!
 for _ in $(seq 1 100); do grep -q "ACCEPT" "$WORK/ocsp.log" && break; sleep 0.1; done
 ocsp_port=$(grep -o 'ACCEPT [^ ]*' "$WORK/ocsp.log" | grep -o '[0-9]*$')
 mkdir -p "$WORK/ocsp-anchors"
-cp "$OCSP_DIR/ca.pem" "$WORK/ocsp-anchors/"
+# The root too: it anchors the TSA of the timestamped signatures below.
+cp "$OCSP_DIR/ca.pem" "$PKI/root.pem" "$WORK/ocsp-anchors/"
 start_server "$BIN/sigverifyd" "$WORK/ocsp-anchors" "$WORK/revocation.log" \
   --url-rewrite="http://ocsp.sigverify.invalid/=http://127.0.0.1:$ocsp_port/" \
   --audit-db="$WORK/ocsp-audit.db" --instance-id=e2e-ocsp
@@ -314,6 +315,17 @@ check "audit: two verdicts on one certificate and one response keep each once" \
 run validate --cert="$OCSP_DIR/revoked.pem" --language=en
 check "OCSP: a revoked certificate is REVOKED_NO_POE" out_has "INDETERMINATE / REVOKED_NO_POE"
 check "OCSP: the message gives the revocation time" out_has "revoked at"
+# A CMS signature by the revoked certificate, with a signature timestamp a
+# day before its revocation: proven to exist while the certificate was good,
+# so it passes; with one an hour after the revocation, it is revoked.
+run verify-document --file="$OCSP_DIR/sample.txt.revoked-stamped-before.p7s" \
+  --content="$PKI/sample.txt" --cert="$PKI/ca.pem" --language=en
+check "documents: revoked after the signature timestamp passes" rc_is 0
+check "documents: ... its time proven by the timestamp" out_has "(timestamp), covers ENTIRE_FILE: TOTAL_PASSED"
+run verify-document --file="$OCSP_DIR/sample.txt.revoked-stamped-after.p7s" \
+  --content="$PKI/sample.txt" --cert="$PKI/ca.pem" --language=en
+check "documents: revoked before the signature timestamp fails (exit 1)" rc_is 1
+check "documents: ... as REVOKED" out_has "REVOKED"
 # A response saved now is stapled below, once the responder is gone.
 openssl ocsp -issuer "$OCSP_DIR/ca.pem" -cert "$OCSP_DIR/unlisted.pem" \
   -url "http://127.0.0.1:$ocsp_port/" -respout "$WORK/unlisted.ocsp" -noverify >/dev/null 2>&1

@@ -46,6 +46,18 @@ std::string Der(Encode encode) {
 
 }  // namespace
 
+absl::StatusOr<std::string> SignDetached(std::string_view data, X509* cert, EVP_PKEY* key) {
+  Bio in(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  Cms cms(CMS_sign(cert, key, nullptr, in.get(), CMS_DETACHED | CMS_BINARY));
+  if (cms == nullptr) return OpenSslError("CMS_sign");
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  if (n <= 0) return OpenSslError("i2d_CMS_ContentInfo");
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
 absl::StatusOr<std::string> MakeTimestampToken(std::string_view data, const std::string& dir,
                                                const std::string& tsa, absl::Time at) {
   Bio cert_bio(BIO_new_file((dir + "/" + tsa + ".pem").c_str(), "r"));

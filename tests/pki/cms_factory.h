@@ -5,6 +5,9 @@
 #ifndef SIGVERIFY_TESTS_PKI_CMS_FACTORY_H_
 #define SIGVERIFY_TESTS_PKI_CMS_FACTORY_H_
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <string>
 #include <string_view>
 
@@ -18,6 +21,10 @@ namespace sigverify::testing {
 // `at`, an ESS signingCertificateV2 and the TSA's certificate embedded.
 absl::StatusOr<std::string> MakeTimestampToken(std::string_view data, const std::string& dir,
                                                const std::string& tsa, absl::Time at);
+
+// A detached CMS SignedData (DER) over `data` by `cert` and `key`, with
+// signed attributes and the signer's certificate.
+absl::StatusOr<std::string> SignDetached(std::string_view data, X509* cert, EVP_PKEY* key);
 
 // The signature value of the first SignerInfo of a DER SignedData.
 absl::StatusOr<std::string> SignatureValueOf(std::string_view cms_der);

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "tests/pki/cert_factory.h"
+#include "tests/pki/cms_factory.h"
 #include "tests/pki/rfc5280_fixtures.h"
 
 namespace sigverify::testing {
@@ -227,7 +228,8 @@ absl::Status WriteAiaFixtures(const std::filesystem::path& dir, absl::Time now,
 // `openssl ocsp` responder serves; certificates good, revoked and unlisted;
 // responders: the CA itself, a delegated one with id-kp-OCSPSigning (and
 // one more with id-pkix-ocsp-nocheck), one without it, and an unrelated key.
-absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now) {
+absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now,
+                               std::string_view sample) {
   const std::filesystem::path out = dir / "ocsp";
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
@@ -284,6 +286,23 @@ absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now)
     auto issued = Issue(spec(m.name, m.serial, m.extensions), &*ca);
     if (!issued.ok()) return issued.status();
     if (auto s = WritePem(out, m.name, *issued); !s.ok()) return s;
+    if (m.name != "revoked") continue;
+    // sample.txt signed by the revoked certificate, with a signature
+    // timestamp (the test TSA) a day before its revocation, and one an hour
+    // after it: proof of existence before the revocation, and too late.
+    auto cms = SignDetached(sample, issued->cert.get(), issued->key.get());
+    if (!cms.ok()) return cms.status();
+    auto value = SignatureValueOf(*cms);
+    if (!value.ok()) return value.status();
+    for (auto [file, at] :
+         {std::pair{"sample.txt.revoked-stamped-before.p7s", now - absl::Hours(48)},
+          std::pair{"sample.txt.revoked-stamped-after.p7s", now - absl::Hours(23)}}) {
+      auto token = MakeTimestampToken(*value, dir.string(), "tsa", at);
+      if (!token.ok()) return token.status();
+      auto stamped = AddSignatureTimestamp(*cms, *token);
+      if (!stamped.ok()) return stamped.status();
+      if (auto s = WriteFile(out / file, *stamped); !s.ok()) return s;
+    }
   }
   if (auto s = WritePem(out, "ca", *ca); !s.ok()) return s;
   if (auto s = WritePem(out, "rogue", *rogue); !s.ok()) return s;
@@ -422,7 +441,7 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
   if (ec) return absl::InternalError(absl::StrCat("cannot write anchors: ", ec.message()));
   if (auto s = WriteG1Hierarchy(dir, now, *root, sample); !s.ok()) return s;
   if (auto s = WriteAiaFixtures(dir, now, *root); !s.ok()) return s;
-  if (auto s = WriteOcspFixtures(dir, now); !s.ok()) return s;
+  if (auto s = WriteOcspFixtures(dir, now, sample); !s.ok()) return s;
   return WriteRfc5280Fixtures(dir / "rfc5280", now);
 }
 
