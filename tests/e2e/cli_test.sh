@@ -97,7 +97,7 @@ check "validate --json names the sub-indication" out_has '"sub_indication":"SUB_
 
 # verify-document: a PDF signed by pdfsig, one changed afterwards, and one
 # over 16 MiB that goes through VerifyDocumentStream.
-pdf() { /usr/bin/python3 "$(dirname "$0")/minimal_pdf.py" "$@"; }  # OUT [PADDING_BYTES]
+pdf() { /usr/bin/python3 "$(dirname "$0")/minimal_pdf.py" "$@"; }  # see minimal_pdf.py
 mkdir "$WORK/nss"
 certutil -N -d "sql:$WORK/nss" --empty-password
 openssl pkcs12 -export -inkey "$PKI/signer-rsa.key" -in "$PKI/signer-rsa.pem" \
@@ -331,7 +331,25 @@ openssl ocsp -issuer "$OCSP_DIR/ca.pem" -cert "$OCSP_DIR/unlisted.pem" \
   -url "http://127.0.0.1:$ocsp_port/" -respout "$WORK/unlisted.ocsp" -noverify >/dev/null 2>&1
 openssl ocsp -issuer "$OCSP_DIR/ca.pem" -cert "$OCSP_DIR/good.pem" \
   -url "http://127.0.0.1:$ocsp_port/" -respout "$WORK/good.ocsp" -noverify >/dev/null 2>&1
+openssl ocsp -issuer "$OCSP_DIR/ca.pem" -cert "$OCSP_DIR/with-crl.pem" \
+  -url "http://127.0.0.1:$ocsp_port/" -respout "$WORK/with-crl.ocsp" -noverify >/dev/null 2>&1
 kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null; OCSP_PID=
+# A PDF signed by a certificate whose status sigverifyd has not cached, its
+# responder now down: TRY_LATER; the same PDF with a DSS that holds the
+# response (the LTV step of a signing tool) passes from it. (Signed by
+# openssl cms into a hand-written field: pdfsig 22.12's ECDSA signatures do
+# not verify, by pdfsig's own account either.)
+pdf --sign "$WORK/plain.pdf" "$WORK/ltv.pdf" Ltv "$OCSP_DIR/with-crl.pem" "$OCSP_DIR/with-crl.key"
+check "documents: pdfsig finds the hand-placed ECDSA signature valid" \
+  bash -c "pdfsig -nocert '$WORK/ltv.pdf' | grep -q 'Signature is Valid.'"
+pdf --dss "$WORK/ltv.pdf" "$WORK/ltv-dss.pdf" "$WORK/with-crl.ocsp"
+run verify-document --file="$WORK/ltv.pdf"
+check "documents: no status and the responder down is TRY_LATER" out_has "TRY_LATER"
+run verify-document --file="$WORK/ltv-dss.pdf" --json
+check "documents: the DSS's OCSP response is used (responder down)" rc_is 0
+check "documents: ... as stapled evidence" out_has '"source":"stapled"'
+check "documents: ... and the DSS is an LTA update" \
+  out_has '"modification_level":"MODIFICATION_LEVEL_LTA_UPDATES"'
 run validate --cert="$OCSP_DIR/good.pem"
 check "OCSP: a cached status still serves with the responder down" rc_is 0
 run validate --cert="$OCSP_DIR/unlisted.pem"

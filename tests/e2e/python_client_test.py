@@ -35,7 +35,7 @@ from sigverify.v1 import audit_pb2 as apb  # noqa: E402
 from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from minimal_pdf import make_pdf  # noqa: E402
+from minimal_pdf import append_revision, make_pdf  # noqa: E402
 
 
 def read(name):
@@ -495,21 +495,6 @@ class SharedPostgresLogTest(unittest.TestCase):
             shutil.rmtree(work)
 
 
-def append_revision(pdf, number, body):
-    """An incremental update redefining object `number`."""
-    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
-    size = int(re.findall(rb"/Size (\d+)", pdf)[-1])
-    root = re.findall(rb"/Root (\d+ \d+ R)", pdf)[-1]
-    out = bytearray(pdf)
-    offset = len(out)
-    out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n%d 1\n%010d 00000 n \n" % (number, offset)
-    out += b"trailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        size, root, prev, xref)
-    return bytes(out)
-
-
 class DocumentTest(unittest.TestCase):
     """VerifyDocument on PDFs signed by poppler's pdfsig and CMS by openssl cms."""
 
@@ -591,8 +576,8 @@ class DocumentTest(unittest.TestCase):
     def test_page_content_changed_after_signing_fails(self):
         pdf = self.pdfsig(make_pdf(), "PheDuyet")
         text = b"BT /F1 18 Tf 72 760 Td (Quyet dinh so 9/2026/QD-UBND) Tj ET"
-        changed = append_revision(pdf, 4, b"<< /Length %d >>\nstream\n" % len(text) + text +
-                                  b"\nendstream")
+        changed = append_revision(
+            pdf, {4: b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"})
         resp = self.verify_document(pb.VerifyDocumentRequest(document=changed, language="en"),
                                     timeout=30)
         self.assertEqual(resp.indication, pb.INDICATION_TOTAL_FAILED)
