@@ -4,10 +4,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <qpdf/Pipeline.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -15,28 +13,12 @@
 #include "crypto/cms/format_error.h"
 #include "crypto/cms/signed_data.h"
 #include "crypto/der.h"
+#include "crypto/pdf/limited_sink.h"
 #include "crypto/pdf/range_digests.h"
 #include "crypto/pdf/revisions.h"
 
 namespace sigverify::crypto::pdf {
 namespace {
-
-// Collects a decoded stream, refusing more than `limit` bytes (a DSS
-// entry is a certificate, an OCSP response or a CRL, not a flate bomb).
-class BoundedString : public Pipeline {
- public:
-  BoundedString(std::string* out, size_t limit)
-      : Pipeline("bounded", nullptr), out_(out), limit_(limit) {}
-  void write(unsigned char const* data, size_t len) override {
-    if (len > limit_ - out_->size()) throw std::length_error("a DSS stream exceeds its limit");
-    out_->append(reinterpret_cast<const char*>(data), len);
-  }
-  void finish() override {}
-
- private:
-  std::string* out_;
-  size_t limit_;
-};
 
 struct DssData {
   std::vector<std::string> certificates;
@@ -53,7 +35,7 @@ absl::Status ReadDssArray(QPDFObjectHandle array, const PdfLimits& limits, int& 
       return cms::LimitError("max_pdf_dss_entries", limits.max_dss_entries, entries);
     }
     std::string bytes;
-    BoundedString sink(&bytes, limits.max_dss_stream_bytes);
+    LimitedSink sink(&bytes, limits.max_dss_stream_bytes, "max_pdf_dss_stream_bytes");
     if (!stream.pipeStreamData(&sink, 0, qpdf_dl_generalized, true)) {
       return cms::FormatError("PDF DSS: a stream cannot be decoded");
     }

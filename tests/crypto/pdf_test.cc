@@ -704,6 +704,13 @@ TEST_F(PdfTest, ObjectStreamsAndCrossReferenceStreamsAreRead) {
   EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kFormFillingAndSignatures)
       << Changes(v.signatures[0]);
 
+  // Object streams are inflated within a bound before qpdf inflates them.
+  auto limited = Verify(pdf, PdfLimits{.max_object_stream_bytes = 64});
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(cms::FailureOf(limited.status()).reason, FailureReason::kLimitExceeded);
+  EXPECT_TRUE(absl::StrContains(limited.status().message(), "max_pdf_object_stream_bytes"))
+      << limited.status();
+
   // Page 2's content replaced by an update: found although the page lives
   // in an object stream.
   const int page = *sigverify::testing::PageObject(pdf, 2);
