@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <optional>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <string>
@@ -172,7 +171,7 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
 
   // First what each signature is and covers, its CMS read; then the
   // digests of all ranges in one pass (range_digests.h).
-  std::vector<std::optional<cms::SignedData>> signed_data(fields->size());
+  std::vector<std::shared_ptr<const cms::SignedData>> signed_data(fields->size());
   std::vector<RangeDigest> digests(fields->size());
   std::vector<RangeDigest*> to_digest;
   for (size_t i = 0; i < fields->size(); ++i) {
@@ -214,7 +213,7 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
       digests[i] = {facts->digest, v.range.pieces[0], v.range.pieces[1], ""};
       to_digest.push_back(&digests[i]);
     }
-    signed_data[i] = *std::move(parsed);
+    signed_data[i] = std::make_shared<const cms::SignedData>(*std::move(parsed));
   }
   DigestRanges(file, to_digest);
 
@@ -240,6 +239,7 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
         content.digest = digests[i].digest;
       }
       v.signature = cms::VerifyCmsSignature(*signed_data[i], 0, content, ctx);
+      v.signed_data = signed_data[i];  // the facts view into it
       Fail(v, v.signature.sub_indication, v.signature.failed);
     }
 

@@ -9,6 +9,7 @@
 #ifndef SIGVERIFY_CRYPTO_PDF_PDF_VALIDATION_H_
 #define SIGVERIFY_CRYPTO_PDF_PDF_VALIDATION_H_
 
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct PdfSignatureVerdict {
   SignedRange range;
   bool document_timestamp = false;  // ETSI.RFC3161: `timestamp` holds its verdict
   cms::SignatureVerdict signature;  // the CMS signature's, when one was read
+  // What `signature.facts` views into (the signature value): kept with it.
+  std::shared_ptr<const cms::SignedData> signed_data;
   cms::TimestampVerdict timestamp;
   ChangeReport changes;  // made after the revision this signature signs
   bool changes_known = false;

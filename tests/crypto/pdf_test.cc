@@ -294,6 +294,11 @@ TEST_F(PdfTest, CertificationLevelsAreEnforced) {
   EXPECT_TRUE(v.signatures[0].ok()) << Explain(v.signatures[0]);
   EXPECT_EQ(v.signatures[0].field.docmdp_level, 2);
   EXPECT_EQ(v.signatures[0].field.sub_filter, "ETSI.CAdES.detached");
+  // The verdict's facts stay readable after VerifyPdf (the audit log hashes
+  // the signature value then).
+  auto value = sigverify::testing::SignatureValueOf(v.signatures[0].field.contents);
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(v.signatures[0].signature.facts.signature_value, *value);
   EXPECT_TRUE(v.signatures[0].signature.facts.has_signing_certificate_attribute);
   EXPECT_EQ(PdfsigSays(p2), std::vector<std::string>{"Signature is Valid."});
 
