@@ -16,6 +16,7 @@ struct PdfLimits {
   size_t max_walk_objects = 4'000'000;        // objects a change analysis may visit
   size_t max_dss_stream_bytes = 16 << 20;     // one decoded DSS certificate/OCSP/CRL stream
   size_t max_object_stream_bytes = 64 << 20;  // one object stream, inflated
+  size_t max_xref_stream_bytes = 64 << 20;    // one cross-reference stream, inflated
   int max_dss_entries = 256;                  // certificates, OCSP responses and CRLs in the DSS
 };
 

@@ -15,6 +15,7 @@
 #include "crypto/pdf/limited_sink.h"
 #include "crypto/pdf/range_digests.h"
 #include "crypto/pdf/revisions.h"
+#include "crypto/pdf/xref_streams.h"
 
 namespace sigverify::crypto::pdf {
 namespace {
@@ -141,6 +142,9 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
                                      const PdfLimits& limits) {
   auto revisions = FindRevisions(file, limits.max_revisions);
   if (!revisions.ok()) return revisions.status();
+  if (absl::Status s = CheckXrefStreams(file, *revisions, limits.max_xref_stream_bytes); !s.ok()) {
+    return s;
+  }
   auto final_file = PdfFile::Open(file, "file", limits);
   if (!final_file.ok()) return final_file.status();
   auto fields = FindSignatureFields(**final_file, limits);

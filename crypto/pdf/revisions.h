@@ -8,6 +8,7 @@
 #define SIGVERIFY_CRYPTO_PDF_REVISIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -16,8 +17,9 @@
 namespace sigverify::crypto::pdf {
 
 struct RevisionEnd {
-  size_t eof_end = 0;   // just after "%%EOF"
-  size_t line_end = 0;  // after the end-of-line that follows it, if any (== eof_end otherwise)
+  size_t eof_end = 0;      // just after "%%EOF"
+  size_t line_end = 0;     // after the end-of-line that follows it, if any (== eof_end otherwise)
+  uint64_t startxref = 0;  // the offset its startxref names
 };
 
 // Every revision end, in file order. LIMIT_EXCEEDED past `max_revisions`;

@@ -709,6 +709,12 @@ TEST_F(PdfTest, ObjectStreamsAndCrossReferenceStreamsAreRead) {
   EXPECT_EQ(v.signatures[0].changes.level, ModificationLevel::kFormFillingAndSignatures)
       << Changes(v.signatures[0]);
 
+  // So is the cross-reference stream, before qpdf opens the file.
+  auto xref_limited = Verify(packed, PdfLimits{.max_xref_stream_bytes = 8});
+  ASSERT_FALSE(xref_limited.ok());
+  EXPECT_TRUE(absl::StrContains(xref_limited.status().message(), "max_pdf_xref_stream_bytes"))
+      << xref_limited.status();
+
   // Object streams are inflated within a bound before qpdf inflates them.
   auto limited = Verify(pdf, PdfLimits{.max_object_stream_bytes = 64});
   ASSERT_FALSE(limited.ok());

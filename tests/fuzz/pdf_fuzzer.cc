@@ -13,6 +13,7 @@
 #include "crypto/pdf/pdf_file.h"
 #include "crypto/pdf/revisions.h"
 #include "crypto/pdf/signature_fields.h"
+#include "crypto/pdf/xref_streams.h"
 
 namespace pdf = sigverify::crypto::pdf;
 
@@ -24,6 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_walk_objects = 20'000;
   auto revisions = pdf::FindRevisions(file, limits.max_revisions);
   if (!revisions.ok()) return 0;
+  if (!pdf::CheckXrefStreams(file, *revisions, 1 << 20).ok()) return 0;
   auto whole = pdf::PdfFile::Open(file, "file", limits);
   if (!whole.ok()) return 0;
   auto fields = pdf::FindSignatureFields(**whole, limits);
