@@ -5,7 +5,6 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -14,9 +13,6 @@ namespace sigverify::crypto {
 using Sha256Digest = std::array<uint8_t, 32>;
 
 Sha256Digest Sha256(std::string_view bytes);
-// The SHA-256 of the concatenation of `pieces` (a PDF signature's ranges).
-Sha256Digest Sha256(std::initializer_list<std::string_view> pieces);
-Sha256Digest Sha256(const std::string_view* pieces, size_t count);
 
 // The digest as a byte string (proto bytes fields).
 inline std::string AsBytes(const Sha256Digest& d) {

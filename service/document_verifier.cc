@@ -293,9 +293,7 @@ void VerifyPdfDocument(std::string_view document, const cms::ValidationContext& 
     } else {
       SignatureAudit(v.signature, &a);
     }
-    if (v.range.ok()) {
-      a.data_hash = crypto::AsBytes(crypto::Sha256(v.range.pieces.data(), v.range.pieces.size()));
-    }
+    a.data_hash = v.range_sha256;
   }
   Aggregate(language, out);
 }

@@ -174,9 +174,12 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
   out.signatures.resize(fields->size());
 
   // First what each signature is and covers, its CMS read; then the
-  // digests of all ranges in one pass (range_digests.h).
+  // digests of all ranges in one pass (range_digests.h): each signature's
+  // own, and the SHA-256 the audit log keeps (the same pass when the
+  // signature's is SHA-256 too).
   std::vector<std::shared_ptr<const cms::SignedData>> signed_data(fields->size());
   std::vector<RangeDigest> digests(fields->size());
+  std::vector<RangeDigest> sha256(fields->size());
   std::vector<RangeDigest*> to_digest;
   for (size_t i = 0; i < fields->size(); ++i) {
     const SignatureField& field = (*fields)[i];
@@ -197,6 +200,8 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
       Fail(v, SubIndication::kFormatFailure, v.range.failed);
       continue;
     }
+    sha256[i] = {HashAlgorithm::kSha256, v.range.pieces[0], v.range.pieces[1], ""};
+    to_digest.push_back(&sha256[i]);
     if (v.document_timestamp) continue;
     auto parsed = cms::SignedData::Parse(field.contents, ctx.limits,
                                          /*zero_padding_allowed=*/true);
@@ -220,6 +225,7 @@ absl::StatusOr<PdfVerdict> VerifyPdf(std::string_view file, const cms::Validatio
     signed_data[i] = std::make_shared<const cms::SignedData>(*std::move(parsed));
   }
   DigestRanges(file, to_digest);
+  for (size_t i = 0; i < fields->size(); ++i) out.signatures[i].range_sha256 = sha256[i].digest;
 
   std::map<size_t, std::unique_ptr<PdfFile>> signed_revisions;
   // Latest first, so that a valid document timestamp is known before the

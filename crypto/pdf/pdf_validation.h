@@ -10,6 +10,7 @@
 #define SIGVERIFY_CRYPTO_PDF_PDF_VALIDATION_H_
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,7 @@ namespace sigverify::crypto::pdf {
 struct PdfSignatureVerdict {
   SignatureField field;
   SignedRange range;
+  std::string range_sha256;         // SHA-256 of the signed bytes, when the range is valid
   bool document_timestamp = false;  // ETSI.RFC3161: `timestamp` holds its verdict
   cms::SignatureVerdict signature;  // the CMS signature's, when one was read
   // What `signature.facts` views into (the signature value): kept with it.

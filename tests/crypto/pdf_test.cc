@@ -268,6 +268,8 @@ TEST_F(PdfTest, ThreeSignaturesByPdfsigPassWithTheChangesBetweenThemNamed) {
   ASSERT_EQ(v.signatures.size(), 3u);
   for (const PdfSignatureVerdict& s : v.signatures) {
     EXPECT_TRUE(s.ok()) << Explain(s);
+    // The audit log's hash of the signed bytes, from the one-pass digests.
+    EXPECT_EQ(s.range_sha256, cms::DigestOf(HashAlgorithm::kSha256, s.range.pieces));
     EXPECT_EQ(s.field.sub_filter, "adbe.pkcs7.detached");
     EXPECT_EQ(s.field.docmdp_level, 0);
     EXPECT_TRUE(s.changes_known);
