@@ -304,7 +304,13 @@ constexpr Text<Outcome> kVietnameseOutcomes[] = {
     {Outcome::kSignatureAndPathValidAtGivenTime,
      "chữ ký và đường dẫn chứng thực hợp lệ tại thời điểm xác thực do yêu cầu cung cấp (chưa "
      "được chứng minh)"},
+    {Outcome::kSignatureAndPathValidAtAttestedTime,
+     "chữ ký và đường dẫn chứng thực hợp lệ tại thời điểm xác thực do hệ thống gửi yêu cầu xác "
+     "nhận (hệ thống được cấp quyền xác nhận thời điểm)"},
     {Outcome::kPathValid, "đường dẫn chứng thực hợp lệ"},
+    {Outcome::kPathValidAtAttestedTime,
+     "đường dẫn chứng thực hợp lệ tại thời điểm xác thực do hệ thống gửi yêu cầu xác nhận (hệ "
+     "thống được cấp quyền xác nhận thời điểm)"},
     {Outcome::kPathValidAtGivenTime,
      "đường dẫn chứng thực hợp lệ tại thời điểm xác thực do yêu cầu cung cấp (chưa được chứng "
      "minh)"},
@@ -328,7 +334,13 @@ constexpr Text<Outcome> kEnglishOutcomes[] = {
     {Outcome::kSignatureAndPathValid, "signature and path valid"},
     {Outcome::kSignatureAndPathValidAtGivenTime,
      "signature and path valid at the validation time given in the request (not proven)"},
+    {Outcome::kSignatureAndPathValidAtAttestedTime,
+     "signature and path valid at the validation time attested by the calling system (granted "
+     "to attest times)"},
     {Outcome::kPathValid, "path valid"},
+    {Outcome::kPathValidAtAttestedTime,
+     "path valid at the validation time attested by the calling system (granted to attest "
+     "times)"},
     {Outcome::kPathValidAtGivenTime,
      "path valid at the validation time given in the request (not proven)"},
     {Outcome::kDocumentValid, "every signature of the document is valid"},

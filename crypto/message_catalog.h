@@ -45,8 +45,12 @@ enum class Outcome {
   kNoteCounterSignatures,
   kNoteTimestampFailed,
   kNoteUnreadableCertificates,
+  // At a validation time a caller trusted to attest times gave (access
+  // control's may_set_validation_time): proof of existence.
+  kSignatureAndPathValidAtAttestedTime,
+  kPathValidAtAttestedTime,
 };
-inline constexpr int kOutcomeCount = 13;
+inline constexpr int kOutcomeCount = 15;
 
 std::string Render(const Failure& failure, Language language);
 std::string Render(const SourceProblem& problem, Language language);

@@ -18,6 +18,10 @@ v1::AuditRecord CallRecord(const CallInfo& call, const Response& response, absl:
   r.set_method(call.method);
   r.set_request_id(call.request_id);
   r.set_caller(call.caller);
+  if (call.authorized.identity != nullptr) {
+    r.set_caller_certificate_sha256(call.authorized.identity->sha256_hex());
+    r.set_caller_subject(call.authorized.identity->subject());
+  }
   r.set_policy(response.policy());
   r.set_trust_store_version(response.trust_store_version());
   *r.mutable_validation_time() = response.validation_time();
@@ -38,7 +42,10 @@ template <typename Response>
 v1::AuditRecord Common(const CallInfo& call, const Response& response, absl::Time now) {
   v1::AuditRecord r = CallRecord(call, response, now);
   VerdictPart(response, r);
-  r.set_validation_time_claimed(response.validation_time_from_request());
+  // A time the caller set is a claim, unless its grant lets it attest it.
+  r.set_validation_time_attested(response.validation_time_attested());
+  r.set_validation_time_claimed(response.validation_time_from_request() &&
+                                !response.validation_time_attested());
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "service/access/access_control.h"
 #include "service/document_verifier.h"
 #include "sigverify/v1/audit.pb.h"
 #include "sigverify/v1/verification.pb.h"
@@ -16,9 +17,10 @@ namespace sigverify::service {
 
 // The call an item came in.
 struct CallInfo {
-  const char* method = "";  // "Verify", "VerifyBatch", "ValidateCertificate"
-  std::string request_id;   // x-request-id metadata
-  std::string caller;       // the peer
+  const char* method = "";    // "Verify", "VerifyBatch", "ValidateCertificate"
+  std::string request_id;     // x-request-id metadata
+  std::string caller;         // the peer
+  access::Caller authorized;  // the client certificate and its grant
   absl::Time arrived;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "service/call_auth.h"
 #include "service/call_messages.h"
 #include "service/grpc_status.h"
 #include "service/proto_time.h"
@@ -100,12 +101,20 @@ grpc::Status Busy(const char* what, const WorkerPool& pool) {
 
 }  // namespace
 
-AuditService::AuditService(audit::AuditLog* log, size_t search_threads, Drain* drain)
+AuditService::AuditService(audit::AuditLog* log, size_t search_threads, Drain* drain,
+                           const access::AccessControl* access)
     : log_(log),
       drain_(drain),
+      access_(access),
       // A pool's budget counts the calls running as well as those waiting.
       lookups_(kLookupThreads, kLookupThreads + kMaxQueuedLookups),
       searches_(search_threads, search_threads + kMaxQueuedSearches) {}
+
+absl::StatusOr<access::Caller> AuditService::Authorize(const grpc::CallbackServerContext& context,
+                                                       const char* method) const {
+  return AuthorizeCall(access_, context, access::cfg::ROLE_AUDITOR,
+                       absl::StrCat("/sigverify.v1.AuditService/", method), absl::Now());
+}
 
 absl::StatusOr<uint64_t> AuditService::TreeSize(const std::string& shard, uint64_t size) const {
   auto current = log_->store().Size(shard);
@@ -119,15 +128,18 @@ absl::StatusOr<uint64_t> AuditService::TreeSize(const std::string& shard, uint64
 }
 
 template <typename Request, typename Response>
-grpc::ServerUnaryReactor* AuditService::Answer(grpc::CallbackServerContext* context,
-                                               const grpc::ByteBuffer* request_bytes,
-                                               grpc::ByteBuffer* response_bytes, WorkerPool& pool,
-                                               absl::Status (AuditService::*answer)(const Request&,
-                                                                                    Response*)) {
+grpc::ServerUnaryReactor* AuditService::Answer(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes, WorkerPool& pool, const char* method,
+    absl::Status (AuditService::*answer)(const Request&, Response*)) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto ticket = std::make_shared<Drain::Ticket>(drain_->Admit());
   if (!*ticket) {
     reactor->Finish(ShuttingDown());
+    return reactor;
+  }
+  if (auto caller = Authorize(*context, method); !caller.ok()) {
+    reactor->Finish(ToGrpc(caller.status()));
     return reactor;
   }
   auto call = std::make_shared<CallMessages<Request, Response>>();
@@ -149,43 +161,46 @@ grpc::ServerUnaryReactor* AuditService::Answer(grpc::CallbackServerContext* cont
 grpc::ServerUnaryReactor* AuditService::GetCheckpoint(grpc::CallbackServerContext* context,
                                                       const grpc::ByteBuffer* request,
                                                       grpc::ByteBuffer* response) {
-  return Answer(context, request, response, lookups_, &AuditService::Checkpoint);
+  return Answer(context, request, response, lookups_, "GetCheckpoint", &AuditService::Checkpoint);
 }
 
 grpc::ServerUnaryReactor* AuditService::GetRecord(grpc::CallbackServerContext* context,
                                                   const grpc::ByteBuffer* request,
                                                   grpc::ByteBuffer* response) {
-  return Answer(context, request, response, lookups_, &AuditService::Record);
+  return Answer(context, request, response, lookups_, "GetRecord", &AuditService::Record);
 }
 
 grpc::ServerUnaryReactor* AuditService::GetCertificate(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {
-  return Answer(context, request, response, lookups_, &AuditService::Certificate);
+  return Answer(context, request, response, lookups_, "GetCertificate", &AuditService::Certificate);
 }
 
 grpc::ServerUnaryReactor* AuditService::GetRevocationResponse(grpc::CallbackServerContext* context,
                                                               const grpc::ByteBuffer* request,
                                                               grpc::ByteBuffer* response) {
-  return Answer(context, request, response, lookups_, &AuditService::RevocationResponse);
+  return Answer(context, request, response, lookups_, "GetRevocationResponse",
+                &AuditService::RevocationResponse);
 }
 
 grpc::ServerUnaryReactor* AuditService::GetInclusionProof(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
-  return Answer(context, request, response, lookups_, &AuditService::InclusionProof);
+  return Answer(context, request, response, lookups_, "GetInclusionProof",
+                &AuditService::InclusionProof);
 }
 
 grpc::ServerUnaryReactor* AuditService::GetConsistencyProof(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
-  return Answer(context, request, response, lookups_, &AuditService::ConsistencyProof);
+  return Answer(context, request, response, lookups_, "GetConsistencyProof",
+                &AuditService::ConsistencyProof);
 }
 
 grpc::ServerUnaryReactor* AuditService::QueryRecords(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
-  return Answer(context, request, response, searches_, &AuditService::Query);
+  return Answer(context, request, response, searches_, "QueryRecords", &AuditService::Query);
 }
 
 absl::Status AuditService::Checkpoint(const v1::GetCheckpointRequest& request,
@@ -363,10 +378,15 @@ class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuf
 };
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportRecords(
-    grpc::CallbackServerContext*, const grpc::ByteBuffer* request_bytes) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) {
   v1::ExportRecordsRequest request;
-  grpc::Status parsed = CallMessages<v1::ExportRecordsRequest, v1::ExportRecordsResponse>::Parse(
-      *request_bytes, &request);
+  grpc::Status parsed = grpc::Status::OK;
+  if (auto caller = Authorize(*context, "ExportRecords"); !caller.ok()) {
+    parsed = ToGrpc(caller.status());
+  } else {
+    parsed = CallMessages<v1::ExportRecordsRequest, v1::ExportRecordsResponse>::Parse(
+        *request_bytes, &request);
+  }
   absl::StatusOr<audit::LeafQuery> query = absl::InvalidArgumentError("");
   if (parsed.ok()) query = QueryOf(request.filter(), /*oldest_first=*/true);
   Drain::Ticket ticket = drain_->Admit();

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 
+#include "service/access/access_control.h"
 #include "service/audit/audit_log.h"
 #include "service/drain.h"
 #include "service/worker_pool.h"
@@ -43,8 +44,10 @@ class AuditService final : public RawAuditService {
   // store with this many readers.
   static size_t ReaderConnections(size_t search_threads) { return kLookupThreads + search_threads; }
 
-  // Calls are admitted through `drain` (UNAVAILABLE once it stops).
-  AuditService(audit::AuditLog* log, size_t search_threads, Drain* drain);
+  // Calls are admitted through `drain` (UNAVAILABLE once it stops);
+  // `access`, when given, lets only ROLE_AUDITOR callers in.
+  AuditService(audit::AuditLog* log, size_t search_threads, Drain* drain,
+               const access::AccessControl* access = nullptr);
 
   grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
@@ -73,12 +76,17 @@ class AuditService final : public RawAuditService {
  private:
   class Export;
 
-  // Decodes the request, runs `answer` on `pool`, encodes and finishes.
+  // Checks the caller, decodes the request, runs `answer` on `pool`,
+  // encodes and finishes.
   template <typename Request, typename Response>
   grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request_bytes,
                                    grpc::ByteBuffer* response_bytes, WorkerPool& pool,
+                                   const char* method,
                                    absl::Status (AuditService::*answer)(const Request&, Response*));
+  // The caller of `method` ("QueryRecords"), if it has ROLE_AUDITOR.
+  absl::StatusOr<access::Caller> Authorize(const grpc::CallbackServerContext& context,
+                                           const char* method) const;
 
   absl::Status Checkpoint(const v1::GetCheckpointRequest& request,
                           v1::GetCheckpointResponse* response);
@@ -101,6 +109,7 @@ class AuditService final : public RawAuditService {
 
   audit::AuditLog* log_;
   Drain* drain_;
+  const access::AccessControl* access_;
   WorkerPool lookups_;
   WorkerPool searches_;
 };

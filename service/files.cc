@@ -1,5 +1,7 @@
 #include "service/files.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -22,6 +24,13 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, size_t max_by
   }
   if (in.bad()) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   return out;
+}
+
+std::string FileState(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return absl::StrCat(path, ": missing");
+  return absl::StrCat(path, ":", st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
+                      st.st_mtim.tv_nsec);
 }
 
 }  // namespace sigverify::service

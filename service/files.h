@@ -18,6 +18,10 @@ inline constexpr size_t kMaxConfigFileBytes = 16 << 20;
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
                                           size_t max_bytes = kMaxConfigFileBytes);
 
+// What tells a change of the file at `path`: its inode, size and
+// modification time ("missing" when it cannot be read), for polling.
+std::string FileState(const std::string& path);
+
 }  // namespace sigverify::service
 
 #endif  // SIGVERIFY_SERVICE_FILES_H_

@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   int sig = 0;
-  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) (void)(*server)->ReloadTrust();
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) (void)(*server)->Reload();
   Log(absl::StrCat("signal ", sig, ": draining in-flight calls"));
   (*server)->Shutdown();
   Log("stopped");

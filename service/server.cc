@@ -4,6 +4,8 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <prometheus/exposer.h>
@@ -64,18 +66,34 @@ cache::UrlRewriter RewriterOf(const cfg::Revocation& revocation) {
   return cache::UrlRewriter(std::move(rules));
 }
 
-// TLS when configured; plaintext otherwise (validation allowed it only on
-// loopback).
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CredentialsOf(
-    const cfg::Listeners& listeners) {
+// TLS when configured, from files gRPC reads again when they change (a
+// renewed certificate or CA is used for new handshakes; open connections
+// stay); with client CAs, a client certificate they validate is required at
+// the handshake. gRPC's TLS is 1.2 or 1.3 with ECDHE and AEAD suites only.
+// Plaintext otherwise (validation allowed it only on loopback).
+std::shared_ptr<grpc::ServerCredentials> CredentialsOf(const cfg::Listeners& listeners,
+                                                       absl::Duration poll_interval) {
   if (listeners.tls_certificate_file().empty()) return grpc::InsecureServerCredentials();
-  auto cert = ReadSmallFile(listeners.tls_certificate_file());
-  if (!cert.ok()) return cert.status();
-  auto key = ReadSmallFile(listeners.tls_private_key_file());
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(options);
+  namespace x = grpc::experimental;
+  // The provider needs an interval; without polling, files are read hourly.
+  const unsigned refresh_seconds = static_cast<unsigned>(std::max<int64_t>(
+      1, poll_interval > absl::ZeroDuration() ? absl::ToInt64Seconds(poll_interval) : 3600));
+  const bool clients = !listeners.tls_client_ca_file().empty();
+  auto provider = clients ? std::make_shared<x::FileWatcherCertificateProvider>(
+                                listeners.tls_private_key_file(), listeners.tls_certificate_file(),
+                                listeners.tls_client_ca_file(), refresh_seconds)
+                          : std::make_shared<x::FileWatcherCertificateProvider>(
+                                listeners.tls_private_key_file(), listeners.tls_certificate_file(),
+                                refresh_seconds);
+  x::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (clients) {
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  }
+  return x::TlsServerCredentials(options);
 }
 
 // A trust store that does not load is a configuration error.
@@ -98,7 +116,8 @@ std::string BoundAddress(const std::string& address, int port) {
 
 }  // namespace
 
-Server::Server(ServerConfig config, Log log) : config_(std::move(config)), log_(std::move(log)) {}
+Server::Server(ServerConfig config, Log log)
+    : config_(std::move(config)), log_(std::move(log)), started_(absl::Now()) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, Log log) {
   std::unique_ptr<Server> server(new Server(config, std::move(log)));
@@ -107,6 +126,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerConfig& confi
   if (auto s = server->BuildRevocation(); !s.ok()) return s;
   server->BuildVerification();
   if (auto s = server->BuildAudit(); !s.ok()) return s;
+  if (auto s = server->BuildAccess(); !s.ok()) return s;
   server->BuildServices();
   return server;
 }
@@ -242,18 +262,73 @@ absl::Status Server::BuildAudit() {
   return absl::OkStatus();
 }
 
+absl::Status Server::BuildAccess() {
+  access::AccessControl::Options options = AccessOptionsOf(config_);
+  options.log = [this](const std::string& line) { log_(line); };
+  auto created = access::AccessControl::Create(std::move(options));
+  if (!created.ok()) {
+    return absl::Status(created.status().code(),
+                        absl::StrCat("access control: ", created.status().message()));
+  }
+  access_ = *std::move(created);
+  if (access_->enabled()) {
+    log_(
+        absl::StrCat("access control on: ", access_->grants(), " grants (",
+                     config_.access_config_file().empty() ? "inline" : config_.access_config_file(),
+                     "), client certificates from ", config_.listeners().tls_client_ca_file()));
+  } else {
+    log_(
+        "WARNING: ACCESS CONTROL IS OFF: any process that reaches the gRPC port may verify, "
+        "read the whole audit log and reload the service (allowed on loopback only; give "
+        "--tls-client-ca and --access-config to decide who may call what)");
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Server::Reload() {
+  std::vector<std::string> errors;
+  if (absl::Status s = reloader_->ReloadNow(); !s.ok()) {
+    errors.push_back(absl::StrCat("trust store: ", s.message()));
+  }
+  if (absl::Status s = access_->Reload(); !s.ok()) {
+    errors.push_back(absl::StrCat("access control: ", s.message()));
+  }
+  return errors;
+}
+
+void Server::Status(v1::GetStatusResponse* out) const {
+  const std::shared_ptr<const crypto::PathValidator> paths = verifier_->paths();
+  out->set_trust_store_version(paths->trust_store().version());
+  out->set_trust_anchors(static_cast<int32_t>(paths->trust_store().anchors().size()));
+  out->set_workers(static_cast<int32_t>(pool_->threads()));
+  out->set_access_control(access_->enabled());
+  out->set_grants(static_cast<int32_t>(access_->grants()));
+  out->set_access_config_version(access_->version());
+  if (audit_log_ != nullptr) {
+    out->set_audit_shard(audit_log_->shard());
+    out->set_audit_tree_size(audit_log_->stats().tree_size);
+  }
+  out->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
+}
+
 void Server::BuildServices() {
   service_metrics_ = std::make_unique<ServiceMetrics>(*registry_);
   const AuditFailure on_failure = config_.audit().on_failure() == cfg::AUDIT_FAILURE_POLICY_ANSWER
                                       ? AuditFailure::kAnswer
                                       : AuditFailure::kUnavailable;
-  verification_service_ =
-      std::make_unique<VerificationService>(verifier_, pool_.get(), service_metrics_.get(), &drain_,
-                                            audit_log_.get(), on_failure, disk_guard_.get());
+  verification_service_ = std::make_unique<VerificationService>(
+      verifier_, pool_.get(), service_metrics_.get(), &drain_, audit_log_.get(), on_failure,
+      disk_guard_.get(), access_.get());
   if (audit_log_ != nullptr) {
     audit_service_ = std::make_unique<AuditService>(
-        audit_log_.get(), static_cast<size_t>(config_.audit().query_threads()), &drain_);
+        audit_log_.get(), static_cast<size_t>(config_.audit().query_threads()), &drain_,
+        access_.get());
   }
+  AdminService::Operations operations;
+  operations.reload = [this] { return Reload(); };
+  operations.status = [this](v1::GetStatusResponse* out) { Status(out); };
+  operations.trust_store_version = [this] { return verifier_->paths()->trust_store().version(); };
+  admin_service_ = std::make_unique<AdminService>(std::move(operations), &drain_, access_.get());
 }
 
 absl::Status Server::Start() {
@@ -262,9 +337,11 @@ absl::Status Server::Start() {
   StartWarming();
   const cfg::Listeners& l = config_.listeners();
   log_(absl::StrCat("listening on ", grpc_address_,
-                    l.tls_certificate_file().empty() ? " (plaintext, loopback)" : " (TLS)", ", ",
-                    pool_->threads(), " workers, trust store ", store_->version().substr(0, 16),
-                    " (", store_->anchors().size(), " anchors)",
+                    l.tls_certificate_file().empty() ? " (plaintext, loopback)"
+                    : l.tls_client_ca_file().empty() ? " (TLS)"
+                                                     : " (mutual TLS)",
+                    ", ", pool_->threads(), " workers, trust store ",
+                    store_->version().substr(0, 16), " (", store_->anchors().size(), " anchors)",
                     l.metrics().empty() ? "" : absl::StrCat(", metrics on ", l.metrics())));
   return absl::OkStatus();
 }
@@ -303,13 +380,13 @@ absl::Status Server::StartMetrics() {
 // unless it has a listener of its own).
 absl::Status Server::StartListeners() {
   const cfg::Listeners& l = config_.listeners();
-  auto creds = CredentialsOf(l);
-  if (!creds.ok()) return creds.status();
+  const std::shared_ptr<grpc::ServerCredentials> creds =
+      CredentialsOf(l, ToAbslDuration(config_.trust().poll_interval()));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(l.grpc(), *creds, &port);
+  builder.AddListeningPort(l.grpc(), creds, &port);
   const int max_message = static_cast<int>(config_.limits().max_message_bytes());
   builder.SetMaxReceiveMessageSize(max_message);
   builder.SetMaxSendMessageSize(max_message);
@@ -320,6 +397,7 @@ absl::Status Server::StartListeners() {
   quota.Resize(ReceivedShare(verifier_->limits().max_inflight_bytes));
   builder.SetResourceQuota(quota);
   builder.RegisterService(verification_service_.get());
+  builder.RegisterService(admin_service_.get());
   if (audit_service_ != nullptr && l.audit().empty()) builder.RegisterService(audit_service_.get());
   grpc_server_ = builder.BuildAndStart();
   if (grpc_server_ == nullptr || port == 0) {
@@ -329,7 +407,7 @@ absl::Status Server::StartListeners() {
   if (audit_service_ == nullptr || l.audit().empty()) return absl::OkStatus();
   grpc::ServerBuilder audit_builder;
   int audit_port = 0;
-  audit_builder.AddListeningPort(l.audit(), *creds, &audit_port);
+  audit_builder.AddListeningPort(l.audit(), creds, &audit_port);
   audit_builder.RegisterService(audit_service_.get());
   audit_server_ = audit_builder.BuildAndStart();
   if (audit_server_ == nullptr || audit_port == 0) {
@@ -364,8 +442,6 @@ void Server::StartWarming() {
     if (!stopping_) grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   });
 }
-
-absl::Status Server::ReloadTrust() { return reloader_->ReloadNow(); }
 
 void Server::Shutdown() {
   {

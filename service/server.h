@@ -18,6 +18,8 @@
 #include "cache/revocation_sources.h"
 #include "cache/revocation_store.h"
 #include "crypto/trust_store.h"
+#include "service/access/access_control.h"
+#include "service/admin_service.h"
 #include "service/audit/audit_log.h"
 #include "service/audit_service.h"
 #include "service/disk_space_guard.h"
@@ -62,8 +64,10 @@ class Server {
   // Binds the metrics and gRPC listeners and starts serving. Health reports
   // SERVING once kept revocation data is loaded.
   absl::Status Start();
-  // SIGHUP: loads the trust sources again; the old store stays on failure.
-  absl::Status ReloadTrust();
+  // SIGHUP and AdminService.Reload: loads the trust sources, the access
+  // configuration and the client CRLs again; each keeps its previous state
+  // on failure, returned as one line per source that failed.
+  std::vector<std::string> Reload();
   // Health NOT_SERVING, new calls UNAVAILABLE, calls in flight drained for
   // shutdown_grace, listeners stopped. Idempotent.
   void Shutdown();
@@ -74,13 +78,16 @@ class Server {
   absl::Status BuildRevocation();
   void BuildVerification();
   absl::Status BuildAudit();
+  absl::Status BuildAccess();
   void BuildServices();
+  void Status(v1::GetStatusResponse* out) const;
   absl::Status StartMetrics();
   absl::Status StartListeners();
   void StartWarming();
 
   const ServerConfig config_;
   const Log log_;
+  const absl::Time started_;
   // Members are destroyed in reverse: listeners first, then what they use.
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<RevocationFetchMetrics> fetch_metrics_;
@@ -99,8 +106,10 @@ class Server {
   std::unique_ptr<audit::AuditLog> audit_log_;
   std::unique_ptr<DiskSpaceGuard> disk_guard_;  // SQLite audit log with a floor
   Drain drain_;                                 // the calls both services admitted, for Shutdown
+  std::unique_ptr<access::AccessControl> access_;
   std::unique_ptr<VerificationService> verification_service_;
   std::unique_ptr<AuditService> audit_service_;
+  std::unique_ptr<AdminService> admin_service_;
   // The exposer keeps only weak references to what it serves.
   std::shared_ptr<ScrapeTimeGauges> scrape_gauges_;
   std::unique_ptr<prometheus::Exposer> exposer_;

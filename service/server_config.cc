@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cache/url_rewriter.h"
+#include "crypto/certificate.h"
 #include "crypto/public_key.h"
 #include "crypto/trust_profile.h"
 #include "service/byte_budget.h"
@@ -42,6 +43,8 @@ constexpr char kDefaults[] = R"pb(
     audit: ""
     tls_certificate_file: ""
     tls_private_key_file: ""
+    tls_client_ca_file: ""
+    tls_client_crl_file: ""
   }
   trust {
     anchors_dir: ""
@@ -77,16 +80,19 @@ constexpr char kDefaults[] = R"pb(
     query_threads: 2
   }
   shutdown_grace { seconds: 10 }
+  access_config_file: ""
 )pb";
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 35> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 38> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
     {"listeners.tls_certificate_file", "--tls-cert"},
     {"listeners.tls_private_key_file", "--tls-key"},
+    {"listeners.tls_client_ca_file", "--tls-client-ca"},
+    {"listeners.tls_client_crl_file", "--tls-client-crl"},
     {"trust.anchors_dir", "--trust-anchors"},
     {"trust.intermediates_dir", "--intermediates"},
     {"trust.profiles", "--trust-profile"},
@@ -117,6 +123,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 35> kFlagO
     {"audit.min_free_bytes", "--audit-min-free-bytes"},
     {"audit.query_threads", "--audit-query-threads"},
     {"shutdown_grace", "--shutdown-grace"},
+    {"access_config_file", "--access-config"},
 }};
 
 // "--flag (field): detail", or "field: detail" for a field without a flag.
@@ -197,6 +204,15 @@ absl::Status IsReadable(absl::string_view field, const std::string& path) {
   return absl::OkStatus();
 }
 
+absl::Status IsCertificates(absl::string_view field, const std::string& path) {
+  auto pem = ReadSmallFile(path);
+  if (!pem.ok()) return Bad(field, pem.status().message());
+  if (auto certs = crypto::Certificate::ParseAll(*pem); !certs.ok()) {
+    return Bad(field, absl::StrCat(path, ": ", certs.status().message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateListeners(const cfg::ServerConfig& c) {
   const cfg::Listeners& l = c.listeners();
   const bool tls = !l.tls_certificate_file().empty() || !l.tls_private_key_file().empty();
@@ -211,15 +227,34 @@ absl::Status ValidateListeners(const cfg::ServerConfig& c) {
     if (auto s = IsReadable("listeners.tls_private_key_file", l.tls_private_key_file()); !s.ok())
       return s;
   }
+  if (!l.tls_client_ca_file().empty()) {
+    if (!tls) {
+      return Bad("listeners.tls_client_ca_file",
+                 "client certificates need TLS (--tls-cert and --tls-key)");
+    }
+    if (auto s = IsCertificates("listeners.tls_client_ca_file", l.tls_client_ca_file()); !s.ok()) {
+      return s;
+    }
+  }
+  if (!l.tls_client_crl_file().empty() && l.tls_client_ca_file().empty()) {
+    return Bad("listeners.tls_client_crl_file", "client CRLs need --tls-client-ca");
+  }
+  const bool access = HasAccessConfig(c);
   for (const auto& [field, address] :
        {std::pair<absl::string_view, std::string>{"listeners.grpc", l.grpc()},
         {"listeners.audit", l.audit()}}) {
     if (field == "listeners.audit" && address.empty()) continue;
     if (auto s = IsListenAddress(field, address); !s.ok()) return s;
-    if (!tls && !IsLoopback(address)) {
+    if (IsLoopback(address)) continue;
+    if (!tls) {
       return Bad(field, absl::StrCat("refusing to listen on ", address,
                                      " without TLS: plaintext is allowed on loopback only "
                                      "(give --tls-cert and --tls-key)"));
+    }
+    if (!access) {
+      return Bad(field, absl::StrCat("refusing to listen on ", address,
+                                     " without access control: off loopback, give "
+                                     "--tls-client-ca and --access-config (who may call what)"));
     }
   }
   if (!l.metrics().empty()) {
@@ -236,6 +271,29 @@ absl::Status ValidateListeners(const cfg::ServerConfig& c) {
   if (!l.audit().empty() && !audit_log) {
     return Bad("listeners.audit",
                "set, but there is no audit log (--audit-db or --audit-postgres)");
+  }
+  return absl::OkStatus();
+}
+
+// The grants and client CRLs load as access control will load them.
+absl::Status ValidateAccess(const cfg::ServerConfig& c) {
+  if (!c.access_config_file().empty() && c.has_access()) {
+    return Bad("access_config_file",
+               "give the grants once: in the configuration's `access` or in --access-config");
+  }
+  if (HasAccessConfig(c) && c.listeners().tls_client_ca_file().empty()) {
+    return Bad(c.has_access() ? "access" : "access_config_file",
+               "callers are known by their client certificates: give --tls-client-ca");
+  }
+  access::AccessControl::Options options = AccessOptionsOf(c);
+  options.poll_interval = absl::ZeroDuration();
+  if (auto loaded = access::AccessControl::Create(std::move(options)); !loaded.ok()) {
+    return Bad(
+        !c.listeners().tls_client_crl_file().empty() &&
+                absl::StrContains(loaded.status().message(), c.listeners().tls_client_crl_file())
+            ? "listeners.tls_client_crl_file"
+            : (c.has_access() ? "access" : "access_config_file"),
+        loaded.status().message());
   }
   return absl::OkStatus();
 }
@@ -405,7 +463,22 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   if (auto s = ValidateSizes(config); !s.ok()) return s;
   if (auto s = ValidateRevocation(config.revocation()); !s.ok()) return s;
   if (auto s = ValidateAudit(config.audit()); !s.ok()) return s;
+  if (auto s = ValidateAccess(config); !s.ok()) return s;
   return NonNegative("shutdown_grace", config.shutdown_grace());
+}
+
+bool HasAccessConfig(const ServerConfig& config) {
+  return config.has_access() || !config.access_config_file().empty();
+}
+
+access::AccessControl::Options AccessOptionsOf(const ServerConfig& config) {
+  access::AccessControl::Options options;
+  options.config_file = config.access_config_file();
+  if (config.has_access()) options.config = config.access();
+  options.client_ca_file = config.listeners().tls_client_ca_file();
+  options.client_crl_file = config.listeners().tls_client_crl_file();
+  options.poll_interval = ToAbslDuration(config.trust().poll_interval());
+  return options;
 }
 
 absl::Duration ToAbslDuration(const google::protobuf::Duration& d) {

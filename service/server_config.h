@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "service/access/access_control.h"
 #include "sigverify/config/v1/server_config.pb.h"
 
 namespace sigverify::service {
@@ -44,6 +45,12 @@ absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // A Duration field as absl::Duration.
 absl::Duration ToAbslDuration(const google::protobuf::Duration& d);
+
+// Whether the configuration has grants (inline or in a file).
+bool HasAccessConfig(const ServerConfig& config);
+// Access control as the configuration asks for it (polled with the trust
+// sources' interval).
+access::AccessControl::Options AccessOptionsOf(const ServerConfig& config);
 
 // The checkpoint-signing identity the audit log uses: `audit.instance_id`, or
 // the host name when empty.

@@ -38,6 +38,16 @@ ABSL_FLAG(std::string, audit_listen, D().listeners().audit(),
           "a separate listener for AuditService (auditors only); empty: the main listener");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate chain (PEM); with --tls-key enables TLS");
 ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "CA certificates (PEM) of client certificates: every gRPC listener then requires one "
+          "this CA validates, and callers are known by it; reloaded when it changes");
+ABSL_FLAG(std::string, tls_client_crl, "",
+          "CRLs (PEM or DER) of client certificates, signed by a --tls-client-ca CA: a revoked "
+          "certificate's calls are refused, on open connections too; reloaded when it changes");
+ABSL_FLAG(std::string, access_config, "",
+          "access configuration file (protobuf text format, sigverify.config.v1.AccessConfig): "
+          "which client certificates may verify, audit or administer; reloaded when it "
+          "changes; without it every caller may call everything (allowed on loopback only)");
 ABSL_FLAG(std::string, trust_anchors, "", "directory of trust anchor certificates (PEM/DER)");
 ABSL_FLAG(std::string, intermediates, "",
           "directory of CA certificates paths may use when callers do not send them (PEM/DER); "
@@ -161,6 +171,14 @@ std::vector<std::pair<absl::string_view, Apply>> ListenerAndTrustFlags() {
           [](ServerConfig& c, std::string v) {
             c.mutable_listeners()->set_tls_private_key_file(v);
           }),
+      Set("--tls-client-ca", FLAGS_tls_client_ca,
+          [](ServerConfig& c, std::string v) { c.mutable_listeners()->set_tls_client_ca_file(v); }),
+      Set("--tls-client-crl", FLAGS_tls_client_crl,
+          [](ServerConfig& c, std::string v) {
+            c.mutable_listeners()->set_tls_client_crl_file(v);
+          }),
+      Set("--access-config", FLAGS_access_config,
+          [](ServerConfig& c, std::string v) { c.set_access_config_file(v); }),
       Set("--trust-anchors", FLAGS_trust_anchors,
           [](ServerConfig& c, std::string v) { c.mutable_trust()->set_anchors_dir(v); }),
       Set("--intermediates", FLAGS_intermediates,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/admission_cost.h"
+#include "service/call_auth.h"
 #include "service/call_messages.h"
 #include "service/grpc_status.h"
 #include "service/request_id.h"
@@ -19,10 +20,11 @@ namespace {
 // Who called and how, read on the gRPC thread (the context's metadata is
 // not for worker threads).
 absl::StatusOr<CallInfo> CallInfoOf(const grpc::CallbackServerContext& context, const char* method,
-                                    absl::Time arrived) {
+                                    absl::Time arrived, access::Caller caller) {
   CallInfo info;
   info.method = method;
   info.caller = context.peer();
+  info.authorized = std::move(caller);
   info.arrived = arrived;
   const auto& metadata = context.client_metadata();
   if (auto it = metadata.find("x-request-id"); it != metadata.end()) {
@@ -40,6 +42,45 @@ crypto::Language CallLanguage(const grpc::CallbackServerContext& context) {
   auto it = metadata.find("accept-language");
   if (it == metadata.end()) return crypto::Language::kVietnamese;
   return LanguageFromHeader(std::string_view(it->second.data(), it->second.size()));
+}
+
+// Whether the request sets a validation time (any item of a batch).
+template <typename Request>
+bool SetsValidationTime(const Request& request) {
+  if constexpr (requires { request.has_validation_time(); }) {
+    return request.has_validation_time();
+  } else {
+    return false;
+  }
+}
+bool SetsValidationTime(const v1::VerifyBatchRequest& request) {
+  for (const v1::VerifyRequest& item : request.requests()) {
+    if (item.has_validation_time()) return true;
+  }
+  return false;
+}
+
+// With access control on, only a caller granted may_set_validation_time may
+// set validation_time (its time then counts as proof of existence); without
+// it, anyone may, and the time is a claim (ADR 0015).
+template <typename Request>
+grpc::Status CheckValidationTimeGrant(const access::AccessControl* access, const Request& request,
+                                      const CallInfo& info) {
+  if (access == nullptr || !access->enabled() || info.authorized.may_set_validation_time ||
+      !SetsValidationTime(request)) {
+    return grpc::Status::OK;
+  }
+  return grpc::Status(
+      grpc::StatusCode::PERMISSION_DENIED,
+      absl::StrCat("validation_time: only callers granted may_set_validation_time may set it, "
+                   "and the grant '",
+                   info.authorized.label,
+                   "' does not; leave it unset to validate at the server's time"));
+}
+
+// "/sigverify.v1.VerificationService/Verify", as access control names it.
+std::string FullMethodName(Method method) {
+  return absl::StrCat("/sigverify.v1.VerificationService/", MethodName(method));
 }
 
 }  // namespace
@@ -128,12 +169,14 @@ std::vector<audit::AuditEntry> AuditEntriesOf(const CallInfo& info,
 VerificationService::VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
                                          ServiceMetrics* metrics, Drain* drain,
                                          audit::AuditLog* audit, AuditFailure on_audit_failure,
-                                         const DiskSpaceGuard* disk)
+                                         const DiskSpaceGuard* disk,
+                                         const access::AccessControl* access)
     : verifier_(std::move(verifier)),
       documents_(verifier_.get()),
       pool_(pool),
       drain_(drain),
       disk_(disk),
+      access_(access),
       inflight_(HandedOverShare(verifier_->limits().max_inflight_bytes)),
       metrics_(metrics),
       audit_(audit),
@@ -160,13 +203,16 @@ void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> record
 
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
                                                      Method method,
-                                                     const grpc::ByteBuffer& request_bytes) {
+                                                     const grpc::ByteBuffer& request_bytes,
+                                                     const grpc::CallbackServerContext& context,
+                                                     access::Caller* caller) {
   return Start([reactor](const grpc::Status& s) { reactor->Finish(s); }, method,
-               kHandedOverBytesPerMessageByte * request_bytes.Length());
+               kHandedOverBytesPerMessageByte * request_bytes.Length(), context, caller);
 }
 
 std::shared_ptr<Finisher> VerificationService::Start(
-    std::function<void(const grpc::Status&)> finish, Method method, size_t reserved_bytes) {
+    std::function<void(const grpc::Status&)> finish, Method method, size_t reserved_bytes,
+    const grpc::CallbackServerContext& context, access::Caller* caller) {
   auto finisher = std::make_shared<Finisher>(std::move(finish), metrics_, method);
   Drain::Ticket ticket = drain_->Admit();
   if (!ticket) {
@@ -174,6 +220,14 @@ std::shared_ptr<Finisher> VerificationService::Start(
     return nullptr;
   }
   finisher->Hold(std::move(ticket));
+  // Who is asking, before anything of theirs is parsed or admitted.
+  auto authorized = AuthorizeCall(access_, context, access::cfg::ROLE_VERIFIER,
+                                  FullMethodName(method), absl::Now());
+  if (!authorized.ok()) {
+    finisher->Finish(ToGrpc(authorized.status()));
+    return nullptr;
+  }
+  *caller = *std::move(authorized);
   if (disk_ != nullptr) {
     if (absl::Status s = disk_->Admit(); !s.ok()) {
       finisher->Finish(ToGrpc(s));
@@ -199,7 +253,8 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
                                                      grpc::ByteBuffer* response_bytes,
                                                      Method method, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finisher = Start(reactor, method, *request_bytes);
+  access::Caller caller;
+  auto finisher = Start(reactor, method, *request_bytes, *context, &caller);
   if (finisher == nullptr) return reactor;
   auto call = std::make_shared<CallMessages<Request, Response>>();
   if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
@@ -208,14 +263,19 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
   }
   const absl::Time now = absl::Now();
   const crypto::Language language = CallLanguage(*context);
-  auto call_info = CallInfoOf(*context, MethodName(method).c_str(), now);
+  auto call_info = CallInfoOf(*context, MethodName(method).c_str(), now, std::move(caller));
   if (!call_info.ok()) {
     finisher->Finish(ToGrpc(call_info.status()));
     return reactor;
   }
   CallInfo info = *std::move(call_info);
+  if (grpc::Status s = CheckValidationTimeGrant(access_, call->request(), info); !s.ok()) {
+    finisher->Finish(s);
+    return reactor;
+  }
   auto task = [this, finisher, call, response_bytes, now, language, work, info] {
     CallScope scope = verifier_->NewScope(now, language);
+    scope.set_time_attested(info.authorized.may_set_validation_time);
     Attachments attachments;
     const absl::Status s =
         work(call->request(), scope, call->response(), audit_ != nullptr ? &attachments : nullptr);
@@ -288,7 +348,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
                                                            const grpc::ByteBuffer* request_bytes,
                                                            grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finisher = Start(reactor, Method::kVerifyBatch, *request_bytes);
+  access::Caller caller;
+  auto finisher = Start(reactor, Method::kVerifyBatch, *request_bytes, *context, &caller);
   if (finisher == nullptr) return reactor;
   auto call = std::make_shared<CallMessages<v1::VerifyBatchRequest, v1::VerifyBatchResponse>>();
   if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
@@ -321,12 +382,17 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   auto remaining = std::make_shared<std::atomic<size_t>>(0);
   const absl::Time now = absl::Now();
   const crypto::Language language = CallLanguage(*context);
-  auto call_info = CallInfoOf(*context, MethodName(Method::kVerifyBatch).c_str(), now);
+  auto call_info =
+      CallInfoOf(*context, MethodName(Method::kVerifyBatch).c_str(), now, std::move(caller));
   if (!call_info.ok()) {
     finisher->Finish(ToGrpc(call_info.status()));
     return reactor;
   }
   const CallInfo info = *std::move(call_info);
+  if (grpc::Status s = CheckValidationTimeGrant(access_, *request, info); !s.ok()) {
+    finisher->Finish(s);
+    return reactor;
+  }
   // Each item's audit record, filled by the task that verifies it.
   auto records = std::make_shared<std::vector<audit::AuditEntry>>(audit_ != nullptr ? n : 0);
   // One trust-store snapshot for the whole batch.
@@ -337,6 +403,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
     tasks.push_back([this, context, finisher, call, request, response, response_bytes, now,
                      language, paths, begin, end, remaining, records, info] {
       CallScope scope(paths, &verifier_->certificate_cache(), now, language);
+      scope.set_time_attested(info.authorized.may_set_validation_time);
       bool cancelled = false;
       for (size_t i = begin; i < end; ++i) {
         const v1::VerifyRequest& item = request->requests(static_cast<int>(i));
@@ -399,13 +466,15 @@ class VerificationService::DocumentStream
                  v1::VerifyDocumentStreamResponse* response)
       : service_(service), response_(response) {
     // At most one message in flight is held against the byte budget.
+    access::Caller caller;
     finisher_ =
         service_->Start([this](const grpc::Status& s) { Finish(s); }, Method::kVerifyDocumentStream,
-                        service_->verifier_->limits().max_message_bytes);
+                        service_->verifier_->limits().max_message_bytes, *context, &caller);
     if (finisher_ == nullptr) return;
     now_ = absl::Now();
     language_ = CallLanguage(*context);
-    auto info = CallInfoOf(*context, MethodName(Method::kVerifyDocumentStream).c_str(), now_);
+    auto info = CallInfoOf(*context, MethodName(Method::kVerifyDocumentStream).c_str(), now_,
+                           std::move(caller));
     if (!info.ok()) {
       Fail(info.status());
       return;

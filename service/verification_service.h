@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "service/access/access_control.h"
 #include "service/audit/audit_log.h"
 #include "service/audit_record.h"
 #include "service/byte_budget.h"
@@ -42,11 +43,14 @@ class VerificationService final : public RawCallbackService {
  public:
   // Calls are admitted through `drain` (UNAVAILABLE once it stops); `audit`,
   // when given, records every verdict before it is answered; `disk`, when
-  // given, refuses calls while the log's disk is below its floor.
+  // given, refuses calls while the log's disk is below its floor; `access`,
+  // when given, decides who may call (ROLE_VERIFIER) and who may set
+  // validation_time.
   VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
                       ServiceMetrics* metrics, Drain* drain, audit::AuditLog* audit = nullptr,
                       AuditFailure on_audit_failure = AuditFailure::kUnavailable,
-                      const DiskSpaceGuard* disk = nullptr);
+                      const DiskSpaceGuard* disk = nullptr,
+                      const access::AccessControl* access = nullptr);
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -74,14 +78,18 @@ class VerificationService final : public RawCallbackService {
   StatsTable stats_table() const { return inflight_.stats_table(); }
 
  private:
-  // Counts the call in; answers UNAVAILABLE and returns null when draining
-  // or when the audit log's disk is below its floor.
+  // Counts the call in and sets `caller`; answers and returns null when
+  // draining (UNAVAILABLE), when access control refuses the caller, or when
+  // the audit log's disk is below its floor.
   std::shared_ptr<Finisher> Start(grpc::ServerUnaryReactor* reactor, Method method,
-                                  const grpc::ByteBuffer& request_bytes);
+                                  const grpc::ByteBuffer& request_bytes,
+                                  const grpc::CallbackServerContext& context,
+                                  access::Caller* caller);
   // The same for any reactor (`finish` finishes it); `reserved_bytes` of the
   // in-flight budget are held until then.
   std::shared_ptr<Finisher> Start(std::function<void(const grpc::Status&)> finish, Method method,
-                                  size_t reserved_bytes);
+                                  size_t reserved_bytes, const grpc::CallbackServerContext& context,
+                                  access::Caller* caller);
 
   class DocumentStream;
 
@@ -104,6 +112,7 @@ class VerificationService final : public RawCallbackService {
   WorkerPool* pool_;
   Drain* drain_;
   const DiskSpaceGuard* disk_;
+  const access::AccessControl* access_;
   ByteBudget inflight_;  // --max-inflight-bytes
   ServiceMetrics* metrics_;
   audit::AuditLog* audit_;

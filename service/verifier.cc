@@ -171,7 +171,8 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   record.revocation.certificates = chain;
 
   crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), **policy);
-  if (time_from_request && verdict.indication == crypto::Indication::kTotalPassed) {
+  if (time_from_request && !scope.time_attested() &&
+      verdict.indication == crypto::Indication::kTotalPassed) {
     if (auto judged = crypto::JudgeClaimedTime(verdict.path, verdict.revocation,
                                                record.validation_time, scope.now())) {
       verdict = *std::move(judged);
@@ -182,10 +183,11 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   out->set_indication(ToProto(verdict.indication));
   out->set_sub_indication(ToProto(verdict.sub_indication));
   if (verdict.indication == crypto::Indication::kTotalPassed) {
-    out->set_message(std::string(
-        crypto::Render(time_from_request ? crypto::Outcome::kSignatureAndPathValidAtGivenTime
-                                         : crypto::Outcome::kSignatureAndPathValid,
-                       *language)));
+    out->set_message(std::string(crypto::Render(
+        !time_from_request      ? crypto::Outcome::kSignatureAndPathValid
+        : scope.time_attested() ? crypto::Outcome::kSignatureAndPathValidAtAttestedTime
+                                : crypto::Outcome::kSignatureAndPathValidAtGivenTime,
+        *language)));
   } else {
     out->set_message(crypto::Render(verdict.failed, *language));
     ToProto(verdict.failed, out->mutable_failed_check());
@@ -196,6 +198,7 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   Attach(*signer, verdict.revocation, attachments);
   *out->mutable_validation_time() = ToTimestamp(record.validation_time);
   out->set_validation_time_from_request(time_from_request);
+  out->set_validation_time_attested(time_from_request && scope.time_attested());
   out->set_trust_store_version(scope.paths().trust_store().version());
   out->set_policy((*policy)->name);
   return absl::OkStatus();
@@ -224,7 +227,7 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   crypto::PathResult result =
       scope.paths().Validate(*cert, chain, at, **policy,
                              {Stapled(request.ocsp_responses()), Stapled(request.crls()), chain});
-  if (request.has_validation_time() && result.ok()) {
+  if (request.has_validation_time() && !scope.time_attested() && result.ok()) {
     if (auto judged = crypto::JudgeClaimedTime(result.path, result.revocation, at, scope.now())) {
       result.sub_indication = judged->sub_indication;
       result.failed = std::move(judged->failed);
@@ -235,10 +238,11 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   out->set_indication(ToProto(crypto::IndicationFor(sub)));
   out->set_sub_indication(ToProto(sub));
   if (result.ok()) {
-    out->set_message(std::string(crypto::Render(request.has_validation_time()
-                                                    ? crypto::Outcome::kPathValidAtGivenTime
-                                                    : crypto::Outcome::kPathValid,
-                                                *language)));
+    out->set_message(std::string(
+        crypto::Render(!request.has_validation_time() ? crypto::Outcome::kPathValid
+                       : scope.time_attested()        ? crypto::Outcome::kPathValidAtAttestedTime
+                                                      : crypto::Outcome::kPathValidAtGivenTime,
+                       *language)));
   } else {
     out->set_message(crypto::Render(result.failed, *language));
     ToProto(result.failed, out->mutable_failed_check());
@@ -249,6 +253,7 @@ absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest&
   Attach(*cert, result.revocation, attachments);
   *out->mutable_validation_time() = ToTimestamp(at);
   out->set_validation_time_from_request(request.has_validation_time());
+  out->set_validation_time_attested(request.has_validation_time() && scope.time_attested());
   out->set_trust_store_version(scope.paths().trust_store().version());
   out->set_policy((*policy)->name);
   return absl::OkStatus();

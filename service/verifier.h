@@ -54,12 +54,18 @@ class CallScope {
   // The call's language (accept-language metadata), for requests that do
   // not name one.
   crypto::Language language() const { return language_; }
+  // Whether a validation time the request sets is attested by a caller
+  // trusted to (access control's may_set_validation_time): it then counts
+  // as proof of existence instead of a claim judged again at `now`.
+  bool time_attested() const { return time_attested_; }
+  void set_time_attested(bool attested) { time_attested_ = attested; }
 
  private:
   std::shared_ptr<const crypto::PathValidator> paths_;
   RecentCertificates recent_;
   absl::Time now_;
   crypto::Language language_;
+  bool time_attested_ = false;
 };
 
 // The language an accept-language header asks for: English when its first

@@ -33,7 +33,8 @@ LeafRow RowOf(const v1::AuditRecord& r, std::string leaf) {
   row.signer.issuer = r.signer().issuer();
   row.signer.serial = r.signer().serial_number();
   row.indication = static_cast<int>(r.indication());
-  row.caller = r.caller();
+  // RecordFilter.caller: the client certificate when there was one.
+  row.caller = r.caller_certificate_sha256().empty() ? r.caller() : r.caller_certificate_sha256();
   return row;
 }
 

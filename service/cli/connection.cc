@@ -11,6 +11,10 @@ void AddConnectionOptions(CLI::App& command, Connection& connection) {
       ->capture_default_str();
   command.add_option("--tls-ca", connection.tls_ca,
                      "CA bundle (PEM) to verify the server with; enables TLS");
+  command.add_option("--tls-cert", connection.tls_cert,
+                     "client certificate (PEM, chain allowed) for a server that requires one "
+                     "(mutual TLS); needs --tls-ca and --tls-key");
+  command.add_option("--tls-key", connection.tls_key, "the client certificate's private key (PEM)");
   command
       .add_option_function<std::string>(
           "--timeout",
@@ -33,7 +37,20 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const Connection& con
     if (!pem.ok()) return pem.status();
     grpc::SslCredentialsOptions options;
     options.pem_root_certs = *pem;
+    if (connection.tls_cert.empty() != connection.tls_key.empty()) {
+      return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+    }
+    if (!connection.tls_cert.empty()) {
+      auto cert = ReadFileBytes(connection.tls_cert);
+      if (!cert.ok()) return cert.status();
+      auto key = ReadFileBytes(connection.tls_key);
+      if (!key.ok()) return key.status();
+      options.pem_cert_chain = *cert;
+      options.pem_private_key = *key;
+    }
     creds = grpc::SslCredentials(options);
+  } else if (!connection.tls_cert.empty()) {
+    return absl::InvalidArgumentError("--tls-cert needs --tls-ca (the server's CA)");
   } else {
     creds = grpc::InsecureChannelCredentials();
   }

@@ -17,7 +17,9 @@ namespace sigverify::cli {
 
 struct Connection {
   std::string server = "127.0.0.1:50051";
-  std::string tls_ca;  // PEM bundle; TLS when set
+  std::string tls_ca;    // PEM bundle; TLS when set
+  std::string tls_cert;  // client certificate (mutual TLS)
+  std::string tls_key;
   absl::Duration timeout = absl::Seconds(60);
 };
 

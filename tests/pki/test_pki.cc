@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/pki/cert_factory.h"
 #include "tests/pki/cms_factory.h"
+#include "tests/pki/crl_factory.h"
 #include "tests/pki/rfc5280_fixtures.h"
 
 namespace sigverify::testing {
@@ -320,6 +321,126 @@ absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now,
   return WriteFile(out / "index.txt.attr", "unique_subject = no\n");
 }
 
+// Mutual TLS for sigverifyd (--tls-client-ca): a CA of its own for client
+// certificates, one client per role a test needs, and its CRLs (DER).
+//   client-verifier   a ministry's document system (SAN URI too)
+//   client-attester   a document system trusted to attest validation times
+//   client-auditor    CN=Kiểm toán viên,O=Thanh tra Thành phố,C=VN
+//   client-admin      an operator
+//   client-unknown    valid, granted nothing
+//   client-revoked    revoked by client-ca.crl (not by client-ca-empty.crl)
+//   client-serverauth extendedKeyUsage serverAuth only: not a client
+//   client-foreign    issued by another CA (refused at the handshake)
+// client-ca-stale.crl is past its nextUpdate.
+absl::Status WriteClientPki(const std::filesystem::path& dir, absl::Time now) {
+  const absl::Time start = now - absl::Hours(24);
+  const absl::Time end = now + absl::Hours(24 * 365);
+  auto ca_spec = [&](Rdns subject) {
+    CertSpec c;
+    c.subject = std::move(subject);
+    c.not_before = now - absl::Hours(24 * 30);
+    c.not_after = now + absl::Hours(24 * 365 * 5);
+    c.extensions = {{"basicConstraints", "critical,CA:TRUE"},
+                    {"keyUsage", "critical,keyCertSign,cRLSign"}};
+    return c;
+  };
+  auto ca = Issue(ca_spec({{"C", "VN"},
+                           {"O", "Sở Thông tin và Truyền thông (thử nghiệm)"},
+                           {"CN", "CA máy khách sigverify thử nghiệm"}}),
+                  nullptr);
+  if (!ca.ok()) return ca.status();
+  auto foreign_ca =
+      Issue(ca_spec({{"C", "VN"}, {"CN", "CA máy khách không được tin cậy"}}), nullptr);
+  if (!foreign_ca.ok()) return foreign_ca.status();
+  struct Client {
+    const char* file;
+    Rdns subject;
+    const char* eku;
+    const char* san;
+    const Issued* issuer;
+    long serial;
+  };
+  const std::vector<Client> clients = {
+      {"client-verifier",
+       {{"C", "VN"}, {"O", "Sở Nội vụ Hà Nội"}, {"CN", "Hệ thống quản lý văn bản Sở Nội vụ"}},
+       "clientAuth",
+       "URI:spiffe://sigverify.test/dms/so-noi-vu",
+       &*ca,
+       501},
+      {"client-attester",
+       {{"C", "VN"}, {"O", "UBND phường Hoàn Kiếm"}, {"CN", "Hệ thống một cửa phường Hoàn Kiếm"}},
+       "clientAuth",
+       nullptr,
+       &*ca,
+       502},
+      {"client-auditor",
+       {{"C", "VN"}, {"O", "Thanh tra Thành phố"}, {"CN", "Kiểm toán viên"}},
+       "clientAuth",
+       nullptr,
+       &*ca,
+       503},
+      {"client-admin",
+       {{"C", "VN"}, {"O", "Trung tâm dữ liệu"}, {"CN", "Vận hành sigverify"}},
+       "clientAuth",
+       nullptr,
+       &*ca,
+       504},
+      {"client-unknown",
+       {{"C", "VN"}, {"CN", "Máy khách chưa được cấp quyền"}},
+       "clientAuth",
+       nullptr,
+       &*ca,
+       505},
+      {"client-revoked",
+       {{"C", "VN"}, {"CN", "Máy khách bị thu hồi"}},
+       "clientAuth",
+       nullptr,
+       &*ca,
+       506},
+      {"client-serverauth",
+       {{"C", "VN"}, {"CN", "Máy chủ, không phải máy khách"}},
+       "serverAuth",
+       nullptr,
+       &*ca,
+       507},
+      {"client-foreign",
+       {{"C", "VN"}, {"CN", "Máy khách của CA khác"}},
+       "clientAuth",
+       nullptr,
+       &*foreign_ca,
+       508},
+  };
+  for (const Client& client : clients) {
+    CertSpec c;
+    c.subject = client.subject;
+    c.not_before = start;
+    c.not_after = end;
+    c.serial = client.serial;
+    c.extensions = {{"basicConstraints", "critical,CA:FALSE"},
+                    {"keyUsage", "critical,digitalSignature"},
+                    {"extendedKeyUsage", client.eku}};
+    if (client.san != nullptr) c.extensions.push_back({"subjectAltName", client.san});
+    auto issued = Issue(c, client.issuer);
+    if (!issued.ok()) return issued.status();
+    if (auto s = WritePem(dir, client.file, *issued); !s.ok()) return s;
+  }
+  if (auto s = WritePem(dir, "client-ca", *ca); !s.ok()) return s;
+  for (auto [file, this_update, next_update, revoke] :
+       {std::tuple{"client-ca-empty.crl", now - absl::Hours(1), now + absl::Hours(24 * 7), false},
+        std::tuple{"client-ca.crl", now - absl::Minutes(1), now + absl::Hours(24 * 7), true},
+        std::tuple{"client-ca-stale.crl", now - absl::Hours(24 * 8), now - absl::Hours(24),
+                   false}}) {
+    CrlSpec spec;
+    spec.this_update = this_update;
+    spec.next_update = next_update;
+    if (revoke) spec.entries.push_back({"01FA", now - absl::Hours(2), 1});  // 506, keyCompromise
+    auto crl = IssueCrl(spec, ca->cert.get(), ca->key.get());
+    if (!crl.ok()) return crl.status();
+    if (auto s = WriteFile(dir / file, *crl); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
@@ -400,6 +521,7 @@ absl::Status WriteTestPki(const std::string& dir_name, absl::Time now) {
   auto tls = Issue(tls_spec, &*ca, 99);
   if (!tls.ok()) return tls.status();
   if (auto s = WritePem(dir, "tls-server", *tls); !s.ok()) return s;
+  if (auto s = WriteClientPki(dir, now); !s.ok()) return s;
 
   // Timestamping authorities (RFC 3161 2.3): one as it must be, one whose
   // timeStamping extendedKeyUsage is not critical. Their validity began long
