@@ -26,6 +26,15 @@ const std::string& MethodName(Method m) {
 }
 
 ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
+  caller_calls_ = &prometheus::BuildCounter()
+                       .Name("sigverify_caller_calls_total")
+                       .Help("Verification calls admitted, by caller (its access grant's name; "
+                             "'open' without access control; 'other' past 64 callers)")
+                       .Register(registry);
+  caller_items_ = &prometheus::BuildCounter()
+                       .Name("sigverify_caller_items_total")
+                       .Help("Records in the verification calls admitted, by caller")
+                       .Register(registry);
   auto& items = prometheus::BuildCounter()
                     .Name("sigverify_items_total")
                     .Help("Verified records by method, signature algorithm and indication")
@@ -90,6 +99,28 @@ void ServiceMetrics::CountItem(Method m, v1::SignatureAlgorithm algorithm,
 }
 
 void ServiceMetrics::CountItemError(Method m) { item_errors_[static_cast<int>(m)]->Increment(); }
+
+void ServiceMetrics::CountCaller(const std::string& caller, size_t items) {
+  CallerCounters counters;
+  {
+    absl::MutexLock lock(&callers_mu_);
+    auto it = callers_.find(caller);
+    if (it == callers_.end()) {
+      const std::string label = callers_.size() < kMaxCallerLabels ? caller : "other";
+      if (auto other = callers_.find(label); other != callers_.end()) {
+        it = other;
+      } else {
+        it = callers_
+                 .emplace(label, CallerCounters{&caller_calls_->Add({{"caller", label}}),
+                                                &caller_items_->Add({{"caller", label}})})
+                 .first;
+      }
+    }
+    counters = it->second;
+  }
+  counters.calls->Increment();
+  counters.items->Increment(static_cast<double>(items));
+}
 
 void ServiceMetrics::CountRequest(Method m, grpc::StatusCode code, double seconds) {
   const int c = static_cast<int>(code);

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "crypto/stats_table.h"
 #include "grpcpp/support/status.h"
 #include "sigverify/v1/verification.pb.h"
@@ -48,8 +50,18 @@ class ServiceMetrics {
   // A verdict answered although the audit log could not record it
   // (--audit-on-failure=answer).
   void CountUnlogged() { unlogged_->Increment(); }
+  // A call admitted for `caller` (its grant's name, "open" without access
+  // control) carrying `items` records: sigverify_caller_calls_total and
+  // sigverify_caller_items_total by caller. The first kMaxCallerLabels
+  // callers seen have a label of their own, the rest share "other".
+  void CountCaller(const std::string& caller, size_t items);
+  static constexpr size_t kMaxCallerLabels = 64;
 
  private:
+  struct CallerCounters {
+    prometheus::Counter* calls;
+    prometheus::Counter* items;
+  };
   static constexpr int kAlgorithms = v1::SignatureAlgorithm_ARRAYSIZE;
   static constexpr int kIndications = v1::Indication_ARRAYSIZE;
   static constexpr int kCodes = 17;  // grpc::StatusCode values 0..16
@@ -61,6 +73,10 @@ class ServiceMetrics {
   std::array<prometheus::Histogram*, kMethods> latency_{};
   std::array<prometheus::Gauge*, kMethods> in_flight_{};
   prometheus::Counter* unlogged_ = nullptr;
+  prometheus::Family<prometheus::Counter>* caller_calls_ = nullptr;
+  prometheus::Family<prometheus::Counter>* caller_items_ = nullptr;
+  absl::Mutex callers_mu_;
+  absl::flat_hash_map<std::string, CallerCounters> callers_ ABSL_GUARDED_BY(callers_mu_);
 };
 
 // Upstream revocation fetches (OCSP requests, CRL downloads): a latency

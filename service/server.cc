@@ -358,6 +358,7 @@ absl::Status Server::StartMetrics() {
   if (audit_log_ != nullptr) Append(stats, audit_log_->stats_table());
   if (disk_guard_ != nullptr) Append(stats, disk_guard_->stats_table());
   Append(stats, verification_service_->stats_table());
+  Append(stats, access_->stats_table());
   try {
     // Idle connections each hold one of civetweb's threads until their
     // request arrives: with its defaults (2 threads, 30 s) two idle

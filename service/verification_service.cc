@@ -273,6 +273,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
     finisher->Finish(s);
     return reactor;
   }
+  metrics_->CountCaller(info.authorized.label, 1);
   auto task = [this, finisher, call, response_bytes, now, language, work, info] {
     CallScope scope = verifier_->NewScope(now, language);
     scope.set_time_attested(info.authorized.may_set_validation_time);
@@ -393,6 +394,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
     finisher->Finish(s);
     return reactor;
   }
+  metrics_->CountCaller(info.authorized.label, n);
   // Each item's audit record, filled by the task that verifies it.
   auto records = std::make_shared<std::vector<audit::AuditEntry>>(audit_ != nullptr ? n : 0);
   // One trust-store snapshot for the whole batch.
@@ -480,6 +482,7 @@ class VerificationService::DocumentStream
       return;
     }
     info_ = *std::move(info);
+    service_->metrics_->CountCaller(info_.authorized.label, 1);
     StartRead(&message_);
   }
 

@@ -1,0 +1,531 @@
+#!/usr/bin/python3
+"""Access control end to end: sigverifyd with mutual TLS and an access
+configuration, called by Debian's python3-grpcio with the client certificates
+the test PKI issues (one per role), real CRL files changed under a running
+server, and openssl s_client probing the TLS versions and suites it accepts.
+
+Usage: access_test.py SIGVERIFYD TESTPKI_DIR PROTO_DIR
+"""
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import grpc
+from google.protobuf import timestamp_pb2
+
+SIGVERIFYD, PKI, PROTO_DIR = sys.argv[1:4]
+del sys.argv[1:4]
+
+_gen = tempfile.mkdtemp()
+subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={_gen}",
+                "sigverify/v1/verification.proto", "sigverify/v1/audit.proto",
+                "sigverify/v1/admin.proto"], check=True)
+sys.path.insert(0, _gen)
+from sigverify.v1 import admin_pb2 as adm  # noqa: E402
+from sigverify.v1 import audit_pb2 as apb  # noqa: E402
+from sigverify.v1 import verification_pb2 as pb  # noqa: E402
+
+
+def read(name):
+    with open(os.path.join(PKI, name), "rb") as f:
+        return f.read()
+
+
+def sha256_of_certificate(name):
+    der = subprocess.run(["openssl", "x509", "-in", os.path.join(PKI, name), "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return hashlib.sha256(der).hexdigest()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def verify_request(**kw):
+    return pb.VerifyRequest(
+        data=read("sample.txt"), signature=read("sample.txt.signer-rsa.sig"),
+        algorithm=pb.SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256,
+        signer_certificate=read("signer-rsa.pem"), intermediate_certificates=[read("ca.pem")], **kw)
+
+
+def timestamp(seconds_ago):
+    t = timestamp_pb2.Timestamp()
+    t.FromSeconds(int(time.time()) - seconds_ago)
+    return t
+
+
+def access_config(extra=""):
+    """Grants in every form the contract allows: fingerprints (one written in
+    upper case with colons), a subject, a URI SAN."""
+    admin = sha256_of_certificate("client-admin.pem").upper()
+    admin = ":".join(admin[i:i + 2] for i in range(0, len(admin), 2))
+    return f"""
+grants {{ name: "so-noi-vu" role: ROLE_VERIFIER
+          san_uri: "spiffe://sigverify.test/dms/so-noi-vu" }}
+grants {{ name: "mot-cua" role: ROLE_VERIFIER may_set_validation_time: true
+          certificate_sha256: "{sha256_of_certificate('client-attester.pem')}" }}
+grants {{ name: "thanh-tra" role: ROLE_AUDITOR
+          subject: "CN=Kiểm toán viên, O=Thanh tra Thành phố, C=VN" }}
+grants {{ role: ROLE_ADMIN certificate_sha256: "{admin}" }}
+grants {{ name: "bi-thu-hoi" role: ROLE_VERIFIER
+          certificate_sha256: "{sha256_of_certificate('client-revoked.pem')}" }}
+grants {{ name: "server-only" role: ROLE_VERIFIER
+          certificate_sha256: "{sha256_of_certificate('client-serverauth.pem')}" }}
+{extra}
+"""
+
+
+class Server:
+    """sigverifyd with mutual TLS on loopback; its files in a directory of
+    its own so that tests can change them under it."""
+
+    def __init__(self, *flags, crl="client-ca-empty.crl"):
+        self.dir = tempfile.mkdtemp()
+        self.port = free_port()
+        self.metrics_port = free_port()
+        self.chain = os.path.join(self.dir, "chain.pem")
+        with open(self.chain, "wb") as f:
+            f.write(read("tls-server.pem") + read("ca.pem"))
+        self.crl = os.path.join(self.dir, "clients.crl")
+        shutil.copy(os.path.join(PKI, crl), self.crl)
+        self.config = os.path.join(self.dir, "access.textproto")
+        with open(self.config, "w") as f:
+            f.write(access_config())
+        self.anchors = os.path.join(self.dir, "anchors")
+        os.mkdir(self.anchors)
+        shutil.copy(os.path.join(PKI, "root.pem"), self.anchors)
+        shutil.copy(os.path.join(PKI, "ocsp", "ca.pem"), os.path.join(self.anchors, "ocsp-ca.pem"))
+        self.log_path = os.path.join(self.dir, "sigverifyd.log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [SIGVERIFYD, f"--listen=127.0.0.1:{self.port}",
+             f"--metrics-listen=127.0.0.1:{self.metrics_port}", f"--trust-anchors={self.anchors}",
+             f"--tls-cert={self.chain}", f"--tls-key={PKI}/tls-server.key",
+             f"--tls-client-ca={PKI}/client-ca.pem", f"--tls-client-crl={self.crl}",
+             f"--access-config={self.config}", "--trust-anchors-poll-interval=1s",
+             f"--audit-db={self.dir}/audit.db", "--instance-id=access",
+             "--url-rewrite=http://ocsp.sigverify.invalid/=http://127.0.0.1:9/,"
+             "http://crl.sigverify.invalid/=http://127.0.0.1:9/", *flags],
+            stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while "listening on" not in self.text():
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("sigverifyd did not start: " + self.text())
+            time.sleep(0.05)
+        self.channels = []
+
+    def text(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def channel(self, client=None):
+        """A channel presenting client-<client>.pem (none when None)."""
+        creds = grpc.ssl_channel_credentials(
+            root_certificates=read("root.pem"),
+            private_key=read(f"client-{client}.key") if client else None,
+            certificate_chain=read(f"client-{client}.pem") if client else None)
+        channel = grpc.secure_channel(f"localhost:{self.port}", creds)
+        self.channels.append(channel)
+        return channel
+
+    def metrics(self):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics",
+                                    timeout=10) as r:
+            return r.read().decode()
+
+    def stop(self):
+        for c in self.channels:
+            c.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+def stub(channel, service, name, request_type, response_type):
+    return channel.unary_unary(f"/sigverify.v1.{service}/{name}",
+                               request_serializer=request_type.SerializeToString,
+                               response_deserializer=response_type.FromString)
+
+
+def verify(channel):
+    return stub(channel, "VerificationService", "Verify", pb.VerifyRequest, pb.VerifyResponse)
+
+
+def validate(channel):
+    return stub(channel, "VerificationService", "ValidateCertificate",
+                pb.ValidateCertificateRequest, pb.ValidateCertificateResponse)
+
+
+def query(channel):
+    return stub(channel, "AuditService", "QueryRecords", apb.QueryRecordsRequest,
+                apb.QueryRecordsResponse)
+
+
+def status(channel):
+    return stub(channel, "AdminService", "GetStatus", adm.GetStatusRequest, adm.GetStatusResponse)
+
+
+def reload(channel):
+    return stub(channel, "AdminService", "Reload", adm.ReloadRequest, adm.ReloadResponse)
+
+
+class RolesTest(unittest.TestCase):
+    """One server; each role can do its own work and nothing else."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.assertEqual(unittest.TestCase(), cls.server.stop(), 0)
+
+    def assertRefused(self, call, code, *fragments):
+        with self.assertRaises(grpc.RpcError) as e:
+            call()
+        self.assertEqual(e.exception.code(), code, e.exception.details())
+        for fragment in fragments:
+            self.assertIn(fragment, e.exception.details())
+        return e.exception.details()
+
+    def test_verifier_verifies_and_cannot_read_the_audit_log(self):
+        channel = self.server.channel("verifier")
+        self.assertEqual(verify(channel)(verify_request(record_id="v-1"), timeout=10).indication,
+                         pb.INDICATION_TOTAL_PASSED)
+        self.assertRefused(lambda: query(channel)(apb.QueryRecordsRequest(), timeout=10),
+                           grpc.StatusCode.PERMISSION_DENIED,
+                           "/sigverify.v1.AuditService/QueryRecords needs ROLE_AUDITOR",
+                           "Hệ thống quản lý văn bản Sở Nội vụ")
+        export = channel.unary_stream("/sigverify.v1.AuditService/ExportRecords",
+                                      request_serializer=apb.ExportRecordsRequest.SerializeToString,
+                                      response_deserializer=apb.ExportRecordsResponse.FromString)
+        self.assertRefused(lambda: list(export(apb.ExportRecordsRequest(), timeout=10)),
+                           grpc.StatusCode.PERMISSION_DENIED, "ExportRecords needs ROLE_AUDITOR")
+        self.assertRefused(lambda: status(channel)(adm.GetStatusRequest(), timeout=10),
+                           grpc.StatusCode.PERMISSION_DENIED, "GetStatus needs ROLE_ADMIN")
+
+    def test_auditor_reads_the_log_with_callers_and_cannot_verify(self):
+        verifier = self.server.channel("verifier")
+        verify(verifier)(verify_request(record_id="for-the-auditor"), timeout=10)
+        auditor = self.server.channel("auditor")
+        self.assertRefused(lambda: verify(auditor)(verify_request(), timeout=10),
+                           grpc.StatusCode.PERMISSION_DENIED,
+                           "/sigverify.v1.VerificationService/Verify needs ROLE_VERIFIER",
+                           "CN=Kiểm toán viên,O=Thanh tra Thành phố,C=VN")
+        records = query(auditor)(apb.QueryRecordsRequest(
+            filter=apb.RecordFilter(record_id="for-the-auditor")), timeout=10).records
+        self.assertEqual(len(records), 1)
+        verifier_sha256 = sha256_of_certificate("client-verifier.pem")
+        self.assertEqual(records[0].caller_certificate_sha256, verifier_sha256)
+        self.assertEqual(records[0].caller_subject,
+                         "CN=Hệ thống quản lý văn bản Sở Nội vụ,O=Sở Nội vụ Hà Nội,C=VN")
+        self.assertTrue(records[0].caller.startswith("ipv4:127.0.0.1:"))
+        # The auditor can ask for one caller's records by its certificate.
+        by_caller = query(auditor)(apb.QueryRecordsRequest(
+            filter=apb.RecordFilter(caller=verifier_sha256)), timeout=10).records
+        self.assertTrue(by_caller)
+        self.assertTrue(all(r.caller_certificate_sha256 == verifier_sha256 for r in by_caller))
+
+    def test_admin_reads_status_and_reloads(self):
+        admin = self.server.channel("admin")
+        s = status(admin)(adm.GetStatusRequest(), timeout=10)
+        self.assertTrue(s.access_control)
+        self.assertEqual(s.grants, 6)
+        self.assertEqual(len(s.access_config_version), 64)
+        self.assertEqual(s.audit_shard, "access")
+        self.assertEqual(s.trust_anchors, 2)
+        r = reload(admin)(adm.ReloadRequest(), timeout=30)
+        self.assertEqual(list(r.errors), [])
+        self.assertEqual(r.trust_store_version, s.trust_store_version)
+        self.assertRefused(lambda: reload(self.server.channel("auditor"))(adm.ReloadRequest(),
+                                                                          timeout=10),
+                           grpc.StatusCode.PERMISSION_DENIED, "Reload needs ROLE_ADMIN")
+
+    def test_certificate_without_a_grant_is_denied(self):
+        self.assertRefused(lambda: verify(self.server.channel("unknown"))(verify_request(),
+                                                                           timeout=10),
+                           grpc.StatusCode.PERMISSION_DENIED, "needs ROLE_VERIFIER",
+                           sha256_of_certificate("client-unknown.pem"))
+
+    def test_no_certificate_or_a_foreign_one_is_refused_at_the_handshake(self):
+        for client in (None, "foreign"):
+            with self.subTest(client=client):
+                self.assertRefused(lambda: verify(self.server.channel(client))(verify_request(),
+                                                                                timeout=10),
+                                   grpc.StatusCode.UNAVAILABLE)
+
+    def test_server_certificate_is_no_client_certificate(self):
+        # Granted, but its extendedKeyUsage is serverAuth only.
+        self.assertRefused(lambda: verify(self.server.channel("serverauth"))(verify_request(),
+                                                                              timeout=10),
+                           grpc.StatusCode.UNAVAILABLE)
+
+    def test_health_and_reflection_are_open_to_any_client_certificate(self):
+        channel = self.server.channel("unknown")
+        check = channel.unary_unary("/grpc.health.v1.Health/Check",
+                                    request_serializer=lambda _: b"",
+                                    response_deserializer=lambda b: b)
+        self.assertEqual(check(None, timeout=10), b"\x08\x01")  # SERVING
+
+    def test_validation_time_needs_the_grant_and_is_then_attested(self):
+        verifier = self.server.channel("verifier")
+        detail = self.assertRefused(
+            lambda: verify(verifier)(verify_request(validation_time=timestamp(3600)), timeout=10),
+            grpc.StatusCode.PERMISSION_DENIED, "may_set_validation_time", "'so-noi-vu'")
+        self.assertIn("validation_time", detail)
+        batch = stub(verifier, "VerificationService", "VerifyBatch", pb.VerifyBatchRequest,
+                     pb.VerifyBatchResponse)
+        self.assertRefused(lambda: batch(pb.VerifyBatchRequest(requests=[
+            verify_request(), verify_request(validation_time=timestamp(60))]), timeout=10),
+            grpc.StatusCode.PERMISSION_DENIED, "may_set_validation_time")
+
+        attester = self.server.channel("attester")
+        r = verify(attester)(verify_request(record_id="attested", validation_time=timestamp(3600)),
+                             timeout=10)
+        self.assertEqual(r.indication, pb.INDICATION_TOTAL_PASSED)
+        self.assertTrue(r.validation_time_from_request)
+        self.assertTrue(r.validation_time_attested)
+        # A future time is still refused, whoever attests it.
+        self.assertRefused(lambda: verify(attester)(verify_request(
+            validation_time=timestamp(-3600)), timeout=10), grpc.StatusCode.INVALID_ARGUMENT)
+        records = query(self.server.channel("auditor"))(apb.QueryRecordsRequest(
+            filter=apb.RecordFilter(record_id="attested")), timeout=10).records
+        self.assertTrue(records[0].validation_time_attested)
+        self.assertFalse(records[0].validation_time_claimed)
+
+    def test_attested_time_is_proof_of_existence_and_a_claim_is_not(self):
+        # ocsp/revoked.pem was revoked a day ago; an OCSP response saying so
+        # is stapled. At a time two days ago it was good: attested, that is
+        # the verdict; claimed, the revocation known now still counts.
+        req = os.path.join(self.server.dir, "req.der")
+        resp = os.path.join(self.server.dir, "resp.der")
+        ocsp = os.path.join(PKI, "ocsp")
+        subprocess.run(["openssl", "ocsp", "-issuer", f"{ocsp}/ca.pem", "-cert",
+                        f"{ocsp}/revoked.pem", "-no_nonce", "-reqout", req], check=True,
+                       capture_output=True)
+        subprocess.run(["openssl", "ocsp", "-index", f"{ocsp}/index.txt", "-CA", f"{ocsp}/ca.pem",
+                        "-rsigner", f"{ocsp}/responder.pem", "-rkey", f"{ocsp}/responder.key",
+                        "-reqin", req, "-respout", resp, "-ndays", "1"], check=True,
+                       capture_output=True)
+        with open(resp, "rb") as f:
+            stapled = f.read()
+        request = pb.ValidateCertificateRequest(
+            certificate=read("ocsp/revoked.pem"), ocsp_responses=[stapled],
+            validation_time=timestamp(2 * 86400), language="en")
+        attested = validate(self.server.channel("attester"))(request, timeout=10)
+        self.assertEqual(attested.indication, pb.INDICATION_TOTAL_PASSED, attested.message)
+        self.assertTrue(attested.validation_time_attested)
+        self.assertIn("attested", attested.message)
+        # The same claim from a server without access control is no proof.
+        open_server = subprocess.Popen(
+            [SIGVERIFYD, f"--listen=127.0.0.1:{free_port()}", "--metrics-listen=",
+             f"--trust-anchors={self.server.anchors}",
+             "--url-rewrite=http://ocsp.sigverify.invalid/=http://127.0.0.1:9/,"
+             "http://crl.sigverify.invalid/=http://127.0.0.1:9/"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            line = ""
+            while "listening on" not in line:
+                line = open_server.stdout.readline()
+                self.assertTrue(line, "sigverifyd did not start")
+            address = re.search(r"listening on (\S+)", line).group(1)
+            with grpc.insecure_channel(address) as channel:
+                claimed = validate(channel)(request, timeout=10)
+            self.assertEqual(claimed.indication, pb.INDICATION_INDETERMINATE)
+            self.assertEqual(claimed.sub_indication, pb.SUB_INDICATION_REVOKED_NO_POE)
+            self.assertFalse(claimed.validation_time_attested)
+        finally:
+            open_server.send_signal(signal.SIGTERM)
+            open_server.wait(timeout=30)
+            open_server.stdout.close()
+
+    def test_metrics_count_refusals_by_reason(self):
+        with self.assertRaises(grpc.RpcError):
+            verify(self.server.channel("unknown"))(verify_request(), timeout=10)
+        m = self.server.metrics()
+        value = re.search(r'sigverify_access_denied_total\{reason="no_grant"\} (\d+)', m)
+        self.assertIsNotNone(value, m[:500])
+        self.assertGreaterEqual(int(value.group(1)), 1)
+        # Calls are metered by the grant they came in by.
+        verify(self.server.channel("attester"))(verify_request(), timeout=10)
+        m = self.server.metrics()
+        calls = re.search(r'sigverify_caller_calls_total\{caller="mot-cua"\} (\d+)', m)
+        self.assertIsNotNone(calls, m)
+        self.assertGreaterEqual(int(calls.group(1)), 1)
+
+
+class ReloadTest(unittest.TestCase):
+    """Files changed under a running server take effect without a restart,
+    on connections already open."""
+
+    def setUp(self):
+        self.server = Server()
+
+    def tearDown(self):
+        self.assertEqual(self.server.stop(), 0)
+
+    def wait_for(self, condition, what):
+        deadline = time.time() + 15
+        while not condition():
+            self.assertLess(time.time(), deadline, f"{what}: not within 15 s\n{self.server.text()}")
+            time.sleep(0.2)
+
+    def refused(self, call):
+        try:
+            call()
+            return None
+        except grpc.RpcError as e:
+            return e
+
+    def test_revoked_client_is_refused_once_the_crl_changes(self):
+        channel = self.server.channel("revoked")
+        call = lambda: verify(channel)(verify_request(), timeout=10)  # noqa: E731
+        self.assertEqual(call().indication, pb.INDICATION_TOTAL_PASSED)
+        shutil.copy(os.path.join(PKI, "client-ca.crl"), self.server.crl + ".new")
+        os.rename(self.server.crl + ".new", self.server.crl)
+        self.wait_for(lambda: self.refused(call) is not None, "the revocation")
+        e = self.refused(call)
+        self.assertEqual(e.code(), grpc.StatusCode.UNAUTHENTICATED)
+        self.assertIn("is revoked by the client CRL", e.details())
+        self.assertIn("(serial 01FA)", e.details())
+        # Others of the same CA are unaffected.
+        self.assertEqual(verify(self.server.channel("verifier"))(verify_request(),
+                                                                 timeout=10).indication,
+                         pb.INDICATION_TOTAL_PASSED)
+
+    def test_stale_crl_refuses_every_client_of_its_ca(self):
+        channel = self.server.channel("verifier")
+        shutil.copy(os.path.join(PKI, "client-ca-stale.crl"), self.server.crl)
+        self.wait_for(lambda: self.refused(lambda: verify(channel)(verify_request(), timeout=10))
+                      is not None, "the stale CRL")
+        e = self.refused(lambda: verify(channel)(verify_request(), timeout=10))
+        self.assertEqual(e.code(), grpc.StatusCode.UNAUTHENTICATED)
+        self.assertIn("due for renewal", e.details())
+
+    def test_new_grant_applies_and_a_broken_file_keeps_the_old_grants(self):
+        channel = self.server.channel("unknown")
+        call = lambda: verify(channel)(verify_request(), timeout=10)  # noqa: E731
+        self.assertEqual(self.refused(call).code(), grpc.StatusCode.PERMISSION_DENIED)
+        with open(self.server.config + ".new", "w") as f:
+            f.write(access_config('grants { name: "moi" role: ROLE_VERIFIER subject: '
+                                  '"CN=Máy khách chưa được cấp quyền,C=VN" }'))
+        os.rename(self.server.config + ".new", self.server.config)
+        self.wait_for(lambda: self.refused(call) is None, "the new grant")
+        # A mistake in the file: the reload is refused and named, the grants
+        # in force stay.
+        with open(self.server.config, "w") as f:
+            f.write('grants { role: ROLE_VERIFIER certificate_sha256: "abc" }')
+        r = reload(self.server.channel("admin"))(adm.ReloadRequest(), timeout=30)
+        self.assertEqual(len(r.errors), 1)
+        self.assertIn("grants[1].certificate_sha256", r.errors[0])
+        self.assertIsNone(self.refused(call))
+        self.assertIn("access control not reloaded", self.server.text())
+
+
+class TlsTest(unittest.TestCase):
+    """TLS 1.2 and 1.3 with AEAD suites only, probed with openssl s_client."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def handshake(self, *options):
+        r = subprocess.run(
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{self.server.port}",
+             "-CAfile", f"{PKI}/root.pem", "-cert", f"{PKI}/client-verifier.pem",
+             "-key", f"{PKI}/client-verifier.key", "-alpn", "h2", *options],
+            input=b"", capture_output=True, timeout=30)
+        text = r.stdout.decode(errors="replace")
+        return re.search(r"Cipher is (\S+)", text).group(1) if "Cipher is" in text else "(NONE)"
+
+    def test_versions_and_suites(self):
+        self.assertNotEqual(self.handshake("-tls1_3"), "(NONE)")
+        self.assertIn("GCM", self.handshake("-tls1_2"))
+        self.assertEqual(self.handshake("-tls1_1"), "(NONE)")
+        # CBC without forward secrecy is not offered.
+        self.assertEqual(self.handshake("-tls1_2", "-cipher", "AES128-SHA256"), "(NONE)")
+
+
+class StartupTest(unittest.TestCase):
+    """What sigverifyd refuses to start with (exit 2, naming the flag)."""
+
+    def check_config(self, *flags):
+        r = subprocess.run([SIGVERIFYD, "--check-config", f"--trust-anchors={PKI}/anchors",
+                            *flags], capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stderr + r.stdout
+
+    def test_refusals(self):
+        tls = [f"--tls-cert={PKI}/tls-server.pem", f"--tls-key={PKI}/tls-server.key"]
+        code, text = self.check_config("--listen=0.0.0.0:50051", *tls)
+        self.assertEqual(code, 2)
+        self.assertIn("without access control", text)
+        work = tempfile.mkdtemp()
+        config = os.path.join(work, "access.textproto")
+        with open(config, "w") as f:
+            f.write('grants { role: ROLE_AUDITOR subject: "CN=x" }')
+        code, text = self.check_config(f"--access-config={config}", *tls)
+        self.assertEqual(code, 2)
+        self.assertIn("--tls-client-ca", text)
+        code, text = self.check_config(f"--tls-client-ca={PKI}/client-ca.pem")
+        self.assertEqual(code, 2)
+        self.assertIn("need TLS", text)
+        code, text = self.check_config(f"--tls-client-ca={PKI}/client-ca.pem",
+                                       f"--tls-client-crl={PKI}/ca.pem", *tls)
+        self.assertEqual(code, 2)
+        self.assertIn("--tls-client-crl", text)
+        with open(config, "w") as f:
+            f.write('grants { role: ROLE_AUDITOR may_set_validation_time: true subject: "CN=x" }')
+        code, text = self.check_config(f"--access-config={config}",
+                                       f"--tls-client-ca={PKI}/client-ca.pem", *tls)
+        self.assertEqual(code, 2)
+        self.assertIn("only for ROLE_VERIFIER", text)
+        code, text = self.check_config("--listen=0.0.0.0:50051", f"--access-config={config}",
+                                       f"--tls-client-ca={PKI}/client-ca.pem", *tls)
+        self.assertEqual(code, 2, text)
+        with open(config, "w") as f:
+            f.write('grants { role: ROLE_AUDITOR subject: "CN=x" }')
+        code, text = self.check_config("--listen=0.0.0.0:50051", f"--access-config={config}",
+                                       f"--tls-client-ca={PKI}/client-ca.pem", *tls)
+        self.assertEqual(code, 0, text)
+
+    def test_open_server_says_so_loudly(self):
+        port = free_port()
+        proc = subprocess.Popen([SIGVERIFYD, f"--listen=127.0.0.1:{port}", "--metrics-listen=",
+                                 f"--trust-anchors={PKI}/anchors"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            text = ""
+            while "listening on" not in text:
+                line = proc.stdout.readline()
+                self.assertTrue(line)
+                text += line
+            self.assertIn("ACCESS CONTROL IS OFF", text)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+            proc.stdout.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
