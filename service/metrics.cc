@@ -28,13 +28,20 @@ const std::string& MethodName(Method m) {
 ServiceMetrics::ServiceMetrics(prometheus::Registry& registry) {
   caller_calls_ = &prometheus::BuildCounter()
                        .Name("sigverify_caller_calls_total")
-                       .Help("Verification calls admitted, by caller (its access grant's name; "
-                             "'open' without access control; 'other' past 64 callers)")
+                       .Help(
+                           "Verification calls admitted, by caller (its access grant's name; "
+                           "'open' without access control; 'other' past 64 callers)")
                        .Register(registry);
   caller_items_ = &prometheus::BuildCounter()
                        .Name("sigverify_caller_items_total")
                        .Help("Records in the verification calls admitted, by caller")
                        .Register(registry);
+  caller_refused_ = &prometheus::BuildCounter()
+                         .Name("sigverify_caller_quota_refusals_total")
+                         .Help(
+                             "Verification calls refused by the caller's quota "
+                             "(RESOURCE_EXHAUSTED with RetryInfo), by caller")
+                         .Register(registry);
   auto& items = prometheus::BuildCounter()
                     .Name("sigverify_items_total")
                     .Help("Verified records by method, signature algorithm and indication")
@@ -100,26 +107,36 @@ void ServiceMetrics::CountItem(Method m, v1::SignatureAlgorithm algorithm,
 
 void ServiceMetrics::CountItemError(Method m) { item_errors_[static_cast<int>(m)]->Increment(); }
 
+ServiceMetrics::CallerCounters& ServiceMetrics::CountersOf(const std::string& caller) {
+  auto it = callers_.find(caller);
+  if (it != callers_.end()) return it->second;
+  const std::string label = callers_.size() < kMaxCallerLabels ? caller : "other";
+  it = callers_.find(label);
+  if (it != callers_.end()) return it->second;
+  const prometheus::Labels labels = {{"caller", label}};
+  return callers_
+      .emplace(label, CallerCounters{&caller_calls_->Add(labels), &caller_items_->Add(labels),
+                                     &caller_refused_->Add(labels)})
+      .first->second;
+}
+
 void ServiceMetrics::CountCaller(const std::string& caller, size_t items) {
   CallerCounters counters;
   {
     absl::MutexLock lock(&callers_mu_);
-    auto it = callers_.find(caller);
-    if (it == callers_.end()) {
-      const std::string label = callers_.size() < kMaxCallerLabels ? caller : "other";
-      if (auto other = callers_.find(label); other != callers_.end()) {
-        it = other;
-      } else {
-        it = callers_
-                 .emplace(label, CallerCounters{&caller_calls_->Add({{"caller", label}}),
-                                                &caller_items_->Add({{"caller", label}})})
-                 .first;
-      }
-    }
-    counters = it->second;
+    counters = CountersOf(caller);
   }
   counters.calls->Increment();
   counters.items->Increment(static_cast<double>(items));
+}
+
+void ServiceMetrics::CountQuotaRefusal(const std::string& caller) {
+  prometheus::Counter* refused;
+  {
+    absl::MutexLock lock(&callers_mu_);
+    refused = CountersOf(caller).refused;
+  }
+  refused->Increment();
 }
 
 void ServiceMetrics::CountRequest(Method m, grpc::StatusCode code, double seconds) {

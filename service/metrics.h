@@ -55,13 +55,17 @@ class ServiceMetrics {
   // sigverify_caller_items_total by caller. The first kMaxCallerLabels
   // callers seen have a label of their own, the rest share "other".
   void CountCaller(const std::string& caller, size_t items);
+  // A call refused by its caller's quota (sigverify_caller_quota_refusals_total).
+  void CountQuotaRefusal(const std::string& caller);
   static constexpr size_t kMaxCallerLabels = 64;
 
  private:
   struct CallerCounters {
     prometheus::Counter* calls;
     prometheus::Counter* items;
+    prometheus::Counter* refused;
   };
+  CallerCounters& CountersOf(const std::string& caller) ABSL_EXCLUSIVE_LOCKS_REQUIRED(callers_mu_);
   static constexpr int kAlgorithms = v1::SignatureAlgorithm_ARRAYSIZE;
   static constexpr int kIndications = v1::Indication_ARRAYSIZE;
   static constexpr int kCodes = 17;  // grpc::StatusCode values 0..16
@@ -75,6 +79,7 @@ class ServiceMetrics {
   prometheus::Counter* unlogged_ = nullptr;
   prometheus::Family<prometheus::Counter>* caller_calls_ = nullptr;
   prometheus::Family<prometheus::Counter>* caller_items_ = nullptr;
+  prometheus::Family<prometheus::Counter>* caller_refused_ = nullptr;
   absl::Mutex callers_mu_;
   absl::flat_hash_map<std::string, CallerCounters> callers_ ABSL_GUARDED_BY(callers_mu_);
 };

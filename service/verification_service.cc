@@ -12,6 +12,7 @@
 #include "service/call_messages.h"
 #include "service/grpc_status.h"
 #include "service/request_id.h"
+#include "service/retry_info.h"
 #include "service/spool.h"
 
 namespace sigverify::service {
@@ -105,9 +106,12 @@ class Finisher {
   }
   // Counts the call as admitted until it is answered.
   void Hold(Drain::Ticket ticket) { ticket_ = std::move(ticket); }
+  // Counts the call's records against its caller's quota until it is answered.
+  void Hold(access::CallerQuotas::Hold quota) { quota_ = std::move(quota); }
   void Finish(const grpc::Status& status) {
     if (budget_ != nullptr) budget_->Release(reserved_);
     budget_ = nullptr;
+    quota_.Release();
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
     metrics_->CountRequest(method_, status.error_code(), took.count());
     metrics_->InFlight(method_).Decrement();
@@ -126,16 +130,19 @@ class Finisher {
   ByteBudget* budget_ = nullptr;
   size_t reserved_ = 0;
   Drain::Ticket ticket_;
+  access::CallerQuotas::Hold quota_;
 };
 
 namespace {
 
 grpc::Status Overloaded(const WorkerPool& pool) {
-  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                      absl::StrCat("server at its limit of ", pool.max_queued_cost(),
-                                   " queued cost units (--max-queued-items; an item costs one "
-                                   "unit plus its size in 16 KiB of data and 4 KiB of "
-                                   "certificates); retry with backoff"));
+  return WithRetryInfo(
+      absl::ResourceExhaustedError(absl::StrCat(
+          "server at its limit of ", pool.max_queued_cost(),
+          " queued cost units, or this caller at its share of three quarters of them "
+          "(--max-queued-items; an item costs one unit plus its size in 16 KiB of data and 4 KiB "
+          "of certificates); retry with backoff")),
+      absl::Milliseconds(100));
 }
 
 // Each call's audit records: one per verified item, one per signature of a
@@ -247,6 +254,24 @@ std::shared_ptr<Finisher> VerificationService::Start(
   return finisher;
 }
 
+std::string VerificationService::PoolKey(const CallInfo& info) const {
+  return access_ != nullptr && access_->enabled() ? info.authorized.label : std::string();
+}
+
+grpc::Status VerificationService::AdmitQuota(const CallInfo& info, size_t items,
+                                             Finisher& finisher) {
+  access::CallerQuotas::Hold hold;
+  absl::Duration retry_after;
+  const absl::Status admitted = quotas_.Admit(info.authorized.label, info.authorized.quota, items,
+                                              absl::Now(), &hold, &retry_after);
+  if (!admitted.ok()) {
+    metrics_->CountQuotaRefusal(info.authorized.label);
+    return WithRetryInfo(admitted, retry_after);
+  }
+  finisher.Hold(std::move(hold));
+  return grpc::Status::OK;
+}
+
 template <typename Request, typename Response, typename Attachments, typename Work>
 grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request_bytes,
@@ -274,6 +299,10 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
     return reactor;
   }
   metrics_->CountCaller(info.authorized.label, 1);
+  if (grpc::Status s = AdmitQuota(info, 1, *finisher); !s.ok()) {
+    finisher->Finish(s);
+    return reactor;
+  }
   auto task = [this, finisher, call, response_bytes, now, language, work, info] {
     CallScope scope = verifier_->NewScope(now, language);
     scope.set_time_attested(info.authorized.may_set_validation_time);
@@ -292,7 +321,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
     RecordThenFinish(std::move(records), finisher,
                      [call, response_bytes] { return call->Serialize(response_bytes); });
   };
-  if (!pool_->TrySubmit(std::move(task), AdmissionCost(call->request()))) {
+  if (!pool_->TrySubmit(std::move(task), AdmissionCost(call->request()), PoolKey(info))) {
     finisher->Finish(Overloaded(*pool_));
   }
   return reactor;
@@ -395,6 +424,10 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
     return reactor;
   }
   metrics_->CountCaller(info.authorized.label, n);
+  if (grpc::Status s = AdmitQuota(info, n, *finisher); !s.ok()) {
+    finisher->Finish(s);
+    return reactor;
+  }
   // Each item's audit record, filled by the task that verifies it.
   auto records = std::make_shared<std::vector<audit::AuditEntry>>(audit_ != nullptr ? n : 0);
   // One trust-store snapshot for the whole batch.
@@ -449,7 +482,9 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   remaining->store(tasks.size(), std::memory_order_relaxed);
   size_t cost = 0;
   for (const v1::VerifyRequest& item : request->requests()) cost += AdmissionCost(item);
-  if (!pool_->TrySubmitAll(std::move(tasks), cost)) finisher->Finish(Overloaded(*pool_));
+  if (!pool_->TrySubmitAll(std::move(tasks), cost, PoolKey(info))) {
+    finisher->Finish(Overloaded(*pool_));
+  }
   return reactor;
 }
 
@@ -483,6 +518,10 @@ class VerificationService::DocumentStream
     }
     info_ = *std::move(info);
     service_->metrics_->CountCaller(info_.authorized.label, 1);
+    if (grpc::Status s = service_->AdmitQuota(info_, 1, *finisher_); !s.ok()) {
+      finisher_->Finish(s);
+      return;
+    }
     StartRead(&message_);
   }
 
@@ -582,7 +621,7 @@ class VerificationService::DocumentStream
       }
       s.RecordThenFinish(std::move(records), finisher_, [] { return grpc::Status::OK; });
     };
-    if (!service_->pool_->TrySubmit(std::move(task), cost)) {
+    if (!service_->pool_->TrySubmit(std::move(task), cost, service_->PoolKey(info_))) {
       finisher_->Finish(Overloaded(*service_->pool_));
     }
   }

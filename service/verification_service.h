@@ -93,6 +93,13 @@ class VerificationService final : public RawCallbackService {
 
   class DocumentStream;
 
+  // The caller's quota for `items` more records: held by `finisher` until
+  // the call is answered, or RESOURCE_EXHAUSTED with RetryInfo.
+  grpc::Status AdmitQuota(const CallInfo& info, size_t items, Finisher& finisher);
+  // The worker pool's fair-share key of the call: its grant under access
+  // control, none otherwise.
+  std::string PoolKey(const CallInfo& info) const;
+
   // A one-item call: decode, run `work` on the pool, encode, answer.
   // `work` fills an Attachments (what the audit records need beyond the
   // response) that AuditEntriesOf turns into the call's records.
@@ -113,6 +120,7 @@ class VerificationService final : public RawCallbackService {
   Drain* drain_;
   const DiskSpaceGuard* disk_;
   const access::AccessControl* access_;
+  access::CallerQuotas quotas_;
   ByteBudget inflight_;  // --max-inflight-bytes
   ServiceMetrics* metrics_;
   audit::AuditLog* audit_;

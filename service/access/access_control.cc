@@ -193,6 +193,7 @@ absl::StatusOr<Caller> AccessControl::Authorize(absl::string_view peer_pem, cfg:
   }
   caller.label = decision.grant->name;
   caller.may_set_validation_time = decision.may_set_validation_time;
+  caller.quota = decision.grant->quota;
   return caller;
 }
 

@@ -37,6 +37,9 @@ struct Caller {
   std::string label = "open";
   // The caller's validation_time counts as proof of existence.
   bool may_set_validation_time = false;
+  // What the grant's callers together may ask (no limit without access
+  // control).
+  QuotaLimits quota;
 };
 
 class AccessControl {

@@ -76,6 +76,14 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Compile(
     GrantInfo info;
     info.role = g.role();
     info.may_set_validation_time = g.may_set_validation_time();
+    if (g.has_quota() && g.role() != cfg::ROLE_VERIFIER) {
+      return bad("quota", "only for ROLE_VERIFIER (quotas bound verification)");
+    }
+    const cfg::Quota& quota = g.has_quota() ? g.quota() : config.default_quota();
+    if (!(quota.items_per_second() >= 0) || quota.items_per_second() > 1e9) {
+      return bad("quota.items_per_second", "a number of records per second, 0 to 1e9");
+    }
+    info.quota = QuotaOf(quota);
     info.name = g.name().empty() ? absl::StrCat(RoleName(g.role()), "-", i + 1) : g.name();
     if (!ValidName(info.name)) {
       return bad("name", absl::StrCat("'", g.name(), "': [a-z0-9._-], 1 to ", kMaxNameLength,

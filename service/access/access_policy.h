@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "service/access/caller_quotas.h"
 #include "service/access/client_identity.h"
 #include "sigverify/config/v1/access_config.pb.h"
 
@@ -25,6 +26,7 @@ struct GrantInfo {
   cfg::Role role = cfg::ROLE_UNSPECIFIED;
   std::string name;  // as configured, or "<role>-<index>"
   bool may_set_validation_time = false;
+  QuotaLimits quota;  // its own, or the configuration's default
 };
 
 // What a caller may do in one role.

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
 #include "service/access/access_policy.h"
+#include "service/access/caller_quotas.h"
 #include "service/access/client_crls.h"
 #include "service/access/distinguished_name.h"
 #include "tests/testing/test_files.h"
@@ -281,6 +282,82 @@ TEST(AccessControlOffTest, EverythingIsOpenAndCertificatesAreStillIdentified) {
       (*control)->Authorize(PkiFile("client-unknown.pem"), cfg::ROLE_ADMIN, "/m", absl::Now());
   ASSERT_TRUE(known.ok());
   ASSERT_NE(known->identity, nullptr);
+}
+
+TEST(CallerQuotasTest, TokenBucketAtGivenTimes) {
+  CallerQuotas quotas;
+  QuotaLimits limits;
+  limits.items_per_second = 10;
+  limits.burst_items = 20;
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  absl::Duration retry;
+  CallerQuotas::Hold a, b, c;
+  EXPECT_TRUE(quotas.Admit("dms", limits, 15, t0, &a, &retry).ok());
+  const absl::Status refused = quotas.Admit("dms", limits, 10, t0, &b, &retry);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(retry, absl::Milliseconds(500)) << "5 tokens left, 10 wanted, 10 per second";
+  EXPECT_NE(refused.message().find("quota of 'dms'"), std::string::npos) << refused;
+  EXPECT_TRUE(quotas.Admit("dms", limits, 10, t0 + absl::Milliseconds(500), &b, &retry).ok());
+  EXPECT_TRUE(quotas.Admit("other", limits, 20, t0, &c, &retry).ok()) << "buckets are per caller";
+  // A call larger than the bucket passes once the bucket is full.
+  CallerQuotas::Hold big;
+  EXPECT_FALSE(quotas.Admit("dms", limits, 50, t0 + absl::Seconds(1), &big, &retry).ok());
+  EXPECT_EQ(retry, absl::Milliseconds(1500)) << "until full: 15 of 20 missing";
+  EXPECT_TRUE(quotas.Admit("dms", limits, 50, t0 + absl::Seconds(3), &big, &retry).ok());
+  EXPECT_FALSE(quotas.Admit("dms", limits, 1, t0 + absl::Seconds(4), &big, &retry).ok())
+      << "the big call left the bucket in debt";
+}
+
+TEST(CallerQuotasTest, InflightBoundAndRelease) {
+  CallerQuotas quotas;
+  QuotaLimits limits;
+  limits.max_inflight_items = 100;
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  absl::Duration retry;
+  CallerQuotas::Hold first, second;
+  EXPECT_TRUE(quotas.Admit("dms", limits, 80, t0, &first, &retry).ok());
+  EXPECT_EQ(quotas.inflight("dms"), 80u);
+  EXPECT_EQ(quotas.Admit("dms", limits, 30, t0, &second, &retry).code(),
+            absl::StatusCode::kResourceExhausted);
+  first.Release();
+  EXPECT_EQ(quotas.inflight("dms"), 0u);
+  EXPECT_TRUE(quotas.Admit("dms", limits, 30, t0, &second, &retry).ok());
+  {
+    CallerQuotas::Hold alone;
+    second.Release();
+    EXPECT_TRUE(quotas.Admit("dms", limits, 500, t0, &alone, &retry).ok())
+        << "nothing else in flight: a call over the bound is not refused forever";
+  }
+  EXPECT_EQ(quotas.inflight("dms"), 0u) << "the hold released on destruction";
+  CallerQuotas::Hold unlimited;
+  EXPECT_TRUE(quotas.Admit("open", QuotaLimits{}, 1000000, t0, &unlimited, &retry).ok());
+}
+
+TEST(AccessPolicyTest, QuotaOfTheGrantOrTheDefault) {
+  cfg::AccessConfig config;
+  config.mutable_default_quota()->set_items_per_second(100);
+  cfg::Grant own = Grant(cfg::ROLE_VERIFIER);
+  own.add_subject("CN=Hệ thống quản lý văn bản Sở Nội vụ,O=Sở Nội vụ Hà Nội,C=VN");
+  own.mutable_quota()->set_max_inflight_items(7);
+  *config.add_grants() = own;
+  cfg::Grant plain = Grant(cfg::ROLE_VERIFIER);
+  plain.add_san_uri("spiffe://sigverify.test/none");
+  plain.add_subject("CN=Máy khách chưa được cấp quyền,C=VN");
+  *config.add_grants() = plain;
+  auto policy = AccessPolicy::Compile(config);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const Decision own_d = (*policy)->Match(*Identity("client-verifier"), cfg::ROLE_VERIFIER);
+  ASSERT_NE(own_d.grant, nullptr);
+  EXPECT_EQ(own_d.grant->quota.max_inflight_items, 7u);
+  EXPECT_EQ(own_d.grant->quota.items_per_second, 0);
+  const Decision plain_d = (*policy)->Match(*Identity("client-unknown"), cfg::ROLE_VERIFIER);
+  ASSERT_NE(plain_d.grant, nullptr);
+  EXPECT_EQ(plain_d.grant->quota.items_per_second, 100);
+  EXPECT_EQ(plain_d.grant->quota.burst_items, 100) << "a second's worth";
+  cfg::Grant auditor_quota = Grant(cfg::ROLE_AUDITOR);
+  auditor_quota.add_subject("CN=a");
+  auditor_quota.mutable_quota()->set_items_per_second(1);
+  EXPECT_FALSE(AccessPolicy::Compile(Config({auditor_quota})).ok());
 }
 
 }  // namespace
