@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -28,8 +29,10 @@ del sys.argv[1:4]
 _gen = tempfile.mkdtemp()
 subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={_gen}",
                 "sigverify/v1/verification.proto", "sigverify/v1/audit.proto",
-                "sigverify/v1/admin.proto"], check=True)
+                "sigverify/v1/admin.proto", "google/rpc/status.proto",
+                "google/rpc/error_details.proto"], check=True)
 sys.path.insert(0, _gen)
+from google.rpc import error_details_pb2, status_pb2  # noqa: E402
 from sigverify.v1 import admin_pb2 as adm  # noqa: E402
 from sigverify.v1 import audit_pb2 as apb  # noqa: E402
 from sigverify.v1 import verification_pb2 as pb  # noqa: E402
@@ -65,14 +68,14 @@ def timestamp(seconds_ago):
     return t
 
 
-def access_config(extra=""):
+def access_config(extra="", verifier_quota=""):
     """Grants in every form the contract allows: fingerprints (one written in
     upper case with colons), a subject, a URI SAN."""
     admin = sha256_of_certificate("client-admin.pem").upper()
     admin = ":".join(admin[i:i + 2] for i in range(0, len(admin), 2))
     return f"""
 grants {{ name: "so-noi-vu" role: ROLE_VERIFIER
-          san_uri: "spiffe://sigverify.test/dms/so-noi-vu" }}
+          san_uri: "spiffe://sigverify.test/dms/so-noi-vu" {verifier_quota} }}
 grants {{ name: "mot-cua" role: ROLE_VERIFIER may_set_validation_time: true
           certificate_sha256: "{sha256_of_certificate('client-attester.pem')}" }}
 grants {{ name: "thanh-tra" role: ROLE_AUDITOR
@@ -90,7 +93,7 @@ class Server:
     """sigverifyd with mutual TLS on loopback; its files in a directory of
     its own so that tests can change them under it."""
 
-    def __init__(self, *flags, crl="client-ca-empty.crl"):
+    def __init__(self, *flags, crl="client-ca-empty.crl", verifier_quota=""):
         self.dir = tempfile.mkdtemp()
         self.port = free_port()
         self.metrics_port = free_port()
@@ -101,7 +104,7 @@ class Server:
         shutil.copy(os.path.join(PKI, crl), self.crl)
         self.config = os.path.join(self.dir, "access.textproto")
         with open(self.config, "w") as f:
-            f.write(access_config())
+            f.write(access_config(verifier_quota=verifier_quota))
         self.anchors = os.path.join(self.dir, "anchors")
         os.mkdir(self.anchors)
         shutil.copy(os.path.join(PKI, "root.pem"), self.anchors)
@@ -437,6 +440,97 @@ class ReloadTest(unittest.TestCase):
         self.assertIn("grants[1].certificate_sha256", r.errors[0])
         self.assertIsNone(self.refused(call))
         self.assertIn("access control not reloaded", self.server.text())
+
+
+def retry_delay(error):
+    """The google.rpc.RetryInfo delay of a refused call, in seconds."""
+    details = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
+    if details is None:
+        return None
+    status = status_pb2.Status.FromString(details)
+    for any_detail in status.details:
+        info = error_details_pb2.RetryInfo()
+        if any_detail.Unpack(info):
+            return info.retry_delay.seconds + info.retry_delay.nanos / 1e9
+    return None
+
+
+class QuotaTest(unittest.TestCase):
+    """A grant's quota: calls beyond it are refused with when to retry."""
+
+    def test_rate_quota_refuses_with_retry_info_and_recovers(self):
+        server = Server(verifier_quota="quota { items_per_second: 4 burst_items: 4 }")
+        try:
+            channel = server.channel("verifier")
+            call = lambda: verify(channel)(verify_request(), timeout=10)  # noqa: E731
+            passed = 0
+            refusal = None
+            for _ in range(12):
+                try:
+                    call()
+                    passed += 1
+                except grpc.RpcError as e:
+                    refusal = e
+                    break
+            self.assertIsNotNone(refusal, "12 calls at once passed a quota of 4 per second")
+            self.assertGreaterEqual(passed, 4)
+            self.assertEqual(refusal.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertIn("quota of 'so-noi-vu'", refusal.details())
+            delay = retry_delay(refusal)
+            self.assertIsNotNone(delay, "no RetryInfo in the trailers")
+            self.assertGreater(delay, 0)
+            self.assertLessEqual(delay, 1.0)
+            # Another grant is not held back by it.
+            self.assertEqual(verify(server.channel("attester"))(verify_request(),
+                                                                timeout=10).indication,
+                             pb.INDICATION_TOTAL_PASSED)
+            time.sleep(delay + 0.05)
+            self.assertEqual(call().indication, pb.INDICATION_TOTAL_PASSED)
+            m = server.metrics()
+            refused = re.search(
+                r'sigverify_caller_quota_refusals_total\{caller="so-noi-vu"\} (\d+)', m)
+            self.assertIsNotNone(refused)
+            self.assertGreaterEqual(int(refused.group(1)), 1)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+    def test_inflight_quota_counts_open_calls(self):
+        # A document stream holds its record against the quota from its
+        # first message to its answer: with one record allowed in flight,
+        # nothing else of the grant passes while it is open.
+        server = Server(verifier_quota="quota { max_inflight_items: 1 }")
+        try:
+            channel = server.channel("verifier")
+            stream = channel.stream_unary(
+                "/sigverify.v1.VerificationService/VerifyDocumentStream",
+                request_serializer=pb.VerifyDocumentStreamRequest.SerializeToString,
+                response_deserializer=pb.VerifyDocumentStreamResponse.FromString)
+            finish = threading.Event()
+
+            def messages():
+                yield pb.VerifyDocumentStreamRequest(options=pb.VerifyDocumentRequest())
+                finish.wait(30)
+
+            open_call = stream.future(messages(), timeout=60)
+            call = lambda: verify(channel)(verify_request(), timeout=10)  # noqa: E731
+            deadline = time.time() + 10
+            refusal = None
+            while refusal is None and time.time() < deadline:
+                try:
+                    call()  # until the stream's first message has been admitted
+                    time.sleep(0.05)
+                except grpc.RpcError as e:
+                    refusal = e
+            self.assertIsNotNone(refusal, "never refused while the stream was open")
+            self.assertEqual(refusal.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertIn("1 records in flight, at most 1", refusal.details())
+            self.assertIsNotNone(retry_delay(refusal))
+            finish.set()
+            with self.assertRaises(grpc.RpcError):
+                open_call.result()  # no document: INVALID_ARGUMENT, and the hold is let go
+            self.assertEqual(call().indication, pb.INDICATION_TOTAL_PASSED)
+        finally:
+            self.assertEqual(server.stop(), 0)
 
 
 class TlsTest(unittest.TestCase):
