@@ -168,7 +168,10 @@ int AuditQuery(const QueryOptions& o, const std::shared_ptr<grpc::Channel>& chan
   }
   const int limit = o.limit;
   const bool json = o.json, csv = o.csv;
-  if (csv) std::cout << "shard,sequence,time,method,record_id,signer,serial,indication,caller\n";
+  if (csv) {
+    std::cout << "shard,sequence,time,method,record_id,signer,serial,indication,caller,"
+                 "caller_certificate_sha256,caller_subject\n";
+  }
   auto stub = v1::AuditService::NewStub(channel);
   int printed = 0;
   do {
@@ -186,7 +189,8 @@ int AuditQuery(const QueryOptions& o, const std::shared_ptr<grpc::Channel>& chan
         std::cout << Csv(r.shard()) << "," << r.sequence() << "," << TimeOf(r.time()) << ","
                   << r.method() << "," << Csv(r.record_id()) << "," << Csv(r.signer().subject())
                   << "," << r.signer().serial_number() << "," << indication << ","
-                  << Csv(r.caller()) << "\n";
+                  << Csv(r.caller()) << "," << r.caller_certificate_sha256() << ","
+                  << Csv(r.caller_subject()) << "\n";
       } else {
         std::cout << r.shard() << "#" << r.sequence() << "  " << TimeOf(r.time()) << "  "
                   << indication << "  " << r.record_id() << "  " << r.signer().subject() << "\n";
@@ -363,7 +367,9 @@ void AddQuery(CLI::App& app, Connection& connection, int* exit_code) {
   cmd->add_option("--subject", o->subject, "a substring of the signer's subject");
   cmd->add_option("--indication", o->indication, "the verdict")
       ->check(CLI::IsMember({"TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"}));
-  cmd->add_option("--caller", o->caller, "the caller (peer address)");
+  cmd->add_option("--caller", o->caller,
+                  "the caller: its client certificate's SHA-256 (hex), or its peer address "
+                  "when it had none");
   cmd->add_option("--limit", o->limit, "at most this many records (pages are followed)")
       ->check(CLI::Range(1, 10000000))
       ->capture_default_str();

@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""Fair share between callers: a polite caller's latency while another floods.
+
+Usage: bench/fairness_bench.py [BUILD_DIR] [CALLS]
+
+sigverifyd with mutual TLS and an access configuration (the test PKI's client
+certificates): a polite document system (grant "polite") sends CALLS unary Verify
+calls one after another; a flooding one (grant "flood") keeps 6 VerifyBatch calls of
+512 RSA-2048 items in flight at once, retrying what the pool refuses. The polite
+caller's p50 and p99 are measured alone, then during the flood in its own grant (the
+pool serves the two grants in turn), then during the flood sharing the flooder's grant
+(one queue: first come, first served), all in one run. Latencies on this machine
+are noisy; the ratios are what to read.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import grpc
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+CALLS = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PKI = os.path.join(BUILD, "testpki")
+WORK = tempfile.mkdtemp()
+
+_gen = tempfile.mkdtemp()
+subprocess.run(["protoc", f"--proto_path={ROOT}/proto", f"--python_out={_gen}",
+                "sigverify/v1/verification.proto"], check=True)
+sys.path.insert(0, _gen)
+from sigverify.v1 import verification_pb2 as pb  # noqa: E402
+
+
+def read(name):
+    with open(os.path.join(PKI, name), "rb") as f:
+        return f.read()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def subject(name):
+    return subprocess.run(["openssl", "x509", "-in", os.path.join(PKI, name), "-noout",
+                           "-subject", "-nameopt", "RFC2253,-esc_msb"], check=True,
+                          capture_output=True, text=True).stdout.strip()[len("subject="):]
+
+
+def start(polite_grant):
+    """sigverifyd where the verifier certificate is in `polite_grant`."""
+    config = os.path.join(WORK, f"access-{polite_grant}.textproto")
+    flood_subjects = [subject("client-attester.pem")]
+    polite_subjects = [subject("client-verifier.pem")]
+    if polite_grant == "flood":
+        flood_subjects += polite_subjects
+        polite_subjects = [subject("client-unknown.pem")]
+    with open(config, "w") as f:
+        for name, subjects in (("flood", flood_subjects), ("polite", polite_subjects)):
+            quoted = " ".join(f'subject: "{s}"' for s in subjects)
+            f.write(f'grants {{ name: "{name}" role: ROLE_VERIFIER {quoted} }}\n')
+    chain = os.path.join(WORK, "chain.pem")
+    with open(chain, "wb") as f:
+        f.write(read("tls-server.pem") + read("ca.pem"))
+    port = free_port()
+    log = open(os.path.join(WORK, f"sigverifyd-{polite_grant}.log"), "wb")
+    proc = subprocess.Popen(
+        [os.path.join(BUILD, "bin", "sigverifyd"), f"--listen=127.0.0.1:{port}",
+         "--metrics-listen=", f"--trust-anchors={PKI}/anchors", f"--tls-cert={chain}",
+         f"--tls-key={PKI}/tls-server.key", f"--tls-client-ca={PKI}/client-ca.pem",
+         f"--access-config={config}", "--check-revocation=false"], stdout=log, stderr=log)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        with open(log.name, errors="replace") as f:
+            if "listening on" in f.read():
+                return proc, port
+        time.sleep(0.05)
+    raise RuntimeError("sigverifyd did not start")
+
+
+def channel(port, client):
+    creds = grpc.ssl_channel_credentials(read("root.pem"), read(f"client-{client}.key"),
+                                         read(f"client-{client}.pem"))
+    return grpc.secure_channel(f"localhost:{port}", creds,
+                               options=[("grpc.max_send_message_length", 64 << 20),
+                                        ("grpc.max_receive_message_length", 64 << 20)])
+
+
+def request():
+    return pb.VerifyRequest(
+        data=read("sample.txt"), signature=read("sample.txt.signer-rsa.sig"),
+        algorithm=pb.SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256,
+        signer_certificate=read("signer-rsa.pem"), intermediate_certificates=[read("ca.pem")])
+
+
+def polite_latencies(port):
+    verify = channel(port, "verifier").unary_unary(
+        "/sigverify.v1.VerificationService/Verify",
+        request_serializer=pb.VerifyRequest.SerializeToString,
+        response_deserializer=pb.VerifyResponse.FromString)
+    req = request()
+    for _ in range(20):
+        verify(req, timeout=30)  # warm the connection and the caches
+    out = []
+    for _ in range(CALLS):
+        t = time.perf_counter()
+        verify(req, timeout=60)
+        out.append(time.perf_counter() - t)
+    out.sort()
+    return out[len(out) // 2], out[int(len(out) * 0.99) - 1]
+
+
+def flood(port, stop, counts):
+    batch = channel(port, "attester").unary_unary(
+        "/sigverify.v1.VerificationService/VerifyBatch",
+        request_serializer=pb.VerifyBatchRequest.SerializeToString,
+        response_deserializer=pb.VerifyBatchResponse.FromString)
+    req = pb.VerifyBatchRequest(requests=[request()] * 512)
+
+    def one():
+        while not stop.is_set():
+            try:
+                batch(req, timeout=120)
+                counts["ok"] += 1
+            except grpc.RpcError:
+                counts["refused"] += 1
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def measure(polite_grant):
+    proc, port = start(polite_grant)
+    try:
+        solo = polite_latencies(port) if polite_grant == "polite" else None
+        stop = threading.Event()
+        counts = {"ok": 0, "refused": 0}
+        threads = flood(port, stop, counts)
+        time.sleep(1.0)
+        loaded = polite_latencies(port)
+        stop.set()
+        for t in threads:
+            t.join()
+        return solo, loaded, counts
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def ms(x):
+    return f"{x * 1000:.1f} ms"
+
+
+solo, own, own_counts = measure("polite")
+_, shared, shared_counts = measure("flood")
+print(f"fairness bench: polite caller, {CALLS} unary Verify calls; flood: 6 x VerifyBatch(512) "
+      "in flight")
+print(f"  alone                       p50 {ms(solo[0])}  p99 {ms(solo[1])}")
+print(f"  flood, its own grant        p50 {ms(own[0])}  p99 {ms(own[1])}  "
+      f"(p99 {own[1] / solo[1]:.2f} x alone; flood batches {own_counts})")
+print(f"  flood, sharing the grant    p50 {ms(shared[0])}  p99 {ms(shared[1])}  "
+      f"(p99 {shared[1] / solo[1]:.2f} x alone; flood batches {shared_counts})")
