@@ -7,7 +7,8 @@ sigverifyd with mutual TLS and an access configuration (the test PKI's client
 certificates): a polite document system (grant "polite") sends CALLS unary Verify
 calls one after another; a flooding one (grant "flood") keeps 6 VerifyBatch calls of
 512 RSA-2048 items in flight at once, retrying what the pool refuses. The polite
-caller's p50 and p99 are measured alone, then during the flood in its own grant (the
+caller's p50 and p99 are measured alone, then during the flood (from a process of its
+own) in its own grant (the
 pool serves the two grants in turn), then during the flood sharing the flooder's grant
 (one queue: first come, first served), all in one run. Latencies on this machine
 are noisy; the ratios are what to read.
@@ -116,6 +117,13 @@ def polite_latencies(port):
     return out[len(out) // 2], out[int(len(out) * 0.99) - 1]
 
 
+def flood_process(port):
+    """The flood in a process of its own (not sharing the polite caller's
+    interpreter lock); its counts printed on SIGTERM."""
+    return subprocess.Popen([sys.executable, os.path.abspath(__file__), BUILD, str(CALLS),
+                             "--flood", str(port)], stdout=subprocess.PIPE, text=True)
+
+
 def flood(port, stop, counts):
     batch = channel(port, "attester").unary_unary(
         "/sigverify.v1.VerificationService/VerifyBatch",
@@ -142,19 +150,26 @@ def measure(polite_grant):
     proc, port = start(polite_grant)
     try:
         solo = polite_latencies(port) if polite_grant == "polite" else None
-        stop = threading.Event()
-        counts = {"ok": 0, "refused": 0}
-        threads = flood(port, stop, counts)
-        time.sleep(1.0)
+        flooder = flood_process(port)
+        time.sleep(1.5)
         loaded = polite_latencies(port)
-        stop.set()
-        for t in threads:
-            t.join()
+        flooder.send_signal(signal.SIGTERM)
+        counts = flooder.communicate(timeout=180)[0].strip()
         return solo, loaded, counts
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
 
+
+if len(sys.argv) > 4 and sys.argv[3] == "--flood":
+    stop_flood = threading.Event()
+    flood_counts = {"ok": 0, "refused": 0}
+    signal.signal(signal.SIGTERM, lambda *_: stop_flood.set())
+    flood_threads = flood(int(sys.argv[4]), stop_flood, flood_counts)
+    for t in flood_threads:
+        t.join()
+    print(flood_counts)
+    sys.exit(0)
 
 def ms(x):
     return f"{x * 1000:.1f} ms"

@@ -135,6 +135,9 @@ class Finisher {
 
 namespace {
 
+// Items of a batch one worker task verifies at most (about 1 ms of RSA-2048).
+constexpr size_t kMaxChunkItems = 32;
+
 grpc::Status Overloaded(const WorkerPool& pool) {
   return WithRetryInfo(
       absl::ResourceExhaustedError(absl::StrCat(
@@ -407,7 +410,10 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
 
   // A few chunks per worker: enough to balance, few enough that the chunk's
   // recent-certificate memo sees repeats.
-  const size_t chunks = std::min(n, pool_->threads() * 4);
+  // At most kMaxChunkItems each, so that another caller's next task waits
+  // for at most that many items per thread (the pool serves callers in turn).
+  const size_t chunks =
+      std::max(std::min(n, pool_->threads() * 4), (n + kMaxChunkItems - 1) / kMaxChunkItems);
   const size_t per_chunk = (n + chunks - 1) / chunks;
   auto remaining = std::make_shared<std::atomic<size_t>>(0);
   const absl::Time now = absl::Now();
