@@ -203,11 +203,13 @@ absl::Status Server::BuildRevocation() {
   };
   cache::OcspRevocationChecker::Options ocsp_options;
   ocsp_options.rewriter = rewriter;
+  ocsp_options.failure_ttl = ToAbslDuration(r.retry_after());
   ocsp_options.on_fetch = observe("ocsp");
   ocsp_options.store = revocation_store_;
   ocsp_ = std::make_shared<cache::OcspRevocationChecker>(std::move(ocsp_options));
   cache::CrlRevocationChecker::Options crl_options;
   crl_options.rewriter = rewriter;
+  crl_options.failure_ttl = ToAbslDuration(r.retry_after());
   crl_options.on_fetch = observe("crl");
   crl_options.store = revocation_store_;
   crl_ = std::make_shared<cache::CrlRevocationChecker>(std::move(crl_options));

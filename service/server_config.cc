@@ -65,7 +65,7 @@ constexpr char kDefaults[] = R"pb(
     path_cache_size: 100000
     min_rsa_bits: 2048
   }
-  revocation { check: true cache_dir: "" }
+  revocation { check: true cache_dir: "" retry_after { seconds: 60 } }
   audit {
     sqlite_file: ""
     postgres: ""
@@ -85,7 +85,7 @@ constexpr char kDefaults[] = R"pb(
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 38> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 39> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
@@ -111,6 +111,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 38> kFlagO
     {"revocation.cache_dir", "--revocation-cache-dir"},
     {"revocation.aia_fetch_prefixes", "--aia-fetch"},
     {"revocation.url_rewrites", "--url-rewrite"},
+    {"revocation.retry_after", "--revocation-retry-after"},
     {"audit.sqlite_file", "--audit-db"},
     {"audit.postgres", "--audit-postgres"},
     {"audit.key_file", "--audit-key"},
@@ -351,6 +352,11 @@ absl::Status ValidateSizes(const cfg::ServerConfig& c) {
 }
 
 absl::Status ValidateRevocation(const cfg::Revocation& r) {
+  if (auto s = NonNegative("revocation.retry_after", r.retry_after()); !s.ok()) return s;
+  const absl::Duration retry = ToAbslDuration(r.retry_after());
+  if (retry < absl::Seconds(1) || retry > absl::Hours(1)) {
+    return Bad("revocation.retry_after", "between 1s and 1h");
+  }
   for (const std::string& prefix : r.aia_fetch_prefixes()) {
     auto url = cache::ParseHttpUrl(prefix);
     if (!url.ok() || url->scheme != "http") {

@@ -96,6 +96,9 @@ ABSL_FLAG(std::vector<std::string>, aia_fetch, {},
 ABSL_FLAG(std::vector<std::string>, url_rewrite, {},
           "FROM=TO URL prefix rewrites applied to every fetch, e.g. "
           "http://ca.btc/=http://mirror.example/btc/ for intranet-only certificate URLs");
+ABSL_FLAG(absl::Duration, revocation_retry_after, DefaultDuration(D().revocation().retry_after()),
+          "after an OCSP responder or CRL server fails, how long the failure stands before the "
+          "next lookup asks again (the server also backs off 1s, 2s, ... up to 5m)");
 ABSL_FLAG(std::string, audit_db, "",
           "SQLite file of the verification audit log: every verdict is recorded (group "
           "committed, durable) before it is answered; empty: no audit log");
@@ -229,6 +232,10 @@ std::vector<std::pair<absl::string_view, Apply>> RevocationFlags() {
           [](ServerConfig& c, bool v) { c.mutable_revocation()->set_check(v); }),
       Set("--revocation-cache-dir", FLAGS_revocation_cache_dir,
           [](ServerConfig& c, std::string v) { c.mutable_revocation()->set_cache_dir(v); }),
+      Set("--revocation-retry-after", FLAGS_revocation_retry_after,
+          [](ServerConfig& c, absl::Duration v) {
+            *c.mutable_revocation()->mutable_retry_after() = ToProto(v);
+          }),
       Set("--aia-fetch", FLAGS_aia_fetch,
           [](ServerConfig& c, const std::vector<std::string>& v) {
             c.mutable_revocation()->mutable_aia_fetch_prefixes()->Assign(v.begin(), v.end());

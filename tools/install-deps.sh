@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libssl-dev openssl android-libboringssl-dev
   prometheus-cpp-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev liburcu-dev libsqlite3-dev sqlite3 libpq-dev postgresql
-  libqpdf-dev qpdf poppler-utils libnss3-tools
+  libqpdf-dev qpdf poppler-utils libnss3-tools faketime
   python3-grpcio python3-protobuf curl
   prometheus systemd
 )

@@ -36,6 +36,7 @@ from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from minimal_pdf import append_revision, make_pdf  # noqa: E402
+from pg_server import Postgres  # noqa: E402
 
 
 def read(name):
@@ -351,55 +352,6 @@ class AuditCrashTest(unittest.TestCase):
             stop.set()
             server.stop()
             shutil.rmtree(work)
-
-
-class Postgres:
-    """A real PostgreSQL server: a fresh cluster (initdb) in a temporary
-    directory, listening only on a Unix socket there, run as the `postgres`
-    user when the tests run as root (PostgreSQL refuses root)."""
-
-    def __init__(self):
-        import glob
-        import pwd
-        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
-        if not bins:
-            raise unittest.SkipTest("PostgreSQL is not installed")  # install-deps installs it
-        bindir = os.path.dirname(bins[-1])
-        self.dir = tempfile.mkdtemp(prefix="sigverify-pg-")
-        as_user = []
-        if os.geteuid() == 0:
-            pg = pwd.getpwnam("postgres")
-            os.chown(self.dir, pg.pw_uid, pg.pw_gid)
-            as_user = ["runuser", "-u", "postgres", "--"]
-        subprocess.run(as_user + [f"{bindir}/initdb", "-D", f"{self.dir}/data", "-A", "trust",
-                                  "-U", "sigverify", "--no-sync"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.log = open(os.path.join(tempfile.gettempdir(), f"pg-{os.getpid()}.log"), "w+")
-        self.proc = subprocess.Popen(
-            as_user + [f"{bindir}/postgres", "-D", f"{self.dir}/data", "-k", self.dir,
-                       "-c", "listen_addresses=", "-p", "5432"], stdout=self.log, stderr=self.log)
-        deadline = time.time() + 30
-        while not os.path.exists(f"{self.dir}/.s.PGSQL.5432"):
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("PostgreSQL did not start")
-            time.sleep(0.1)
-        # The socket exists slightly before connections are accepted: ask.
-        while subprocess.run([f"{bindir}/pg_isready", "-q", "-h", self.dir, "-p", "5432"]
-                             ).returncode != 0:
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("PostgreSQL does not accept connections")
-            time.sleep(0.1)
-        self.conninfo = f"host={self.dir} port=5432 user=sigverify dbname=postgres"
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # runuser passes it on
-            self.proc.wait(timeout=60)
-        self.log.close()
-        os.unlink(self.log.name)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class SharedPostgresLogTest(unittest.TestCase):
