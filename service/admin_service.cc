@@ -10,18 +10,23 @@
 
 namespace sigverify::service {
 
-AdminService::AdminService(Operations operations, Drain* drain, const access::AccessControl* access)
-    : operations_(std::move(operations)), drain_(drain), access_(access) {}
+AdminService::AdminService(Operations operations, Drain* drain, const access::AccessControl* access,
+                           AccessLog* access_log)
+    : operations_(std::move(operations)), drain_(drain), access_(access), access_log_(access_log) {}
 
-bool AdminService::Admit(grpc::CallbackServerContext* context, const char* method,
-                         grpc::ServerUnaryReactor* reactor) {
-  auto caller = AuthorizeCall(access_, *context, access::cfg::ROLE_ADMIN,
-                              absl::StrCat("/sigverify.v1.AdminService/", method), absl::Now());
+std::shared_ptr<CallLog> AdminService::Admit(grpc::CallbackServerContext* context,
+                                             const char* method,
+                                             grpc::ServerUnaryReactor* reactor) {
+  const std::string full = absl::StrCat("/sigverify.v1.AdminService/", method);
+  auto log = std::make_shared<CallLog>(access_log_, context->peer(), full, absl::Now());
+  auto caller = AuthorizeCall(access_, *context, access::cfg::ROLE_ADMIN, full, absl::Now());
   if (!caller.ok()) {
+    log->Finish(static_cast<int>(caller.status().code()), absl::Now());
     reactor->Finish(ToGrpc(caller.status()));
-    return false;
+    return nullptr;
   }
-  return true;
+  log->Authorized(*caller);
+  return log;
 }
 
 grpc::ServerUnaryReactor* AdminService::Reload(grpc::CallbackServerContext* context,
@@ -33,14 +38,17 @@ grpc::ServerUnaryReactor* AdminService::Reload(grpc::CallbackServerContext* cont
     reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
     return reactor;
   }
-  if (!Admit(context, "Reload", reactor)) return reactor;
-  auto task = [this, reactor, response, ticket] {
+  std::shared_ptr<CallLog> log = Admit(context, "Reload", reactor);
+  if (log == nullptr) return reactor;
+  auto task = [this, reactor, response, ticket, log] {
     for (std::string& error : operations_.reload()) response->add_errors(std::move(error));
     response->set_trust_store_version(operations_.trust_store_version());
+    log->Finish(0, absl::Now());
     reactor->Finish(grpc::Status::OK);
     ticket->Release();
   };
   if (!reloads_.TrySubmit(std::move(task), 1)) {
+    log->Finish(static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED), absl::Now());
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  "reloads already running and waiting; retry later"));
   }
@@ -51,8 +59,10 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
                                                   const v1::GetStatusRequest*,
                                                   v1::GetStatusResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!Admit(context, "GetStatus", reactor)) return reactor;
+  std::shared_ptr<CallLog> log = Admit(context, "GetStatus", reactor);
+  if (log == nullptr) return reactor;
   operations_.status(response);
+  log->Finish(0, absl::Now());
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "service/access/access_control.h"
+#include "service/access_log.h"
 #include "service/drain.h"
 #include "service/worker_pool.h"
 #include "sigverify/v1/admin.grpc.pb.h"
@@ -25,7 +26,8 @@ class AdminService final : public v1::AdminService::CallbackService {
     std::function<std::string()> trust_store_version;
   };
 
-  AdminService(Operations operations, Drain* drain, const access::AccessControl* access = nullptr);
+  AdminService(Operations operations, Drain* drain, const access::AccessControl* access = nullptr,
+               AccessLog* access_log = nullptr);
 
   grpc::ServerUnaryReactor* Reload(grpc::CallbackServerContext* context,
                                    const v1::ReloadRequest* request,
@@ -35,13 +37,15 @@ class AdminService final : public v1::AdminService::CallbackService {
                                       v1::GetStatusResponse* response) override;
 
  private:
-  // The caller, if it has ROLE_ADMIN; otherwise finishes `reactor`.
-  bool Admit(grpc::CallbackServerContext* context, const char* method,
-             grpc::ServerUnaryReactor* reactor);
+  // The call's access log line if the caller has ROLE_ADMIN; otherwise
+  // finishes `reactor` and returns null.
+  std::shared_ptr<CallLog> Admit(grpc::CallbackServerContext* context, const char* method,
+                                 grpc::ServerUnaryReactor* reactor);
 
   Operations operations_;
   Drain* drain_;
   const access::AccessControl* access_;
+  AccessLog* access_log_;
   WorkerPool reloads_{1, 2};  // one reload at a time, two more may wait
 };
 

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "service/call_auth.h"
 #include "service/call_messages.h"
 #include "service/grpc_status.h"
@@ -102,13 +103,19 @@ grpc::Status Busy(const char* what, const WorkerPool& pool) {
 }  // namespace
 
 AuditService::AuditService(audit::AuditLog* log, size_t search_threads, Drain* drain,
-                           const access::AccessControl* access)
+                           const access::AccessControl* access, AccessLog* access_log)
     : log_(log),
       drain_(drain),
       access_(access),
+      access_log_(access_log),
       // A pool's budget counts the calls running as well as those waiting.
       lookups_(kLookupThreads, kLookupThreads + kMaxQueuedLookups),
       searches_(search_threads, search_threads + kMaxQueuedSearches) {}
+
+CallLog AuditService::Log(const grpc::CallbackServerContext& context, const char* method) const {
+  return CallLog(access_log_, context.peer(), absl::StrCat("/sigverify.v1.AuditService/", method),
+                 absl::Now());
+}
 
 absl::StatusOr<access::Caller> AuditService::Authorize(const grpc::CallbackServerContext& context,
                                                        const char* method) const {
@@ -133,27 +140,34 @@ grpc::ServerUnaryReactor* AuditService::Answer(
     grpc::ByteBuffer* response_bytes, WorkerPool& pool, const char* method,
     absl::Status (AuditService::*answer)(const Request&, Response*)) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto log = std::make_shared<CallLog>(Log(*context, method));
+  auto finish = [reactor, log](const grpc::Status& status) {
+    log->Finish(status.error_code(), absl::Now());
+    reactor->Finish(status);
+  };
   auto ticket = std::make_shared<Drain::Ticket>(drain_->Admit());
   if (!*ticket) {
-    reactor->Finish(ShuttingDown());
+    finish(ShuttingDown());
     return reactor;
   }
   if (auto caller = Authorize(*context, method); !caller.ok()) {
-    reactor->Finish(ToGrpc(caller.status()));
+    finish(ToGrpc(caller.status()));
     return reactor;
+  } else {
+    log->Authorized(*caller);
   }
   auto call = std::make_shared<CallMessages<Request, Response>>();
   if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
-    reactor->Finish(parsed);
+    finish(parsed);
     return reactor;
   }
-  auto task = [this, call, reactor, response_bytes, answer, ticket] {
+  auto task = [this, call, finish, response_bytes, answer, ticket] {
     const absl::Status answered = (this->*answer)(call->request(), call->response());
-    reactor->Finish(answered.ok() ? call->Serialize(response_bytes) : ToGrpc(answered));
+    finish(answered.ok() ? call->Serialize(response_bytes) : ToGrpc(answered));
     ticket->Release();
   };
   if (!pool.TrySubmit(std::move(task), 1)) {
-    reactor->Finish(Busy(&pool == &searches_ ? "searches" : "lookups", pool));
+    finish(Busy(&pool == &searches_ ? "searches" : "lookups", pool));
   }
   return reactor;
 }
@@ -304,14 +318,17 @@ absl::Status AuditService::Query(const v1::QueryRecordsRequest& request,
 // at any time, so the steps need no lock.
 class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  Export(AuditService* service, audit::LeafQuery query, Drain::Ticket ticket)
-      : service_(service), query_(std::move(query)), ticket_(std::move(ticket)) {}
+  Export(AuditService* service, audit::LeafQuery query, Drain::Ticket ticket, CallLog log)
+      : service_(service),
+        query_(std::move(query)),
+        ticket_(std::move(ticket)),
+        log_(std::move(log)) {}
 
   void Begin() { ReadPage(); }
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status::CANCELLED);
+      End(grpc::Status::CANCELLED);
       return;
     }
     WriteNext();
@@ -319,13 +336,19 @@ class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuf
   void OnDone() override { delete this; }  // the ticket goes with it
 
  private:
+  void End(const grpc::Status& status) {
+    log_.Items(exported_);
+    log_.Finish(status.error_code(), absl::Now());
+    Finish(status);
+  }
+
   void ReadPage() {
     const bool queued = service_->searches_.TrySubmit(
         [this] {
           auto rows = service_->log_->store().Find(query_, after_ ? &*after_ : nullptr,
                                                    static_cast<size_t>(kMaxPageSize));
           if (!rows.ok()) {
-            Finish(ToGrpc(rows.status()));
+            End(ToGrpc(rows.status()));
             return;
           }
           last_page_ = rows->size() < static_cast<size_t>(kMaxPageSize);
@@ -338,13 +361,13 @@ class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuf
           WriteNext();
         },
         1);
-    if (!queued) Finish(Busy("searches", service_->searches_));
+    if (!queued) End(Busy("searches", service_->searches_));
   }
 
   void WriteNext() {
     if (next_ == rows_.size()) {
       if (last_page_) {
-        Finish(grpc::Status::OK);
+        End(grpc::Status::OK);
       } else {
         ReadPage();
       }
@@ -353,7 +376,7 @@ class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuf
     audit::FoundLeaf& row = rows_[next_++];
     v1::ExportRecordsResponse item;
     if (auto s = ParseRecord(row, item.mutable_record()); !s.ok()) {
-      Finish(ToGrpc(s));
+      End(ToGrpc(s));
       return;
     }
     item.set_leaf(std::move(row.leaf));
@@ -361,9 +384,10 @@ class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuf
     grpc::ProtoBufferWriter writer(&buffer_, grpc::kProtoBufferWriterMaxBufferLength,
                                    static_cast<int>(item.ByteSizeLong()));
     if (!item.SerializeToZeroCopyStream(&writer)) {
-      Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot encode a record"));
+      End(grpc::Status(grpc::StatusCode::INTERNAL, "cannot encode a record"));
       return;
     }
+    ++exported_;
     StartWrite(&buffer_);
   }
 
@@ -375,15 +399,19 @@ class AuditService::Export final : public grpc::ServerWriteReactor<grpc::ByteBuf
   bool last_page_ = false;
   grpc::ByteBuffer buffer_;
   Drain::Ticket ticket_;
+  CallLog log_;
+  uint64_t exported_ = 0;
 };
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportRecords(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) {
   v1::ExportRecordsRequest request;
   grpc::Status parsed = grpc::Status::OK;
+  CallLog log = Log(*context, "ExportRecords");
   if (auto caller = Authorize(*context, "ExportRecords"); !caller.ok()) {
     parsed = ToGrpc(caller.status());
   } else {
+    log.Authorized(*caller);
     parsed = CallMessages<v1::ExportRecordsRequest, v1::ExportRecordsResponse>::Parse(
         *request_bytes, &request);
   }
@@ -394,7 +422,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportRecords(
     parsed = ShuttingDown();
   } else if (parsed.ok() && query.ok()) {
     query->tree_order = true;
-    auto* exporter = new Export(this, *std::move(query), std::move(ticket));
+    auto* exporter = new Export(this, *std::move(query), std::move(ticket), std::move(log));
     exporter->Begin();
     return exporter;
   }
@@ -404,7 +432,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditService::ExportRecords(
     explicit Refusal(const grpc::Status& why) { Finish(why); }
     void OnDone() override { delete this; }
   };
-  return new Refusal(parsed.ok() ? ToGrpc(query.status()) : parsed);
+  const grpc::Status refusal = parsed.ok() ? ToGrpc(query.status()) : parsed;
+  log.Finish(refusal.error_code(), absl::Now());
+  return new Refusal(refusal);
 }
 
 }  // namespace sigverify::service

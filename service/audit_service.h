@@ -15,6 +15,7 @@
 #include <cstddef>
 
 #include "service/access/access_control.h"
+#include "service/access_log.h"
 #include "service/audit/audit_log.h"
 #include "service/drain.h"
 #include "service/worker_pool.h"
@@ -45,9 +46,10 @@ class AuditService final : public RawAuditService {
   static size_t ReaderConnections(size_t search_threads) { return kLookupThreads + search_threads; }
 
   // Calls are admitted through `drain` (UNAVAILABLE once it stops);
-  // `access`, when given, lets only ROLE_AUDITOR callers in.
+  // `access`, when given, lets only ROLE_AUDITOR callers in; `access_log`,
+  // when given, gets a line per call (who read the log is itself audited).
   AuditService(audit::AuditLog* log, size_t search_threads, Drain* drain,
-               const access::AccessControl* access = nullptr);
+               const access::AccessControl* access = nullptr, AccessLog* access_log = nullptr);
 
   grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
@@ -87,6 +89,8 @@ class AuditService final : public RawAuditService {
   // The caller of `method` ("QueryRecords"), if it has ROLE_AUDITOR.
   absl::StatusOr<access::Caller> Authorize(const grpc::CallbackServerContext& context,
                                            const char* method) const;
+  // The access log line of a call to `method`.
+  CallLog Log(const grpc::CallbackServerContext& context, const char* method) const;
 
   absl::Status Checkpoint(const v1::GetCheckpointRequest& request,
                           v1::GetCheckpointResponse* response);
@@ -110,6 +114,7 @@ class AuditService final : public RawAuditService {
   audit::AuditLog* log_;
   Drain* drain_;
   const access::AccessControl* access_;
+  AccessLog* access_log_;
   WorkerPool lookups_;
   WorkerPool searches_;
 };

@@ -273,6 +273,14 @@ absl::Status Server::BuildAccess() {
                         absl::StrCat("access control: ", created.status().message()));
   }
   access_ = *std::move(created);
+  if (!config_.access_log_file().empty()) {
+    auto opened = AccessLog::Open(config_.access_log_file());
+    if (!opened.ok()) {
+      return absl::Status(opened.status().code(),
+                          absl::StrCat("--access-log: ", opened.status().message()));
+    }
+    access_log_ = *std::move(opened);
+  }
   if (access_->enabled()) {
     log_(
         absl::StrCat("access control on: ", access_->grants(), " grants (",
@@ -295,6 +303,7 @@ std::vector<std::string> Server::Reload() {
   if (absl::Status s = access_->Reload(); !s.ok()) {
     errors.push_back(absl::StrCat("access control: ", s.message()));
   }
+  if (access_log_ != nullptr) access_log_->Reopen().IgnoreError();
   return errors;
 }
 
@@ -320,17 +329,18 @@ void Server::BuildServices() {
                                       : AuditFailure::kUnavailable;
   verification_service_ = std::make_unique<VerificationService>(
       verifier_, pool_.get(), service_metrics_.get(), &drain_, audit_log_.get(), on_failure,
-      disk_guard_.get(), access_.get());
+      disk_guard_.get(), access_.get(), access_log_.get());
   if (audit_log_ != nullptr) {
     audit_service_ = std::make_unique<AuditService>(
         audit_log_.get(), static_cast<size_t>(config_.audit().query_threads()), &drain_,
-        access_.get());
+        access_.get(), access_log_.get());
   }
   AdminService::Operations operations;
   operations.reload = [this] { return Reload(); };
   operations.status = [this](v1::GetStatusResponse* out) { Status(out); };
   operations.trust_store_version = [this] { return verifier_->paths()->trust_store().version(); };
-  admin_service_ = std::make_unique<AdminService>(std::move(operations), &drain_, access_.get());
+  admin_service_ = std::make_unique<AdminService>(std::move(operations), &drain_, access_.get(),
+                                                  access_log_.get());
 }
 
 absl::Status Server::Start() {
@@ -361,6 +371,7 @@ absl::Status Server::StartMetrics() {
   if (disk_guard_ != nullptr) Append(stats, disk_guard_->stats_table());
   Append(stats, verification_service_->stats_table());
   Append(stats, access_->stats_table());
+  if (access_log_ != nullptr) Append(stats, access_log_->stats_table());
   try {
     // Idle connections each hold one of civetweb's threads until their
     // request arrives: with its defaults (2 threads, 30 s) two idle

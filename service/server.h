@@ -19,6 +19,7 @@
 #include "cache/revocation_store.h"
 #include "crypto/trust_store.h"
 #include "service/access/access_control.h"
+#include "service/access_log.h"
 #include "service/admin_service.h"
 #include "service/audit/audit_log.h"
 #include "service/audit_service.h"
@@ -107,6 +108,7 @@ class Server {
   std::unique_ptr<DiskSpaceGuard> disk_guard_;  // SQLite audit log with a floor
   Drain drain_;                                 // the calls both services admitted, for Shutdown
   std::unique_ptr<access::AccessControl> access_;
+  std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<VerificationService> verification_service_;
   std::unique_ptr<AuditService> audit_service_;
   std::unique_ptr<AdminService> admin_service_;

@@ -65,7 +65,11 @@ constexpr char kDefaults[] = R"pb(
     path_cache_size: 100000
     min_rsa_bits: 2048
   }
-  revocation { check: true cache_dir: "" retry_after { seconds: 60 } }
+  revocation {
+    check: true
+    cache_dir: ""
+    retry_after { seconds: 60 }
+  }
   audit {
     sqlite_file: ""
     postgres: ""
@@ -81,11 +85,12 @@ constexpr char kDefaults[] = R"pb(
   }
   shutdown_grace { seconds: 10 }
   access_config_file: ""
+  access_log_file: ""
 )pb";
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 39> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 40> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
@@ -125,6 +130,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 39> kFlagO
     {"audit.query_threads", "--audit-query-threads"},
     {"shutdown_grace", "--shutdown-grace"},
     {"access_config_file", "--access-config"},
+    {"access_log_file", "--access-log"},
 }};
 
 // "--flag (field): detail", or "field: detail" for a field without a flag.

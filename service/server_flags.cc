@@ -48,6 +48,9 @@ ABSL_FLAG(std::string, access_config, "",
           "access configuration file (protobuf text format, sigverify.config.v1.AccessConfig): "
           "which client certificates may verify, audit or administer; reloaded when it "
           "changes; without it every caller may call everything (allowed on loopback only)");
+ABSL_FLAG(std::string, access_log, "",
+          "access log file: one JSON line per call (time, peer, client certificate, grant, "
+          "method, status, records, latency; never document content); reopened on SIGHUP");
 ABSL_FLAG(std::string, trust_anchors, "", "directory of trust anchor certificates (PEM/DER)");
 ABSL_FLAG(std::string, intermediates, "",
           "directory of CA certificates paths may use when callers do not send them (PEM/DER); "
@@ -182,6 +185,8 @@ std::vector<std::pair<absl::string_view, Apply>> ListenerAndTrustFlags() {
           }),
       Set("--access-config", FLAGS_access_config,
           [](ServerConfig& c, std::string v) { c.set_access_config_file(v); }),
+      Set("--access-log", FLAGS_access_log,
+          [](ServerConfig& c, std::string v) { c.set_access_log_file(v); }),
       Set("--trust-anchors", FLAGS_trust_anchors,
           [](ServerConfig& c, std::string v) { c.mutable_trust()->set_anchors_dir(v); }),
       Set("--intermediates", FLAGS_intermediates,

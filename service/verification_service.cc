@@ -89,13 +89,17 @@ std::string FullMethodName(Method method) {
 // Finishes an RPC once: status, metrics, in-flight gauge.
 class Finisher {
  public:
-  Finisher(std::function<void(const grpc::Status&)> finish, ServiceMetrics* metrics, Method method)
+  Finisher(std::function<void(const grpc::Status&)> finish, ServiceMetrics* metrics, Method method,
+           CallLog call_log)
       : finish_(std::move(finish)),
         metrics_(metrics),
         method_(method),
-        start_(std::chrono::steady_clock::now()) {
+        start_(std::chrono::steady_clock::now()),
+        call_log_(std::move(call_log)) {
     metrics_->InFlight(method_).Increment();
   }
+  // The call's access log line, written when it finishes.
+  CallLog& log() { return call_log_; }
   // Takes `bytes` of `budget` until the call is answered; false (and
   // nothing taken) when the budget has no room.
   bool Reserve(ByteBudget* budget, size_t bytes) {
@@ -115,6 +119,7 @@ class Finisher {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
     metrics_->CountRequest(method_, status.error_code(), took.count());
     metrics_->InFlight(method_).Decrement();
+    call_log_.Finish(status.error_code(), absl::Now());
     // Finishing may end the reactor that owns this Finisher; the ticket
     // is let go only after the answer is handed to gRPC.
     Drain::Ticket ticket = std::move(ticket_);
@@ -131,6 +136,7 @@ class Finisher {
   size_t reserved_ = 0;
   Drain::Ticket ticket_;
   access::CallerQuotas::Hold quota_;
+  CallLog call_log_;
 };
 
 namespace {
@@ -180,13 +186,14 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
                                          ServiceMetrics* metrics, Drain* drain,
                                          audit::AuditLog* audit, AuditFailure on_audit_failure,
                                          const DiskSpaceGuard* disk,
-                                         const access::AccessControl* access)
+                                         const access::AccessControl* access, AccessLog* access_log)
     : verifier_(std::move(verifier)),
       documents_(verifier_.get()),
       pool_(pool),
       drain_(drain),
       disk_(disk),
       access_(access),
+      access_log_(access_log),
       inflight_(HandedOverShare(verifier_->limits().max_inflight_bytes)),
       metrics_(metrics),
       audit_(audit),
@@ -223,7 +230,9 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
 std::shared_ptr<Finisher> VerificationService::Start(
     std::function<void(const grpc::Status&)> finish, Method method, size_t reserved_bytes,
     const grpc::CallbackServerContext& context, access::Caller* caller) {
-  auto finisher = std::make_shared<Finisher>(std::move(finish), metrics_, method);
+  auto finisher = std::make_shared<Finisher>(
+      std::move(finish), metrics_, method,
+      CallLog(access_log_, context.peer(), FullMethodName(method), absl::Now()));
   Drain::Ticket ticket = drain_->Admit();
   if (!ticket) {
     finisher->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
@@ -234,10 +243,17 @@ std::shared_ptr<Finisher> VerificationService::Start(
   auto authorized = AuthorizeCall(access_, context, access::cfg::ROLE_VERIFIER,
                                   FullMethodName(method), absl::Now());
   if (!authorized.ok()) {
+    if (access_log_ != nullptr) {
+      // Who was refused: the certificate, when it parses.
+      if (auto id = access::IdentityFromPem(PeerCertificatePem(context)); id.ok()) {
+        finisher->log().Identified(*std::move(id));
+      }
+    }
     finisher->Finish(ToGrpc(authorized.status()));
     return nullptr;
   }
   *caller = *std::move(authorized);
+  finisher->log().Authorized(*caller);
   if (disk_ != nullptr) {
     if (absl::Status s = disk_->Admit(); !s.ok()) {
       finisher->Finish(ToGrpc(s));
@@ -297,6 +313,8 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
     return reactor;
   }
   CallInfo info = *std::move(call_info);
+  finisher->log().Items(1);
+  finisher->log().RequestId(info.request_id);
   if (grpc::Status s = CheckValidationTimeGrant(access_, call->request(), info); !s.ok()) {
     finisher->Finish(s);
     return reactor;
@@ -425,6 +443,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
     return reactor;
   }
   const CallInfo info = *std::move(call_info);
+  finisher->log().Items(n);
+  finisher->log().RequestId(info.request_id);
   if (grpc::Status s = CheckValidationTimeGrant(access_, *request, info); !s.ok()) {
     finisher->Finish(s);
     return reactor;
@@ -523,6 +543,8 @@ class VerificationService::DocumentStream
       return;
     }
     info_ = *std::move(info);
+    finisher_->log().Items(1);
+    finisher_->log().RequestId(info_.request_id);
     service_->metrics_->CountCaller(info_.authorized.label, 1);
     if (grpc::Status s = service_->AdmitQuota(info_, 1, *finisher_); !s.ok()) {
       finisher_->Finish(s);

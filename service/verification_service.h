@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "service/access/access_control.h"
+#include "service/access_log.h"
 #include "service/audit/audit_log.h"
 #include "service/audit_record.h"
 #include "service/byte_budget.h"
@@ -45,12 +46,13 @@ class VerificationService final : public RawCallbackService {
   // when given, records every verdict before it is answered; `disk`, when
   // given, refuses calls while the log's disk is below its floor; `access`,
   // when given, decides who may call (ROLE_VERIFIER) and who may set
-  // validation_time.
+  // validation_time; `access_log`, when given, gets a line per call.
   VerificationService(std::shared_ptr<const Verifier> verifier, WorkerPool* pool,
                       ServiceMetrics* metrics, Drain* drain, audit::AuditLog* audit = nullptr,
                       AuditFailure on_audit_failure = AuditFailure::kUnavailable,
                       const DiskSpaceGuard* disk = nullptr,
-                      const access::AccessControl* access = nullptr);
+                      const access::AccessControl* access = nullptr,
+                      AccessLog* access_log = nullptr);
 
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -120,6 +122,7 @@ class VerificationService final : public RawCallbackService {
   Drain* drain_;
   const DiskSpaceGuard* disk_;
   const access::AccessControl* access_;
+  AccessLog* access_log_;
   access::CallerQuotas quotas_;
   ByteBudget inflight_;  // --max-inflight-bytes
   ServiceMetrics* metrics_;

@@ -7,6 +7,7 @@ server, and openssl s_client probing the TLS versions and suites it accepts.
 Usage: access_test.py SIGVERIFYD TESTPKI_DIR PROTO_DIR
 """
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -118,6 +119,7 @@ class Server:
              f"--tls-client-ca={PKI}/client-ca.pem", f"--tls-client-crl={self.crl}",
              f"--access-config={self.config}", "--trust-anchors-poll-interval=1s",
              f"--audit-db={self.dir}/audit.db", "--instance-id=access",
+             f"--access-log={self.dir}/access.log",
              "--url-rewrite=http://ocsp.sigverify.invalid/=http://127.0.0.1:9/,"
              "http://crl.sigverify.invalid/=http://127.0.0.1:9/", *flags],
             stdout=self.log, stderr=self.log)
@@ -359,6 +361,36 @@ class RolesTest(unittest.TestCase):
             open_server.wait(timeout=30)
             open_server.stdout.close()
 
+    def test_access_log_has_a_line_per_call_with_the_caller(self):
+        verify(self.server.channel("verifier"))(verify_request(), timeout=10)
+        with self.assertRaises(grpc.RpcError):
+            verify(self.server.channel("unknown"))(verify_request(), timeout=10)
+        query(self.server.channel("auditor"))(apb.QueryRecordsRequest(), timeout=10)
+        path = os.path.join(self.server.dir, "access.log")
+        deadline = time.time() + 10
+        lines = []
+        while time.time() < deadline:
+            with open(path, encoding="utf-8") as f:
+                lines = [json.loads(line) for line in f]
+            if any(l["method"].endswith("/QueryRecords") for l in lines):
+                break
+            time.sleep(0.1)
+        verified = [l for l in lines if l["method"] == "/sigverify.v1.VerificationService/Verify"
+                    and l.get("grant") == "so-noi-vu" and l["code"] == 0]
+        self.assertTrue(verified, lines)
+        self.assertEqual(verified[0]["certificate_sha256"],
+                         sha256_of_certificate("client-verifier.pem"))
+        self.assertEqual(verified[0]["items"], 1)
+        refused = [l for l in lines if l["code"] == 7]
+        self.assertTrue(refused)
+        self.assertEqual(refused[0]["subject"], "CN=Máy khách chưa được cấp quyền,C=VN")
+        self.assertNotIn("grant", refused[0])
+        self.assertTrue(any(l["method"] == "/sigverify.v1.AuditService/QueryRecords" and
+                            l.get("grant") == "thanh-tra" for l in lines))
+        # No document content: the signed text is nowhere in the log.
+        with open(path, "rb") as f:
+            self.assertNotIn(read("sample.txt")[:30], f.read())
+
     def test_metrics_count_refusals_by_reason(self):
         with self.assertRaises(grpc.RpcError):
             verify(self.server.channel("unknown"))(verify_request(), timeout=10)
@@ -412,6 +444,18 @@ class ReloadTest(unittest.TestCase):
         self.assertEqual(verify(self.server.channel("verifier"))(verify_request(),
                                                                  timeout=10).indication,
                          pb.INDICATION_TOTAL_PASSED)
+
+    def test_access_log_reopens_on_sighup(self):
+        # logrotate's way: move the file, signal, the next lines go to a new one.
+        channel = self.server.channel("verifier")
+        verify(channel)(verify_request(), timeout=10)
+        path = os.path.join(self.server.dir, "access.log")
+        self.wait_for(lambda: os.path.getsize(path) > 0, "the first line")
+        os.rename(path, path + ".1")
+        self.server.proc.send_signal(signal.SIGHUP)
+        self.wait_for(lambda: os.path.exists(path), "a new access log after SIGHUP")
+        verify(channel)(verify_request(), timeout=10)
+        self.wait_for(lambda: os.path.getsize(path) > 0, "a line in the new file")
 
     def test_stale_crl_refuses_every_client_of_its_ca(self):
         channel = self.server.channel("verifier")
