@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,13 +38,12 @@ PKI = os.path.join(BUILD, "testpki")
 WORK = tempfile.mkdtemp()
 TICK = os.sysconf("SC_CLK_TCK")
 
-subprocess.run(["protoc", f"--proto_path={ROOT}/proto", f"--python_out={WORK}",
-                "sigverify/v1/verification.proto"], check=True)
-sys.path.insert(0, WORK)
-from sigverify.v1 import verification_pb2 as pb  # noqa: E402
-
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 from minimal_pdf import make_pdf  # noqa: E402
+from testlib import free_port, generate_protos  # noqa: E402
+
+generate_protos(f"{ROOT}/proto", "sigverify/v1/verification.proto")
+from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
 
 def signed_three_times(name, plain):
@@ -75,12 +73,6 @@ def cpu_of(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bench_server(path, server_pid, port):

@@ -15,7 +15,6 @@ are noisy; the ratios are what to read.
 """
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,22 +29,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKI = os.path.join(BUILD, "testpki")
 WORK = tempfile.mkdtemp()
 
-_gen = tempfile.mkdtemp()
-subprocess.run(["protoc", f"--proto_path={ROOT}/proto", f"--python_out={_gen}",
-                "sigverify/v1/verification.proto"], check=True)
-sys.path.insert(0, _gen)
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from testlib import free_port, generate_protos, terminate  # noqa: E402
+
+generate_protos(f"{ROOT}/proto", "sigverify/v1/verification.proto")
 from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
 
 def read(name):
     with open(os.path.join(PKI, name), "rb") as f:
         return f.read()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def subject(name):
@@ -157,8 +150,7 @@ def measure(polite_grant):
         counts = flooder.communicate(timeout=180)[0].strip()
         return solo, loaded, counts
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
+        terminate(proc)
 
 
 if len(sys.argv) > 4 and sys.argv[3] == "--flood":

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,12 +26,12 @@ from google.protobuf import timestamp_pb2
 SIGVERIFYD, PKI, PROTO_DIR = sys.argv[1:4]
 del sys.argv[1:4]
 
-_gen = tempfile.mkdtemp()
-subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={_gen}",
-                "sigverify/v1/verification.proto", "sigverify/v1/audit.proto",
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import free_port, generate_protos, terminate  # noqa: E402
+
+generate_protos(PROTO_DIR, "sigverify/v1/verification.proto", "sigverify/v1/audit.proto",
                 "sigverify/v1/admin.proto", "google/rpc/status.proto",
-                "google/rpc/error_details.proto"], check=True)
-sys.path.insert(0, _gen)
+                "google/rpc/error_details.proto")
 from google.rpc import error_details_pb2, status_pb2  # noqa: E402
 from sigverify.v1 import admin_pb2 as adm  # noqa: E402
 from sigverify.v1 import audit_pb2 as apb  # noqa: E402
@@ -48,12 +47,6 @@ def sha256_of_certificate(name):
     der = subprocess.run(["openssl", "x509", "-in", os.path.join(PKI, name), "-outform", "DER"],
                          check=True, capture_output=True).stdout
     return hashlib.sha256(der).hexdigest()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def verify_request(**kw):
@@ -152,15 +145,9 @@ class Server:
     def stop(self):
         for c in self.channels:
             c.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        code = terminate(self.proc, timeout=30)
         self.log.close()
-        return self.proc.returncode
+        return code
 
 
 def stub(channel, service, name, request_type, response_type):

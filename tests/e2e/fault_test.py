@@ -38,15 +38,13 @@ import grpc
 SIGVERIFYD, PKI, PROTO_DIR = sys.argv[1:4]
 del sys.argv[1:4]
 
-_gen = tempfile.mkdtemp()
-subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={_gen}",
-                "sigverify/v1/verification.proto", "sigverify/v1/audit.proto"], check=True)
-sys.path.insert(0, _gen)
-from sigverify.v1 import audit_pb2 as apb  # noqa: E402
-from sigverify.v1 import verification_pb2 as pb  # noqa: E402
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pg_server import Postgres  # noqa: E402
+from testlib import free_port, generate_protos, terminate  # noqa: E402
+
+generate_protos(PROTO_DIR, "sigverify/v1/verification.proto", "sigverify/v1/audit.proto")
+from sigverify.v1 import audit_pb2 as apb  # noqa: E402
+from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
 OCSP = os.path.join(PKI, "ocsp")
 PASSED = pb.INDICATION_TOTAL_PASSED
@@ -55,12 +53,6 @@ PASSED = pb.INDICATION_TOTAL_PASSED
 def read(path):
     with open(path, "rb") as f:
         return f.read()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def figures(name, **values):
@@ -115,15 +107,9 @@ class Sigverifyd:
 
     def stop(self):
         self.channel.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        code = terminate(self.proc)
         self.log.close()
-        return self.proc.returncode
+        return code
 
 
 def verify_request(record_id="", **kw):

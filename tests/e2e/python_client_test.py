@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,27 +26,19 @@ from google.protobuf import timestamp_pb2
 SIGVERIFYD, PKI, PROTO_DIR = sys.argv[1:4]
 del sys.argv[1:4]
 
-_gen = tempfile.mkdtemp()
-subprocess.run(["protoc", f"--proto_path={PROTO_DIR}", f"--python_out={_gen}",
-                "sigverify/v1/verification.proto", "sigverify/v1/audit.proto"], check=True)
-sys.path.insert(0, _gen)
-from sigverify.v1 import audit_pb2 as apb  # noqa: E402
-from sigverify.v1 import verification_pb2 as pb  # noqa: E402
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from minimal_pdf import append_revision, make_pdf  # noqa: E402
 from pg_server import Postgres  # noqa: E402
+from testlib import free_port, generate_protos  # noqa: E402
+
+generate_protos(PROTO_DIR, "sigverify/v1/verification.proto", "sigverify/v1/audit.proto")
+from sigverify.v1 import audit_pb2 as apb  # noqa: E402
+from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
 
 def read(name):
     with open(os.path.join(PKI, name), "rb") as f:
         return f.read()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(signer="signer-rsa", alg=pb.SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256, **kw):

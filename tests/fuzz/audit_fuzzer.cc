@@ -43,6 +43,13 @@ uint64_t Take64(const uint8_t*& p, size_t& n) {
   return v;
 }
 
+// A tree of `n` leaves, "0", "1", ...
+std::vector<audit::Hash> Leaves(uint64_t n) {
+  std::vector<audit::Hash> leaves;
+  for (uint64_t i = 0; i < n; ++i) leaves.push_back(audit::LeafHash(std::to_string(i)));
+  return leaves;
+}
+
 std::vector<audit::Hash> Hashes(const uint8_t* p, size_t n) {
   std::vector<audit::Hash> out;
   while (n >= 32 && out.size() < 80) {
@@ -83,8 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // A small tree of leaves from the input; any proof from the input.
       const uint64_t index = Take64(p, n) % 64;
       const uint64_t size_ = Take64(p, n) % 64;
-      std::vector<audit::Hash> leaves;
-      for (uint64_t i = 0; i < size_; ++i) leaves.push_back(audit::LeafHash(std::to_string(i)));
+      const std::vector<audit::Hash> leaves = Leaves(size_);
       const auto nodes = audit::NodesFromLeaves(&leaves);
       const std::vector<audit::Hash> proof = Hashes(p, n);
       const audit::Hash leaf = audit::LeafHash(std::to_string(index));
@@ -99,8 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 3: {
       const uint64_t old_size = Take64(p, n) % 64;
       const uint64_t new_size = Take64(p, n) % 64;
-      std::vector<audit::Hash> leaves;
-      for (uint64_t i = 0; i < new_size; ++i) leaves.push_back(audit::LeafHash(std::to_string(i)));
+      const std::vector<audit::Hash> leaves = Leaves(new_size);
       const auto nodes = audit::NodesFromLeaves(&leaves);
       auto old_root = audit::RootAt(nodes, old_size <= new_size ? old_size : new_size);
       auto new_root = audit::RootAt(nodes, new_size);
