@@ -7,6 +7,7 @@
 //   sigverify validate --cert=signer.pem --chain=ca.pem
 //   sigverify verify-document --file=decision.p7s --content=decision.docx
 //   sigverify audit-prove --sequence=0 --log-key=KEY
+//   sigverify admin-status
 //
 // Exit status, for every subcommand: 0 when every record is TOTAL_PASSED (or
 // the proof held), 1 when one is not (or a proof, signature or hash did not
@@ -14,6 +15,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "service/cli/admin_commands.h"
 #include "service/cli/audit_commands.h"
 #include "service/cli/connection.h"
 #include "service/cli/exit_codes.h"
@@ -32,6 +34,7 @@ int main(int argc, char** argv) try {
   sigverify::cli::AddConnectionOptions(app, connection);
   sigverify::cli::AddVerifyCommands(app, connection, &exit_code);
   sigverify::cli::AddAuditCommands(app, connection, &exit_code);
+  sigverify::cli::AddAdminCommands(app, connection, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,6 +22,12 @@ run "${ok_rsa[@]}"
 check "valid RSA signature passes (exit 0)" rc_is 0
 check "signer printed in UTF-8" out_has "Nguyễn Văn An"
 
+run admin-status
+check "admin-status: the open loopback demo says access control is off" out_has "access control OFF"
+check "admin-status: ... and names the trust store" out_has "(1 anchors)"
+run admin-reload
+check "admin-reload: everything reloads (exit 0)" rc_is 0
+
 run verify --data="$PKI/sample.txt" --sig="$PKI/sample.txt.signer-ec.sig" \
   --cert="$PKI/signer-ec.pem" --chain="$PKI/ca.pem" --alg=ecdsa-sha256 --json
 check "valid ECDSA signature passes" rc_is 0
