@@ -230,9 +230,13 @@ std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* r
 std::shared_ptr<Finisher> VerificationService::Start(
     std::function<void(const grpc::Status&)> finish, Method method, size_t reserved_bytes,
     const grpc::CallbackServerContext& context, access::Caller* caller) {
+  // Names only where something reads them (access control, the access log).
+  const std::string name =
+      access_ != nullptr || access_log_ != nullptr ? FullMethodName(method) : std::string();
   auto finisher = std::make_shared<Finisher>(
       std::move(finish), metrics_, method,
-      CallLog(access_log_, context.peer(), FullMethodName(method), absl::Now()));
+      CallLog(access_log_, access_log_ != nullptr ? context.peer() : std::string(), name,
+              absl::Now()));
   Drain::Ticket ticket = drain_->Admit();
   if (!ticket) {
     finisher->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is shutting down"));
@@ -240,8 +244,7 @@ std::shared_ptr<Finisher> VerificationService::Start(
   }
   finisher->Hold(std::move(ticket));
   // Who is asking, before anything of theirs is parsed or admitted.
-  auto authorized = AuthorizeCall(access_, context, access::cfg::ROLE_VERIFIER,
-                                  FullMethodName(method), absl::Now());
+  auto authorized = AuthorizeCall(access_, context, access::cfg::ROLE_VERIFIER, name, absl::Now());
   if (!authorized.ok()) {
     if (access_log_ != nullptr) {
       // Who was refused: the certificate, when it parses.
