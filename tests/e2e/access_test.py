@@ -536,29 +536,37 @@ class QuotaTest(unittest.TestCase):
                 "/sigverify.v1.VerificationService/VerifyDocumentStream",
                 request_serializer=pb.VerifyDocumentStreamRequest.SerializeToString,
                 response_deserializer=pb.VerifyDocumentStreamResponse.FromString)
+            call = lambda: verify(channel)(verify_request(), timeout=10)  # noqa: E731
             finish = threading.Event()
 
             def messages():
                 yield pb.VerifyDocumentStreamRequest(options=pb.VerifyDocumentRequest())
                 finish.wait(30)
 
+            def calls_counted():
+                found = re.search(r'sigverify_caller_calls_total\{caller="so-noi-vu"\} (\d+)',
+                                  server.metrics())
+                return int(found.group(1)) if found else 0
+
+            # The stream is sent first and counted by the server before any
+            # other call of the grant, which would otherwise take the one
+            # record allowed in flight before the stream's first message.
             open_call = stream.future(messages(), timeout=60)
-            call = lambda: verify(channel)(verify_request(), timeout=10)  # noqa: E731
             deadline = time.time() + 10
-            refusal = None
-            while refusal is None and time.time() < deadline:
-                try:
-                    call()  # until the stream's first message has been admitted
-                    time.sleep(0.05)
-                except grpc.RpcError as e:
-                    refusal = e
-            self.assertIsNotNone(refusal, "never refused while the stream was open")
+            while calls_counted() < 1 and time.time() < deadline:
+                time.sleep(0.02)
+            self.assertEqual(calls_counted(), 1, "the stream never reached the server")
+            with self.assertRaises(grpc.RpcError) as refused:
+                call()
+            refusal = refused.exception
+            self.assertFalse(open_call.done(), "the stream was refused: " + str(open_call))
             self.assertEqual(refusal.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
             self.assertIn("1 records in flight, at most 1", refusal.details())
             self.assertIsNotNone(retry_delay(refusal))
             finish.set()
-            with self.assertRaises(grpc.RpcError):
+            with self.assertRaises(grpc.RpcError) as ended:
                 open_call.result()  # no document: INVALID_ARGUMENT, and the hold is let go
+            self.assertEqual(ended.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
             self.assertEqual(call().indication, pb.INDICATION_TOTAL_PASSED)
         finally:
             self.assertEqual(server.stop(), 0)
