@@ -8,8 +8,8 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
-#include <prometheus/exposer.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,9 +29,6 @@
 
 namespace sigverify::service {
 namespace {
-
-// Threads of the metrics listener (see Server::StartMetrics).
-constexpr int kMetricsThreads = 64;
 
 namespace cfg = ::sigverify::config::v1;
 
@@ -354,7 +351,12 @@ absl::Status Server::Start() {
                                                      : " (mutual TLS)",
                     ", ", pool_->threads(), " workers, trust store ",
                     store_->version().substr(0, 16), " (", store_->anchors().size(), " anchors)",
-                    l.metrics().empty() ? "" : absl::StrCat(", metrics on ", l.metrics())));
+                    metrics_server_ == nullptr
+                        ? ""
+                        : absl::StrCat(", metrics on ", metrics_server_->address(),
+                                       !l.metrics_tls()                 ? ""
+                                       : l.tls_client_ca_file().empty() ? " (TLS)"
+                                                                        : " (mutual TLS)")));
   return absl::OkStatus();
 }
 
@@ -372,21 +374,36 @@ absl::Status Server::StartMetrics() {
   Append(stats, verification_service_->stats_table());
   Append(stats, access_->stats_table());
   if (access_log_ != nullptr) Append(stats, access_log_->stats_table());
-  try {
-    // Idle connections each hold one of civetweb's threads until their
-    // request arrives: with its defaults (2 threads, 30 s) two idle
-    // connections blinded /metrics for 30 s. Enough threads that idle
-    // connections do not starve a scrape, and each released after 5 s.
-    exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
-        "listening_ports", address, "num_threads", absl::StrCat(kMetricsThreads),
-        "request_timeout_ms", "5000", "keep_alive_timeout_ms", "5000"});
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot serve metrics on ", address, ": ", e.what()));
+  const cfg::Listeners& l = config_.listeners();
+  metrics_http::MetricsServer::Options options;
+  options.address = address;
+  options.log = [this](const std::string& line) { log_(line); };
+  if (l.metrics_tls()) {
+    auto tls = metrics_http::TlsContext::Create(
+        {l.tls_certificate_file(), l.tls_private_key_file(), l.tls_client_ca_file()},
+        absl::Seconds(1), options.log);
+    if (!tls.ok()) return tls.status();
+    options.tls = *std::move(tls);
+    if (!l.tls_client_ca_file().empty()) {
+      // The client CRLs, and with access control a ROLE_MONITOR grant.
+      options.authorize = [access = access_.get()](absl::string_view pem, absl::Time now) {
+        return access->Authorize(pem, cfg::ROLE_MONITOR, "GET /metrics", now).status();
+      };
+    }
   }
-  exposer_->RegisterCollectable(registry_);
+  options.render = [this] {
+    std::vector<prometheus::MetricFamily> families = registry_->Collect();
+    std::vector<prometheus::MetricFamily> gauges = scrape_gauges_->Collect();
+    families.insert(families.end(), std::make_move_iterator(gauges.begin()),
+                    std::make_move_iterator(gauges.end()));
+    return prometheus::TextSerializer().Serialize(families);
+  };
+  auto bound = metrics_http::MetricsServer::Bind(std::move(options));
+  if (!bound.ok()) return bound.status();
+  metrics_server_ = *std::move(bound);
+  Append(stats, metrics_server_->stats_table());
   scrape_gauges_ = std::make_shared<ScrapeTimeGauges>(std::move(stats));
-  exposer_->RegisterCollectable(scrape_gauges_);
+  metrics_server_->Serve();
   return absl::OkStatus();
 }
 

@@ -26,6 +26,7 @@
 #include "service/disk_space_guard.h"
 #include "service/drain.h"
 #include "service/metrics.h"
+#include "service/metrics_http/metrics_server.h"
 #include "service/server_config.h"
 #include "service/trust_store_reloader.h"
 #include "service/verification_service.h"
@@ -34,9 +35,6 @@
 
 namespace grpc {
 class Server;
-}
-namespace prometheus {
-class Exposer;
 }
 
 namespace sigverify::service {
@@ -112,9 +110,9 @@ class Server {
   std::unique_ptr<VerificationService> verification_service_;
   std::unique_ptr<AuditService> audit_service_;
   std::unique_ptr<AdminService> admin_service_;
-  // The exposer keeps only weak references to what it serves.
   std::shared_ptr<ScrapeTimeGauges> scrape_gauges_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  // Renders the registry and the gauges: stops before they go.
+  std::unique_ptr<metrics_http::MetricsServer> metrics_server_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<grpc::Server> audit_server_;
   std::string grpc_address_;  // as bound: a configured port 0 is the one chosen

@@ -45,6 +45,7 @@ constexpr char kDefaults[] = R"pb(
     tls_private_key_file: ""
     tls_client_ca_file: ""
     tls_client_crl_file: ""
+    metrics_tls: false
   }
   trust {
     anchors_dir: ""
@@ -90,7 +91,7 @@ constexpr char kDefaults[] = R"pb(
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 40> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 41> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
@@ -98,6 +99,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 40> kFlagO
     {"listeners.tls_private_key_file", "--tls-key"},
     {"listeners.tls_client_ca_file", "--tls-client-ca"},
     {"listeners.tls_client_crl_file", "--tls-client-crl"},
+    {"listeners.metrics_tls", "--metrics-tls"},
     {"trust.anchors_dir", "--trust-anchors"},
     {"trust.intermediates_dir", "--intermediates"},
     {"trust.profiles", "--trust-profile"},
@@ -264,14 +266,23 @@ absl::Status ValidateListeners(const cfg::ServerConfig& c) {
                                      "--tls-client-ca and --access-config (who may call what)"));
     }
   }
+  if (l.metrics_tls() && !tls) {
+    return Bad("listeners.metrics_tls", "/metrics over TLS needs --tls-cert and --tls-key");
+  }
   if (!l.metrics().empty()) {
     if (auto s = IsListenAddress("listeners.metrics", l.metrics()); !s.ok()) return s;
-    // /metrics has no TLS of its own: like plaintext gRPC, loopback only.
-    if (!IsLoopback(l.metrics())) {
+    // Off loopback as for gRPC: TLS, client certificates, grants.
+    if (!IsLoopback(l.metrics()) && !l.metrics_tls()) {
       return Bad("listeners.metrics",
                  absl::StrCat("refusing to serve metrics on ", l.metrics(),
-                              ": /metrics is plaintext, allowed on loopback only (scrape it "
-                              "through a local agent or a TLS proxy)"));
+                              ": plaintext /metrics is allowed on loopback only (give "
+                              "--metrics-tls, or scrape it through a local agent)"));
+    }
+    if (!IsLoopback(l.metrics()) && !access) {
+      return Bad("listeners.metrics",
+                 absl::StrCat("refusing to serve metrics on ", l.metrics(),
+                              " without access control: off loopback, give --tls-client-ca and "
+                              "--access-config with a ROLE_MONITOR grant for the scraper"));
     }
   }
   const bool audit_log = !c.audit().sqlite_file().empty() || !c.audit().postgres().empty();

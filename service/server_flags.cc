@@ -83,6 +83,9 @@ ABSL_FLAG(int64_t, path_cache_size, D().verification().path_cache_size(), "valid
 ABSL_FLAG(int, min_rsa_bits, D().verification().min_rsa_bits(),
           "smallest RSA key the default validation policy accepts, for the document signature "
           "and every key on the path");
+ABSL_FLAG(bool, metrics_tls, D().listeners().metrics_tls(),
+          "serve /metrics over TLS with --tls-cert/--tls-key; with --tls-client-ca a client "
+          "certificate is required (with --access-config: granted ROLE_MONITOR)");
 ABSL_FLAG(bool, check_revocation, D().revocation().check(),
           "check every certificate of a validated path by OCSP and CRLs in the anchor's order "
           "(cached, refreshed ahead; --url-rewrite applies) and judge it by the anchor's "
@@ -183,6 +186,8 @@ std::vector<std::pair<absl::string_view, Apply>> ListenerAndTrustFlags() {
           [](ServerConfig& c, std::string v) {
             c.mutable_listeners()->set_tls_client_crl_file(v);
           }),
+      Set("--metrics-tls", FLAGS_metrics_tls,
+          [](ServerConfig& c, bool v) { c.mutable_listeners()->set_metrics_tls(v); }),
       Set("--access-config", FLAGS_access_config,
           [](ServerConfig& c, std::string v) { c.set_access_config_file(v); }),
       Set("--access-log", FLAGS_access_log,

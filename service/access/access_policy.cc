@@ -43,6 +43,8 @@ absl::string_view RoleName(cfg::Role role) {
       return "auditor";
     case cfg::ROLE_ADMIN:
       return "admin";
+    case cfg::ROLE_MONITOR:
+      return "monitor";
     default:
       return "none";
   }
@@ -62,8 +64,8 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> AccessPolicy::Compile(
       return absl::InvalidArgumentError(absl::StrCat("grants[", i + 1, "].", field, ": ", what));
     };
     if (g.role() != cfg::ROLE_VERIFIER && g.role() != cfg::ROLE_AUDITOR &&
-        g.role() != cfg::ROLE_ADMIN) {
-      return bad("role", "ROLE_VERIFIER, ROLE_AUDITOR or ROLE_ADMIN");
+        g.role() != cfg::ROLE_ADMIN && g.role() != cfg::ROLE_MONITOR) {
+      return bad("role", "ROLE_VERIFIER, ROLE_AUDITOR, ROLE_ADMIN or ROLE_MONITOR");
     }
     if (g.certificate_sha256().empty() && g.subject().empty() && g.san_uri().empty()) {
       return bad("certificate_sha256",

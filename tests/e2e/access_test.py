@@ -7,17 +7,21 @@ server, and openssl s_client probing the TLS versions and suites it accepts.
 Usage: access_test.py SIGVERIFYD TESTPKI_DIR PROTO_DIR
 """
 import hashlib
+import http.client
 import json
 import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import grpc
@@ -87,7 +91,7 @@ class Server:
     """sigverifyd with mutual TLS on loopback; its files in a directory of
     its own so that tests can change them under it."""
 
-    def __init__(self, *flags, crl="client-ca-empty.crl", verifier_quota=""):
+    def __init__(self, *flags, crl="client-ca-empty.crl", verifier_quota="", extra=""):
         self.dir = tempfile.mkdtemp()
         self.port = free_port()
         self.metrics_port = free_port()
@@ -98,11 +102,12 @@ class Server:
         shutil.copy(os.path.join(PKI, crl), self.crl)
         self.config = os.path.join(self.dir, "access.textproto")
         with open(self.config, "w") as f:
-            f.write(access_config(verifier_quota=verifier_quota))
+            f.write(access_config(extra, verifier_quota=verifier_quota))
         self.anchors = os.path.join(self.dir, "anchors")
         os.mkdir(self.anchors)
         shutil.copy(os.path.join(PKI, "root.pem"), self.anchors)
         shutil.copy(os.path.join(PKI, "ocsp", "ca.pem"), os.path.join(self.anchors, "ocsp-ca.pem"))
+        self.metrics_tls = "--metrics-tls" in flags
         self.log_path = os.path.join(self.dir, "sigverifyd.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
@@ -137,9 +142,18 @@ class Server:
         self.channels.append(channel)
         return channel
 
-    def metrics(self):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics",
-                                    timeout=10) as r:
+    def metrics(self, client="monitor"):
+        """/metrics; over TLS with client-<client>.pem when --metrics-tls."""
+        if not self.metrics_tls:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics",
+                                        timeout=10) as r:
+                return r.read().decode()
+        context = ssl.create_default_context(cafile=os.path.join(PKI, "root.pem"))
+        if client:
+            context.load_cert_chain(os.path.join(PKI, f"client-{client}.pem"),
+                                    os.path.join(PKI, f"client-{client}.key"))
+        with urllib.request.urlopen(f"https://localhost:{self.metrics_port}/metrics",
+                                    context=context, timeout=10) as r:
             return r.read().decode()
 
     def stop(self):
@@ -572,6 +586,16 @@ class QuotaTest(unittest.TestCase):
             self.assertEqual(server.stop(), 0)
 
 
+def handshake(port, client, *options):
+    """The cipher openssl s_client agrees on with 127.0.0.1:port, or "(NONE)"."""
+    r = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", f"{PKI}/root.pem",
+         "-cert", f"{PKI}/client-{client}.pem", "-key", f"{PKI}/client-{client}.key", *options],
+        input=b"", capture_output=True, timeout=30)
+    text = r.stdout.decode(errors="replace")
+    return re.search(r"Cipher is (\S+)", text).group(1) if "Cipher is" in text else "(NONE)"
+
+
 class TlsTest(unittest.TestCase):
     """TLS 1.2 and 1.3 with AEAD suites only, probed with openssl s_client."""
 
@@ -583,21 +607,157 @@ class TlsTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
-    def handshake(self, *options):
-        r = subprocess.run(
-            ["openssl", "s_client", "-connect", f"127.0.0.1:{self.server.port}",
-             "-CAfile", f"{PKI}/root.pem", "-cert", f"{PKI}/client-verifier.pem",
-             "-key", f"{PKI}/client-verifier.key", "-alpn", "h2", *options],
-            input=b"", capture_output=True, timeout=30)
-        text = r.stdout.decode(errors="replace")
-        return re.search(r"Cipher is (\S+)", text).group(1) if "Cipher is" in text else "(NONE)"
+    def test_versions_and_suites(self):
+        def grpc_handshake(*options):
+            return handshake(self.server.port, "verifier", "-alpn", "h2", *options)
+        self.assertNotEqual(grpc_handshake("-tls1_3"), "(NONE)")
+        self.assertIn("GCM", grpc_handshake("-tls1_2"))
+        self.assertEqual(grpc_handshake("-tls1_1"), "(NONE)")
+        # CBC without forward secrecy is not offered.
+        self.assertEqual(grpc_handshake("-tls1_2", "-cipher", "AES128-SHA256"), "(NONE)")
+
+
+def metric(text, name):
+    """The value of the sample `name` (with its labels) in exposition `text`."""
+    match = re.search(r"^" + re.escape(name) + r" (\S+)$", text, re.M)
+    return float(match.group(1)) if match else None
+
+
+class MetricsTlsTest(unittest.TestCase):
+    """/metrics over mutual TLS (--metrics-tls): the certificate granted
+    ROLE_MONITOR scrapes (a real Prometheus among the clients), every other
+    client is refused, and the server's certificate is read again when its
+    file changes."""
+
+    @classmethod
+    def setUpClass(cls):
+        monitor = sha256_of_certificate("client-monitor.pem")
+        cls.server = Server("--metrics-tls", extra=f"""
+grants {{ name: "prometheus" role: ROLE_MONITOR certificate_sha256: "{monitor}" }}""")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.assertEqual(unittest.TestCase(), cls.server.stop(), 0)
+
+    def test_monitor_scrapes_valid_exposition(self):
+        text = self.server.metrics("monitor")
+        self.assertGreaterEqual(metric(text, "sigverify_metrics_http_scrapes_total"), 0)
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("metrics on 127.0.0.1:", self.server.text())
+        self.assertIn("(mutual TLS)", self.server.text().split("metrics on", 1)[1].split("\n")[0])
+
+    def test_every_other_client_is_refused(self):
+        with self.assertRaises(urllib.error.HTTPError) as denied:
+            self.server.metrics("verifier")
+        self.assertEqual(denied.exception.code, 403)
+        self.assertIn("GET /metrics needs ROLE_MONITOR", denied.exception.read().decode())
+        for client in (None, "foreign", "serverauth"):
+            with self.subTest(client=client), self.assertRaises((ssl.SSLError, OSError)):
+                self.server.metrics(client)
+        # Plaintext to the TLS port gets no metrics.
+        with self.assertRaises((OSError, http.client.HTTPException)):
+            urllib.request.urlopen(f"http://127.0.0.1:{self.server.metrics_port}/metrics",
+                                   timeout=10).read()
+        text = self.server.metrics("monitor")
+        self.assertGreaterEqual(
+            metric(text, 'sigverify_metrics_http_refused_total{reason="handshake"}'), 3)
+        self.assertGreaterEqual(
+            metric(text, 'sigverify_metrics_http_refused_total{reason="forbidden"}'), 1)
+        self.assertGreaterEqual(metric(text, 'sigverify_access_denied_total{reason="no_grant"}'), 1)
 
     def test_versions_and_suites(self):
-        self.assertNotEqual(self.handshake("-tls1_3"), "(NONE)")
-        self.assertIn("GCM", self.handshake("-tls1_2"))
-        self.assertEqual(self.handshake("-tls1_1"), "(NONE)")
-        # CBC without forward secrecy is not offered.
-        self.assertEqual(self.handshake("-tls1_2", "-cipher", "AES128-SHA256"), "(NONE)")
+        port = self.server.metrics_port
+        self.assertNotEqual(handshake(port, "monitor", "-tls1_3"), "(NONE)")
+        self.assertIn("GCM", handshake(port, "monitor", "-tls1_2"))
+        self.assertEqual(handshake(port, "monitor", "-tls1_1"), "(NONE)")
+        self.assertEqual(handshake(port, "monitor", "-tls1_2", "-cipher", "AES128-SHA256"),
+                         "(NONE)")
+
+    def test_certificate_file_is_read_again(self):
+        def verifies():
+            try:
+                self.server.metrics("monitor")
+                return True
+            except urllib.error.URLError as e:
+                self.assertIsInstance(e.reason, ssl.SSLCertVerificationError, e)
+                return False
+
+        def wait_until(expected, what):
+            deadline = time.time() + 15
+            while verifies() != expected:
+                self.assertLess(time.time(), deadline, f"{what}\n{self.server.text()}")
+                time.sleep(0.2)
+
+        self.assertTrue(verifies())
+        # Without its intermediate the chain no longer verifies: proof that the
+        # file was read again; then the whole chain again.
+        with open(self.server.chain, "wb") as f:
+            f.write(read("tls-server.pem"))
+        wait_until(False, "the chain without its CA was not read")
+        with open(self.server.chain, "wb") as f:
+            f.write(read("tls-server.pem") + read("ca.pem"))
+        wait_until(True, "the whole chain was not read again")
+
+    def test_prometheus_scrapes_over_mutual_tls(self):
+        """Debian's Prometheus, one job with the monitor's certificate (up) and
+        one with the verifier's (refused: down, the 403 its last error)."""
+        work = tempfile.mkdtemp()
+        port = free_port()
+        jobs = ""
+        pki = os.path.abspath(PKI)  # Prometheus reads paths from its own file
+        for job, client in (("sigverify", "monitor"), ("not-granted", "verifier")):
+            jobs += f"""
+  - job_name: {job}
+    scheme: https
+    tls_config:
+      ca_file: {pki}/root.pem
+      cert_file: {pki}/client-{client}.pem
+      key_file: {pki}/client-{client}.key
+      server_name: localhost
+    static_configs: [{{targets: ["127.0.0.1:{self.server.metrics_port}"]}}]"""
+        with open(os.path.join(work, "prometheus.yml"), "w") as f:
+            f.write("global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:" + jobs)
+        log = open(os.path.join(work, "prometheus.log"), "wb")
+        proc = subprocess.Popen(
+            ["prometheus", f"--config.file={work}/prometheus.yml",
+             f"--storage.tsdb.path={work}/data", f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=log)
+        try:
+            deadline = time.time() + 60
+            targets = {}
+            while time.time() < deadline:
+                try:
+                    with urllib.request.urlopen(
+                            f"http://127.0.0.1:{port}/api/v1/targets", timeout=5) as r:
+                        active = json.load(r)["data"]["activeTargets"]
+                    targets = {t["labels"]["job"]: t for t in active}
+                    if all(t.get("health") in ("up", "down") for t in targets.values()) and \
+                            len(targets) == 2:
+                        break
+                except (OSError, ValueError):
+                    pass
+                time.sleep(0.5)
+            with open(os.path.join(work, "prometheus.log"), errors="replace") as f:
+                self.assertEqual(len(targets), 2, f.read()[-3000:])
+            self.assertEqual(targets["sigverify"]["health"], "up", targets)
+            self.assertEqual(targets["not-granted"]["health"], "down", targets)
+            self.assertIn("403", targets["not-granted"]["lastError"])
+            query = urllib.parse.quote('sigverify_metrics_http_scrapes_total{job="sigverify"}')
+            while True:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/query?query={query}",
+                                            timeout=5) as r:
+                    result = json.load(r)["data"]["result"]
+                if result or time.time() > deadline:
+                    break
+                time.sleep(0.5)
+            self.assertTrue(result, "Prometheus stored no sample of sigverify")
+            self.assertGreaterEqual(float(result[0]["value"][1]), 0)
+        finally:
+            terminate(proc, timeout=30)
+            log.close()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 class StartupTest(unittest.TestCase):

@@ -331,6 +331,7 @@ absl::Status WriteOcspFixtures(const std::filesystem::path& dir, absl::Time now,
 //   client-revoked    revoked by client-ca.crl (not by client-ca-empty.crl)
 //   client-serverauth extendedKeyUsage serverAuth only: not a client
 //   client-foreign    issued by another CA (refused at the handshake)
+//   client-monitor    a Prometheus server (ROLE_MONITOR: /metrics over TLS)
 // client-ca-stale.crl is past its nextUpdate.
 absl::Status WriteClientPki(const std::filesystem::path& dir, absl::Time now) {
   const absl::Time start = now - absl::Hours(24);
@@ -409,6 +410,12 @@ absl::Status WriteClientPki(const std::filesystem::path& dir, absl::Time now) {
        nullptr,
        &*foreign_ca,
        508},
+      {"client-monitor",
+       {{"C", "VN"}, {"O", "Trung tâm dữ liệu"}, {"CN", "Prometheus giám sát"}},
+       "clientAuth",
+       nullptr,
+       &*ca,
+       509},
   };
   for (const Client& client : clients) {
     CertSpec c;

@@ -39,6 +39,30 @@ TEST(ServerConfigTest, PlaintextIsAllowedOnAddressesThatResolveToLoopbackOnly) {
   }
 }
 
+// /metrics off loopback: TLS, then client certificates and grants, as for
+// gRPC.
+TEST(ServerConfigTest, MetricsOffLoopbackNeedTlsAndAccessControl) {
+  const std::string pki = sigverify::testing::TestPkiDir();
+  ServerConfig c = Valid();
+  c.mutable_listeners()->set_metrics("0.0.0.0:0");
+  c.mutable_listeners()->set_tls_certificate_file(pki + "/tls-server.pem");
+  c.mutable_listeners()->set_tls_private_key_file(pki + "/tls-server.key");
+  absl::Status s = ValidateServerConfig(c);
+  EXPECT_TRUE(absl::StrContains(s.message(), "plaintext /metrics is allowed on loopback only"))
+      << s;
+
+  c.mutable_listeners()->set_metrics_tls(true);
+  s = ValidateServerConfig(c);
+  EXPECT_TRUE(absl::StrContains(s.message(), "without access control")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "ROLE_MONITOR")) << s;
+
+  c.mutable_listeners()->set_tls_client_ca_file(pki + "/client-ca.pem");
+  c.mutable_access()->add_grants()->set_role(cfg::ROLE_MONITOR);
+  c.mutable_access()->mutable_grants(0)->add_subject(
+      "CN=Prometheus giám sát,O=Trung tâm dữ liệu,C=VN");
+  EXPECT_TRUE(ValidateServerConfig(c).ok()) << ValidateServerConfig(c);
+}
+
 TEST(ServerConfigTest, DefaultsAloneNameTheMissingTrustAnchors) {
   const absl::Status s = ValidateServerConfig(DefaultServerConfig());
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -117,6 +141,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "--max-inflight-bytes (limits.max_inflight_bytes): 3999 is below 4 x"},
         BadCase{"listeners { metrics: \"0.0.0.0:9464\" }",
                 "--metrics-listen (listeners.metrics): refusing to serve metrics on 0.0.0.0:9464"},
+        BadCase{"listeners { metrics_tls: true }",
+                "--metrics-tls (listeners.metrics_tls): /metrics over TLS needs --tls-cert"},
         BadCase{"listeners { audit: \"127.0.0.1:1\" }",
                 "--audit-listen (listeners.audit): set, but there is no audit log"},
         BadCase{"listeners { tls_certificate_file: \"/nonexistent\" }",
