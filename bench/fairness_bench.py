@@ -10,8 +10,9 @@ calls one after another; a flooding one (grant "flood") keeps 6 VerifyBatch call
 caller's p50 and p99 are measured alone, then during the flood (from a process of its
 own) in its own grant (the
 pool serves the two grants in turn), then during the flood sharing the flooder's grant
-(one queue: first come, first served), all in one run. Latencies on this machine
-are noisy; the ratios are what to read.
+(one queue: first come, first served), and during the flood with a quota on the
+flooder's grant (QUOTA items per second; the flooder waits as RetryInfo tells it),
+all in one run. Latencies on this machine are noisy; the ratios are what to read.
 """
 import os
 import signal
@@ -32,7 +33,9 @@ WORK = tempfile.mkdtemp()
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 from testlib import free_port, generate_protos, terminate  # noqa: E402
 
-generate_protos(f"{ROOT}/proto", "sigverify/v1/verification.proto")
+generate_protos(f"{ROOT}/proto", "sigverify/v1/verification.proto", "google/rpc/status.proto",
+                "google/rpc/error_details.proto")
+from google.rpc import error_details_pb2, status_pb2  # noqa: E402
 from sigverify.v1 import verification_pb2 as pb  # noqa: E402
 
 
@@ -47,7 +50,30 @@ def subject(name):
                           capture_output=True, text=True).stdout.strip()[len("subject="):]
 
 
-def start(polite_grant):
+# The flooder's quota in the last scenario: about a quarter of what this
+# two-core machine verifies (35,000 RSA-2048 items/s).
+QUOTA = "quota { items_per_second: 8000 burst_items: 1024 max_inflight_items: 1024 }"
+
+
+def access_log(polite_grant, flood_quota):
+    return os.path.join(WORK, f"access-{polite_grant}-{bool(flood_quota)}.log")
+
+
+def server_latencies(path, grant, skip):
+    """p50 and p99 of `grant`'s unary Verify calls as sigverifyd measured them
+    (its access log: from the handler's start to its answer), after the first
+    `skip`; the caller's own time is the rest (the network stack, gRPC's
+    transport, the client, and waiting for a CPU)."""
+    import json
+    with open(path) as f:
+        lines = [json.loads(line) for line in f]
+    out = [d["latency_us"] / 1e6 for d in lines
+           if d["grant"] == grant and d["method"].endswith("/Verify")][skip:skip + CALLS]
+    out.sort()
+    return out[len(out) // 2], out[int(len(out) * 0.99) - 1]
+
+
+def start(polite_grant, flood_quota=""):
     """sigverifyd where the verifier certificate is in `polite_grant`."""
     config = os.path.join(WORK, f"access-{polite_grant}.textproto")
     flood_subjects = [subject("client-attester.pem")]
@@ -58,7 +84,8 @@ def start(polite_grant):
     with open(config, "w") as f:
         for name, subjects in (("flood", flood_subjects), ("polite", polite_subjects)):
             quoted = " ".join(f'subject: "{s}"' for s in subjects)
-            f.write(f'grants {{ name: "{name}" role: ROLE_VERIFIER {quoted} }}\n')
+            quota = flood_quota if name == "flood" else ""
+            f.write(f'grants {{ name: "{name}" role: ROLE_VERIFIER {quoted} {quota} }}\n')
     chain = os.path.join(WORK, "chain.pem")
     with open(chain, "wb") as f:
         f.write(read("tls-server.pem") + read("ca.pem"))
@@ -68,7 +95,8 @@ def start(polite_grant):
         [os.path.join(BUILD, "bin", "sigverifyd"), f"--listen=127.0.0.1:{port}",
          "--metrics-listen=", f"--trust-anchors={PKI}/anchors", f"--tls-cert={chain}",
          f"--tls-key={PKI}/tls-server.key", f"--tls-client-ca={PKI}/client-ca.pem",
-         f"--access-config={config}", "--check-revocation=false"], stdout=log, stderr=log)
+         f"--access-config={config}", "--check-revocation=false",
+         f"--access-log={access_log(polite_grant, flood_quota)}"], stdout=log, stderr=log)
     deadline = time.time() + 20
     while time.time() < deadline:
         with open(log.name, errors="replace") as f:
@@ -113,8 +141,20 @@ def polite_latencies(port):
 def flood_process(port):
     """The flood in a process of its own (not sharing the polite caller's
     interpreter lock); its counts printed on SIGTERM."""
-    return subprocess.Popen([sys.executable, os.path.abspath(__file__), BUILD, str(CALLS),
+    return subprocess.Popen(os.environ.get("FLOOD_PREFIX", "").split() + [sys.executable, os.path.abspath(__file__), BUILD, str(CALLS),
                              "--flood", str(port)], stdout=subprocess.PIPE, text=True)
+
+
+def retry_delay(error):
+    """The google.rpc.RetryInfo delay of a refused call, in seconds."""
+    details = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
+    if details is None:
+        return None
+    for any_detail in status_pb2.Status.FromString(details).details:
+        info = error_details_pb2.RetryInfo()
+        if any_detail.Unpack(info):
+            return info.retry_delay.seconds + info.retry_delay.nanos / 1e9
+    return None
 
 
 def flood(port, stop, counts):
@@ -129,9 +169,9 @@ def flood(port, stop, counts):
             try:
                 batch(req, timeout=120)
                 counts["ok"] += 1
-            except grpc.RpcError:
+            except grpc.RpcError as e:
                 counts["refused"] += 1
-                time.sleep(0.01)
+                time.sleep(retry_delay(e) or 0.01)
 
     threads = [threading.Thread(target=one) for _ in range(6)]
     for t in threads:
@@ -139,8 +179,10 @@ def flood(port, stop, counts):
     return threads
 
 
-def measure(polite_grant):
-    proc, port = start(polite_grant)
+def measure(polite_grant, flood_quota=""):
+    """The polite caller's (p50, p99) alone (in its own grant only) and under
+    the flood, as it saw them and as sigverifyd did; the flood's counts."""
+    proc, port = start(polite_grant, flood_quota)
     try:
         solo = polite_latencies(port) if polite_grant == "polite" else None
         flooder = flood_process(port)
@@ -148,9 +190,13 @@ def measure(polite_grant):
         loaded = polite_latencies(port)
         flooder.send_signal(signal.SIGTERM)
         counts = flooder.communicate(timeout=180)[0].strip()
-        return solo, loaded, counts
     finally:
         terminate(proc)
+    log = access_log(polite_grant, flood_quota)
+    warm = 20
+    server_solo = server_latencies(log, polite_grant, warm) if solo else None
+    server_loaded = server_latencies(log, polite_grant, warm + (CALLS + warm if solo else 0))
+    return solo, loaded, counts, server_solo, server_loaded
 
 
 if len(sys.argv) > 4 and sys.argv[3] == "--flood":
@@ -164,15 +210,23 @@ if len(sys.argv) > 4 and sys.argv[3] == "--flood":
     sys.exit(0)
 
 def ms(x):
-    return f"{x * 1000:.1f} ms"
+    return f"{x * 1000:.2f} ms"
 
 
-solo, own, own_counts = measure("polite")
-_, shared, shared_counts = measure("flood")
+def row(name, client, server, alone, server_alone, counts):
+    print(f"  {name:28}client p50 {ms(client[0])} p99 {ms(client[1])} "
+          f"({client[1] / alone[1]:.2f} x alone) | in sigverifyd p50 {ms(server[0])} "
+          f"p99 {ms(server[1])} ({server[1] / server_alone[1]:.2f} x alone)  {counts}")
+
+
+solo, own, own_counts, server_solo, server_own = measure("polite")
+_, shared, shared_counts, _, server_shared = measure("flood")
+_, quota, quota_counts, _, server_quota = measure("polite", QUOTA)
 print(f"fairness bench: polite caller, {CALLS} unary Verify calls; flood: 6 x VerifyBatch(512) "
-      "in flight")
-print(f"  alone                       p50 {ms(solo[0])}  p99 {ms(solo[1])}")
-print(f"  flood, its own grant        p50 {ms(own[0])}  p99 {ms(own[1])}  "
-      f"(p99 {own[1] / solo[1]:.2f} x alone; flood batches {own_counts})")
-print(f"  flood, sharing the grant    p50 {ms(shared[0])}  p99 {ms(shared[1])}  "
-      f"(p99 {shared[1] / solo[1]:.2f} x alone; flood batches {shared_counts})")
+      "in flight, from a process of its own")
+print(f"  {'alone':28}client p50 {ms(solo[0])} p99 {ms(solo[1])} | in sigverifyd "
+      f"p50 {ms(server_solo[0])} p99 {ms(server_solo[1])}")
+row("flood, its own grant", own, server_own, solo, server_solo, own_counts)
+row("flood, sharing the grant", shared, server_shared, solo, server_solo, shared_counts)
+row("flood with a quota", quota, server_quota, solo, server_solo, quota_counts)
+print(f"  (quota: {QUOTA}; the flooder waits as RetryInfo says)")

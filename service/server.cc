@@ -232,8 +232,10 @@ void Server::BuildVerification() {
   const int workers = v.workers() > 0
                           ? v.workers()
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // As many bulk threads, at a lower priority (worker_pool.h).
   pool_ = std::make_unique<WorkerPool>(static_cast<size_t>(workers),
-                                       static_cast<size_t>(config_.limits().max_queued_items()));
+                                       static_cast<size_t>(config_.limits().max_queued_items()),
+                                       static_cast<size_t>(workers));
 }
 
 absl::Status Server::BuildAudit() {

@@ -142,7 +142,7 @@ class Finisher {
 namespace {
 
 // Items of a batch one worker task verifies at most (about 1 ms of RSA-2048).
-constexpr size_t kMaxChunkItems = 32;
+constexpr size_t kMaxChunkItems = 8;
 
 grpc::Status Overloaded(const WorkerPool& pool) {
   return WithRetryInfo(
@@ -345,7 +345,10 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
     RecordThenFinish(std::move(records), finisher,
                      [call, response_bytes] { return call->Serialize(response_bytes); });
   };
-  if (!pool_->TrySubmit(std::move(task), AdmissionCost(call->request()), PoolKey(info))) {
+  // A document is milliseconds of work: bulk, like a large batch.
+  const WorkerPool::Lane lane =
+      method == Method::kVerifyDocument ? WorkerPool::Lane::kBulk : WorkerPool::Lane::kInteractive;
+  if (!pool_->TrySubmit(std::move(task), AdmissionCost(call->request()), PoolKey(info), lane)) {
     finisher->Finish(Overloaded(*pool_));
   }
   return reactor;
@@ -511,7 +514,11 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   remaining->store(tasks.size(), std::memory_order_relaxed);
   size_t cost = 0;
   for (const v1::VerifyRequest& item : request->requests()) cost += AdmissionCost(item);
-  if (!pool_->TrySubmitAll(std::move(tasks), cost, PoolKey(info))) {
+  // A batch of a task's worth of items is as urgent as a unary call; larger
+  // ones are bulk.
+  const WorkerPool::Lane lane =
+      n > kMaxChunkItems ? WorkerPool::Lane::kBulk : WorkerPool::Lane::kInteractive;
+  if (!pool_->TrySubmitAll(std::move(tasks), cost, PoolKey(info), lane)) {
     finisher->Finish(Overloaded(*pool_));
   }
   return reactor;
@@ -652,7 +659,8 @@ class VerificationService::DocumentStream
       }
       s.RecordThenFinish(std::move(records), finisher_, [] { return grpc::Status::OK; });
     };
-    if (!service_->pool_->TrySubmit(std::move(task), cost, service_->PoolKey(info_))) {
+    if (!service_->pool_->TrySubmit(std::move(task), cost, service_->PoolKey(info_),
+                                    WorkerPool::Lane::kBulk)) {
       finisher_->Finish(Overloaded(*service_->pool_));
     }
   }

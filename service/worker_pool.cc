@@ -1,14 +1,27 @@
 #include "service/worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace sigverify::service {
 
-WorkerPool::WorkerPool(size_t threads, size_t max_queued_cost)
+namespace {
+
+// The bulk threads' nice value: the kernel gives a nice-0 thread about ten
+// times their CPU share when both want it.
+constexpr int kBulkNice = 10;
+
+}  // namespace
+
+WorkerPool::WorkerPool(size_t threads, size_t max_queued_cost, size_t bulk_threads)
     : max_queued_cost_(max_queued_cost),
-      max_caller_cost_(std::max<size_t>(1, max_queued_cost / 4 * 3)) {
-  threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+      max_caller_cost_(std::max<size_t>(1, max_queued_cost / 4 * 3)),
+      interactive_threads_(threads) {
+  threads_.reserve(threads + bulk_threads);
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(false); });
+  for (size_t i = 0; i < bulk_threads; ++i) threads_.emplace_back([this] { Run(true); });
 }
 
 WorkerPool::~WorkerPool() {
@@ -20,16 +33,18 @@ WorkerPool::~WorkerPool() {
 }
 
 bool WorkerPool::TrySubmitAll(std::vector<std::function<void()>> tasks, size_t total_cost,
-                              const std::string& caller) {
+                              const std::string& caller, Lane lane) {
   absl::MutexLock lock(&mu_);
   if (stopping_ || queued_cost_ + total_cost > max_queued_cost_) return false;
-  CallerQueue& queue = callers_[caller];
+  size_t& caller_cost = caller_cost_[caller];
   // One known caller's share, unless it holds nothing (a call larger than
   // the share is never refused forever).
-  if (!caller.empty() && queue.cost > 0 && queue.cost + total_cost > max_caller_cost_) {
+  if (!caller.empty() && caller_cost > 0 && caller_cost + total_cost > max_caller_cost_) {
     return false;
   }
-  if (queue.tasks.empty() && !tasks.empty()) ready_.push_back(caller);
+  LaneQueues& queues = lane == Lane::kBulk ? bulk_ : interactive_;
+  CallerQueue& queue = queues.callers[caller];
+  if (queue.tasks.empty() && !tasks.empty()) queues.ready.push_back(caller);
   const size_t n = tasks.size();
   for (size_t i = 0; i < n; ++i) {
     // Spread the cost so that each task returns its share when it finishes.
@@ -37,6 +52,7 @@ bool WorkerPool::TrySubmitAll(std::vector<std::function<void()>> tasks, size_t t
     queue.tasks.push_back({std::move(tasks[i]), cost});
   }
   queue.cost += total_cost;
+  caller_cost += total_cost;
   queued_cost_ += total_cost;
   return true;
 }
@@ -57,32 +73,50 @@ StatsTable WorkerPool::stats_table() const {
   };
 }
 
-void WorkerPool::Run() {
+WorkerPool::LaneQueues* WorkerPool::NextLane(bool bulk) {
+  if (!bulk && !interactive_.ready.empty()) return &interactive_;
+  if (!bulk_.ready.empty()) return &bulk_;
+  return nullptr;
+}
+
+void WorkerPool::Run(bool bulk) {
+  // Per thread on Linux; lowering one's own priority needs no privilege.
+  if (bulk) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBulkNice);
+  struct Waiting {
+    WorkerPool* pool;
+    bool bulk;
+  } waiting{this, bulk};
   for (;;) {
     Task task;
     std::string caller;
+    LaneQueues* lane;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](WorkerPool* p)
-               ABSL_SHARED_LOCKS_REQUIRED(p->mu_) { return p->stopping_ || !p->ready_.empty(); },
-          this));
-      if (ready_.empty()) return;  // stopping and drained
+          +[](Waiting* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return w->pool->stopping_ || w->pool->NextLane(w->bulk) != nullptr;
+          },
+          &waiting));
+      lane = NextLane(bulk);
+      if (lane == nullptr) return;  // stopping and drained
       // The next caller in turn gives one task and, if it has more, goes
       // to the back of the line.
-      caller = std::move(ready_.front());
-      ready_.pop_front();
-      CallerQueue& queue = callers_[caller];
+      caller = std::move(lane->ready.front());
+      lane->ready.pop_front();
+      CallerQueue& queue = lane->callers[caller];
       task = std::move(queue.tasks.front());
       queue.tasks.pop_front();
-      if (!queue.tasks.empty()) ready_.push_back(caller);
+      if (!queue.tasks.empty()) lane->ready.push_back(caller);
     }
     task.fn();
     absl::MutexLock lock(&mu_);
     queued_cost_ -= task.cost;
-    auto it = callers_.find(caller);
+    auto it = lane->callers.find(caller);
     it->second.cost -= task.cost;
-    if (it->second.cost == 0 && it->second.tasks.empty()) callers_.erase(it);
+    if (it->second.cost == 0 && it->second.tasks.empty()) lane->callers.erase(it);
+    auto total = caller_cost_.find(caller);
+    total->second -= task.cost;
+    if (total->second == 0) caller_cost_.erase(total);
   }
 }
 

@@ -8,6 +8,15 @@
 // caller with thousands of queued items delays another's next task by at
 // most one task per thread; and one caller may hold at most three quarters
 // of the budget, so a flood cannot take all of it.
+//
+// Two lanes: interactive work (unary calls, small batches) and bulk work
+// (large batches, documents). Bulk work also has threads of its own at a
+// lower CPU priority (nice +10): the interactive threads take interactive
+// work first and bulk work only when there is none, so on a saturated
+// machine a unary call neither waits for a batch's tasks to drain nor
+// shares the CPU evenly with them — the kernel runs it, and gRPC's own
+// threads, ahead of the bulk threads. An idle machine loses nothing: with no
+// interactive work every thread verifies bulk work.
 #ifndef SIGVERIFY_SERVICE_WORKER_POOL_H_
 #define SIGVERIFY_SERVICE_WORKER_POOL_H_
 
@@ -26,7 +35,11 @@ namespace sigverify::service {
 
 class WorkerPool {
  public:
-  WorkerPool(size_t threads, size_t max_queued_cost);
+  enum class Lane { kInteractive, kBulk };
+
+  // `threads` interactive threads and `bulk_threads` bulk threads (none:
+  // the interactive threads do bulk work too, after interactive work).
+  WorkerPool(size_t threads, size_t max_queued_cost, size_t bulk_threads = 0);
   ~WorkerPool();  // runs what is queued, then joins
 
   WorkerPool(const WorkerPool&) = delete;
@@ -37,14 +50,16 @@ class WorkerPool {
   // The work is `caller`'s; "" is every caller not known (no access
   // control), which has no share limit.
   bool TrySubmitAll(std::vector<std::function<void()>> tasks, size_t total_cost,
-                    const std::string& caller = "");
-  bool TrySubmit(std::function<void()> task, size_t cost, const std::string& caller = "") {
+                    const std::string& caller = "", Lane lane = Lane::kInteractive);
+  bool TrySubmit(std::function<void()> task, size_t cost, const std::string& caller = "",
+                 Lane lane = Lane::kInteractive) {
     std::vector<std::function<void()>> one;
     one.push_back(std::move(task));
-    return TrySubmitAll(std::move(one), cost, caller);
+    return TrySubmitAll(std::move(one), cost, caller, lane);
   }
 
-  size_t threads() const { return threads_.size(); }
+  // Interactive threads (what a batch is split for).
+  size_t threads() const { return interactive_threads_; }
   size_t queued_cost() const;
   size_t max_queued_cost() const { return max_queued_cost_; }
   // sigverify_worker_queue_items, ..._capacity_items, sigverify_workers
@@ -59,16 +74,25 @@ class WorkerPool {
     std::deque<Task> tasks;
     size_t cost = 0;  // queued and running
   };
-  void Run();
+  struct LaneQueues {
+    absl::flat_hash_map<std::string, CallerQueue> callers;
+    // Callers with queued tasks, in the order they are served.
+    std::deque<std::string> ready;
+  };
+  void Run(bool bulk);
+  // The lane a thread of the kind takes its next task from; null: none.
+  LaneQueues* NextLane(bool bulk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_queued_cost_;
   const size_t max_caller_cost_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, CallerQueue> callers_ ABSL_GUARDED_BY(mu_);
-  // Callers with queued tasks, in the order they are served.
-  std::deque<std::string> ready_ ABSL_GUARDED_BY(mu_);
+  LaneQueues interactive_ ABSL_GUARDED_BY(mu_);
+  LaneQueues bulk_ ABSL_GUARDED_BY(mu_);
+  // Each caller's cost in both lanes, for its share.
+  absl::flat_hash_map<std::string, size_t> caller_cost_ ABSL_GUARDED_BY(mu_);
   size_t queued_cost_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  size_t interactive_threads_;
   std::vector<std::thread> threads_;
 };
 

@@ -1,5 +1,8 @@
 #include "service/worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <string>
@@ -105,6 +108,70 @@ TEST(WorkerPoolTest, OneCallerCannotTakeTheWholeBudget) {
   WorkerPool open(1, 100);
   EXPECT_TRUE(open.TrySubmit([] {}, 60, ""));
   EXPECT_TRUE(open.TrySubmit([] {}, 40, ""));
+}
+
+// Interactive work goes before bulk work already queued, even the same
+// caller's: the one thread, held by a first task, runs 50 queued bulk tasks
+// only after the unary call that came last.
+TEST(WorkerPoolTest, InteractiveWorkGoesBeforeQueuedBulkWork) {
+  WorkerPool pool(1, 10000);
+  absl::Notification release;
+  absl::Notification started;
+  ASSERT_TRUE(pool.TrySubmit(
+      [&] {
+        started.Notify();
+        release.WaitForNotification();
+      },
+      1, "dms", WorkerPool::Lane::kBulk));
+  started.WaitForNotification();
+  absl::Mutex mu;
+  std::vector<std::string> order;
+  auto record = [&](std::string what) {
+    return [&mu, &order, what] {
+      absl::MutexLock lock(&mu);
+      order.push_back(what);
+    };
+  };
+  std::vector<std::function<void()>> batch(50, record("batch"));
+  ASSERT_TRUE(pool.TrySubmitAll(batch, 50, "dms", WorkerPool::Lane::kBulk));
+  ASSERT_TRUE(pool.TrySubmit(record("unary"), 1, "dms", WorkerPool::Lane::kInteractive));
+  release.Notify();
+  while (pool.queued_cost() != 0) std::this_thread::yield();
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(order.size(), 51u);
+  EXPECT_EQ(order[0], "unary");
+  EXPECT_EQ(std::count(order.begin(), order.end(), "batch"), 50);
+}
+
+// Bulk threads run at nice +10 and take bulk work only; interactive threads
+// keep the process's priority and take bulk work when there is nothing else:
+// two held bulk tasks occupy one thread of each kind.
+TEST(WorkerPoolTest, BulkThreadsRunAtALowerPriority) {
+  const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  WorkerPool pool(1, 10000, 1);
+  absl::Mutex mu;
+  std::vector<int> nice;
+  absl::Notification release;
+  auto held = [&] {
+    {
+      absl::MutexLock lock(&mu);
+      nice.push_back(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
+    }
+    release.WaitForNotification();
+  };
+  ASSERT_TRUE(pool.TrySubmit(held, 1, "", WorkerPool::Lane::kBulk));
+  ASSERT_TRUE(pool.TrySubmit(held, 1, "", WorkerPool::Lane::kBulk));
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](std::vector<int>* n) { return n->size() == 2; }, &nice));
+    std::sort(nice.begin(), nice.end());
+    EXPECT_EQ(nice[0], base);
+    EXPECT_EQ(nice[1], std::min(base + 10, 19));
+  }
+  release.Notify();
+  while (pool.queued_cost() != 0) std::this_thread::yield();
+  EXPECT_EQ(pool.threads(), 1u);
 }
 
 }  // namespace
