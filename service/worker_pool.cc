@@ -1,5 +1,6 @@
 #include "service/worker_pool.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -18,7 +19,8 @@ constexpr int kBulkNice = 10;
 WorkerPool::WorkerPool(size_t threads, size_t max_queued_cost, size_t bulk_threads)
     : max_queued_cost_(max_queued_cost),
       max_caller_cost_(std::max<size_t>(1, max_queued_cost / 4 * 3)),
-      interactive_threads_(threads) {
+      interactive_threads_(threads),
+      bulk_threads_(bulk_threads) {
   threads_.reserve(threads + bulk_threads);
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(false); });
   for (size_t i = 0; i < bulk_threads; ++i) threads_.emplace_back([this] { Run(true); });
@@ -75,11 +77,16 @@ StatsTable WorkerPool::stats_table() const {
 
 WorkerPool::LaneQueues* WorkerPool::NextLane(bool bulk) {
   if (!bulk && !interactive_.ready.empty()) return &interactive_;
-  if (!bulk_.ready.empty()) return &bulk_;
+  // Interactive threads do bulk work only when the pool has no bulk threads:
+  // otherwise one would be busy with it (a batch's last task serializes the
+  // whole answer) when a unary call comes.
+  if ((bulk || bulk_threads_ == 0) && !bulk_.ready.empty()) return &bulk_;
   return nullptr;
 }
 
 void WorkerPool::Run(bool bulk) {
+  // Named for top, perf and gdb.
+  pthread_setname_np(pthread_self(), bulk ? "sv-bulk" : "sv-worker");
   // Per thread on Linux; lowering one's own priority needs no privilege.
   if (bulk) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBulkNice);
   struct Waiting {

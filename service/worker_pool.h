@@ -10,13 +10,13 @@
 // of the budget, so a flood cannot take all of it.
 //
 // Two lanes: interactive work (unary calls, small batches) and bulk work
-// (large batches, documents). Bulk work also has threads of its own at a
-// lower CPU priority (nice +10): the interactive threads take interactive
-// work first and bulk work only when there is none, so on a saturated
-// machine a unary call neither waits for a batch's tasks to drain nor
-// shares the CPU evenly with them — the kernel runs it, and gRPC's own
-// threads, ahead of the bulk threads. An idle machine loses nothing: with no
-// interactive work every thread verifies bulk work.
+// (large batches, documents). Bulk work has threads of its own at a lower
+// CPU priority (nice +10), and the interactive threads do interactive work
+// only: on a saturated machine a unary call neither waits for a batch's
+// tasks nor shares the CPU evenly with them — the kernel runs it, and gRPC's
+// own threads, ahead of the bulk threads. Without interactive work the bulk
+// threads have the CPU to themselves: throughput is the same. A pool
+// without bulk threads runs both lanes on its threads, interactive first.
 #ifndef SIGVERIFY_SERVICE_WORKER_POOL_H_
 #define SIGVERIFY_SERVICE_WORKER_POOL_H_
 
@@ -92,7 +92,8 @@ class WorkerPool {
   absl::flat_hash_map<std::string, size_t> caller_cost_ ABSL_GUARDED_BY(mu_);
   size_t queued_cost_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  size_t interactive_threads_;
+  const size_t interactive_threads_;
+  const size_t bulk_threads_;
   std::vector<std::thread> threads_;
 };
 

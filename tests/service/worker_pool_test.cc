@@ -143,34 +143,42 @@ TEST(WorkerPoolTest, InteractiveWorkGoesBeforeQueuedBulkWork) {
   EXPECT_EQ(std::count(order.begin(), order.end(), "batch"), 50);
 }
 
-// Bulk threads run at nice +10 and take bulk work only; interactive threads
-// keep the process's priority and take bulk work when there is nothing else:
-// two held bulk tasks occupy one thread of each kind.
-TEST(WorkerPoolTest, BulkThreadsRunAtALowerPriority) {
+// Bulk threads run at nice +10 and the interactive ones at the process's
+// priority; a unary call finds its thread free while the bulk thread is busy.
+TEST(WorkerPoolTest, BulkThreadsRunAtALowerPriorityAndLeaveInteractiveThreadsFree) {
   const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
   WorkerPool pool(1, 10000, 1);
-  absl::Mutex mu;
-  std::vector<int> nice;
+  std::atomic<int> bulk_nice{-100};
+  std::atomic<int> interactive_nice{-100};
   absl::Notification release;
-  auto held = [&] {
-    {
-      absl::MutexLock lock(&mu);
-      nice.push_back(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
-    }
-    release.WaitForNotification();
-  };
-  ASSERT_TRUE(pool.TrySubmit(held, 1, "", WorkerPool::Lane::kBulk));
-  ASSERT_TRUE(pool.TrySubmit(held, 1, "", WorkerPool::Lane::kBulk));
-  {
-    absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(
-        +[](std::vector<int>* n) { return n->size() == 2; }, &nice));
-    std::sort(nice.begin(), nice.end());
-    EXPECT_EQ(nice[0], base);
-    EXPECT_EQ(nice[1], std::min(base + 10, 19));
-  }
+  absl::Notification bulk_started;
+  ASSERT_TRUE(pool.TrySubmit(
+      [&] {
+        bulk_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+        bulk_started.Notify();
+        release.WaitForNotification();
+      },
+      1, "", WorkerPool::Lane::kBulk));
+  bulk_started.WaitForNotification();
+  // More bulk work queued behind the held task (left to the bulk thread);
+  // the unary call runs anyway.
+  std::atomic<int> queued_bulk_nice{-100};
+  ASSERT_TRUE(pool.TrySubmit(
+      [&] { queued_bulk_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); }, 1, "",
+      WorkerPool::Lane::kBulk));
+  absl::Notification unary_ran;
+  ASSERT_TRUE(pool.TrySubmit(
+      [&] {
+        interactive_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+        unary_ran.Notify();
+      },
+      1, "", WorkerPool::Lane::kInteractive));
+  unary_ran.WaitForNotification();
   release.Notify();
   while (pool.queued_cost() != 0) std::this_thread::yield();
+  EXPECT_EQ(bulk_nice.load(), std::min(base + 10, 19));
+  EXPECT_EQ(queued_bulk_nice.load(), std::min(base + 10, 19));
+  EXPECT_EQ(interactive_nice.load(), base);
   EXPECT_EQ(pool.threads(), 1u);
 }
 
