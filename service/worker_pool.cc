@@ -70,8 +70,8 @@ StatsTable WorkerPool::stats_table() const {
        StatKind::kGauge, [this] { return double(queued_cost()); }},
       {"sigverify_worker_queue_capacity_items", "Admission limit of the worker pool",
        StatKind::kGauge, [this] { return double(max_queued_cost()); }},
-      {"sigverify_workers", "Verification threads", StatKind::kGauge,
-       [this] { return double(threads()); }},
+      {"sigverify_workers", "Verification threads, interactive and bulk", StatKind::kGauge,
+       [this] { return double(threads_.size()); }},
   };
 }
 
