@@ -403,35 +403,18 @@ StatsTable MetricsServer::stats_table() const {
   auto counter = [](const std::atomic<uint64_t>& v) {
     return [&v] { return static_cast<double>(v.load(std::memory_order_relaxed)); };
   };
-  return {
-      {"sigverify_metrics_http_scrapes_total", "Metrics served", StatKind::kCounter,
-       counter(scrapes_)},
-      {kRefused,
-       kRefusedHelp,
-       StatKind::kCounter,
-       counter(refused_handshake_),
-       {{"reason", "handshake"}}},
-      {kRefused,
-       kRefusedHelp,
-       StatKind::kCounter,
-       counter(refused_forbidden_),
-       {{"reason", "forbidden"}}},
-      {kRefused,
-       kRefusedHelp,
-       StatKind::kCounter,
-       counter(refused_bad_request_),
-       {{"reason", "bad_request"}}},
-      {kRefused,
-       kRefusedHelp,
-       StatKind::kCounter,
-       counter(refused_deadline_),
-       {{"reason", "deadline"}}},
-      {kRefused,
-       kRefusedHelp,
-       StatKind::kCounter,
-       counter(refused_evicted_),
-       {{"reason", "evicted"}}},
-  };
+  StatsTable table = {{"sigverify_metrics_http_scrapes_total", "Metrics served", StatKind::kCounter,
+                       counter(scrapes_)}};
+  for (const auto& [reason, count] :
+       {std::pair<const char*, const std::atomic<uint64_t>*>{"handshake", &refused_handshake_},
+        {"forbidden", &refused_forbidden_},
+        {"bad_request", &refused_bad_request_},
+        {"deadline", &refused_deadline_},
+        {"evicted", &refused_evicted_}}) {
+    table.push_back(
+        {kRefused, kRefusedHelp, StatKind::kCounter, counter(*count), {{"reason", reason}}});
+  }
+  return table;
 }
 
 }  // namespace sigverify::service::metrics_http

@@ -14,6 +14,40 @@
 namespace sigverify::service {
 namespace {
 
+// Takes one of `pool`'s threads with a task of `cost` that runs until
+// `release` is notified; returns once the task is running.
+void HoldThread(WorkerPool& pool, absl::Notification& release, size_t cost,
+                const std::string& caller = "",
+                WorkerPool::Lane lane = WorkerPool::Lane::kInteractive) {
+  absl::Notification started;
+  ASSERT_TRUE(pool.TrySubmit(
+      [&] {
+        started.Notify();
+        release.WaitForNotification();
+      },
+      cost, caller, lane));
+  started.WaitForNotification();
+}
+
+// The order tasks ran in, by the names they were made with.
+class RunOrder {
+ public:
+  std::function<void()> Task(std::string name) {
+    return [this, name] {
+      absl::MutexLock lock(&mu_);
+      order_.push_back(name);
+    };
+  }
+  std::vector<std::string> Get() {
+    absl::MutexLock lock(&mu_);
+    return order_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> order_;
+};
+
 TEST(WorkerPoolTest, RunsEverySubmittedTask) {
   std::atomic<int> ran{0};
   {
@@ -26,14 +60,7 @@ TEST(WorkerPoolTest, RunsEverySubmittedTask) {
 TEST(WorkerPoolTest, RefusesWorkBeyondItsBudgetAllOrNothing) {
   WorkerPool pool(1, 10);
   absl::Notification release;
-  absl::Notification started;
-  ASSERT_TRUE(pool.TrySubmit(
-      [&] {
-        started.Notify();
-        release.WaitForNotification();
-      },
-      4));
-  started.WaitForNotification();
+  HoldThread(pool, release, 4);
   std::atomic<int> ran{0};
   std::vector<std::function<void()>> three(3, [&] { ran++; });
   // 4 in flight + 7 > 10: the whole batch is refused, none of it queued.
@@ -50,29 +77,15 @@ TEST(WorkerPoolTest, RefusesWorkBeyondItsBudgetAllOrNothing) {
 TEST(WorkerPoolTest, CallersAreServedInTurn) {
   WorkerPool pool(1, 10000);
   absl::Notification release;
-  absl::Notification started;
-  ASSERT_TRUE(pool.TrySubmit(
-      [&] {
-        started.Notify();
-        release.WaitForNotification();
-      },
-      1, "flood"));
-  started.WaitForNotification();
-  absl::Mutex mu;
-  std::vector<std::string> order;
-  auto record = [&](std::string who) {
-    return [&mu, &order, who] {
-      absl::MutexLock lock(&mu);
-      order.push_back(who);
-    };
-  };
-  std::vector<std::function<void()>> flood(100, record("flood"));
+  HoldThread(pool, release, 1, "flood");
+  RunOrder run;
+  std::vector<std::function<void()>> flood(100, run.Task("flood"));
   ASSERT_TRUE(pool.TrySubmitAll(flood, 100, "flood"));
-  ASSERT_TRUE(pool.TrySubmit(record("polite"), 1, "polite"));
-  ASSERT_TRUE(pool.TrySubmit(record("polite"), 1, "polite"));
+  ASSERT_TRUE(pool.TrySubmit(run.Task("polite"), 1, "polite"));
+  ASSERT_TRUE(pool.TrySubmit(run.Task("polite"), 1, "polite"));
   release.Notify();
   while (pool.queued_cost() != 0) std::this_thread::yield();
-  absl::MutexLock lock(&mu);
+  const std::vector<std::string> order = run.Get();
   ASSERT_EQ(order.size(), 102u);
   // flood's queue was first in line: one of its tasks, then polite's, and
   // so on in turn while both have work.
@@ -88,14 +101,7 @@ TEST(WorkerPoolTest, CallersAreServedInTurn) {
 TEST(WorkerPoolTest, OneCallerCannotTakeTheWholeBudget) {
   WorkerPool pool(1, 100);
   absl::Notification release;
-  absl::Notification started;
-  ASSERT_TRUE(pool.TrySubmit(
-      [&] {
-        started.Notify();
-        release.WaitForNotification();
-      },
-      50, "flood"));
-  started.WaitForNotification();
+  HoldThread(pool, release, 50, "flood");
   EXPECT_TRUE(pool.TrySubmit([] {}, 25, "flood"));
   EXPECT_FALSE(pool.TrySubmit([] {}, 1, "flood")) << "75 of 100 is its share";
   EXPECT_TRUE(pool.TrySubmit([] {}, 25, "polite"));
@@ -116,28 +122,14 @@ TEST(WorkerPoolTest, OneCallerCannotTakeTheWholeBudget) {
 TEST(WorkerPoolTest, InteractiveWorkGoesBeforeQueuedBulkWork) {
   WorkerPool pool(1, 10000);
   absl::Notification release;
-  absl::Notification started;
-  ASSERT_TRUE(pool.TrySubmit(
-      [&] {
-        started.Notify();
-        release.WaitForNotification();
-      },
-      1, "dms", WorkerPool::Lane::kBulk));
-  started.WaitForNotification();
-  absl::Mutex mu;
-  std::vector<std::string> order;
-  auto record = [&](std::string what) {
-    return [&mu, &order, what] {
-      absl::MutexLock lock(&mu);
-      order.push_back(what);
-    };
-  };
-  std::vector<std::function<void()>> batch(50, record("batch"));
+  HoldThread(pool, release, 1, "dms", WorkerPool::Lane::kBulk);
+  RunOrder run;
+  std::vector<std::function<void()>> batch(50, run.Task("batch"));
   ASSERT_TRUE(pool.TrySubmitAll(batch, 50, "dms", WorkerPool::Lane::kBulk));
-  ASSERT_TRUE(pool.TrySubmit(record("unary"), 1, "dms", WorkerPool::Lane::kInteractive));
+  ASSERT_TRUE(pool.TrySubmit(run.Task("unary"), 1, "dms", WorkerPool::Lane::kInteractive));
   release.Notify();
   while (pool.queued_cost() != 0) std::this_thread::yield();
-  absl::MutexLock lock(&mu);
+  const std::vector<std::string> order = run.Get();
   ASSERT_EQ(order.size(), 51u);
   EXPECT_EQ(order[0], "unary");
   EXPECT_EQ(std::count(order.begin(), order.end(), "batch"), 50);
