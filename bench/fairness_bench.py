@@ -16,6 +16,7 @@ Each is given as the client saw it and as sigverifyd did (its access log). Laten
 on this machine are noisy (the solo p99 alone varies 0.9-4 ms between runs); read the
 ratios over several runs.
 """
+import json
 import os
 import signal
 import subprocess
@@ -66,7 +67,6 @@ def server_latencies(path, grant, skip):
     (its access log: from the handler's start to its answer), after the first
     `skip`; the caller's own time is the rest (the network stack, gRPC's
     transport, the client, and waiting for a CPU)."""
-    import json
     with open(path) as f:
         lines = [json.loads(line) for line in f]
     out = [d["latency_us"] / 1e6 for d in lines

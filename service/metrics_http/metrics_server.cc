@@ -17,6 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/openssl_ptr.h"
 #include "service/metrics_http/request_head.h"
 
 namespace sigverify::service::metrics_http {
@@ -106,11 +107,10 @@ std::string Plain(int code, absl::string_view reason, absl::string_view text,
 
 // The peer's certificate, PEM; empty without one.
 std::string PeerPem(SSL* ssl) {
-  X509* cert = SSL_get1_peer_certificate(ssl);
+  const crypto::X509Ptr cert(SSL_get1_peer_certificate(ssl));
   if (cert == nullptr) return "";
-  std::unique_ptr<X509, void (*)(X509*)> owner(cert, X509_free);
-  std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new(BIO_s_mem()), BIO_free);
-  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert) != 1) return "";
+  const crypto::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert.get()) != 1) return "";
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(len));
