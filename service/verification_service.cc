@@ -201,17 +201,17 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
 
 void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> records,
                                            const std::shared_ptr<Finisher>& finisher,
-                                           const std::function<grpc::Status()>& ok_answer) {
+                                           grpc::Status answer) {
   if (audit_ == nullptr || records.empty()) {
-    finisher->Finish(ok_answer());
+    finisher->Finish(answer);
     return;
   }
-  audit_->Append(std::move(records), [this, finisher, ok_answer](const absl::Status& durable) {
+  audit_->Append(std::move(records), [this, finisher, answer](const absl::Status& durable) {
     if (durable.ok()) {
-      finisher->Finish(ok_answer());
+      finisher->Finish(answer);
     } else if (on_audit_failure_ == AuditFailure::kAnswer) {
       metrics_->CountUnlogged();
-      finisher->Finish(ok_answer());
+      finisher->Finish(answer);
     } else {
       finisher->Finish(ToGrpc(durable));
     }
@@ -342,8 +342,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
       records = AuditEntriesOf(info, call->request(), *call->response(), std::move(attachments),
                                absl::Now());
     }
-    RecordThenFinish(std::move(records), finisher,
-                     [call, response_bytes] { return call->Serialize(response_bytes); });
+    RecordThenFinish(std::move(records), finisher, call->Serialize(response_bytes));
   };
   // A document is milliseconds of work: bulk, like a large batch.
   const WorkerPool::Lane lane =
@@ -506,8 +505,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
             verified.push_back(std::move((*records)[i]));
           }
         }
-        RecordThenFinish(std::move(verified), finisher,
-                         [call, response_bytes] { return call->Serialize(response_bytes); });
+        RecordThenFinish(std::move(verified), finisher, call->Serialize(response_bytes));
       }
     });
   }
@@ -657,7 +655,7 @@ class VerificationService::DocumentStream
       if (s.audit_ != nullptr) {
         records = AuditEntriesOf(info_, options_, *out, std::move(audit), absl::Now());
       }
-      s.RecordThenFinish(std::move(records), finisher_, [] { return grpc::Status::OK; });
+      s.RecordThenFinish(std::move(records), finisher_, grpc::Status::OK);
     };
     if (!service_->pool_->TrySubmit(std::move(task), cost, service_->PoolKey(info_),
                                     WorkerPool::Lane::kBulk)) {

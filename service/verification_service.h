@@ -110,11 +110,12 @@ class VerificationService final : public RawCallbackService {
                                   const grpc::ByteBuffer* request_bytes,
                                   grpc::ByteBuffer* response_bytes, Method method, Work work);
 
-  // Answers `ok_answer` once `records` are durable (or at once without an
-  // audit log); the failure policy decides otherwise.
+  // Answers `answer` once `records` are durable (or at once without an
+  // audit log); the failure policy decides otherwise. The answer is
+  // serialized by the caller (a worker), so the audit writer that runs the
+  // completion only sends it: it neither renders nor frees the call's messages.
   void RecordThenFinish(std::vector<audit::AuditEntry> records,
-                        const std::shared_ptr<Finisher>& finisher,
-                        const std::function<grpc::Status()>& ok_answer);
+                        const std::shared_ptr<Finisher>& finisher, grpc::Status answer);
 
   std::shared_ptr<const Verifier> verifier_;
   DocumentVerifier documents_;

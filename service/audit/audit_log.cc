@@ -1,30 +1,17 @@
 #include "service/audit/audit_log.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <pthread.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "service/audit/leaf_encoding.h"
 #include "service/proto_time.h"
 
 namespace sigverify::audit {
 namespace {
 
-std::string Leaf(const v1::AuditRecord& record) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    record.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
 LeafRow RowOf(const v1::AuditRecord& r, std::string leaf) {
   LeafRow row;
-  row.sequence = r.sequence();
-  row.leaf_hash = LeafHash(leaf);
   row.leaf = std::move(leaf);
   row.time_micros = service::ToUnixMicros(r.time());
   row.record_id = r.record_id();
@@ -83,18 +70,35 @@ AuditLog::~AuditLog() {
   writer_.join();
 }
 
+AuditLog::Encoded AuditLog::Encode(AuditEntry entry) const {
+  entry.record.set_shard(options_.shard);
+  entry.record.clear_sequence();
+  LeafWithoutSequence leaf = *EncodeWithoutSequence(entry.record);  // no sequence: cannot fail
+  Encoded out{RowOf(entry.record, std::move(leaf.bytes)), leaf.sequence_at};
+  // The DER is copied once, when it is sent to the store (see Commit).
+  out.signer_der = std::move(entry.attachments.signer_der);
+  out.row.responses = std::move(entry.attachments.responses);
+  return out;
+}
+
 void AuditLog::Append(std::vector<AuditEntry> entries, Done done) {
+  // Encoded here, on the caller's thread; the records' messages are freed
+  // where they were built.
+  std::vector<Encoded> records;
+  records.reserve(entries.size());
+  for (AuditEntry& e : entries) records.push_back(Encode(std::move(e)));
+  entries.clear();
   absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
       refused = absl::UnavailableError("the audit log is shutting down");
-    } else if (queued_records_ + entries.size() > options_.max_pending) {
+    } else if (queued_records_ + records.size() > options_.max_pending) {
       refused = absl::UnavailableError(
           "the audit log has too many records waiting to be written; try again");
     } else {
-      queued_records_ += entries.size();
-      queue_.push_back({std::move(entries), std::move(done)});
+      queued_records_ += records.size();
+      queue_.push_back({std::move(records), std::move(done)});
       return;
     }
   }
@@ -156,8 +160,8 @@ std::vector<AuditLog::Pending> AuditLog::TakeBatch() {
                        options_.commit_window);
   size_t taken = 0;
   while (!queue_.empty() &&
-         (batch.empty() || taken + queue_.front().entries.size() <= options_.max_batch)) {
-    taken += queue_.front().entries.size();
+         (batch.empty() || taken + queue_.front().records.size() <= options_.max_batch)) {
+    taken += queue_.front().records.size();
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
@@ -166,6 +170,7 @@ std::vector<AuditLog::Pending> AuditLog::TakeBatch() {
 }
 
 void AuditLog::WriterLoop() {
+  pthread_setname_np(pthread_self(), "sv-audit");
   for (std::vector<Pending> batch = TakeBatch(); !batch.empty(); batch = TakeBatch()) {
     absl::Status status = Commit(batch);
     if (!status.ok()) {
@@ -194,17 +199,20 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   std::vector<LeafRow> leaves;
   std::vector<NodeRow> nodes;
   absl::flat_hash_set<std::string> in_commit;
+  size_t count = 0;
+  for (const Pending& p : batch) count += p.records.size();
+  leaves.reserve(count);
   for (Pending& p : batch) {
-    for (AuditEntry& e : p.entries) {
-      e.record.set_shard(options_.shard);
-      e.record.set_sequence(size_);
-      leaves.push_back(RowOf(e.record, Leaf(e.record)));
-      LeafRow& row = leaves.back();
-      if (const auto& der = e.attachments.signer_der;
-          der != nullptr && !stored_.contains(row.signer.sha256)) {
-        row.signer.der = *der;
+    for (Encoded& e : p.records) {
+      // Moved: a failed commit is not retried (its callers are answered
+      // UNAVAILABLE).
+      LeafRow& row = leaves.emplace_back(std::move(e.row));
+      row.sequence = size_;
+      if (size_ != 0) row.leaf = WithSequence(row.leaf, e.sequence_at, size_);
+      row.leaf_hash = LeafHash(row.leaf);
+      if (e.signer_der != nullptr && !stored_.contains(row.signer.sha256)) {
+        row.signer.der = *e.signer_der;
       }
-      row.responses = std::move(e.attachments.responses);
       OmitStored(row, in_commit);
       Push(row.leaf_hash, size_, &nodes);
       ++size_;

@@ -98,10 +98,21 @@ class AuditLog {
   NodeSource Nodes(const std::string& shard);
 
  private:
+  // A record as the appending thread leaves it: `row` complete but for its
+  // sequence, `row.leaf` its deterministic serialization without the
+  // sequence field, which the writer splices in at `sequence_at` (see
+  // WithSequence). Encoding here, on the verifying threads, keeps the
+  // writer's share of the work to what only it can do.
+  struct Encoded {
+    LeafRow row;
+    size_t sequence_at = 0;
+    std::shared_ptr<const std::string> signer_der;
+  };
   struct Pending {
-    std::vector<AuditEntry> entries;
+    std::vector<Encoded> records;
     Done done;
   };
+  Encoded Encode(AuditEntry entry) const;
   // Drops from `row` the attachments committed before (by this writer) or
   // already in this commit (`in_commit`), so a certificate or a large CRL is
   // sent to the store once, not per record.

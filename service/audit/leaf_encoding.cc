@@ -1,0 +1,53 @@
+#include "service/audit/leaf_encoding.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+namespace sigverify::audit {
+
+std::string DeterministicBytes(const v1::AuditRecord& record) {
+  std::string out;
+  out.reserve(record.ByteSizeLong());
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    record.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+absl::StatusOr<LeafWithoutSequence> EncodeWithoutSequence(const v1::AuditRecord& record) {
+  if (record.sequence() != 0) {
+    return absl::InvalidArgumentError("an audit record is numbered by the log, not before");
+  }
+  LeafWithoutSequence out;
+  out.bytes = DeterministicBytes(record);
+  // Field 1 (shard), when present, is first: tag, length, bytes.
+  if (!record.shard().empty()) {
+    out.sequence_at = 1 +
+                      google::protobuf::io::CodedOutputStream::VarintSize32(
+                          static_cast<uint32_t>(record.shard().size())) +
+                      record.shard().size();
+  }
+  return out;
+}
+
+std::string WithSequence(std::string_view bytes, size_t sequence_at, uint64_t sequence) {
+  if (sequence == 0) return std::string(bytes);
+  std::string out;
+  out.reserve(bytes.size() + 11);
+  out.append(bytes.substr(0, sequence_at));
+  out.push_back(static_cast<char>(2 << 3));  // field 2, varint
+  for (uint64_t v = sequence;; v >>= 7) {
+    if (v < 0x80) {
+      out.push_back(static_cast<char>(v));
+      break;
+    }
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  }
+  out.append(bytes.substr(sequence_at));
+  return out;
+}
+
+}  // namespace sigverify::audit

@@ -1,0 +1,422 @@
+#include "service/audit/segment_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "service/audit/crc32c.h"
+
+namespace sigverify::audit {
+namespace {
+
+constexpr char kMagic[4] = {'S', 'V', 'F', '1'};
+
+void PutU32(uint32_t v, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+void PutU64(uint64_t v, std::string* out) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+uint32_t GetU32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+uint64_t GetU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+void PutString(std::string_view s, std::string* out) {
+  PutU32(static_cast<uint32_t>(s.size()), out);
+  out->append(s);
+}
+bool GetString(std::string_view* in, std::string* out) {
+  if (in->size() < 4) return false;
+  const uint32_t n = GetU32(in->data());
+  if (in->size() - 4 < n) return false;
+  out->assign(in->substr(4, n));
+  in->remove_prefix(4 + n);
+  return true;
+}
+
+absl::Status Errno(const std::string& what, const std::string& path) {
+  return absl::UnavailableError(
+      absl::StrCat("audit log: ", what, " ", path, ": ", std::strerror(errno)));
+}
+
+absl::StatusOr<std::string> ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::UnavailableError(absl::StrCat("audit log: cannot read ", path));
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+absl::Status WriteAll(int fd, std::string_view bytes, uint64_t offset, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot write", path);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SyncDirectory(const std::string& dir) {
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", dir);
+  const int rc = fsync(fd);
+  close(fd);
+  return rc == 0 ? absl::OkStatus() : Errno("cannot sync", dir);
+}
+
+// The frames of one segment up to its last checkpoint.
+struct SegmentScan {
+  uint64_t first = 0;    // from the start frame
+  size_t start_end = 0;  // end of the start frame (0: none readable)
+  size_t good_end = 0;   // end of the last checkpoint frame (else start_end)
+  uint64_t records = 0;  // records up to good_end
+  bool has_checkpoint = false;
+  std::string note;                  // of the last checkpoint
+  size_t damage = 0;                 // where parsing stopped before the end (== size: none)
+  bool acknowledged_damage = false;  // a later commit follows the damage
+};
+
+absl::StatusOr<SegmentScan> ScanSegment(std::string_view buf, uint64_t named_first,
+                                        const std::string& path) {
+  SegmentScan s;
+  s.first = named_first;
+  s.damage = buf.size();
+  size_t off = 0;
+  uint64_t records = 0;
+  Frame f;
+  while (off < buf.size()) {
+    auto end = ParseFrame(buf, off, &f);
+    if (!end.ok()) {
+      s.damage = off;
+      break;
+    }
+    if (off == 0) {
+      if (f.type != FrameType::kSegmentStart || f.payload.size() != 8 ||
+          GetU64(f.payload.data()) != named_first) {
+        return absl::DataLossError(
+            absl::StrCat("audit log: ", path, " does not begin with its segment header"));
+      }
+      s.start_end = s.good_end = *end;
+    } else if (f.type == FrameType::kRecord) {
+      ++records;
+    } else if (f.type == FrameType::kCheckpoint) {
+      auto cp = DecodeCheckpoint(f.payload);
+      if (!cp.ok() || cp->size != named_first + records) {
+        return absl::DataLossError(absl::StrCat("audit log: ", path, " offset ", off,
+                                                ": a checkpoint that does not count the records "
+                                                "before it"));
+      }
+      s.good_end = *end;
+      s.records = records;
+      s.has_checkpoint = true;
+      s.note = std::string(cp->note);
+    }
+    off = *end;
+  }
+  if (s.damage < buf.size()) {
+    // A checkpoint past the damage of a commit that began after it: the
+    // damaged commit was acknowledged (the next one is written only after it
+    // was synced).
+    for (size_t p = s.damage + 1; p + kFrameHeaderBytes <= buf.size(); ++p) {
+      p = buf.find(std::string_view(kMagic, 4), p);
+      if (p == std::string_view::npos) break;
+      Frame later;
+      if (!ParseFrame(buf, p, &later).ok() || later.type != FrameType::kCheckpoint) continue;
+      auto cp = DecodeCheckpoint(later.payload);
+      if (cp.ok() && cp->commit_start > s.damage) {
+        s.acknowledged_damage = true;
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+std::string U64Bytes(uint64_t v) {
+  std::string s;
+  PutU64(v, &s);
+  return s;
+}
+
+}  // namespace
+
+void AppendFrame(FrameType type, std::string_view payload, std::string* out) {
+  const size_t at = out->size();
+  out->append(kMagic, 4);
+  PutU32(static_cast<uint32_t>(payload.size()), out);
+  out->push_back(static_cast<char>(type));
+  out->append(3, '\0');
+  const uint32_t crc = Crc32c(Crc32c(0, std::string_view(out->data() + at, 12)), payload);
+  PutU32(crc, out);
+  out->append(payload);
+}
+
+absl::StatusOr<size_t> ParseFrame(std::string_view buf, size_t offset, Frame* frame) {
+  if (buf.size() - offset < kFrameHeaderBytes) {
+    return absl::NotFoundError("a frame header cut off");
+  }
+  const char* h = buf.data() + offset;
+  if (std::memcmp(h, kMagic, 4) != 0 || h[9] != 0 || h[10] != 0 || h[11] != 0) {
+    return absl::DataLossError("no frame header");
+  }
+  const uint32_t length = GetU32(h + 4);
+  if (length > kMaxFramePayload) return absl::DataLossError("a frame longer than any written");
+  if (buf.size() - offset - kFrameHeaderBytes < length) {
+    return absl::NotFoundError("a frame cut off");
+  }
+  const std::string_view payload = buf.substr(offset + kFrameHeaderBytes, length);
+  if (Crc32c(Crc32c(0, std::string_view(h, 12)), payload) != GetU32(h + 12)) {
+    return absl::DataLossError("a frame whose checksum does not match");
+  }
+  const auto type = static_cast<FrameType>(h[8]);
+  if (type < FrameType::kSegmentStart || type > FrameType::kCheckpoint) {
+    return absl::DataLossError("a frame of unknown type");
+  }
+  *frame = Frame{type, payload, offset};
+  return offset + kFrameHeaderBytes + length;
+}
+
+std::string EncodeCertificate(const CertificateRow& row) {
+  std::string out;
+  for (const std::string* s : {&row.sha256, &row.subject, &row.issuer, &row.serial, &row.der}) {
+    PutString(*s, &out);
+  }
+  return out;
+}
+
+absl::StatusOr<CertificateRow> DecodeCertificate(std::string_view payload) {
+  CertificateRow row;
+  for (std::string* s : {&row.sha256, &row.subject, &row.issuer, &row.serial, &row.der}) {
+    if (!GetString(&payload, s)) return absl::DataLossError("a certificate frame cut short");
+  }
+  if (!payload.empty()) return absl::DataLossError("bytes after a certificate frame");
+  return row;
+}
+
+absl::StatusOr<CheckpointFrame> DecodeCheckpoint(std::string_view payload) {
+  if (payload.size() < 16) return absl::DataLossError("a checkpoint frame cut short");
+  return CheckpointFrame{GetU64(payload.data()), GetU64(payload.data() + 8), payload.substr(16)};
+}
+
+absl::StatusOr<std::unique_ptr<SegmentLog>> SegmentLog::Open(Options options) {
+  if (options.dir.empty()) return absl::InvalidArgumentError("the audit log needs a directory");
+  std::unique_ptr<SegmentLog> log(new SegmentLog(std::move(options)));
+  if (absl::Status s = log->Recover(); !s.ok()) return s;
+  return log;
+}
+
+SegmentLog::~SegmentLog() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::string SegmentLog::SegmentPath(uint64_t first_sequence) const {
+  return absl::StrFormat("%s/%020u.seg", options_.dir, first_sequence);
+}
+
+std::vector<uint64_t> SegmentLog::Segments() const {
+  std::vector<uint64_t> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    uint64_t first = 0;
+    if (name.size() == 24 && name.ends_with(".seg") &&
+        absl::SimpleAtoi(absl::string_view(name).substr(0, 20), &first)) {
+      out.push_back(first);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::Status SegmentLog::Recover() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("audit log: cannot create ", options_.dir, ": ", ec.message()));
+  }
+  const std::vector<uint64_t> segments = Segments();
+  if (segments.empty()) return absl::OkStatus();  // the first commit starts one
+  const uint64_t first = segments.back();
+  const std::string path = SegmentPath(first);
+  auto buf = ReadWhole(path);
+  if (!buf.ok()) return buf.status();
+  auto scan = ScanSegment(*buf, first, path);
+  if (!scan.ok()) return scan.status();
+  if (scan->acknowledged_damage) {
+    return absl::DataLossError(absl::StrCat(
+        "audit log: ", path, " is damaged at offset ", scan->damage, " (after record ",
+        first + scan->records, "), inside a commit that was acknowledged; run audit-verify"));
+  }
+  fd_ = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd_ < 0) return Errno("cannot open", path);
+  segment_first_ = first;
+  size_ = first + scan->records;
+  checkpoint_ = scan->note;
+  if (scan->start_end == 0) {
+    // Torn when it was created: begin it again.
+    std::string header;
+    if (auto s = StartSegment(first, &header); !s.ok()) return s;
+    if (ftruncate(fd_, 0) != 0) return Errno("cannot truncate", path);
+    if (auto s = WriteAll(fd_, header, 0, path); !s.ok()) return s;
+    if (fdatasync(fd_) != 0) return Errno("cannot sync", path);
+    scan->good_end = header.size();
+  } else if (scan->good_end < buf->size()) {
+    // Kept beside the segment: a commit whose write was torn was never
+    // acknowledged, but a fault inside the last commit after it was looks
+    // the same, and an auditor should be able to tell the two apart.
+    const std::string cut = absl::StrCat(path, ".cut-", scan->good_end);
+    {
+      std::ofstream out(cut, std::ios::binary | std::ios::trunc);
+      out.write(buf->data() + scan->good_end,
+                static_cast<std::streamsize>(buf->size() - scan->good_end));
+      if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", cut));
+    }
+    if (ftruncate(fd_, static_cast<off_t>(scan->good_end)) != 0 || fdatasync(fd_) != 0) {
+      return Errno("cannot cut the torn commit off", path);
+    }
+  }
+  recovery_ = Recovery{size_, buf->size() - std::min(buf->size(), scan->good_end), path};
+  offset_ = scan->good_end;
+  if (!scan->has_checkpoint && segments.size() > 1) {
+    // The latest note is the previous segment's last.
+    const uint64_t previous = segments[segments.size() - 2];
+    auto prev_buf = ReadWhole(SegmentPath(previous));
+    if (!prev_buf.ok()) return prev_buf.status();
+    auto prev = ScanSegment(*prev_buf, previous, SegmentPath(previous));
+    if (!prev.ok()) return prev.status();
+    if (!prev->has_checkpoint || previous + prev->records != first) {
+      return absl::DataLossError(absl::StrCat("audit log: ", SegmentPath(previous),
+                                              " does not end where ", path, " begins"));
+    }
+    checkpoint_ = prev->note;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SegmentLog::StartSegment(uint64_t first_sequence, std::string* out) {
+  AppendFrame(FrameType::kSegmentStart, U64Bytes(first_sequence), out);
+  return absl::OkStatus();
+}
+
+absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_size,
+                                const std::string& checkpoint) {
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    if (leaves[i].sequence != size_ + i) {
+      return absl::FailedPreconditionError(absl::StrCat("audit log: record ", leaves[i].sequence,
+                                                        " where ", size_ + i,
+                                                        " comes next (another writer?)"));
+    }
+  }
+  if (new_size != size_ + leaves.size()) {
+    return absl::InvalidArgumentError("audit log: a checkpoint for another size");
+  }
+  const bool new_segment = fd_ < 0 || offset_ >= options_.segment_bytes;
+  std::string buf;
+  size_t bytes = 64 + checkpoint.size();
+  for (const LeafRow& r : leaves) bytes += kFrameHeaderBytes * 2 + 32 + r.leaf.size();
+  buf.reserve(bytes);
+  if (new_segment) AppendFrame(FrameType::kSegmentStart, U64Bytes(size_), &buf);
+  std::string payload;
+  for (const LeafRow& r : leaves) {
+    if (!r.signer.der.empty()) {
+      AppendFrame(FrameType::kCertificate, EncodeCertificate(r.signer), &buf);
+    }
+    for (const crypto::SignedRevocationData& response : r.responses) {
+      if (response.der == nullptr) continue;
+      payload.assign(response.sha256);
+      payload.append(*response.der);
+      AppendFrame(FrameType::kRevocationResponse, payload, &buf);
+    }
+    payload.assign(reinterpret_cast<const char*>(r.leaf_hash.data()), r.leaf_hash.size());
+    payload.append(r.leaf);
+    AppendFrame(FrameType::kRecord, payload, &buf);
+  }
+  const uint64_t start = new_segment ? 0 : offset_;
+  payload = U64Bytes(new_size);
+  payload.append(U64Bytes(start));
+  payload.append(checkpoint);
+  AppendFrame(FrameType::kCheckpoint, payload, &buf);
+
+  int fd = fd_;
+  std::string path = SegmentPath(segment_first_);
+  if (new_segment) {
+    // A file of this name holds no commit: its records would start at
+    // size_, which no commit reached.
+    path = SegmentPath(size_);
+    fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) return Errno("cannot create", path);
+  } else if (must_cut_) {
+    if (ftruncate(fd, static_cast<off_t>(offset_)) != 0) return Errno("cannot truncate", path);
+    must_cut_ = false;
+  }
+  absl::Status status = WriteAll(fd, buf, start, path);
+  if (status.ok() && fdatasync(fd) != 0) status = Errno("cannot sync", path);
+  if (status.ok() && new_segment) status = SyncDirectory(options_.dir);
+  if (!status.ok()) {
+    if (new_segment) {
+      close(fd);
+      unlink(path.c_str());
+    } else if (ftruncate(fd, static_cast<off_t>(offset_)) != 0) {
+      must_cut_ = true;
+    }
+    return status;
+  }
+  if (new_segment) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
+    segment_first_ = size_;
+  }
+  offset_ = start + buf.size();
+  size_ = new_size;
+  checkpoint_ = checkpoint;
+  return absl::OkStatus();
+}
+
+absl::Status SegmentLog::Scan(uint64_t from_sequence, const Visitor& visit) const {
+  const std::vector<uint64_t> segments = Segments();
+  size_t i = 0;
+  while (i + 1 < segments.size() && segments[i + 1] <= from_sequence) ++i;
+  for (; i < segments.size(); ++i) {
+    const std::string path = SegmentPath(segments[i]);
+    auto buf = ReadWhole(path);
+    if (!buf.ok()) return buf.status();
+    auto scan = ScanSegment(*buf, segments[i], path);
+    if (!scan.ok()) return scan.status();
+    // Only whole commits; damage before the last is reported.
+    if (scan->acknowledged_damage || (i + 1 < segments.size() && scan->damage < buf->size())) {
+      return absl::DataLossError(absl::StrCat("audit log: ", path, " is damaged at offset ",
+                                              scan->damage, " (after record ",
+                                              segments[i] + scan->records, ")"));
+    }
+    uint64_t sequence = segments[i];
+    Frame f;
+    for (size_t off = scan->start_end; off < scan->good_end;) {
+      auto end = ParseFrame(*buf, off, &f);
+      if (!end.ok()) return end.status();  // cannot happen below good_end
+      if (auto s = visit(sequence, f); !s.ok()) return s;
+      if (f.type == FrameType::kRecord) ++sequence;
+      off = *end;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sigverify::audit

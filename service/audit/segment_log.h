@@ -1,0 +1,130 @@
+// The audit log's durable part: append-only segment files of checksummed
+// frames. A commit is the frames of its records (leaf hash and leaf bytes),
+// the certificates and revocation responses they name that were not written
+// before, and last a checkpoint frame (the tree size, the signed note, and
+// where the commit began): one write and one fdatasync. A record is
+// acknowledged only after that returns, so a crash can damage the last
+// commit only; opening the log cuts such a torn commit off, and refuses
+// (DATA_LOSS, naming the place) damage inside a commit that a later commit
+// follows: that was acknowledged, and only a disk fault or an edit breaks it.
+// The bytes cut off are kept beside the segment (<segment>.cut-<offset>).
+//
+// Frame: magic "SVF1" (4), payload length (u32 LE), type (1), zero (3),
+// CRC-32C of the first 12 bytes and the payload (u32 LE), payload.
+// Segments are named after their first record's sequence
+// (00000000000000000000.seg) and begin with a kSegmentStart frame.
+#ifndef SIGVERIFY_SERVICE_AUDIT_SEGMENT_LOG_H_
+#define SIGVERIFY_SERVICE_AUDIT_SEGMENT_LOG_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "service/audit/audit_store.h"
+
+namespace sigverify::audit {
+
+enum class FrameType : uint8_t {
+  kSegmentStart = 1,        // u64 first sequence
+  kRecord = 2,              // leaf hash (32) || leaf
+  kCertificate = 3,         // CertificateRow (see EncodeCertificate)
+  kRevocationResponse = 4,  // SHA-256 hex (64) || DER
+  kCheckpoint = 5,          // u64 tree size || u64 commit start offset || note
+};
+
+inline constexpr size_t kFrameHeaderBytes = 16;
+inline constexpr uint32_t kMaxFramePayload = 64u << 20;
+
+struct Frame {
+  FrameType type;
+  std::string_view payload;
+  uint64_t offset = 0;  // of the frame in its segment
+};
+
+// Appends one frame to `out`.
+void AppendFrame(FrameType type, std::string_view payload, std::string* out);
+
+// The frame at `offset` of `buffer`: its end offset, or NOT_FOUND for too few
+// bytes (a cut-off tail), DATA_LOSS for bytes that are no frame.
+absl::StatusOr<size_t> ParseFrame(std::string_view buffer, size_t offset, Frame* frame);
+
+std::string EncodeCertificate(const CertificateRow& row);
+absl::StatusOr<CertificateRow> DecodeCertificate(std::string_view payload);
+
+struct CheckpointFrame {
+  uint64_t size = 0;
+  uint64_t commit_start = 0;
+  std::string_view note;
+};
+absl::StatusOr<CheckpointFrame> DecodeCheckpoint(std::string_view payload);
+
+class SegmentLog {
+ public:
+  struct Options {
+    std::string dir;
+    // A commit that finds the current segment at least this long starts a
+    // new one.
+    uint64_t segment_bytes = uint64_t{64} << 20;
+  };
+  // What opening found.
+  struct Recovery {
+    uint64_t size = 0;
+    // Bytes of a torn last commit cut off (never acknowledged).
+    uint64_t discarded_bytes = 0;
+    std::string segment;  // the segment it was in
+  };
+
+  // Opens (creating the directory) and recovers the log.
+  static absl::StatusOr<std::unique_ptr<SegmentLog>> Open(Options options);
+  ~SegmentLog();
+  SegmentLog(const SegmentLog&) = delete;
+  SegmentLog& operator=(const SegmentLog&) = delete;
+
+  // Appends `leaves` (their sequences from size() on; the certificate DER
+  // and the responses that are given), then the checkpoint of `new_size`;
+  // durable when it returns OK. FAILED_PRECONDITION when the sequences do
+  // not continue the log, UNAVAILABLE when writing fails (what was written of
+  // the commit is cut off again; the log is as before).
+  absl::Status Commit(absl::Span<const LeafRow> leaves, uint64_t new_size,
+                      const std::string& checkpoint);
+
+  uint64_t size() const { return size_; }
+  const std::string& checkpoint() const { return checkpoint_; }
+  const Recovery& recovery() const { return recovery_; }
+  const std::string& dir() const { return options_.dir; }
+
+  // Visits every frame of the segments that hold records from
+  // `from_sequence` on (whole segments: the first visited frames may be of
+  // earlier records), with each record frame's sequence (other frames: the
+  // sequence of the next record). Stops at the first error the visitor
+  // returns; DATA_LOSS names the segment and offset of a damaged frame.
+  using Visitor = std::function<absl::Status(uint64_t sequence, const Frame& frame)>;
+  absl::Status Scan(uint64_t from_sequence, const Visitor& visit) const;
+
+  // The segments' first sequences, in order.
+  std::vector<uint64_t> Segments() const;
+  std::string SegmentPath(uint64_t first_sequence) const;
+
+ private:
+  explicit SegmentLog(Options options) : options_(std::move(options)) {}
+  absl::Status Recover();
+  absl::Status StartSegment(uint64_t first_sequence, std::string* out);
+
+  Options options_;
+  Recovery recovery_;
+  int fd_ = -1;  // the last segment, open for writing
+  uint64_t segment_first_ = 0;
+  uint64_t offset_ = 0;    // its length
+  bool must_cut_ = false;  // a failed commit left bytes past offset_
+  uint64_t size_ = 0;
+  std::string checkpoint_;
+};
+
+}  // namespace sigverify::audit
+
+#endif  // SIGVERIFY_SERVICE_AUDIT_SEGMENT_LOG_H_

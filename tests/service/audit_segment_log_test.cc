@@ -1,0 +1,252 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "service/audit/crc32c.h"
+#include "service/audit/segment_log.h"
+
+namespace sigverify::audit {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SegmentLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           absl::StrCat("sigverify-segments-", getpid(), "-",
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<SegmentLog> Open(uint64_t segment_bytes = 1 << 20) {
+    auto log = SegmentLog::Open({dir_, segment_bytes});
+    EXPECT_TRUE(log.ok()) << log.status();
+    return log.ok() ? *std::move(log) : nullptr;
+  }
+
+  static std::vector<LeafRow> Leaves(uint64_t first, size_t n) {
+    std::vector<LeafRow> out(n);
+    for (size_t i = 0; i < n; ++i) {
+      out[i].sequence = first + i;
+      out[i].leaf = absl::StrCat("record ", first + i, std::string(100, 'x'));
+      out[i].leaf_hash = LeafHash(out[i].leaf);
+    }
+    return out;
+  }
+
+  static absl::Status Append(SegmentLog& log, size_t n) {
+    const uint64_t first = log.size();
+    return log.Commit(Leaves(first, n), first + n, absl::StrCat("note ", first + n));
+  }
+
+  // Every record frame's (sequence, leaf).
+  static std::vector<std::pair<uint64_t, std::string>> Records(const SegmentLog& log,
+                                                               uint64_t from = 0) {
+    std::vector<std::pair<uint64_t, std::string>> out;
+    absl::Status s = log.Scan(from, [&](uint64_t sequence, const Frame& f) {
+      if (f.type == FrameType::kRecord) {
+        EXPECT_EQ(f.payload.substr(0, 32),
+                  std::string_view(
+                      reinterpret_cast<const char*>(LeafHash(f.payload.substr(32)).data()), 32));
+        out.emplace_back(sequence, std::string(f.payload.substr(32)));
+      }
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return out;
+  }
+
+  std::string OnlySegment() const { return (fs::path(dir_) / "00000000000000000000.seg").string(); }
+
+  std::string dir_;
+};
+
+TEST(Crc32c, KnownValueAndBothImplementationsAgree) {
+  // RFC 3720 B.4: 32 bytes of zeros.
+  EXPECT_EQ(Crc32c(0, std::string(32, '\0')), 0x8a9136aau);
+  EXPECT_EQ(Crc32c(0, "123456789"), 0xe3069283u);
+  std::string data;
+  for (int i = 0; i < 1000; ++i) {
+    data.push_back(static_cast<char>(i * 37));
+    EXPECT_EQ(Crc32c(7, data), Crc32cPortable(7, data)) << i;
+  }
+}
+
+TEST_F(SegmentLogTest, CommitsReopenAndScan) {
+  {
+    auto log = Open();
+    ASSERT_TRUE(Append(*log, 3).ok());
+    ASSERT_TRUE(Append(*log, 2).ok());
+    EXPECT_EQ(log->size(), 5u);
+    EXPECT_EQ(log->checkpoint(), "note 5");
+  }
+  auto log = Open();
+  EXPECT_EQ(log->size(), 5u);
+  EXPECT_EQ(log->checkpoint(), "note 5");
+  EXPECT_EQ(log->recovery().discarded_bytes, 0u);
+  const auto records = Records(*log);
+  ASSERT_EQ(records.size(), 5u);
+  for (uint64_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(records[i].first, i);
+    EXPECT_EQ(records[i].second, Leaves(i, 1)[0].leaf);
+  }
+  ASSERT_TRUE(Append(*log, 1).ok());
+  EXPECT_EQ(Records(*log).size(), 6u);
+}
+
+TEST_F(SegmentLogTest, RefusesRecordsThatDoNotContinueTheLog) {
+  auto log = Open();
+  ASSERT_TRUE(Append(*log, 2).ok());
+  EXPECT_EQ(log->Commit(Leaves(5, 1), 6, "n").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log->size(), 2u);
+}
+
+TEST_F(SegmentLogTest, AttachmentsAreFramesOfTheirOwn) {
+  auto log = Open();
+  std::vector<LeafRow> leaves = Leaves(0, 1);
+  leaves[0].signer = {"ab12", "CN=Nguyễn Văn An", "CN=CA", "01", "DER"};
+  auto der = std::make_shared<const std::string>("OCSP");
+  leaves[0].responses.push_back({der, "cd34"});
+  ASSERT_TRUE(log->Commit(leaves, 1, "n").ok());
+  std::vector<FrameType> types;
+  ASSERT_TRUE(log->Scan(0,
+                        [&](uint64_t, const Frame& f) {
+                          types.push_back(f.type);
+                          if (f.type == FrameType::kCertificate) {
+                            auto row = DecodeCertificate(f.payload);
+                            EXPECT_TRUE(row.ok());
+                            EXPECT_EQ(row->subject, "CN=Nguyễn Văn An");
+                            EXPECT_EQ(row->der, "DER");
+                          }
+                          if (f.type == FrameType::kRevocationResponse) {
+                            EXPECT_EQ(f.payload, "cd34OCSP");
+                          }
+                          return absl::OkStatus();
+                        })
+                  .ok());
+  EXPECT_EQ(types, (std::vector<FrameType>{FrameType::kCertificate, FrameType::kRevocationResponse,
+                                           FrameType::kRecord, FrameType::kCheckpoint}));
+}
+
+TEST_F(SegmentLogTest, NewSegmentsAreStartedAndScannedFromTheRightOne) {
+  {
+    auto log = Open(/*segment_bytes=*/600);
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(Append(*log, 2).ok());
+    EXPECT_GT(log->Segments().size(), 3u);
+  }
+  auto log = Open(600);
+  EXPECT_EQ(log->size(), 20u);
+  EXPECT_EQ(log->checkpoint(), "note 20");
+  const auto from_13 = Records(*log, 13);
+  ASSERT_FALSE(from_13.empty());
+  EXPECT_LE(from_13.front().first, 13u);  // whole segments
+  EXPECT_EQ(from_13.back().first, 19u);
+}
+
+// Every cut inside the last commit (a crash before its fdatasync returned):
+// the log opens at the commit before, and goes on from there.
+TEST_F(SegmentLogTest, ATornLastCommitIsCutOffAtEveryLength) {
+  uint64_t whole = 0, after_first = 0;
+  {
+    auto log = Open();
+    ASSERT_TRUE(Append(*log, 2).ok());
+    after_first = fs::file_size(OnlySegment());
+    ASSERT_TRUE(Append(*log, 3).ok());
+    whole = fs::file_size(OnlySegment());
+  }
+  const std::string copy = dir_ + ".whole";
+  fs::copy_file(OnlySegment(), copy, fs::copy_options::overwrite_existing);
+  for (uint64_t cut = after_first; cut < whole; ++cut) {
+    fs::copy_file(copy, OnlySegment(), fs::copy_options::overwrite_existing);
+    fs::resize_file(OnlySegment(), cut);
+    auto log = Open();
+    ASSERT_NE(log, nullptr) << cut;
+    EXPECT_EQ(log->size(), 2u) << cut;
+    EXPECT_EQ(log->checkpoint(), "note 2");
+    EXPECT_EQ(log->recovery().discarded_bytes, cut - after_first);
+    ASSERT_TRUE(Append(*log, 1).ok());
+    EXPECT_EQ(Records(*log).size(), 3u);
+  }
+  fs::remove(copy);
+}
+
+// A tail of zeros (the file grew, its data never reached the disk) is torn too.
+TEST_F(SegmentLogTest, ZerosAfterTheLastCommitAreCutOff) {
+  {
+    auto log = Open();
+    ASSERT_TRUE(Append(*log, 2).ok());
+  }
+  const uint64_t whole = fs::file_size(OnlySegment());
+  std::ofstream(OnlySegment(), std::ios::app | std::ios::binary) << std::string(4096, '\0');
+  auto log = Open();
+  EXPECT_EQ(log->size(), 2u);
+  EXPECT_EQ(log->recovery().discarded_bytes, 4096u);
+  EXPECT_EQ(fs::file_size(OnlySegment()), whole);
+  // What was cut off is kept for an auditor.
+  EXPECT_EQ(fs::file_size(absl::StrCat(OnlySegment(), ".cut-", whole)), 4096u);
+}
+
+// A flipped byte inside a commit that a later commit follows was
+// acknowledged: opening refuses, naming where.
+TEST_F(SegmentLogTest, AFlippedByteInAnAcknowledgedCommitIsDataLoss) {
+  uint64_t after_first = 0;
+  {
+    auto log = Open();
+    ASSERT_TRUE(Append(*log, 2).ok());
+    after_first = fs::file_size(OnlySegment());
+    ASSERT_TRUE(Append(*log, 2).ok());
+    ASSERT_TRUE(Append(*log, 2).ok());
+  }
+  {
+    std::fstream f(OnlySegment(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(after_first + 40));  // inside record 2's leaf
+    f.put('#');
+  }
+  auto log = SegmentLog::Open({dir_, 1 << 20});
+  ASSERT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
+  EXPECT_NE(log.status().message().find("after record 2"), std::string::npos) << log.status();
+}
+
+// A torn commit at the start of a new segment: the segment is begun again
+// and the note comes from the segment before.
+TEST_F(SegmentLogTest, ATornFirstCommitOfASegment) {
+  std::string second;
+  {
+    auto log = Open(/*segment_bytes=*/100);
+    ASSERT_TRUE(Append(*log, 2).ok());
+    ASSERT_TRUE(Append(*log, 2).ok());
+    ASSERT_EQ(log->Segments().size(), 2u);
+    second = log->SegmentPath(2);
+  }
+  fs::resize_file(second, 10);
+  auto log = Open(100);
+  EXPECT_EQ(log->size(), 2u);
+  EXPECT_EQ(log->checkpoint(), "note 2");
+  ASSERT_TRUE(Append(*log, 1).ok());
+  EXPECT_EQ(Records(*log).size(), 3u);
+}
+
+TEST(SegmentFrames, GarbageIsRefusedNotParsed) {
+  std::string buf;
+  AppendFrame(FrameType::kRecord, "payload", &buf);
+  Frame f;
+  ASSERT_TRUE(ParseFrame(buf, 0, &f).ok());
+  EXPECT_EQ(f.payload, "payload");
+  for (size_t i = 0; i < buf.size(); ++i) {
+    std::string damaged = buf;
+    damaged[i] ^= 0x01;
+    EXPECT_FALSE(ParseFrame(damaged, 0, &f).ok()) << i;
+  }
+  EXPECT_EQ(ParseFrame(buf.substr(0, buf.size() - 1), 0, &f).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_FALSE(DecodeCertificate("\xff\xff\xff\xff").ok());
+  EXPECT_FALSE(DecodeCheckpoint("short").ok());
+}
+
+}  // namespace
+}  // namespace sigverify::audit
