@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "service/audit/postgres_audit_store.h"
+#include "service/audit/segmented_store.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit_service.h"
 #include "service/files.h"
@@ -66,7 +67,27 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(
   // A reader connection for each AuditService thread.
   const size_t readers = AuditService::ReaderConnections(static_cast<size_t>(a.query_threads()));
   if (a.postgres().empty()) {
-    store = audit::SqliteAuditStore::Open(a.sqlite_file(), readers);
+    // The segments are the log; the SQLite file is the index, rebuilt from
+    // them when it is behind, so its commits need not reach the disk each.
+    auto index =
+        audit::SqliteAuditStore::Open(a.sqlite_file(), readers, audit::SqliteSync::kNormal);
+    if (!index.ok()) return index.status();
+    auto segmented = audit::SegmentedStore::Open(
+        {a.log_dir().empty() ? a.sqlite_file() + ".segments" : a.log_dir(), options.shard},
+        *std::move(index));
+    if (!segmented.ok()) return segmented.status();
+    const audit::SegmentedStore::Opened& opened = (*segmented)->opened();
+    log(absl::StrCat("audit log segments in ", (*segmented)->segments().dir(),
+                     opened.migrated ? " (a log kept in the index alone goes on in them)" : "",
+                     opened.caught_up > 0
+                         ? absl::StrCat("; the index caught up ", opened.caught_up, " records")
+                         : "",
+                     opened.discarded_bytes > 0
+                         ? absl::StrCat("; a torn last commit (", opened.discarded_bytes,
+                                        " bytes, never acknowledged) was cut off and kept beside "
+                                        "its segment")
+                         : ""));
+    store = *std::move(segmented);
   } else {
     store = audit::PostgresAuditStore::Open(a.postgres(), readers);
   }

@@ -298,6 +298,8 @@ absl::Status AuditService::Query(const v1::QueryRecordsRequest& request,
   }
   auto query = QueryOf(request.filter(), request.oldest_first());
   if (!query.ok()) return query.status();
+  // Read before the search: at least this much of the shard was searched.
+  auto searchable = log_->store().Searchable(log_->shard());
   // One more than asked: whether there is a next page.
   auto rows =
       log_->store().Find(*query, after ? &*after : nullptr, static_cast<size_t>(page_size) + 1);
@@ -308,6 +310,10 @@ absl::Status AuditService::Query(const v1::QueryRecordsRequest& request,
     if (auto s = ParseRecord(row, response->add_records()); !s.ok()) return s;
   }
   if (more) response->set_next_page_token(TokenOf(rows->back()));
+  v1::IndexProgress* index = response->mutable_index();
+  index->set_shard(log_->shard());
+  if (searchable.ok()) index->set_indexed_size(*searchable);
+  if (auto size = log_->store().Size(log_->shard()); size.ok()) index->set_tree_size(*size);
   return absl::OkStatus();
 }
 

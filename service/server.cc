@@ -22,6 +22,7 @@
 #include "cache/ocsp_revocation_checker.h"
 #include "cache/url_rewriter.h"
 #include "crypto/trust_profile.h"
+#include "service/audit/segmented_store.h"
 #include "service/audit_log_setup.h"
 #include "service/byte_budget.h"
 #include "service/files.h"
@@ -371,7 +372,12 @@ absl::Status Server::StartMetrics() {
   Append(stats, pool_->stats_table());
   if (aia_ != nullptr) Append(stats, aia_->stats_table());
   if (revocation_ != nullptr) Append(stats, revocation_->stats_table());
-  if (audit_log_ != nullptr) Append(stats, audit_log_->stats_table());
+  if (audit_log_ != nullptr) {
+    Append(stats, audit_log_->stats_table());
+    if (auto* segmented = dynamic_cast<audit::SegmentedStore*>(&audit_log_->store())) {
+      Append(stats, segmented->stats_table());
+    }
+  }
   if (disk_guard_ != nullptr) Append(stats, disk_guard_->stats_table());
   Append(stats, verification_service_->stats_table());
   Append(stats, access_->stats_table());

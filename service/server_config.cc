@@ -83,6 +83,7 @@ constexpr char kDefaults[] = R"pb(
     retention {}
     min_free_bytes: 1073741824
     query_threads: 2
+    log_dir: ""
   }
   shutdown_grace { seconds: 10 }
   access_config_file: ""
@@ -91,7 +92,7 @@ constexpr char kDefaults[] = R"pb(
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 41> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 42> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
@@ -130,6 +131,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 41> kFlagO
     {"audit.retention", "--audit-retention"},
     {"audit.min_free_bytes", "--audit-min-free-bytes"},
     {"audit.query_threads", "--audit-query-threads"},
+    {"audit.log_dir", "--audit-log-dir"},
     {"shutdown_grace", "--shutdown-grace"},
     {"access_config_file", "--access-config"},
     {"access_log_file", "--access-log"},
@@ -396,6 +398,10 @@ absl::Status ValidateRevocation(const cfg::Revocation& r) {
 absl::Status ValidateAudit(const cfg::Audit& a) {
   if (!a.sqlite_file().empty() && !a.postgres().empty()) {
     return Bad("audit.postgres", "give one audit store: --audit-db (SQLite) or --audit-postgres");
+  }
+  if (!a.postgres().empty() && !a.log_dir().empty()) {
+    return Bad("audit.log_dir",
+               "segment files are the SQLite log's (--audit-db), not PostgreSQL's");
   }
   if (!a.postgres().empty() && a.key_file().empty()) {
     return Bad("audit.key_file", "--audit-postgres needs --audit-key (each instance's own)");

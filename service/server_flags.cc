@@ -108,6 +108,9 @@ ABSL_FLAG(absl::Duration, revocation_retry_after, DefaultDuration(D().revocation
 ABSL_FLAG(std::string, audit_db, "",
           "SQLite file of the verification audit log: every verdict is recorded (group "
           "committed, durable) before it is answered; empty: no audit log");
+ABSL_FLAG(std::string, audit_log_dir, "",
+          "SQLite audit log: directory of its segment files, the durable log (the SQLite file "
+          "is the index auditors query, filled behind it); empty: <audit-db>.segments");
 ABSL_FLAG(std::string, audit_postgres, "",
           "PostgreSQL connection string (libpq) of a verification audit log shared by several "
           "instances, each writing its own shard (--instance-id); needs --audit-key");
@@ -274,6 +277,8 @@ std::vector<std::pair<absl::string_view, Apply>> AuditFlags() {
   return {
       Set("--audit-db", FLAGS_audit_db,
           [](ServerConfig& c, std::string v) { c.mutable_audit()->set_sqlite_file(v); }),
+      Set("--audit-log-dir", FLAGS_audit_log_dir,
+          [](ServerConfig& c, std::string v) { c.mutable_audit()->set_log_dir(v); }),
       Set("--audit-postgres", FLAGS_audit_postgres,
           [](ServerConfig& c, std::string v) { c.mutable_audit()->set_postgres(v); }),
       Set("--audit-key", FLAGS_audit_key,

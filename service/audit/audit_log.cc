@@ -5,27 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/audit/leaf_encoding.h"
-#include "service/proto_time.h"
 
 namespace sigverify::audit {
-namespace {
-
-LeafRow RowOf(const v1::AuditRecord& r, std::string leaf) {
-  LeafRow row;
-  row.leaf = std::move(leaf);
-  row.time_micros = service::ToUnixMicros(r.time());
-  row.record_id = r.record_id();
-  row.signer.sha256 = r.signer().sha256_fingerprint();
-  row.signer.subject = r.signer().subject();
-  row.signer.issuer = r.signer().issuer();
-  row.signer.serial = r.signer().serial_number();
-  row.indication = static_cast<int>(r.indication());
-  // RecordFilter.caller: the client certificate when there was one.
-  row.caller = r.caller_certificate_sha256().empty() ? r.caller() : r.caller_certificate_sha256();
-  return row;
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(std::unique_ptr<AuditStore> store,
                                                          CheckpointSigner signer, Options options) {
@@ -40,24 +21,12 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(std::unique_ptr<AuditSt
 absl::Status AuditLog::LoadEdge() {
   auto size = store_->Size(options_.shard);
   if (!size.ok()) return size.status();
-  // The right edge: the complete subtrees of the binary decomposition of
-  // the size, largest first.
-  std::vector<std::pair<int, Hash>> edge;
-  uint64_t offset = 0;
-  for (int level = 63; level >= 0; --level) {
-    const uint64_t width = uint64_t{1} << level;
-    if ((*size & width) == 0) continue;
-    auto node = store_->Node(options_.shard, level, offset >> level);
-    if (!node.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("audit shard ", options_.shard,
-                       ": the tree's right edge is missing: ", node.status().message()));
-    }
-    edge.emplace_back(level, *node);
-    offset += width;
+  auto edge = TreeEdge::Load(Nodes(options_.shard), *size);
+  if (!edge.ok()) {
+    return absl::Status(edge.status().code(), absl::StrCat("audit shard ", options_.shard, ": ",
+                                                           edge.status().message()));
   }
-  edge_ = std::move(edge);
-  size_ = *size;
+  edge_ = *std::move(edge);
   tree_size_ = *size;
   return absl::OkStatus();
 }
@@ -74,7 +43,7 @@ AuditLog::Encoded AuditLog::Encode(AuditEntry entry) const {
   entry.record.set_shard(options_.shard);
   entry.record.clear_sequence();
   LeafWithoutSequence leaf = *EncodeWithoutSequence(entry.record);  // no sequence: cannot fail
-  Encoded out{RowOf(entry.record, std::move(leaf.bytes)), leaf.sequence_at};
+  Encoded out{IndexColumns(entry.record, std::move(leaf.bytes)), leaf.sequence_at};
   // The DER is copied once, when it is sent to the store (see Commit).
   out.signer_der = std::move(entry.attachments.signer_der);
   out.row.responses = std::move(entry.attachments.responses);
@@ -119,25 +88,6 @@ void AuditLog::OmitStored(LeafRow& row, absl::flat_hash_set<std::string>& in_com
   std::erase_if(row.responses, [&](const crypto::SignedRevocationData& r) {
     return r.der == nullptr || sent(r.sha256);
   });
-}
-
-void AuditLog::Push(const Hash& leaf, uint64_t index, std::vector<NodeRow>* nodes) {
-  edge_.emplace_back(0, leaf);
-  while (edge_.size() >= 2 && edge_[edge_.size() - 2].first == edge_.back().first) {
-    const int level = edge_.back().first + 1;
-    const Hash node = NodeHash(edge_[edge_.size() - 2].second, edge_.back().second);
-    edge_.pop_back();
-    edge_.pop_back();
-    edge_.emplace_back(level, node);
-    nodes->push_back({level, index >> level, node});
-  }
-}
-
-Hash AuditLog::Root() const {
-  if (edge_.empty()) return EmptyRoot();
-  Hash root = edge_.back().second;
-  for (size_t i = edge_.size() - 1; i-- > 0;) root = NodeHash(edge_[i].second, root);
-  return root;
 }
 
 std::vector<AuditLog::Pending> AuditLog::TakeBatch() {
@@ -194,8 +144,7 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
     if (absl::Status s = LoadEdge(); !s.ok()) return s;
     reload_edge_ = false;
   }
-  const auto saved_edge = edge_;
-  const uint64_t saved_size = size_;
+  const TreeEdge saved_edge = edge_;
   std::vector<LeafRow> leaves;
   std::vector<NodeRow> nodes;
   absl::flat_hash_set<std::string> in_commit;
@@ -207,23 +156,23 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       // Moved: a failed commit is not retried (its callers are answered
       // UNAVAILABLE).
       LeafRow& row = leaves.emplace_back(std::move(e.row));
-      row.sequence = size_;
-      if (size_ != 0) row.leaf = WithSequence(row.leaf, e.sequence_at, size_);
+      const uint64_t sequence = edge_.size();
+      row.sequence = sequence;
+      if (sequence != 0) row.leaf = WithSequence(row.leaf, e.sequence_at, sequence);
       row.leaf_hash = LeafHash(row.leaf);
       if (e.signer_der != nullptr && !stored_.contains(row.signer.sha256)) {
         row.signer.der = *e.signer_der;
       }
       OmitStored(row, in_commit);
-      Push(row.leaf_hash, size_, &nodes);
-      ++size_;
+      edge_.Push(row.leaf_hash, &nodes);
     }
   }
-  auto note = signer_.Sign({options_.origin, size_, Root()});
-  absl::Status status =
-      note.ok() ? store_->Commit(options_.shard, leaves, nodes, size_, *note) : note.status();
+  auto note = signer_.Sign({options_.origin, edge_.size(), edge_.Root()});
+  absl::Status status = note.ok()
+                            ? store_->Commit(options_.shard, leaves, nodes, edge_.size(), *note)
+                            : note.status();
   if (!status.ok()) {
     edge_ = saved_edge;
-    size_ = saved_size;
     // Another writer on this shard (FAILED_PRECONDITION) is refused, not
     // merged with: its checkpoints are signed by another key.
     reload_edge_ = !absl::IsFailedPrecondition(status);
@@ -236,7 +185,7 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   }
   appended_ += leaves.size();
   commits_ += 1;
-  tree_size_ = size_;
+  tree_size_ = edge_.size();
   if (on_commit) on_commit(leaves.size(), absl::Now() - started);
   return absl::OkStatus();
 }

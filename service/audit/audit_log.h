@@ -27,6 +27,7 @@
 #include "crypto/stats_table.h"
 #include "service/audit/audit_store.h"
 #include "service/audit/checkpoint.h"
+#include "service/audit/tree_edge.h"
 #include "sigverify/v1/audit.pb.h"
 
 namespace sigverify::audit {
@@ -131,19 +132,11 @@ class AuditLog {
   absl::Status LoadEdge();
   // Retention, at most hourly, on the writer thread between commits.
   void MaybePrune();
-  // Extends the in-memory right edge by one leaf; appends the subtrees it
-  // completes to `nodes`.
-  void Push(const Hash& leaf, uint64_t index, std::vector<NodeRow>* nodes);
-  Hash Root() const;
-
   std::unique_ptr<AuditStore> store_;
   CheckpointSigner signer_;
   Options options_;
 
-  // Writer thread only: the tree's right edge (complete subtrees covering
-  // [0, size_), largest first) and size.
-  std::vector<std::pair<int, Hash>> edge_;
-  uint64_t size_ = 0;
+  TreeEdge edge_;  // writer thread only
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);

@@ -136,6 +136,9 @@ class AuditStore {
                                                       const LeafCursor* after, size_t limit) = 0;
   // How long one Find may run (kDefaultQueryBudget unless set).
   virtual void set_query_budget(absl::Duration budget) = 0;
+  // Leaves of `shard` that Find can see: all of them, unless the store fills
+  // its search index behind the log.
+  virtual absl::StatusOr<uint64_t> Searchable(const std::string& shard) { return Size(shard); }
   // The signed checkpoint for `size` (0: the latest).
   virtual absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) = 0;
 };

@@ -3,6 +3,8 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include "service/proto_time.h"
+
 namespace sigverify::audit {
 
 std::string DeterministicBytes(const v1::AuditRecord& record) {
@@ -48,6 +50,21 @@ std::string WithSequence(std::string_view bytes, size_t sequence_at, uint64_t se
   }
   out.append(bytes.substr(sequence_at));
   return out;
+}
+
+LeafRow IndexColumns(const v1::AuditRecord& r, std::string leaf) {
+  LeafRow row;
+  row.leaf = std::move(leaf);
+  row.time_micros = service::ToUnixMicros(r.time());
+  row.record_id = r.record_id();
+  row.signer.sha256 = r.signer().sha256_fingerprint();
+  row.signer.subject = r.signer().subject();
+  row.signer.issuer = r.signer().issuer();
+  row.signer.serial = r.signer().serial_number();
+  row.indication = static_cast<int>(r.indication());
+  // RecordFilter.caller: the client certificate when there was one.
+  row.caller = r.caller_certificate_sha256().empty() ? r.caller() : r.caller_certificate_sha256();
+  return row;
 }
 
 }  // namespace sigverify::audit

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "service/audit/audit_store.h"
 #include "sigverify/v1/audit.pb.h"
 
 namespace sigverify::audit {
@@ -31,6 +32,10 @@ std::string WithSequence(std::string_view bytes, size_t sequence_at, uint64_t se
 
 // The deterministic serialization of `record` as it is (tests, old callers).
 std::string DeterministicBytes(const v1::AuditRecord& record);
+
+// The columns a store indexes `record` by, with `leaf` as its bytes (no
+// sequence, leaf hash or attachments: the caller's).
+LeafRow IndexColumns(const v1::AuditRecord& record, std::string leaf);
 
 }  // namespace sigverify::audit
 

@@ -222,6 +222,12 @@ absl::StatusOr<std::unique_ptr<SegmentLog>> SegmentLog::Open(Options options) {
   return log;
 }
 
+std::unique_ptr<SegmentLog> SegmentLog::ForReading(std::string dir) {
+  std::unique_ptr<SegmentLog> log(new SegmentLog(Options{std::move(dir)}));
+  log->read_only_ = true;
+  return log;
+}
+
 SegmentLog::~SegmentLog() {
   if (fd_ >= 0) close(fd_);
 }
@@ -311,6 +317,15 @@ absl::Status SegmentLog::Recover() {
   return absl::OkStatus();
 }
 
+absl::Status SegmentLog::StartAt(uint64_t size, std::string checkpoint) {
+  if (fd_ >= 0 || size_ != 0) {
+    return absl::FailedPreconditionError("audit log: segments exist already");
+  }
+  size_ = size;
+  checkpoint_ = std::move(checkpoint);
+  return absl::OkStatus();
+}
+
 absl::Status SegmentLog::StartSegment(uint64_t first_sequence, std::string* out) {
   AppendFrame(FrameType::kSegmentStart, U64Bytes(first_sequence), out);
   return absl::OkStatus();
@@ -318,6 +333,7 @@ absl::Status SegmentLog::StartSegment(uint64_t first_sequence, std::string* out)
 
 absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_size,
                                 const std::string& checkpoint) {
+  if (read_only_) return absl::FailedPreconditionError("audit log: opened for reading only");
   for (size_t i = 0; i < leaves.size(); ++i) {
     if (leaves[i].sequence != size_ + i) {
       return absl::FailedPreconditionError(absl::StrCat("audit log: record ", leaves[i].sequence,
@@ -388,6 +404,23 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
   size_ = new_size;
   checkpoint_ = checkpoint;
   return absl::OkStatus();
+}
+
+absl::Status SegmentLog::CheckTail() const {
+  const std::vector<uint64_t> segments = Segments();
+  if (segments.empty()) return absl::OkStatus();
+  const std::string path = SegmentPath(segments.back());
+  auto buf = ReadWhole(path);
+  if (!buf.ok()) return buf.status();
+  auto scan = ScanSegment(*buf, segments.back(), path);
+  if (!scan.ok()) return scan.status();
+  if (scan->good_end == buf->size()) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat("audit log: ", path, " has ", buf->size() - scan->good_end,
+                   " bytes after its last whole commit, from offset ", scan->good_end,
+                   " (after record ", segments.back() + scan->records,
+                   "): a commit torn in a crash (never acknowledged), or "
+                   "damaged after it was"));
 }
 
 absl::Status SegmentLog::Scan(uint64_t from_sequence, const Visitor& visit) const {

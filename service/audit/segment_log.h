@@ -81,6 +81,9 @@ class SegmentLog {
 
   // Opens (creating the directory) and recovers the log.
   static absl::StatusOr<std::unique_ptr<SegmentLog>> Open(Options options);
+  // For Scan only (an offline check): nothing is recovered, created or
+  // written; Commit is refused.
+  static std::unique_ptr<SegmentLog> ForReading(std::string dir);
   ~SegmentLog();
   SegmentLog(const SegmentLog&) = delete;
   SegmentLog& operator=(const SegmentLog&) = delete;
@@ -92,6 +95,11 @@ class SegmentLog {
   // the commit is cut off again; the log is as before).
   absl::Status Commit(absl::Span<const LeafRow> leaves, uint64_t new_size,
                       const std::string& checkpoint);
+
+  // A log that begins at `size` (records before it are kept elsewhere: a
+  // log that predates segments), whose latest note is `checkpoint`. Only
+  // before the first commit of an empty log.
+  absl::Status StartAt(uint64_t size, std::string checkpoint);
 
   uint64_t size() const { return size_; }
   const std::string& checkpoint() const { return checkpoint_; }
@@ -105,6 +113,12 @@ class SegmentLog {
   // returns; DATA_LOSS names the segment and offset of a damaged frame.
   using Visitor = std::function<absl::Status(uint64_t sequence, const Frame& frame)>;
   absl::Status Scan(uint64_t from_sequence, const Visitor& visit) const;
+
+  // OK, or DATA_LOSS describing bytes after the last whole commit of the last
+  // segment (a commit torn in a crash, never acknowledged, or damaged after
+  // it was): Scan stops before them without a word, as a commit being
+  // written looks the same.
+  absl::Status CheckTail() const;
 
   // The segments' first sequences, in order.
   std::vector<uint64_t> Segments() const;
@@ -121,6 +135,7 @@ class SegmentLog {
   uint64_t segment_first_ = 0;
   uint64_t offset_ = 0;    // its length
   bool must_cut_ = false;  // a failed commit left bytes past offset_
+  bool read_only_ = false;
   uint64_t size_ = 0;
   std::string checkpoint_;
 };

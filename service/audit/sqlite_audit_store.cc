@@ -128,16 +128,20 @@ class SqliteAuditStore::Connection {
     sqlite3_close(db_);
   }
 
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path) {
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                          SqliteSync sync = SqliteSync::kFull) {
     auto c = std::unique_ptr<Connection>(new Connection);
-    if (sqlite3_open_v2(path.c_str(), &c->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+    if (sqlite3_open_v2(path.c_str(), &c->db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
       return absl::UnavailableError(absl::StrCat(
           "cannot open ", path, ": ", c->db_ ? sqlite3_errmsg(c->db_) : "out of memory"));
     }
     sqlite3_busy_timeout(c->db_, 5000);
     for (const char* sql :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA cache_size=-32768"}) {
+         {"PRAGMA journal_mode=WAL",
+          sync == SqliteSync::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+          "PRAGMA cache_size=-32768"}) {
       if (auto s = c->Exec(sql); !s.ok()) return s;
     }
     return c;
@@ -176,8 +180,9 @@ class SqliteAuditStore::Connection {
 };
 
 absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const std::string& path,
-                                                                         size_t readers) {
-  auto writer = Connection::Open(path);
+                                                                         size_t readers,
+                                                                         SqliteSync sync) {
+  auto writer = Connection::Open(path, sync);
   if (!writer.ok()) return writer.status();
   Statement layout1 =
       (*writer)->Prepare("SELECT 1 FROM pragma_table_info('leaves') WHERE name = 'signer_subject'");

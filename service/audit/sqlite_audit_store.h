@@ -19,12 +19,17 @@ struct sqlite3;
 
 namespace sigverify::audit {
 
+// kFull: a commit is durable when it returns (the store is the log).
+// kNormal: it may be lost in a power failure (the store is an index that is
+// rebuilt from the log's segments); WAL keeps the file consistent either way.
+enum class SqliteSync { kFull, kNormal };
+
 class SqliteAuditStore : public AuditStore {
  public:
   // Opens (creating if needed) the database at `path`, with `readers`
   // connections for reads (at least one) beside the writer's.
-  static absl::StatusOr<std::unique_ptr<SqliteAuditStore>> Open(const std::string& path,
-                                                                size_t readers = 1);
+  static absl::StatusOr<std::unique_ptr<SqliteAuditStore>> Open(
+      const std::string& path, size_t readers = 1, SqliteSync sync = SqliteSync::kFull);
   ~SqliteAuditStore() override;
 
   absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,

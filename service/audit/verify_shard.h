@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "service/audit/audit_store.h"
 #include "service/audit/checkpoint.h"
+#include "service/audit/segment_log.h"
 
 namespace sigverify::audit {
 
@@ -23,6 +24,16 @@ namespace sigverify::audit {
 absl::StatusOr<Checkpoint> VerifyShard(AuditStore& store, const std::string& shard,
                                        const std::string& checkpoint_note,
                                        const std::string& verifier_key, uint64_t* pruned = nullptr);
+
+// The same for a log kept in segments (segment_log.h): every frame's
+// checksum (DATA_LOSS naming the segment, the offset and the record before
+// it), every record against its leaf hash and its place; records before the
+// first segment come from `index`.
+absl::StatusOr<Checkpoint> VerifySegmentedShard(const SegmentLog& segments, AuditStore& index,
+                                                const std::string& shard,
+                                                const std::string& checkpoint_note,
+                                                const std::string& verifier_key,
+                                                uint64_t* pruned = nullptr);
 
 }  // namespace sigverify::audit
 

@@ -1,5 +1,6 @@
 #include "service/cli/audit_commands.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -314,6 +315,7 @@ struct VerifyShardOptions {
   std::string log_key;
   std::string shard;
   std::string checkpoint_file;
+  std::string log_dir;
 };
 
 int AuditVerify(const VerifyShardOptions& o) {
@@ -330,10 +332,45 @@ int AuditVerify(const VerifyShardOptions& o) {
     if (!latest.ok()) return Error(std::string(latest.status().message()));
     note = *latest;
     std::cerr << "sigverify: no --checkpoint given: checking against the latest one in the "
-                 "database (keep checkpoints elsewhere to detect a truncated log)\n";
+                 "log (keep checkpoints elsewhere to detect a truncated log)\n";
   }
-  auto verified = audit::VerifyShard(**store, shard, note, key);
+  // The segments are the log where they exist; the database is then its
+  // index (and holds what predates them).
+  const std::string segments_dir = o.log_dir.empty() ? db + ".segments" : o.log_dir;
+  std::error_code ec;
+  const bool segmented = std::filesystem::is_directory(segments_dir, ec);
+  if (segmented && o.checkpoint_file.empty()) {
+    // The latest checkpoint is the segments' (the index may be behind).
+    std::string latest;
+    auto log = audit::SegmentLog::ForReading(segments_dir);
+    absl::Status scanned = log->Scan(0, [&](uint64_t, const audit::Frame& f) {
+      if (f.type == audit::FrameType::kCheckpoint) {
+        auto cp = audit::DecodeCheckpoint(f.payload);
+        if (cp.ok() && !cp->note.empty()) latest = std::string(cp->note);
+      }
+      return absl::OkStatus();
+    });
+    if (!scanned.ok()) return NotProven(std::string(scanned.message()));
+    if (!latest.empty()) note = latest;
+  }
+  auto verified = segmented
+                      ? audit::VerifySegmentedShard(*audit::SegmentLog::ForReading(segments_dir),
+                                                    **store, shard, note, key)
+                      : audit::VerifyShard(**store, shard, note, key);
   if (!verified.ok()) return NotProven(std::string(verified.status().message()));
+  if (segmented) {
+    // The database is what QueryRecords and GetRecord answer from: its
+    // copy must be the log's, up to where it has caught up.
+    auto indexed = (*store)->Checkpoint(shard, 0);
+    if (indexed.ok()) {
+      auto index = audit::VerifyShard(**store, shard, *indexed, key);
+      if (!index.ok()) {
+        return NotProven(
+            absl::StrCat("the database (the log's index): ", index.status().message()));
+      }
+      std::cout << "the database holds the first " << index->size << " of them, the same\n";
+    }
+  }
   std::cout << "shard " << shard << ": all " << verified->size
             << " records match the checkpoint signed by the log key (root " << Hex(verified->root)
             << ")\n";
@@ -418,15 +455,18 @@ void AddConsistency(CLI::App& app, Connection& connection, int* exit_code) {
 void AddVerifyShard(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<VerifyShardOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "audit-verify", "Re-verify a whole shard offline from the SQLite database file");
+      "audit-verify",
+      "Re-verify a whole shard offline from the SQLite log: its segment files and database");
   cmd->add_option("--audit-db", o->audit_db, "the SQLite audit database (read only)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--shard", o->shard, "the shard (instance id)")->required();
   cmd->add_option("--log-key", o->log_key, "the log's verifier key (vkey)")->required();
   cmd->add_option("--checkpoint", o->checkpoint_file,
-                  "a checkpoint kept elsewhere (default: the database's latest)")
+                  "a checkpoint kept elsewhere (default: the log's latest)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--audit-log-dir", o->log_dir,
+                  "the log's segment files (default: <audit-db>.segments, when it exists)");
   cmd->callback([o, exit_code] { *exit_code = AuditVerify(*o); });
 }
 

@@ -663,6 +663,15 @@ run audit-verify --audit-db="$WORK/audit.db" --shard=e2e-a --log-key="$log_key" 
   --checkpoint="$WORK/checkpoint-3"
 check "audit: a record changed in the database is found" rc_is 1
 check "audit: ... and named" out_has "record 2 of shard e2e-a was changed"
+# The log itself is the segment files: a byte flipped in a record there is
+# found by its frame's checksum, and the place named.
+segment="$WORK/audit.db.segments/00000000000000000000.seg"
+at=$(grep -boa "audit-1" "$segment" | head -1 | cut -d: -f1)
+printf 'X' | dd of="$segment" bs=1 seek="$at" conv=notrunc status=none
+run audit-verify --audit-db="$WORK/audit.db" --shard=e2e-a --log-key="$log_key" \
+  --checkpoint="$WORK/checkpoint-3"
+check "audit: a byte flipped in the log's segment is found" rc_is 1
+check "audit: ... with its place" out_has "after record 1"
 
 # Plaintext off loopback is refused at start.
 "$BIN/sigverifyd" --listen=0.0.0.0:0 --trust-anchors="$PKI/anchors" --metrics-listen= >"$WORK/out" 2>&1

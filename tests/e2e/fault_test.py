@@ -395,6 +395,16 @@ class AuditStoreFaultTest(unittest.TestCase):
         return stop, workers, answered, refused
 
     def recorded_ids(self, server):
+        """Every record id a query finds, once the search index (filled behind the
+        log) has caught up with it."""
+        deadline = time.monotonic() + 60
+        while True:
+            r = server.query(apb.QueryRecordsRequest(page_size=1), timeout=30)
+            if r.index.indexed_size == r.index.tree_size:
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            f"the search index stayed behind: {r.index}")
+            time.sleep(0.1)
         ids = set()
         token = ""
         for _ in range(1000):

@@ -1,0 +1,260 @@
+// The segments as the log and SQLite as its index, under an AuditLog:
+// records are provable before the index has them, an index that fails holds
+// the log up only past its bound, and opening catches the index up.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "service/audit/audit_log.h"
+#include "service/audit/segmented_store.h"
+#include "service/audit/sqlite_audit_store.h"
+#include "service/audit/verify_shard.h"
+#include "tests/testing/forwarding_store.h"
+
+namespace sigverify::audit {
+namespace {
+
+namespace fs = std::filesystem;
+
+// An index whose commits wait for `open` or fail while `failing`.
+class GatedIndex : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
+                      absl::Span<const NodeRow> nodes, uint64_t new_size,
+                      const std::string& checkpoint) override {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(&open));
+    if (failing) return absl::UnavailableError("index disk full");
+    return ForwardingStore::Commit(shard, leaves, nodes, new_size, checkpoint);
+  }
+  absl::Mutex mu;
+  bool open = true;
+  bool failing = false;
+};
+
+class SegmentedStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = ::testing::TempDir() + "/segmented-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(base_ + ".segments");
+    for (const char* suffix : {".db", ".db-wal", ".db-shm"}) fs::remove(base_ + suffix);
+    signer_ = *CheckpointSigner::Generate("sigverify.test/segments");
+  }
+  void TearDown() override { fs::remove_all(base_ + ".segments"); }
+
+  // An AuditLog over segments and a GatedIndex (kept in `gate`).
+  std::unique_ptr<AuditLog> OpenLog(GatedIndex** gate = nullptr, size_t max_unindexed = 200000) {
+    auto index = std::make_unique<GatedIndex>(*SqliteAuditStore::Open(base_ + ".db"));
+    if (gate != nullptr) *gate = index.get();
+    auto store =
+        SegmentedStore::Open({base_ + ".segments", "a", 4096, max_unindexed}, std::move(index));
+    EXPECT_TRUE(store.ok()) << store.status();
+    if (!store.ok()) return nullptr;
+    opened_ = (*store)->opened();
+    segmented_ = store->get();
+    AuditLog::Options o;
+    o.shard = "a";
+    o.origin = "sigverify.test/segments";
+    auto log = AuditLog::Open(*std::move(store), signer_, o);
+    EXPECT_TRUE(log.ok()) << log.status();
+    return log.ok() ? *std::move(log) : nullptr;
+  }
+
+  static absl::Status AppendAndWait(AuditLog& log, int from, int n) {
+    std::vector<v1::AuditRecord> records(n);
+    for (int i = 0; i < n; ++i) {
+      records[i].set_method("Verify");
+      records[i].set_record_id(absl::StrCat("CV-", from + i));
+      records[i].mutable_time()->set_seconds(1796000000 + from + i);
+      records[i].mutable_signer()->set_subject("CN=Nguyễn Văn An");
+      records[i].mutable_signer()->set_sha256_fingerprint(std::string(64, 'e'));
+    }
+    absl::Notification done;
+    absl::Status result;
+    log.Append(std::move(records), [&](absl::Status s) {
+      result = s;
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  }
+
+  // The whole shard re-verified from the index against the latest note.
+  absl::Status VerifyIndex(const std::string& note) {
+    auto index = SqliteAuditStore::Open(base_ + ".db");
+    if (!index.ok()) return index.status();
+    return VerifyShard(**index, "a", note, signer_.VerifierKey()).status();
+  }
+
+  std::string base_;
+  CheckpointSigner signer_ = *CheckpointSigner::Generate("x");
+  SegmentedStore::Opened opened_;
+  SegmentedStore* segmented_ = nullptr;
+};
+
+TEST_F(SegmentedStoreTest, RecordsAreReadableAndProvableBeforeTheIndexHasThem) {
+  GatedIndex* gate = nullptr;
+  auto log = OpenLog(&gate);
+  ASSERT_TRUE(AppendAndWait(*log, 0, 5).ok());
+  ASSERT_TRUE(segmented_->WaitIndexed(absl::Seconds(30)));
+  {
+    absl::MutexLock lock(&gate->mu);
+    gate->open = false;
+  }
+  ASSERT_TRUE(AppendAndWait(*log, 5, 6).ok());  // durable in the segments only
+  EXPECT_EQ(segmented_->indexed_size(), 5u);
+  AuditStore& store = log->store();
+  EXPECT_EQ(*store.Size("a"), 11u);
+  auto leaf = store.Leaf("a", 9);
+  ASSERT_TRUE(leaf.ok()) << leaf.status();
+  v1::AuditRecord record;
+  ASSERT_TRUE(record.ParseFromString(*leaf));
+  EXPECT_EQ(record.record_id(), "CV-9");
+  EXPECT_EQ(record.sequence(), 9u);
+  const std::string note = *store.Checkpoint("a", 0);
+  auto checkpoint = OpenCheckpoint(note, signer_.VerifierKey());
+  ASSERT_TRUE(checkpoint.ok());
+  ASSERT_EQ(checkpoint->size, 11u);
+  for (uint64_t i : {0, 4, 5, 9, 10}) {
+    auto proof = InclusionProof(log->Nodes("a"), i, 11);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    auto bytes = store.Leaf("a", i);
+    ASSERT_TRUE(bytes.ok());
+    EXPECT_TRUE(VerifyInclusion(LeafHash(*bytes), i, 11, *proof, checkpoint->root).ok()) << i;
+  }
+  // The whole shard, half from the index and half from memory.
+  EXPECT_TRUE(VerifyShard(store, "a", note, signer_.VerifierKey()).ok());
+  {
+    absl::MutexLock lock(&gate->mu);
+    gate->open = true;
+  }
+  ASSERT_TRUE(segmented_->WaitIndexed(absl::Seconds(30)));
+  EXPECT_EQ(segmented_->indexed_size(), 11u);
+  LeafQuery q;
+  q.record_id = "CV-9";
+  auto found = store.Find(q, nullptr, 10);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().sequence, 9u);
+}
+
+// The index fails (its disk is full): verdicts go on being logged in the
+// segments up to the bound, are refused past it, and a restart with a
+// working index catches it up from the segments.
+TEST_F(SegmentedStoreTest, AFailingIndexIsBoundedAndCaughtUpAtOpen) {
+  std::string note;
+  {
+    GatedIndex* gate = nullptr;
+    auto log = OpenLog(&gate, /*max_unindexed=*/20);
+    ASSERT_TRUE(AppendAndWait(*log, 0, 3).ok());
+    ASSERT_TRUE(segmented_->WaitIndexed(absl::Seconds(30)));
+    {
+      absl::MutexLock lock(&gate->mu);
+      gate->failing = true;
+    }
+    ASSERT_TRUE(AppendAndWait(*log, 3, 10).ok());
+    ASSERT_TRUE(AppendAndWait(*log, 13, 10).ok());
+    const absl::Status refused = AppendAndWait(*log, 23, 5);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+    EXPECT_NE(refused.message().find("records behind"), std::string::npos) << refused;
+    EXPECT_GE(segmented_->index_failures(), 1u);
+    note = *log->store().Checkpoint("a", 0);
+  }
+  EXPECT_FALSE(VerifyIndex(note).ok());  // the index has 3 of 23
+  auto log = OpenLog();
+  EXPECT_EQ(opened_.caught_up, 20u);
+  EXPECT_EQ(*log->store().Size("a"), 23u);
+  EXPECT_TRUE(VerifyIndex(note).ok());
+  ASSERT_TRUE(AppendAndWait(*log, 23, 2).ok());
+  ASSERT_TRUE(segmented_->WaitIndexed(absl::Seconds(30)));
+  EXPECT_TRUE(VerifyIndex(*log->store().Checkpoint("a", 0)).ok());
+}
+
+// A log kept in the index alone (before segments) goes on in segments.
+TEST_F(SegmentedStoreTest, AnIndexOnlyLogGoesOnInSegments) {
+  {
+    auto index = SqliteAuditStore::Open(base_ + ".db");
+    ASSERT_TRUE(index.ok());
+    AuditLog::Options o;
+    o.shard = "a";
+    o.origin = "sigverify.test/segments";
+    auto log = AuditLog::Open(*std::move(index), signer_, o);
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE(AppendAndWait(**log, 0, 4).ok());
+  }
+  auto log = OpenLog();
+  EXPECT_TRUE(opened_.migrated);
+  ASSERT_TRUE(AppendAndWait(*log, 4, 3).ok());
+  EXPECT_EQ(segmented_->segments().Segments(), std::vector<uint64_t>{4});
+  ASSERT_TRUE(segmented_->WaitIndexed(absl::Seconds(30)));
+  const std::string note = *log->store().Checkpoint("a", 0);
+  EXPECT_TRUE(VerifyShard(log->store(), "a", note, signer_.VerifierKey()).ok());
+  log.reset();
+  log = OpenLog();  // and opens again from the segments
+  EXPECT_FALSE(opened_.migrated);
+  EXPECT_EQ(*log->store().Size("a"), 7u);
+}
+
+// A crash in the middle of a commit's write (never acknowledged): opening
+// cuts it off and the tree goes on from the commit before.
+TEST_F(SegmentedStoreTest, ATornCommitIsCutOffAndTheTreeGoesOn) {
+  uint64_t good = 0;
+  std::string segment;
+  {
+    auto log = OpenLog();
+    ASSERT_TRUE(AppendAndWait(*log, 0, 3).ok());
+    segment = segmented_->segments().SegmentPath(0);
+    good = fs::file_size(segment);
+    ASSERT_TRUE(AppendAndWait(*log, 3, 3).ok());
+  }
+  // The index had the second commit too; a torn one it could not have had,
+  // so cut a fresh index to the first commit as well.
+  for (const char* suffix : {".db", ".db-wal", ".db-shm"}) fs::remove(base_ + suffix);
+  fs::resize_file(segment, good + 20);
+  auto log = OpenLog();
+  EXPECT_EQ(opened_.discarded_bytes, 20u);
+  EXPECT_EQ(opened_.caught_up, 3u);
+  EXPECT_EQ(*log->store().Size("a"), 3u);
+  ASSERT_TRUE(AppendAndWait(*log, 3, 2).ok());
+  ASSERT_TRUE(segmented_->WaitIndexed(absl::Seconds(30)));
+  EXPECT_TRUE(VerifyIndex(*log->store().Checkpoint("a", 0)).ok());
+}
+
+// The offline check reads the segments: a byte flipped inside a record that
+// was acknowledged is named (its segment, offset and the record before it).
+TEST_F(SegmentedStoreTest, TheOfflineCheckNamesAFlippedByteInTheSegments) {
+  std::string note, segment;
+  uint64_t after_first = 0;
+  {
+    auto log = OpenLog();
+    ASSERT_TRUE(AppendAndWait(*log, 0, 2).ok());
+    segment = segmented_->segments().SegmentPath(0);
+    after_first = fs::file_size(segment);
+    ASSERT_TRUE(AppendAndWait(*log, 2, 2).ok());
+    note = *log->store().Checkpoint("a", 0);
+  }
+  auto index = SqliteAuditStore::Open(base_ + ".db");
+  ASSERT_TRUE(index.ok());
+  auto segments = SegmentLog::ForReading(base_ + ".segments");
+  ASSERT_TRUE(VerifySegmentedShard(*segments, **index, "a", note, signer_.VerifierKey()).ok());
+  {
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(after_first + 60));  // inside record 2
+    const int c = f.peek();
+    f.put(static_cast<char>(c ^ 0x20));
+  }
+  auto verified = VerifySegmentedShard(*segments, **index, "a", note, signer_.VerifierKey());
+  EXPECT_EQ(verified.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(verified.status().message().find("after record 2"), std::string::npos)
+      << verified.status();
+  // The index alone (its own copy) still checks: the damage is the log's.
+  EXPECT_TRUE(VerifyShard(**index, "a", note, signer_.VerifierKey()).ok());
+}
+
+}  // namespace
+}  // namespace sigverify::audit
