@@ -72,9 +72,16 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(
     auto index =
         audit::SqliteAuditStore::Open(a.sqlite_file(), readers, audit::SqliteSync::kNormal);
     if (!index.ok()) return index.status();
-    auto segmented = audit::SegmentedStore::Open(
-        {a.log_dir().empty() ? a.sqlite_file() + ".segments" : a.log_dir(), options.shard},
-        *std::move(index));
+    audit::SegmentedStore::Options segment_options;
+    segment_options.dir = a.log_dir().empty() ? a.sqlite_file() + ".segments" : a.log_dir();
+    segment_options.shard = options.shard;
+    segment_options.on_index_status = [log](const absl::Status& s) {
+      log(s.ok() ? std::string("audit search index: writing again, catching up")
+                 : absl::StrCat("audit search index cannot write (the log has the records; "
+                                "searches miss them until it can): ",
+                                s.message()));
+    };
+    auto segmented = audit::SegmentedStore::Open(segment_options, *std::move(index));
     if (!segmented.ok()) return segmented.status();
     const audit::SegmentedStore::Opened& opened = (*segmented)->opened();
     log(absl::StrCat("audit log segments in ", (*segmented)->segments().dir(),

@@ -168,6 +168,7 @@ absl::Status SegmentedStore::Commit(const std::string& shard, absl::Span<const L
 void SegmentedStore::IndexLoop() {
   pthread_setname_np(pthread_self(), "sv-audit-index");
   absl::Duration backoff = absl::Milliseconds(100);
+  absl::Time last_told = absl::InfinitePast();  // of a failure
   for (;;) {
     // Whatever commits are waiting go to the index as one (fewer, larger
     // index transactions: most of an index's cost is per page written).
@@ -194,6 +195,14 @@ void SegmentedStore::IndexLoop() {
     }
     const absl::Status s =
         index_->Commit(options_.shard, merged.leaves, merged.nodes, merged.size, merged.checkpoint);
+    const absl::Time now = absl::Now();
+    if (!s.ok() && options_.on_index_status && now - last_told >= absl::Minutes(1)) {
+      options_.on_index_status(s);
+      last_told = now;
+    } else if (s.ok() && last_told != absl::InfinitePast() && options_.on_index_status) {
+      options_.on_index_status(absl::OkStatus());
+      last_told = absl::InfinitePast();
+    }
     absl::MutexLock lock(&mu_);
     if (!s.ok()) {
       index_failures_ += 1;

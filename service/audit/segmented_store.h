@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -34,6 +35,9 @@ class SegmentedStore : public AuditStore {
     // Records the index may lag behind by: past it, commits are refused
     // UNAVAILABLE (memory stays bounded while the index cannot write).
     size_t max_unindexed = 200000;
+    // Told when the index fails to write (the first failure, then at most
+    // once a minute while it goes on) and when it writes again (OK).
+    std::function<void(const absl::Status&)> on_index_status;
   };
   struct Opened {
     uint64_t caught_up = 0;        // records indexed from the segments at open
