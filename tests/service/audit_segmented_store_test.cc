@@ -175,6 +175,43 @@ TEST_F(SegmentedStoreTest, AFailingIndexIsBoundedAndCaughtUpAtOpen) {
   EXPECT_TRUE(VerifyIndex(*log->store().Checkpoint("a", 0)).ok());
 }
 
+// The catch-up at open interrupted (the process killed, the index failing
+// after some of the log's commits): the next open goes on from where the
+// index got to.
+TEST_F(SegmentedStoreTest, AnInterruptedCatchUpGoesOnAtTheNextOpen) {
+  std::string note;
+  {
+    GatedIndex* gate = nullptr;
+    auto log = OpenLog(&gate);
+    {
+      absl::MutexLock lock(&gate->mu);
+      gate->failing = true;
+    }
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(AppendAndWait(*log, 3 * i, 3).ok());
+    note = *log->store().Checkpoint("a", 0);
+  }
+  // An index that takes two of the five commits, then fails.
+  class FailsAfter : public testing::ForwardingStore {
+   public:
+    using ForwardingStore::ForwardingStore;
+    absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
+                        absl::Span<const NodeRow> nodes, uint64_t new_size,
+                        const std::string& checkpoint) override {
+      if (++commits > 2) return absl::UnavailableError("killed");
+      return ForwardingStore::Commit(shard, leaves, nodes, new_size, checkpoint);
+    }
+    int commits = 0;
+  };
+  auto interrupted =
+      SegmentedStore::Open({base_ + ".segments", "a"},
+                           std::make_unique<FailsAfter>(*SqliteAuditStore::Open(base_ + ".db")));
+  EXPECT_EQ(interrupted.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(*(*SqliteAuditStore::Open(base_ + ".db"))->Size("a"), 6u);
+  auto log = OpenLog();
+  EXPECT_EQ(opened_.caught_up, 9u);
+  EXPECT_TRUE(VerifyIndex(note).ok());
+}
+
 // A log kept in the index alone (before segments) goes on in segments.
 TEST_F(SegmentedStoreTest, AnIndexOnlyLogGoesOnInSegments) {
   {
