@@ -344,7 +344,16 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
   if (new_size != size_ + leaves.size()) {
     return absl::InvalidArgumentError("audit log: a checkpoint for another size");
   }
-  const bool new_segment = fd_ < 0 || offset_ >= options_.segment_bytes;
+  if (must_cut_) {
+    // What a failed commit left behind goes first, whichever segment the
+    // next commit is written to.
+    if (ftruncate(fd_, static_cast<off_t>(offset_)) != 0) {
+      return Errno("cannot truncate", SegmentPath(segment_first_));
+    }
+    must_cut_ = false;
+  }
+  // A segment holds at least one record: its name is its first.
+  const bool new_segment = fd_ < 0 || (offset_ >= options_.segment_bytes && size_ > segment_first_);
   std::string buf;
   size_t bytes = 64 + checkpoint.size();
   for (const LeafRow& r : leaves) bytes += kFrameHeaderBytes * 2 + 32 + r.leaf.size();
@@ -379,9 +388,6 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     path = SegmentPath(size_);
     fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) return Errno("cannot create", path);
-  } else if (must_cut_) {
-    if (ftruncate(fd, static_cast<off_t>(offset_)) != 0) return Errno("cannot truncate", path);
-    must_cut_ = false;
   }
   absl::Status status = WriteAll(fd, buf, start, path);
   if (status.ok() && fdatasync(fd) != 0) status = Errno("cannot sync", path);

@@ -48,9 +48,15 @@ absl::StatusOr<std::unique_ptr<SegmentedStore>> SegmentedStore::Open(
   }
   store->indexed_ = log.size();
   store->size_ = log.size();
+  std::string latest = log.checkpoint();
+  if (latest.empty() && log.size() > 0) {
+    // No commit in segments yet (a log from before them): the index's.
+    auto note = store->index_->Checkpoint(store->options_.shard, 0);
+    if (note.ok()) latest = *std::move(note);
+  }
   {
     absl::MutexLock lock(&store->mu_);
-    store->checkpoint_ = log.checkpoint();
+    store->checkpoint_ = std::move(latest);
   }
   store->indexer_ = std::thread([raw = store.get()] { raw->IndexLoop(); });
   return store;
@@ -229,7 +235,8 @@ bool SegmentedStore::WaitIndexed(absl::Duration timeout) {
 
 const LeafRow* SegmentedStore::FindUnindexed(uint64_t sequence) const {
   for (const Unindexed& c : unindexed_) {
-    if (c.leaves.empty() || sequence < c.leaves.front().sequence) return nullptr;
+    if (c.leaves.empty()) continue;  // a checkpoint alone
+    if (sequence < c.leaves.front().sequence) return nullptr;
     if (sequence <= c.leaves.back().sequence) {
       return &c.leaves[sequence - c.leaves.front().sequence];
     }

@@ -19,6 +19,7 @@
 #include "service/audit/postgres_audit_store.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit/verify_shard.h"
+#include "tests/testing/append_and_wait.h"
 #include "tests/testing/forwarding_store.h"
 #include "tests/testing/postgres_server.h"
 
@@ -84,14 +85,7 @@ class AuditLogTest : public ::testing::Test {
   }
   // Appends `records` and waits until they are durable.
   absl::Status AppendAndWait(AuditLog& log, std::vector<v1::AuditRecord> records) {
-    absl::Notification done;
-    absl::Status result;
-    log.Append(std::move(records), [&](absl::Status s) {
-      result = s;
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return result;
+    return testing::AppendAndWait(log, std::move(records));
   }
   static v1::AuditRecord Record(const std::string& id) {
     v1::AuditRecord r;

@@ -7,11 +7,11 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "service/audit/audit_log.h"
 #include "service/audit/segmented_store.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit/verify_shard.h"
+#include "tests/testing/append_and_wait.h"
 #include "tests/testing/forwarding_store.h"
 
 namespace sigverify::audit {
@@ -74,14 +74,7 @@ class SegmentedStoreTest : public ::testing::Test {
       records[i].mutable_signer()->set_subject("CN=Nguyễn Văn An");
       records[i].mutable_signer()->set_sha256_fingerprint(std::string(64, 'e'));
     }
-    absl::Notification done;
-    absl::Status result;
-    log.Append(std::move(records), [&](absl::Status s) {
-      result = s;
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return result;
+    return testing::AppendAndWait(log, std::move(records));
   }
 
   // The whole shard re-verified from the index against the latest note.
