@@ -368,6 +368,18 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SegmentedStore::Leaves(const
 
 absl::StatusOr<std::vector<FoundLeaf>> SegmentedStore::Find(const LeafQuery& query,
                                                             const LeafCursor* after, size_t limit) {
+  struct Target {
+    const std::atomic<uint64_t>* indexed;
+    uint64_t logged;
+  } target{&indexed_, size_.load(std::memory_order_acquire)};
+  {
+    absl::MutexLock lock(&mu_);  // indexed_ moves under it
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](Target* t) { return t->indexed->load(std::memory_order_acquire) >= t->logged; },
+            &target),
+        kFreshnessWait);
+  }
   return index_->Find(query, after, limit);
 }
 

@@ -64,7 +64,9 @@ class SegmentedStore : public AuditStore {
   absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
   absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
                                                  size_t limit) override;
-  // From the index: records it has not caught up with are not found yet
+  // From the index, once it has every record logged before the call (it is
+  // milliseconds behind unless it is failing or overloaded), or after
+  // waiting kFreshnessWait for it: then the newest records are not found yet
   // (indexed_size() says how far it is).
   absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
                                               size_t limit) override;
@@ -79,6 +81,7 @@ class SegmentedStore : public AuditStore {
   uint64_t indexed_size() const { return indexed_.load(std::memory_order_acquire); }
   // Waits until the index has every commit made so far (or `timeout`).
   bool WaitIndexed(absl::Duration timeout);
+  static constexpr absl::Duration kFreshnessWait = absl::Seconds(2);
   const Opened& opened() const { return opened_; }
   const SegmentLog& segments() const { return *segments_; }
   uint64_t index_failures() const { return index_failures_.load(); }

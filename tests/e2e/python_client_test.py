@@ -317,7 +317,13 @@ class AuditCrashTest(unittest.TestCase):
 
             server = Server(*flags)  # the log reopens and goes on
             server.verify(request(record_id="after-crash"), timeout=10)
+            # The database is the search index, filled behind the log (the
+            # segments): the restart caught it up; the last record follows.
             con = sqlite3.connect(db)
+            deadline = time.monotonic() + 30
+            while not con.execute("SELECT 1 FROM leaves WHERE record_id='after-crash'").fetchall():
+                self.assertLess(time.monotonic(), deadline, "the index never got the last record")
+                time.sleep(0.05)
             logged = {r[0] for r in con.execute("SELECT record_id FROM leaves WHERE shard='crash'")}
             self.assertEqual(set(answered) - logged, set())
             self.assertIn("after-crash", logged)
