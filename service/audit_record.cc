@@ -52,12 +52,15 @@ v1::AuditRecord Common(const CallInfo& call, const Response& response, absl::Tim
 }  // namespace
 
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
-                              const v1::VerifyResponse& response, absl::Time now) {
+                              const v1::VerifyResponse& response,
+                              const audit::RecordAttachments& attachments, absl::Time now) {
   v1::AuditRecord r = Common(call, response, now);
   r.set_record_id(request.record_id());
   if (request.has_digest()) {
     r.set_data_hash(request.digest().value());
     r.set_digest_given(true);
+  } else if (!attachments.data_sha256.empty()) {
+    r.set_data_hash(attachments.data_sha256);
   } else {
     r.set_data_hash(crypto::AsBytes(crypto::Sha256(request.data())));
   }
@@ -67,7 +70,8 @@ v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& req
 }
 
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::ValidateCertificateRequest& request,
-                              const v1::ValidateCertificateResponse& response, absl::Time now) {
+                              const v1::ValidateCertificateResponse& response,
+                              const audit::RecordAttachments& attachments, absl::Time now) {
   v1::AuditRecord r = Common(call, response, now);
   *r.mutable_signer() = response.certificate();
   return r;

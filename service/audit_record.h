@@ -24,10 +24,13 @@ struct CallInfo {
   absl::Time arrived;
 };
 
+// `attachments.data_sha256`, when set, is the data's hash (not computed again).
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
-                              const v1::VerifyResponse& response, absl::Time now);
+                              const v1::VerifyResponse& response,
+                              const audit::RecordAttachments& attachments, absl::Time now);
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::ValidateCertificateRequest& request,
-                              const v1::ValidateCertificateResponse& response, absl::Time now);
+                              const v1::ValidateCertificateResponse& response,
+                              const audit::RecordAttachments& attachments, absl::Time now);
 // One record per signature of the document (`signatures`, in the response's
 // order, says what the response does not: the hashes of what each covers).
 std::vector<v1::AuditRecord> AuditRecordsOf(const CallInfo& call,

@@ -162,7 +162,7 @@ std::vector<audit::AuditEntry> AuditEntriesOf(const CallInfo& info, const Reques
                                               audit::RecordAttachments attachments,
                                               absl::Time now) {
   std::vector<audit::AuditEntry> out;
-  out.push_back({AuditRecordOf(info, request, response, now), std::move(attachments)});
+  out.push_back({AuditRecordOf(info, request, response, attachments, now), std::move(attachments)});
   return out;
 }
 
@@ -486,7 +486,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
           metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
                               result->response().indication());
           if (!records->empty()) {
-            (*records)[i].record = AuditRecordOf(info, item, result->response(), absl::Now());
+            (*records)[i].record =
+                AuditRecordOf(info, item, result->response(), *attachments, absl::Now());
           }
         } else {
           v1::ItemError* error = result->mutable_error();

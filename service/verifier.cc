@@ -152,7 +152,16 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
 
   crypto::Record record;
   record.params = *params;
-  if (request.content_case() == v1::VerifyRequest::kData) {
+  std::string data_sha256;  // record.content views it
+  if (request.content_case() == v1::VerifyRequest::kData &&
+      record.params.hash == crypto::HashAlgorithm::kSha256 &&
+      record.params.scheme != crypto::SignatureScheme::kEd25519) {
+    // Hashed once, for the signature and for the audit record: verifying a
+    // signature over the data is verifying it over the data's digest.
+    data_sha256 = crypto::AsBytes(crypto::Sha256(request.data()));
+    record.content = {crypto::SignedContent::kDigest, data_sha256};
+    if (attachments != nullptr) attachments->data_sha256 = data_sha256;
+  } else if (request.content_case() == v1::VerifyRequest::kData) {
     record.content = {crypto::SignedContent::kData, request.data()};
   } else {
     record.content = {crypto::SignedContent::kDigest, request.digest().value()};

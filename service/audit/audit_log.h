@@ -40,6 +40,9 @@ struct RecordAttachments {
   // store (once), not for every verified item. Null when not had.
   std::shared_ptr<const std::string> signer_der;
   std::vector<crypto::SignedRevocationData> responses;
+  // SHA-256 of the signed data (32 bytes) when verifying computed it
+  // anyway; empty: the record hashes the data itself.
+  std::string data_sha256;
 };
 
 struct AuditEntry {
