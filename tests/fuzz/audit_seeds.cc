@@ -4,13 +4,16 @@
 // Usage: audit_seeds OUT_DIR
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "service/audit/checkpoint.h"
 #include "service/audit/merkle.h"
+#include "service/audit/segment_log.h"
 #include "sigverify/v1/audit.pb.h"
 
 namespace audit = sigverify::audit;
@@ -62,6 +65,34 @@ int main(int argc, char** argv) {
   record.add_path(std::string(64, 'b'));
   record.set_validation_time_attested(true);
   Write(dir, "record", std::string(1, '\1') + record.SerializeAsString());
+
+  // A segment of two commits (a certificate, a response, three records),
+  // whole and with its last commit torn, as frames (4) and as a file (5).
+  {
+    const std::string seg_dir = dir + "/segment.tmp";
+    std::filesystem::remove_all(seg_dir);
+    auto log = audit::SegmentLog::Open({seg_dir});
+    if (!log.ok()) return 1;
+    std::vector<audit::LeafRow> rows(3);
+    for (uint64_t i = 0; i < rows.size(); ++i) {
+      record.set_sequence(i);
+      rows[i].sequence = i;
+      rows[i].leaf = record.SerializeAsString();
+      rows[i].leaf_hash = audit::LeafHash(rows[i].leaf);
+    }
+    rows[0].signer = {std::string(64, 'c'), "CN=Nguyễn Văn An", "CN=CA", "01", "DER"};
+    rows[0].responses.push_back(
+        {std::make_shared<const std::string>("OCSP"), std::string(64, 'd')});
+    if (!(*log)->Commit({rows.data(), 1}, 1, *signer->Sign(checkpoint)).ok()) return 1;
+    if (!(*log)->Commit({rows.data() + 1, 2}, 3, *signer->Sign(checkpoint)).ok()) return 1;
+    std::ifstream in((*log)->SegmentPath(0), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    log->reset();
+    std::filesystem::remove_all(seg_dir);
+    Write(dir, "segment-frames", std::string(1, '\4') + bytes);
+    Write(dir, "segment", std::string(1, '\5') + bytes);
+    Write(dir, "segment-torn", std::string(1, '\5') + bytes.substr(0, bytes.size() - 9));
+  }
 
   for (uint64_t size : {1, 2, 5, 13}) {
     for (uint64_t index = 0; index < size; index += 2) {
