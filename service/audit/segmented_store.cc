@@ -15,12 +15,6 @@
 #include "sigverify/v1/audit.pb.h"
 
 namespace sigverify::audit {
-namespace {
-
-// Records per index transaction at most.
-constexpr size_t kMaxIndexBatch = 50000;
-
-}  // namespace
 absl::StatusOr<std::unique_ptr<SegmentedStore>> SegmentedStore::Open(
     Options options, std::unique_ptr<AuditStore> index) {
   if (options.shard.empty()) return absl::InvalidArgumentError("the audit shard needs a name");
@@ -176,10 +170,11 @@ void SegmentedStore::IndexLoop() {
   absl::Duration backoff = absl::Milliseconds(100);
   absl::Time last_told = absl::InfinitePast();  // of a failure
   for (;;) {
-    // Whatever commits are waiting go to the index as one (fewer, larger
-    // index transactions: most of an index's cost is per page written).
-    Unindexed merged;
-    size_t taken = 0;
+    // One commit of the log is one index transaction, written in place
+    // (merging waiting commits into one copy changed nothing measurable:
+    // ADR 0022). Only this thread pops, so the front stays put while it is
+    // written; readers find it there until it is popped.
+    const Unindexed* next = nullptr;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -188,19 +183,10 @@ void SegmentedStore::IndexLoop() {
           },
           this));
       if (unindexed_.empty()) return;  // stopping, all indexed
-      // Only this thread pops, so the commits stay put while they are
-      // copied; readers find them here until they are popped.
-      for (const Unindexed& c : unindexed_) {
-        if (taken > 0 && merged.leaves.size() + c.leaves.size() > kMaxIndexBatch) break;
-        merged.leaves.insert(merged.leaves.end(), c.leaves.begin(), c.leaves.end());
-        merged.nodes.insert(merged.nodes.end(), c.nodes.begin(), c.nodes.end());
-        merged.size = c.size;
-        merged.checkpoint = c.checkpoint;
-        ++taken;
-      }
+      next = &unindexed_.front();
     }
     const absl::Status s =
-        index_->Commit(options_.shard, merged.leaves, merged.nodes, merged.size, merged.checkpoint);
+        index_->Commit(options_.shard, next->leaves, next->nodes, next->size, next->checkpoint);
     const absl::Time now = absl::Now();
     if (!s.ok() && options_.on_index_status && now - last_told >= absl::Minutes(1)) {
       options_.on_index_status(s);
@@ -218,9 +204,9 @@ void SegmentedStore::IndexLoop() {
       continue;
     }
     backoff = absl::Milliseconds(100);
-    indexed_.store(merged.size, std::memory_order_release);
-    unindexed_records_ -= merged.leaves.size();
-    for (size_t i = 0; i < taken; ++i) unindexed_.pop_front();
+    indexed_.store(next->size, std::memory_order_release);
+    unindexed_records_ -= next->leaves.size();
+    unindexed_.pop_front();
   }
 }
 
