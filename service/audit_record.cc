@@ -11,9 +11,11 @@ namespace {
 
 // What both kinds of call share.
 // The call's facts and the response's policy and trust store.
+// Into `r`, cleared first (its strings and sub-messages are reused).
 template <typename Response>
-v1::AuditRecord CallRecord(const CallInfo& call, const Response& response, absl::Time now) {
-  v1::AuditRecord r;
+void CallRecord(const CallInfo& call, const Response& response, absl::Time now,
+                v1::AuditRecord& r) {
+  r.Clear();
   *r.mutable_time() = TimestampFromMicros(absl::ToUnixMicros(now));
   r.set_method(call.method);
   r.set_request_id(call.request_id);
@@ -26,7 +28,6 @@ v1::AuditRecord CallRecord(const CallInfo& call, const Response& response, absl:
   r.set_trust_store_version(response.trust_store_version());
   *r.mutable_validation_time() = response.validation_time();
   r.set_latency_micros(static_cast<uint64_t>(absl::ToInt64Microseconds(now - call.arrived)));
-  return r;
 }
 
 // The verdict's part: indication, path, revocation.
@@ -39,22 +40,22 @@ void VerdictPart(const Verdict& verdict, v1::AuditRecord& r) {
 }
 
 template <typename Response>
-v1::AuditRecord Common(const CallInfo& call, const Response& response, absl::Time now) {
-  v1::AuditRecord r = CallRecord(call, response, now);
+void Common(const CallInfo& call, const Response& response, absl::Time now, v1::AuditRecord& r) {
+  CallRecord(call, response, now, r);
   VerdictPart(response, r);
   // A time the caller set is a claim, unless its grant lets it attest it.
   r.set_validation_time_attested(response.validation_time_attested());
   r.set_validation_time_claimed(response.validation_time_from_request() &&
                                 !response.validation_time_attested());
-  return r;
 }
 
 }  // namespace
 
-v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
-                              const v1::VerifyResponse& response,
-                              const audit::RecordAttachments& attachments, absl::Time now) {
-  v1::AuditRecord r = Common(call, response, now);
+void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
+                     const v1::VerifyResponse& response,
+                     const audit::RecordAttachments& attachments, absl::Time now,
+                     v1::AuditRecord& r) {
+  Common(call, response, now, r);
   r.set_record_id(request.record_id());
   if (request.has_digest()) {
     r.set_data_hash(request.digest().value());
@@ -66,13 +67,21 @@ v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& req
   }
   r.set_signature_sha256(crypto::AsBytes(crypto::Sha256(request.signature())));
   *r.mutable_signer() = response.signer();
+}
+
+v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
+                              const v1::VerifyResponse& response,
+                              const audit::RecordAttachments& attachments, absl::Time now) {
+  v1::AuditRecord r;
+  FillAuditRecord(call, request, response, attachments, now, r);
   return r;
 }
 
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::ValidateCertificateRequest& request,
                               const v1::ValidateCertificateResponse& response,
                               const audit::RecordAttachments& attachments, absl::Time now) {
-  v1::AuditRecord r = Common(call, response, now);
+  v1::AuditRecord r;
+  Common(call, response, now, r);
   *r.mutable_signer() = response.certificate();
   return r;
 }
@@ -85,7 +94,8 @@ std::vector<v1::AuditRecord> AuditRecordsOf(const CallInfo& call,
   const std::string document_sha256 = absl::HexStringToBytes(response.document_sha256());
   const int count = response.signatures_size();
   for (int i = 0; i < std::max(count, 1); ++i) {
-    v1::AuditRecord& r = out.emplace_back(CallRecord(call, response, now));
+    v1::AuditRecord& r = out.emplace_back();
+    CallRecord(call, response, now, r);
     r.set_record_id(request.record_id());
     r.set_document_sha256(document_sha256);
     r.set_signature_count(count);

@@ -25,6 +25,12 @@ struct CallInfo {
 };
 
 // `attachments.data_sha256`, when set, is the data's hash (not computed again).
+// Fills `r` (cleared first: a worker reuses one message, its strings and
+// sub-messages, for every item it records).
+void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
+                     const v1::VerifyResponse& response,
+                     const audit::RecordAttachments& attachments, absl::Time now,
+                     v1::AuditRecord& r);
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
                               const v1::VerifyResponse& response,
                               const audit::RecordAttachments& attachments, absl::Time now);

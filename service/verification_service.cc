@@ -202,6 +202,19 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
 void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> records,
                                            const std::shared_ptr<Finisher>& finisher,
                                            grpc::Status answer) {
+  std::vector<audit::PreparedRecord> prepared;
+  if (audit_ != nullptr) {
+    prepared.reserve(records.size());
+    for (audit::AuditEntry& e : records) {
+      prepared.push_back(audit_->Prepare(e.record, std::move(e.attachments)));
+    }
+  }
+  RecordThenFinish(std::move(prepared), finisher, std::move(answer));
+}
+
+void VerificationService::RecordThenFinish(std::vector<audit::PreparedRecord> records,
+                                           const std::shared_ptr<Finisher>& finisher,
+                                           grpc::Status answer) {
   if (audit_ == nullptr || records.empty()) {
     finisher->Finish(answer);
     return;
@@ -459,8 +472,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
     finisher->Finish(s);
     return reactor;
   }
-  // Each item's audit record, filled by the task that verifies it.
-  auto records = std::make_shared<std::vector<audit::AuditEntry>>(audit_ != nullptr ? n : 0);
+  // Each item's audit record, prepared by the task that verifies it.
+  auto records = std::make_shared<std::vector<audit::PreparedRecord>>(audit_ != nullptr ? n : 0);
   // One trust-store snapshot for the whole batch.
   std::shared_ptr<const crypto::PathValidator> paths = verifier_->paths();
   std::vector<std::function<void()>> tasks;
@@ -477,17 +490,20 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
         // A caller that gave up (deadline, cancel) gets no more CPU; the
         // check is cheap but not free, so once per 64 items.
         if ((i - begin) % 64 == 0) cancelled = cancelled || context->IsCancelled();
-        audit::RecordAttachments* attachments =
-            records->empty() ? nullptr : &(*records)[i].attachments;
+        audit::RecordAttachments attachments;
         const absl::Status s =
             cancelled ? absl::CancelledError("call cancelled before this item was verified")
-                      : verifier_->Verify(item, scope, result->mutable_response(), attachments);
+                      : verifier_->Verify(item, scope, result->mutable_response(),
+                                          records->empty() ? nullptr : &attachments);
         if (s.ok()) {
           metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
                               result->response().indication());
           if (!records->empty()) {
-            (*records)[i].record =
-                AuditRecordOf(info, item, result->response(), *attachments, absl::Now());
+            // One message per worker thread, refilled for every item: its
+            // strings and sub-messages are allocated once, not per record.
+            thread_local v1::AuditRecord scratch;
+            FillAuditRecord(info, item, result->response(), attachments, absl::Now(), scratch);
+            (*records)[i] = audit_->Prepare(scratch, std::move(attachments));
           }
         } else {
           v1::ItemError* error = result->mutable_error();
@@ -499,7 +515,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
       }
       if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
         // Items refused as malformed were not verified: they leave no record.
-        std::vector<audit::AuditEntry> verified;
+        std::vector<audit::PreparedRecord> verified;
         verified.reserve(records->size());
         for (size_t i = 0; i < records->size(); ++i) {
           if (response->results(static_cast<int>(i)).has_response()) {

@@ -114,6 +114,9 @@ class VerificationService final : public RawCallbackService {
   // audit log); the failure policy decides otherwise. The answer is
   // serialized by the caller (a worker), so the audit writer that runs the
   // completion only sends it: it neither renders nor frees the call's messages.
+  void RecordThenFinish(std::vector<audit::PreparedRecord> records,
+                        const std::shared_ptr<Finisher>& finisher, grpc::Status answer);
+  // Prepared here, on the caller's thread.
   void RecordThenFinish(std::vector<audit::AuditEntry> records,
                         const std::shared_ptr<Finisher>& finisher, grpc::Status answer);
 

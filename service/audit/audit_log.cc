@@ -39,24 +39,28 @@ AuditLog::~AuditLog() {
   writer_.join();
 }
 
-AuditLog::Encoded AuditLog::Encode(AuditEntry entry) const {
-  entry.record.set_shard(options_.shard);
-  entry.record.clear_sequence();
-  LeafWithoutSequence leaf = *EncodeWithoutSequence(entry.record);  // no sequence: cannot fail
-  Encoded out{IndexColumns(entry.record, std::move(leaf.bytes)), leaf.sequence_at};
+PreparedRecord AuditLog::Prepare(v1::AuditRecord& record, RecordAttachments attachments) const {
+  record.set_shard(options_.shard);
+  record.clear_sequence();
+  LeafWithoutSequence leaf = *EncodeWithoutSequence(record);  // no sequence: cannot fail
+  PreparedRecord out{IndexColumns(record, std::move(leaf.bytes)), leaf.sequence_at};
   // The DER is copied once, when it is sent to the store (see Commit).
-  out.signer_der = std::move(entry.attachments.signer_der);
-  out.row.responses = std::move(entry.attachments.responses);
+  out.signer_der = std::move(attachments.signer_der);
+  out.row.responses = std::move(attachments.responses);
   return out;
 }
 
 void AuditLog::Append(std::vector<AuditEntry> entries, Done done) {
   // Encoded here, on the caller's thread; the records' messages are freed
   // where they were built.
-  std::vector<Encoded> records;
+  std::vector<PreparedRecord> records;
   records.reserve(entries.size());
-  for (AuditEntry& e : entries) records.push_back(Encode(std::move(e)));
+  for (AuditEntry& e : entries) records.push_back(Prepare(e.record, std::move(e.attachments)));
   entries.clear();
+  Append(std::move(records), std::move(done));
+}
+
+void AuditLog::Append(std::vector<PreparedRecord> records, Done done) {
   absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
@@ -152,7 +156,7 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   for (const Pending& p : batch) count += p.records.size();
   leaves.reserve(count);
   for (Pending& p : batch) {
-    for (Encoded& e : p.records) {
+    for (PreparedRecord& e : p.records) {
       // Moved: a failed commit is not retried (its callers are answered
       // UNAVAILABLE).
       LeafRow& row = leaves.emplace_back(std::move(e.row));

@@ -50,6 +50,17 @@ struct AuditEntry {
   RecordAttachments attachments;
 };
 
+// A record as the appending thread leaves it (AuditLog::Prepare): `row`
+// complete but for its sequence, `row.leaf` its deterministic serialization
+// without the sequence field, which the writer splices in at `sequence_at`
+// (see WithSequence). Encoding on the verifying threads keeps the writer's
+// share of the work to what only it can do.
+struct PreparedRecord {
+  LeafRow row;
+  size_t sequence_at = 0;
+  std::shared_ptr<const std::string> signer_der;
+};
+
 class AuditLog {
  public:
   struct Options {
@@ -84,9 +95,15 @@ class AuditLog {
   // Commits what is queued, then stops.
   ~AuditLog();
 
-  // Queues `records` (shard and sequence are set here); `done` runs on the
-  // writer thread once they are durable, or with UNAVAILABLE when they
-  // cannot be (the store fails, too much is waiting, shutting down).
+  // Encodes `record` for this log (its shard set, no sequence), leaving the
+  // message to the caller: a worker fills and prepares one message per item
+  // it verifies, reusing its allocations.
+  PreparedRecord Prepare(v1::AuditRecord& record, RecordAttachments attachments) const;
+  // Queues `records`; `done` runs on the writer thread once they are
+  // durable, or with UNAVAILABLE when they cannot be (the store fails, too
+  // much is waiting, shutting down).
+  void Append(std::vector<PreparedRecord> records, Done done);
+  // Prepared here (shard and sequence are set by the log).
   void Append(std::vector<AuditEntry> entries, Done done);
   // Records without attachments.
   void Append(std::vector<v1::AuditRecord> records, Done done);
@@ -102,21 +119,10 @@ class AuditLog {
   NodeSource Nodes(const std::string& shard);
 
  private:
-  // A record as the appending thread leaves it: `row` complete but for its
-  // sequence, `row.leaf` its deterministic serialization without the
-  // sequence field, which the writer splices in at `sequence_at` (see
-  // WithSequence). Encoding here, on the verifying threads, keeps the
-  // writer's share of the work to what only it can do.
-  struct Encoded {
-    LeafRow row;
-    size_t sequence_at = 0;
-    std::shared_ptr<const std::string> signer_der;
-  };
   struct Pending {
-    std::vector<Encoded> records;
+    std::vector<PreparedRecord> records;
     Done done;
   };
-  Encoded Encode(AuditEntry entry) const;
   // Drops from `row` the attachments committed before (by this writer) or
   // already in this commit (`in_commit`), so a certificate or a large CRL is
   // sent to the store once, not per record.
