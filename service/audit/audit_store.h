@@ -8,6 +8,7 @@
 #define SIGVERIFY_SERVICE_AUDIT_AUDIT_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,23 @@ struct LeafRow {
   std::vector<crypto::SignedRevocationData> responses;
   int indication = 0;
   std::string caller;
+  // >= 0: the record's frame is at this offset of its segment file (the
+  // segment log's), where an index that reads bodies from the log
+  // (AuditStore::ReadBodiesFrom) finds it instead of keeping a copy.
+  int64_t log_offset = -1;
+};
+
+// Where an index finds the record bodies it does not keep: the log's
+// segments. Thread-safe.
+class LogBodies {
+ public:
+  virtual ~LogBodies() = default;
+  // The bytes of record `sequence` of `shard`, whose frame is at `offset` of
+  // its segment, checked against `leaf_hash` (the index's). NOT_FOUND when
+  // the segment is gone (retention), DATA_LOSS when the bytes there are not
+  // that record's, FAILED_PRECONDITION for a shard these are not the log of.
+  virtual absl::StatusOr<std::string> Body(const std::string& shard, uint64_t sequence,
+                                           uint64_t offset, const Hash& leaf_hash) const = 0;
 };
 
 struct NodeRow {
@@ -141,6 +159,9 @@ class AuditStore {
   virtual absl::StatusOr<uint64_t> Searchable(const std::string& shard) { return Size(shard); }
   // The signed checkpoint for `size` (0: the latest).
   virtual absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) = 0;
+  // From now on, rows committed with a log_offset keep no body: reads get it
+  // from `bodies`. False when the store keeps every body itself.
+  virtual bool ReadBodiesFrom(std::shared_ptr<const LogBodies> bodies) { return false; }
 };
 
 }  // namespace sigverify::audit

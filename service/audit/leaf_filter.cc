@@ -7,8 +7,8 @@ namespace sigverify::audit {
 LeafFilter LeafFilterOf(const SqlDialect& dialect, const LeafQuery& query, const LeafCursor* after,
                         size_t limit) {
   LeafFilter f;
-  f.sql = absl::StrCat("SELECT shard, seq, time_micros, leaf FROM ", dialect.leaves,
-                       " WHERE length(leaf) > 0");
+  f.sql = absl::StrCat("SELECT shard, seq, time_micros, ", dialect.body, " FROM ", dialect.leaves,
+                       " WHERE ", dialect.kept);
   auto text = [&f](const std::string& clause, const std::string& value) {
     if (value.empty()) return;
     f.sql += clause;

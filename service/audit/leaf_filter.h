@@ -22,10 +22,14 @@ struct SqlDialect {
   const char* leaves;        // the leaves table
   const char* certificates;  // the certificates table
   const char* contains;      // SQL function (haystack, needle) -> position, 0 if absent
+  // A leaf row whose body is kept (not pruned), and the columns that say
+  // where it is, after shard, seq and time_micros.
+  const char* kept = "length(leaf) > 0";
+  const char* body = "leaf";
 };
 
 struct LeafFilter {
-  // "SELECT shard, seq, time_micros, leaf FROM ... WHERE ... ORDER BY ...
+  // "SELECT shard, seq, time_micros, <body> FROM ... WHERE ... ORDER BY ...
   // LIMIT ?"
   std::string sql;
   std::vector<std::variant<int64_t, std::string>> values;  // one per `?`, in order

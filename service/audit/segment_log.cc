@@ -332,7 +332,8 @@ absl::Status SegmentLog::StartSegment(uint64_t first_sequence, std::string* out)
 }
 
 absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_size,
-                                const std::string& checkpoint) {
+                                const std::string& checkpoint,
+                                std::vector<uint64_t>* record_offsets) {
   if (read_only_) return absl::FailedPreconditionError("audit log: opened for reading only");
   for (size_t i = 0; i < leaves.size(); ++i) {
     if (leaves[i].sequence != size_ + i) {
@@ -359,6 +360,8 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
   for (const LeafRow& r : leaves) bytes += kFrameHeaderBytes * 2 + 32 + r.leaf.size();
   buf.reserve(bytes);
   if (new_segment) AppendFrame(FrameType::kSegmentStart, U64Bytes(size_), &buf);
+  const uint64_t start = new_segment ? 0 : offset_;
+  if (record_offsets != nullptr) record_offsets->clear();
   std::string payload;
   for (const LeafRow& r : leaves) {
     if (!r.signer.der.empty()) {
@@ -372,9 +375,9 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     }
     payload.assign(reinterpret_cast<const char*>(r.leaf_hash.data()), r.leaf_hash.size());
     payload.append(r.leaf);
+    if (record_offsets != nullptr) record_offsets->push_back(start + buf.size());
     AppendFrame(FrameType::kRecord, payload, &buf);
   }
-  const uint64_t start = new_segment ? 0 : offset_;
   payload = U64Bytes(new_size);
   payload.append(U64Bytes(start));
   payload.append(checkpoint);

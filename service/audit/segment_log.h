@@ -92,9 +92,12 @@ class SegmentLog {
   // and the responses that are given), then the checkpoint of `new_size`;
   // durable when it returns OK. FAILED_PRECONDITION when the sequences do
   // not continue the log, UNAVAILABLE when writing fails (what was written of
-  // the commit is cut off again; the log is as before).
+  // the commit is cut off again; the log is as before). `record_offsets`,
+  // when given, gets where each record's frame is in its segment (a commit
+  // is in one segment).
   absl::Status Commit(absl::Span<const LeafRow> leaves, uint64_t new_size,
-                      const std::string& checkpoint);
+                      const std::string& checkpoint,
+                      std::vector<uint64_t>* record_offsets = nullptr);
 
   // A log that begins at `size` (records before it are kept elsewhere: a
   // log that predates segments), whose latest note is `checkpoint`. Only

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/audit/leaf_encoding.h"
+#include "service/audit/segment_reader.h"
 #include "service/audit/tree_edge.h"
 #include "sigverify/v1/audit.pb.h"
 
@@ -22,8 +23,13 @@ absl::StatusOr<std::unique_ptr<SegmentedStore>> SegmentedStore::Open(
   if (!segments.ok()) return segments.status();
   auto indexed = index->Size(options.shard);
   if (!indexed.ok()) return indexed.status();
+  // The index keeps where each record is in the segments, not its bytes
+  // (when it can read them back from there).
+  auto reader = std::make_shared<SegmentReader>(options.dir, options.shard);
+  const bool bodies_in_log = index->ReadBodiesFrom(reader);
   std::unique_ptr<SegmentedStore> store(
       new SegmentedStore(std::move(options), *std::move(segments), std::move(index)));
+  if (bodies_in_log) store->reader_ = std::move(reader);
   SegmentLog& log = *store->segments_;
   store->opened_.discarded_bytes = log.recovery().discarded_bytes;
   if (log.Segments().empty() && *indexed > 0) {
@@ -109,6 +115,7 @@ absl::Status SegmentedStore::CatchUp(uint64_t indexed) {
         }
         LeafRow& row = leaves.emplace_back(IndexColumns(record, std::string(leaf)));
         row.sequence = sequence;
+        if (reader_ != nullptr) row.log_offset = static_cast<int64_t>(f.offset);
         row.leaf_hash = hash;
         if (auto it = certificates.find(row.signer.sha256); it != certificates.end()) {
           row.signer.der = it->second.der;
@@ -154,9 +161,17 @@ absl::Status SegmentedStore::Commit(const std::string& shard, absl::Span<const L
                        " failed index commits); records are refused until it catches up"));
     }
   }
-  if (absl::Status s = segments_->Commit(leaves, new_size, checkpoint); !s.ok()) return s;
+  std::vector<uint64_t> offsets;
+  if (absl::Status s = segments_->Commit(leaves, new_size, checkpoint, &offsets); !s.ok()) {
+    return s;
+  }
   Unindexed commit{std::vector<LeafRow>(leaves.begin(), leaves.end()),
                    std::vector<NodeRow>(nodes.begin(), nodes.end()), new_size, checkpoint};
+  if (reader_ != nullptr) {
+    for (size_t i = 0; i < offsets.size(); ++i) {
+      commit.leaves[i].log_offset = static_cast<int64_t>(offsets[i]);
+    }
+  }
   absl::MutexLock lock(&mu_);
   unindexed_records_ += commit.leaves.size();
   unindexed_.push_back(std::move(commit));
@@ -303,6 +318,7 @@ absl::StatusOr<uint64_t> SegmentedStore::Prune(const std::string& shard, int64_t
     const int64_t written = int64_t{st.st_mtim.tv_sec} * 1000000 + st.st_mtim.tv_nsec / 1000;
     if (written >= before_micros) break;
     std::filesystem::remove(path);
+    if (reader_ != nullptr) reader_->Forget(segments[i]);
   }
   return pruned;
 }

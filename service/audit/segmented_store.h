@@ -1,7 +1,9 @@
 // The embedded audit log's store: the segments (segment_log.h) are the log,
 // durable when a commit returns (one write, one fdatasync, no index on the
 // way), and an index store (SQLite) is filled from them behind, by a thread
-// of its own, for QueryRecords. Until the index has a commit, reads of its
+// of its own, for QueryRecords; it keeps where each record is in the
+// segments, not the record (SegmentReader reads it back, checked against the
+// leaf hash). Until the index has a commit, reads of its
 // records, tree nodes, certificates and responses are answered from memory,
 // so GetRecord and proofs work at once. Opening catches the index up with
 // the segments (after a crash, or the index thread killed mid-way); a log
@@ -21,6 +23,7 @@
 #include "crypto/stats_table.h"
 #include "service/audit/audit_store.h"
 #include "service/audit/segment_log.h"
+#include "service/audit/segment_reader.h"
 
 namespace sigverify::audit {
 
@@ -105,6 +108,9 @@ class SegmentedStore : public AuditStore {
   std::unique_ptr<SegmentLog> segments_;  // the writer's (Commit) only, after Open
   std::unique_ptr<AuditStore> index_;
   Opened opened_;
+  // Set when the index keeps segment offsets, not record bytes (it reads
+  // them from the segments through this).
+  std::shared_ptr<SegmentReader> reader_;
   std::atomic<uint64_t> indexed_{0};
   std::atomic<uint64_t> index_failures_{0};
   std::atomic<uint64_t> size_{0};

@@ -13,7 +13,7 @@
 namespace sigverify::audit {
 namespace {
 
-// Layout 2: a signer's subject, issuer, serial and DER are kept once per
+// Layout 2 (and 3, below): a signer's subject, issuer, serial and DER are kept once per
 // certificate (by SHA-256), not per record; so is each revocation response.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS leaves (
@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS leaves (
   signer_sha256 TEXT NOT NULL,
   indication INTEGER NOT NULL,
   caller TEXT NOT NULL,
+  pos INTEGER,
   PRIMARY KEY (shard, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS leaves_time ON leaves (time_micros);
@@ -58,8 +59,15 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   note TEXT NOT NULL,
   PRIMARY KEY (shard, size)
 ) WITHOUT ROWID;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 )sql";
+
+// Layout 3: `pos`, where a record's frame is in the log's segment when the
+// row keeps no body (SegmentedStore's index; NULL otherwise and once pruned).
+constexpr const char* kPosition = "ALTER TABLE leaves ADD COLUMN pos INTEGER";
+
+// The rows whose body can be read: kept in the row, or in the log.
+constexpr const char* kKept = "(length(leaf) > 0 OR pos IS NOT NULL)";
 
 // Layout 1 kept the signer's subject and serial in every leaf row.
 constexpr const char* kFromLayout1 = R"sql(
@@ -102,6 +110,7 @@ class Statement {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
+  sqlite3_stmt* raw() { return stmt_; }
   std::string Blob(int col) {
     const void* p = sqlite3_column_blob(stmt_, col);
     return std::string(static_cast<const char*>(p),
@@ -116,6 +125,28 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
 };
+
+// Fills `leaf` from the log when the row keeps none but says where it is
+// (columns `hash_column`: leaf_hash, `pos_column`: pos).
+absl::Status BodyFromLog(const LogBodies* bodies, const std::string& shard, uint64_t sequence,
+                         Statement& q, int hash_column, int pos_column, std::string* leaf) {
+  if (!leaf->empty() || sqlite3_column_type(q.raw(), pos_column) == SQLITE_NULL) {
+    return absl::OkStatus();
+  }
+  if (bodies == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("record ", sequence, " of shard ", shard,
+                     " is kept in the log's segments, which this database was opened without"));
+  }
+  const std::string hash = q.Blob(hash_column);
+  if (hash.size() != 32) return absl::DataLossError("audit store: a leaf hash is not 32 bytes");
+  Hash leaf_hash;
+  std::memcpy(leaf_hash.data(), hash.data(), 32);
+  auto body = bodies->Body(shard, sequence, static_cast<uint64_t>(q.Int(pos_column)), leaf_hash);
+  if (!body.ok()) return body.status();
+  *leaf = *std::move(body);
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -198,6 +229,16 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const s
       return absl::UnavailableError(absl::StrCat(path, ": moving to layout 2: ", s.message()));
     }
   }
+  Statement has_pos =
+      (*writer)->Prepare("SELECT 1 FROM pragma_table_info('leaves') WHERE name = 'pos'");
+  if (!has_pos.ok()) return has_pos.Error("prepare");
+  const bool add_pos = has_pos.Step() != SQLITE_ROW;
+  has_pos.Reset();
+  if (add_pos) {
+    if (auto s = (*writer)->Exec(kPosition); !s.ok()) {
+      return absl::UnavailableError(absl::StrCat(path, ": moving to layout 3: ", s.message()));
+    }
+  }
   std::vector<std::unique_ptr<Connection>> reader_connections;
   for (size_t i = 0; i < std::max<size_t>(readers, 1); ++i) {
     auto reader = Connection::Open(path);
@@ -247,18 +288,21 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
   {
     Statement insert = c.Prepare(
         "INSERT INTO leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
-        "signer_sha256, indication, caller) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "signer_sha256, indication, caller, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     for (const LeafRow& r : leaves) {
+      // The body stays in the log when the log can give it back.
+      const bool in_log = r.log_offset >= 0 && bodies_ != nullptr;
       insert.Bind(1, shard);
       insert.Bind(2, static_cast<int64_t>(r.sequence));
-      insert.BindBlob(3, r.leaf.data(), r.leaf.size());
+      insert.BindBlob(3, r.leaf.data(), in_log ? 0 : r.leaf.size());
       insert.BindBlob(4, r.leaf_hash.data(), r.leaf_hash.size());
       insert.Bind(5, r.time_micros);
       insert.Bind(6, r.record_id);
       insert.Bind(7, r.signer.sha256);
       insert.Bind(8, static_cast<int64_t>(r.indication));
       insert.Bind(9, r.caller);
+      if (in_log) insert.Bind(10, r.log_offset);
       if (insert.Step() != SQLITE_DONE) return fail(insert.Error("insert leaf"));
       insert.Reset();
     }
@@ -351,8 +395,8 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
 
 absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uint64_t sequence) {
   auto reader = readers_.Take();
-  Statement q = (*reader)->Prepare(
-      "SELECT leaf FROM leaves WHERE shard = ? AND seq = ? AND length(leaf) > 0");
+  Statement q = (*reader)->Prepare(absl::StrCat(
+      "SELECT leaf, leaf_hash, pos FROM leaves WHERE shard = ? AND seq = ? AND ", kKept));
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(sequence));
@@ -362,7 +406,9 @@ absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uin
                                             " (or its body was pruned by retention)"));
   }
   if (rc != SQLITE_ROW) return q.Error("leaf");
-  return q.Blob(0);
+  std::string leaf = q.Blob(0);
+  if (auto s = BodyFromLog(bodies_.get(), shard, sequence, q, 1, 2, &leaf); !s.ok()) return s;
+  return leaf;
 }
 
 absl::StatusOr<CertificateRow> SqliteAuditStore::Certificate(const std::string& sha256) {
@@ -398,7 +444,9 @@ absl::StatusOr<std::string> SqliteAuditStore::RevocationResponse(const std::stri
 absl::StatusOr<uint64_t> SqliteAuditStore::Prune(const std::string& shard, int64_t before_micros) {
   absl::MutexLock lock(&write_mu_);
   Statement q = writer_->Prepare(
-      "UPDATE leaves SET leaf = X'' WHERE shard = ? AND time_micros < ? AND length(leaf) > 0");
+      absl::StrCat("UPDATE leaves SET leaf = X'', pos = NULL WHERE shard = ? AND time_micros < ? "
+                   "AND ",
+                   kKept));
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, before_micros);
@@ -427,7 +475,8 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
     const std::string& shard, uint64_t begin, size_t limit) {
   auto reader = readers_.Take();
   Statement q = (*reader)->Prepare(
-      "SELECT seq, leaf, leaf_hash FROM leaves WHERE shard = ? AND seq >= ? ORDER BY seq LIMIT ?");
+      "SELECT seq, leaf, leaf_hash, pos FROM leaves WHERE shard = ? AND seq >= ? ORDER BY seq "
+      "LIMIT ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(begin));
@@ -435,7 +484,10 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
   std::vector<StoredLeaf> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
-    out.push_back({static_cast<uint64_t>(q.Int(0)), q.Blob(1), q.Blob(2)});
+    StoredLeaf& row =
+        out.emplace_back(StoredLeaf{static_cast<uint64_t>(q.Int(0)), q.Blob(1), q.Blob(2)});
+    if (auto s = BodyFromLog(bodies_.get(), shard, row.sequence, q, 2, 3, &row.leaf); !s.ok())
+      return s;
   }
   if (rc != SQLITE_DONE) return q.Error("leaves");
   return out;
@@ -444,7 +496,8 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
 absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& query,
                                                               const LeafCursor* after,
                                                               size_t limit) {
-  const LeafFilter filter = LeafFilterOf({"leaves", "certificates", "instr"}, query, after, limit);
+  const LeafFilter filter = LeafFilterOf(
+      {"leaves", "certificates", "instr", kKept, "leaf, leaf_hash, pos"}, query, after, limit);
   auto reader = readers_.Take();
   Statement q = (*reader)->Prepare(filter.sql);
   if (!q.ok()) return q.Error("prepare");
@@ -471,6 +524,10 @@ absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& q
     row.sequence = static_cast<uint64_t>(q.Int(1));
     row.time_micros = q.Int(2);
     row.leaf = q.Blob(3);
+    if (auto s = BodyFromLog(bodies_.get(), row.shard, row.sequence, q, 4, 5, &row.leaf); !s.ok()) {
+      sqlite3_progress_handler((*reader)->db(), 0, nullptr, nullptr);
+      return s;
+    }
     out.push_back(std::move(row));
   }
   sqlite3_progress_handler((*reader)->db(), 0, nullptr, nullptr);

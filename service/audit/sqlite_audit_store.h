@@ -47,6 +47,12 @@ class SqliteAuditStore : public AuditStore {
   absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
                                               size_t limit) override;
   void set_query_budget(absl::Duration budget) override;
+  // Before the store is shared: rows committed with a log_offset keep no
+  // body from then on (the pos column says where it is in the log).
+  bool ReadBodiesFrom(std::shared_ptr<const LogBodies> bodies) override {
+    bodies_ = std::move(bodies);
+    return true;
+  }
 
  private:
   class Connection;
@@ -64,6 +70,7 @@ class SqliteAuditStore : public AuditStore {
   ConnectionPool<std::unique_ptr<Connection>> readers_;
   mutable absl::Mutex budget_mu_;
   absl::Duration query_budget_ ABSL_GUARDED_BY(budget_mu_) = kDefaultQueryBudget;
+  std::shared_ptr<const LogBodies> bodies_;
 };
 
 }  // namespace sigverify::audit

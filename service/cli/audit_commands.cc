@@ -12,6 +12,7 @@
 #include "grpcpp/client_context.h"
 #include "service/audit/checkpoint.h"
 #include "service/audit/merkle.h"
+#include "service/audit/segment_reader.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit/verify_shard.h"
 #include "service/cli/connection.h"
@@ -339,6 +340,10 @@ int AuditVerify(const VerifyShardOptions& o) {
   const std::string segments_dir = o.log_dir.empty() ? db + ".segments" : o.log_dir;
   std::error_code ec;
   const bool segmented = std::filesystem::is_directory(segments_dir, ec);
+  if (segmented) {
+    // The database keeps where its records are in the segments.
+    (*store)->ReadBodiesFrom(std::make_shared<audit::SegmentReader>(segments_dir, shard));
+  }
   if (segmented && o.checkpoint_file.empty()) {
     // The latest checkpoint is the segments' (the index may be behind).
     std::string latest;

@@ -129,6 +129,29 @@ def rfc9162_root(hashes):
     return hashlib.sha256(b"\x01" + rfc9162_root(hashes[:k]) + rfc9162_root(hashes[k:])).digest()
 
 
+def segment_records(directory):
+    """Every record's leaf bytes in the segment files, in order, read by the
+    documented frame layout ("SVF1", u32 length, u8 type, 3 zero bytes, u32
+    CRC-32C, payload; a record's payload is its leaf hash then its leaf),
+    each checked against its leaf hash. Stops at a torn tail."""
+    leaves = []
+    for name in sorted(n for n in os.listdir(directory) if n.endswith(".seg")):
+        with open(os.path.join(directory, name), "rb") as f:
+            data = f.read()
+        off = 0
+        while off + 16 <= len(data) and data[off:off + 4] == b"SVF1":
+            length = int.from_bytes(data[off + 4:off + 8], "little")
+            payload = data[off + 16:off + 16 + length]
+            if len(payload) < length:
+                break
+            if data[off + 8] == 2:
+                leaf = payload[32:]
+                assert hashlib.sha256(b"\x00" + leaf).digest() == payload[:32], (name, off)
+                leaves.append(leaf)
+            off += 16 + length
+    return leaves
+
+
 def rfc9162_prefix_roots(hashes, sizes):
     """The root of every prefix whose size is in `sizes`, in one pass: the
     right edge of complete subtrees, folded right to left (RFC 9162 2.1.1)."""
@@ -327,11 +350,17 @@ class AuditCrashTest(unittest.TestCase):
             logged = {r[0] for r in con.execute("SELECT record_id FROM leaves WHERE shard='crash'")}
             self.assertEqual(set(answered) - logged, set())
             self.assertIn("after-crash", logged)
-            hashes = [hashlib.sha256(b"\x00" + r[0]).digest() for r in
-                      con.execute("SELECT leaf FROM leaves WHERE shard='crash' ORDER BY seq")]
+            # The records are in the segments (the index keeps their places):
+            # read there by the frame layout, they hash to the index's leaf
+            # hashes and rebuild every checkpoint's root.
+            hashes = [hashlib.sha256(b"\x00" + leaf).digest()
+                      for leaf in segment_records(db + ".segments")]
+            indexed = [bytes(r[0]) for r in con.execute(
+                "SELECT leaf_hash FROM leaves WHERE shard='crash' ORDER BY seq")]
             checkpoints = con.execute(
                 "SELECT size, note FROM checkpoints WHERE shard='crash' ORDER BY size").fetchall()
             con.close()
+            self.assertEqual(hashes[:len(indexed)], indexed)
             self.assertEqual(checkpoints[-1][0], len(hashes))
             roots = rfc9162_prefix_roots(hashes, {size for size, _ in checkpoints})
             for size, note in checkpoints:  # every checkpoint kept, one per commit

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "service/audit/crc32c.h"
 #include "service/audit/segment_log.h"
+#include "service/audit/segment_reader.h"
 
 namespace sigverify::audit {
 namespace {
@@ -146,6 +147,70 @@ TEST_F(SegmentLogTest, NewSegmentsAreStartedAndScannedFromTheRightOne) {
   ASSERT_FALSE(from_13.empty());
   EXPECT_LE(from_13.front().first, 13u);  // whole segments
   EXPECT_EQ(from_13.back().first, 19u);
+}
+
+// The index keeps offsets; the reader gives each record back, checked.
+TEST_F(SegmentLogTest, TheReaderGivesBackEachRecordByItsOffset) {
+  auto log = Open(/*segment_bytes=*/600);
+  std::vector<LeafRow> all;
+  std::vector<uint64_t> offsets;
+  SegmentReader reader(dir_, "a");
+  for (int c = 0; c < 10; ++c) {
+    std::vector<LeafRow> rows = Leaves(log->size(), 2);
+    std::vector<uint64_t> at;
+    ASSERT_TRUE(log->Commit(rows, log->size() + 2, "note", &at).ok());
+    ASSERT_EQ(at.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      all.push_back(rows[i]);
+      offsets.push_back(at[i]);
+    }
+    // Read at once, while later segments do not exist yet (the reader lists
+    // the directory again when a segment is new to it).
+    auto body = reader.Body("a", rows[1].sequence, at[1], rows[1].leaf_hash);
+    ASSERT_TRUE(body.ok()) << body.status();
+    EXPECT_EQ(*body, rows[1].leaf);
+  }
+  ASSERT_GT(log->Segments().size(), 3u);
+  SegmentReader fresh(dir_, "a");
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto body = fresh.Body("a", all[i].sequence, offsets[i], all[i].leaf_hash);
+    ASSERT_TRUE(body.ok()) << i << ": " << body.status();
+    EXPECT_EQ(*body, all[i].leaf);
+  }
+  // Another shard's, another record's hash, a place that is no record.
+  EXPECT_EQ(fresh.Body("b", 0, offsets[0], all[0].leaf_hash).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto wrong = fresh.Body("a", 0, offsets[0], all[1].leaf_hash);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(wrong.status().message().find("does not hash"), std::string::npos) << wrong.status();
+  EXPECT_EQ(fresh.Body("a", 0, 0, all[0].leaf_hash).status().code(),  // the start frame
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(fresh.Body("a", 0, offsets[0] + 1, all[0].leaf_hash).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(fresh.Body("a", 0, 1 << 20, all[0].leaf_hash).status().code(),
+            absl::StatusCode::kDataLoss);
+  // A byte flipped inside a record: its frame's checksum names the place.
+  const std::string first = (fs::path(dir_) / "00000000000000000000.seg").string();
+  {
+    std::fstream f(first, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(offsets[1] + kFrameHeaderBytes + 40));
+    const int c = f.peek();
+    f.put(static_cast<char>(c ^ 1));
+  }
+  auto flipped = fresh.Body("a", 1, offsets[1], all[1].leaf_hash);
+  EXPECT_EQ(flipped.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(flipped.status().message().find(absl::StrCat(first, " offset ", offsets[1])),
+            std::string::npos)
+      << flipped.status();
+  // A segment deleted by retention: its records are gone, the others read.
+  fs::remove(first);
+  SegmentReader after(dir_, "a");
+  EXPECT_EQ(after.Body("a", 0, offsets[0], all[0].leaf_hash).status().code(),
+            absl::StatusCode::kNotFound);
+  fresh.Forget(0);
+  EXPECT_EQ(fresh.Body("a", 0, offsets[0], all[0].leaf_hash).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(after.Body("a", 19, offsets[19], all[19].leaf_hash).ok());
 }
 
 // Every cut inside the last commit (a crash before its fdatasync returned):

@@ -2,12 +2,14 @@
 // records are provable before the index has them, an index that fails holds
 // the log up only past its bound, and opening catches the index up.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "service/audit/audit_log.h"
+#include "service/audit/segment_reader.h"
 #include "service/audit/segmented_store.h"
 #include "service/audit/sqlite_audit_store.h"
 #include "service/audit/verify_shard.h"
@@ -77,9 +79,18 @@ class SegmentedStoreTest : public ::testing::Test {
     return testing::AppendAndWait(log, std::move(records));
   }
 
+  // The index, reading the bodies it does not keep from the segments.
+  absl::StatusOr<std::unique_ptr<SqliteAuditStore>> OpenIndex() {
+    auto index = SqliteAuditStore::Open(base_ + ".db");
+    if (index.ok()) {
+      (*index)->ReadBodiesFrom(std::make_shared<SegmentReader>(base_ + ".segments", "a"));
+    }
+    return index;
+  }
+
   // The whole shard re-verified from the index against the latest note.
   absl::Status VerifyIndex(const std::string& note) {
-    auto index = SqliteAuditStore::Open(base_ + ".db");
+    auto index = OpenIndex();
     if (!index.ok()) return index.status();
     return VerifyShard(**index, "a", note, signer_.VerifierKey()).status();
   }
@@ -144,6 +155,56 @@ TEST_F(SegmentedStoreTest, RecordsAreReadableAndProvableBeforeTheIndexHasThem) {
 // The index fails (its disk is full): verdicts go on being logged in the
 // segments up to the bound, are refused past it, and a restart with a
 // working index catches it up from the segments.
+// The index keeps each record's place in the segments, not its bytes: the
+// database holds no record body, and reads (GetRecord, searches) come from
+// the segments. Retention makes them unreadable, then deletes whole segments.
+TEST_F(SegmentedStoreTest, TheIndexKeepsPlacesNotCopies) {
+  auto log = OpenLog();
+  for (int from = 0; from < 40; from += 5) {  // 4 KiB segments: several
+    ASSERT_TRUE(AppendAndWait(*log, from, 5).ok());
+  }
+  ASSERT_TRUE(segmented_->WaitIndexed(absl::Seconds(30)));
+  ASSERT_GE(segmented_->segments().Segments().size(), 2u);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((base_ + ".db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT count(*), sum(length(leaf)), count(pos) FROM leaves "
+                                 "WHERE shard = 'a'",
+                                 -1, &q, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(q, 0), 40);
+    EXPECT_EQ(sqlite3_column_int64(q, 1), 0);  // no body bytes
+    EXPECT_EQ(sqlite3_column_int64(q, 2), 40);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
+  AuditStore& store = log->store();
+  LeafQuery query;
+  query.record_id = "CV-17";
+  auto found = store.Find(query, nullptr, 10);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), 1u);
+  v1::AuditRecord record;
+  ASSERT_TRUE(record.ParseFromString((*found)[0].leaf));
+  EXPECT_EQ(record.sequence(), 17u);
+  // Retention: everything before now, so every segment but the last goes.
+  const size_t segments = segmented_->segments().Segments().size();
+  auto pruned = store.Prune("a", absl::ToUnixMicros(absl::Now()) + 1000000);
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(*pruned, 40u);
+  EXPECT_EQ(segmented_->segments().Segments().size(), 1u) << segments;
+  EXPECT_EQ(store.Leaf("a", 17).status().code(), absl::StatusCode::kNotFound);
+  found = store.Find(query, nullptr, 10);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_TRUE(found->empty());
+  // The tree stays whole: the leaf hashes are the index's.
+  EXPECT_TRUE(VerifyShard(store, "a", *store.Checkpoint("a", 0), signer_.VerifierKey()).ok());
+}
+
 TEST_F(SegmentedStoreTest, AFailingIndexIsBoundedAndCaughtUpAtOpen) {
   std::string note;
   {
@@ -273,7 +334,7 @@ TEST_F(SegmentedStoreTest, TheOfflineCheckNamesAFlippedByteInTheSegments) {
     ASSERT_TRUE(AppendAndWait(*log, 2, 2).ok());
     note = *log->store().Checkpoint("a", 0);
   }
-  auto index = SqliteAuditStore::Open(base_ + ".db");
+  auto index = OpenIndex();
   ASSERT_TRUE(index.ok());
   auto segments = SegmentLog::ForReading(base_ + ".segments");
   ASSERT_TRUE(VerifySegmentedShard(*segments, **index, "a", note, signer_.VerifierKey()).ok());
@@ -287,8 +348,21 @@ TEST_F(SegmentedStoreTest, TheOfflineCheckNamesAFlippedByteInTheSegments) {
   EXPECT_EQ(verified.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(verified.status().message().find("after record 2"), std::string::npos)
       << verified.status();
-  // The index alone (its own copy) still checks: the damage is the log's.
-  EXPECT_TRUE(VerifyShard(**index, "a", note, signer_.VerifierKey()).ok());
+  // The index keeps no copy: reading record 2 through it names the damage
+  // too, and the records before it still read.
+  auto through_index = VerifyShard(**index, "a", note, signer_.VerifierKey());
+  EXPECT_EQ(through_index.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(through_index.status().message().find(absl::StrCat(segment, " offset ")),
+            std::string::npos)
+      << through_index.status();
+  EXPECT_EQ((*index)->Leaf("a", 2).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE((*index)->Leaf("a", 1).ok());
+  // Without the segments, the index says where its records are.
+  auto alone = SqliteAuditStore::Open(base_ + ".db");
+  ASSERT_TRUE(alone.ok());
+  auto leaf = (*alone)->Leaf("a", 1);
+  EXPECT_EQ(leaf.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(leaf.status().message().find("segments"), std::string::npos) << leaf.status();
 }
 
 }  // namespace

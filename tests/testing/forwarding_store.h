@@ -49,6 +49,9 @@ class ForwardingStore : public audit::AuditStore {
     return store_->Checkpoint(shard, size);
   }
   void set_query_budget(absl::Duration budget) override { store_->set_query_budget(budget); }
+  bool ReadBodiesFrom(std::shared_ptr<const audit::LogBodies> bodies) override {
+    return store_->ReadBodiesFrom(std::move(bodies));
+  }
 
  private:
   std::unique_ptr<audit::AuditStore> store_;
