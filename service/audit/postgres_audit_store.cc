@@ -220,6 +220,67 @@ absl::Status Run(PGconn* conn, const char* sql) {
   return Ok(r) ? absl::OkStatus() : Error(conn, sql);
 }
 
+// Rows in COPY's binary format (a signature and header, then per row its
+// field count and each field's length and bytes, integers in network order;
+// a trailer of -1): no SQL to parse and plan, no text to convert.
+class CopyRows {
+ public:
+  CopyRows() { buf_.append("PGCOPY\n\377\r\n\0", 11).append(8, '\0'); }
+  void Row(int16_t fields) { Put<uint16_t>(htobe16(static_cast<uint16_t>(fields))); }
+  void Bytes(std::string_view v) {
+    Put<uint32_t>(htobe32(static_cast<uint32_t>(v.size())));
+    buf_.append(v);
+  }
+  void Int8(int64_t v) {
+    Put<uint32_t>(htobe32(8));
+    Put<uint64_t>(htobe64(static_cast<uint64_t>(v)));
+  }
+  void Int4(int32_t v) {
+    Put<uint32_t>(htobe32(4));
+    Put<uint32_t>(htobe32(static_cast<uint32_t>(v)));
+  }
+  // Runs `COPY <into> FROM STDIN (FORMAT binary)` with the rows.
+  absl::Status Send(PGconn* conn, const std::string& into, const char* what) {
+    Put<uint16_t>(0xffff);
+    ResultPtr start(
+        PQexec(conn, absl::StrCat("COPY ", into, " FROM STDIN (FORMAT binary)").c_str()), PQclear);
+    if (PQresultStatus(start.get()) != PGRES_COPY_IN) return Error(conn, what);
+    constexpr size_t kChunk = size_t{1} << 20;
+    for (size_t at = 0; at < buf_.size(); at += kChunk) {
+      const size_t n = std::min(kChunk, buf_.size() - at);
+      if (PQputCopyData(conn, buf_.data() + at, static_cast<int>(n)) != 1) {
+        PQputCopyEnd(conn, "client failed");
+        DrainResults(conn);
+        return Error(conn, what);
+      }
+    }
+    if (PQputCopyEnd(conn, nullptr) != 1) return Error(conn, what);
+    absl::Status status = absl::OkStatus();
+    while (PGresult* raw = PQgetResult(conn)) {
+      ResultPtr r(raw, PQclear);
+      if (status.ok() && PQresultStatus(raw) != PGRES_COMMAND_OK) {
+        const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+        status = absl::Status(
+            state != nullptr && std::string_view(state) == "23505"
+                ? absl::StatusCode::kFailedPrecondition
+                : absl::StatusCode::kUnavailable,
+            absl::StrCat("audit store (PostgreSQL): ", what, ": ", PQresultErrorMessage(raw)));
+      }
+    }
+    return status;
+  }
+
+ private:
+  template <typename T>
+  void Put(T v) {
+    buf_.append(reinterpret_cast<const char*>(&v), sizeof(v));
+  }
+  static void DrainResults(PGconn* conn) {
+    while (PGresult* r = PQgetResult(conn)) PQclear(r);
+  }
+  std::string buf_;
+};
+
 // INSERT `head` VALUES (...), (...) `tail` for `n` rows, up to 1,000 rows per
 // statement (within libpq's 65,535 parameters), queued on `pipeline`;
 // `row(p, i)` adds row i's parameters and returns its "($1, $2, ...)".
@@ -293,20 +354,43 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
           "::int8)");
       pipeline.Send(p, sql, "size");
     }
-    InsertRows(pipeline, "insert leaves",
-               "INSERT INTO audit_leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
-               "signer_sha256, indication, caller)",
-               leaves.size(), [&](Params& p, size_t i) {
-                 const LeafRow& r = leaves[i];
-                 return absl::StrCat(
-                     "(", p.Ref(p.Text(shard)), ", ",
-                     p.Ref(p.Number(static_cast<int64_t>(r.sequence))), "::int8, ",
-                     p.Ref(p.Bytes(r.leaf)), ", ",
-                     p.Ref(p.Bytes(std::string(r.leaf_hash.begin(), r.leaf_hash.end()))), ", ",
-                     p.Ref(p.Number(r.time_micros)), "::int8, ", p.Ref(p.Text(r.record_id)), ", ",
-                     p.Ref(p.Text(r.signer.sha256)), ", ", p.Ref(p.Number(r.indication)),
-                     "::int4, ", p.Ref(p.Text(r.caller)), ")");
-               });
+    failure = pipeline.Sync();
+  }
+  // The leaves and the tree's nodes by COPY (binary): measured faster than
+  // multi-row INSERTs (ADR 0022).
+  absl::Status copied = absl::OkStatus();
+  if (!failure) {
+    CopyRows rows;
+    for (const LeafRow& r : leaves) {
+      rows.Row(9);
+      rows.Bytes(shard);
+      rows.Int8(static_cast<int64_t>(r.sequence));
+      rows.Bytes(r.leaf);
+      rows.Bytes(std::string_view(reinterpret_cast<const char*>(r.leaf_hash.data()), 32));
+      rows.Int8(r.time_micros);
+      rows.Bytes(r.record_id);
+      rows.Bytes(r.signer.sha256);
+      rows.Int4(r.indication);
+      rows.Bytes(r.caller);
+    }
+    copied = rows.Send(conn,
+                       "audit_leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
+                       "signer_sha256, indication, caller)",
+                       "copy leaves");
+  }
+  if (!failure && copied.ok()) {
+    CopyRows rows;
+    for (const NodeRow& n : nodes) {
+      rows.Row(4);
+      rows.Bytes(shard);
+      rows.Int4(n.level);
+      rows.Int8(static_cast<int64_t>(n.index));
+      rows.Bytes(std::string_view(reinterpret_cast<const char*>(n.hash.data()), 32));
+    }
+    copied = rows.Send(conn, "audit_nodes (shard, level, idx, hash)", "copy nodes");
+  }
+  if (!failure && copied.ok()) {
+    Pipeline pipeline(conn);
     // Each certificate once; a later record that brings the DER fills it in.
     std::vector<const CertificateRow*> certificates;
     std::set<std::string_view> seen;
@@ -345,14 +429,6 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
                        ") ON CONFLICT DO NOTHING");
       pipeline.Send(p, sql, "insert revocation response");
     }
-    InsertRows(pipeline, "insert nodes", "INSERT INTO audit_nodes (shard, level, idx, hash)",
-               nodes.size(), [&](Params& p, size_t i) {
-                 const NodeRow& n = nodes[i];
-                 return absl::StrCat(
-                     "(", p.Ref(p.Text(shard)), ", ", p.Ref(p.Number(n.level)), "::int4, ",
-                     p.Ref(p.Number(static_cast<int64_t>(n.index))), "::int8, ",
-                     p.Ref(p.Bytes(std::string(n.hash.begin(), n.hash.end()))), ")");
-               });
     {
       Params p;
       const std::string sql = absl::StrCat(
@@ -364,8 +440,9 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
     pipeline.Send(Params(), "COMMIT", "commit");
     failure = pipeline.Sync();
   }
-  if (!failure) return absl::OkStatus();
+  if (!failure && copied.ok()) return absl::OkStatus();
   Run(conn, "ROLLBACK").IgnoreError();  // a no-op when COMMIT itself failed
+  if (!copied.ok()) return copied;
   if (failure->sqlstate == kWrongSizeState) {
     return absl::FailedPreconditionError(absl::StrCat("audit store: ", failure->message));
   }
