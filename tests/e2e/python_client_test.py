@@ -380,6 +380,89 @@ class AuditCrashTest(unittest.TestCase):
             shutil.rmtree(work)
 
 
+class IndexCatchUpCrashTest(unittest.TestCase):
+    """The search index rebuilt from the segments at start (here: its file
+    deleted) is killed -9 half-way, and the next start goes on from where it
+    stopped: the index ends with every record once, and the CLI re-verifies
+    the shard from the segments and the index."""
+
+    def test_kill_9_in_the_middle_of_the_catch_up(self):
+        work = tempfile.mkdtemp()
+        db = os.path.join(work, "audit.db")
+        flags = (f"--trust-anchors={PKI}/anchors", f"--audit-db={db}", "--instance-id=catchup")
+        server = Server(*flags)
+        try:
+            total = 0
+            for b in range(60):
+                batch = pb.VerifyBatchRequest(
+                    requests=[request(record_id=f"b{b}-{i}") for i in range(1000)])
+                results = server.verify_batch(batch, timeout=60).results
+                total += sum(1 for r in results if r.HasField("response"))
+            self.assertEqual(total, 60000)
+            key = re.search(r"checkpoints verify with (\S+)", server.stop()[1]).group(1)
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(db + suffix):
+                    os.remove(db + suffix)
+
+            def indexed():
+                if not os.path.exists(db):
+                    return 0
+                try:
+                    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+                    try:
+                        return con.execute("SELECT count(*) FROM leaves").fetchone()[0]
+                    finally:
+                        con.close()
+                except sqlite3.Error:
+                    return 0
+
+            # Started without waiting for it: it catches the index up before
+            # it listens. Killed once part of the records are indexed.
+            log = tempfile.TemporaryFile()
+            proc = subprocess.Popen([SIGVERIFYD, f"--listen=127.0.0.1:{free_port()}",
+                                     "--metrics-listen=", *flags], stdout=log, stderr=log)
+            deadline = time.monotonic() + 60
+            while indexed() == 0:
+                self.assertIsNone(proc.poll(), "sigverifyd ended before indexing anything")
+                self.assertLess(time.monotonic(), deadline, "the catch-up never began")
+                time.sleep(0.005)
+            proc.kill()
+            proc.wait()
+            log.close()
+            part = indexed()
+            print(f"index catch-up: killed -9 with {part} of {total} records indexed",
+                  file=sys.stderr)
+            self.assertGreater(part, 0)
+            self.assertLess(part, total, "the catch-up ended before the kill: nothing tested")
+
+            server = Server(*flags)  # goes on from `part`
+            con = sqlite3.connect(db)
+            rows = con.execute("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) "
+                               "FROM leaves WHERE shard='catchup'").fetchone()
+            ids = con.execute("SELECT count(DISTINCT record_id) FROM leaves").fetchone()[0]
+            con.close()
+            self.assertEqual(rows, (total, total, 0, total - 1))
+            self.assertEqual(ids, total)
+            found = server.channel.unary_unary(
+                "/sigverify.v1.AuditService/QueryRecords",
+                request_serializer=apb.QueryRecordsRequest.SerializeToString,
+                response_deserializer=apb.QueryRecordsResponse.FromString)(
+                    apb.QueryRecordsRequest(filter=apb.RecordFilter(record_id="b59-999")),
+                    timeout=10).records
+            self.assertEqual([r.record_id for r in found], ["b59-999"])
+            server.stop()
+            cli = os.path.join(os.path.dirname(SIGVERIFYD), "sigverify")
+            verified = subprocess.run([cli, "audit-verify", f"--audit-db={db}",
+                                       "--shard=catchup", f"--log-key={key}"],
+                                      capture_output=True, text=True)
+            self.assertEqual(verified.returncode, 0, verified.stderr)
+            self.assertIn(f"all {total} records match", verified.stdout)
+            self.assertIn(f"the database holds the first {total} of them", verified.stdout)
+        finally:
+            server.stop()
+            shutil.rmtree(work)
+
+
 class SharedPostgresLogTest(unittest.TestCase):
     """Two sigverifyd instances on loopback share one PostgreSQL audit log,
     each writing its own shard: a query to either sees both, and a record of
