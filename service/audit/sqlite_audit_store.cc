@@ -126,6 +126,17 @@ class Statement {
   sqlite3_stmt* stmt_;
 };
 
+// Tree nodes are stored at levels 4, 8, 12, ... (a node row per 16 records,
+// not per record); the levels between are hashed up when read.
+constexpr int kStoredLevels = 4;
+
+absl::StatusOr<Hash> HashOf(const std::string& bytes) {
+  if (bytes.size() != 32) return absl::DataLossError("audit store: a tree hash is not 32 bytes");
+  Hash h;
+  std::memcpy(h.data(), bytes.data(), 32);
+  return h;
+}
+
 // Fills `leaf` from the log when the row keeps none but says where it is
 // (columns `hash_column`: leaf_hash, `pos_column`: pos).
 absl::Status BodyFromLog(const LogBodies* bodies, const std::string& shard, uint64_t sequence,
@@ -345,6 +356,7 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
     Statement insert = c.Prepare("INSERT INTO nodes (shard, level, idx, hash) VALUES (?, ?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     for (const NodeRow& n : nodes) {
+      if (n.level % kStoredLevels != 0) continue;  // computed when read
       insert.Bind(1, shard);
       insert.Bind(2, static_cast<int64_t>(n.level));
       insert.Bind(3, static_cast<int64_t>(n.index));
@@ -373,6 +385,45 @@ absl::StatusOr<uint64_t> SqliteAuditStore::Size(const std::string& shard) {
 
 absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level, uint64_t index) {
   auto reader = readers_.Take();
+  if (level % kStoredLevels != 0) {
+    // Not stored (since layout 3): hashed up from the 2..8 hashes of the
+    // stored level below it. A log written before keeps every level.
+    Statement stored = (*reader)->Prepare(
+        "SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
+    if (!stored.ok()) return stored.Error("prepare");
+    stored.Bind(1, shard);
+    stored.Bind(2, static_cast<int64_t>(index));
+    stored.Bind(3, static_cast<int64_t>(level));
+    if (stored.Step() == SQLITE_ROW) return HashOf(stored.Blob(0));
+    const int base = level - level % kStoredLevels;
+    const uint64_t width = uint64_t{1} << (level - base);
+    Statement q = (*reader)->Prepare(
+        base == 0 ? "SELECT leaf_hash FROM leaves WHERE shard = ? AND seq >= ? AND seq < ? "
+                    "ORDER BY seq"
+                  : "SELECT hash FROM nodes WHERE shard = ? AND idx >= ? AND idx < ? AND level = ? "
+                    "ORDER BY idx");
+    if (!q.ok()) return q.Error("prepare");
+    q.Bind(1, shard);
+    q.Bind(2, static_cast<int64_t>(index * width));
+    q.Bind(3, static_cast<int64_t>((index + 1) * width));
+    if (base != 0) q.Bind(4, static_cast<int64_t>(base));
+    std::vector<Hash> row;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      auto h = HashOf(q.Blob(0));
+      if (!h.ok()) return h.status();
+      row.push_back(*h);
+    }
+    if (rc != SQLITE_DONE) return q.Error("node");
+    if (row.size() != width) {
+      return absl::NotFoundError(
+          absl::StrCat("audit store: no tree node at level ", level, " index ", index));
+    }
+    for (; row.size() > 1; row.resize(row.size() / 2)) {
+      for (size_t k = 0; k < row.size() / 2; ++k) row[k] = NodeHash(row[2 * k], row[2 * k + 1]);
+    }
+    return row[0];
+  }
   Statement q = (*reader)->Prepare(
       level == 0 ? "SELECT leaf_hash FROM leaves WHERE shard = ? AND seq = ?"
                  : "SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
@@ -386,11 +437,7 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
         absl::StrCat("audit store: no tree node at level ", level, " index ", index));
   }
   if (rc != SQLITE_ROW) return q.Error("node");
-  const std::string bytes = q.Blob(0);
-  if (bytes.size() != 32) return absl::DataLossError("audit store: a tree hash is not 32 bytes");
-  Hash h;
-  std::memcpy(h.data(), bytes.data(), 32);
-  return h;
+  return HashOf(q.Blob(0));
 }
 
 absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uint64_t sequence) {

@@ -15,6 +15,7 @@
 #include "service/audit/postgres_audit_store.h"
 #include "service/audit/segmented_store.h"
 #include "service/audit/sqlite_audit_store.h"
+#include "service/audit/tree_edge.h"
 #include "tests/testing/forwarding_store.h"
 #include "tests/testing/postgres_server.h"
 
@@ -149,11 +150,47 @@ TEST_P(AuditStoreContractTest, CommitsInOrderAndReadsBack) {
   NodeRow node{1, 3, NodeHash(LeafHash("a/6"), LeafHash("a/7"))};
   ASSERT_TRUE(store_->Commit("a", {}, {&node, 1}, 8, "checkpoint 8").ok());
   EXPECT_EQ(*store_->Node("a", 1, 3), node.hash);
-  EXPECT_EQ(store_->Node("a", 2, 0).status().code(), absl::StatusCode::kNotFound);
+  // A store may keep some levels only and hash the others up when read; a
+  // subtree the shard does not hold whole is not found either way.
+  EXPECT_EQ(store_->Node("a", 2, 2).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Node("a", 3, 1).status().code(), absl::StatusCode::kNotFound);
   auto leaves = store_->Leaves("a", 3, 2);
   ASSERT_TRUE(leaves.ok());
   ASSERT_EQ(leaves->size(), 2u);
   EXPECT_EQ((*leaves)[1].sequence, 4u);
+}
+
+// Whatever levels a store keeps, every complete subtree of the shard reads
+// back as RFC 9162 hashes it, in commits of several sizes (so subtrees span
+// commits), and no incomplete one is found.
+TEST_P(AuditStoreContractTest, EveryCompleteSubtreeReadsBack) {
+  auto edge = TreeEdge::Load([](int, uint64_t) { return absl::NotFoundError(""); }, 0);
+  ASSERT_TRUE(edge.ok());
+  std::vector<Hash> hashes;
+  uint64_t size = 0;
+  for (uint64_t n : {1, 7, 30, 100, 162}) {
+    std::vector<LeafRow> rows;
+    std::vector<NodeRow> nodes;
+    for (uint64_t s = size; s < size + n; ++s) {
+      rows.push_back(Row("a", s));
+      hashes.push_back(rows.back().leaf_hash);
+      edge->Push(rows.back().leaf_hash, &nodes);
+    }
+    size += n;
+    ASSERT_TRUE(store_->Commit("a", rows, nodes, size, absl::StrCat("checkpoint ", size)).ok());
+  }
+  ASSERT_EQ(size, 300u);
+  const NodeSource reference = NodesFromLeaves(&hashes);
+  for (int level = 0; level <= 9; ++level) {
+    const uint64_t whole = size >> level;
+    for (uint64_t i = 0; i < whole; ++i) {
+      auto got = store_->Node("a", level, i);
+      ASSERT_TRUE(got.ok()) << level << "/" << i << ": " << got.status();
+      EXPECT_EQ(*got, *reference(level, i)) << level << "/" << i;
+    }
+    EXPECT_EQ(store_->Node("a", level, whole).status().code(), absl::StatusCode::kNotFound)
+        << level;
+  }
 }
 
 TEST_P(AuditStoreContractTest, FiltersSelectExactlyTheMatchingRecords) {
