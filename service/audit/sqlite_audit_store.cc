@@ -388,8 +388,8 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
   if (level % kStoredLevels != 0) {
     // Not stored (since layout 3): hashed up from the 2..8 hashes of the
     // stored level below it. A log written before keeps every level.
-    Statement stored = (*reader)->Prepare(
-        "SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
+    Statement stored =
+        (*reader)->Prepare("SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
     if (!stored.ok()) return stored.Error("prepare");
     stored.Bind(1, shard);
     stored.Bind(2, static_cast<int64_t>(index));
