@@ -256,7 +256,12 @@ absl::Status Server::BuildAudit() {
   };
   const std::string& db = config_.audit().sqlite_file();
   if (!db.empty() && config_.audit().min_free_bytes() > 0) {
-    disk_guard_ = std::make_unique<DiskSpaceGuard>(db, config_.audit().min_free_bytes());
+    // The segments (the log) and the database (its index) may be on two
+    // file systems: the fuller one counts.
+    const std::string& segments = config_.audit().log_dir();
+    disk_guard_ = std::make_unique<DiskSpaceGuard>(
+        std::vector<std::string>{db, segments.empty() ? db + ".segments" : segments},
+        config_.audit().min_free_bytes());
   }
   log_(absl::StrCat("audit log ", db.empty() ? "(PostgreSQL)" : db, ", shard ", audit_log_->shard(),
                     ", ", audit_log_->stats().tree_size, " records; checkpoints verify with ",
