@@ -135,8 +135,9 @@ ABSL_FLAG(absl::Duration, audit_retention, DefaultDuration(D().audit().retention
           "prune audit record bodies older than this (leaf hashes and the tree stay, so proofs "
           "still verify), checked at most hourly; 0: keep them forever");
 ABSL_FLAG(int64_t, audit_min_free_bytes, D().audit().min_free_bytes(),
-          "SQLite audit log: below this many free bytes on its file system, verdicts are "
-          "refused UNAVAILABLE rather than fill the disk; 0: no floor");
+          "Embedded audit log: below this many free bytes on the file system of its segments "
+          "or of its SQLite index (the fuller), verdicts are refused UNAVAILABLE rather than "
+          "fill the disk; 0: no floor");
 ABSL_FLAG(int, audit_query_threads, D().audit().query_threads(),
           "AuditService searches (QueryRecords, ExportRecords) run at once, each on its own "
           "store connection; lookups and proofs have two more of their own");
