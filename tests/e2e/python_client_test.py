@@ -95,6 +95,15 @@ class Server:
         return status, text
 
 
+def audit_server(instance):
+    """sigverifyd with its embedded audit log in a new directory: (the
+    directory, the database, the flags to start it again, the server)."""
+    work = tempfile.mkdtemp()
+    db = os.path.join(work, "audit.db")
+    flags = (f"--trust-anchors={PKI}/anchors", f"--audit-db={db}", f"--instance-id={instance}")
+    return work, db, flags, Server(*flags)
+
+
 def rfc9162_verify_inclusion(leaf_hash, index, size, proof, root):
     """RFC 9162 2.1.3.2, written again in Python: the auditor's own check."""
     def node(left, right):
@@ -174,10 +183,7 @@ class AuditLogTest(unittest.TestCase):
     client checks inclusion proofs against the signed checkpoint's root."""
 
     def test_verdicts_are_logged_and_provably_included(self):
-        work = tempfile.mkdtemp()
-        db = os.path.join(work, "audit.db")
-        flags = (f"--trust-anchors={PKI}/anchors", f"--audit-db={db}", "--instance-id=py-a")
-        server = Server(*flags)
+        work, db, flags, server = audit_server("py-a")
         try:
             audit = lambda name, req, resp: server.channel.unary_unary(  # noqa: E731
                 f"/sigverify.v1.AuditService/{name}", request_serializer=req.SerializeToString,
@@ -302,10 +308,7 @@ class AuditCrashTest(unittest.TestCase):
     log after the restart, and the tree matches every checkpoint kept."""
 
     def test_kill_9_under_load_loses_no_answered_verdict(self):
-        work = tempfile.mkdtemp()
-        db = os.path.join(work, "audit.db")
-        flags = (f"--trust-anchors={PKI}/anchors", f"--audit-db={db}", "--instance-id=crash")
-        server = Server(*flags)
+        work, db, flags, server = audit_server("crash")
         answered = []
         stop = threading.Event()
 
@@ -387,10 +390,7 @@ class IndexCatchUpCrashTest(unittest.TestCase):
     the shard from the segments and the index."""
 
     def test_kill_9_in_the_middle_of_the_catch_up(self):
-        work = tempfile.mkdtemp()
-        db = os.path.join(work, "audit.db")
-        flags = (f"--trust-anchors={PKI}/anchors", f"--audit-db={db}", "--instance-id=catchup")
-        server = Server(*flags)
+        work, db, flags, server = audit_server("catchup")
         try:
             total = 0
             for b in range(60):
