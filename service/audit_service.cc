@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "service/audit/tiles.h"
 #include "service/call_auth.h"
 #include "service/call_messages.h"
 #include "service/grpc_status.h"
@@ -211,6 +212,12 @@ grpc::ServerUnaryReactor* AuditService::GetConsistencyProof(grpc::CallbackServer
                 &AuditService::ConsistencyProof);
 }
 
+grpc::ServerUnaryReactor* AuditService::GetTile(grpc::CallbackServerContext* context,
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) {
+  return Answer(context, request, response, lookups_, "GetTile", &AuditService::Tile);
+}
+
 grpc::ServerUnaryReactor* AuditService::QueryRecords(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
@@ -280,6 +287,24 @@ absl::Status AuditService::ConsistencyProof(const v1::GetConsistencyProofRequest
   response->set_old_size(request.old_size());
   response->set_new_size(*new_size);
   AddHashes(*proof, response->mutable_hashes());
+  return absl::OkStatus();
+}
+
+absl::Status AuditService::Tile(const v1::GetTileRequest& request, v1::GetTileResponse* response) {
+  const std::string& shard = ShardOf(request.shard());
+  auto size = log_->store().Size(shard);
+  if (!size.ok()) return size.status();
+  if (request.level() > static_cast<uint32_t>(audit::kMaxTileLevel) ||
+      request.width() > static_cast<uint32_t>(audit::kTileWidth)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tile level ", request.level(), " width ", request.width(), ": outside 0..",
+                     audit::kMaxTileLevel, " and 1..", audit::kTileWidth));
+  }
+  auto hashes = audit::HashTile(log_->Nodes(shard), *size, static_cast<int>(request.level()),
+                                request.index(), static_cast<int>(request.width()));
+  if (!hashes.ok()) return hashes.status();
+  response->set_hashes(*std::move(hashes));
+  response->set_tree_size(*size);
   return absl::OkStatus();
 }
 

@@ -23,15 +23,16 @@
 
 namespace sigverify::service {
 
-using RawAuditService = v1::AuditService::WithRawCallbackMethod_GetCheckpoint<
-    v1::AuditService::WithRawCallbackMethod_GetRecord<
-        v1::AuditService::WithRawCallbackMethod_GetCertificate<
-            v1::AuditService::WithRawCallbackMethod_GetRevocationResponse<
-                v1::AuditService::WithRawCallbackMethod_GetInclusionProof<
-                    v1::AuditService::WithRawCallbackMethod_GetConsistencyProof<
-                        v1::AuditService::WithRawCallbackMethod_QueryRecords<
-                            v1::AuditService::WithRawCallbackMethod_ExportRecords<
-                                v1::AuditService::Service>>>>>>>>;
+using RawAuditService = v1::AuditService::WithRawCallbackMethod_GetTile<
+    v1::AuditService::WithRawCallbackMethod_GetCheckpoint<
+        v1::AuditService::WithRawCallbackMethod_GetRecord<
+            v1::AuditService::WithRawCallbackMethod_GetCertificate<
+                v1::AuditService::WithRawCallbackMethod_GetRevocationResponse<
+                    v1::AuditService::WithRawCallbackMethod_GetInclusionProof<
+                        v1::AuditService::WithRawCallbackMethod_GetConsistencyProof<
+                            v1::AuditService::WithRawCallbackMethod_QueryRecords<
+                                v1::AuditService::WithRawCallbackMethod_ExportRecords<
+                                    v1::AuditService::Service>>>>>>>>>;
 
 class AuditService final : public RawAuditService {
  public:
@@ -72,6 +73,9 @@ class AuditService final : public RawAuditService {
   grpc::ServerUnaryReactor* QueryRecords(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetTile(grpc::CallbackServerContext* context,
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportRecords(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
 
@@ -104,6 +108,7 @@ class AuditService final : public RawAuditService {
   absl::Status ConsistencyProof(const v1::GetConsistencyProofRequest& request,
                                 v1::GetConsistencyProofResponse* response);
   absl::Status Query(const v1::QueryRecordsRequest& request, v1::QueryRecordsResponse* response);
+  absl::Status Tile(const v1::GetTileRequest& request, v1::GetTileResponse* response);
 
   const std::string& ShardOf(const std::string& requested) const {
     return requested.empty() ? log_->shard() : requested;

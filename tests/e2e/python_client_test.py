@@ -383,6 +383,55 @@ class AuditCrashTest(unittest.TestCase):
             shutil.rmtree(work)
 
 
+class TileTest(unittest.TestCase):
+    """GetTile serves the tree as C2SP tlog-tiles cuts it: a mirror that reads
+    the records and the tiles rebuilds the signed root in Python."""
+
+    def test_tiles_rebuild_the_checkpoint(self):
+        work, db, flags, server = audit_server("tiles")
+        try:
+            batch = pb.VerifyBatchRequest(requests=[request(record_id=f"t{i}") for i in range(300)])
+            server.verify_batch(batch, timeout=60)
+
+            def audit(name, req, resp):
+                return server.channel.unary_unary(
+                    f"/sigverify.v1.AuditService/{name}", request_serializer=req.SerializeToString,
+                    response_deserializer=resp.FromString)
+
+            note = audit("GetCheckpoint", apb.GetCheckpointRequest,
+                         apb.GetCheckpointResponse)(apb.GetCheckpointRequest(), timeout=10)
+            lines = note.checkpoint.split("\n")
+            size, root = int(lines[1]), base64.b64decode(lines[2])
+            self.assertEqual(size, 300)
+            get_tile = audit("GetTile", apb.GetTileRequest, apb.GetTileResponse)
+            get_record = audit("GetRecord", apb.GetRecordRequest, apb.GetRecordResponse)
+
+            def tile(level, index, width):
+                hashes = get_tile(apb.GetTileRequest(level=level, index=index, width=width),
+                                  timeout=10).hashes
+                self.assertEqual(len(hashes), 32 * width)
+                return [hashes[i:i + 32] for i in range(0, len(hashes), 32)]
+
+            leaves = tile(0, 0, 256) + tile(0, 1, size - 256)
+            for i in (0, 1, 255, 256, 299):
+                leaf = get_record(apb.GetRecordRequest(sequence=i), timeout=10).leaf
+                self.assertEqual(leaves[i], hashlib.sha256(b"\x00" + leaf).digest(), i)
+            self.assertEqual(rfc9162_root(leaves), root)
+            # Level 1 holds the roots of whole runs of 256 leaves.
+            self.assertEqual(tile(1, 0, 1), [rfc9162_root(leaves[:256])])
+            # A tile the tree does not hold whole yet, and a level past the last.
+            for level, index, width, code in ((0, 1, size - 255, grpc.StatusCode.NOT_FOUND),
+                                              (1, 0, 2, grpc.StatusCode.NOT_FOUND),
+                                              (8, 0, 1, grpc.StatusCode.INVALID_ARGUMENT),
+                                              (0, 0, 0, grpc.StatusCode.INVALID_ARGUMENT)):
+                with self.assertRaises(grpc.RpcError) as e:
+                    get_tile(apb.GetTileRequest(level=level, index=index, width=width), timeout=10)
+                self.assertEqual(e.exception.code(), code, (level, index, width))
+        finally:
+            server.stop()
+            shutil.rmtree(work)
+
+
 class IndexCatchUpCrashTest(unittest.TestCase):
     """The search index rebuilt from the segments at start (here: its file
     deleted) is killed -9 half-way, and the next start goes on from where it
