@@ -294,14 +294,8 @@ absl::Status AuditService::Tile(const v1::GetTileRequest& request, v1::GetTileRe
   const std::string& shard = ShardOf(request.shard());
   auto size = log_->store().Size(shard);
   if (!size.ok()) return size.status();
-  if (request.level() > static_cast<uint32_t>(audit::kMaxTileLevel) ||
-      request.width() > static_cast<uint32_t>(audit::kTileWidth)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tile level ", request.level(), " width ", request.width(), ": outside 0..",
-                     audit::kMaxTileLevel, " and 1..", audit::kTileWidth));
-  }
-  auto hashes = audit::HashTile(log_->Nodes(shard), *size, static_cast<int>(request.level()),
-                                request.index(), static_cast<int>(request.width()));
+  auto hashes =
+      audit::HashTile(log_->Nodes(shard), *size, request.level(), request.index(), request.width());
   if (!hashes.ok()) return hashes.status();
   response->set_hashes(*std::move(hashes));
   response->set_tree_size(*size);

@@ -202,14 +202,9 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
 void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> records,
                                            const std::shared_ptr<Finisher>& finisher,
                                            grpc::Status answer) {
-  std::vector<audit::PreparedRecord> prepared;
-  if (audit_ != nullptr) {
-    prepared.reserve(records.size());
-    for (audit::AuditEntry& e : records) {
-      prepared.push_back(audit_->Prepare(e.record, std::move(e.attachments)));
-    }
-  }
-  RecordThenFinish(std::move(prepared), finisher, std::move(answer));
+  RecordThenFinish(audit_ != nullptr ? audit_->Prepare(std::move(records))
+                                     : std::vector<audit::PreparedRecord>{},
+                   finisher, std::move(answer));
 }
 
 void VerificationService::RecordThenFinish(std::vector<audit::PreparedRecord> records,

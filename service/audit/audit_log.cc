@@ -50,14 +50,17 @@ PreparedRecord AuditLog::Prepare(v1::AuditRecord& record, RecordAttachments atta
   return out;
 }
 
-void AuditLog::Append(std::vector<AuditEntry> entries, Done done) {
+std::vector<PreparedRecord> AuditLog::Prepare(std::vector<AuditEntry> entries) const {
   // Encoded here, on the caller's thread; the records' messages are freed
   // where they were built.
   std::vector<PreparedRecord> records;
   records.reserve(entries.size());
   for (AuditEntry& e : entries) records.push_back(Prepare(e.record, std::move(e.attachments)));
-  entries.clear();
-  Append(std::move(records), std::move(done));
+  return records;
+}
+
+void AuditLog::Append(std::vector<AuditEntry> entries, Done done) {
+  Append(Prepare(std::move(entries)), std::move(done));
 }
 
 void AuditLog::Append(std::vector<PreparedRecord> records, Done done) {

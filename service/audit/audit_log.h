@@ -99,6 +99,7 @@ class AuditLog {
   // message to the caller: a worker fills and prepares one message per item
   // it verifies, reusing its allocations.
   PreparedRecord Prepare(v1::AuditRecord& record, RecordAttachments attachments) const;
+  std::vector<PreparedRecord> Prepare(std::vector<AuditEntry> entries) const;
   // Queues `records`; `done` runs on the writer thread once they are
   // durable, or with UNAVAILABLE when they cannot be (the store fails, too
   // much is waiting, shutting down).

@@ -168,16 +168,22 @@ void AppendFrame(FrameType type, std::string_view payload, std::string* out) {
   out->append(payload);
 }
 
-absl::StatusOr<size_t> ParseFrame(std::string_view buf, size_t offset, Frame* frame) {
-  if (buf.size() - offset < kFrameHeaderBytes) {
-    return absl::NotFoundError("a frame header cut off");
-  }
-  const char* h = buf.data() + offset;
+absl::StatusOr<uint32_t> FramePayloadLength(std::string_view header) {
+  if (header.size() < kFrameHeaderBytes) return absl::NotFoundError("a frame header cut off");
+  const char* h = header.data();
   if (std::memcmp(h, kMagic, 4) != 0 || h[9] != 0 || h[10] != 0 || h[11] != 0) {
     return absl::DataLossError("no frame header");
   }
   const uint32_t length = GetU32(h + 4);
   if (length > kMaxFramePayload) return absl::DataLossError("a frame longer than any written");
+  return length;
+}
+
+absl::StatusOr<size_t> ParseFrame(std::string_view buf, size_t offset, Frame* frame) {
+  auto declared = FramePayloadLength(buf.substr(offset));
+  if (!declared.ok()) return declared.status();
+  const char* h = buf.data() + offset;
+  const uint32_t length = *declared;
   if (buf.size() - offset - kFrameHeaderBytes < length) {
     return absl::NotFoundError("a frame cut off");
   }

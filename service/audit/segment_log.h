@@ -49,6 +49,11 @@ struct Frame {
 // Appends one frame to `out`.
 void AppendFrame(FrameType type, std::string_view payload, std::string* out);
 
+// The payload length a frame header (its first kFrameHeaderBytes) declares,
+// or DATA_LOSS for bytes that are no frame header (checked as ParseFrame
+// does), so a reader knows how much more to read.
+absl::StatusOr<uint32_t> FramePayloadLength(std::string_view header);
+
 // The frame at `offset` of `buffer`: its end offset, or NOT_FOUND for too few
 // bytes (a cut-off tail), DATA_LOSS for bytes that are no frame.
 absl::StatusOr<size_t> ParseFrame(std::string_view buffer, size_t offset, Frame* frame);

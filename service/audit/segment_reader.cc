@@ -85,13 +85,12 @@ absl::StatusOr<std::string> SegmentReader::ReadAt(uint64_t first, uint64_t offse
     if (!error.ok()) return error;
     return absl::DataLossError(absl::StrCat("audit log: ", where, ": past the segment's end"));
   }
-  uint32_t length = 0;
-  for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<uint8_t>(frame[4 + i]);
-  if (length < 32 || length > kMaxFramePayload) {
+  auto length = FramePayloadLength(frame);
+  if (!length.ok() || *length < 32) {
     return absl::DataLossError(absl::StrCat("audit log: ", where, ": no record frame there"));
   }
-  frame.resize(kFrameHeaderBytes + length);
-  if (!PreadAll((*file)->fd, frame.data() + kFrameHeaderBytes, length, offset + kFrameHeaderBytes,
+  frame.resize(kFrameHeaderBytes + *length);
+  if (!PreadAll((*file)->fd, frame.data() + kFrameHeaderBytes, *length, offset + kFrameHeaderBytes,
                 &error)) {
     if (!error.ok()) return error;
     return absl::DataLossError(absl::StrCat("audit log: ", where, ": a frame cut short"));

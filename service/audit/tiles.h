@@ -15,15 +15,15 @@
 
 namespace sigverify::audit {
 
-inline constexpr int kTileHeight = 8;    // tree levels per tile level
-inline constexpr int kTileWidth = 256;   // hashes in a full tile
-inline constexpr int kMaxTileLevel = 7;  // height 56: a tree has fewer than 2^64 leaves
+inline constexpr uint32_t kTileHeight = 8;    // tree levels per tile level
+inline constexpr uint32_t kTileWidth = 256;   // hashes in a full tile
+inline constexpr uint32_t kMaxTileLevel = 7;  // height 56: a tree has fewer than 2^64 leaves
 
 // The hashes of tile (`level`, `index`, `width`) of the tree of `tree_size`
 // leaves. INVALID_ARGUMENT for a level outside 0..7 or a width outside
 // 1..256; NOT_FOUND when the tree does not hold the tile's last node whole.
-absl::StatusOr<std::string> HashTile(const NodeSource& nodes, uint64_t tree_size, int level,
-                                     uint64_t index, int width);
+absl::StatusOr<std::string> HashTile(const NodeSource& nodes, uint64_t tree_size, uint32_t level,
+                                     uint64_t index, uint32_t width);
 
 }  // namespace sigverify::audit
 

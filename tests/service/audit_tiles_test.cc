@@ -69,7 +69,8 @@ TEST_F(HashTileTest, WhatTheTreeDoesNotHoldWholeIsNotFound) {
 
 TEST_F(HashTileTest, LevelAndWidthOutsideTheirRangesAreRefused) {
   const NodeSource nodes = NodesFromLeaves(&leaves_);
-  for (auto [level, width] : std::vector<std::pair<int, int>>{{8, 1}, {-1, 1}, {0, 0}, {0, 257}}) {
+  for (auto [level, width] :
+       std::vector<std::pair<uint32_t, uint32_t>>{{8, 1}, {~0u, 1}, {0, 0}, {0, 257}, {0, ~0u}}) {
     auto tile = HashTile(nodes, leaves_.size(), level, 0, width);
     EXPECT_EQ(tile.status().code(), absl::StatusCode::kInvalidArgument) << level << " " << width;
   }
