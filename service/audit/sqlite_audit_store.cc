@@ -1,14 +1,15 @@
 #include "service/audit/sqlite_audit_store.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "service/audit/leaf_filter.h"
+#include "service/audit/sqlite_blocks.h"
 
 namespace sigverify::audit {
 namespace {
@@ -59,7 +60,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   note TEXT NOT NULL,
   PRIMARY KEY (shard, size)
 ) WITHOUT ROWID;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 )sql";
 
 // Layout 3: `pos`, where a record's frame is in the log's segment when the
@@ -81,50 +82,7 @@ ALTER TABLE leaves DROP COLUMN signer_serial;
 COMMIT;
 )sql";
 
-// A statement from a connection's cache, reset (bindings cleared) when this
-// handle goes out of scope.
-class Statement {
- public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  ~Statement() {
-    if (stmt_ != nullptr) {
-      sqlite3_reset(stmt_);
-      sqlite3_clear_bindings(stmt_);
-    }
-  }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool ok() const { return stmt_ != nullptr; }
-  void Bind(int i, const std::string& text) {
-    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  void BindBlob(int i, const void* data, size_t n) {
-    sqlite3_bind_blob(stmt_, i, data, static_cast<int>(n), SQLITE_TRANSIENT);
-  }
-  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  // SQLITE_ROW, SQLITE_DONE or an error.
-  int Step() { return sqlite3_step(stmt_); }
-  // For the next row of a multi-row statement.
-  void Reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  sqlite3_stmt* raw() { return stmt_; }
-  std::string Blob(int col) {
-    const void* p = sqlite3_column_blob(stmt_, col);
-    return std::string(static_cast<const char*>(p),
-                       static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
-  }
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  absl::Status Error(const char* what) const {
-    return absl::UnavailableError(absl::StrCat("audit store: ", what, ": ", sqlite3_errmsg(db_)));
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_;
-};
+using Statement = SqliteStatement;
 
 // Tree nodes are stored at levels 4, 8, 12, ... (a node row per 16 records,
 // not per record); the levels between are hashed up when read.
@@ -137,94 +95,74 @@ absl::StatusOr<Hash> HashOf(const std::string& bytes) {
   return h;
 }
 
-// Fills `leaf` from the log when the row keeps none but says where it is
-// (columns `hash_column`: leaf_hash, `pos_column`: pos).
-absl::Status BodyFromLog(const LogBodies* bodies, const std::string& shard, uint64_t sequence,
-                         Statement& q, int hash_column, int pos_column, std::string* leaf) {
-  if (!leaf->empty() || sqlite3_column_type(q.raw(), pos_column) == SQLITE_NULL) {
-    return absl::OkStatus();
-  }
+// A record's body from the log, at `offset` of its segment.
+absl::StatusOr<std::string> BodyAt(const LogBodies* bodies, const std::string& shard,
+                                   uint64_t sequence, uint64_t offset, const Hash& leaf_hash) {
   if (bodies == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("record ", sequence, " of shard ", shard,
                      " is kept in the log's segments, which this database was opened without"));
   }
-  const std::string hash = q.Blob(hash_column);
-  if (hash.size() != 32) return absl::DataLossError("audit store: a leaf hash is not 32 bytes");
-  Hash leaf_hash;
-  std::memcpy(leaf_hash.data(), hash.data(), 32);
-  auto body = bodies->Body(shard, sequence, static_cast<uint64_t>(q.Int(pos_column)), leaf_hash);
+  return bodies->Body(shard, sequence, offset, leaf_hash);
+}
+
+// Fills `leaf` from the log when the row keeps none but says where it is
+// (columns `hash_column`: leaf_hash, `pos_column`: pos; layout 3).
+absl::Status BodyFromLog(const LogBodies* bodies, const std::string& shard, uint64_t sequence,
+                         Statement& q, int hash_column, int pos_column, std::string* leaf) {
+  if (!leaf->empty() || sqlite3_column_type(q.raw(), pos_column) == SQLITE_NULL) {
+    return absl::OkStatus();
+  }
+  auto leaf_hash = HashOf(q.Blob(hash_column));
+  if (!leaf_hash.ok()) return leaf_hash.status();
+  auto body = BodyAt(bodies, shard, sequence, static_cast<uint64_t>(q.Int(pos_column)), *leaf_hash);
   if (!body.ok()) return body.status();
   *leaf = *std::move(body);
   return absl::OkStatus();
 }
 
+// The leaf hashes of records [begin, end) of `shard`, from leaf rows and
+// blocks; NOT_FOUND unless all are there.
+absl::StatusOr<std::vector<Hash>> LeafHashes(SqliteConnection& c, const std::string& shard,
+                                             uint64_t begin, uint64_t end) {
+  std::vector<Hash> out(end - begin);
+  uint64_t found = 0;
+  Statement q = c.Prepare(
+      "SELECT seq, leaf_hash FROM leaves WHERE shard = ? AND seq >= ? AND seq < ? ORDER BY seq");
+  if (!q.ok()) return q.Error("prepare");
+  q.Bind(1, shard);
+  q.Bind(2, static_cast<int64_t>(begin));
+  q.Bind(3, static_cast<int64_t>(end));
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    auto h = HashOf(q.Blob(1));
+    if (!h.ok()) return h.status();
+    out[static_cast<uint64_t>(q.Int(0)) - begin] = *h;
+    ++found;
+  }
+  if (rc != SQLITE_DONE) return q.Error("node");
+  if (found < out.size()) {
+    absl::Status s =
+        sqlite_blocks::ForEach(c, shard, begin, end, [&](uint64_t seq, const BlockEntry& e) {
+          out[seq - begin] = e.leaf_hash;
+          ++found;
+          return true;
+        });
+    if (!s.ok()) return s;
+  }
+  if (found != out.size()) {
+    return absl::NotFoundError(
+        absl::StrCat("audit store: no leaves ", begin, " to ", end, " in shard ", shard));
+  }
+  return out;
+}
+
 }  // namespace
-
-// One SQLite connection and its prepared statements, kept for the
-// connection's life (an auditor's query shape is one of a few hundred).
-class SqliteAuditStore::Connection {
- public:
-  ~Connection() {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
-    sqlite3_close(db_);
-  }
-
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path,
-                                                          SqliteSync sync = SqliteSync::kFull) {
-    auto c = std::unique_ptr<Connection>(new Connection);
-    if (sqlite3_open_v2(path.c_str(), &c->db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot open ", path, ": ", c->db_ ? sqlite3_errmsg(c->db_) : "out of memory"));
-    }
-    sqlite3_busy_timeout(c->db_, 5000);
-    for (const char* sql :
-         {"PRAGMA journal_mode=WAL",
-          sync == SqliteSync::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
-          "PRAGMA cache_size=-32768"}) {
-      if (auto s = c->Exec(sql); !s.ok()) return s;
-    }
-    return c;
-  }
-
-  sqlite3* db() { return db_; }
-
-  absl::Status Exec(const char* sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-      const std::string why = error ? error : sqlite3_errmsg(db_);
-      sqlite3_free(error);
-      return absl::UnavailableError(absl::StrCat("audit store: ", why));
-    }
-    return absl::OkStatus();
-  }
-
-  Statement Prepare(const std::string& sql) {
-    auto it = statements_.find(sql);
-    if (it == statements_.end()) {
-      sqlite3_stmt* stmt = nullptr;
-      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-          SQLITE_OK) {
-        sqlite3_finalize(stmt);
-        return Statement(db_, nullptr);
-      }
-      it = statements_.emplace(sql, stmt).first;
-    }
-    return Statement(db_, it->second);
-  }
-
- private:
-  Connection() = default;
-  sqlite3* db_ = nullptr;
-  std::map<std::string, sqlite3_stmt*> statements_;
-};
 
 absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const std::string& path,
                                                                          size_t readers,
                                                                          SqliteSync sync) {
-  auto writer = Connection::Open(path, sync);
+  auto writer = SqliteConnection::Open(path, sync);
   if (!writer.ok()) return writer.status();
   Statement layout1 =
       (*writer)->Prepare("SELECT 1 FROM pragma_table_info('leaves') WHERE name = 'signer_subject'");
@@ -232,6 +170,9 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const s
   const bool migrate = layout1.Step() == SQLITE_ROW;
   layout1.Reset();
   if (auto s = (*writer)->Exec(kSchema); !s.ok()) {
+    return absl::UnavailableError(absl::StrCat(path, ": ", s.message()));
+  }
+  if (auto s = (*writer)->Exec(sqlite_blocks::kSchema); !s.ok()) {
     return absl::UnavailableError(absl::StrCat(path, ": ", s.message()));
   }
   if (migrate) {
@@ -250,9 +191,9 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const s
       return absl::UnavailableError(absl::StrCat(path, ": moving to layout 3: ", s.message()));
     }
   }
-  std::vector<std::unique_ptr<Connection>> reader_connections;
+  std::vector<std::unique_ptr<SqliteConnection>> reader_connections;
   for (size_t i = 0; i < std::max<size_t>(readers, 1); ++i) {
-    auto reader = Connection::Open(path);
+    auto reader = SqliteConnection::Open(path);
     if (!reader.ok()) return reader.status();
     reader_connections.push_back(*std::move(reader));
   }
@@ -260,8 +201,8 @@ absl::StatusOr<std::unique_ptr<SqliteAuditStore>> SqliteAuditStore::Open(const s
       new SqliteAuditStore(*std::move(writer), std::move(reader_connections)));
 }
 
-SqliteAuditStore::SqliteAuditStore(std::unique_ptr<Connection> writer,
-                                   std::vector<std::unique_ptr<Connection>> readers)
+SqliteAuditStore::SqliteAuditStore(std::unique_ptr<SqliteConnection> writer,
+                                   std::vector<std::unique_ptr<SqliteConnection>> readers)
     : writer_(std::move(writer)), readers_(std::move(readers)) {}
 
 absl::Duration SqliteAuditStore::query_budget() const {
@@ -271,19 +212,22 @@ absl::Duration SqliteAuditStore::query_budget() const {
 
 SqliteAuditStore::~SqliteAuditStore() = default;
 
-absl::StatusOr<uint64_t> SqliteAuditStore::SizeOf(Connection& c, const std::string& shard) {
+absl::StatusOr<uint64_t> SqliteAuditStore::SizeOf(SqliteConnection& c, const std::string& shard) {
   Statement q = c.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM leaves WHERE shard = ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   if (q.Step() != SQLITE_ROW) return q.Error("size");
-  return static_cast<uint64_t>(q.Int(0));
+  const uint64_t in_rows = static_cast<uint64_t>(q.Int(0));
+  auto in_blocks = sqlite_blocks::End(c, shard);
+  if (!in_blocks.ok()) return in_blocks.status();
+  return std::max(in_rows, *in_blocks);
 }
 
 absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
                                       absl::Span<const NodeRow> nodes, uint64_t new_size,
                                       const std::string& checkpoint) {
   absl::MutexLock lock(&write_mu_);
-  Connection& c = *writer_;
+  SqliteConnection& c = *writer_;
   if (auto s = c.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto fail = [&](absl::Status s) {
     c.Exec("ROLLBACK").IgnoreError();
@@ -296,24 +240,28 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
         absl::StrCat("audit store: shard ", shard, " has ", *size, " records, not ",
                      leaves.front().sequence, " (another writer?)")));
   }
-  {
+  // Records whose bodies the log keeps go into blocks (layout 4); others
+  // (a store that is the log itself) into leaf rows.
+  const bool in_log =
+      bodies_ != nullptr && !leaves.empty() &&
+      std::all_of(leaves.begin(), leaves.end(), [](const LeafRow& r) { return r.log_offset >= 0; });
+  if (in_log) {
+    if (auto s = sqlite_blocks::Append(c, shard, leaves); !s.ok()) return fail(s);
+  } else {
     Statement insert = c.Prepare(
         "INSERT INTO leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
-        "signer_sha256, indication, caller, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "signer_sha256, indication, caller) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     for (const LeafRow& r : leaves) {
-      // The body stays in the log when the log can give it back.
-      const bool in_log = r.log_offset >= 0 && bodies_ != nullptr;
       insert.Bind(1, shard);
       insert.Bind(2, static_cast<int64_t>(r.sequence));
-      insert.BindBlob(3, r.leaf.data(), in_log ? 0 : r.leaf.size());
+      insert.BindBlob(3, r.leaf.data(), r.leaf.size());
       insert.BindBlob(4, r.leaf_hash.data(), r.leaf_hash.size());
       insert.Bind(5, r.time_micros);
       insert.Bind(6, r.record_id);
       insert.Bind(7, r.signer.sha256);
       insert.Bind(8, static_cast<int64_t>(r.indication));
       insert.Bind(9, r.caller);
-      if (in_log) insert.Bind(10, r.log_offset);
       if (insert.Step() != SQLITE_DONE) return fail(insert.Error("insert leaf"));
       insert.Reset();
     }
@@ -397,24 +345,31 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
     if (stored.Step() == SQLITE_ROW) return HashOf(stored.Blob(0));
     const int base = level - level % kStoredLevels;
     const uint64_t width = uint64_t{1} << (level - base);
-    Statement q = (*reader)->Prepare(
-        base == 0 ? "SELECT leaf_hash FROM leaves WHERE shard = ? AND seq >= ? AND seq < ? "
-                    "ORDER BY seq"
-                  : "SELECT hash FROM nodes WHERE shard = ? AND idx >= ? AND idx < ? AND level = ? "
-                    "ORDER BY idx");
-    if (!q.ok()) return q.Error("prepare");
-    q.Bind(1, shard);
-    q.Bind(2, static_cast<int64_t>(index * width));
-    q.Bind(3, static_cast<int64_t>((index + 1) * width));
-    if (base != 0) q.Bind(4, static_cast<int64_t>(base));
     std::vector<Hash> row;
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      auto h = HashOf(q.Blob(0));
-      if (!h.ok()) return h.status();
-      row.push_back(*h);
+    if (base == 0) {
+      auto leaves = LeafHashes(**reader, shard, index * width, (index + 1) * width);
+      if (!leaves.ok()) {
+        if (leaves.status().code() != absl::StatusCode::kNotFound) return leaves.status();
+      } else {
+        row = *std::move(leaves);
+      }
+    } else {
+      Statement q = (*reader)->Prepare(
+          "SELECT hash FROM nodes WHERE shard = ? AND idx >= ? AND idx < ? AND level = ? "
+          "ORDER BY idx");
+      if (!q.ok()) return q.Error("prepare");
+      q.Bind(1, shard);
+      q.Bind(2, static_cast<int64_t>(index * width));
+      q.Bind(3, static_cast<int64_t>((index + 1) * width));
+      q.Bind(4, static_cast<int64_t>(base));
+      int rc;
+      while ((rc = q.Step()) == SQLITE_ROW) {
+        auto h = HashOf(q.Blob(0));
+        if (!h.ok()) return h.status();
+        row.push_back(*h);
+      }
+      if (rc != SQLITE_DONE) return q.Error("node");
     }
-    if (rc != SQLITE_DONE) return q.Error("node");
     if (row.size() != width) {
       return absl::NotFoundError(
           absl::StrCat("audit store: no tree node at level ", level, " index ", index));
@@ -424,13 +379,21 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
     }
     return row[0];
   }
-  Statement q = (*reader)->Prepare(
-      level == 0 ? "SELECT leaf_hash FROM leaves WHERE shard = ? AND seq = ?"
-                 : "SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
+  if (level == 0) {
+    auto leaf = LeafHashes(**reader, shard, index, index + 1);
+    if (!leaf.ok()) {
+      if (leaf.status().code() != absl::StatusCode::kNotFound) return leaf.status();
+      return absl::NotFoundError(
+          absl::StrCat("audit store: no tree node at level 0 index ", index));
+    }
+    return (*leaf)[0];
+  }
+  Statement q =
+      (*reader)->Prepare("SELECT hash FROM nodes WHERE shard = ? AND idx = ? AND level = ?");
   if (!q.ok()) return q.Error("prepare");
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(index));
-  if (level != 0) q.Bind(3, static_cast<int64_t>(level));
+  q.Bind(3, static_cast<int64_t>(level));
   const int rc = q.Step();
   if (rc == SQLITE_DONE) {
     return absl::NotFoundError(
@@ -448,14 +411,24 @@ absl::StatusOr<std::string> SqliteAuditStore::Leaf(const std::string& shard, uin
   q.Bind(1, shard);
   q.Bind(2, static_cast<int64_t>(sequence));
   const int rc = q.Step();
-  if (rc == SQLITE_DONE) {
+  if (rc == SQLITE_ROW) {
+    std::string leaf = q.Blob(0);
+    if (auto s = BodyFromLog(bodies_.get(), shard, sequence, q, 1, 2, &leaf); !s.ok()) return s;
+    return leaf;
+  }
+  if (rc != SQLITE_DONE) return q.Error("leaf");
+  std::optional<BlockEntry> entry;
+  absl::Status s = sqlite_blocks::ForEach(**reader, shard, sequence, sequence + 1,
+                                          [&](uint64_t, const BlockEntry& e) {
+                                            entry = e;
+                                            return false;
+                                          });
+  if (!s.ok()) return s;
+  if (!entry.has_value() || entry->offset == kPrunedOffset) {
     return absl::NotFoundError(absl::StrCat("no record ", sequence, " in shard ", shard,
                                             " (or its body was pruned by retention)"));
   }
-  if (rc != SQLITE_ROW) return q.Error("leaf");
-  std::string leaf = q.Blob(0);
-  if (auto s = BodyFromLog(bodies_.get(), shard, sequence, q, 1, 2, &leaf); !s.ok()) return s;
-  return leaf;
+  return BodyAt(bodies_.get(), shard, sequence, entry->offset, entry->leaf_hash);
 }
 
 absl::StatusOr<CertificateRow> SqliteAuditStore::Certificate(const std::string& sha256) {
@@ -490,15 +463,27 @@ absl::StatusOr<std::string> SqliteAuditStore::RevocationResponse(const std::stri
 
 absl::StatusOr<uint64_t> SqliteAuditStore::Prune(const std::string& shard, int64_t before_micros) {
   absl::MutexLock lock(&write_mu_);
-  Statement q = writer_->Prepare(
-      absl::StrCat("UPDATE leaves SET leaf = X'', pos = NULL WHERE shard = ? AND time_micros < ? "
-                   "AND ",
-                   kKept));
-  if (!q.ok()) return q.Error("prepare");
-  q.Bind(1, shard);
-  q.Bind(2, before_micros);
-  if (q.Step() != SQLITE_DONE) return q.Error("prune");
-  return static_cast<uint64_t>(sqlite3_changes(writer_->db()));
+  SqliteConnection& c = *writer_;
+  if (auto s = c.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  auto fail = [&](absl::Status s) {
+    c.Exec("ROLLBACK").IgnoreError();
+    return s;
+  };
+  uint64_t pruned = 0;
+  {
+    Statement q = c.Prepare(absl::StrCat(
+        "UPDATE leaves SET leaf = X'', pos = NULL WHERE shard = ? AND time_micros < ? AND ",
+        kKept));
+    if (!q.ok()) return fail(q.Error("prepare"));
+    q.Bind(1, shard);
+    q.Bind(2, before_micros);
+    if (q.Step() != SQLITE_DONE) return fail(q.Error("prune"));
+    pruned = static_cast<uint64_t>(sqlite3_changes(c.db()));
+  }
+  auto in_blocks = sqlite_blocks::Prune(c, shard, before_micros);
+  if (!in_blocks.ok()) return fail(in_blocks.status());
+  if (auto s = c.Exec("COMMIT"); !s.ok()) return fail(s);
+  return pruned + *in_blocks;
 }
 
 absl::StatusOr<std::string> SqliteAuditStore::Checkpoint(const std::string& shard, uint64_t size) {
@@ -537,6 +522,30 @@ absl::StatusOr<std::vector<AuditStore::StoredLeaf>> SqliteAuditStore::Leaves(
       return s;
   }
   if (rc != SQLITE_DONE) return q.Error("leaves");
+  // Then the records in blocks (after the rows: a log moves from rows to
+  // blocks, never back).
+  const size_t in_rows = out.size();
+  absl::Status failed;
+  absl::Status s = sqlite_blocks::ForEach(
+      **reader, shard, begin, begin + limit, [&](uint64_t seq, const BlockEntry& e) {
+        StoredLeaf& row = out.emplace_back(StoredLeaf{seq, "", crypto::AsBytes(e.leaf_hash)});
+        if (e.offset != kPrunedOffset) {
+          auto body = BodyAt(bodies_.get(), shard, seq, e.offset, e.leaf_hash);
+          if (!body.ok()) {
+            failed = body.status();
+            return false;
+          }
+          row.leaf = *std::move(body);
+        }
+        return out.size() < limit;
+      });
+  if (!s.ok()) return s;
+  if (!failed.ok()) return failed;
+  if (in_rows > 0 && out.size() > in_rows) {
+    std::sort(out.begin(), out.end(),
+              [](const StoredLeaf& a, const StoredLeaf& b) { return a.sequence < b.sequence; });
+  }
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 
@@ -555,6 +564,10 @@ absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& q
   sqlite3_progress_handler(
       (*reader)->db(), 1000,
       +[](void* d) { return absl::Now() > *static_cast<absl::Time*>(d) ? 1 : 0; }, &deadline);
+  struct Unset {
+    sqlite3* db;
+    ~Unset() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+  } unset{(*reader)->db()};
   for (size_t i = 0; i < filter.values.size(); ++i) {
     const int index = static_cast<int>(i) + 1;
     if (const auto* n = std::get_if<int64_t>(&filter.values[i])) {
@@ -572,15 +585,39 @@ absl::StatusOr<std::vector<FoundLeaf>> SqliteAuditStore::Find(const LeafQuery& q
     row.time_micros = q.Int(2);
     row.leaf = q.Blob(3);
     if (auto s = BodyFromLog(bodies_.get(), row.shard, row.sequence, q, 4, 5, &row.leaf); !s.ok()) {
-      sqlite3_progress_handler((*reader)->db(), 0, nullptr, nullptr);
       return s;
     }
     out.push_back(std::move(row));
   }
-  sqlite3_progress_handler((*reader)->db(), 0, nullptr, nullptr);
   if (rc == SQLITE_INTERRUPT) return QueryOverBudget(budget);
   if (rc != SQLITE_DONE) return q.Error("query");
-  return out;
+  q.Reset();
+
+  // The records in blocks, merged with the rows' in the query's order.
+  auto found = sqlite_blocks::Find(**reader, query, after, limit, deadline, budget);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return out;
+  std::vector<FoundLeaf> merged;
+  merged.reserve(std::min(limit, out.size() + found->size()));
+  auto before = [&query](const FoundLeaf& a, const sqlite_blocks::FoundEntry& b) {
+    if (query.tree_order) return std::tie(a.shard, a.sequence) < std::tie(b.shard, b.sequence);
+    const int64_t t = b.entry.time_micros;
+    return query.oldest_first
+               ? std::tie(a.time_micros, a.shard, a.sequence) < std::tie(t, b.shard, b.sequence)
+               : std::tie(a.time_micros, a.shard, a.sequence) > std::tie(t, b.shard, b.sequence);
+  };
+  size_t i = 0, j = 0;
+  while (merged.size() < limit && (i < out.size() || j < found->size())) {
+    if (j == found->size() || (i < out.size() && before(out[i], (*found)[j]))) {
+      merged.push_back(std::move(out[i++]));
+      continue;
+    }
+    const sqlite_blocks::FoundEntry& f = (*found)[j++];
+    auto body = BodyAt(bodies_.get(), f.shard, f.sequence, f.entry.offset, f.entry.leaf_hash);
+    if (!body.ok()) return body.status();
+    merged.push_back(FoundLeaf{f.shard, f.sequence, f.entry.time_micros, *std::move(body)});
+  }
+  return merged;
 }
 
 }  // namespace sigverify::audit

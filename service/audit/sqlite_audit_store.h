@@ -14,15 +14,9 @@
 #include "absl/synchronization/mutex.h"
 #include "service/audit/audit_store.h"
 #include "service/audit/connection_pool.h"
-
-struct sqlite3;
+#include "service/audit/sqlite_connection.h"
 
 namespace sigverify::audit {
-
-// kFull: a commit is durable when it returns (the store is the log).
-// kNormal: it may be lost in a power failure (the store is an index that is
-// rebuilt from the log's segments); WAL keeps the file consistent either way.
-enum class SqliteSync { kFull, kNormal };
 
 class SqliteAuditStore : public AuditStore {
  public:
@@ -55,19 +49,18 @@ class SqliteAuditStore : public AuditStore {
   }
 
  private:
-  class Connection;
-  SqliteAuditStore(std::unique_ptr<Connection> writer,
-                   std::vector<std::unique_ptr<Connection>> readers);
+  SqliteAuditStore(std::unique_ptr<SqliteConnection> writer,
+                   std::vector<std::unique_ptr<SqliteConnection>> readers);
   absl::Duration query_budget() const;
-  static absl::StatusOr<uint64_t> SizeOf(Connection& c, const std::string& shard);
+  static absl::StatusOr<uint64_t> SizeOf(SqliteConnection& c, const std::string& shard);
 
   // The writer's connection (commits, retention) and the auditors' (every
   // read, one connection per read in progress), so a long query never
   // delays a commit nor holds every reader; WAL lets readers see the last
   // commit while the next one is written.
   absl::Mutex write_mu_;
-  std::unique_ptr<Connection> writer_ ABSL_GUARDED_BY(write_mu_);
-  ConnectionPool<std::unique_ptr<Connection>> readers_;
+  std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mu_);
+  ConnectionPool<std::unique_ptr<SqliteConnection>> readers_;
   mutable absl::Mutex budget_mu_;
   absl::Duration query_budget_ ABSL_GUARDED_BY(budget_mu_) = kDefaultQueryBudget;
   std::shared_ptr<const LogBodies> bodies_;

@@ -7,6 +7,9 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
+#include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -355,8 +358,8 @@ TEST_P(AuditStoreContractTest, AQueryOverBudgetStopsAndSaysWhy) {
   Append("a", 0, 3000);
   store_->set_query_budget(absl::ZeroDuration());
   LeafQuery q;
-  q.signer_serial = "1001";     // 1,500 records by one signer, each checked
-  q.subject_contains = "Trần";  // against another's subject: none match
+  q.record_id = "doc-2";                        // 300 records with this id, each
+  q.signer_fingerprint = std::string(64, 'a');  // checked against a signer none has
   auto over = store_->Find(q, nullptr, 10);
   EXPECT_EQ(over.status().code(), absl::StatusCode::kDeadlineExceeded) << over.status();
   EXPECT_NE(over.status().message().find("narrow it"), std::string::npos);
@@ -391,6 +394,116 @@ TEST_P(AuditStoreContractTest, PagesNeitherSkipNorRepeat) {
         }
       }
     }
+  }
+}
+
+// Searches answer what a scan of every record would, page after page, in
+// either order, whatever the commits' sizes and however the verdict times
+// run: jittering back and forth within a second, jumping back and forth by
+// tens of seconds (a clock set right), two shards interleaved. A fixed seed,
+// so a failure repeats.
+TEST_P(AuditStoreContractTest, SearchesAnswerAsAScanOfEveryRecordWould) {
+  struct Signer {
+    const char* subject;
+    const char* serial;
+  };
+  const Signer signers[] = {{"CN=Nguyễn Văn An,C=VN", "1001"},
+                            {"CN=Trần Thị Bình,C=VN", "1002"},
+                            {"CN=Nguyễn Thị Cúc,C=VN", "1003"},
+                            {"CN=Lê Văn Dũng,C=VN", "1004"}};
+  const char* callers[] = {"CN=Văn thư,O=Sở Nội vụ", "CN=Một cửa,O=UBND", "ipv4:10.0.0.7:5000"};
+  std::mt19937_64 random(7);
+  auto uniform = [&random](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(random);
+  };
+  std::vector<std::pair<std::string, LeafRow>> all;
+  std::map<std::string, uint64_t> size = {{"a", 0}, {"b", 0}};
+  int64_t clock = int64_t{5000} * 1000000;
+  while (all.size() < 1500) {
+    const std::string shard = uniform(0, 3) == 0 ? "b" : "a";
+    std::vector<LeafRow> rows;
+    for (int64_t n = uniform(1, 200); n > 0; --n) {
+      const int64_t jump = uniform(0, 99);
+      clock += jump == 0 ? -30000000 : jump == 1 ? 10000000 : uniform(-700000, 900000);
+      LeafRow r;
+      r.sequence = size[shard]++;
+      r.leaf = absl::StrCat(shard, "/", r.sequence);
+      r.leaf_hash = LeafHash(r.leaf);
+      r.time_micros = clock;
+      r.record_id = absl::StrCat("CV-", uniform(0, 60));
+      const int64_t k = uniform(0, 3);
+      r.signer.sha256 = std::string(64, static_cast<char>('a' + k));
+      r.signer.subject = signers[k].subject;
+      r.signer.serial = signers[k].serial;
+      r.signer.issuer = "CN=CA,C=VN";
+      r.indication = static_cast<int>(uniform(1, 3));
+      r.caller = callers[uniform(0, 2)];
+      rows.push_back(r);
+      all.emplace_back(shard, r);
+    }
+    ASSERT_TRUE(
+        store_->Commit(shard, rows, {}, size[shard], absl::StrCat("cp ", size[shard])).ok());
+  }
+  auto matches = [&](const LeafQuery& q, const std::string& shard, const LeafRow& r) {
+    const Signer& signer = signers[r.signer.sha256[0] - 'a'];
+    return (q.shard.empty() || q.shard == shard) &&
+           (q.since_micros == 0 || r.time_micros >= q.since_micros) &&
+           (q.until_micros == 0 || r.time_micros < q.until_micros) &&
+           (q.record_id.empty() || q.record_id == r.record_id) &&
+           (q.signer_fingerprint.empty() || q.signer_fingerprint == r.signer.sha256) &&
+           (q.signer_serial.empty() || q.signer_serial == signer.serial) &&
+           (q.subject_contains.empty() ||
+            std::string(signer.subject).find(q.subject_contains) != std::string::npos) &&
+           (q.indication == 0 || q.indication == r.indication) &&
+           (q.caller.empty() || q.caller == r.caller);
+  };
+  for (int round = 0; round < 150; ++round) {
+    LeafQuery q;
+    if (uniform(0, 3) == 0) q.shard = uniform(0, 1) ? "a" : "b";
+    if (uniform(0, 2) == 0) {
+      q.since_micros = clock + uniform(-400, 100) * 1000000;
+      q.until_micros = uniform(0, 1) ? 0 : q.since_micros + uniform(1, 200) * 1000000;
+    }
+    if (uniform(0, 4) == 0) q.record_id = absl::StrCat("CV-", uniform(0, 61));
+    switch (uniform(0, 5)) {
+      case 0:
+        q.signer_fingerprint = std::string(64, static_cast<char>('a' + uniform(0, 4)));
+        break;
+      case 1:
+        q.subject_contains = uniform(0, 1) ? "Nguyễn" : "Văn";  // two signers each
+        break;
+      case 2:
+        q.signer_serial = signers[uniform(0, 3)].serial;
+        break;
+    }
+    if (uniform(0, 3) == 0) q.indication = static_cast<int>(uniform(1, 4));
+    if (uniform(0, 3) == 0) q.caller = callers[uniform(0, 2)];
+    q.oldest_first = uniform(0, 1);
+    q.tree_order = uniform(0, 5) == 0;
+    std::vector<std::tuple<int64_t, std::string, uint64_t>> expected;
+    for (const auto& [shard, r] : all) {
+      if (matches(q, shard, r)) expected.emplace_back(r.time_micros, shard, r.sequence);
+    }
+    std::sort(expected.begin(), expected.end(), [&q](const auto& x, const auto& y) {
+      if (q.tree_order) {
+        return std::tie(std::get<1>(x), std::get<2>(x)) < std::tie(std::get<1>(y), std::get<2>(y));
+      }
+      return q.oldest_first ? x < y : x > y;
+    });
+    const size_t limit = static_cast<size_t>(uniform(1, 120));
+    std::vector<std::tuple<int64_t, std::string, uint64_t>> got;
+    std::optional<LeafCursor> after;
+    for (int pages = 0; pages <= 1500; ++pages) {
+      auto page = store_->Find(q, after ? &*after : nullptr, limit);
+      ASSERT_TRUE(page.ok()) << page.status();
+      for (const FoundLeaf& f : *page) {
+        got.emplace_back(f.time_micros, f.shard, f.sequence);
+        EXPECT_EQ(f.leaf, absl::StrCat(f.shard, "/", f.sequence));
+      }
+      if (page->size() < limit) break;
+      after = LeafCursor{page->back().time_micros, page->back().shard, page->back().sequence};
+    }
+    ASSERT_EQ(got, expected) << "round " << round << " limit " << limit;
   }
 }
 

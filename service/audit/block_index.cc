@@ -1,0 +1,135 @@
+#include "service/audit/block_index.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/sha256.h"
+
+namespace sigverify::audit {
+namespace {
+
+constexpr uint32_t kBlockVersion = 1;
+
+void Put64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+void Put32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+uint64_t Get64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+uint32_t Get32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+}  // namespace
+
+int64_t IndexKey(KeyKind kind, std::string_view text) {
+  std::string input(1, static_cast<char>(kind));
+  input.append(text);
+  const crypto::Sha256Digest d = crypto::Sha256(input);
+  uint64_t key;
+  std::memcpy(&key, d.data(), sizeof(key));
+  return key == 0 ? 1 : static_cast<int64_t>(key);
+}
+
+BlockEntry EntryOf(const LeafRow& row) {
+  BlockEntry e;
+  e.time_micros = row.time_micros;
+  e.offset = row.log_offset >= 0 ? static_cast<uint64_t>(row.log_offset) : kPrunedOffset;
+  auto key = [](KeyKind kind, const std::string& text) {
+    return text.empty() ? 0 : IndexKey(kind, text);
+  };
+  e.signer_key = key(KeyKind::kSigner, row.signer.sha256);
+  e.caller_key = key(KeyKind::kCaller, row.caller);
+  e.record_key = key(KeyKind::kRecordId, row.record_id);
+  e.leaf_hash = row.leaf_hash;
+  e.indication = static_cast<uint8_t>(std::clamp(row.indication, 0, 255));
+  return e;
+}
+
+std::string EncodeBlock(absl::Span<const BlockEntry> entries) {
+  std::string out(EntryPlace(entries.size()), '\0');
+  Put32(out.data(), kBlockVersion);
+  Put32(out.data() + 4, static_cast<uint32_t>(entries.size()));
+  char* p = out.data() + kBlockHeaderSize;
+  for (const BlockEntry& e : entries) {
+    Put64(p, static_cast<uint64_t>(e.time_micros));
+    Put64(p + 8, e.offset);
+    Put64(p + 16, static_cast<uint64_t>(e.signer_key));
+    Put64(p + 24, static_cast<uint64_t>(e.caller_key));
+    Put64(p + 32, static_cast<uint64_t>(e.record_key));
+    std::memcpy(p + 40, e.leaf_hash.data(), 32);
+    p[72] = static_cast<char>(e.indication);
+    p += kBlockEntrySize;
+  }
+  return out;
+}
+
+BlockEntry DecodeEntry(const char* p) {
+  BlockEntry e;
+  e.time_micros = static_cast<int64_t>(Get64(p));
+  e.offset = Get64(p + 8);
+  e.signer_key = static_cast<int64_t>(Get64(p + 16));
+  e.caller_key = static_cast<int64_t>(Get64(p + 24));
+  e.record_key = static_cast<int64_t>(Get64(p + 32));
+  std::memcpy(e.leaf_hash.data(), p + 40, 32);
+  e.indication = static_cast<uint8_t>(p[72]);
+  return e;
+}
+
+absl::StatusOr<uint32_t> BlockCount(std::string_view data) {
+  if (data.size() < kBlockHeaderSize || Get32(data.data()) != kBlockVersion) {
+    return absl::DataLossError("audit index: a block of an unknown version");
+  }
+  const uint32_t count = Get32(data.data() + 4);
+  if (data.size() != EntryPlace(count)) {
+    return absl::DataLossError(
+        absl::StrCat("audit index: a block of ", count, " records has ", data.size(), " bytes"));
+  }
+  return count;
+}
+
+absl::StatusOr<std::vector<BlockEntry>> DecodeBlock(std::string_view data) {
+  auto count = BlockCount(data);
+  if (!count.ok()) return count.status();
+  std::vector<BlockEntry> entries;
+  entries.reserve(*count);
+  for (uint32_t i = 0; i < *count; ++i) entries.push_back(DecodeEntry(data.data() + EntryPlace(i)));
+  return entries;
+}
+
+std::vector<size_t> BlockEnds(absl::Span<const BlockEntry> rows) {
+  std::vector<size_t> ends;
+  size_t begin = 0;
+  int64_t lo = 0, hi = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t t = rows[i].time_micros;
+    if (i > begin) {
+      const int64_t new_lo = std::min(lo, t), new_hi = std::max(hi, t);
+      // Unsigned: a clock years apart must not overflow the difference.
+      if (static_cast<uint64_t>(new_hi) - static_cast<uint64_t>(new_lo) >
+              static_cast<uint64_t>(kBlockSpan) ||
+          i - begin >= kMaxBlockRecords) {
+        ends.push_back(i);
+        begin = i;
+        lo = hi = t;
+        continue;
+      }
+      lo = new_lo;
+      hi = new_hi;
+    } else {
+      lo = hi = t;
+    }
+  }
+  if (!rows.empty()) ends.push_back(rows.size());
+  return ends;
+}
+
+}  // namespace sigverify::audit
