@@ -13,6 +13,8 @@ namespace sigverify::crypto {
 using Sha256Digest = std::array<uint8_t, 32>;
 
 Sha256Digest Sha256(std::string_view bytes);
+// SHA-256 of `prefix` then `bytes`, without joining them first.
+Sha256Digest Sha256(std::string_view prefix, std::string_view bytes);
 
 // The digest as a byte string (proto bytes fields).
 inline std::string AsBytes(const Sha256Digest& d) {

@@ -31,9 +31,8 @@ uint32_t Get32(const char* p) {
 }  // namespace
 
 int64_t IndexKey(KeyKind kind, std::string_view text) {
-  std::string input(1, static_cast<char>(kind));
-  input.append(text);
-  const crypto::Sha256Digest d = crypto::Sha256(input);
+  const char tag = static_cast<char>(kind);
+  const crypto::Sha256Digest d = crypto::Sha256(std::string_view(&tag, 1), text);
   uint64_t key;
   std::memcpy(&key, d.data(), sizeof(key));
   return key == 0 ? 1 : static_cast<int64_t>(key);

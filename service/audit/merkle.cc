@@ -71,11 +71,7 @@ absl::Status SubProof(const NodeSource& nodes, uint64_t m, uint64_t begin, uint6
 
 }  // namespace
 
-Hash LeafHash(std::string_view leaf) {
-  std::string buf(1, '\0');
-  buf.append(leaf);
-  return crypto::Sha256(buf);
-}
+Hash LeafHash(std::string_view leaf) { return crypto::Sha256(std::string_view("\0", 1), leaf); }
 
 Hash NodeHash(const Hash& left, const Hash& right) {
   char buf[65];

@@ -103,7 +103,12 @@ absl::StatusOr<std::string> BodyAt(const LogBodies* bodies, const std::string& s
         absl::StrCat("record ", sequence, " of shard ", shard,
                      " is kept in the log's segments, which this database was opened without"));
   }
-  return bodies->Body(shard, sequence, offset, leaf_hash);
+  auto body = bodies->Body(shard, sequence, offset, leaf_hash);
+  if (!body.ok()) {
+    return absl::Status(body.status().code(), absl::StrCat("record ", sequence, " of shard ", shard,
+                                                           ": ", body.status().message()));
+  }
+  return body;
 }
 
 // Fills `leaf` from the log when the row keeps none but says where it is
