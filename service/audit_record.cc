@@ -49,7 +49,22 @@ void Common(const CallInfo& call, const Response& response, absl::Time now, v1::
                                 !response.validation_time_attested());
 }
 
+google::protobuf::ArenaOptions ScratchOptions(char* block, size_t size) {
+  google::protobuf::ArenaOptions o;
+  o.initial_block = block;
+  o.initial_block_size = size;
+  return o;
+}
+
 }  // namespace
+
+AuditRecordScratch::AuditRecordScratch()
+    : block_(new char[kBlockBytes]), arena_(ScratchOptions(block_.get(), kBlockBytes)) {}
+
+v1::AuditRecord& AuditRecordScratch::Fresh() {
+  arena_.Reset();
+  return *google::protobuf::Arena::CreateMessage<v1::AuditRecord>(&arena_);
+}
 
 void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
                      const v1::VerifyResponse& response,

@@ -4,10 +4,12 @@
 #ifndef SIGVERIFY_SERVICE_AUDIT_RECORD_H_
 #define SIGVERIFY_SERVICE_AUDIT_RECORD_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "google/protobuf/arena.h"
 #include "service/access/access_control.h"
 #include "service/document_verifier.h"
 #include "sigverify/v1/audit.pb.h"
@@ -24,9 +26,26 @@ struct CallInfo {
   absl::Time arrived;
 };
 
+// A worker thread's record to fill, and the arena it lives in: emptied for
+// every item, so a record's strings and sub-messages cost no malloc or free
+// (a message's Clear deletes its sub-messages; an arena's reset only moves a
+// pointer back).
+class AuditRecordScratch {
+ public:
+  AuditRecordScratch();
+  AuditRecordScratch(const AuditRecordScratch&) = delete;
+  AuditRecordScratch& operator=(const AuditRecordScratch&) = delete;
+  // An empty record, valid until the next call.
+  v1::AuditRecord& Fresh();
+
+ private:
+  static constexpr size_t kBlockBytes = 64 << 10;  // a record with room to spare
+  std::unique_ptr<char[]> block_;
+  google::protobuf::Arena arena_;
+};
+
 // `attachments.data_sha256`, when set, is the data's hash (not computed again).
-// Fills `r` (cleared first: a worker reuses one message, its strings and
-// sub-messages, for every item it records).
+// Fills `r` (cleared first).
 void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
                      const v1::VerifyResponse& response,
                      const audit::RecordAttachments& attachments, absl::Time now,

@@ -494,11 +494,11 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
           metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
                               result->response().indication());
           if (!records->empty()) {
-            // One message per worker thread, refilled for every item: its
-            // strings and sub-messages are allocated once, not per record.
-            thread_local v1::AuditRecord scratch;
-            FillAuditRecord(info, item, result->response(), attachments, absl::Now(), scratch);
-            (*records)[i] = audit_->Prepare(scratch, std::move(attachments));
+            // In the worker thread's arena: no malloc or free per record.
+            thread_local AuditRecordScratch scratch;
+            v1::AuditRecord& record = scratch.Fresh();
+            FillAuditRecord(info, item, result->response(), attachments, absl::Now(), record);
+            (*records)[i] = audit_->Prepare(record, std::move(attachments));
           }
         } else {
           v1::ItemError* error = result->mutable_error();
