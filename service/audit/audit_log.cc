@@ -174,10 +174,17 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       edge_.Push(row.leaf_hash, &nodes);
     }
   }
+  // What the store will hold once this commits (the rows go to the store).
+  std::vector<std::string> now_stored;
+  for (const LeafRow& row : leaves) {
+    if (!row.signer.der.empty()) now_stored.push_back(row.signer.sha256);
+    for (const crypto::SignedRevocationData& r : row.responses) now_stored.push_back(r.sha256);
+  }
+  const size_t committed = leaves.size();
   auto note = signer_.Sign({options_.origin, edge_.size(), edge_.Root()});
-  absl::Status status = note.ok()
-                            ? store_->Commit(options_.shard, leaves, nodes, edge_.size(), *note)
-                            : note.status();
+  absl::Status status = note.ok() ? store_->CommitOwned(options_.shard, std::move(leaves),
+                                                        std::move(nodes), edge_.size(), *note)
+                                  : note.status();
   if (!status.ok()) {
     edge_ = saved_edge;
     // Another writer on this shard (FAILED_PRECONDITION) is refused, not
@@ -186,14 +193,11 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
     return status;
   }
   if (stored_.size() > 100000) stored_.clear();
-  for (const LeafRow& row : leaves) {
-    if (!row.signer.der.empty()) stored_.insert(row.signer.sha256);
-    for (const crypto::SignedRevocationData& r : row.responses) stored_.insert(r.sha256);
-  }
-  appended_ += leaves.size();
+  for (std::string& sha256 : now_stored) stored_.insert(std::move(sha256));
+  appended_ += committed;
   commits_ += 1;
   tree_size_ = edge_.size();
-  if (on_commit) on_commit(leaves.size(), absl::Now() - started);
+  if (on_commit) on_commit(committed, absl::Now() - started);
   return absl::OkStatus();
 }
 

@@ -121,6 +121,15 @@ class AuditStore {
                               absl::Span<const NodeRow> nodes, uint64_t new_size,
                               const std::string& checkpoint) = 0;
 
+  // Commit, for a caller that has no use for the rows afterwards: a store
+  // that keeps them (an index filled behind the log) takes them instead of
+  // copying them.
+  virtual absl::Status CommitOwned(const std::string& shard, std::vector<LeafRow>&& leaves,
+                                   std::vector<NodeRow>&& nodes, uint64_t new_size,
+                                   const std::string& checkpoint) {
+    return Commit(shard, leaves, nodes, new_size, checkpoint);
+  }
+
   // Leaves in the shard (0 for a shard never written).
   virtual absl::StatusOr<uint64_t> Size(const std::string& shard) = 0;
   // The hash of the complete subtree (level, index); level 0: a leaf hash.

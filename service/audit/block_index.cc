@@ -38,16 +38,22 @@ int64_t IndexKey(KeyKind kind, std::string_view text) {
   return key == 0 ? 1 : static_cast<int64_t>(key);
 }
 
-BlockEntry EntryOf(const LeafRow& row) {
+int64_t KeyMemo::Key(KeyKind kind, const std::string& text) {
+  if (text.empty()) return 0;
+  absl::flat_hash_map<std::string, int64_t>& keys = keys_[static_cast<size_t>(kind) & 3];
+  if (auto it = keys.find(text); it != keys.end()) return it->second;
+  if (keys.size() >= kMaxTexts) keys.clear();
+  return keys.emplace(text, IndexKey(kind, text)).first->second;
+}
+
+BlockEntry EntryOf(const LeafRow& row, KeyMemo& keys) {
   BlockEntry e;
   e.time_micros = row.time_micros;
   e.offset = row.log_offset >= 0 ? static_cast<uint64_t>(row.log_offset) : kPrunedOffset;
-  auto key = [](KeyKind kind, const std::string& text) {
-    return text.empty() ? 0 : IndexKey(kind, text);
-  };
-  e.signer_key = key(KeyKind::kSigner, row.signer.sha256);
-  e.caller_key = key(KeyKind::kCaller, row.caller);
-  e.record_key = key(KeyKind::kRecordId, row.record_id);
+  e.signer_key = keys.Key(KeyKind::kSigner, row.signer.sha256);
+  e.caller_key = keys.Key(KeyKind::kCaller, row.caller);
+  // Near-unique: not worth remembering.
+  e.record_key = row.record_id.empty() ? 0 : IndexKey(KeyKind::kRecordId, row.record_id);
   e.leaf_hash = row.leaf_hash;
   e.indication = static_cast<uint8_t>(std::clamp(row.indication, 0, 255));
   return e;

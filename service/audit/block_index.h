@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "service/audit/audit_store.h"
@@ -59,8 +60,20 @@ struct BlockEntry {
 inline constexpr size_t kBlockHeaderSize = 8;
 inline constexpr size_t kBlockEntrySize = 73;
 
+// The keys of the texts seen (up to kMaxTexts, then it starts afresh), so
+// that the records of one caller or signer hash its name once; 0 for an
+// empty text.
+class KeyMemo {
+ public:
+  static constexpr size_t kMaxTexts = 4096;
+  int64_t Key(KeyKind kind, const std::string& text);
+
+ private:
+  absl::flat_hash_map<std::string, int64_t> keys_[4];
+};
+
 // The entry of a leaf row (its keys computed; 0 for an empty text).
-BlockEntry EntryOf(const LeafRow& row);
+BlockEntry EntryOf(const LeafRow& row, KeyMemo& keys);
 
 std::string EncodeBlock(absl::Span<const BlockEntry> entries);
 // The number of entries of `data`; DATA_LOSS when it is not a whole block.

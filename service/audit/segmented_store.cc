@@ -152,6 +152,14 @@ absl::Status SegmentedStore::Commit(const std::string& shard, absl::Span<const L
                                     absl::Span<const NodeRow> nodes, uint64_t new_size,
                                     const std::string& checkpoint) {
   if (shard != options_.shard) return index_->Commit(shard, leaves, nodes, new_size, checkpoint);
+  return CommitOwned(shard, std::vector<LeafRow>(leaves.begin(), leaves.end()),
+                     std::vector<NodeRow>(nodes.begin(), nodes.end()), new_size, checkpoint);
+}
+
+absl::Status SegmentedStore::CommitOwned(const std::string& shard, std::vector<LeafRow>&& leaves,
+                                         std::vector<NodeRow>&& nodes, uint64_t new_size,
+                                         const std::string& checkpoint) {
+  if (shard != options_.shard) return index_->Commit(shard, leaves, nodes, new_size, checkpoint);
   {
     absl::MutexLock lock(&mu_);
     if (unindexed_records_ + leaves.size() > options_.max_unindexed) {
@@ -165,13 +173,12 @@ absl::Status SegmentedStore::Commit(const std::string& shard, absl::Span<const L
   if (absl::Status s = segments_->Commit(leaves, new_size, checkpoint, &offsets); !s.ok()) {
     return s;
   }
-  Unindexed commit{std::vector<LeafRow>(leaves.begin(), leaves.end()),
-                   std::vector<NodeRow>(nodes.begin(), nodes.end()), new_size, checkpoint};
   if (reader_ != nullptr) {
     for (size_t i = 0; i < offsets.size(); ++i) {
-      commit.leaves[i].log_offset = static_cast<int64_t>(offsets[i]);
+      leaves[i].log_offset = static_cast<int64_t>(offsets[i]);
     }
   }
+  Unindexed commit{std::move(leaves), std::move(nodes), new_size, checkpoint};
   absl::MutexLock lock(&mu_);
   unindexed_records_ += commit.leaves.size();
   unindexed_.push_back(std::move(commit));

@@ -251,7 +251,7 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
       bodies_ != nullptr && !leaves.empty() &&
       std::all_of(leaves.begin(), leaves.end(), [](const LeafRow& r) { return r.log_offset >= 0; });
   if (in_log) {
-    if (auto s = sqlite_blocks::Append(c, shard, leaves); !s.ok()) return fail(s);
+    if (auto s = sqlite_blocks::Append(c, shard, leaves, keys_); !s.ok()) return fail(s);
   } else {
     Statement insert = c.Prepare(
         "INSERT INTO leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "

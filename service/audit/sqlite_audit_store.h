@@ -13,6 +13,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "service/audit/audit_store.h"
+#include "service/audit/block_index.h"
 #include "service/audit/connection_pool.h"
 #include "service/audit/sqlite_connection.h"
 
@@ -60,6 +61,7 @@ class SqliteAuditStore : public AuditStore {
   // commit while the next one is written.
   absl::Mutex write_mu_;
   std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mu_);
+  KeyMemo keys_ ABSL_GUARDED_BY(write_mu_);  // of the blocks' callers and signers
   ConnectionPool<std::unique_ptr<SqliteConnection>> readers_;
   mutable absl::Mutex budget_mu_;
   absl::Duration query_budget_ ABSL_GUARDED_BY(budget_mu_) = kDefaultQueryBudget;

@@ -180,10 +180,11 @@ absl::StatusOr<std::vector<FoundEntry>> FindInTreeOrder(SqliteConnection& c, con
 
 }  // namespace
 
-absl::Status Append(SqliteConnection& c, const std::string& shard, absl::Span<const LeafRow> rows) {
+absl::Status Append(SqliteConnection& c, const std::string& shard, absl::Span<const LeafRow> rows,
+                    KeyMemo& memo) {
   std::vector<BlockEntry> entries;
   entries.reserve(rows.size());
-  for (const LeafRow& row : rows) entries.push_back(EntryOf(row));
+  for (const LeafRow& row : rows) entries.push_back(EntryOf(row, memo));
   Statement block = c.Prepare(
       "INSERT INTO blocks (shard, first_seq, count, time_min, time_max, indications, live, data) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");

@@ -29,8 +29,9 @@ namespace sigverify::audit::sqlite_blocks {
 extern const char* const kSchema;
 
 // Adds `rows` (consecutive, each with its log_offset) as blocks, inside the
-// caller's transaction.
-absl::Status Append(SqliteConnection& c, const std::string& shard, absl::Span<const LeafRow> rows);
+// caller's transaction; `memo` remembers the keys of the texts seen.
+absl::Status Append(SqliteConnection& c, const std::string& shard, absl::Span<const LeafRow> rows,
+                    KeyMemo& memo);
 
 // One past the last sequence the blocks of `shard` hold; 0 when none.
 absl::StatusOr<uint64_t> End(SqliteConnection& c, const std::string& shard);

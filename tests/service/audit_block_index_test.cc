@@ -64,11 +64,20 @@ TEST(BlockIndexTest, KeysSeparateKindsAndAreNeverZero) {
   EXPECT_EQ(IndexKey(KeyKind::kCaller, "x"), IndexKey(KeyKind::kCaller, "x"));
   LeafRow row;
   row.caller = "CN=Văn thư";
-  const BlockEntry e = EntryOf(row);
+  KeyMemo memo;
+  const BlockEntry e = EntryOf(row, memo);
   EXPECT_EQ(e.signer_key, 0);  // no signer, no key
   EXPECT_EQ(e.record_key, 0);
   EXPECT_EQ(e.caller_key, IndexKey(KeyKind::kCaller, "CN=Văn thư"));
   EXPECT_EQ(e.offset, kPrunedOffset);  // no place in a log
+  // The memo gives each text its own key, whatever it saw before.
+  for (const char* caller : {"CN=Văn thư", "CN=Một cửa", "CN=Một cửa", "", "CN=Văn thư"}) {
+    row.caller = caller;
+    row.record_id = caller;
+    const BlockEntry next = EntryOf(row, memo);
+    EXPECT_EQ(next.caller_key, *caller ? IndexKey(KeyKind::kCaller, caller) : 0) << caller;
+    EXPECT_EQ(next.record_key, *caller ? IndexKey(KeyKind::kRecordId, caller) : 0) << caller;
+  }
 }
 
 std::vector<size_t> EndsOf(const std::vector<int64_t>& times) {
