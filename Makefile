@@ -52,8 +52,9 @@ bench: build
 	@bench/instructions.sh $(BUILD)
 	@/usr/bin/python3 bench/document_bench.py $(BUILD)
 
-# Auditor query latency on a 10-million-record SQLite log; the first run
-# generates the log (about 30 minutes, 12 GB in $TMPDIR), later runs reuse it.
+# Auditor query latency on a 10-million-record log (segments and their SQLite
+# index); the first run generates it (about 10 minutes, 11 GB in $TMPDIR),
+# later runs reuse it.
 bench-audit-query: build
 	@$(BUILD)/bin/sigverify_audit_query_bench
 
