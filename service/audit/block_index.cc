@@ -5,28 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "crypto/sha256.h"
+#include "service/audit/little_endian.h"
 
 namespace sigverify::audit {
 namespace {
 
 constexpr uint32_t kBlockVersion = 1;
-
-void Put64(char* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-void Put32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-uint64_t Get64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-uint32_t Get32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
 
 }  // namespace
 
@@ -61,15 +45,15 @@ BlockEntry EntryOf(const LeafRow& row, KeyMemo& keys) {
 
 std::string EncodeBlock(absl::Span<const BlockEntry> entries) {
   std::string out(EntryPlace(entries.size()), '\0');
-  Put32(out.data(), kBlockVersion);
-  Put32(out.data() + 4, static_cast<uint32_t>(entries.size()));
+  le::Store<uint32_t>(kBlockVersion, out.data());
+  le::Store<uint32_t>(static_cast<uint32_t>(entries.size()), out.data() + 4);
   char* p = out.data() + kBlockHeaderSize;
   for (const BlockEntry& e : entries) {
-    Put64(p, static_cast<uint64_t>(e.time_micros));
-    Put64(p + 8, e.offset);
-    Put64(p + 16, static_cast<uint64_t>(e.signer_key));
-    Put64(p + 24, static_cast<uint64_t>(e.caller_key));
-    Put64(p + 32, static_cast<uint64_t>(e.record_key));
+    le::Store<uint64_t>(static_cast<uint64_t>(e.time_micros), p);
+    le::Store<uint64_t>(e.offset, p + 8);
+    le::Store<uint64_t>(static_cast<uint64_t>(e.signer_key), p + 16);
+    le::Store<uint64_t>(static_cast<uint64_t>(e.caller_key), p + 24);
+    le::Store<uint64_t>(static_cast<uint64_t>(e.record_key), p + 32);
     std::memcpy(p + 40, e.leaf_hash.data(), 32);
     p[72] = static_cast<char>(e.indication);
     p += kBlockEntrySize;
@@ -79,21 +63,21 @@ std::string EncodeBlock(absl::Span<const BlockEntry> entries) {
 
 BlockEntry DecodeEntry(const char* p) {
   BlockEntry e;
-  e.time_micros = static_cast<int64_t>(Get64(p));
-  e.offset = Get64(p + 8);
-  e.signer_key = static_cast<int64_t>(Get64(p + 16));
-  e.caller_key = static_cast<int64_t>(Get64(p + 24));
-  e.record_key = static_cast<int64_t>(Get64(p + 32));
+  e.time_micros = static_cast<int64_t>(le::Load<uint64_t>(p));
+  e.offset = le::Load<uint64_t>(p + 8);
+  e.signer_key = static_cast<int64_t>(le::Load<uint64_t>(p + 16));
+  e.caller_key = static_cast<int64_t>(le::Load<uint64_t>(p + 24));
+  e.record_key = static_cast<int64_t>(le::Load<uint64_t>(p + 32));
   std::memcpy(e.leaf_hash.data(), p + 40, 32);
   e.indication = static_cast<uint8_t>(p[72]);
   return e;
 }
 
 absl::StatusOr<uint32_t> BlockCount(std::string_view data) {
-  if (data.size() < kBlockHeaderSize || Get32(data.data()) != kBlockVersion) {
+  if (data.size() < kBlockHeaderSize || le::Load<uint32_t>(data.data()) != kBlockVersion) {
     return absl::DataLossError("audit index: a block of an unknown version");
   }
-  const uint32_t count = Get32(data.data() + 4);
+  const uint32_t count = le::Load<uint32_t>(data.data() + 4);
   if (data.size() != EntryPlace(count)) {
     return absl::DataLossError(
         absl::StrCat("audit index: a block of ", count, " records has ", data.size(), " bytes"));

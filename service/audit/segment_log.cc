@@ -13,36 +13,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "service/audit/crc32c.h"
+#include "service/audit/little_endian.h"
 
 namespace sigverify::audit {
 namespace {
 
 constexpr char kMagic[4] = {'S', 'V', 'F', '1'};
 
-void PutU32(uint32_t v, std::string* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutU64(uint64_t v, std::string* out) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-uint32_t GetU32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-uint64_t GetU64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
 void PutString(std::string_view s, std::string* out) {
-  PutU32(static_cast<uint32_t>(s.size()), out);
+  le::Append<uint32_t>(static_cast<uint32_t>(s.size()), out);
   out->append(s);
 }
 bool GetString(std::string_view* in, std::string* out) {
   if (in->size() < 4) return false;
-  const uint32_t n = GetU32(in->data());
+  const uint32_t n = le::Load<uint32_t>(in->data());
   if (in->size() - 4 < n) return false;
   out->assign(in->substr(4, n));
   in->remove_prefix(4 + n);
@@ -109,7 +93,7 @@ absl::StatusOr<SegmentScan> ScanSegment(std::string_view buf, uint64_t named_fir
     }
     if (off == 0) {
       if (f.type != FrameType::kSegmentStart || f.payload.size() != 8 ||
-          GetU64(f.payload.data()) != named_first) {
+          le::Load<uint64_t>(f.payload.data()) != named_first) {
         return absl::DataLossError(
             absl::StrCat("audit log: ", path, " does not begin with its segment header"));
       }
@@ -151,7 +135,7 @@ absl::StatusOr<SegmentScan> ScanSegment(std::string_view buf, uint64_t named_fir
 
 std::string U64Bytes(uint64_t v) {
   std::string s;
-  PutU64(v, &s);
+  le::Append<uint64_t>(v, &s);
   return s;
 }
 
@@ -160,11 +144,11 @@ std::string U64Bytes(uint64_t v) {
 void AppendFrame(FrameType type, std::string_view payload, std::string* out) {
   const size_t at = out->size();
   out->append(kMagic, 4);
-  PutU32(static_cast<uint32_t>(payload.size()), out);
+  le::Append<uint32_t>(static_cast<uint32_t>(payload.size()), out);
   out->push_back(static_cast<char>(type));
   out->append(3, '\0');
   const uint32_t crc = Crc32c(Crc32c(0, std::string_view(out->data() + at, 12)), payload);
-  PutU32(crc, out);
+  le::Append<uint32_t>(crc, out);
   out->append(payload);
 }
 
@@ -174,7 +158,7 @@ absl::StatusOr<uint32_t> FramePayloadLength(std::string_view header) {
   if (std::memcmp(h, kMagic, 4) != 0 || h[9] != 0 || h[10] != 0 || h[11] != 0) {
     return absl::DataLossError("no frame header");
   }
-  const uint32_t length = GetU32(h + 4);
+  const uint32_t length = le::Load<uint32_t>(h + 4);
   if (length > kMaxFramePayload) return absl::DataLossError("a frame longer than any written");
   return length;
 }
@@ -188,7 +172,7 @@ absl::StatusOr<size_t> ParseFrame(std::string_view buf, size_t offset, Frame* fr
     return absl::NotFoundError("a frame cut off");
   }
   const std::string_view payload = buf.substr(offset + kFrameHeaderBytes, length);
-  if (Crc32c(Crc32c(0, std::string_view(h, 12)), payload) != GetU32(h + 12)) {
+  if (Crc32c(Crc32c(0, std::string_view(h, 12)), payload) != le::Load<uint32_t>(h + 12)) {
     return absl::DataLossError("a frame whose checksum does not match");
   }
   const auto type = static_cast<FrameType>(h[8]);
@@ -218,7 +202,8 @@ absl::StatusOr<CertificateRow> DecodeCertificate(std::string_view payload) {
 
 absl::StatusOr<CheckpointFrame> DecodeCheckpoint(std::string_view payload) {
   if (payload.size() < 16) return absl::DataLossError("a checkpoint frame cut short");
-  return CheckpointFrame{GetU64(payload.data()), GetU64(payload.data() + 8), payload.substr(16)};
+  return CheckpointFrame{le::Load<uint64_t>(payload.data()), le::Load<uint64_t>(payload.data() + 8),
+                         payload.substr(16)};
 }
 
 absl::StatusOr<std::unique_ptr<SegmentLog>> SegmentLog::Open(Options options) {

@@ -168,6 +168,17 @@ def segment_records(directory):
     return leaves
 
 
+def record_ids_found(server, record_id):
+    """The record ids of what AuditService.QueryRecords finds by `record_id`."""
+    found = server.channel.unary_unary(
+        "/sigverify.v1.AuditService/QueryRecords",
+        request_serializer=apb.QueryRecordsRequest.SerializeToString,
+        response_deserializer=apb.QueryRecordsResponse.FromString)(
+            apb.QueryRecordsRequest(filter=apb.RecordFilter(record_id=record_id)),
+            timeout=10).records
+    return [r.record_id for r in found]
+
+
 def index_blocks(con, shard):
     """The search index's blocks of `shard`, by their documented layout (a
     row per block: first_seq, count, data = u32 version 1, u32 count, then
@@ -367,13 +378,7 @@ class AuditCrashTest(unittest.TestCase):
             # The database is the search index, filled behind the log (the
             # segments): the restart caught it up; a search finds the last
             # record (QueryRecords waits for the index to hold it).
-            found = server.channel.unary_unary(
-                "/sigverify.v1.AuditService/QueryRecords",
-                request_serializer=apb.QueryRecordsRequest.SerializeToString,
-                response_deserializer=apb.QueryRecordsResponse.FromString)(
-                    apb.QueryRecordsRequest(filter=apb.RecordFilter(record_id="after-crash")),
-                    timeout=10).records
-            self.assertEqual([r.record_id for r in found], ["after-crash"])
+            self.assertEqual(record_ids_found(server, "after-crash"), ["after-crash"])
             # The records are in the segments: read there by the frame
             # layout, every answered verdict is one, they hash to the index's
             # leaf hashes (its blocks read by their layout) and rebuild every
@@ -522,13 +527,7 @@ class IndexCatchUpCrashTest(unittest.TestCase):
             self.assertEqual([first for first, _ in blocks],
                              [sum(len(b) for _, b in blocks[:i]) for i in range(len(blocks))])
             self.assertEqual(sum(len(b) for _, b in blocks), total)
-            found = server.channel.unary_unary(
-                "/sigverify.v1.AuditService/QueryRecords",
-                request_serializer=apb.QueryRecordsRequest.SerializeToString,
-                response_deserializer=apb.QueryRecordsResponse.FromString)(
-                    apb.QueryRecordsRequest(filter=apb.RecordFilter(record_id="b19-999")),
-                    timeout=10).records
-            self.assertEqual([r.record_id for r in found], ["b19-999"])
+            self.assertEqual(record_ids_found(server, "b19-999"), ["b19-999"])
             server.stop()
             cli = os.path.join(os.path.dirname(SIGVERIFYD), "sigverify")
             verified = subprocess.run([cli, "audit-verify", f"--audit-db={db}",
