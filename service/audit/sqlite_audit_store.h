@@ -3,7 +3,9 @@
 // audit log's one writer thread. Leaves, nodes and checkpoints are tables
 // keyed by shard, so a file can hold several shards (an instance renamed,
 // an export imported); certificates are a table keyed by SHA-256, each kept
-// once however many records name it.
+// once however many records name it. As the index of a log kept in segments
+// (ReadBodiesFrom), it keeps blocks of records instead of leaf rows
+// (sqlite_blocks.h), and reads and searches merge the two.
 #ifndef SIGVERIFY_SERVICE_AUDIT_SQLITE_AUDIT_STORE_H_
 #define SIGVERIFY_SERVICE_AUDIT_SQLITE_AUDIT_STORE_H_
 
