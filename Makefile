@@ -53,7 +53,7 @@ bench: build
 	@/usr/bin/python3 bench/document_bench.py $(BUILD)
 
 # Auditor query latency on a 10-million-record log (segments and their SQLite
-# index); the first run generates it (about 10 minutes, 11 GB in $TMPDIR),
+# index); the first run generates it (about 13 minutes, 11 GB in $TMPDIR),
 # later runs reuse it.
 bench-audit-query: build
 	@$(BUILD)/bin/sigverify_audit_query_bench
