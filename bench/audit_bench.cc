@@ -161,7 +161,12 @@ BENCHMARK(BM_AppendBatchOf1000<SegmentsLog>)
     ->Threads(8)
     ->Threads(64)
     ->UseRealTime();
-BENCHMARK(BM_AppendBatchOf1000<PostgresLog>)->Name("Postgres/BatchOf1000")->UseRealTime();
+BENCHMARK(BM_AppendBatchOf1000<PostgresLog>)
+    ->Name("Postgres/BatchOf1000")
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(64)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace sigverify::audit
