@@ -12,7 +12,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -39,12 +41,16 @@ ABSL_FLAG(int, max_calls, 100000, "upper bound on calls");
 namespace sigverify::bench {
 namespace {
 
-double ProcessCpuSeconds(int pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+// utime + stime of a /proc stat file (a process's or a thread's), and the
+// command name it gives (a thread's name); -1 when it cannot be read.
+double StatCpuSeconds(const std::string& path, std::string* name = nullptr) {
+  std::ifstream in(path);
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   // Fields after the parenthesised command name; utime and stime are 14 and 15.
+  const size_t open = stat.find('(');
   const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
+  if (open == std::string::npos || close == std::string::npos || close < open) return -1;
+  if (name != nullptr) *name = stat.substr(open + 1, close - open - 1);
   std::vector<std::string> f;
   size_t pos = close + 2;
   while (pos < stat.size()) {
@@ -55,6 +61,23 @@ double ProcessCpuSeconds(int pid) {
   }
   if (f.size() < 13) return -1;
   return (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double ProcessCpuSeconds(int pid) { return StatCpuSeconds(absl::StrCat("/proc/", pid, "/stat")); }
+
+// CPU seconds of the process's threads, summed by thread name (gRPC's,
+// the worker pool's, the audit writer's and index's). A thread that ends
+// during the run takes its time with it.
+std::map<std::string, double> ThreadCpuSeconds(int pid) {
+  std::map<std::string, double> by_name;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
+    std::string name;
+    const double seconds = StatCpuSeconds((task.path() / "stat").string(), &name);
+    if (seconds >= 0) by_name[name] += seconds;
+  }
+  return by_name;
 }
 
 const char* SignerFor(v1::SignatureAlgorithm a) {
@@ -111,6 +134,8 @@ int Run() {
 
   const int pid = absl::GetFlag(FLAGS_server_pid);
   const double cpu_before = pid > 0 ? ProcessCpuSeconds(pid) : 0;
+  const std::map<std::string, double> threads_before =
+      pid > 0 ? ThreadCpuSeconds(pid) : std::map<std::string, double>{};
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds));
   std::atomic<int> calls{0};
@@ -168,6 +193,9 @@ int Run() {
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu = pid > 0 ? ProcessCpuSeconds(pid) - cpu_before : 0;
+  std::map<std::string, double> threads_cpu =
+      pid > 0 ? ThreadCpuSeconds(pid) : std::map<std::string, double>{};
+  for (const auto& [name, seconds] : threads_before) threads_cpu[name] -= seconds;
 
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) {
@@ -189,6 +217,12 @@ int Run() {
                 per_item_us, median, window_us.size());
     std::printf("ratio server/raw %.3f (run) %.3f (median window)\n", per_item_us / raw_us,
                 median / raw_us);
+    std::printf("server CPU by thread (us/item):");
+    for (const auto& [name, seconds] : threads_cpu) {
+      const double us = items > 0 ? seconds * 1e6 / static_cast<double>(items) : 0;
+      if (us >= 0.01) std::printf("  %s %.2f", name.c_str(), us);
+    }
+    std::printf("\n");
   }
   return failures == 0 ? 0 : 1;
 }
