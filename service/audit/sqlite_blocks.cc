@@ -37,6 +37,7 @@ namespace {
 using Statement = SqliteStatement;
 
 constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
 
 int64_t SaturatingAdd(int64_t a, int64_t b) { return a > kMaxTime - b ? kMaxTime : a + b; }
 
@@ -355,9 +356,11 @@ absl::StatusOr<std::vector<FoundEntry>> Find(SqliteConnection& c, const LeafQuer
   const bool oldest_first = query.oldest_first;
   // Latest times of the blocks that can hold a match: a block holds times
   // in [time_max - span, time_max].
-  int64_t lo = query.since_micros;
-  int64_t hi =
-      query.until_micros != 0 ? SaturatingAdd(query.until_micros - 1, kBlockSpan) : kMaxTime;
+  // (Times come from auditors' requests: no arithmetic here may overflow.)
+  int64_t lo = query.since_micros != 0 ? query.since_micros : kMinTime;
+  int64_t hi = query.until_micros == 0          ? kMaxTime
+               : query.until_micros == kMinTime ? kMinTime
+                                                : SaturatingAdd(query.until_micros - 1, kBlockSpan);
   if (after != nullptr) {
     if (oldest_first) {
       lo = std::max(lo, after->time_micros);
@@ -404,7 +407,11 @@ absl::StatusOr<std::vector<FoundEntry>> Find(SqliteConnection& c, const LeafQuer
       // No record of this block or of any after it can come before the
       // last one kept.
       const int64_t last = best.top().time;
-      if (oldest_first ? last < block_time_max - kBlockSpan : last > block_time_max) break;
+      if (oldest_first
+              ? block_time_max >= kMinTime + kBlockSpan && last < block_time_max - kBlockSpan
+              : last > block_time_max) {
+        break;
+      }
     }
     if (wanted_bits != 0 && (q.Int(4) & wanted_bits) == 0) continue;
     if (!driving.empty() && !seen.insert(q.Int(0)).second) continue;

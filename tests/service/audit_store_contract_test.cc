@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -547,6 +548,46 @@ TEST_P(AuditStoreContractTest, SearchesAnswerAsAScanOfEveryRecordWould) {
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got, expected);
   }
+}
+
+// Verdict times at the ends of the range (a clock set wildly wrong) and
+// bounds there (an auditor's request) are answered like any others.
+TEST_P(AuditStoreContractTest, TimesAtTheEndsOfTheRangeAreFound) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const std::vector<int64_t> times = {kMin, kMin + 1, -1000000, 1, kMax - 1, kMax};
+  std::vector<LeafRow> rows;
+  for (uint64_t seq = 0; seq < times.size(); ++seq) {
+    rows.push_back(Row("a", seq));
+    rows.back().time_micros = times[seq];
+  }
+  ASSERT_TRUE(store_->Commit("a", rows, {}, rows.size(), "cp").ok());
+  auto sequences = [&](LeafQuery q) {
+    std::vector<uint64_t> out;
+    auto found = store_->Find(q, nullptr, 100);
+    EXPECT_TRUE(found.ok()) << found.status();
+    if (found.ok()) {
+      for (const FoundLeaf& f : *found) out.push_back(f.sequence);
+    }
+    return out;
+  };
+  LeafQuery q;
+  EXPECT_EQ(sequences(q), (std::vector<uint64_t>{5, 4, 3, 2, 1, 0}));
+  q.oldest_first = true;
+  EXPECT_EQ(sequences(q), (std::vector<uint64_t>{0, 1, 2, 3, 4, 5}));
+  q.since_micros = kMin;
+  q.until_micros = kMin + 1;
+  EXPECT_EQ(sequences(q), std::vector<uint64_t>{0});
+  q.since_micros = kMax - 1;
+  q.until_micros = kMax;
+  EXPECT_EQ(sequences(q), std::vector<uint64_t>{4});
+  q.oldest_first = false;
+  q.since_micros = -2000000;
+  q.until_micros = 2;
+  EXPECT_EQ(sequences(q), (std::vector<uint64_t>{3, 2}));
+  q.until_micros = kMin;  // nothing is before the first time there is
+  q.since_micros = 0;
+  EXPECT_EQ(sequences(q), std::vector<uint64_t>{});
 }
 
 TEST_P(AuditStoreContractTest, PruningRemovesOldBodiesAndKeepsTheirHashes) {
