@@ -281,11 +281,16 @@ absl::StatusOr<uint64_t> Prune(SqliteConnection& c, const std::string& shard,
   if (!q.ok()) return q.Error("prepare");
   Statement update = c.Prepare("UPDATE blocks SET data = ?, live = ? WHERE id = ?");
   if (!update.ok()) return update.Error("prepare");
+  // A block with nothing left to find leaves block_keys as well.
+  Statement forget =
+      c.Prepare("DELETE FROM block_keys WHERE key = ? AND time_max = ? AND block = ?");
+  if (!forget.ok()) return forget.Error("prepare");
   uint64_t pruned = 0;
   int64_t last_time = std::numeric_limits<int64_t>::min(), last_id = 0;
   for (;;) {
     struct Row {
       int64_t id;
+      int64_t time_max;
       std::string data;
     };
     std::vector<Row> rows;
@@ -295,7 +300,7 @@ absl::StatusOr<uint64_t> Prune(SqliteConnection& c, const std::string& shard,
     q.Bind(4, last_id);
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) {
-      rows.push_back({q.Int(0), q.Blob(2)});
+      rows.push_back({q.Int(0), q.Int(1), q.Blob(2)});
       last_time = q.Int(1);
       last_id = q.Int(0);
     }
@@ -322,6 +327,22 @@ absl::StatusOr<uint64_t> Prune(SqliteConnection& c, const std::string& shard,
       if (update.Step() != SQLITE_DONE) return update.Error("prune");
       update.Reset();
       pruned += now_pruned;
+      if (live > 0) continue;
+      std::vector<int64_t> keys;
+      for (const BlockEntry& e : *entries) {
+        for (int64_t k : {e.signer_key, e.caller_key, e.record_key}) {
+          if (k != 0) keys.push_back(k);
+        }
+      }
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      for (int64_t k : keys) {
+        forget.Bind(1, k);
+        forget.Bind(2, row.time_max);
+        forget.Bind(3, row.id);
+        if (forget.Step() != SQLITE_DONE) return forget.Error("prune");
+        forget.Reset();
+      }
     }
   }
 }

@@ -201,6 +201,25 @@ TEST_F(SegmentedStoreTest, TheIndexKeepsPlacesNotCopies) {
   found = store.Find(query, nullptr, 10);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_TRUE(found->empty());
+  {
+    // Blocks with nothing left to find keep their leaf hashes, not their
+    // search keys.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((base_ + ".db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT (SELECT count(*) FROM block_keys), sum(live), sum(count) "
+                                 "FROM blocks WHERE shard = 'a'",
+                                 -1, &q, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(q, 0), 0);
+    EXPECT_EQ(sqlite3_column_int64(q, 1), 0);
+    EXPECT_EQ(sqlite3_column_int64(q, 2), 40);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
   // The tree stays whole: the leaf hashes are the index's.
   EXPECT_TRUE(VerifyShard(store, "a", *store.Checkpoint("a", 0), signer_.VerifierKey()).ok());
 }
