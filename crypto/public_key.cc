@@ -215,8 +215,17 @@ absl::StatusOr<std::shared_ptr<const PublicKey>> PublicKey::FromEvpPkey(EvpPkeyP
     return s;
   }
   const int bits = EVP_PKEY_bits(pkey.get());
-  return std::shared_ptr<const PublicKey>(
-      new PublicKey(std::move(pkey), type, bits, curve_nid, scalar_bytes));
+  std::unique_ptr<const RsaLaneKey> lane_key;
+  if (type == KeyType::kRsa) {
+    const RSA* rsa = EVP_PKEY_get0_RSA(pkey.get());
+    const BIGNUM* n = nullptr;
+    const BIGNUM* e = nullptr;
+    if (rsa != nullptr) RSA_get0_key(rsa, &n, &e, nullptr);
+    lane_key = RsaLaneKey::FromRsa(n, e);
+  }
+  auto* key = new PublicKey(std::move(pkey), type, bits, curve_nid, scalar_bytes);
+  key->lane_key_ = std::move(lane_key);
+  return std::shared_ptr<const PublicKey>(key);
 }
 
 absl::StatusOr<std::shared_ptr<const PublicKey>> PublicKey::FromSpki(std::string_view der) {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "crypto/algorithm.h"
 #include "crypto/openssl_ptr.h"
+#include "crypto/rsa_lane_key.h"
 
 namespace sigverify::crypto {
 
@@ -66,6 +67,10 @@ class PublicKey {
   // looks algorithms up by name each time, under global locks.
   EvpPkeyCtxPtr NewVerifyContext(const SignatureParams& params) const;
 
+  // The key in the multi-buffer kernel's form: for kRsa keys of 2048, 3072
+  // or 4096 bits, null otherwise.
+  const RsaLaneKey* lane_key() const { return lane_key_.get(); }
+
  private:
   PublicKey(EvpPkeyPtr pkey, KeyType type, int bits, int curve_nid, int ec_scalar_bytes)
       : pkey_(std::move(pkey)),
@@ -77,6 +82,7 @@ class PublicKey {
   static constexpr size_t kTemplateSlots = 3 * 5;  // {PKCS#1, PSS, ECDSA} x hash
 
   EvpPkeyPtr pkey_;
+  std::unique_ptr<const RsaLaneKey> lane_key_;
   // Lazily built, then immutable; published with a compare-and-swap.
   mutable std::array<std::atomic<EVP_PKEY_CTX*>, kTemplateSlots> templates_{};
   KeyType type_;

@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
+#include <cstring>
+#include <string>
 #include <vector>
 
 namespace sigverify::crypto {
@@ -106,6 +108,90 @@ bool Pkcs1OpensToOtherDigest(const PublicKey& key, HashAlgorithm hash, std::stri
          opened.substr(0, prefix.size()) == prefix;
 }
 
+// EMSA-PKCS1-v1_5 (RFC 8017, 9.2) of `digest`, as long as `em`, is `em`:
+// 00 01 FF.. 00 DigestInfo, with at least 8 bytes of FF.
+bool Pkcs1Matches(HashAlgorithm hash, std::string_view digest, std::string_view em) {
+  const std::string_view prefix = DigestInfoPrefix(hash);
+  const size_t t_len = prefix.size() + digest.size();
+  if (prefix.empty() || em.size() < t_len + 11) return false;
+  const size_t ps_end = em.size() - t_len - 1;  // index of the 00 before T
+  if (em[0] != 0 || em[1] != 1 || em[ps_end] != 0) return false;
+  for (size_t i = 2; i < ps_end; ++i) {
+    if (static_cast<uint8_t>(em[i]) != 0xff) return false;
+  }
+  return em.substr(ps_end + 1, prefix.size()) == prefix &&
+         em.substr(em.size() - digest.size()) == digest;
+}
+
+// `em` is the encoding of another digest under the same hash: what
+// Pkcs1OpensToOtherDigest finds through the library, read off `em` directly.
+bool Pkcs1OfOtherDigest(HashAlgorithm hash, std::string_view digest, std::string_view em) {
+  if (em.size() < digest.size()) return false;
+  const std::string_view opened = em.substr(em.size() - digest.size());
+  return opened != digest && Pkcs1Matches(hash, opened, em);
+}
+
+// MGF1 (RFC 8017, B.2.1): `mask` xor= MGF1(seed, mask.size()).
+bool XorMgf1(const EVP_MD* md, std::string_view seed, uint8_t* mask, size_t len) {
+  const size_t h_len = static_cast<size_t>(EVP_MD_size(md));
+  uint8_t block[EVP_MAX_MD_SIZE];
+  uint8_t input[EVP_MAX_MD_SIZE + 4];
+  std::memcpy(input, seed.data(), seed.size());
+  for (uint32_t counter = 0, done = 0; done < len; ++counter) {
+    input[seed.size()] = static_cast<uint8_t>(counter >> 24);
+    input[seed.size() + 1] = static_cast<uint8_t>(counter >> 16);
+    input[seed.size() + 2] = static_cast<uint8_t>(counter >> 8);
+    input[seed.size() + 3] = static_cast<uint8_t>(counter);
+    if (EVP_Digest(input, seed.size() + 4, block, nullptr, md, nullptr) != 1) return false;
+    for (size_t i = 0; i < h_len && done < len; ++i) mask[done++] ^= block[i];
+  }
+  return true;
+}
+
+// EMSA-PSS-VERIFY (RFC 8017, 9.1.2) with the salt length fixed by `params`,
+// as both libraries check it: emBits = modBits - 1.
+bool PssMatches(const SignatureParams& params, int modulus_bits, std::string_view digest,
+                std::string_view em) {
+  const HashAlgorithm mgf1_hash =
+      params.pss_mgf1_hash == HashAlgorithm::kNone ? params.hash : params.pss_mgf1_hash;
+  const EVP_MD* md = EvpMd(params.hash);
+  const EVP_MD* mgf1 = EvpMd(mgf1_hash);
+  const size_t h_len = digest.size();
+  if (md == nullptr || mgf1 == nullptr || h_len != HashLength(params.hash) || modulus_bits < 2) {
+    return false;
+  }
+  const size_t s_len =
+      params.pss_salt_length < 0 ? h_len : static_cast<size_t>(params.pss_salt_length);
+  const size_t em_bits = static_cast<size_t>(modulus_bits) - 1;
+  const size_t em_len = (em_bits + 7) / 8;
+  if (em.size() == em_len + 1) {
+    if (em[0] != 0) return false;
+    em.remove_prefix(1);
+  }
+  if (em.size() != em_len || em_len < h_len + 2 || s_len > em_len - h_len - 2) return false;
+  if (static_cast<uint8_t>(em.back()) != 0xbc) return false;
+  const size_t db_len = em_len - h_len - 1;
+  const unsigned top_bits = static_cast<unsigned>(8 * em_len - em_bits);  // 0..7
+  const uint8_t top_mask = static_cast<uint8_t>(0xff00u >> top_bits);     // the bits above emBits
+  if ((static_cast<uint8_t>(em[0]) & top_mask) != 0) return false;
+  uint8_t db[kMaxRsaBits / 8];
+  std::memcpy(db, em.data(), db_len);
+  if (!XorMgf1(mgf1, em.substr(db_len, h_len), db, db_len)) return false;
+  db[0] &= static_cast<uint8_t>(~top_mask);
+  const size_t ps_len = db_len - s_len - 1;
+  for (size_t i = 0; i < ps_len; ++i) {
+    if (db[i] != 0) return false;
+  }
+  if (db[ps_len] != 0x01) return false;
+  // H' = Hash(00 x 8 || mHash || salt)
+  uint8_t m_prime[8 + EVP_MAX_MD_SIZE + kMaxRsaBits / 8] = {};
+  std::memcpy(m_prime + 8, digest.data(), h_len);
+  std::memcpy(m_prime + 8 + h_len, db + ps_len + 1, s_len);
+  uint8_t h_prime[EVP_MAX_MD_SIZE];
+  if (EVP_Digest(m_prime, 8 + h_len + s_len, h_prime, nullptr, md, nullptr) != 1) return false;
+  return std::memcmp(h_prime, em.data() + db_len, h_len) == 0;
+}
+
 }  // namespace
 
 SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& params,
@@ -132,27 +218,11 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
     return {SignatureStatus::kValid, {}};
   }
 
-  const EVP_MD* md = EvpMd(params.hash);
-  if (md == nullptr) {
-    return Fail(SignatureStatus::kMalformed, FailureReason::kNoHashAlgorithm);
+  ContentDigest content_digest;
+  if (std::optional<SignatureCheck> failed = DigestContent(params.hash, content, &content_digest)) {
+    return *std::move(failed);
   }
-  uint8_t digest_buf[EVP_MAX_MD_SIZE];
-  std::string_view digest;
-  if (content.kind == SignedContent::kDigest) {
-    if (content.bytes.size() != HashLength(params.hash)) {
-      return Fail(SignatureStatus::kMalformed, FailureReason::kDigestLength,
-                  {HashName(params.hash)}, static_cast<int64_t>(HashLength(params.hash)),
-                  static_cast<int64_t>(content.bytes.size()));
-    }
-    digest = content.bytes;
-  } else {
-    unsigned int len = 0;
-    if (EVP_Digest(content.bytes.data(), content.bytes.size(), digest_buf, &len, md, nullptr) !=
-        1) {
-      return Fail(SignatureStatus::kMalformed, FailureReason::kSignatureEngine, {"EVP_Digest"});
-    }
-    digest = std::string_view(reinterpret_cast<const char*>(digest_buf), len);
-  }
+  const std::string_view digest = content_digest.view();
 
   std::vector<uint8_t> der_sig;
   std::string_view sig = signature;
@@ -173,6 +243,44 @@ SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& para
   if (rc == 1) return {SignatureStatus::kValid, {}};
   if (params.scheme == SignatureScheme::kRsaPkcs1 &&
       Pkcs1OpensToOtherDigest(key, params.hash, signature)) {
+    return Fail(SignatureStatus::kHashMismatch, FailureReason::kSignatureOverOtherData,
+                {HashName(params.hash)});
+  }
+  return Fail(SignatureStatus::kInvalid, FailureReason::kSignatureInvalid,
+              {SchemeName(params.scheme), key.Describe()});
+}
+
+std::optional<SignatureCheck> DigestContent(HashAlgorithm hash, SignedContent content,
+                                            ContentDigest* out) {
+  const EVP_MD* md = EvpMd(hash);
+  if (md == nullptr) {
+    return Fail(SignatureStatus::kMalformed, FailureReason::kNoHashAlgorithm);
+  }
+  if (content.kind == SignedContent::kDigest) {
+    if (content.bytes.size() != HashLength(hash)) {
+      return Fail(SignatureStatus::kMalformed, FailureReason::kDigestLength, {HashName(hash)},
+                  static_cast<int64_t>(HashLength(hash)),
+                  static_cast<int64_t>(content.bytes.size()));
+    }
+    std::memcpy(out->bytes, content.bytes.data(), content.bytes.size());
+    out->size = content.bytes.size();
+    return std::nullopt;
+  }
+  unsigned int len = 0;
+  if (EVP_Digest(content.bytes.data(), content.bytes.size(), out->bytes, &len, md, nullptr) != 1) {
+    return Fail(SignatureStatus::kMalformed, FailureReason::kSignatureEngine, {"EVP_Digest"});
+  }
+  out->size = len;
+  return std::nullopt;
+}
+
+SignatureCheck CheckRsaEncodedMessage(const PublicKey& key, const SignatureParams& params,
+                                      std::string_view digest, std::string_view em) {
+  const bool valid = params.scheme == SignatureScheme::kRsaPkcs1
+                         ? Pkcs1Matches(params.hash, digest, em)
+                         : PssMatches(params, key.bits(), digest, em);
+  if (valid) return {SignatureStatus::kValid, {}};
+  if (params.scheme == SignatureScheme::kRsaPkcs1 && Pkcs1OfOtherDigest(params.hash, digest, em)) {
     return Fail(SignatureStatus::kHashMismatch, FailureReason::kSignatureOverOtherData,
                 {HashName(params.hash)});
   }

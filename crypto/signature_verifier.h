@@ -3,6 +3,10 @@
 #ifndef SIGVERIFY_CRYPTO_SIGNATURE_VERIFIER_H_
 #define SIGVERIFY_CRYPTO_SIGNATURE_VERIFIER_H_
 
+#include <openssl/evp.h>
+
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +48,27 @@ SubIndication SubIndicationFor(SignatureStatus status);
 
 SignatureCheck VerifySignature(const PublicKey& key, const SignatureParams& params,
                                SignedContent content, std::string_view signature);
+
+// The digest a signature over some content is checked against.
+struct ContentDigest {
+  uint8_t bytes[EVP_MAX_MD_SIZE];
+  size_t size = 0;
+  std::string_view view() const { return {reinterpret_cast<const char*>(bytes), size}; }
+};
+
+// `content` itself when it is a digest (its length checked against `hash`),
+// else its hash. When it cannot be had, the (never valid) check that
+// VerifySignature answers.
+std::optional<SignatureCheck> DigestContent(HashAlgorithm hash, SignedContent content,
+                                            ContentDigest* out);
+
+// The verdict on an RSA PKCS#1 v1.5 or PSS signature from the result of its
+// public operation, `em` = s^e mod n as long as the modulus; for backends that
+// compute that operation themselves (the multi-buffer kernel). It is what
+// VerifySignature answers for the same kRsa key, parameters and digest and a
+// signature as long as the modulus and below it.
+SignatureCheck CheckRsaEncodedMessage(const PublicKey& key, const SignatureParams& params,
+                                      std::string_view digest, std::string_view em);
 
 }  // namespace sigverify::crypto
 
