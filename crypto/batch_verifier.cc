@@ -9,6 +9,11 @@
 namespace sigverify::crypto {
 namespace {
 
+// The kernel costs the same for 1 lane as for 8: below 3 jobs the library
+// is cheaper (RSA-2048: a kernel call ~41 us of CPU, a library verify ~14.5
+// us; RSA-3072 84 / 32; RSA-4096 143 / 55, bench/rsa_multibuffer_bench.cc).
+constexpr size_t kMinKernelLanes = 3;
+
 // Jobs waiting for a full set of lanes, per key size.
 class LaneGroup {
  public:
@@ -29,7 +34,8 @@ class LaneGroup {
       const SignatureJob& job = *pending_[k].job;
       lanes[k] = {job.key->lane_key(), job.signature, pending_[k].em};
     }
-    const bool done = RsaPublicMultiBuffer(absl::MakeConstSpan(lanes.data(), count_));
+    const bool done = count_ >= kMinKernelLanes &&
+                      RsaPublicMultiBuffer(absl::MakeConstSpan(lanes.data(), count_));
     for (size_t k = 0; k < count_; ++k) {
       const Pending& p = pending_[k];
       const SignatureJob& job = *p.job;

@@ -1,7 +1,7 @@
 // Many signatures at once. RSA PKCS#1 v1.5 and PSS signatures whose key the
-// multi-buffer kernel takes go through it eight at a time, on processors with
-// AVX-512 IFMA; the rest, and everything elsewhere, through VerifySignature.
-// The verdicts are VerifySignature's in every case.
+// multi-buffer kernel takes go through it eight at a time (at least three),
+// on processors with AVX-512 IFMA; the rest, and everything elsewhere,
+// through VerifySignature. The verdicts are VerifySignature's in every case.
 #ifndef SIGVERIFY_CRYPTO_BATCH_VERIFIER_H_
 #define SIGVERIFY_CRYPTO_BATCH_VERIFIER_H_
 

@@ -3,6 +3,7 @@
 #ifndef SIGVERIFY_CRYPTO_RECORD_VERIFIER_H_
 #define SIGVERIFY_CRYPTO_RECORD_VERIFIER_H_
 
+#include <optional>
 #include <string_view>
 
 #include "absl/time/time.h"
@@ -31,6 +32,20 @@ struct Record {
 // signature and, through the path validator, to every certificate.
 Verdict VerifyRecord(const Record& record, const PathValidator& paths,
                      const ValidationPolicy& policy);
+
+// VerifyRecord in two steps, so that the signatures of many records can be
+// checked together (VerifySignatures) between them: BeginRecord does what
+// comes before the signature (the policy's constraints, the path), and when
+// it already has the verdict the signature is never computed; otherwise
+// FinishRecord takes the signature's check and does the rest.
+struct RecordProgress {
+  std::optional<Verdict> verdict;  // known before any signature math
+  PathResult path;                 // as validated, for FinishRecord
+};
+RecordProgress BeginRecord(const Record& record, const PathValidator& paths,
+                           const ValidationPolicy& policy);
+Verdict FinishRecord(const Record& record, RecordProgress progress, SignatureCheck check,
+                     const PathValidator& paths);
 
 }  // namespace sigverify::crypto
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "crypto/batch_verifier.h"
 #include "crypto/claimed_time.h"
 #include "crypto/message_catalog.h"
 #include "service/proto_time.h"
@@ -129,38 +130,57 @@ StatsTable Verifier::stats_table() const {
   };
 }
 
-absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope,
-                              v1::VerifyResponse* out,
-                              audit::RecordAttachments* attachments) const {
+namespace {
+
+// One request between the two steps of VerifyMany. `record` views the
+// request, `data_sha256`, `chain` and the stapled lists: an item does not
+// move once begun.
+struct ItemInProgress {
+  crypto::Record record;
+  crypto::RecordProgress progress;
+  const crypto::ValidationPolicy* policy = nullptr;
+  crypto::Language language = crypto::Language::kVietnamese;
+  bool time_from_request = false;
+  std::string data_sha256;
+  Chain chain;
+  absl::InlinedVector<std::string_view, 2> stapled;
+  absl::InlinedVector<std::string_view, 2> crls;
+};
+
+// Everything before the signature: the request's checks, its certificates,
+// the policy's constraints and the path (crypto::BeginRecord).
+absl::Status BeginItem(const v1::VerifyRequest& request, CallScope& scope, const Limits& limits,
+                       ItemInProgress* item, audit::RecordAttachments* attachments) {
   RecentCertificates& recent = scope.recent();
-  auto params = CheckRequest(request, limits_);
+  auto params = CheckRequest(request, limits);
   if (!params.ok()) return params.status();
   auto policy = ResolvePolicy(request.policy(), scope);
   if (!policy.ok()) return policy.status();
   auto language = ResolveLanguage(request.language(), scope);
   if (!language.ok()) return language.status();
+  item->policy = *policy;
+  item->language = *language;
 
   auto signer = recent.Resolve(request.signer_certificate());
   if (!signer.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("signer_certificate: ", signer.status().message()));
   }
-  Chain chain;
-  if (absl::Status s = ResolveChain(request.intermediate_certificates(), recent, &chain); !s.ok()) {
+  if (absl::Status s = ResolveChain(request.intermediate_certificates(), recent, &item->chain);
+      !s.ok()) {
     return s;
   }
 
-  crypto::Record record;
+  crypto::Record& record = item->record;
   record.params = *params;
-  std::string data_sha256;  // record.content views it
   if (request.content_case() == v1::VerifyRequest::kData &&
       record.params.hash == crypto::HashAlgorithm::kSha256 &&
       record.params.scheme != crypto::SignatureScheme::kEd25519) {
     // Hashed once, for the signature and for the audit record: verifying a
     // signature over the data is verifying it over the data's digest.
-    data_sha256 = crypto::AsBytes(crypto::Sha256(request.data()));
-    record.content = {crypto::SignedContent::kDigest, data_sha256};
-    if (attachments != nullptr) attachments->data_sha256 = data_sha256;
+    item->data_sha256 = crypto::AsBytes(crypto::Sha256(request.data()));
+    record.content = {crypto::SignedContent::kDigest, item->data_sha256};
+    if (attachments != nullptr) attachments->data_sha256 = item->data_sha256;
   } else if (request.content_case() == v1::VerifyRequest::kData) {
     record.content = {crypto::SignedContent::kData, request.data()};
   } else {
@@ -168,18 +188,32 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
   }
   record.signature = request.signature();
   record.signer = *signer;
-  record.intermediates = chain;
-  const bool time_from_request = request.has_validation_time();
+  record.intermediates = item->chain;
+  item->time_from_request = request.has_validation_time();
   auto at = ValidationTime(request, scope);
   if (!at.ok()) return at.status();
   record.validation_time = *at;
-  const absl::InlinedVector<std::string_view, 2> stapled = Stapled(request.ocsp_responses());
-  const absl::InlinedVector<std::string_view, 2> crls = Stapled(request.crls());
-  record.revocation.ocsp_responses = stapled;
-  record.revocation.crls = crls;
-  record.revocation.certificates = chain;
+  item->stapled = Stapled(request.ocsp_responses());
+  item->crls = Stapled(request.crls());
+  record.revocation.ocsp_responses = item->stapled;
+  record.revocation.crls = item->crls;
+  record.revocation.certificates = item->chain;
+  item->progress = crypto::BeginRecord(record, scope.paths(), *item->policy);
+  return absl::OkStatus();
+}
 
-  crypto::Verdict verdict = crypto::VerifyRecord(record, scope.paths(), **policy);
+// Whether the item's verdict waits for its signature's check.
+bool NeedsSignature(const ItemInProgress& item) { return !item.progress.verdict.has_value(); }
+
+// The rest of the verdict once the signature's check is known (unused when
+// BeginItem already had the verdict), and the response.
+void FinishItem(const v1::VerifyRequest& request, const CallScope& scope, ItemInProgress& item,
+                crypto::SignatureCheck check, v1::VerifyResponse* out,
+                audit::RecordAttachments* attachments) {
+  const crypto::Record& record = item.record;
+  crypto::Verdict verdict =
+      crypto::FinishRecord(record, std::move(item.progress), std::move(check), scope.paths());
+  const bool time_from_request = item.time_from_request;
   if (time_from_request && !scope.time_attested() &&
       verdict.indication == crypto::Indication::kTotalPassed) {
     if (auto judged = crypto::JudgeClaimedTime(verdict.path, verdict.revocation,
@@ -196,21 +230,59 @@ absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope
         !time_from_request      ? crypto::Outcome::kSignatureAndPathValid
         : scope.time_attested() ? crypto::Outcome::kSignatureAndPathValidAtAttestedTime
                                 : crypto::Outcome::kSignatureAndPathValidAtGivenTime,
-        *language)));
+        item.language)));
   } else {
-    out->set_message(crypto::Render(verdict.failed, *language));
+    out->set_message(crypto::Render(verdict.failed, item.language));
     ToProto(verdict.failed, out->mutable_failed_check());
   }
-  ToProto(**signer, out->mutable_signer());
+  ToProto(*record.signer, out->mutable_signer());
   for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
-  ToProto(verdict.revocation, *language, out->mutable_revocation());
-  Attach(*signer, verdict.revocation, attachments);
+  ToProto(verdict.revocation, item.language, out->mutable_revocation());
+  Attach(record.signer, verdict.revocation, attachments);
   *out->mutable_validation_time() = ToTimestamp(record.validation_time);
   out->set_validation_time_from_request(time_from_request);
   out->set_validation_time_attested(time_from_request && scope.time_attested());
   out->set_trust_store_version(scope.paths().trust_store().version());
-  out->set_policy((*policy)->name);
-  return absl::OkStatus();
+  out->set_policy(item.policy->name);
+}
+
+}  // namespace
+
+absl::Status Verifier::Verify(const v1::VerifyRequest& request, CallScope& scope,
+                              v1::VerifyResponse* out,
+                              audit::RecordAttachments* attachments) const {
+  const v1::VerifyRequest* requests[] = {&request};
+  v1::VerifyResponse* outs[] = {out};
+  audit::RecordAttachments* attached[] = {attachments};
+  absl::Status status;
+  VerifyMany(requests, scope, outs, attached, absl::MakeSpan(&status, 1));
+  return status;
+}
+
+void Verifier::VerifyMany(absl::Span<const v1::VerifyRequest* const> requests, CallScope& scope,
+                          absl::Span<v1::VerifyResponse* const> outs,
+                          absl::Span<audit::RecordAttachments* const> attachments,
+                          absl::Span<absl::Status> statuses) const {
+  const size_t n = requests.size();
+  std::vector<ItemInProgress> items(n);  // never resized: records view them
+  std::vector<crypto::SignatureJob> jobs;
+  std::vector<size_t> job_items;
+  for (size_t i = 0; i < n; ++i) {
+    statuses[i] = BeginItem(*requests[i], scope, limits_, &items[i], attachments[i]);
+    if (statuses[i].ok() && NeedsSignature(items[i])) {
+      const crypto::Record& r = items[i].record;
+      jobs.push_back({&r.signer->public_key(), r.params, r.content, r.signature});
+      job_items.push_back(i);
+    }
+  }
+  std::vector<crypto::SignatureCheck> checks(jobs.size());
+  crypto::VerifySignatures(jobs, absl::MakeSpan(checks));
+  std::vector<crypto::SignatureCheck> by_item(n);
+  for (size_t j = 0; j < jobs.size(); ++j) by_item[job_items[j]] = std::move(checks[j]);
+  for (size_t i = 0; i < n; ++i) {
+    if (!statuses[i].ok()) continue;
+    FinishItem(*requests[i], scope, items[i], std::move(by_item[i]), outs[i], attachments[i]);
+  }
 }
 
 absl::Status Verifier::ValidateCertificate(const v1::ValidateCertificateRequest& request,

@@ -12,6 +12,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "crypto/certificate_cache.h"
 #include "crypto/message_catalog.h"
 #include "crypto/path_validator.h"
@@ -93,6 +94,15 @@ class Verifier {
   // the verdict rests on (for the audit log).
   absl::Status Verify(const v1::VerifyRequest& request, CallScope& scope, v1::VerifyResponse* out,
                       audit::RecordAttachments* attachments = nullptr) const;
+
+  // Verify for several requests at once, with the same results: the
+  // signatures of all of them are checked together (crypto::VerifySignatures:
+  // the multi-buffer RSA kernel where the processor has it). outs[i] and
+  // attachments[i] (may be null) as for Verify, whose status is statuses[i].
+  void VerifyMany(absl::Span<const v1::VerifyRequest* const> requests, CallScope& scope,
+                  absl::Span<v1::VerifyResponse* const> outs,
+                  absl::Span<audit::RecordAttachments* const> attachments,
+                  absl::Span<absl::Status> statuses) const;
 
   // The verdict on a certificate's path alone; errors as for Verify.
   absl::Status ValidateCertificate(const v1::ValidateCertificateRequest& request, CallScope& scope,

@@ -984,7 +984,10 @@ class DrainTest(unittest.TestCase):
     def test_sigterm_drains_in_flight_batch(self):
         import hashlib
         import ssl
-        server = Server("--workers=1", f"--trust-anchors={PKI}/anchors", metrics=True)
+        # A grace long enough for the whole batch on a slow (sanitizer,
+        # shared) machine: what is tested is that the drain waits for it.
+        server = Server("--workers=1", f"--trust-anchors={PKI}/anchors",
+                        "--shutdown-grace=120s", metrics=True)
         try:
             item = request()
             item.signer_certificate = ssl.PEM_cert_to_DER_cert(read("signer-rsa.pem").decode())
