@@ -64,7 +64,7 @@ fuzz: deps
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target certificate_fuzzer verify_request_fuzzer \
 	  verify_request_seeds crl_fuzzer crl_seeds pdf_fuzzer pdf_seeds cms_fuzzer ocsp_fuzzer \
 	  config_fuzzer revocation_record_fuzzer revocation_record_seeds audit_fuzzer audit_seeds \
-	  http_request_fuzzer \
+	  http_request_fuzzer rsa_multibuffer_fuzzer rsa_multibuffer_seeds \
 	  sigverify-testpki
 	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz -R 'fuzz|testpki' \
 	  --timeout $$(( $(FUZZ_SECONDS) + 600 ))

@@ -96,10 +96,9 @@ void BM_Library(benchmark::State& state) {
   for (auto _ : state) {
     const SignatureJob& j = jobs[i++ % jobs.size()];
     EvpPkeyCtxPtr ctx = j.key->NewVerifyContext(j.params);
-    const int rc = EVP_PKEY_verify(ctx.get(), reinterpret_cast<const uint8_t*>(j.signature.data()),
-                                   j.signature.size(),
-                                   reinterpret_cast<const uint8_t*>(j.content.bytes.data()),
-                                   j.content.bytes.size());
+    const int rc = EVP_PKEY_verify(
+        ctx.get(), reinterpret_cast<const uint8_t*>(j.signature.data()), j.signature.size(),
+        reinterpret_cast<const uint8_t*>(j.content.bytes.data()), j.content.bytes.size());
     if (rc != 1) state.SkipWithError("library refused a valid signature");
   }
   state.SetItemsProcessed(state.iterations());
@@ -114,7 +113,8 @@ void BM_Kernel(benchmark::State& state) {
   std::vector<std::string> out(kRsaLanes, std::string(f.signatures[0].size(), '\0'));
   std::vector<RsaLaneJob> lanes;
   for (int k = 0; k < kRsaLanes; ++k) {
-    lanes.push_back({f.keys[static_cast<size_t>(k)]->lane_key(), f.signatures[static_cast<size_t>(k)],
+    lanes.push_back({f.keys[static_cast<size_t>(k)]->lane_key(),
+                     f.signatures[static_cast<size_t>(k)],
                      reinterpret_cast<uint8_t*>(out[static_cast<size_t>(k)].data())});
   }
   for (auto _ : state) {
@@ -149,10 +149,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
       const auto items = run.counters.find("items_per_second");
       if (run.error_occurred || items == run.counters.end() || run.iterations == 0) continue;
       const double per_iteration_ns = run.GetAdjustedCPUTime();
-      const double items_per_iteration =
-          run.benchmark_name().find("BM_Library") == 0 ? 1
-          : run.benchmark_name().find("BM_Kernel") == 0 ? kRsaLanes
-                                                        : kBatch;
+      const double items_per_iteration = run.benchmark_name().find("BM_Library") == 0  ? 1
+                                         : run.benchmark_name().find("BM_Kernel") == 0 ? kRsaLanes
+                                                                                       : kBatch;
       cpu_per_item_ns_[run.benchmark_name()] = per_iteration_ns / items_per_iteration;
     }
     ConsoleReporter::ReportRuns(runs);
