@@ -37,6 +37,8 @@ ABSL_FLAG(int, batch, 1000, "items per VerifyBatch");
 ABSL_FLAG(int, concurrency, 2, "calls in flight");
 ABSL_FLAG(double, seconds, 5, "duration");
 ABSL_FLAG(int, max_calls, 100000, "upper bound on calls");
+ABSL_FLAG(int, unique, 1, "distinct signed records the load cycles through (1: one repeated)");
+ABSL_FLAG(bool, unary, false, "unary Verify calls of one item instead of VerifyBatch");
 
 namespace sigverify::bench {
 namespace {
@@ -108,6 +110,17 @@ int Run() {
     std::fprintf(stderr, "%s\n", record.status().ToString().c_str());
     return 2;
   }
+  // The requests the load cycles through: each a different signature.
+  std::vector<v1::VerifyRequest> requests = {record->request};
+  for (int v = 1; v < absl::GetFlag(FLAGS_unique); ++v) {
+    auto other = MakeSignedRecord(absl::GetFlag(FLAGS_pki), SignerFor(*alg), *alg, 1024, v);
+    if (!other.ok()) {
+      std::fprintf(stderr, "%s\n", other.status().ToString().c_str());
+      return 2;
+    }
+    requests.push_back(other->request);
+  }
+  const bool unary = absl::GetFlag(FLAGS_unary);
 
   // The baseline, before the load so that nothing competes with it: the
   // median of 15 rounds, since this machine's speed drifts by tens of percent.
@@ -123,9 +136,15 @@ int Run() {
   std::sort(raw_rounds.begin(), raw_rounds.end());
   const double raw_us = raw_rounds[raw_rounds.size() / 2];
 
-  const int batch_size = absl::GetFlag(FLAGS_batch);
-  v1::VerifyBatchRequest batch;
-  for (int i = 0; i < batch_size; ++i) *batch.add_requests() = record->request;
+  const int batch_size = unary ? 1 : absl::GetFlag(FLAGS_batch);
+  // Consecutive slices of the requests, as many as it takes to use each.
+  std::vector<v1::VerifyBatchRequest> batches(
+      std::max<size_t>(1, requests.size() / static_cast<size_t>(batch_size)));
+  for (size_t b = 0; b < batches.size(); ++b) {
+    for (int i = 0; i < batch_size; ++i) {
+      *batches[b].add_requests() = requests[(b * batch_size + i) % requests.size()];
+    }
+  }
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(64 << 20);
   args.SetMaxReceiveMessageSize(64 << 20);
@@ -147,22 +166,32 @@ int Run() {
   threads.reserve(static_cast<size_t>(concurrency));
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&] {
+      int call = 0;
       while (std::chrono::steady_clock::now() < deadline &&
-             calls.fetch_add(1) < absl::GetFlag(FLAGS_max_calls)) {
+             (call = calls.fetch_add(1)) < absl::GetFlag(FLAGS_max_calls)) {
+        const v1::VerifyBatchRequest& batch = batches[static_cast<size_t>(call) % batches.size()];
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-        v1::VerifyBatchResponse resp;
         const auto t0 = std::chrono::steady_clock::now();
-        grpc::Status s = stub->VerifyBatch(&ctx, batch, &resp);
+        grpc::Status s;
+        if (unary) {
+          v1::VerifyResponse resp;
+          s = stub->Verify(&ctx, batch.requests(0), &resp);
+          if (s.ok() && resp.indication() != v1::INDICATION_TOTAL_PASSED) failures++;
+        } else {
+          v1::VerifyBatchResponse resp;
+          s = stub->VerifyBatch(&ctx, batch, &resp);
+          if (s.ok() && resp.results_size() != batch_size) s = grpc::Status::CANCELLED;
+          for (const auto& r : resp.results()) {
+            if (r.response().indication() != v1::INDICATION_TOTAL_PASSED) failures++;
+          }
+        }
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                 .count();
-        if (!s.ok() || resp.results_size() != batch_size) {
+        if (!s.ok()) {
           failures++;
           continue;
-        }
-        for (const auto& r : resp.results()) {
-          if (r.response().indication() != v1::INDICATION_TOTAL_PASSED) failures++;
         }
         items += batch_size;
         absl::MutexLock lock(&mu);
@@ -204,11 +233,11 @@ int Run() {
                                       p * static_cast<double>(latencies_ms.size() - 1))];
   };
   const double per_item_us = items > 0 ? cpu * 1e6 / static_cast<double>(items) : 0;
-  std::printf("algorithm %s  batch %d  concurrency %d  seconds %.1f\n",
-              v1::SignatureAlgorithm_Name(*alg).c_str(), batch_size,
-              absl::GetFlag(FLAGS_concurrency), wall);
+  std::printf("algorithm %s  %s %d  concurrency %d  unique %zu  seconds %.1f\n",
+              v1::SignatureAlgorithm_Name(*alg).c_str(), unary ? "unary, items" : "batch",
+              batch_size, absl::GetFlag(FLAGS_concurrency), requests.size(), wall);
   std::printf(
-      "items %ld  failures %ld  throughput %.0f items/s  batch latency p50 %.1f ms p99 %.1f ms\n",
+      "items %ld  failures %ld  throughput %.0f items/s  call latency p50 %.1f ms p99 %.1f ms\n",
       items.load(), failures.load(), static_cast<double>(items) / wall, pct(0.5), pct(0.99));
   std::printf("raw OpenSSL verify %.2f us/item (this process, 1 thread)\n", raw_us);
   if (pid > 0) {

@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -20,7 +21,8 @@ absl::StatusOr<std::string> ReadPkiFile(const std::string& pki_dir, const std::s
 }
 
 absl::StatusOr<SignedRecord> MakeSignedRecord(const std::string& pki_dir, const std::string& signer,
-                                              v1::SignatureAlgorithm algorithm, size_t data_bytes) {
+                                              v1::SignatureAlgorithm algorithm, size_t data_bytes,
+                                              int variant) {
   auto key_pem = ReadPkiFile(pki_dir, signer + ".key");
   auto cert_pem = ReadPkiFile(pki_dir, signer + ".pem");
   auto ca_pem = ReadPkiFile(pki_dir, "ca.pem");
@@ -34,6 +36,8 @@ absl::StatusOr<SignedRecord> MakeSignedRecord(const std::string& pki_dir, const 
 
   SignedRecord r;
   r.data.assign(data_bytes, 'd');
+  const std::string tag = absl::StrCat(variant, ":");
+  if (variant != 0) r.data.replace(0, std::min(tag.size(), r.data.size()), tag);
   r.md = algorithm == v1::SIGNATURE_ALGORITHM_ED25519 ? nullptr : EVP_sha256();
   r.pss = algorithm == v1::SIGNATURE_ALGORITHM_RSA_PSS_SHA256;
   crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());

@@ -22,9 +22,11 @@ struct SignedRecord {
 
 // `signer` names <signer>.pem/.key in `pki_dir`; the algorithm must fit the
 // key (rsa-pkcs1/pss-sha256 for signer-rsa, ecdsa-sha256 for signer-ec,
-// ed25519 for signer-ed25519).
+// ed25519 for signer-ed25519). Records of different `variant`s sign different
+// data (for loads of unique signatures).
 absl::StatusOr<SignedRecord> MakeSignedRecord(const std::string& pki_dir, const std::string& signer,
-                                              v1::SignatureAlgorithm algorithm, size_t data_bytes);
+                                              v1::SignatureAlgorithm algorithm, size_t data_bytes,
+                                              int variant = 0);
 
 // One verification as an application would write it with OpenSSL: a fresh
 // EVP_MD_CTX, EVP_DigestVerifyInit, EVP_DigestVerify. Returns true if valid.
