@@ -39,6 +39,7 @@ struct Limits {
   // spooled to a temporary file, never held in memory.
   size_t max_document_stream_bytes = size_t{1} << 30;
   size_t max_queued_items = 100000;  // admission: items waiting for a worker
+  size_t max_stream_window = 256;    // VerifyStream: records read and not answered
   // --max-inflight-bytes (byte_budget.h); 0: not bounded here (the server
   // always sets it).
   size_t max_inflight_bytes = 0;

@@ -33,8 +33,9 @@ enum class Method {
   kValidateCertificate = 2,
   kVerifyDocument = 3,
   kVerifyDocumentStream = 4,
+  kVerifyStream = 5,
 };
-inline constexpr int kMethods = 5;
+inline constexpr int kMethods = 6;
 
 // The method's name in the proto ("VerifyBatch").
 const std::string& MethodName(Method m);

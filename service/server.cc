@@ -54,6 +54,7 @@ Limits LimitsOf(const ServerConfig& config) {
   limits.max_batch_items = static_cast<size_t>(config.limits().max_batch_items());
   limits.max_data_bytes = static_cast<size_t>(config.limits().max_data_bytes());
   limits.max_queued_items = static_cast<size_t>(config.limits().max_queued_items());
+  limits.max_stream_window = static_cast<size_t>(config.limits().max_stream_window());
   limits.max_inflight_bytes = InflightBytes(config);
   return limits;
 }
@@ -500,6 +501,8 @@ void Server::Shutdown() {
   // (drain.h), or at the end of the grace period, which cancels the rest.
   const absl::Time deadline = absl::Now() + ToAbslDuration(config_.shutdown_grace());
   drain_.Stop();
+  // Open streams read no more records, answer what they read and end.
+  if (verification_service_ != nullptr) verification_service_->CloseStreams();
   if (const int64_t unanswered = drain_.Wait(deadline); unanswered > 0) {
     log_(absl::StrCat(unanswered, " calls unanswered at the end of --shutdown-grace: cancelled"));
   }

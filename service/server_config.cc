@@ -59,6 +59,7 @@ constexpr char kDefaults[] = R"pb(
     max_data_bytes: 33554432
     max_queued_items: 100000
     max_inflight_bytes: 0
+    max_stream_window: 256
   }
   verification {
     workers: 0
@@ -92,7 +93,7 @@ constexpr char kDefaults[] = R"pb(
 
 // Which flag overrides which field: sigverifyd's flags are a second spelling
 // of these fields (service/server_flags.cc applies them).
-constexpr std::array<std::pair<absl::string_view, absl::string_view>, 42> kFlagOfField = {{
+constexpr std::array<std::pair<absl::string_view, absl::string_view>, 43> kFlagOfField = {{
     {"listeners.grpc", "--listen"},
     {"listeners.metrics", "--metrics-listen"},
     {"listeners.audit", "--audit-listen"},
@@ -111,6 +112,7 @@ constexpr std::array<std::pair<absl::string_view, absl::string_view>, 42> kFlagO
     {"limits.max_data_bytes", "--max-data-bytes"},
     {"limits.max_queued_items", "--max-queued-items"},
     {"limits.max_inflight_bytes", "--max-inflight-bytes"},
+    {"limits.max_stream_window", "--max-stream-window"},
     {"verification.workers", "--workers"},
     {"verification.certificate_cache_size", "--certificate-cache-size"},
     {"verification.path_cache_size", "--path-cache-size"},
@@ -354,6 +356,7 @@ absl::Status ValidateSizes(const cfg::ServerConfig& c) {
            {"limits.max_batch_items", l.max_batch_items(), 1, 1000000},
            {"limits.max_data_bytes", l.max_data_bytes(), 1, INT32_MAX},
            {"limits.max_queued_items", l.max_queued_items(), 1, int64_t{1} << 40},
+           {"limits.max_stream_window", l.max_stream_window(), 1, 100000},
            {"verification.workers", v.workers(), 0, 1024},
            {"verification.certificate_cache_size", v.certificate_cache_size(), 1, 100000000},
            {"verification.path_cache_size", v.path_cache_size(), 1, 100000000},

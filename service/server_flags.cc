@@ -68,6 +68,9 @@ ABSL_FLAG(int64_t, max_message_bytes, D().limits().max_message_bytes(),
           "largest request accepted, bytes");
 ABSL_FLAG(int64_t, max_batch_items, D().limits().max_batch_items(),
           "most items in one VerifyBatch");
+ABSL_FLAG(int64_t, max_stream_window, D().limits().max_stream_window(),
+          "records of one VerifyStream read and not yet answered; the next is read only below "
+          "it");
 ABSL_FLAG(int64_t, max_data_bytes, D().limits().max_data_bytes(),
           "largest signed data in one record, bytes");
 ABSL_FLAG(int64_t, max_inflight_bytes, D().limits().max_inflight_bytes(),
@@ -220,6 +223,8 @@ std::vector<std::pair<absl::string_view, Apply>> LimitFlags() {
           [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_message_bytes(v); }),
       Set("--max-batch-items", FLAGS_max_batch_items,
           [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_batch_items(v); }),
+      Set("--max-stream-window", FLAGS_max_stream_window,
+          [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_stream_window(v); }),
       Set("--max-data-bytes", FLAGS_max_data_bytes,
           [](ServerConfig& c, int64_t v) { c.mutable_limits()->set_max_data_bytes(v); }),
       Set("--max-inflight-bytes", FLAGS_max_inflight_bytes,

@@ -9,75 +9,15 @@
 #include "absl/time/clock.h"
 #include "service/admission_cost.h"
 #include "service/call_auth.h"
+#include "service/call_context.h"
 #include "service/call_messages.h"
+#include "service/finisher.h"
 #include "service/grpc_status.h"
-#include "service/request_id.h"
 #include "service/retry_info.h"
 #include "service/spool.h"
 
 namespace sigverify::service {
 namespace {
-
-// Who called and how, read on the gRPC thread (the context's metadata is
-// not for worker threads).
-absl::StatusOr<CallInfo> CallInfoOf(const grpc::CallbackServerContext& context, const char* method,
-                                    absl::Time arrived, access::Caller caller) {
-  CallInfo info;
-  info.method = method;
-  info.caller = context.peer();
-  info.authorized = std::move(caller);
-  info.arrived = arrived;
-  const auto& metadata = context.client_metadata();
-  if (auto it = metadata.find("x-request-id"); it != metadata.end()) {
-    auto id = CheckRequestId(std::string_view(it->second.data(), it->second.size()));
-    if (!id.ok()) return id.status();
-    info.request_id = *std::move(id);
-  }
-  return info;
-}
-
-// The accept-language metadata, read on the gRPC thread before the work is
-// queued (the context's metadata is not for worker threads).
-crypto::Language CallLanguage(const grpc::CallbackServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("accept-language");
-  if (it == metadata.end()) return crypto::Language::kVietnamese;
-  return LanguageFromHeader(std::string_view(it->second.data(), it->second.size()));
-}
-
-// Whether the request sets a validation time (any item of a batch).
-template <typename Request>
-bool SetsValidationTime(const Request& request) {
-  if constexpr (requires { request.has_validation_time(); }) {
-    return request.has_validation_time();
-  } else {
-    return false;
-  }
-}
-bool SetsValidationTime(const v1::VerifyBatchRequest& request) {
-  for (const v1::VerifyRequest& item : request.requests()) {
-    if (item.has_validation_time()) return true;
-  }
-  return false;
-}
-
-// With access control on, only a caller granted may_set_validation_time may
-// set validation_time (its time then counts as proof of existence); without
-// it, anyone may, and the time is a claim (ADR 0015).
-template <typename Request>
-grpc::Status CheckValidationTimeGrant(const access::AccessControl* access, const Request& request,
-                                      const CallInfo& info) {
-  if (access == nullptr || !access->enabled() || info.authorized.may_set_validation_time ||
-      !SetsValidationTime(request)) {
-    return grpc::Status::OK;
-  }
-  return grpc::Status(
-      grpc::StatusCode::PERMISSION_DENIED,
-      absl::StrCat("validation_time: only callers granted may_set_validation_time may set it, "
-                   "and the grant '",
-                   info.authorized.label,
-                   "' does not; leave it unset to validate at the server's time"));
-}
 
 // "/sigverify.v1.VerificationService/Verify", as access control names it.
 std::string FullMethodName(Method method) {
@@ -86,73 +26,10 @@ std::string FullMethodName(Method method) {
 
 }  // namespace
 
-// Finishes an RPC once: status, metrics, in-flight gauge.
-class Finisher {
- public:
-  Finisher(std::function<void(const grpc::Status&)> finish, ServiceMetrics* metrics, Method method,
-           CallLog call_log)
-      : finish_(std::move(finish)),
-        metrics_(metrics),
-        method_(method),
-        start_(std::chrono::steady_clock::now()),
-        call_log_(std::move(call_log)) {
-    metrics_->InFlight(method_).Increment();
-  }
-  // The call's access log line, written when it finishes.
-  CallLog& log() { return call_log_; }
-  // Takes `bytes` of `budget` until the call is answered; false (and
-  // nothing taken) when the budget has no room.
-  bool Reserve(ByteBudget* budget, size_t bytes) {
-    if (!budget->TryAcquire(bytes)) return false;
-    budget_ = budget;
-    reserved_ = bytes;
-    return true;
-  }
-  // Counts the call as admitted until it is answered.
-  void Hold(Drain::Ticket ticket) { ticket_ = std::move(ticket); }
-  // Counts the call's records against its caller's quota until it is answered.
-  void Hold(access::CallerQuotas::Hold quota) { quota_ = std::move(quota); }
-  void Finish(const grpc::Status& status) {
-    if (budget_ != nullptr) budget_->Release(reserved_);
-    budget_ = nullptr;
-    quota_.Release();
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
-    metrics_->CountRequest(method_, status.error_code(), took.count());
-    metrics_->InFlight(method_).Decrement();
-    call_log_.Finish(status.error_code(), absl::Now());
-    // Finishing may end the reactor that owns this Finisher; the ticket
-    // is let go only after the answer is handed to gRPC.
-    Drain::Ticket ticket = std::move(ticket_);
-    finish_(status);
-    ticket.Release();
-  }
-
- private:
-  std::function<void(const grpc::Status&)> finish_;
-  ServiceMetrics* metrics_;
-  Method method_;
-  std::chrono::steady_clock::time_point start_;
-  ByteBudget* budget_ = nullptr;
-  size_t reserved_ = 0;
-  Drain::Ticket ticket_;
-  access::CallerQuotas::Hold quota_;
-  CallLog call_log_;
-};
-
 namespace {
 
 // Items of a batch one worker task verifies at most (about 1 ms of RSA-2048).
 constexpr size_t kMaxChunkItems = 8;
-
-grpc::Status Overloaded(const WorkerPool& pool) {
-  return WithRetryInfo(
-      absl::ResourceExhaustedError(absl::StrCat(
-          "server at its limit of ", pool.max_queued_cost(),
-          " queued cost units, or this caller at its share of three quarters of them "
-          "(--max-queued-items; an item costs one unit plus its size in 16 KiB of data and 4 KiB "
-          "of certificates); retry with backoff")),
-      absl::Milliseconds(100));
-}
 
 // Each call's audit records: one per verified item, one per signature of a
 // document.
@@ -226,6 +103,36 @@ void VerificationService::RecordThenFinish(std::vector<audit::PreparedRecord> re
   });
 }
 
+absl::Status VerificationService::OverloadedStatus() const {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "server at its limit of ", pool_->max_queued_cost(),
+      " queued cost units, or this caller at its share of three quarters of them "
+      "(--max-queued-items; an item costs one unit plus its size in 16 KiB of data and 4 KiB "
+      "of certificates); retry with backoff"));
+}
+
+grpc::Status VerificationService::Overloaded() const {
+  return WithRetryInfo(OverloadedStatus(), kOverloadRetry);
+}
+
+absl::Status VerificationService::InflightRefusal() const {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "server at its limit of bytes in flight (--max-inflight-bytes=",
+      verifier_->limits().max_inflight_bytes, ", half of it for ", inflight_.capacity(),
+      " bytes of calls being verified, each twice its size); retry with backoff"));
+}
+
+audit::PreparedRecord VerificationService::PrepareRecord(const CallInfo& info,
+                                                         const v1::VerifyRequest& request,
+                                                         const v1::VerifyResponse& response,
+                                                         audit::RecordAttachments& attachments) {
+  // In the worker thread's arena: no malloc or free per record.
+  thread_local AuditRecordScratch scratch;
+  v1::AuditRecord& record = scratch.Fresh();
+  FillAuditRecord(info, request, response, attachments, absl::Now(), record);
+  return audit_->Prepare(record, std::move(attachments));
+}
+
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
                                                      Method method,
                                                      const grpc::ByteBuffer& request_bytes,
@@ -273,12 +180,7 @@ std::shared_ptr<Finisher> VerificationService::Start(
   }
   // The message and its parsed copy, taken before anything is parsed.
   if (!finisher->Reserve(&inflight_, reserved_bytes)) {
-    finisher->Finish(grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("server at its limit of bytes in flight (--max-inflight-bytes=",
-                     verifier_->limits().max_inflight_bytes, ", half of it for ",
-                     inflight_.capacity(),
-                     " bytes of calls being verified, each twice its size); retry with backoff")));
+    finisher->Finish(ToGrpc(InflightRefusal()));
     return nullptr;
   }
   return finisher;
@@ -326,8 +228,8 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
   CallInfo info = *std::move(call_info);
   finisher->log().Items(1);
   finisher->log().RequestId(info.request_id);
-  if (grpc::Status s = CheckValidationTimeGrant(access_, call->request(), info); !s.ok()) {
-    finisher->Finish(s);
+  if (absl::Status s = CheckValidationTimeGrant(access_, call->request(), info); !s.ok()) {
+    finisher->Finish(ToGrpc(s));
     return reactor;
   }
   metrics_->CountCaller(info.authorized.label, 1);
@@ -356,7 +258,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
   const WorkerPool::Lane lane =
       method == Method::kVerifyDocument ? WorkerPool::Lane::kBulk : WorkerPool::Lane::kInteractive;
   if (!pool_->TrySubmit(std::move(task), AdmissionCost(call->request()), PoolKey(info), lane)) {
-    finisher->Finish(Overloaded(*pool_));
+    finisher->Finish(Overloaded());
   }
   return reactor;
 }
@@ -458,8 +360,8 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   const CallInfo info = *std::move(call_info);
   finisher->log().Items(n);
   finisher->log().RequestId(info.request_id);
-  if (grpc::Status s = CheckValidationTimeGrant(access_, *request, info); !s.ok()) {
-    finisher->Finish(s);
+  if (absl::Status s = CheckValidationTimeGrant(access_, *request, info); !s.ok()) {
+    finisher->Finish(ToGrpc(s));
     return reactor;
   }
   metrics_->CountCaller(info.authorized.label, n);
@@ -507,12 +409,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
           metrics_->CountItem(Method::kVerifyBatch, item.algorithm(),
                               result->response().indication());
           if (!records->empty()) {
-            // In the worker thread's arena: no malloc or free per record.
-            thread_local AuditRecordScratch scratch;
-            v1::AuditRecord& record = scratch.Fresh();
-            FillAuditRecord(info, item, result->response(), attachments[i - begin], absl::Now(),
-                            record);
-            (*records)[i] = audit_->Prepare(record, std::move(attachments[i - begin]));
+            (*records)[i] = PrepareRecord(info, item, result->response(), attachments[i - begin]);
           }
         } else {
           v1::ItemError* error = result->mutable_error();
@@ -543,7 +440,7 @@ grpc::ServerUnaryReactor* VerificationService::VerifyBatch(grpc::CallbackServerC
   const WorkerPool::Lane lane =
       n > kMaxChunkItems ? WorkerPool::Lane::kBulk : WorkerPool::Lane::kInteractive;
   if (!pool_->TrySubmitAll(std::move(tasks), cost, PoolKey(info), lane)) {
-    finisher->Finish(Overloaded(*pool_));
+    finisher->Finish(Overloaded());
   }
   return reactor;
 }
@@ -685,7 +582,7 @@ class VerificationService::DocumentStream
     };
     if (!service_->pool_->TrySubmit(std::move(task), cost, service_->PoolKey(info_),
                                     WorkerPool::Lane::kBulk)) {
-      finisher_->Finish(Overloaded(*service_->pool_));
+      finisher_->Finish(service_->Overloaded());
     }
   }
 

@@ -6,6 +6,9 @@
 #include <functional>
 #include <memory>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "service/access/access_control.h"
 #include "service/access_log.h"
 #include "service/audit/audit_log.h"
@@ -26,13 +29,15 @@ class Finisher;
 // The unary methods take and give raw bytes so that the service decodes
 // them itself (see call_messages.h); the wire contract is the proto's.
 // VerifyDocumentStream's messages are small (chunks go to a spool), so it
-// takes them typed.
+// takes them typed. VerifyStream decodes each record itself, so that a
+// malformed one is answered with an error and the stream goes on.
 using RawCallbackService = v1::VerificationService::WithRawCallbackMethod_Verify<
     v1::VerificationService::WithRawCallbackMethod_VerifyBatch<
         v1::VerificationService::WithRawCallbackMethod_ValidateCertificate<
             v1::VerificationService::WithRawCallbackMethod_VerifyDocument<
                 v1::VerificationService::WithCallbackMethod_VerifyDocumentStream<
-                    v1::VerificationService::Service>>>>>;
+                    v1::VerificationService::WithRawCallbackMethod_VerifyStream<
+                        v1::VerificationService::Service>>>>>>;
 
 // What happens to verdicts the audit log cannot record.
 enum class AuditFailure {
@@ -76,6 +81,16 @@ class VerificationService final : public RawCallbackService {
   grpc::ServerReadReactor<v1::VerifyDocumentStreamRequest>* VerifyDocumentStream(
       grpc::CallbackServerContext* context, v1::VerifyDocumentStreamResponse* response) override;
 
+  // Records as they come, each answered once, in the order verdicts are
+  // ready (record_stream.cc).
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* VerifyStream(
+      grpc::CallbackServerContext* context) override;
+
+  // Shutdown: every open VerifyStream reads no more records, answers those
+  // it has read and ends (UNAVAILABLE, or OK for a caller that had
+  // half-closed). Called once the drain has stopped admitting calls.
+  void CloseStreams();
+
   // sigverify_inflight_*
   StatsTable stats_table() const { return inflight_.stats_table(); }
 
@@ -94,6 +109,22 @@ class VerificationService final : public RawCallbackService {
                                   access::Caller* caller);
 
   class DocumentStream;
+  class RecordStream;
+  // false once CloseStreams ran.
+  bool OpenStream(RecordStream* stream);
+  void ForgetStream(RecordStream* stream);
+
+  // RESOURCE_EXHAUSTED for a full worker pool (with RetryInfo for a call).
+  absl::Status OverloadedStatus() const;
+  grpc::Status Overloaded() const;
+  static constexpr absl::Duration kOverloadRetry = absl::Milliseconds(100);
+  // RESOURCE_EXHAUSTED for a full in-flight byte budget.
+  absl::Status InflightRefusal() const;
+  // A verified item's audit record, filled and prepared on the calling
+  // (worker) thread.
+  audit::PreparedRecord PrepareRecord(const CallInfo& info, const v1::VerifyRequest& request,
+                                      const v1::VerifyResponse& response,
+                                      audit::RecordAttachments& attachments);
 
   // The caller's quota for `items` more records: held by `finisher` until
   // the call is answered, or RESOURCE_EXHAUSTED with RetryInfo.
@@ -132,6 +163,9 @@ class VerificationService final : public RawCallbackService {
   ServiceMetrics* metrics_;
   audit::AuditLog* audit_;
   AuditFailure on_audit_failure_;
+  absl::Mutex streams_mu_;
+  absl::flat_hash_set<RecordStream*> streams_ ABSL_GUARDED_BY(streams_mu_);
+  bool streams_closed_ ABSL_GUARDED_BY(streams_mu_) = false;
 };
 
 }  // namespace sigverify::service

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "service/admission_cost.h"
+#include "tests/service/test_service.h"
 #include "tests/testing/test_files.h"
 
 namespace sigverify::service {
@@ -18,59 +19,8 @@ namespace {
 
 using sigverify::testing::PkiFile;
 
-class Server {
- public:
-  explicit Server(Limits limits, size_t workers = 2) {
-    auto root = crypto::Certificate::Parse(PkiFile("root.pem"));
-    auto store = crypto::TrustStore::FromCertificates({*root});
-    auto paths = std::make_shared<crypto::PathValidator>(*store, 1024);
-    verifier_ = std::make_shared<Verifier>(paths, limits, 1024);
-    pool_ = std::make_unique<WorkerPool>(workers, limits.max_queued_items);
-    metrics_ = std::make_unique<ServiceMetrics>(registry_);
-    service_ =
-        std::make_unique<VerificationService>(verifier_, pool_.get(), metrics_.get(), &drain_);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    grpc::ChannelArguments args;
-    args.SetMaxSendMessageSize(64 << 20);
-    stub_ = v1::VerificationService::NewStub(grpc::CreateCustomChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), args));
-  }
-  ~Server() { server_->Shutdown(); }
-  v1::VerificationService::Stub& stub() { return *stub_; }
-  prometheus::Registry& registry() { return registry_; }
-
- private:
-  prometheus::Registry registry_;
-  std::shared_ptr<Verifier> verifier_;
-  std::unique_ptr<WorkerPool> pool_;
-  std::unique_ptr<ServiceMetrics> metrics_;
-  Drain drain_;
-  std::unique_ptr<VerificationService> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::VerificationService::Stub> stub_;
-};
-
-v1::VerifyRequest Request(const std::string& signer, v1::SignatureAlgorithm alg) {
-  v1::VerifyRequest r;
-  r.set_data(PkiFile("sample.txt"));
-  r.set_signature(PkiFile("sample.txt." + signer + ".sig"));
-  r.set_algorithm(alg);
-  r.set_signer_certificate(PkiFile(signer + ".pem"));
-  r.add_intermediate_certificates(PkiFile("ca.pem"));
-  return r;
-}
-
-v1::VerifyRequest RsaRequest() {
-  return Request("signer-rsa", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256);
-}
-
 TEST(VerificationServiceTest, VerifyPassesAndEchoesTheRecord) {
-  Server server({});
+  TestService server({});
   auto req = RsaRequest();
   req.set_record_id("QĐ-123/2026");
   grpc::ClientContext ctx;
@@ -86,7 +36,7 @@ TEST(VerificationServiceTest, VerifyPassesAndEchoesTheRecord) {
 }
 
 TEST(VerificationServiceTest, BadSignatureIsASuccessfulRpcWithTotalFailed) {
-  Server server({});
+  TestService server({});
   auto req = RsaRequest();
   req.mutable_data()->append("!");
   grpc::ClientContext ctx;
@@ -97,7 +47,7 @@ TEST(VerificationServiceTest, BadSignatureIsASuccessfulRpcWithTotalFailed) {
 }
 
 TEST(VerificationServiceTest, GarbageCertificateIsInvalidArgument) {
-  Server server({});
+  TestService server({});
   auto req = RsaRequest();
   req.set_signer_certificate("\x30\x03garbage");
   grpc::ClientContext ctx;
@@ -108,7 +58,7 @@ TEST(VerificationServiceTest, GarbageCertificateIsInvalidArgument) {
 }
 
 TEST(VerificationServiceTest, CallerGivenTimeIsUsedAndReportedAsSuch) {
-  Server server({});
+  TestService server({});
   auto req = RsaRequest();
   req.mutable_validation_time()->set_seconds(946684800);  // 2000-01-01
   grpc::ClientContext ctx;
@@ -128,42 +78,8 @@ TEST(VerificationServiceTest, CallerGivenTimeIsUsedAndReportedAsSuch) {
 // One thousand items of every kind, interleaved: each result must be the
 // one for the item at the same index.
 TEST(VerificationServiceTest, MixedBatchOfAThousandComesBackInOrder) {
-  Server server({});
-  struct Kind {
-    v1::VerifyRequest request;
-    bool error;
-    v1::Indication indication;
-    v1::SubIndication sub;
-  };
-  std::vector<Kind> kinds;
-  kinds.push_back({RsaRequest(), false, v1::INDICATION_TOTAL_PASSED, {}});
-  kinds.push_back({Request("signer-ec", v1::SIGNATURE_ALGORITHM_ECDSA_SHA256),
-                   false,
-                   v1::INDICATION_TOTAL_PASSED,
-                   {}});
-  kinds.push_back({Request("signer-ed25519", v1::SIGNATURE_ALGORITHM_ED25519),
-                   false,
-                   v1::INDICATION_TOTAL_PASSED,
-                   {}});
-  auto tampered = RsaRequest();
-  tampered.mutable_data()->append(" ");
-  kinds.push_back({tampered, false, v1::INDICATION_TOTAL_FAILED, v1::SUB_INDICATION_HASH_FAILURE});
-  auto wrong_key = RsaRequest();
-  wrong_key.set_signature(PkiFile("sample.txt.signer-expired.sig"));
-  kinds.push_back(
-      {wrong_key, false, v1::INDICATION_TOTAL_FAILED, v1::SUB_INDICATION_SIG_CRYPTO_FAILURE});
-  kinds.push_back({Request("signer-untrusted", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256), false,
-                   v1::INDICATION_INDETERMINATE, v1::SUB_INDICATION_NO_CERTIFICATE_CHAIN_FOUND});
-  kinds.push_back({Request("signer-expired", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256), false,
-                   v1::INDICATION_INDETERMINATE, v1::SUB_INDICATION_EXPIRED});
-  auto garbage = RsaRequest();
-  garbage.set_signer_certificate("garbage");
-  kinds.push_back({garbage, true, {}, {}});
-  auto sha1 = RsaRequest();
-  sha1.set_algorithm(v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA1);
-  kinds.push_back(
-      {sha1, false, v1::INDICATION_INDETERMINATE, v1::SUB_INDICATION_CRYPTO_CONSTRAINTS_FAILURE});
-
+  TestService server({});
+  const std::vector<Kind> kinds = MixedKinds();
   v1::VerifyBatchRequest batch;
   for (int i = 0; i < 1000; ++i) {
     // A stride coprime to the kind count scatters kinds across chunks.
@@ -194,7 +110,7 @@ TEST(VerificationServiceTest, MixedBatchOfAThousandComesBackInOrder) {
 }
 
 TEST(VerificationServiceTest, ValidateCertificateJudgesThePathAlone) {
-  Server server({});
+  TestService server({});
   v1::ValidateCertificateRequest req;
   req.set_certificate(PkiFile("signer-ec.pem"));
   req.add_intermediate_certificates(PkiFile("ca.pem"));
@@ -246,7 +162,7 @@ TEST(VerificationServiceTest, ValidateCertificateJudgesThePathAlone) {
 }
 
 TEST(VerificationServiceTest, MessagesAreVietnameseByDefaultAndEnglishOnRequest) {
-  Server server({});
+  TestService server({});
   auto req = Request("signer-expired", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256);
   {
     grpc::ClientContext ctx;
@@ -287,7 +203,7 @@ TEST(VerificationServiceTest, MessagesAreVietnameseByDefaultAndEnglishOnRequest)
 }
 
 TEST(VerificationServiceTest, PolicyIsNamedInTheAnswerAndUnknownOnesAreRefused) {
-  Server server({});
+  TestService server({});
   auto req = RsaRequest();
   {
     grpc::ClientContext ctx;
@@ -309,7 +225,7 @@ TEST(VerificationServiceTest, PolicyIsNamedInTheAnswerAndUnknownOnesAreRefused) 
 TEST(VerificationServiceTest, BatchOverTheItemLimitNamesTheLimit) {
   Limits limits;
   limits.max_batch_items = 3;
-  Server server(limits);
+  TestService server(limits);
   v1::VerifyBatchRequest batch;
   for (int i = 0; i < 4; ++i) *batch.add_requests() = RsaRequest();
   grpc::ClientContext ctx;
@@ -322,7 +238,7 @@ TEST(VerificationServiceTest, BatchOverTheItemLimitNamesTheLimit) {
 TEST(VerificationServiceTest, OverloadIsRefusedWithResourceExhausted) {
   Limits limits;
   limits.max_queued_items = 5;
-  Server server(limits, 1);
+  TestService server(limits, 1);
   v1::VerifyBatchRequest batch;
   for (int i = 0; i < 6; ++i) *batch.add_requests() = RsaRequest();
   grpc::ClientContext ctx;
@@ -335,7 +251,7 @@ TEST(VerificationServiceTest, OverloadIsRefusedWithResourceExhausted) {
 // x-request-id goes into the audit log: only a bounded token is accepted,
 // not free text.
 TEST(VerificationServiceTest, ARequestIdThatIsNotATokenIsRefused) {
-  Server server(Limits{});
+  TestService server(Limits{});
   auto call = [&](const std::string& id) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("x-request-id", id);
@@ -361,7 +277,7 @@ TEST(VerificationServiceTest, ARequestIdThatIsNotATokenIsRefused) {
 TEST(VerificationServiceTest, CallsBeyondTheInflightByteBudgetAreRefusedBeforeParsing) {
   Limits limits;
   limits.max_inflight_bytes = 256 << 10;
-  Server server(limits);
+  TestService server(limits);
   {
     grpc::ClientContext ctx;
     v1::VerifyResponse resp;
@@ -384,7 +300,7 @@ TEST(VerificationServiceTest, CallsBeyondTheInflightByteBudgetAreRefusedBeforePa
 TEST(VerificationServiceTest, AdmissionCountsAnItemByItsCost) {
   Limits limits;
   limits.max_queued_items = 5;
-  Server server(limits, 1);
+  TestService server(limits, 1);
   {
     grpc::ClientContext ctx;
     v1::VerifyResponse resp;
@@ -402,7 +318,7 @@ TEST(VerificationServiceTest, AdmissionCountsAnItemByItsCost) {
 TEST(VerificationServiceTest, MessageOverTheSizeLimitIsRefusedByTransport) {
   Limits limits;
   limits.max_message_bytes = 64 << 10;
-  Server server(limits);
+  TestService server(limits);
   auto req = RsaRequest();
   req.set_data(std::string(100 << 10, 'x'));
   grpc::ClientContext ctx;
@@ -421,7 +337,7 @@ double CounterSum(prometheus::Registry& registry, const std::string& name) {
 }
 
 TEST(VerificationServiceTest, CancelledBatchStopsSpendingCpu) {
-  Server server({}, /*workers=*/1);
+  TestService server({}, /*workers=*/1);
   // DER certificates and a digest keep the request small; the work is not.
   auto item = RsaRequest();
   item.set_signer_certificate((*crypto::Certificate::Parse(item.signer_certificate()))->der());
@@ -467,7 +383,7 @@ TEST(VerificationServiceTest, CancelledBatchStopsSpendingCpu) {
 }
 
 TEST(VerificationServiceTest, ItemsAreCountedByAlgorithmAndIndication) {
-  Server server({});
+  TestService server({});
   grpc::ClientContext ctx;
   v1::VerifyResponse resp;
   ASSERT_TRUE(server.stub().Verify(&ctx, RsaRequest(), &resp).ok());
