@@ -1024,6 +1024,90 @@ class DrainTest(unittest.TestCase):
         self.assertEqual(status, 0)
 
 
+class VerifyStreamTest(unittest.TestCase):
+    """VerifyStream from Python: answers out of order matched by sequence,
+    every verdict in the audit log before it is answered, and the stream
+    ended by a SIGTERM."""
+
+    def test_records_are_answered_once_logged_and_ended_by_sigterm(self):
+        import queue
+        work, db, flags, server = audit_server("stream")
+        stream = server.channel.stream_stream(
+            "/sigverify.v1.VerificationService/VerifyStream",
+            request_serializer=pb.VerifyStreamRequest.SerializeToString,
+            response_deserializer=pb.VerifyStreamResponse.FromString)
+        tampered = request()
+        tampered.data += b"!"
+        garbage = request()
+        garbage.signer_certificate = b"garbage"
+        kinds = [  # (request, expected indication; None: an item error)
+            (request(), pb.INDICATION_TOTAL_PASSED),
+            (request("signer-ec", pb.SIGNATURE_ALGORITHM_ECDSA_SHA256), pb.INDICATION_TOTAL_PASSED),
+            (tampered, pb.INDICATION_TOTAL_FAILED),
+            (garbage, None)]
+        sent = []
+
+        def records():
+            for i in range(300):
+                r = pb.VerifyRequest()
+                r.CopyFrom(kinds[i % len(kinds)][0])
+                r.record_id = f"s-{i}"
+                sent.append(i)
+                yield pb.VerifyStreamRequest(request=r)
+
+        try:
+            answers = {}
+            for a in stream(records(), timeout=120):
+                self.assertNotIn(a.sequence, answers)
+                answers[a.sequence] = a
+            self.assertEqual(sorted(answers), list(range(300)))
+            for i, a in answers.items():
+                expected = kinds[i % len(kinds)][1]
+                if expected is None:
+                    self.assertEqual(a.error.record_id, f"s-{i}")
+                    self.assertEqual(a.error.code, grpc.StatusCode.INVALID_ARGUMENT.value[0])
+                else:
+                    self.assertEqual(a.response.record_id, f"s-{i}")
+                    self.assertEqual(a.response.indication, expected, a.response.message)
+            # Every verdict answered is in the log, written by VerifyStream;
+            # the refused records are not.
+            logged = {}
+            for leaf in segment_records(db + ".segments"):
+                record = apb.AuditRecord.FromString(leaf)
+                logged[record.record_id] = record.method
+            verified = {f"s-{i}" for i, a in answers.items() if a.HasField("response")}
+            self.assertEqual(verified - set(logged), set())
+            self.assertEqual({logged[r] for r in verified}, {"VerifyStream"})
+            self.assertFalse({f"s-{i}" for i in range(3, 300, 4)} & set(logged))
+
+            # An open, idle stream at SIGTERM: its answers arrive, then it
+            # ends with UNAVAILABLE, and the server exits without waiting
+            # out its grace period for it.
+            pending = queue.Queue()
+
+            def held():
+                while (item := pending.get()) is not None:
+                    yield item
+
+            call = stream(held(), timeout=120)
+            for i in range(2):
+                pending.put(pb.VerifyStreamRequest(request=request(record_id=f"idle-{i}")))
+            got = [next(call), next(call)]
+            self.assertEqual({a.response.record_id for a in got}, {"idle-0", "idle-1"})
+            server.proc.send_signal(signal.SIGTERM)
+            with self.assertRaises(grpc.RpcError) as ended:
+                next(call)
+            pending.put(None)
+            self.assertEqual(ended.exception.code(), grpc.StatusCode.UNAVAILABLE)
+            self.assertIn("first 2 records", ended.exception.details())
+            status, log = server.stop()
+            self.assertEqual(status, 0, log)
+            self.assertNotIn("unanswered", log)
+        finally:
+            server.stop()
+            shutil.rmtree(work, ignore_errors=True)
+
+
 class RealG2HierarchyTest(unittest.TestCase):
     """The real G2 root as the only anchor; the real tax office certificate."""
 
