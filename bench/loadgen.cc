@@ -1,10 +1,12 @@
-// sigverify_loadgen: drives a running sigverifyd with VerifyBatch calls and
+// sigverify_loadgen: drives a running sigverifyd with VerifyBatch calls (or
+// unary Verify calls, or VerifyStream streams) and
 // reports throughput, latency, and the server's CPU time per item (read from
 // /proc/PID/stat) against one raw OpenSSL verification measured here, on the
 // same key, in the same run. Bounded in time and in calls; loopback only.
 //
 //   sigverify_loadgen --server=127.0.0.1:50051 --server-pid=PID --pki=DIR
 //       [--alg=rsa-pkcs1-sha256] [--batch=1000] [--concurrency=2] [--seconds=5]
+//       [--unique=N] [--unary | --stream]
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
@@ -39,6 +41,9 @@ ABSL_FLAG(double, seconds, 5, "duration");
 ABSL_FLAG(int, max_calls, 100000, "upper bound on calls");
 ABSL_FLAG(int, unique, 1, "distinct signed records the load cycles through (1: one repeated)");
 ABSL_FLAG(bool, unary, false, "unary Verify calls of one item instead of VerifyBatch");
+ABSL_FLAG(bool, stream, false,
+          "VerifyStream instead of VerifyBatch: --concurrency streams, each writing records as "
+          "fast as the server's window lets it and reading the answers");
 
 namespace sigverify::bench {
 namespace {
@@ -136,7 +141,8 @@ int Run() {
   std::sort(raw_rounds.begin(), raw_rounds.end());
   const double raw_us = raw_rounds[raw_rounds.size() / 2];
 
-  const int batch_size = unary ? 1 : absl::GetFlag(FLAGS_batch);
+  const bool streams = absl::GetFlag(FLAGS_stream);
+  const int batch_size = unary || streams ? 1 : absl::GetFlag(FLAGS_batch);
   // Consecutive slices of the requests, as many as it takes to use each.
   std::vector<v1::VerifyBatchRequest> batches(
       std::max<size_t>(1, requests.size() / static_cast<size_t>(batch_size)));
@@ -164,7 +170,48 @@ int Run() {
   const int concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(concurrency));
+  // One stream: a writer sending records until the deadline, this thread
+  // reading the answers; a record's latency is from its write to its answer.
+  auto run_stream = [&] {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReaderWriter<v1::VerifyStreamRequest, v1::VerifyStreamResponse>>
+        stream = stub->VerifyStream(&ctx);
+    absl::Mutex sent_mu;
+    std::vector<std::chrono::steady_clock::time_point> sent_at;
+    std::thread writer([&] {
+      v1::VerifyStreamRequest message;
+      for (size_t i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
+        *message.mutable_request() = requests[i % requests.size()];
+        {
+          absl::MutexLock lock(&sent_mu);
+          sent_at.push_back(std::chrono::steady_clock::now());
+        }
+        if (!stream->Write(message)) break;
+      }
+      stream->WritesDone();
+    });
+    v1::VerifyStreamResponse answer;
+    while (stream->Read(&answer)) {
+      std::chrono::steady_clock::time_point t0;
+      {
+        absl::MutexLock lock(&sent_mu);
+        t0 = sent_at[answer.sequence()];
+      }
+      if (answer.response().indication() != v1::INDICATION_TOTAL_PASSED) failures++;
+      items++;
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      absl::MutexLock lock(&mu);
+      latencies_ms.push_back(ms);
+    }
+    writer.join();
+    if (!stream->Finish().ok()) failures++;
+  };
   for (int t = 0; t < concurrency; ++t) {
+    if (streams) {
+      threads.emplace_back(run_stream);
+      continue;
+    }
     threads.emplace_back([&] {
       int call = 0;
       while (std::chrono::steady_clock::now() < deadline &&
@@ -234,11 +281,15 @@ int Run() {
   };
   const double per_item_us = items > 0 ? cpu * 1e6 / static_cast<double>(items) : 0;
   std::printf("algorithm %s  %s %d  concurrency %d  unique %zu  seconds %.1f\n",
-              v1::SignatureAlgorithm_Name(*alg).c_str(), unary ? "unary, items" : "batch",
+              v1::SignatureAlgorithm_Name(*alg).c_str(),
+              streams ? "stream, records per message"
+              : unary ? "unary, items"
+                      : "batch",
               batch_size, absl::GetFlag(FLAGS_concurrency), requests.size(), wall);
   std::printf(
-      "items %ld  failures %ld  throughput %.0f items/s  call latency p50 %.1f ms p99 %.1f ms\n",
-      items.load(), failures.load(), static_cast<double>(items) / wall, pct(0.5), pct(0.99));
+      "items %ld  failures %ld  throughput %.0f items/s  %s latency p50 %.1f ms p99 %.1f ms\n",
+      items.load(), failures.load(), static_cast<double>(items) / wall, streams ? "record" : "call",
+      pct(0.5), pct(0.99));
   std::printf("raw OpenSSL verify %.2f us/item (this process, 1 thread)\n", raw_us);
   if (pid > 0) {
     const double median = window_us.empty() ? per_item_us : window_us[window_us.size() / 2];

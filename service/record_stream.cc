@@ -41,6 +41,9 @@ class VerificationService::RecordStream
   struct Actions {
     bool read = false;
     const grpc::ByteBuffer* write = nullptr;
+    // More answers are queued behind this one: gRPC may hold it to send them
+    // together (fewer system calls and wake-ups).
+    bool more_to_write = false;
     bool finish = false;
     grpc::Status status;
   };
@@ -120,6 +123,8 @@ class VerificationService::RecordStream
   // Pool tasks queued or running, and audit appends not yet durable: each
   // may still touch the stream.
   size_t pending_work_ ABSL_GUARDED_BY(mu_) = 0;
+  // Pool tasks queued and not started.
+  size_t waiting_tasks_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<std::unique_ptr<Record>> queued_ ABSL_GUARDED_BY(mu_);
   std::deque<Answer> answers_ ABSL_GUARDED_BY(mu_);
   Answer writing_answer_ ABSL_GUARDED_BY(mu_);
@@ -230,6 +235,10 @@ void VerificationService::RecordStream::Take(uint64_t sequence) {
   {
     absl::MutexLock lock(&mu_);
     queued_.push_back(std::move(record));
+    // Tasks waiting in the pool take up to kChunkRecords each when they
+    // start: a new one only when they cannot take every record queued.
+    if (waiting_tasks_ * kChunkRecords >= queued_.size()) return;
+    ++waiting_tasks_;
     ++pending_work_;
   }
   if (s.pool_->TrySubmit([this] { VerifyQueued(); }, cost, s.PoolKey(info_),
@@ -241,6 +250,7 @@ void VerificationService::RecordStream::Take(uint64_t sequence) {
   std::unique_ptr<Record> refused;
   {
     absl::MutexLock lock(&mu_);
+    --waiting_tasks_;
     --pending_work_;
     for (auto it = queued_.begin(); it != queued_.end(); ++it) {
       if (it->get() == queued) {
@@ -261,6 +271,7 @@ void VerificationService::RecordStream::VerifyQueued() {
   std::vector<std::unique_ptr<Record>> records;
   {
     absl::MutexLock lock(&mu_);
+    --waiting_tasks_;
     while (!queued_.empty() && records.size() < kChunkRecords) {
       records.push_back(std::move(queued_.front()));
       queued_.pop_front();
@@ -445,6 +456,7 @@ VerificationService::RecordStream::Actions VerificationService::RecordStream::Ne
     answers_.pop_front();
     writing_ = true;
     next.write = &writing_answer_.bytes;
+    next.more_to_write = !answers_.empty();
   }
   if (!reading_ && !half_closed_ && !broken_ && !closing_ && in_window_ < window_) {
     reading_ = true;
@@ -475,7 +487,11 @@ VerificationService::RecordStream::Actions VerificationService::RecordStream::Ne
 
 void VerificationService::RecordStream::Run(const Actions& actions) {
   if (actions.write != nullptr || actions.read) {
-    if (actions.write != nullptr) StartWrite(actions.write);
+    if (actions.write != nullptr) {
+      grpc::WriteOptions options;
+      if (actions.more_to_write) options.set_buffer_hint();
+      StartWrite(actions.write, options);
+    }
     if (actions.read) StartRead(&read_);
     Actions next;
     {
