@@ -67,6 +67,7 @@ VerificationService::VerificationService(std::shared_ptr<const Verifier> verifie
     : verifier_(std::move(verifier)),
       documents_(verifier_.get()),
       pool_(pool),
+      gatherer_(verifier_.get(), pool),
       drain_(drain),
       disk_(disk),
       access_(access),
@@ -204,61 +205,74 @@ grpc::Status VerificationService::AdmitQuota(const CallInfo& info, size_t items,
   return grpc::Status::OK;
 }
 
+template <typename Request, typename Response>
+std::shared_ptr<VerificationService::UnaryCall<Request, Response>> VerificationService::AdmitUnary(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes, Method method) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  access::Caller caller;
+  auto finisher = Start(reactor, method, *request_bytes, *context, &caller);
+  if (finisher == nullptr) return nullptr;
+  auto call = std::make_shared<UnaryCall<Request, Response>>();
+  call->finisher = finisher;
+  if (grpc::Status parsed = call->messages.Parse(*request_bytes); !parsed.ok()) {
+    finisher->Finish(parsed);
+    return nullptr;
+  }
+  call->now = absl::Now();
+  call->language = CallLanguage(*context);
+  auto call_info = CallInfoOf(*context, MethodName(method).c_str(), call->now, std::move(caller));
+  if (!call_info.ok()) {
+    finisher->Finish(ToGrpc(call_info.status()));
+    return nullptr;
+  }
+  call->info = *std::move(call_info);
+  const CallInfo& info = call->info;
+  finisher->log().Items(1);
+  finisher->log().RequestId(info.request_id);
+  if (absl::Status s = CheckValidationTimeGrant(access_, call->messages.request(), info); !s.ok()) {
+    finisher->Finish(ToGrpc(s));
+    return nullptr;
+  }
+  metrics_->CountCaller(info.authorized.label, 1);
+  if (grpc::Status s = AdmitQuota(info, 1, *finisher); !s.ok()) {
+    finisher->Finish(s);
+    return nullptr;
+  }
+  return call;
+}
+
 template <typename Request, typename Response, typename Attachments, typename Work>
 grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request_bytes,
                                                      grpc::ByteBuffer* response_bytes,
                                                      Method method, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  access::Caller caller;
-  auto finisher = Start(reactor, method, *request_bytes, *context, &caller);
-  if (finisher == nullptr) return reactor;
-  auto call = std::make_shared<CallMessages<Request, Response>>();
-  if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
-    finisher->Finish(parsed);
-    return reactor;
-  }
-  const absl::Time now = absl::Now();
-  const crypto::Language language = CallLanguage(*context);
-  auto call_info = CallInfoOf(*context, MethodName(method).c_str(), now, std::move(caller));
-  if (!call_info.ok()) {
-    finisher->Finish(ToGrpc(call_info.status()));
-    return reactor;
-  }
-  CallInfo info = *std::move(call_info);
-  finisher->log().Items(1);
-  finisher->log().RequestId(info.request_id);
-  if (absl::Status s = CheckValidationTimeGrant(access_, call->request(), info); !s.ok()) {
-    finisher->Finish(ToGrpc(s));
-    return reactor;
-  }
-  metrics_->CountCaller(info.authorized.label, 1);
-  if (grpc::Status s = AdmitQuota(info, 1, *finisher); !s.ok()) {
-    finisher->Finish(s);
-    return reactor;
-  }
-  auto task = [this, finisher, call, response_bytes, now, language, work, info] {
-    CallScope scope = verifier_->NewScope(now, language);
-    scope.set_time_attested(info.authorized.may_set_validation_time);
+  auto call = AdmitUnary<Request, Response>(context, request_bytes, method);
+  if (call == nullptr) return reactor;
+  auto task = [this, call, response_bytes, work] {
+    CallScope scope = verifier_->NewScope(call->now, call->language);
+    scope.set_time_attested(call->info.authorized.may_set_validation_time);
     Attachments attachments;
+    const Request& request = call->messages.request();
+    Response* response = call->messages.response();
     const absl::Status s =
-        work(call->request(), scope, call->response(), audit_ != nullptr ? &attachments : nullptr);
+        work(request, scope, response, audit_ != nullptr ? &attachments : nullptr);
     if (!s.ok()) {
-      finisher->Finish(ToGrpc(s));
+      call->finisher->Finish(ToGrpc(s));
       return;
     }
     std::vector<audit::AuditEntry> records;
     if (audit_ != nullptr) {
-      records = AuditEntriesOf(info, call->request(), *call->response(), std::move(attachments),
-                               absl::Now());
+      records = AuditEntriesOf(call->info, request, *response, std::move(attachments), absl::Now());
     }
-    RecordThenFinish(std::move(records), finisher, call->Serialize(response_bytes));
+    RecordThenFinish(std::move(records), call->finisher, call->messages.Serialize(response_bytes));
   };
   // A document is milliseconds of work: bulk, like a large batch.
   const WorkerPool::Lane lane =
       method == Method::kVerifyDocument ? WorkerPool::Lane::kBulk : WorkerPool::Lane::kInteractive;
-  if (!pool_->TrySubmit(std::move(task), AdmissionCost(call->request()), PoolKey(info), lane)) {
-    finisher->Finish(Overloaded());
+  if (!pool_->TrySubmit(std::move(task), AdmissionCost(call->messages.request()),
+                        PoolKey(call->info), lane)) {
+    call->finisher->Finish(Overloaded());
   }
   return reactor;
 }
@@ -266,15 +280,38 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContext* context,
                                                       const grpc::ByteBuffer* request_bytes,
                                                       grpc::ByteBuffer* response_bytes) {
-  return Unary<v1::VerifyRequest, v1::VerifyResponse, audit::RecordAttachments>(
-      context, request_bytes, response_bytes, Method::kVerify,
-      [this](const v1::VerifyRequest& request, CallScope& scope, v1::VerifyResponse* response,
-             audit::RecordAttachments* attachments) {
-        absl::Status s = verifier_->Verify(request, scope, response, attachments);
-        if (s.ok())
-          metrics_->CountItem(Method::kVerify, request.algorithm(), response->indication());
-        return s;
-      });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto call =
+      AdmitUnary<v1::VerifyRequest, v1::VerifyResponse>(context, request_bytes, Method::kVerify);
+  if (call == nullptr) return reactor;
+  // Through the gatherer: under load, records of concurrent calls are
+  // verified together (record_gatherer.h).
+  RecordGatherer::Record record;
+  record.request = &call->messages.request();
+  record.response = call->messages.response();
+  record.attachments = audit_ != nullptr ? &call->attachments : nullptr;
+  record.now = call->now;
+  record.language = call->language;
+  record.time_attested = call->info.authorized.may_set_validation_time;
+  record.done = [this, call, response_bytes](const absl::Status& s) {
+    if (!s.ok()) {
+      call->finisher->Finish(ToGrpc(s));
+      return;
+    }
+    const v1::VerifyRequest& request = call->messages.request();
+    const v1::VerifyResponse& response = *call->messages.response();
+    metrics_->CountItem(Method::kVerify, request.algorithm(), response.indication());
+    std::vector<audit::PreparedRecord> records;
+    if (audit_ != nullptr) {
+      records.push_back(PrepareRecord(call->info, request, response, call->attachments));
+    }
+    RecordThenFinish(std::move(records), call->finisher, call->messages.Serialize(response_bytes));
+  };
+  if (!gatherer_.Submit(std::move(record), AdmissionCost(call->messages.request()),
+                        PoolKey(call->info), WorkerPool::Lane::kInteractive)) {
+    call->finisher->Finish(Overloaded());
+  }
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* VerificationService::ValidateCertificate(

@@ -14,10 +14,12 @@
 #include "service/audit/audit_log.h"
 #include "service/audit_record.h"
 #include "service/byte_budget.h"
+#include "service/call_messages.h"
 #include "service/disk_space_guard.h"
 #include "service/document_verifier.h"
 #include "service/drain.h"
 #include "service/metrics.h"
+#include "service/record_gatherer.h"
 #include "service/verifier.h"
 #include "service/worker_pool.h"
 #include "sigverify/v1/verification.grpc.pb.h"
@@ -133,6 +135,23 @@ class VerificationService final : public RawCallbackService {
   // control, none otherwise.
   std::string PoolKey(const CallInfo& info) const;
 
+  // A one-item call admitted: its messages and what its context said.
+  template <typename Request, typename Response>
+  struct UnaryCall {
+    CallMessages<Request, Response> messages;
+    std::shared_ptr<Finisher> finisher;
+    CallInfo info;
+    absl::Time now;
+    crypto::Language language = crypto::Language::kVietnamese;
+    audit::RecordAttachments attachments;
+  };
+  // Counts the call in, decodes it and admits it (drain, access, disk,
+  // bytes, validation-time grant, quota); null once answered.
+  template <typename Request, typename Response>
+  std::shared_ptr<UnaryCall<Request, Response>> AdmitUnary(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request_bytes,
+                                                           Method method);
+
   // A one-item call: decode, run `work` on the pool, encode, answer.
   // `work` fills an Attachments (what the audit records need beyond the
   // response) that AuditEntriesOf turns into the call's records.
@@ -154,6 +173,7 @@ class VerificationService final : public RawCallbackService {
   std::shared_ptr<const Verifier> verifier_;
   DocumentVerifier documents_;
   WorkerPool* pool_;
+  RecordGatherer gatherer_;
   Drain* drain_;
   const DiskSpaceGuard* disk_;
   const access::AccessControl* access_;

@@ -263,12 +263,21 @@ void Verifier::VerifyMany(absl::Span<const v1::VerifyRequest* const> requests, C
                           absl::Span<v1::VerifyResponse* const> outs,
                           absl::Span<audit::RecordAttachments* const> attachments,
                           absl::Span<absl::Status> statuses) const {
+  absl::InlinedVector<CallScope*, 8> scopes(requests.size(), &scope);
+  VerifyMany(requests, scopes, outs, attachments, statuses);
+}
+
+void Verifier::VerifyMany(absl::Span<const v1::VerifyRequest* const> requests,
+                          absl::Span<CallScope* const> scopes,
+                          absl::Span<v1::VerifyResponse* const> outs,
+                          absl::Span<audit::RecordAttachments* const> attachments,
+                          absl::Span<absl::Status> statuses) const {
   const size_t n = requests.size();
   std::vector<ItemInProgress> items(n);  // never resized: records view them
   std::vector<crypto::SignatureJob> jobs;
   std::vector<size_t> job_items;
   for (size_t i = 0; i < n; ++i) {
-    statuses[i] = BeginItem(*requests[i], scope, limits_, &items[i], attachments[i]);
+    statuses[i] = BeginItem(*requests[i], *scopes[i], limits_, &items[i], attachments[i]);
     if (statuses[i].ok() && NeedsSignature(items[i])) {
       const crypto::Record& r = items[i].record;
       jobs.push_back({&r.signer->public_key(), r.params, r.content, r.signature});
@@ -281,7 +290,7 @@ void Verifier::VerifyMany(absl::Span<const v1::VerifyRequest* const> requests, C
   for (size_t j = 0; j < jobs.size(); ++j) by_item[job_items[j]] = std::move(checks[j]);
   for (size_t i = 0; i < n; ++i) {
     if (!statuses[i].ok()) continue;
-    FinishItem(*requests[i], scope, items[i], std::move(by_item[i]), outs[i], attachments[i]);
+    FinishItem(*requests[i], *scopes[i], items[i], std::move(by_item[i]), outs[i], attachments[i]);
   }
 }
 

@@ -103,6 +103,11 @@ class Verifier {
                   absl::Span<v1::VerifyResponse* const> outs,
                   absl::Span<audit::RecordAttachments* const> attachments,
                   absl::Span<absl::Status> statuses) const;
+  // The same for requests of different calls: requests[i] in scopes[i].
+  void VerifyMany(absl::Span<const v1::VerifyRequest* const> requests,
+                  absl::Span<CallScope* const> scopes, absl::Span<v1::VerifyResponse* const> outs,
+                  absl::Span<audit::RecordAttachments* const> attachments,
+                  absl::Span<absl::Status> statuses) const;
 
   // The verdict on a certificate's path alone; errors as for Verify.
   absl::Status ValidateCertificate(const v1::ValidateCertificateRequest& request, CallScope& scope,
