@@ -316,6 +316,35 @@ class RolesTest(unittest.TestCase):
         self.assertTrue(records[0].validation_time_attested)
         self.assertFalse(records[0].validation_time_claimed)
 
+    def test_stream_needs_the_verifier_role_and_the_time_grant_per_record(self):
+        def stream(channel):
+            return channel.stream_stream(
+                "/sigverify.v1.VerificationService/VerifyStream",
+                request_serializer=pb.VerifyStreamRequest.SerializeToString,
+                response_deserializer=pb.VerifyStreamResponse.FromString)
+        auditor = self.server.channel("auditor")
+        self.assertRefused(
+            lambda: list(stream(auditor)(iter([pb.VerifyStreamRequest(request=verify_request())]),
+                                         timeout=10)),
+            grpc.StatusCode.PERMISSION_DENIED,
+            "/sigverify.v1.VerificationService/VerifyStream needs ROLE_VERIFIER")
+        verifier = self.server.channel("verifier")
+        answers = {a.sequence: a for a in stream(verifier)(iter([
+            pb.VerifyStreamRequest(request=verify_request(record_id="streamed")),
+            pb.VerifyStreamRequest(request=verify_request(record_id="claimed",
+                                                          validation_time=timestamp(3600))),
+        ]), timeout=10)}
+        self.assertEqual(answers[0].response.indication, pb.INDICATION_TOTAL_PASSED)
+        self.assertEqual(answers[1].error.code, grpc.StatusCode.PERMISSION_DENIED.value[0])
+        self.assertEqual(answers[1].error.record_id, "claimed")
+        self.assertIn("may_set_validation_time", answers[1].error.message)
+        records = query(auditor)(apb.QueryRecordsRequest(
+            filter=apb.RecordFilter(record_id="streamed")), timeout=10).records
+        self.assertEqual(len(records), 1)
+        self.assertEqual(records[0].method, "VerifyStream")
+        self.assertEqual(records[0].caller_certificate_sha256,
+                         sha256_of_certificate("client-verifier.pem"))
+
     def test_attested_time_is_proof_of_existence_and_a_claim_is_not(self):
         # ocsp/revoked.pem was revoked a day ago; an OCSP response saying so
         # is stapled. At a time two days ago it was good: attested, that is
