@@ -39,6 +39,9 @@ ABSL_FLAG(int, batch, 1000, "items per VerifyBatch");
 ABSL_FLAG(int, concurrency, 2, "calls in flight");
 ABSL_FLAG(double, seconds, 5, "duration");
 ABSL_FLAG(int, max_calls, 100000, "upper bound on calls");
+ABSL_FLAG(std::string, signer, "",
+          "the signer's <name>.pem and .key in --pki (with ca.pem there); empty: the test PKI's "
+          "signer for --alg");
 ABSL_FLAG(int, unique, 1, "distinct signed records the load cycles through (1: one repeated)");
 ABSL_FLAG(bool, unary, false, "unary Verify calls of one item instead of VerifyBatch");
 ABSL_FLAG(bool, stream, false,
@@ -110,7 +113,9 @@ int Run() {
     std::fprintf(stderr, "refusing to load a non-loopback address: %s\n", server.c_str());
     return 2;
   }
-  auto record = MakeSignedRecord(absl::GetFlag(FLAGS_pki), SignerFor(*alg), *alg, 1024);
+  const std::string signer =
+      absl::GetFlag(FLAGS_signer).empty() ? SignerFor(*alg) : absl::GetFlag(FLAGS_signer);
+  auto record = MakeSignedRecord(absl::GetFlag(FLAGS_pki), signer, *alg, 1024);
   if (!record.ok()) {
     std::fprintf(stderr, "%s\n", record.status().ToString().c_str());
     return 2;
@@ -118,7 +123,7 @@ int Run() {
   // The requests the load cycles through: each a different signature.
   std::vector<v1::VerifyRequest> requests = {record->request};
   for (int v = 1; v < absl::GetFlag(FLAGS_unique); ++v) {
-    auto other = MakeSignedRecord(absl::GetFlag(FLAGS_pki), SignerFor(*alg), *alg, 1024, v);
+    auto other = MakeSignedRecord(absl::GetFlag(FLAGS_pki), signer, *alg, 1024, v);
     if (!other.ok()) {
       std::fprintf(stderr, "%s\n", other.status().ToString().c_str());
       return 2;
