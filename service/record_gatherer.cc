@@ -15,7 +15,7 @@ bool RecordGatherer::Submit(Record record, size_t cost, const std::string& calle
     Queue& queue = queues_[key];
     ticket = next_ticket_++;
     queue.records.emplace_back(ticket, std::move(record));
-    if (queue.waiting_tasks * kChunkRecords >= queue.records.size()) return true;
+    if (!NeedsTask(queue.waiting_tasks, queue.records.size())) return true;
     ++queue.waiting_tasks;
   }
   if (pool_->TrySubmit([this, key] { RunChunk(key); }, cost, caller, lane)) return true;

@@ -46,6 +46,10 @@ class RecordGatherer {
     absl::AnyInvocable<void(const absl::Status&)> done;
   };
 
+  // Whether `queued` records need another pool task besides the `waiting`
+  // ones not started yet (each takes up to kChunkRecords when it starts).
+  static bool NeedsTask(size_t waiting, size_t queued) { return waiting * kChunkRecords < queued; }
+
   RecordGatherer(const Verifier* verifier, WorkerPool* pool) : verifier_(verifier), pool_(pool) {}
 
   // Queues `record` of `caller` in `lane`, `cost` being its admission cost.

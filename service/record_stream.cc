@@ -9,12 +9,13 @@
 // caller. Memory is bounded by the window, the in-flight byte budget and
 // the worker pool's cost budget, like every other call.
 //
-// Records read are queued on the stream; each one read also puts a task on
-// the worker pool, and a task verifies whatever is queued when it runs (up
-// to kChunkRecords, in one Verifier::VerifyMany: the multi-buffer RSA
-// kernel's lanes). When the pool is idle a record is verified alone at
-// once; when it is busy, the records that arrive meanwhile are verified
-// together.
+// Records read are queued on the stream and gathered as RecordGatherer
+// gathers unary calls (record_gatherer.h): a pool task verifies whatever is
+// queued when it starts (up to kChunkRecords, in one Verifier::VerifyMany:
+// the multi-buffer RSA kernel's lanes), and another task is queued only when
+// those waiting cannot take every record. The stream keeps its own queue
+// rather than the service's shared one: one lock per stream, and one audit
+// append per chunk (ADR 0024 has the measurement).
 #include <grpcpp/support/proto_buffer_writer.h>
 
 #include <deque>
@@ -63,8 +64,7 @@ class VerificationService::RecordStream
   void Run(const Actions& actions);
 
  private:
-  // Records one pool task verifies at most (the RSA kernel's lanes).
-  static constexpr size_t kChunkRecords = 8;
+  static constexpr size_t kChunkRecords = RecordGatherer::kChunkRecords;
 
   using Messages = CallMessages<v1::VerifyStreamRequest, v1::VerifyStreamResponse>;
   // A record read and admitted, until it is verified.
@@ -88,7 +88,8 @@ class VerificationService::RecordStream
 
   // Admits the record just read, or answers it with an error.
   void Take(uint64_t sequence);
-  // The pool task: verifies what is queued (up to kChunkRecords).
+  // The pool task: verifies what is queued (up to kChunkRecords; the
+  // gathering of record_gatherer.h, for this stream's records only).
   void VerifyQueued();
   // Queues `answers` for writing (they leave the window once written) and
   // starts what can start; may end the stream.
@@ -237,7 +238,7 @@ void VerificationService::RecordStream::Take(uint64_t sequence) {
     queued_.push_back(std::move(record));
     // Tasks waiting in the pool take up to kChunkRecords each when they
     // start: a new one only when they cannot take every record queued.
-    if (waiting_tasks_ * kChunkRecords >= queued_.size()) return;
+    if (!RecordGatherer::NeedsTask(waiting_tasks_, queued_.size())) return;
     ++waiting_tasks_;
     ++pending_work_;
   }
