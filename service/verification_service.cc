@@ -207,8 +207,8 @@ grpc::Status VerificationService::AdmitQuota(const CallInfo& info, size_t items,
 
 template <typename Request, typename Response>
 std::shared_ptr<VerificationService::UnaryCall<Request, Response>> VerificationService::AdmitUnary(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes, Method method) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+    const grpc::ByteBuffer* request_bytes, Method method) {
   access::Caller caller;
   auto finisher = Start(reactor, method, *request_bytes, *context, &caller);
   if (finisher == nullptr) return nullptr;
@@ -247,7 +247,7 @@ grpc::ServerUnaryReactor* VerificationService::Unary(grpc::CallbackServerContext
                                                      grpc::ByteBuffer* response_bytes,
                                                      Method method, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto call = AdmitUnary<Request, Response>(context, request_bytes, method);
+  auto call = AdmitUnary<Request, Response>(context, reactor, request_bytes, method);
   if (call == nullptr) return reactor;
   auto task = [this, call, response_bytes, work] {
     CallScope scope = verifier_->NewScope(call->now, call->language);
@@ -281,8 +281,8 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
                                                       const grpc::ByteBuffer* request_bytes,
                                                       grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto call =
-      AdmitUnary<v1::VerifyRequest, v1::VerifyResponse>(context, request_bytes, Method::kVerify);
+  auto call = AdmitUnary<v1::VerifyRequest, v1::VerifyResponse>(context, reactor, request_bytes,
+                                                                Method::kVerify);
   if (call == nullptr) return reactor;
   // Through the gatherer: under load, records of concurrent calls are
   // verified together (record_gatherer.h).

@@ -147,8 +147,10 @@ class VerificationService final : public RawCallbackService {
   };
   // Counts the call in, decodes it and admits it (drain, access, disk,
   // bytes, validation-time grant, quota); null once answered.
+  // `reactor` is the context's default reactor (taken once per call).
   template <typename Request, typename Response>
   std::shared_ptr<UnaryCall<Request, Response>> AdmitUnary(grpc::CallbackServerContext* context,
+                                                           grpc::ServerUnaryReactor* reactor,
                                                            const grpc::ByteBuffer* request_bytes,
                                                            Method method);
 
