@@ -42,9 +42,6 @@ class VerificationService::RecordStream
   struct Actions {
     bool read = false;
     const grpc::ByteBuffer* write = nullptr;
-    // More answers are queued behind this one: gRPC may hold it to send them
-    // together (fewer system calls and wake-ups).
-    bool more_to_write = false;
     bool finish = false;
     grpc::Status status;
   };
@@ -457,7 +454,6 @@ VerificationService::RecordStream::Actions VerificationService::RecordStream::Ne
     answers_.pop_front();
     writing_ = true;
     next.write = &writing_answer_.bytes;
-    next.more_to_write = !answers_.empty();
   }
   if (!reading_ && !half_closed_ && !broken_ && !closing_ && in_window_ < window_) {
     reading_ = true;
@@ -488,11 +484,7 @@ VerificationService::RecordStream::Actions VerificationService::RecordStream::Ne
 
 void VerificationService::RecordStream::Run(const Actions& actions) {
   if (actions.write != nullptr || actions.read) {
-    if (actions.write != nullptr) {
-      grpc::WriteOptions options;
-      if (actions.more_to_write) options.set_buffer_hint();
-      StartWrite(actions.write, options);
-    }
+    if (actions.write != nullptr) StartWrite(actions.write);
     if (actions.read) StartRead(&read_);
     Actions next;
     {

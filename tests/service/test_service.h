@@ -69,6 +69,16 @@ inline v1::VerifyRequest RsaRequest() {
   return Request("signer-rsa", v1::SIGNATURE_ALGORITHM_RSA_PKCS1_V15_SHA256);
 }
 
+// The sum of a counter family's samples.
+inline double CounterSum(prometheus::Registry& registry, const std::string& name) {
+  double sum = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& m : family.metric) sum += m.counter.value;
+  }
+  return sum;
+}
+
 // Request kinds with the verdict each must get (or an item error).
 struct Kind {
   v1::VerifyRequest request;

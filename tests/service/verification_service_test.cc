@@ -327,15 +327,6 @@ TEST(VerificationServiceTest, MessageOverTheSizeLimitIsRefusedByTransport) {
             grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
-double CounterSum(prometheus::Registry& registry, const std::string& name) {
-  double sum = 0;
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& m : family.metric) sum += m.counter.value;
-  }
-  return sum;
-}
-
 TEST(VerificationServiceTest, CancelledBatchStopsSpendingCpu) {
   TestService server({}, /*workers=*/1);
   // DER certificates and a digest keep the request small; the work is not.

@@ -24,15 +24,6 @@ v1::VerifyStreamRequest StreamRequest(const v1::VerifyRequest& request) {
   return message;
 }
 
-double CounterSum(prometheus::Registry& registry, const std::string& name) {
-  double sum = 0;
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& m : family.metric) sum += m.counter.value;
-  }
-  return sum;
-}
-
 // Writes and reads interleaved: the answers come back, each once, and each
 // is the verdict of the record its sequence names.
 TEST(VerifyStreamTest, EveryRecordIsAnsweredOnceWithItsVerdict) {
