@@ -1,7 +1,5 @@
 #include "service/record_gatherer.h"
 
-#include <vector>
-
 #include "absl/container/inlined_vector.h"
 
 namespace sigverify::service {
@@ -54,8 +52,7 @@ void RecordGatherer::RunChunk(const Key& key) {
   // One trust-store snapshot for the chunk; each record keeps its call's
   // time and language.
   std::shared_ptr<const crypto::PathValidator> paths = verifier_->paths();
-  std::vector<CallScope> scopes;
-  scopes.reserve(n);  // never reallocated: scope pointers stay valid
+  absl::InlinedVector<CallScope, kChunkRecords> scopes;  // n <= kChunkRecords: never moved
   absl::InlinedVector<CallScope*, kChunkRecords> scope_of;
   absl::InlinedVector<const v1::VerifyRequest*, kChunkRecords> requests;
   absl::InlinedVector<v1::VerifyResponse*, kChunkRecords> responses;

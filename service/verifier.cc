@@ -273,9 +273,11 @@ void Verifier::VerifyMany(absl::Span<const v1::VerifyRequest* const> requests,
                           absl::Span<audit::RecordAttachments* const> attachments,
                           absl::Span<absl::Status> statuses) const {
   const size_t n = requests.size();
-  std::vector<ItemInProgress> items(n);  // never resized: records view them
-  std::vector<crypto::SignatureJob> jobs;
-  std::vector<size_t> job_items;
+  // A chunk is at most 8 records (batch chunks, gathered records): on the
+  // stack, no allocation per call.
+  absl::InlinedVector<ItemInProgress, 8> items(n);  // never resized: records view them
+  absl::InlinedVector<crypto::SignatureJob, 8> jobs;
+  absl::InlinedVector<size_t, 8> job_items;  // ascending
   for (size_t i = 0; i < n; ++i) {
     statuses[i] = BeginItem(*requests[i], *scopes[i], limits_, &items[i], attachments[i]);
     if (statuses[i].ok() && NeedsSignature(items[i])) {
@@ -284,13 +286,14 @@ void Verifier::VerifyMany(absl::Span<const v1::VerifyRequest* const> requests,
       job_items.push_back(i);
     }
   }
-  std::vector<crypto::SignatureCheck> checks(jobs.size());
+  absl::InlinedVector<crypto::SignatureCheck, 8> checks(jobs.size());
   crypto::VerifySignatures(jobs, absl::MakeSpan(checks));
-  std::vector<crypto::SignatureCheck> by_item(n);
-  for (size_t j = 0; j < jobs.size(); ++j) by_item[job_items[j]] = std::move(checks[j]);
+  size_t j = 0;
   for (size_t i = 0; i < n; ++i) {
     if (!statuses[i].ok()) continue;
-    FinishItem(*requests[i], *scopes[i], items[i], std::move(by_item[i]), outs[i], attachments[i]);
+    crypto::SignatureCheck check;  // unused when BeginItem had the verdict
+    if (j < job_items.size() && job_items[j] == i) check = std::move(checks[j++]);
+    FinishItem(*requests[i], *scopes[i], items[i], std::move(check), outs[i], attachments[i]);
   }
 }
 
