@@ -109,6 +109,17 @@ inline absl::Status QueryOverBudget(absl::Duration budget) {
                    "; narrow it (a time range, a signer, a record id)"));
 }
 
+// CommitParts given commits that do not follow one another.
+inline absl::Status CommitsApart() {
+  return absl::InvalidArgumentError("audit store: commits that do not follow one another");
+}
+
+// One commit's rows, for AuditStore::CommitParts.
+struct CommitPart {
+  absl::Span<const LeafRow> leaves;
+  absl::Span<const NodeRow> nodes;
+};
+
 class AuditStore {
  public:
   virtual ~AuditStore() = default;
@@ -127,6 +138,26 @@ class AuditStore {
   virtual absl::Status CommitOwned(const std::string& shard, std::vector<LeafRow>&& leaves,
                                    std::vector<NodeRow>&& nodes, uint64_t new_size,
                                    const std::string& checkpoint) {
+    return Commit(shard, leaves, nodes, new_size, checkpoint);
+  }
+
+  // Consecutive commits of `shard` in one transaction, with the checkpoint
+  // of the last (`new_size`): an index filled behind the log writes what
+  // waited for it at once. The default joins the rows and calls Commit.
+  virtual absl::Status CommitParts(const std::string& shard, absl::Span<const CommitPart> parts,
+                                   uint64_t new_size, const std::string& checkpoint) {
+    if (parts.size() == 1)
+      return Commit(shard, parts[0].leaves, parts[0].nodes, new_size, checkpoint);
+    std::vector<LeafRow> leaves;
+    std::vector<NodeRow> nodes;
+    for (const CommitPart& p : parts) {
+      if (!leaves.empty() && !p.leaves.empty() &&
+          p.leaves.front().sequence != leaves.back().sequence + 1) {
+        return CommitsApart();
+      }
+      leaves.insert(leaves.end(), p.leaves.begin(), p.leaves.end());
+      nodes.insert(nodes.end(), p.nodes.begin(), p.nodes.end());
+    }
     return Commit(shard, leaves, nodes, new_size, checkpoint);
   }
 

@@ -178,7 +178,7 @@ absl::Status SegmentedStore::CommitOwned(const std::string& shard, std::vector<L
       leaves[i].log_offset = static_cast<int64_t>(offsets[i]);
     }
   }
-  Unindexed commit{std::move(leaves), std::move(nodes), new_size, checkpoint};
+  Unindexed commit{std::move(leaves), std::move(nodes), new_size, checkpoint, absl::Now()};
   absl::MutexLock lock(&mu_);
   unindexed_records_ += commit.leaves.size();
   unindexed_.push_back(std::move(commit));
@@ -187,28 +187,53 @@ absl::Status SegmentedStore::CommitOwned(const std::string& shard, std::vector<L
   return absl::OkStatus();
 }
 
+size_t SegmentedStore::GatherForIndex() {
+  mu_.Await(absl::Condition(
+      +[](SegmentedStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+        return self->stopping_ || !self->unindexed_.empty();
+      },
+      this));
+  if (unindexed_.empty()) return 0;  // stopping, all indexed
+  mu_.AwaitWithDeadline(absl::Condition(
+                            +[](SegmentedStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+                              return self->stopping_ || self->searches_waiting_ > 0 ||
+                                     self->unindexed_records_ >= self->options_.index_batch;
+                            },
+                            this),
+                        unindexed_.front().logged + options_.index_delay);
+  // At most four batches' worth in one transaction, and at least a commit.
+  size_t taken = 0, records = 0;
+  for (const Unindexed& c : unindexed_) {
+    if (taken > 0 && records + c.leaves.size() > 4 * options_.index_batch) break;
+    records += c.leaves.size();
+    ++taken;
+  }
+  return taken;
+}
+
 void SegmentedStore::IndexLoop() {
   pthread_setname_np(pthread_self(), "sv-audit-index");
   absl::Duration backoff = absl::Milliseconds(100);
   absl::Time last_told = absl::InfinitePast();  // of a failure
+  std::vector<CommitPart> parts;
   for (;;) {
-    // One commit of the log is one index transaction, written in place
-    // (merging waiting commits into one copy changed nothing measurable:
-    // ADR 0022). Only this thread pops, so the front stays put while it is
-    // written; readers find it there until it is popped.
-    const Unindexed* next = nullptr;
+    // Only this thread pops, and a deque's elements stay put while others
+    // are pushed, so the commits taken stay where they are while they are
+    // written; readers find them there until they are popped.
+    const Unindexed* last = nullptr;
+    size_t records = 0;
+    parts.clear();
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](SegmentedStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return self->stopping_ || !self->unindexed_.empty();
-          },
-          this));
-      if (unindexed_.empty()) return;  // stopping, all indexed
-      next = &unindexed_.front();
+      const size_t taken = GatherForIndex();
+      if (taken == 0) return;  // stopping, all indexed
+      for (size_t i = 0; i < taken; ++i) {
+        last = &unindexed_[i];
+        parts.push_back({last->leaves, last->nodes});
+        records += last->leaves.size();
+      }
     }
-    const absl::Status s =
-        index_->Commit(options_.shard, next->leaves, next->nodes, next->size, next->checkpoint);
+    const absl::Status s = index_->CommitParts(options_.shard, parts, last->size, last->checkpoint);
     const absl::Time now = absl::Now();
     if (!s.ok() && options_.on_index_status && now - last_told >= absl::Minutes(1)) {
       options_.on_index_status(s);
@@ -226,19 +251,24 @@ void SegmentedStore::IndexLoop() {
       continue;
     }
     backoff = absl::Milliseconds(100);
-    indexed_.store(next->size, std::memory_order_release);
-    unindexed_records_ -= next->leaves.size();
-    unindexed_.pop_front();
+    indexed_.store(last->size, std::memory_order_release);
+    unindexed_records_ -= records;
+    for (size_t i = 0; i < parts.size(); ++i) unindexed_.pop_front();
   }
 }
 
 bool SegmentedStore::WaitIndexed(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  return mu_.AwaitWithTimeout(absl::Condition(
-                                  +[](SegmentedStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
-                                       self->mu_) { return self->unindexed_.empty(); },
-                                  this),
-                              timeout);
+  ++searches_waiting_;
+  const bool indexed =
+      mu_.AwaitWithTimeout(absl::Condition(
+                               +[](SegmentedStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+                                 return self->unindexed_.empty();
+                               },
+                               this),
+                           timeout);
+  --searches_waiting_;
+  return indexed;
 }
 
 const LeafRow* SegmentedStore::FindUnindexed(uint64_t sequence) const {
@@ -383,11 +413,13 @@ absl::StatusOr<std::vector<FoundLeaf>> SegmentedStore::Find(const LeafQuery& que
   } target{&indexed_, size_.load(std::memory_order_acquire)};
   {
     absl::MutexLock lock(&mu_);  // indexed_ moves under it
+    ++searches_waiting_;         // the index writes what waits at once
     mu_.AwaitWithTimeout(
         absl::Condition(
             +[](Target* t) { return t->indexed->load(std::memory_order_acquire) >= t->logged; },
             &target),
         kFreshnessWait);
+    --searches_waiting_;
   }
   return index_->Find(query, after, limit);
 }

@@ -231,6 +231,23 @@ absl::StatusOr<uint64_t> SqliteAuditStore::SizeOf(SqliteConnection& c, const std
 absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
                                       absl::Span<const NodeRow> nodes, uint64_t new_size,
                                       const std::string& checkpoint) {
+  const CommitPart part{leaves, nodes};
+  return CommitParts(shard, {&part, 1}, new_size, checkpoint);
+}
+
+absl::Status SqliteAuditStore::CommitParts(const std::string& shard,
+                                           absl::Span<const CommitPart> parts, uint64_t new_size,
+                                           const std::string& checkpoint) {
+  // The parts' leaves, one after another.
+  std::vector<const LeafRow*> leaves;
+  for (const CommitPart& p : parts) {
+    for (const LeafRow& r : p.leaves) {
+      if (!leaves.empty() && r.sequence != leaves.back()->sequence + 1) {
+        return CommitsApart();
+      }
+      leaves.push_back(&r);
+    }
+  }
   absl::MutexLock lock(&write_mu_);
   SqliteConnection& c = *writer_;
   if (auto s = c.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
@@ -240,16 +257,16 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
   };
   auto size = SizeOf(c, shard);
   if (!size.ok()) return fail(size.status());
-  if (!leaves.empty() && leaves.front().sequence != *size) {
+  if (!leaves.empty() && leaves.front()->sequence != *size) {
     return fail(absl::FailedPreconditionError(
         absl::StrCat("audit store: shard ", shard, " has ", *size, " records, not ",
-                     leaves.front().sequence, " (another writer?)")));
+                     leaves.front()->sequence, " (another writer?)")));
   }
   // Records whose bodies the log keeps go into blocks (layout 4); others
   // (a store that is the log itself) into leaf rows.
-  const bool in_log =
-      bodies_ != nullptr && !leaves.empty() &&
-      std::all_of(leaves.begin(), leaves.end(), [](const LeafRow& r) { return r.log_offset >= 0; });
+  const bool in_log = bodies_ != nullptr && !leaves.empty() &&
+                      std::all_of(leaves.begin(), leaves.end(),
+                                  [](const LeafRow* r) { return r->log_offset >= 0; });
   if (in_log) {
     if (auto s = sqlite_blocks::Append(c, shard, leaves, keys_); !s.ok()) return fail(s);
   } else {
@@ -257,7 +274,8 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
         "INSERT INTO leaves (shard, seq, leaf, leaf_hash, time_micros, record_id, "
         "signer_sha256, indication, caller) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
-    for (const LeafRow& r : leaves) {
+    for (const LeafRow* row : leaves) {
+      const LeafRow& r = *row;
       insert.Bind(1, shard);
       insert.Bind(2, static_cast<int64_t>(r.sequence));
       insert.BindBlob(3, r.leaf.data(), r.leaf.size());
@@ -279,7 +297,8 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
         "WHERE length(certificates.der) = 0 AND length(excluded.der) > 0");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     std::set<std::string_view> seen;
-    for (const LeafRow& r : leaves) {
+    for (const LeafRow* row : leaves) {
+      const LeafRow& r = *row;
       if (r.signer.sha256.empty() || !seen.insert(r.signer.sha256).second) continue;
       insert.Bind(1, r.signer.sha256);
       insert.Bind(2, r.signer.subject);
@@ -295,8 +314,8 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
         "INSERT INTO revocation_responses (sha256, der) VALUES (?, ?) ON CONFLICT DO NOTHING");
     if (!insert.ok()) return fail(insert.Error("prepare"));
     std::set<std::string_view> seen;
-    for (const LeafRow& r : leaves) {
-      for (const crypto::SignedRevocationData& response : r.responses) {
+    for (const LeafRow* r : leaves) {
+      for (const crypto::SignedRevocationData& response : r->responses) {
         if (response.der == nullptr || !seen.insert(response.sha256).second) continue;
         insert.Bind(1, response.sha256);
         insert.BindBlob(2, response.der->data(), response.der->size());
@@ -308,14 +327,16 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
   {
     Statement insert = c.Prepare("INSERT INTO nodes (shard, level, idx, hash) VALUES (?, ?, ?, ?)");
     if (!insert.ok()) return fail(insert.Error("prepare"));
-    for (const NodeRow& n : nodes) {
-      if (n.level % kStoredLevels != 0) continue;  // computed when read
-      insert.Bind(1, shard);
-      insert.Bind(2, static_cast<int64_t>(n.level));
-      insert.Bind(3, static_cast<int64_t>(n.index));
-      insert.BindBlob(4, n.hash.data(), n.hash.size());
-      if (insert.Step() != SQLITE_DONE) return fail(insert.Error("insert node"));
-      insert.Reset();
+    for (const CommitPart& p : parts) {
+      for (const NodeRow& n : p.nodes) {
+        if (n.level % kStoredLevels != 0) continue;  // computed when read
+        insert.Bind(1, shard);
+        insert.Bind(2, static_cast<int64_t>(n.level));
+        insert.Bind(3, static_cast<int64_t>(n.index));
+        insert.BindBlob(4, n.hash.data(), n.hash.size());
+        if (insert.Step() != SQLITE_DONE) return fail(insert.Error("insert node"));
+        insert.Reset();
+      }
     }
   }
   {

@@ -32,6 +32,8 @@ class SqliteAuditStore : public AuditStore {
   absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
                       absl::Span<const NodeRow> nodes, uint64_t new_size,
                       const std::string& checkpoint) override;
+  absl::Status CommitParts(const std::string& shard, absl::Span<const CommitPart> parts,
+                           uint64_t new_size, const std::string& checkpoint) override;
   absl::StatusOr<uint64_t> Size(const std::string& shard) override;
   absl::StatusOr<Hash> Node(const std::string& shard, int level, uint64_t index) override;
   absl::StatusOr<std::string> Leaf(const std::string& shard, uint64_t sequence) override;

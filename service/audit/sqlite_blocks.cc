@@ -181,11 +181,11 @@ absl::StatusOr<std::vector<FoundEntry>> FindInTreeOrder(SqliteConnection& c, con
 
 }  // namespace
 
-absl::Status Append(SqliteConnection& c, const std::string& shard, absl::Span<const LeafRow> rows,
-                    KeyMemo& memo) {
+absl::Status Append(SqliteConnection& c, const std::string& shard,
+                    absl::Span<const LeafRow* const> rows, KeyMemo& memo) {
   std::vector<BlockEntry> entries;
   entries.reserve(rows.size());
-  for (const LeafRow& row : rows) entries.push_back(EntryOf(row, memo));
+  for (const LeafRow* row : rows) entries.push_back(EntryOf(*row, memo));
   Statement block = c.Prepare(
       "INSERT INTO blocks (shard, first_seq, count, time_min, time_max, indications, live, data) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -211,7 +211,7 @@ absl::Status Append(SqliteConnection& c, const std::string& shard, absl::Span<co
     }
     const std::string data = EncodeBlock(span);
     block.Bind(1, shard);
-    block.Bind(2, static_cast<int64_t>(rows[begin].sequence));
+    block.Bind(2, static_cast<int64_t>(rows[begin]->sequence));
     block.Bind(3, static_cast<int64_t>(span.size()));
     block.Bind(4, lo);
     block.Bind(5, hi);

@@ -30,8 +30,8 @@ extern const char* const kSchema;
 
 // Adds `rows` (consecutive, each with its log_offset) as blocks, inside the
 // caller's transaction; `memo` remembers the keys of the texts seen.
-absl::Status Append(SqliteConnection& c, const std::string& shard, absl::Span<const LeafRow> rows,
-                    KeyMemo& memo);
+absl::Status Append(SqliteConnection& c, const std::string& shard,
+                    absl::Span<const LeafRow* const> rows, KeyMemo& memo);
 
 // One past the last sequence the blocks of `shard` hold; 0 when none.
 absl::StatusOr<uint64_t> End(SqliteConnection& c, const std::string& shard);

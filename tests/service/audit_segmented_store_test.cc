@@ -21,21 +21,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// An index whose commits wait for `open` or fail while `failing`.
+// An index whose commits wait for `open` or fail while `failing`, and
+// which counts the log commits each of its transactions holds.
 class GatedIndex : public testing::ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
   absl::Status Commit(const std::string& shard, absl::Span<const LeafRow> leaves,
                       absl::Span<const NodeRow> nodes, uint64_t new_size,
                       const std::string& checkpoint) override {
+    const CommitPart part{leaves, nodes};
+    return CommitParts(shard, {&part, 1}, new_size, checkpoint);
+  }
+  absl::Status CommitParts(const std::string& shard, absl::Span<const CommitPart> parts,
+                           uint64_t new_size, const std::string& checkpoint) override {
     absl::MutexLock lock(&mu);
     mu.Await(absl::Condition(&open));
     if (failing) return absl::UnavailableError("index disk full");
-    return ForwardingStore::Commit(shard, leaves, nodes, new_size, checkpoint);
+    transactions.push_back(parts.size());
+    return ForwardingStore::CommitParts(shard, parts, new_size, checkpoint);
   }
   absl::Mutex mu;
   bool open = true;
   bool failing = false;
+  std::vector<size_t> transactions;  // log commits in each
 };
 
 class SegmentedStoreTest : public ::testing::Test {
@@ -50,11 +58,16 @@ class SegmentedStoreTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(base_ + ".segments"); }
 
   // An AuditLog over segments and a GatedIndex (kept in `gate`).
+  // `store_options_` as the test set them.
   std::unique_ptr<AuditLog> OpenLog(GatedIndex** gate = nullptr, size_t max_unindexed = 200000) {
     auto index = std::make_unique<GatedIndex>(*SqliteAuditStore::Open(base_ + ".db"));
     if (gate != nullptr) *gate = index.get();
-    auto store =
-        SegmentedStore::Open({base_ + ".segments", "a", 4096, max_unindexed}, std::move(index));
+    SegmentedStore::Options options = store_options_;
+    options.dir = base_ + ".segments";
+    options.shard = "a";
+    options.segment_bytes = 4096;
+    options.max_unindexed = max_unindexed;
+    auto store = SegmentedStore::Open(std::move(options), std::move(index));
     EXPECT_TRUE(store.ok()) << store.status();
     if (!store.ok()) return nullptr;
     opened_ = (*store)->opened();
@@ -96,6 +109,7 @@ class SegmentedStoreTest : public ::testing::Test {
   }
 
   std::string base_;
+  SegmentedStore::Options store_options_;
   CheckpointSigner signer_ = *CheckpointSigner::Generate("x");
   SegmentedStore::Opened opened_;
   SegmentedStore* segmented_ = nullptr;
@@ -227,6 +241,33 @@ TEST_F(SegmentedStoreTest, TheIndexKeepsPlacesNotCopies) {
 // The index fails (its disk is full): verdicts go on being logged in the
 // segments up to the bound, are refused past it, and a restart with a
 // working index catches it up from the segments.
+// Small log commits (unary calls) are indexed together: a search makes the
+// index write what waits at once, as does a full batch; nothing is lost.
+TEST_F(SegmentedStoreTest, CommitsThatWaitedAreIndexedInOneTransaction) {
+  store_options_.index_delay = absl::Hours(1);  // only a search or a full batch writes
+  store_options_.index_batch = 50;
+  GatedIndex* gate = nullptr;
+  auto log = OpenLog(&gate);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(AppendAndWait(*log, 2 * i, 2).ok());
+  EXPECT_EQ(segmented_->indexed_size(), 0u);
+  ASSERT_TRUE(segmented_->WaitIndexed(absl::Seconds(30)));  // as a search does
+  EXPECT_EQ(segmented_->indexed_size(), 40u);
+  {
+    absl::MutexLock lock(&gate->mu);
+    EXPECT_EQ(gate->transactions, std::vector<size_t>{20});
+  }
+  EXPECT_TRUE(VerifyIndex(*log->store().Checkpoint("a", 0)).ok());
+
+  // 50 records waiting fill a batch: written without a search.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(AppendAndWait(*log, 40 + 10 * i, 10).ok());
+  for (int i = 0; i < 3000 && segmented_->indexed_size() < 90; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(segmented_->indexed_size(), 90u);
+  absl::MutexLock lock(&gate->mu);
+  EXPECT_EQ(gate->transactions, (std::vector<size_t>{20, 5}));
+}
+
 TEST_F(SegmentedStoreTest, AFailingIndexIsBoundedAndCaughtUpAtOpen) {
   std::string note;
   {
@@ -243,6 +284,10 @@ TEST_F(SegmentedStoreTest, AFailingIndexIsBoundedAndCaughtUpAtOpen) {
     const absl::Status refused = AppendAndWait(*log, 23, 5);
     EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
     EXPECT_NE(refused.message().find("records behind"), std::string::npos) << refused;
+    // The index tries what waits within its delay (50 ms) and fails.
+    for (int i = 0; i < 3000 && segmented_->index_failures() == 0; ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
     EXPECT_GE(segmented_->index_failures(), 1u);
     note = *log->store().Checkpoint("a", 0);
   }

@@ -128,7 +128,46 @@ class AuditStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
     for (uint64_t s = from; s < to; ++s) rows.push_back(Row(shard, s));
     ASSERT_TRUE(store_->Commit(shard, rows, {}, to, absl::StrCat("checkpoint ", to)).ok());
   }
+  // Rows of shard "a" from 0 in commits of `sizes`, with the tree's nodes.
+  struct CommitRows {
+    std::vector<LeafRow> rows;
+    std::vector<NodeRow> nodes;
+  };
+  std::vector<CommitRows> CommitsOf(std::initializer_list<uint64_t> sizes) {
+    auto edge = TreeEdge::Load([](int, uint64_t) { return absl::NotFoundError(""); }, 0);
+    EXPECT_TRUE(edge.ok());
+    std::vector<CommitRows> out;
+    uint64_t size = 0;
+    for (uint64_t n : sizes) {
+      CommitRows& c = out.emplace_back();
+      for (uint64_t s = size; s < size + n; ++s) {
+        c.rows.push_back(Row("a", s));
+        hashes_.push_back(c.rows.back().leaf_hash);
+        edge->Push(c.rows.back().leaf_hash, &c.nodes);
+      }
+      size += n;
+    }
+    return out;
+  }
+  // Whatever levels a store keeps, every complete subtree of shard "a"'s
+  // `size` leaves (those CommitsOf made) reads back as RFC 9162 hashes it,
+  // and no incomplete one is found.
+  void ExpectEveryCompleteSubtree(uint64_t size) {
+    ASSERT_EQ(hashes_.size(), size);
+    const NodeSource reference = NodesFromLeaves(&hashes_);
+    for (int level = 0; level <= 9; ++level) {
+      const uint64_t whole = size >> level;
+      for (uint64_t i = 0; i < whole; ++i) {
+        auto got = store_->Node("a", level, i);
+        ASSERT_TRUE(got.ok()) << level << "/" << i << ": " << got.status();
+        EXPECT_EQ(*got, *reference(level, i)) << level << "/" << i;
+      }
+      EXPECT_EQ(store_->Node("a", level, whole).status().code(), absl::StatusCode::kNotFound)
+          << level;
+    }
+  }
   std::unique_ptr<AuditStore> store_;
+  std::vector<Hash> hashes_;  // of the rows CommitsOf made
 };
 
 TEST_P(AuditStoreContractTest, CommitsInOrderAndReadsBack) {
@@ -168,33 +207,32 @@ TEST_P(AuditStoreContractTest, CommitsInOrderAndReadsBack) {
 // back as RFC 9162 hashes it, in commits of several sizes (so subtrees span
 // commits), and no incomplete one is found.
 TEST_P(AuditStoreContractTest, EveryCompleteSubtreeReadsBack) {
-  auto edge = TreeEdge::Load([](int, uint64_t) { return absl::NotFoundError(""); }, 0);
-  ASSERT_TRUE(edge.ok());
-  std::vector<Hash> hashes;
   uint64_t size = 0;
-  for (uint64_t n : {1, 7, 30, 100, 162}) {
-    std::vector<LeafRow> rows;
-    std::vector<NodeRow> nodes;
-    for (uint64_t s = size; s < size + n; ++s) {
-      rows.push_back(Row("a", s));
-      hashes.push_back(rows.back().leaf_hash);
-      edge->Push(rows.back().leaf_hash, &nodes);
-    }
-    size += n;
-    ASSERT_TRUE(store_->Commit("a", rows, nodes, size, absl::StrCat("checkpoint ", size)).ok());
+  for (const CommitRows& commit : CommitsOf({1, 7, 30, 100, 162})) {
+    size += commit.rows.size();
+    ASSERT_TRUE(
+        store_->Commit("a", commit.rows, commit.nodes, size, absl::StrCat("checkpoint ", size))
+            .ok());
   }
-  ASSERT_EQ(size, 300u);
-  const NodeSource reference = NodesFromLeaves(&hashes);
-  for (int level = 0; level <= 9; ++level) {
-    const uint64_t whole = size >> level;
-    for (uint64_t i = 0; i < whole; ++i) {
-      auto got = store_->Node("a", level, i);
-      ASSERT_TRUE(got.ok()) << level << "/" << i << ": " << got.status();
-      EXPECT_EQ(*got, *reference(level, i)) << level << "/" << i;
-    }
-    EXPECT_EQ(store_->Node("a", level, whole).status().code(), absl::StatusCode::kNotFound)
-        << level;
-  }
+  ExpectEveryCompleteSubtree(size);
+}
+
+// Commits written together (an index behind the log) are one commit of all
+// their rows with the last checkpoint; parts that do not follow one another
+// are refused and change nothing.
+TEST_P(AuditStoreContractTest, CommitPartsWritesConsecutiveCommitsAsOne) {
+  const std::vector<CommitRows> commits = CommitsOf({1, 7, 30, 100, 162});
+  std::vector<CommitPart> parts;
+  for (const CommitRows& c : commits) parts.push_back({c.rows, c.nodes});
+  std::vector<CommitPart> apart = {parts[0], parts[2]};
+  EXPECT_EQ(store_->CommitParts("a", apart, 31, "checkpoint 31").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store_->Size("a"), 0u);
+  ASSERT_TRUE(store_->CommitParts("a", parts, 300, "checkpoint 300").ok());
+  EXPECT_EQ(*store_->Size("a"), 300u);
+  EXPECT_EQ(*store_->Checkpoint("a", 0), "checkpoint 300");
+  EXPECT_EQ(*store_->Leaf("a", 137), "a/137");
+  ExpectEveryCompleteSubtree(300);
 }
 
 TEST_P(AuditStoreContractTest, FiltersSelectExactlyTheMatchingRecords) {

@@ -20,6 +20,10 @@ class ForwardingStore : public audit::AuditStore {
                       const std::string& checkpoint) override {
     return store_->Commit(shard, leaves, nodes, new_size, checkpoint);
   }
+  absl::Status CommitParts(const std::string& shard, absl::Span<const audit::CommitPart> parts,
+                           uint64_t new_size, const std::string& checkpoint) override {
+    return store_->CommitParts(shard, parts, new_size, checkpoint);
+  }
   absl::StatusOr<uint64_t> Size(const std::string& shard) override { return store_->Size(shard); }
   absl::StatusOr<audit::Hash> Node(const std::string& shard, int level, uint64_t index) override {
     return store_->Node(shard, level, index);
