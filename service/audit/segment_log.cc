@@ -65,6 +65,16 @@ absl::Status SyncDirectory(const std::string& dir) {
   return rc == 0 ? absl::OkStatus() : Errno("cannot sync", dir);
 }
 
+bool AllZero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+}
+
+// `bytes` without the zeros that end it.
+std::string_view WithoutTrailingZeros(std::string_view bytes) {
+  const size_t last = bytes.find_last_not_of('\0');
+  return last == std::string_view::npos ? std::string_view() : bytes.substr(0, last + 1);
+}
+
 // The frames of one segment up to its last checkpoint.
 struct SegmentScan {
   uint64_t first = 0;    // from the start frame
@@ -75,6 +85,7 @@ struct SegmentScan {
   std::string note;                  // of the last checkpoint
   size_t damage = 0;                 // where parsing stopped before the end (== size: none)
   bool acknowledged_damage = false;  // a later commit follows the damage
+  size_t zero_tail = 0;              // zeros after good_end to the end (space grown ahead)
 };
 
 absl::StatusOr<SegmentScan> ScanSegment(std::string_view buf, uint64_t named_first,
@@ -113,6 +124,11 @@ absl::StatusOr<SegmentScan> ScanSegment(std::string_view buf, uint64_t named_fir
       s.note = std::string(cp->note);
     }
     off = *end;
+  }
+  if (s.damage < buf.size() && AllZero(buf.substr(s.good_end))) {
+    // Space grown ahead of the commits: nothing was written there.
+    s.zero_tail = buf.size() - s.good_end;
+    s.damage = buf.size();
   }
   if (s.damage < buf.size()) {
     // A checkpoint past the damage of a commit that began after it: the
@@ -267,6 +283,10 @@ absl::Status SegmentLog::Recover() {
   segment_first_ = first;
   size_ = first + scan->records;
   checkpoint_ = scan->note;
+  // A torn commit: what follows the last whole one, but for space grown
+  // ahead (all zeros) and the zeros that end it.
+  const std::string_view torn = WithoutTrailingZeros(std::string_view(*buf).substr(scan->good_end));
+  allocated_ = buf->size();
   if (scan->start_end == 0) {
     // Torn when it was created: begin it again.
     std::string header;
@@ -274,23 +294,23 @@ absl::Status SegmentLog::Recover() {
     if (ftruncate(fd_, 0) != 0) return Errno("cannot truncate", path);
     if (auto s = WriteAll(fd_, header, 0, path); !s.ok()) return s;
     if (fdatasync(fd_) != 0) return Errno("cannot sync", path);
-    scan->good_end = header.size();
-  } else if (scan->good_end < buf->size()) {
+    scan->good_end = allocated_ = header.size();
+  } else if (!torn.empty()) {
     // Kept beside the segment: a commit whose write was torn was never
     // acknowledged, but a fault inside the last commit after it was looks
     // the same, and an auditor should be able to tell the two apart.
     const std::string cut = absl::StrCat(path, ".cut-", scan->good_end);
     {
       std::ofstream out(cut, std::ios::binary | std::ios::trunc);
-      out.write(buf->data() + scan->good_end,
-                static_cast<std::streamsize>(buf->size() - scan->good_end));
+      out.write(torn.data(), static_cast<std::streamsize>(torn.size()));
       if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", cut));
     }
     if (ftruncate(fd_, static_cast<off_t>(scan->good_end)) != 0 || fdatasync(fd_) != 0) {
       return Errno("cannot cut the torn commit off", path);
     }
+    allocated_ = scan->good_end;
   }
-  recovery_ = Recovery{size_, buf->size() - std::min(buf->size(), scan->good_end), path};
+  recovery_ = Recovery{size_, scan->start_end == 0 ? 0 : torn.size(), path};
   offset_ = scan->good_end;
   if (!scan->has_checkpoint && segments.size() > 1) {
     // The latest note is the previous segment's last.
@@ -343,6 +363,7 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
       return Errno("cannot truncate", SegmentPath(segment_first_));
     }
     must_cut_ = false;
+    allocated_ = offset_;
   }
   // A segment holds at least one record: its name is its first.
   const bool new_segment = fd_ < 0 || (offset_ >= options_.segment_bytes && size_ > segment_first_);
@@ -376,13 +397,23 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
 
   int fd = fd_;
   std::string path = SegmentPath(segment_first_);
+  uint64_t allocated = allocated_;
   if (new_segment) {
+    if (fd_ >= 0 && allocated_ > offset_) {
+      // The segment ends where its last commit does.
+      if (ftruncate(fd_, static_cast<off_t>(offset_)) != 0 || fdatasync(fd_) != 0) {
+        return Errno("cannot close", path);
+      }
+      allocated_ = offset_;
+    }
     // A file of this name holds no commit: its records would start at
     // size_, which no commit reached.
     path = SegmentPath(size_);
     fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) return Errno("cannot create", path);
+    allocated = 0;
   }
+  allocated = Preallocate(fd, allocated, start + buf.size());
   absl::Status status = WriteAll(fd, buf, start, path);
   if (status.ok() && fdatasync(fd) != 0) status = Errno("cannot sync", path);
   if (status.ok() && new_segment) status = SyncDirectory(options_.dir);
@@ -392,6 +423,8 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
       unlink(path.c_str());
     } else if (ftruncate(fd, static_cast<off_t>(offset_)) != 0) {
       must_cut_ = true;
+    } else {
+      allocated_ = offset_;
     }
     return status;
   }
@@ -400,10 +433,32 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     fd_ = fd;
     segment_first_ = size_;
   }
+  allocated_ = std::max(allocated, start + buf.size());
   offset_ = start + buf.size();
   size_ = new_size;
   checkpoint_ = checkpoint;
   return absl::OkStatus();
+}
+
+uint64_t SegmentLog::Preallocate(int fd, uint64_t allocated, uint64_t end) const {
+  const uint64_t step = options_.preallocate_bytes;
+  if (step == 0 || end <= allocated) return allocated;
+  // Up to the next step, not past the length at which a segment ends.
+  const uint64_t target =
+      std::min((end + step - 1) / step * step, std::max(end, options_.segment_bytes));
+  static constexpr char kZeros[64 << 10] = {};
+  for (uint64_t at = std::max(allocated, end); at < target;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof kZeros, target - at));
+    const ssize_t written = pwrite(fd, kZeros, n, static_cast<off_t>(at));
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      // The disk is full (or failing): the commit is written without.
+      if (ftruncate(fd, static_cast<off_t>(allocated)) != 0) return at;
+      return allocated;
+    }
+    at += static_cast<uint64_t>(written);
+  }
+  return std::max(target, allocated);
 }
 
 absl::Status SegmentLog::CheckTail() const {
@@ -414,7 +469,7 @@ absl::Status SegmentLog::CheckTail() const {
   if (!buf.ok()) return buf.status();
   auto scan = ScanSegment(*buf, segments.back(), path);
   if (!scan.ok()) return scan.status();
-  if (scan->good_end == buf->size()) return absl::OkStatus();
+  if (scan->good_end + scan->zero_tail == buf->size()) return absl::OkStatus();
   return absl::DataLossError(
       absl::StrCat("audit log: ", path, " has ", buf->size() - scan->good_end,
                    " bytes after its last whole commit, from offset ", scan->good_end,

@@ -24,8 +24,9 @@ class SegmentLogTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
+  // Grown ahead in steps of 8 KiB (small files for the tests that rewrite them).
   std::unique_ptr<SegmentLog> Open(uint64_t segment_bytes = 1 << 20) {
-    auto log = SegmentLog::Open({dir_, segment_bytes});
+    auto log = SegmentLog::Open({dir_, segment_bytes, /*preallocate_bytes=*/8192});
     EXPECT_TRUE(log.ok()) << log.status();
     return log.ok() ? *std::move(log) : nullptr;
   }
@@ -213,47 +214,92 @@ TEST_F(SegmentLogTest, TheReaderGivesBackEachRecordByItsOffset) {
   EXPECT_TRUE(after.Body("a", 19, offsets[19], all[19].leaf_hash).ok());
 }
 
-// Every cut inside the last commit (a crash before its fdatasync returned):
-// the log opens at the commit before, and goes on from there.
+// Every cut inside the last commit (a crash before its fdatasync returned),
+// the file ending there or zeros after it (the space grown ahead): the log
+// opens at the commit before, and goes on from there.
 TEST_F(SegmentLogTest, ATornLastCommitIsCutOffAtEveryLength) {
   uint64_t whole = 0, after_first = 0;
   {
     auto log = Open();
     ASSERT_TRUE(Append(*log, 2).ok());
-    after_first = fs::file_size(OnlySegment());
+    after_first = log->end();
     ASSERT_TRUE(Append(*log, 3).ok());
-    whole = fs::file_size(OnlySegment());
+    whole = log->end();
   }
-  const std::string copy = dir_ + ".whole";
-  fs::copy_file(OnlySegment(), copy, fs::copy_options::overwrite_existing);
-  for (uint64_t cut = after_first; cut < whole; ++cut) {
-    fs::copy_file(copy, OnlySegment(), fs::copy_options::overwrite_existing);
-    fs::resize_file(OnlySegment(), cut);
-    auto log = Open();
-    ASSERT_NE(log, nullptr) << cut;
-    EXPECT_EQ(log->size(), 2u) << cut;
-    EXPECT_EQ(log->checkpoint(), "note 2");
-    EXPECT_EQ(log->recovery().discarded_bytes, cut - after_first);
-    ASSERT_TRUE(Append(*log, 1).ok());
-    EXPECT_EQ(Records(*log).size(), 3u);
+  std::string bytes;
+  {
+    std::ifstream in(OnlySegment(), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  fs::remove(copy);
+  ASSERT_GT(bytes.size(), whole);  // grown ahead
+  for (const bool zeros_after : {false, true}) {
+    for (uint64_t cut = after_first; cut < whole; ++cut) {
+      {
+        std::string torn = bytes.substr(0, cut);
+        if (zeros_after) torn.resize(bytes.size(), '\0');
+        std::ofstream(OnlySegment(), std::ios::binary | std::ios::trunc) << torn;
+      }
+      auto log = Open();
+      ASSERT_NE(log, nullptr) << cut;
+      EXPECT_EQ(log->size(), 2u) << cut;
+      EXPECT_EQ(log->checkpoint(), "note 2");
+      // The commit's bytes, without the zeros that end them.
+      const std::string_view written =
+          std::string_view(bytes).substr(after_first, cut - after_first);
+      const size_t last = written.find_last_not_of('\0');
+      EXPECT_EQ(log->recovery().discarded_bytes, last == std::string_view::npos ? 0 : last + 1)
+          << cut;
+      ASSERT_TRUE(Append(*log, 1).ok());
+      EXPECT_EQ(Records(*log).size(), 3u);
+      EXPECT_TRUE(log->CheckTail().ok()) << cut;
+    }
+  }
 }
 
-// A tail of zeros (the file grew, its data never reached the disk) is torn too.
-TEST_F(SegmentLogTest, ZerosAfterTheLastCommitAreCutOff) {
+// Zeros after the last commit (space grown ahead, or a file that grew while
+// its data never reached the disk) hold nothing: not damage, nothing cut.
+TEST_F(SegmentLogTest, ZerosAfterTheLastCommitAreSpaceNotDamage) {
+  uint64_t end = 0;
   {
-    auto log = Open();
-    ASSERT_TRUE(Append(*log, 2).ok());
+    auto log = SegmentLog::Open({dir_, 1 << 20, /*preallocate_bytes=*/0});
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE(Append(**log, 2).ok());
+    end = (*log)->end();
   }
-  const uint64_t whole = fs::file_size(OnlySegment());
+  EXPECT_EQ(fs::file_size(OnlySegment()), end);  // nothing grown ahead
   std::ofstream(OnlySegment(), std::ios::app | std::ios::binary) << std::string(4096, '\0');
   auto log = Open();
   EXPECT_EQ(log->size(), 2u);
-  EXPECT_EQ(log->recovery().discarded_bytes, 4096u);
-  EXPECT_EQ(fs::file_size(OnlySegment()), whole);
-  // What was cut off is kept for an auditor.
-  EXPECT_EQ(fs::file_size(absl::StrCat(OnlySegment(), ".cut-", whole)), 4096u);
+  EXPECT_EQ(log->end(), end);
+  EXPECT_EQ(log->recovery().discarded_bytes, 0u);
+  EXPECT_TRUE(log->CheckTail().ok());
+  EXPECT_FALSE(fs::exists(absl::StrCat(OnlySegment(), ".cut-", end)));
+  ASSERT_TRUE(Append(*log, 1).ok());
+  EXPECT_EQ(Records(*log).size(), 3u);
+}
+
+// The segment being written is grown ahead in steps; when the next one
+// begins it is cut to the length its commits use, and every record reads.
+TEST_F(SegmentLogTest, TheSegmentIsGrownAheadAndCutToItsLengthWhenTheNextBegins) {
+  auto log = SegmentLog::Open({dir_, /*segment_bytes=*/8192, /*preallocate_bytes=*/4096});
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE(Append(**log, 2).ok());
+  EXPECT_EQ(fs::file_size(OnlySegment()), 4096u);
+  EXPECT_LT((*log)->end(), 4096u);
+  uint64_t first_end = 0;
+  while ((*log)->Segments().size() < 2) {
+    first_end = (*log)->end();
+    ASSERT_TRUE(Append(**log, 3).ok());
+  }
+  EXPECT_GE(first_end, 8192u);
+  EXPECT_EQ(fs::file_size((*log)->SegmentPath(0)), first_end);
+  const uint64_t size = (*log)->size();
+  EXPECT_EQ(Records(**log).size(), size);
+  log->reset();
+  auto again = Open(8192);
+  EXPECT_EQ(again->size(), size);
+  EXPECT_EQ(again->recovery().discarded_bytes, 0u);
+  EXPECT_TRUE(again->CheckTail().ok());
 }
 
 // A flipped byte inside a commit that a later commit follows was
@@ -263,7 +309,7 @@ TEST_F(SegmentLogTest, AFlippedByteInAnAcknowledgedCommitIsDataLoss) {
   {
     auto log = Open();
     ASSERT_TRUE(Append(*log, 2).ok());
-    after_first = fs::file_size(OnlySegment());
+    after_first = log->end();
     ASSERT_TRUE(Append(*log, 2).ok());
     ASSERT_TRUE(Append(*log, 2).ok());
   }
