@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include "absl/algorithm/container.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/audit/leaf_encoding.h"
@@ -158,6 +160,11 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
   size_t count = 0;
   for (const Pending& p : batch) count += p.records.size();
   leaves.reserve(count);
+  // The previous record's certificate and responses (shared bytes): a record
+  // that names the same ones has them written already or known stored, and
+  // needs no lookup by fingerprint (most records of a batch share them).
+  const std::string* previous_signer = nullptr;
+  absl::InlinedVector<const std::string*, 4> previous_responses, responses;
   for (Pending& p : batch) {
     for (PreparedRecord& e : p.records) {
       // Moved: a failed commit is not retried (its callers are answered
@@ -165,11 +172,19 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       LeafRow& row = leaves.emplace_back(std::move(e.row));
       const uint64_t sequence = edge_.size();
       row.sequence = sequence;
-      if (sequence != 0) row.leaf = WithSequence(row.leaf, e.sequence_at, sequence);
+      InsertSequence(row.leaf, e.sequence_at, sequence);
       row.leaf_hash = LeafHash(row.leaf);
-      if (e.signer_der != nullptr && !stored_.contains(row.signer.sha256)) {
+      if (e.signer_der != nullptr && e.signer_der.get() != previous_signer &&
+          !stored_.contains(row.signer.sha256)) {
         row.signer.der = *e.signer_der;
       }
+      previous_signer = e.signer_der.get();
+      responses.clear();
+      for (const crypto::SignedRevocationData& r : row.responses) responses.push_back(r.der.get());
+      std::erase_if(row.responses, [&](const crypto::SignedRevocationData& r) {
+        return absl::c_linear_search(previous_responses, r.der.get());
+      });
+      previous_responses.swap(responses);
       OmitStored(row, in_commit);
       edge_.Push(row.leaf_hash, &nodes);
     }

@@ -109,6 +109,12 @@ inline absl::Status QueryOverBudget(absl::Duration budget) {
                    "; narrow it (a time range, a signer, a record id)"));
 }
 
+// Stores keep the tree's nodes at levels 4, 8, 12, ... (a node row per 16
+// records, not per record) and hash the levels between up from the 2..8
+// stored hashes below them when read; logs written before keep every level.
+inline constexpr int kStoredNodeLevels = 4;
+inline bool IsStoredNodeLevel(int level) { return level % kStoredNodeLevels == 0; }
+
 // CommitParts given commits that do not follow one another.
 inline absl::Status CommitsApart() {
   return absl::InvalidArgumentError("audit store: commits that do not follow one another");

@@ -7,24 +7,34 @@
 
 namespace sigverify::audit {
 
-std::string DeterministicBytes(const v1::AuditRecord& record) {
+namespace {
+
+// The longest sequence field: its tag and a 10-byte varint.
+constexpr size_t kMaxSequenceField = 11;
+
+std::string Deterministic(const v1::AuditRecord& record, size_t spare) {
   std::string out;
-  out.reserve(record.ByteSizeLong());
+  out.reserve(record.ByteSizeLong() + spare);
   {
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    record.SerializeToCodedStream(&coded);
+    record.SerializeWithCachedSizes(&coded);
   }
   return out;
 }
+
+}  // namespace
+
+std::string DeterministicBytes(const v1::AuditRecord& record) { return Deterministic(record, 0); }
 
 absl::StatusOr<LeafWithoutSequence> EncodeWithoutSequence(const v1::AuditRecord& record) {
   if (record.sequence() != 0) {
     return absl::InvalidArgumentError("an audit record is numbered by the log, not before");
   }
   LeafWithoutSequence out;
-  out.bytes = DeterministicBytes(record);
+  // Room for the sequence, so the writer inserts it in place.
+  out.bytes = Deterministic(record, kMaxSequenceField);
   // Field 1 (shard), when present, is first: tag, length, bytes.
   if (!record.shard().empty()) {
     out.sequence_at = 1 +
@@ -35,21 +45,15 @@ absl::StatusOr<LeafWithoutSequence> EncodeWithoutSequence(const v1::AuditRecord&
   return out;
 }
 
-std::string WithSequence(std::string_view bytes, size_t sequence_at, uint64_t sequence) {
-  if (sequence == 0) return std::string(bytes);
-  std::string out;
-  out.reserve(bytes.size() + 11);
-  out.append(bytes.substr(0, sequence_at));
-  out.push_back(static_cast<char>(2 << 3));  // field 2, varint
-  for (uint64_t v = sequence;; v >>= 7) {
-    if (v < 0x80) {
-      out.push_back(static_cast<char>(v));
-      break;
-    }
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-  }
-  out.append(bytes.substr(sequence_at));
-  return out;
+void InsertSequence(std::string& leaf, size_t sequence_at, uint64_t sequence) {
+  if (sequence == 0) return;
+  char field[kMaxSequenceField];
+  size_t n = 0;
+  field[n++] = static_cast<char>(2 << 3);  // field 2, varint
+  uint64_t v = sequence;
+  for (; v >= 0x80; v >>= 7) field[n++] = static_cast<char>((v & 0x7f) | 0x80);
+  field[n++] = static_cast<char>(v);
+  leaf.insert(sequence_at, field, n);
 }
 
 LeafRow IndexColumns(const v1::AuditRecord& r, std::string leaf) {

@@ -19,7 +19,7 @@
 namespace sigverify::audit {
 
 struct LeafWithoutSequence {
-  std::string bytes;
+  std::string bytes;       // with room for the sequence field (no reallocation to insert it)
   size_t sequence_at = 0;  // where field 2 goes: right after field 1
 };
 
@@ -27,8 +27,9 @@ struct LeafWithoutSequence {
 // numbers records).
 absl::StatusOr<LeafWithoutSequence> EncodeWithoutSequence(const v1::AuditRecord& record);
 
-// The leaf of the record at `sequence`.
-std::string WithSequence(std::string_view bytes, size_t sequence_at, uint64_t sequence);
+// Makes `leaf` (EncodeWithoutSequence's bytes) the leaf of the record at
+// `sequence`, in place.
+void InsertSequence(std::string& leaf, size_t sequence_at, uint64_t sequence);
 
 // The deterministic serialization of `record` as it is (tests, old callers).
 std::string DeterministicBytes(const v1::AuditRecord& record);

@@ -83,6 +83,13 @@ Hash NodeHash(const Hash& left, const Hash& right) {
 
 Hash EmptyRoot() { return crypto::Sha256(""); }
 
+Hash PerfectRoot(std::vector<Hash> row) {
+  for (; row.size() > 1; row.resize(row.size() / 2)) {
+    for (size_t k = 0; k < row.size() / 2; ++k) row[k] = NodeHash(row[2 * k], row[2 * k + 1]);
+  }
+  return row[0];
+}
+
 absl::StatusOr<Hash> SubtreeRoot(const NodeSource& nodes, uint64_t begin, uint64_t end) {
   const uint64_t n = end - begin;
   if (n == 0) return EmptyRoot();

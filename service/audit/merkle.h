@@ -28,6 +28,9 @@ Hash LeafHash(std::string_view leaf);
 Hash NodeHash(const Hash& left, const Hash& right);
 // The root of the empty tree: SHA-256 of nothing.
 Hash EmptyRoot();
+// The root of the complete subtree whose nodes at some level are `row` (a
+// power of two of them, in order).
+Hash PerfectRoot(std::vector<Hash> row);
 
 // The hash of the complete subtree of 2^level leaves starting at leaf
 // index << level. Must only be asked for subtrees within the tree.

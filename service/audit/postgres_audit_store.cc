@@ -381,6 +381,7 @@ absl::Status PostgresAuditStore::Commit(const std::string& shard, absl::Span<con
   if (!failure && copied.ok()) {
     CopyRows rows;
     for (const NodeRow& n : nodes) {
+      if (!IsStoredNodeLevel(n.level)) continue;  // hashed up when read
       rows.Row(4);
       rows.Bytes(shard);
       rows.Int4(n.level);
@@ -456,29 +457,59 @@ absl::StatusOr<uint64_t> PostgresAuditStore::Size(const std::string& shard) {
 
 absl::StatusOr<Hash> PostgresAuditStore::Node(const std::string& shard, int level, uint64_t index) {
   return Read<Hash>([&](PGconn* conn) -> absl::StatusOr<Hash> {
-    Params p;
-    const int s = p.Text(shard);
-    const int i = p.Number(static_cast<int64_t>(index));
-    std::string sql =
-        level == 0 ? absl::StrCat("SELECT leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(s),
-                                  " AND seq = ", p.Ref(i))
-                   : "";
-    if (level != 0) {
-      const int l = p.Number(level);
-      sql = absl::StrCat("SELECT hash FROM audit_nodes WHERE shard = ", p.Ref(s),
-                         " AND idx = ", p.Ref(i), " AND level = ", p.Ref(l));
-    }
-    ResultPtr r = p.Exec(conn, sql);
-    if (!Ok(r)) return Error(conn, "node");
-    if (PQntuples(r.get()) == 0) {
+    auto not_found = [&] {
       return absl::NotFoundError(
           absl::StrCat("audit store: no tree node at level ", level, " index ", index));
+    };
+    // The hashes of column 0 of `r`, in order.
+    auto hashes = [](const ResultPtr& r) -> absl::StatusOr<std::vector<Hash>> {
+      std::vector<Hash> out(static_cast<size_t>(PQntuples(r.get())));
+      for (size_t row = 0; row < out.size(); ++row) {
+        const std::string bytes = Bytes(r, static_cast<int>(row), 0);
+        if (bytes.size() != 32) {
+          return absl::DataLossError("audit store: a tree hash is not 32 bytes");
+        }
+        std::memcpy(out[row].data(), bytes.data(), 32);
+      }
+      return out;
+    };
+    {
+      Params p;
+      const int s = p.Text(shard);
+      const int i = p.Number(static_cast<int64_t>(index));
+      const std::string sql =
+          level == 0
+              ? absl::StrCat("SELECT leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(s),
+                             " AND seq = ", p.Ref(i))
+              : absl::StrCat("SELECT hash FROM audit_nodes WHERE shard = ", p.Ref(s),
+                             " AND idx = ", p.Ref(i), " AND level = ", p.Ref(p.Number(level)));
+      ResultPtr r = p.Exec(conn, sql);
+      if (!Ok(r)) return Error(conn, "node");
+      auto found = hashes(r);
+      if (!found.ok()) return found.status();
+      if (!found->empty()) return found->front();
+      if (IsStoredNodeLevel(level)) return not_found();
     }
-    const std::string bytes = Bytes(r, 0, 0);
-    if (bytes.size() != 32) return absl::DataLossError("audit store: a tree hash is not 32 bytes");
-    Hash h;
-    std::memcpy(h.data(), bytes.data(), 32);
-    return h;
+    // A level between those kept: hashed up from the kept level below.
+    const int base = level - level % kStoredNodeLevels;
+    const uint64_t width = uint64_t{1} << (level - base);
+    Params p;
+    const int s = p.Text(shard);
+    const int from = p.Number(static_cast<int64_t>(index * width));
+    const int to = p.Number(static_cast<int64_t>((index + 1) * width));
+    const std::string sql =
+        base == 0
+            ? absl::StrCat("SELECT leaf_hash FROM audit_leaves WHERE shard = ", p.Ref(s),
+                           " AND seq >= ", p.Ref(from), " AND seq < ", p.Ref(to), " ORDER BY seq")
+            : absl::StrCat("SELECT hash FROM audit_nodes WHERE shard = ", p.Ref(s),
+                           " AND level = ", p.Ref(p.Number(base)), " AND idx >= ", p.Ref(from),
+                           " AND idx < ", p.Ref(to), " ORDER BY idx");
+    ResultPtr r = p.Exec(conn, sql);
+    if (!Ok(r)) return Error(conn, "node");
+    auto row = hashes(r);
+    if (!row.ok()) return row.status();
+    if (row->size() != width) return not_found();
+    return PerfectRoot(*std::move(row));
   });
 }
 

@@ -84,10 +84,6 @@ COMMIT;
 
 using Statement = SqliteStatement;
 
-// Tree nodes are stored at levels 4, 8, 12, ... (a node row per 16 records,
-// not per record); the levels between are hashed up when read.
-constexpr int kStoredLevels = 4;
-
 absl::StatusOr<Hash> HashOf(const std::string& bytes) {
   if (bytes.size() != 32) return absl::DataLossError("audit store: a tree hash is not 32 bytes");
   Hash h;
@@ -329,7 +325,7 @@ absl::Status SqliteAuditStore::CommitParts(const std::string& shard,
     if (!insert.ok()) return fail(insert.Error("prepare"));
     for (const CommitPart& p : parts) {
       for (const NodeRow& n : p.nodes) {
-        if (n.level % kStoredLevels != 0) continue;  // computed when read
+        if (!IsStoredNodeLevel(n.level)) continue;  // computed when read
         insert.Bind(1, shard);
         insert.Bind(2, static_cast<int64_t>(n.level));
         insert.Bind(3, static_cast<int64_t>(n.index));
@@ -359,7 +355,7 @@ absl::StatusOr<uint64_t> SqliteAuditStore::Size(const std::string& shard) {
 
 absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level, uint64_t index) {
   auto reader = readers_.Take();
-  if (level % kStoredLevels != 0) {
+  if (!IsStoredNodeLevel(level)) {
     // Not stored (since layout 3): hashed up from the 2..8 hashes of the
     // stored level below it. A log written before keeps every level.
     Statement stored =
@@ -369,7 +365,7 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
     stored.Bind(2, static_cast<int64_t>(index));
     stored.Bind(3, static_cast<int64_t>(level));
     if (stored.Step() == SQLITE_ROW) return HashOf(stored.Blob(0));
-    const int base = level - level % kStoredLevels;
+    const int base = level - level % kStoredNodeLevels;
     const uint64_t width = uint64_t{1} << (level - base);
     std::vector<Hash> row;
     if (base == 0) {
@@ -400,10 +396,7 @@ absl::StatusOr<Hash> SqliteAuditStore::Node(const std::string& shard, int level,
       return absl::NotFoundError(
           absl::StrCat("audit store: no tree node at level ", level, " index ", index));
     }
-    for (; row.size() > 1; row.resize(row.size() / 2)) {
-      for (size_t k = 0; k < row.size() / 2; ++k) row[k] = NodeHash(row[2 * k], row[2 * k + 1]);
-    }
-    return row[0];
+    return PerfectRoot(std::move(row));
   }
   if (level == 0) {
     auto leaf = LeafHashes(**reader, shard, index, index + 1);
