@@ -78,8 +78,9 @@ class SegmentedStore : public AuditStore {
   absl::StatusOr<std::string> Checkpoint(const std::string& shard, uint64_t size) override;
   absl::StatusOr<std::vector<StoredLeaf>> Leaves(const std::string& shard, uint64_t begin,
                                                  size_t limit) override;
-  // From the index, once it has every record logged before the call (it is
-  // milliseconds behind unless it is failing or overloaded), or after
+  // From the index, once it has every record logged before the call (a
+  // search makes it write what waits at once; it is milliseconds behind
+  // then, unless it is failing or overloaded), or after
   // waiting kFreshnessWait for it: then the newest records are not found yet
   // (indexed_size() says how far it is).
   absl::StatusOr<std::vector<FoundLeaf>> Find(const LeafQuery& query, const LeafCursor* after,
