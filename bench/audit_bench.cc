@@ -43,7 +43,8 @@ AuditLog& SqliteLog() {
   return *log;
 }
 
-// The embedded layout: segments as the log, SQLite as the index behind it.
+// The embedded layout: segments as the log (the next prepared ahead), SQLite
+// as the index behind it.
 // The index may lag by up to 2 M records here, so that the bench measures
 // what the durable path sustains; each run then waits for the index, whose
 // CPU is counted in process_cpu_us_per_record.
@@ -54,7 +55,10 @@ AuditLog& SegmentsLog() {
         std::filesystem::temp_directory_path() / "sigverify-audit-bench-segments.db";
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
     std::filesystem::remove_all(path + ".segments");
-    auto store = *SegmentedStore::Open({path + ".segments", "bench", uint64_t{64} << 20, 2000000},
+    SegmentedStore::Options options{path + ".segments", "bench", uint64_t{64} << 20};
+    options.prepare_segments = true;  // as sigverifyd keeps them
+    options.max_unindexed = 2000000;
+    auto store = *SegmentedStore::Open(std::move(options),
                                        *SqliteAuditStore::Open(path, 1, SqliteSync::kNormal));
     segmented = store.get();
     return OpenLog(std::move(store), "bench").release();

@@ -37,6 +37,10 @@ ABSL_FLAG(std::string, alg, "rsa-pkcs1-sha256",
           "rsa-pkcs1-sha256 | rsa-pss-sha256 | ecdsa-sha256 | ed25519");
 ABSL_FLAG(int, batch, 1000, "items per VerifyBatch");
 ABSL_FLAG(int, concurrency, 2, "calls in flight");
+ABSL_FLAG(double, rate, 0,
+          "calls per second over all callers, each sent at its scheduled time and its latency "
+          "counted from then (an open load: a slow answer delays the next call's send, not its "
+          "schedule); 0: each caller sends its next call when the last is answered");
 ABSL_FLAG(double, seconds, 5, "duration");
 ABSL_FLAG(int, max_calls, 100000, "upper bound on calls");
 ABSL_FLAG(std::string, signer, "",
@@ -212,19 +216,28 @@ int Run() {
     writer.join();
     if (!stream->Finish().ok()) failures++;
   };
+  const double rate = absl::GetFlag(FLAGS_rate);
+  // With --rate, caller t sends its k-th call at start + (k + t / concurrency) * every.
+  const std::chrono::duration<double> every(rate > 0 ? concurrency / rate : 0);
   for (int t = 0; t < concurrency; ++t) {
     if (streams) {
       threads.emplace_back(run_stream);
       continue;
     }
-    threads.emplace_back([&] {
+    threads.emplace_back([&, t] {
       int call = 0;
-      while (std::chrono::steady_clock::now() < deadline &&
-             (call = calls.fetch_add(1)) < absl::GetFlag(FLAGS_max_calls)) {
+      for (int k = 0; std::chrono::steady_clock::now() < deadline &&
+                      (call = calls.fetch_add(1)) < absl::GetFlag(FLAGS_max_calls);
+           ++k) {
         const v1::VerifyBatchRequest& batch = batches[static_cast<size_t>(call) % batches.size()];
+        auto t0 = std::chrono::steady_clock::now();
+        if (rate > 0) {
+          t0 = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           every * (k + static_cast<double>(t) / concurrency));
+          std::this_thread::sleep_until(t0);
+        }
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-        const auto t0 = std::chrono::steady_clock::now();
         grpc::Status s;
         if (unary) {
           v1::VerifyResponse resp;
@@ -285,12 +298,12 @@ int Run() {
                                       p * static_cast<double>(latencies_ms.size() - 1))];
   };
   const double per_item_us = items > 0 ? cpu * 1e6 / static_cast<double>(items) : 0;
-  std::printf("algorithm %s  %s %d  concurrency %d  unique %zu  seconds %.1f\n",
+  std::printf("algorithm %s  %s %d  concurrency %d  rate %.0f calls/s  unique %zu  seconds %.1f\n",
               v1::SignatureAlgorithm_Name(*alg).c_str(),
               streams ? "stream, records per message"
               : unary ? "unary, items"
                       : "batch",
-              batch_size, absl::GetFlag(FLAGS_concurrency), requests.size(), wall);
+              batch_size, absl::GetFlag(FLAGS_concurrency), rate, requests.size(), wall);
   std::printf(
       "items %ld  failures %ld  throughput %.0f items/s  %s latency p50 %.1f ms p99 %.1f ms\n",
       items.load(), failures.load(), static_cast<double>(items) / wall, streams ? "record" : "call",

@@ -75,6 +75,7 @@ absl::StatusOr<std::unique_ptr<audit::AuditLog>> OpenAuditLog(
     audit::SegmentedStore::Options segment_options;
     segment_options.dir = a.log_dir().empty() ? a.sqlite_file() + ".segments" : a.log_dir();
     segment_options.shard = options.shard;
+    segment_options.prepare_segments = true;
     segment_options.on_index_status = [log](const absl::Status& s) {
       log(s.ok() ? std::string("audit search index: writing again, catching up")
                  : absl::StrCat("audit search index cannot write (the log has the records; "

@@ -1,6 +1,7 @@
 #include "service/audit/segment_log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -226,6 +227,9 @@ absl::StatusOr<std::unique_ptr<SegmentLog>> SegmentLog::Open(Options options) {
   if (options.dir.empty()) return absl::InvalidArgumentError("the audit log needs a directory");
   std::unique_ptr<SegmentLog> log(new SegmentLog(std::move(options)));
   if (absl::Status s = log->Recover(); !s.ok()) return s;
+  if (log->options_.prepare_ahead) {
+    log->preparer_ = std::thread([raw = log.get()] { raw->PrepareLoop(); });
+  }
   return log;
 }
 
@@ -236,7 +240,70 @@ std::unique_ptr<SegmentLog> SegmentLog::ForReading(std::string dir) {
 }
 
 SegmentLog::~SegmentLog() {
+  if (preparer_.joinable()) {
+    {
+      absl::MutexLock lock(&prepare_mu_);
+      stopping_ = true;
+    }
+    preparer_.join();
+  }
   if (fd_ >= 0) close(fd_);
+}
+
+bool SegmentLog::prepared() const {
+  absl::MutexLock lock(&prepare_mu_);
+  return prepared_;
+}
+
+void SegmentLog::PrepareLoop() {
+  pthread_setname_np(pthread_self(), "sv-audit-prep");
+  const std::string path = PreparedPath();
+  const std::string partial = path + ".partial";
+  auto stopping = [this] {
+    absl::MutexLock lock(&prepare_mu_);
+    return stopping_;
+  };
+  for (;;) {
+    {
+      absl::MutexLock lock(&prepare_mu_);
+      prepare_mu_.Await(absl::Condition(
+          +[](SegmentLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->prepare_mu_) {
+            return self->stopping_ || !self->prepared_;
+          },
+          this));
+      if (stopping_) return;
+    }
+    // Zero-filled and synced whole, under another name until it is.
+    static constexpr char kZeros[1 << 20] = {};
+    const int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    bool ok = fd >= 0;
+    for (uint64_t at = 0; ok && at < options_.segment_bytes && !stopping();) {
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>(sizeof kZeros, options_.segment_bytes - at));
+      const ssize_t written = pwrite(fd, kZeros, n, static_cast<off_t>(at));
+      if (written < 0 && errno == EINTR) continue;
+      ok = written > 0;
+      if (ok) at += static_cast<uint64_t>(written);
+    }
+    ok = ok && !stopping() && fdatasync(fd) == 0;
+    if (fd >= 0) close(fd);
+    ok = ok && rename(partial.c_str(), path.c_str()) == 0;
+    absl::MutexLock lock(&prepare_mu_);
+    if (!ok) {
+      // A full disk: commits grow their segment step by step meanwhile.
+      unlink(partial.c_str());
+      prepare_mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(10));
+      continue;
+    }
+    prepared_ = true;
+  }
+}
+
+bool SegmentLog::TakePrepared(const std::string& path) {
+  absl::MutexLock lock(&prepare_mu_);
+  if (!prepared_) return false;
+  prepared_ = false;  // the preparer makes the next
+  return rename(PreparedPath().c_str(), path.c_str()) == 0;
 }
 
 std::string SegmentLog::SegmentPath(uint64_t first_sequence) const {
@@ -265,6 +332,9 @@ absl::Status SegmentLog::Recover() {
     return absl::UnavailableError(
         absl::StrCat("audit log: cannot create ", options_.dir, ": ", ec.message()));
   }
+  // A segment prepared before a restart is prepared again.
+  std::filesystem::remove(PreparedPath(), ec);
+  std::filesystem::remove(PreparedPath() + ".partial", ec);
   const std::vector<uint64_t> segments = Segments();
   if (segments.empty()) return absl::OkStatus();  // the first commit starts one
   const uint64_t first = segments.back();
@@ -365,8 +435,11 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     must_cut_ = false;
     allocated_ = offset_;
   }
-  // A segment holds at least one record: its name is its first.
-  const bool new_segment = fd_ < 0 || (offset_ >= options_.segment_bytes && size_ > segment_first_);
+  // A segment holds at least one record: its name is its first. One grown
+  // step by step ends as soon as a whole one is prepared.
+  const bool new_segment =
+      fd_ < 0 || (size_ > segment_first_ &&
+                  (offset_ >= options_.segment_bytes || (!current_prepared_ && prepared())));
   std::string buf;
   size_t bytes = 64 + checkpoint.size();
   for (const LeafRow& r : leaves) bytes += kFrameHeaderBytes * 2 + 32 + r.leaf.size();
@@ -409,10 +482,16 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     // A file of this name holds no commit: its records would start at
     // size_, which no commit reached.
     path = SegmentPath(size_);
-    fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) return Errno("cannot create", path);
     allocated = 0;
+    if (TakePrepared(path)) {
+      fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      allocated = options_.segment_bytes;
+    } else {
+      fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    }
+    if (fd < 0) return Errno("cannot create", path);
   }
+  const bool prepared_segment = new_segment && allocated > 0;
   allocated = Preallocate(fd, allocated, start + buf.size());
   absl::Status status = WriteAll(fd, buf, start, path);
   if (status.ok() && fdatasync(fd) != 0) status = Errno("cannot sync", path);
@@ -432,6 +511,7 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     if (fd_ >= 0) close(fd_);
     fd_ = fd;
     segment_first_ = size_;
+    current_prepared_ = prepared_segment;
   }
   allocated_ = std::max(allocated, start + buf.size());
   offset_ = start + buf.size();

@@ -14,7 +14,10 @@
 // its fdatasync writes the commit's data alone, not the file's size and
 // block map too (a second synchronous write per commit on ext4; ADR 0022).
 // Zeros after the last whole commit are that space, not damage; a segment
-// is cut to its length when the next one begins.
+// is cut to its length when the next one begins. With `prepare_ahead` a
+// thread of its own zero-fills and syncs the next segment whole before it
+// is needed (next.seg.prepared), so no commit waits for a step of zeros to
+// reach the disk; the writer renames it into place.
 //
 // Frame: magic "SVF1" (4), payload length (u32 LE), type (1), zero (3),
 // CRC-32C of the first 12 bytes and the payload (u32 LE), payload.
@@ -28,9 +31,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "service/audit/audit_store.h"
 
@@ -85,6 +90,8 @@ class SegmentLog {
     // How far ahead of its commits the segment being written is zero-filled
     // (0: the file ends where the last commit does).
     uint64_t preallocate_bytes = uint64_t{4} << 20;
+    // Prepare the next segment whole, on a thread of its own.
+    bool prepare_ahead = false;
   };
   // What opening found.
   struct Recovery {
@@ -143,10 +150,17 @@ class SegmentLog {
   // The segments' first sequences, in order.
   std::vector<uint64_t> Segments() const;
   std::string SegmentPath(uint64_t first_sequence) const;
+  // The next segment, zero-filled whole (prepare_ahead), once it is ready.
+  std::string PreparedPath() const { return options_.dir + "/next.seg.prepared"; }
+  bool prepared() const;
 
  private:
   explicit SegmentLog(Options options) : options_(std::move(options)) {}
   absl::Status Recover();
+  // The prepare_ahead thread.
+  void PrepareLoop();
+  // Renames the prepared segment to `path`; false when none is ready.
+  bool TakePrepared(const std::string& path);
   absl::Status StartSegment(uint64_t first_sequence, std::string* out);
   // Zero-fills `fd` from `allocated` up to the next step past `end`, best
   // effort (a full disk leaves it as it was); returns the new length.
@@ -162,6 +176,12 @@ class SegmentLog {
   bool read_only_ = false;
   uint64_t size_ = 0;
   std::string checkpoint_;
+  bool current_prepared_ = false;  // the last segment was prepared whole
+
+  mutable absl::Mutex prepare_mu_;
+  bool prepared_ ABSL_GUARDED_BY(prepare_mu_) = false;  // PreparedPath() is ready
+  bool stopping_ ABSL_GUARDED_BY(prepare_mu_) = false;
+  std::thread preparer_;
 };
 
 }  // namespace sigverify::audit

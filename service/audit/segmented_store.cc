@@ -19,7 +19,11 @@ namespace sigverify::audit {
 absl::StatusOr<std::unique_ptr<SegmentedStore>> SegmentedStore::Open(
     Options options, std::unique_ptr<AuditStore> index) {
   if (options.shard.empty()) return absl::InvalidArgumentError("the audit shard needs a name");
-  auto segments = SegmentLog::Open({options.dir, options.segment_bytes});
+  SegmentLog::Options log_options;
+  log_options.dir = options.dir;
+  log_options.segment_bytes = options.segment_bytes;
+  log_options.prepare_ahead = options.prepare_segments;
+  auto segments = SegmentLog::Open(std::move(log_options));
   if (!segments.ok()) return segments.status();
   auto indexed = index->Size(options.shard);
   if (!indexed.ok()) return indexed.status();

@@ -36,6 +36,9 @@ class SegmentedStore : public AuditStore {
     // instances, tests) are read from and written to the index directly.
     std::string shard;
     uint64_t segment_bytes = uint64_t{64} << 20;
+    // The next segment zero-filled whole ahead of need (SegmentLog's
+    // prepare_ahead); sigverifyd sets it.
+    bool prepare_segments = false;
     // Records the index may lag behind by: past it, commits are refused
     // UNAVAILABLE (memory stays bounded while the index cannot write).
     size_t max_unindexed = 200000;

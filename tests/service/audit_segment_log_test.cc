@@ -302,6 +302,45 @@ TEST_F(SegmentLogTest, TheSegmentIsGrownAheadAndCutToItsLengthWhenTheNextBegins)
   EXPECT_TRUE(again->CheckTail().ok());
 }
 
+// With prepare_ahead the next segment is zero-filled whole on a thread of
+// its own; a segment grown step by step ends as soon as one is ready, and
+// each prepared one is used whole (no commit grows it) until it is full.
+TEST_F(SegmentLogTest, SegmentsArePreparedWholeAhead) {
+  SegmentLog::Options options{dir_, /*segment_bytes=*/16384, /*preallocate_bytes=*/4096};
+  options.prepare_ahead = true;
+  auto log = SegmentLog::Open(options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_TRUE(Append(**log, 2).ok());  // the first segment, grown by steps
+  EXPECT_EQ(fs::file_size(OnlySegment()), 4096u);
+  for (int i = 0; i < 3000 && !(*log)->prepared(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_TRUE((*log)->prepared());
+  EXPECT_EQ(fs::file_size((*log)->PreparedPath()), 16384u);
+  const uint64_t first_end = (*log)->end();
+  ASSERT_TRUE(Append(**log, 1).ok());
+  ASSERT_EQ((*log)->Segments().size(), 2u);
+  EXPECT_EQ(fs::file_size(OnlySegment()), first_end);  // cut to its length
+  EXPECT_EQ(fs::file_size((*log)->SegmentPath(2)), 16384u);
+  // Filled to its end without growing (but for the commit that crosses it:
+  // a commit is never split); then the next prepared one.
+  while ((*log)->Segments().size() == 2) {
+    ASSERT_TRUE(Append(**log, 3).ok());
+    if ((*log)->Segments().size() == 2) {
+      EXPECT_EQ(fs::file_size((*log)->SegmentPath(2)), std::max<uint64_t>(16384, (*log)->end()));
+    }
+    for (int i = 0; i < 3000 && !(*log)->prepared(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  }
+  const uint64_t size = (*log)->size();
+  EXPECT_EQ(Records(**log).size(), size);
+  log->reset();
+  // A restart: the prepared file is made again, and the log reads whole.
+  auto again = SegmentLog::Open(options);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->size(), size);
+  EXPECT_EQ((*again)->recovery().discarded_bytes, 0u);
+  EXPECT_TRUE((*again)->CheckTail().ok());
+  EXPECT_EQ(Records(**again).size(), size);
+}
+
 // A flipped byte inside a commit that a later commit follows was
 // acknowledged: opening refuses, naming where.
 TEST_F(SegmentLogTest, AFlippedByteInAnAcknowledgedCommitIsDataLoss) {
