@@ -66,6 +66,21 @@ absl::Status SyncDirectory(const std::string& dir) {
   return rc == 0 ? absl::OkStatus() : Errno("cannot sync", dir);
 }
 
+// Writes zeros to [from, to) of `fd`; false when a write fails or `stop`
+// says so between writes of 1 MiB.
+bool WriteZeros(int fd, uint64_t from, uint64_t to, const std::function<bool()>& stop) {
+  static char zeros[1 << 20];  // static storage: zero, and not in the binary
+  for (uint64_t at = from; at < to;) {
+    if (stop && stop()) return false;
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof zeros, to - at));
+    const ssize_t written = pwrite(fd, zeros, n, static_cast<off_t>(at));
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    at += static_cast<uint64_t>(written);
+  }
+  return true;
+}
+
 bool AllZero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
 }
@@ -274,17 +289,8 @@ void SegmentLog::PrepareLoop() {
       if (stopping_) return;
     }
     // Zero-filled and synced whole, under another name until it is.
-    static constexpr char kZeros[1 << 20] = {};
     const int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    bool ok = fd >= 0;
-    for (uint64_t at = 0; ok && at < options_.segment_bytes && !stopping();) {
-      const size_t n =
-          static_cast<size_t>(std::min<uint64_t>(sizeof kZeros, options_.segment_bytes - at));
-      const ssize_t written = pwrite(fd, kZeros, n, static_cast<off_t>(at));
-      if (written < 0 && errno == EINTR) continue;
-      ok = written > 0;
-      if (ok) at += static_cast<uint64_t>(written);
-    }
+    bool ok = fd >= 0 && WriteZeros(fd, 0, options_.segment_bytes, stopping);
     ok = ok && !stopping() && fdatasync(fd) == 0;
     if (fd >= 0) close(fd);
     ok = ok && rename(partial.c_str(), path.c_str()) == 0;
@@ -526,17 +532,12 @@ uint64_t SegmentLog::Preallocate(int fd, uint64_t allocated, uint64_t end) const
   // Up to the next step, not past the length at which a segment ends.
   const uint64_t target =
       std::min((end + step - 1) / step * step, std::max(end, options_.segment_bytes));
-  static constexpr char kZeros[64 << 10] = {};
-  for (uint64_t at = std::max(allocated, end); at < target;) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof kZeros, target - at));
-    const ssize_t written = pwrite(fd, kZeros, n, static_cast<off_t>(at));
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) {
-      // The disk is full (or failing): the commit is written without.
-      if (ftruncate(fd, static_cast<off_t>(allocated)) != 0) return at;
-      return allocated;
-    }
-    at += static_cast<uint64_t>(written);
+  if (!WriteZeros(fd, std::max(allocated, end), target, nullptr)) {
+    // The disk is full (or failing): the commit is written without, and the
+    // zeros written are cut off again (left, they are space all the same).
+    const bool cut = ftruncate(fd, static_cast<off_t>(allocated)) == 0;
+    static_cast<void>(cut);
+    return allocated;
   }
   return std::max(target, allocated);
 }
