@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,9 +41,24 @@ absl::Status Errno(const std::string& what, const std::string& path) {
 }
 
 absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::UnavailableError(absl::StrCat("audit log: cannot read ", path));
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("audit log: cannot read ", path));
+  struct stat st;
+  std::string out;
+  bool ok = fstat(fd, &st) == 0;
+  if (ok) out.resize(static_cast<size_t>(st.st_size));
+  for (size_t at = 0; ok && at < out.size();) {
+    const ssize_t n = pread(fd, out.data() + at, out.size() - at, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      out.resize(at);  // shorter than it was: read what is there
+      break;
+    }
+    at += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (!ok) return absl::UnavailableError(absl::StrCat("audit log: cannot read ", path));
+  return out;
 }
 
 absl::Status WriteAll(int fd, std::string_view bytes, uint64_t offset, const std::string& path) {
@@ -81,13 +97,28 @@ bool WriteZeros(int fd, uint64_t from, uint64_t to, const std::function<bool()>&
   return true;
 }
 
+// Zeros are compared a block at a time: a segment's tail of zeros is
+// megabytes long.
+constexpr size_t kZeroBlock = 4096;
+const char kZeroBytes[kZeroBlock] = {};
+
 bool AllZero(std::string_view bytes) {
-  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+  for (size_t at = 0; at < bytes.size(); at += kZeroBlock) {
+    const size_t n = std::min(kZeroBlock, bytes.size() - at);
+    if (std::memcmp(bytes.data() + at, kZeroBytes, n) != 0) return false;
+  }
+  return true;
 }
 
 // `bytes` without the zeros that end it.
 std::string_view WithoutTrailingZeros(std::string_view bytes) {
-  const size_t last = bytes.find_last_not_of('\0');
+  size_t end = bytes.size();
+  while (end > 0) {
+    const size_t n = std::min(kZeroBlock, end);
+    if (std::memcmp(bytes.data() + end - n, kZeroBytes, n) != 0) break;
+    end -= n;
+  }
+  const size_t last = bytes.substr(0, end).find_last_not_of('\0');
   return last == std::string_view::npos ? std::string_view() : bytes.substr(0, last + 1);
 }
 

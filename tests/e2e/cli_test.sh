@@ -677,7 +677,7 @@ check "audit: ... and named" out_has "record 2 of shard e2e-a"
 check "audit: ... as the database's" out_has "the database (the log's index)"
 # The log itself is the segment files: a byte flipped in a record there is
 # found by its frame's checksum, and the place named.
-segment="$WORK/audit.db.segments/00000000000000000000.seg"
+segment=$(grep -la "audit-1" "$WORK"/audit.db.segments/*.seg | head -1)
 at=$(grep -boa "audit-1" "$segment" | head -1 | cut -d: -f1)
 printf 'X' | dd of="$segment" bs=1 seek="$at" conv=notrunc status=none
 run audit-verify --audit-db="$WORK/audit.db" --shard=e2e-a --log-key="$log_key" \
