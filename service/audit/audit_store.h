@@ -115,16 +115,25 @@ inline absl::Status QueryOverBudget(absl::Duration budget) {
 inline constexpr int kStoredNodeLevels = 4;
 inline bool IsStoredNodeLevel(int level) { return level % kStoredNodeLevels == 0; }
 
-// CommitParts given commits that do not follow one another.
-inline absl::Status CommitsApart() {
-  return absl::InvalidArgumentError("audit store: commits that do not follow one another");
-}
-
 // One commit's rows, for AuditStore::CommitParts.
 struct CommitPart {
   absl::Span<const LeafRow> leaves;
   absl::Span<const NodeRow> nodes;
 };
+
+// INVALID_ARGUMENT unless the parts' leaves follow one another.
+inline absl::Status CheckConsecutive(absl::Span<const CommitPart> parts) {
+  const LeafRow* previous = nullptr;
+  for (const CommitPart& p : parts) {
+    for (const LeafRow& r : p.leaves) {
+      if (previous != nullptr && r.sequence != previous->sequence + 1) {
+        return absl::InvalidArgumentError("audit store: commits that do not follow one another");
+      }
+      previous = &r;
+    }
+  }
+  return absl::OkStatus();
+}
 
 class AuditStore {
  public:
@@ -154,13 +163,10 @@ class AuditStore {
                                    uint64_t new_size, const std::string& checkpoint) {
     if (parts.size() == 1)
       return Commit(shard, parts[0].leaves, parts[0].nodes, new_size, checkpoint);
+    if (absl::Status s = CheckConsecutive(parts); !s.ok()) return s;
     std::vector<LeafRow> leaves;
     std::vector<NodeRow> nodes;
     for (const CommitPart& p : parts) {
-      if (!leaves.empty() && !p.leaves.empty() &&
-          p.leaves.front().sequence != leaves.back().sequence + 1) {
-        return CommitsApart();
-      }
       leaves.insert(leaves.end(), p.leaves.begin(), p.leaves.end());
       nodes.insert(nodes.end(), p.nodes.begin(), p.nodes.end());
     }

@@ -234,15 +234,11 @@ absl::Status SqliteAuditStore::Commit(const std::string& shard, absl::Span<const
 absl::Status SqliteAuditStore::CommitParts(const std::string& shard,
                                            absl::Span<const CommitPart> parts, uint64_t new_size,
                                            const std::string& checkpoint) {
+  if (absl::Status s = CheckConsecutive(parts); !s.ok()) return s;
   // The parts' leaves, one after another.
   std::vector<const LeafRow*> leaves;
   for (const CommitPart& p : parts) {
-    for (const LeafRow& r : p.leaves) {
-      if (!leaves.empty() && r.sequence != leaves.back()->sequence + 1) {
-        return CommitsApart();
-      }
-      leaves.push_back(&r);
-    }
+    for (const LeafRow& r : p.leaves) leaves.push_back(&r);
   }
   absl::MutexLock lock(&write_mu_);
   SqliteConnection& c = *writer_;
