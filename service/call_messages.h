@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/status.h"
+#include "service/response_encoding.h"
 
 namespace sigverify::service {
 
@@ -47,11 +48,10 @@ class CallMessages {
                                      " (malformed protobuf, or a string field that is not UTF-8)"));
   }
 
-  // Encodes the response into the call's output buffer.
-  grpc::Status Serialize(grpc::ByteBuffer* out) const {
-    grpc::ProtoBufferWriter writer(out, grpc::kProtoBufferWriterMaxBufferLength,
-                                   static_cast<int>(response_->ByteSizeLong()));
-    if (response_->SerializeToZeroCopyStream(&writer)) return grpc::Status::OK;
+  // Encodes the response into the call's output buffer (a verdict's
+  // certificates from their remembered encodings: response_encoding.h).
+  grpc::Status Serialize(grpc::ByteBuffer* out) {
+    if (EncodeResponse(*response_, out)) return grpc::Status::OK;
     return grpc::Status(grpc::StatusCode::INTERNAL, "cannot encode the response");
   }
 
