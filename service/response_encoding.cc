@@ -9,6 +9,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/hash/hash.h"
+#include "service/verifier.h"
 
 namespace sigverify::service {
 namespace {
@@ -111,11 +112,31 @@ bool Encode(size_t size, grpc::ByteBuffer* out, absl::FunctionRef<void(CodedOutp
 
 CertificateEncodings::CertificateEncodings(size_t slots) : slots_(slots) {}
 
+std::shared_ptr<const CertificateEncodings::Entry>& CertificateEncodings::SlotOf(
+    std::string_view fingerprint) {
+  return slots_[absl::Hash<std::string_view>()(fingerprint) % slots_.size()];
+}
+
+std::shared_ptr<const CertificateEncodings::Entry> CertificateEncodings::Of(
+    const crypto::Certificate& c) {
+  std::shared_ptr<const Entry>& slot = SlotOf(c.fingerprint_hex());
+  if (slot != nullptr && slot->from_certificate &&
+      slot->certificate.sha256_fingerprint() == c.fingerprint_hex()) {
+    return slot;
+  }
+  auto entry = std::make_shared<Entry>();
+  ToProto(c, &entry->certificate);
+  entry->certificate.SerializeToString(&entry->encoding);
+  entry->from_certificate = true;
+  slot = std::move(entry);
+  return slot;
+}
+
 std::shared_ptr<const CertificateEncodings::Entry> CertificateEncodings::Of(
     const v1::Certificate& c) {
-  std::shared_ptr<const Entry>& slot =
-      slots_[absl::Hash<std::string_view>()(c.sha256_fingerprint()) % slots_.size()];
-  if (slot != nullptr && !HasUnknownFields(c) && SameCertificate(slot->certificate, c)) {
+  std::shared_ptr<const Entry>& slot = SlotOf(c.sha256_fingerprint());
+  if (slot != nullptr && (&slot->certificate == &c ||
+                          (!HasUnknownFields(c) && SameCertificate(slot->certificate, c)))) {
     return slot;
   }
   auto entry = std::make_shared<Entry>();
@@ -131,6 +152,28 @@ std::shared_ptr<const CertificateEncodings::Entry> CertificateEncodings::Of(
 CertificateEncodings& CertificateEncodings::ForThisThread() {
   thread_local CertificateEncodings encodings;
   return encodings;
+}
+
+void SetVerdictCertificates(const crypto::Certificate& signer,
+                            absl::Span<const crypto::CertificatePtr> path, v1::VerifyResponse* out) {
+  CertificateEncodings& encodings = CertificateEncodings::ForThisThread();
+  google::protobuf::Arena* arena = out->GetArena();
+  if (arena == nullptr) {
+    *out->mutable_signer() = encodings.Of(signer)->certificate;
+    for (const crypto::CertificatePtr& c : path) *out->add_path() = encodings.Of(*c)->certificate;
+    return;
+  }
+  // The arena holds a reference to each entry until it is reset or destroyed.
+  auto shared = [&](const crypto::Certificate& c) {
+    auto* held =
+        google::protobuf::Arena::Create<std::shared_ptr<const CertificateEncodings::Entry>>(
+            arena, encodings.Of(c));
+    return const_cast<v1::Certificate*>(&(*held)->certificate);
+  };
+  out->unsafe_arena_set_allocated_signer(shared(signer));
+  for (const crypto::CertificatePtr& c : path) {
+    out->mutable_path()->UnsafeArenaAddAllocated(shared(*c));
+  }
 }
 
 bool EncodeResponse(v1::VerifyResponse& response, grpc::ByteBuffer* out) {

@@ -21,8 +21,11 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/types/span.h"
+#include "crypto/certificate.h"
 #include "sigverify/v1/verification.pb.h"
 
 namespace sigverify::service {
@@ -35,17 +38,31 @@ class CertificateEncodings {
   struct Entry {
     v1::Certificate certificate;  // what `encoding` encodes
     std::string encoding;
+    bool from_certificate = false;  // built from a crypto::Certificate
   };
   explicit CertificateEncodings(size_t slots = 1024);
-  // The encoding of `c`, exactly `c.SerializeAsString()`. The entry stays
+  // The message for `c` (ToProto) and its encoding. Its fingerprint decides:
+  // the message is a function of the certificate's DER.
+  std::shared_ptr<const Entry> Of(const crypto::Certificate& c);
+  // The encoding of `c`, exactly `c.SerializeAsString()`. An entry stays
   // valid while the pointer is held, whatever takes its slot later.
   std::shared_ptr<const Entry> Of(const v1::Certificate& c);
   // This thread's table.
   static CertificateEncodings& ForThisThread();
 
  private:
+  std::shared_ptr<const Entry>& SlotOf(std::string_view fingerprint);
+
   std::vector<std::shared_ptr<const Entry>> slots_;
 };
+
+// Sets `out`'s signer and path. On an arena they are this thread's messages
+// for those certificates, shared, not copied (their strings are most of a
+// verdict's mallocs), and kept alive by the arena: nothing may change them
+// through `out` (nothing in the service changes a verdict's certificates
+// once set). Off an arena they are copies.
+void SetVerdictCertificates(const crypto::Certificate& signer,
+                            absl::Span<const crypto::CertificatePtr> path, v1::VerifyResponse* out);
 
 // Encode `response` into `out`; false if protobuf could not. The responses
 // that carry verdicts reuse certificate encodings; others encode as usual.

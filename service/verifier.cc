@@ -11,6 +11,7 @@
 #include "crypto/message_catalog.h"
 #include "service/proto_time.h"
 #include "service/request_check.h"
+#include "service/response_encoding.h"
 
 namespace sigverify::service {
 namespace {
@@ -235,8 +236,7 @@ void FinishItem(const v1::VerifyRequest& request, const CallScope& scope, ItemIn
     out->set_message(crypto::Render(verdict.failed, item.language));
     ToProto(verdict.failed, out->mutable_failed_check());
   }
-  ToProto(*record.signer, out->mutable_signer());
-  for (const crypto::CertificatePtr& c : verdict.path) ToProto(*c, out->add_path());
+  SetVerdictCertificates(*record.signer, verdict.path, out);
   ToProto(verdict.revocation, item.language, out->mutable_revocation());
   Attach(record.signer, verdict.revocation, attachments);
   *out->mutable_validation_time() = ToTimestamp(record.validation_time);

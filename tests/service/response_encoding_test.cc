@@ -6,8 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "service/verifier.h"
+#include "tests/testing/test_files.h"
 
 namespace sigverify::service {
 namespace {
@@ -144,6 +148,63 @@ TEST(ResponseEncodingTest, AnEncodingIsItsCertificatesExactly) {
     EXPECT_EQ(encodings.Of(other)->encoding, other.SerializeAsString()) << "field " << field;
     EXPECT_EQ(encodings.Of(c)->encoding, c.SerializeAsString()) << "field " << field;
   }
+}
+
+std::vector<crypto::CertificatePtr> TestPath() {
+  std::vector<crypto::CertificatePtr> path;
+  for (const char* name : {"signer-rsa.pem", "ca.pem", "root.pem"}) {
+    auto c = crypto::Certificate::Parse(testing::PkiFile(name));
+    EXPECT_TRUE(c.ok()) << name << ": " << c.status();
+    path.push_back(*c);
+  }
+  return path;
+}
+
+v1::VerifyResponse Expected(const std::vector<crypto::CertificatePtr>& path) {
+  v1::VerifyResponse r;
+  ToProto(*path[0], r.mutable_signer());
+  for (const crypto::CertificatePtr& c : path) ToProto(*c, r.add_path());
+  return r;
+}
+
+TEST(ResponseEncodingTest, VerdictsOnAnArenaShareTheirCertificates) {
+  const std::vector<crypto::CertificatePtr> path = TestPath();
+  const v1::VerifyResponse expected = Expected(path);
+  v1::VerifyBatchResponse copy;
+  {
+    google::protobuf::Arena arena;
+    auto* batch = google::protobuf::Arena::CreateMessage<v1::VerifyBatchResponse>(&arena);
+    for (int i = 0; i < 3; ++i) {
+      SetVerdictCertificates(*path[0], path, batch->add_results()->mutable_response());
+    }
+    const v1::VerifyResponse& first = batch->results(0).response();
+    EXPECT_TRUE(MessageDifferencer::Equals(first, expected)) << first.DebugString();
+    // One message per certificate, whatever the number of verdicts.
+    EXPECT_EQ(&first.signer(), &first.path(0));
+    EXPECT_EQ(&batch->results(2).response().signer(), &first.signer());
+    EXPECT_EQ(&batch->results(2).response().path(1), &first.path(1));
+    ExpectEncodesToItself(*batch);
+    // Encoded on another thread, whose table does not have them yet.
+    std::thread([&] { ExpectEncodesToItself(*batch); }).join();
+    copy = *batch;
+  }
+  // The arena is gone; what it shared is not, and was not changed.
+  google::protobuf::Arena arena;
+  auto* again = google::protobuf::Arena::CreateMessage<v1::VerifyResponse>(&arena);
+  SetVerdictCertificates(*path[0], path, again);
+  EXPECT_TRUE(MessageDifferencer::Equals(*again, expected)) << again->DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(copy.results(1).response(), expected));
+}
+
+TEST(ResponseEncodingTest, VerdictsOffAnArenaOwnCopies) {
+  const std::vector<crypto::CertificatePtr> path = TestPath();
+  v1::VerifyResponse a, b;
+  SetVerdictCertificates(*path[0], path, &a);
+  SetVerdictCertificates(*path[0], path, &b);
+  EXPECT_TRUE(MessageDifferencer::Equals(a, Expected(path)));
+  EXPECT_NE(&a.signer(), &b.signer());
+  a.mutable_signer()->set_subject("changed");  // its own
+  EXPECT_TRUE(MessageDifferencer::Equals(b, Expected(path)));
 }
 
 TEST(ResponseEncodingTest, TheEncoderKnowsEveryField) {
