@@ -82,15 +82,28 @@ absl::Status SyncDirectory(const std::string& dir) {
   return rc == 0 ? absl::OkStatus() : Errno("cannot sync", dir);
 }
 
+// The page size commits are padded to (and direct writes aligned to).
+constexpr uint64_t kPage = 4096;
+
 // Writes zeros to [from, to) of `fd`; false when a write fails or `stop`
-// says so between writes of 1 MiB.
+// says so between writes of 1 MiB. A file opened with O_DIRECT takes what
+// it can that way and the rest (an unaligned end) through the page cache.
 bool WriteZeros(int fd, uint64_t from, uint64_t to, const std::function<bool()>& stop) {
-  static char zeros[1 << 20];  // static storage: zero, and not in the binary
+  // Static storage: zero, not in the binary, aligned for O_DIRECT.
+  alignas(kPage) static char zeros[1 << 20];
   for (uint64_t at = from; at < to;) {
     if (stop && stop()) return false;
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof zeros, to - at));
+    size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof zeros, to - at));
+    if (n > kPage) n -= n % kPage;  // whole pages first
     const ssize_t written = pwrite(fd, zeros, n, static_cast<off_t>(at));
     if (written < 0 && errno == EINTR) continue;
+    if (written < 0 && errno == EINVAL) {
+      const int flags = fcntl(fd, F_GETFL);
+      if (flags < 0 || (flags & O_DIRECT) == 0 || fcntl(fd, F_SETFL, flags & ~O_DIRECT) != 0) {
+        return false;
+      }
+      continue;
+    }
     if (written <= 0) return false;
     at += static_cast<uint64_t>(written);
   }
@@ -319,8 +332,14 @@ void SegmentLog::PrepareLoop() {
           this));
       if (stopping_) return;
     }
-    // Zero-filled and synced whole, under another name until it is.
-    const int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    // Zero-filled and synced whole, under another name until it is. Written
+    // directly (O_DIRECT) where the file system can: the zeros need not pass
+    // through the page cache, which cost this thread 1.3-1.6 us of CPU per
+    // record logged (ADR 0022); commits then write whole pages (Commit).
+    int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0640);
+    if (fd < 0 && errno == EINVAL) {  // tmpfs, for one
+      fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    }
     bool ok = fd >= 0 && WriteZeros(fd, 0, options_.segment_bytes, stopping);
     ok = ok && !stopping() && fdatasync(fd) == 0;
     if (fd >= 0) close(fd);
@@ -478,7 +497,7 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
       fd_ < 0 || (size_ > segment_first_ &&
                   (offset_ >= options_.segment_bytes || (!current_prepared_ && prepared())));
   std::string buf;
-  size_t bytes = 64 + checkpoint.size();
+  size_t bytes = 64 + kPage + checkpoint.size();
   for (const LeafRow& r : leaves) bytes += kFrameHeaderBytes * 2 + 32 + r.leaf.size();
   buf.reserve(bytes);
   if (new_segment) AppendFrame(FrameType::kSegmentStart, U64Bytes(size_), &buf);
@@ -530,6 +549,12 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
   }
   const bool prepared_segment = new_segment && allocated > 0;
   allocated = Preallocate(fd, allocated, start + buf.size());
+  // Zeros to the end of the last page, where the file has them anyway: a
+  // write of part of a page the page cache does not hold (a prepared
+  // segment's, written directly) would read the page from disk first.
+  const size_t length = buf.size();
+  const uint64_t page_end = std::min(allocated, (start + length + kPage - 1) / kPage * kPage);
+  if (page_end > start + length) buf.append(page_end - start - length, '\0');
   absl::Status status = WriteAll(fd, buf, start, path);
   if (status.ok() && fdatasync(fd) != 0) status = Errno("cannot sync", path);
   if (status.ok() && new_segment) status = SyncDirectory(options_.dir);
@@ -550,8 +575,8 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     segment_first_ = size_;
     current_prepared_ = prepared_segment;
   }
-  allocated_ = std::max(allocated, start + buf.size());
-  offset_ = start + buf.size();
+  allocated_ = std::max(allocated, start + length);
+  offset_ = start + length;
   size_ = new_size;
   checkpoint_ = checkpoint;
   return absl::OkStatus();
