@@ -110,6 +110,16 @@ bool WriteZeros(int fd, uint64_t from, uint64_t to, const std::function<bool()>&
   return true;
 }
 
+uint64_t PageDown(uint64_t at) { return at / kPage * kPage; }
+uint64_t PageUp(uint64_t at) { return (at + kPage - 1) / kPage * kPage; }
+
+// `path` for commits written directly and durably, or -1 where the file
+// system does not allow O_DIRECT (then they go through the page cache and
+// fdatasync).
+int OpenDirect(const std::string& path) {
+  return open(path.c_str(), O_WRONLY | O_CLOEXEC | O_DIRECT | O_DSYNC);
+}
+
 // Zeros are compared a block at a time: a segment's tail of zeros is
 // megabytes long.
 constexpr size_t kZeroBlock = 4096;
@@ -307,6 +317,7 @@ SegmentLog::~SegmentLog() {
     preparer_.join();
   }
   if (fd_ >= 0) close(fd_);
+  if (direct_fd_ >= 0) close(direct_fd_);
 }
 
 bool SegmentLog::prepared() const {
@@ -438,6 +449,13 @@ absl::Status SegmentLog::Recover() {
   }
   recovery_ = Recovery{size_, scan->start_end == 0 ? 0 : torn.size(), path};
   offset_ = scan->good_end;
+  direct_fd_ = OpenDirect(path);
+  if (scan->start_end == 0) {
+    tail_.emplace();
+    StartSegment(first, &*tail_).IgnoreError();  // the header just written
+  } else {
+    tail_.emplace(*buf, PageDown(offset_), offset_ - PageDown(offset_));
+  }
   if (!scan->has_checkpoint && segments.size() > 1) {
     // The latest note is the previous segment's last.
     const uint64_t previous = segments[segments.size() - 2];
@@ -547,19 +565,36 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     }
     if (fd < 0) return Errno("cannot create", path);
   }
+  const int direct = new_segment ? OpenDirect(path) : direct_fd_;
+  std::optional<std::string> previous_tail;  // the current segment's, should the new one fail
+  if (new_segment) {
+    previous_tail.swap(tail_);
+    tail_.emplace();
+  }
   const bool prepared_segment = new_segment && allocated > 0;
   allocated = Preallocate(fd, allocated, start + buf.size());
-  // Zeros to the end of the last page, where the file has them anyway: a
-  // write of part of a page the page cache does not hold (a prepared
-  // segment's, written directly) would read the page from disk first.
   const size_t length = buf.size();
-  const uint64_t page_end = std::min(allocated, (start + length + kPage - 1) / kPage * kPage);
-  if (page_end > start + length) buf.append(page_end - start - length, '\0');
-  absl::Status status = WriteAll(fd, buf, start, path);
-  if (status.ok() && fdatasync(fd) != 0) status = Errno("cannot sync", path);
+  absl::Status status;
+  // Directly only over zeros the file has (prepared or grown ahead): the
+  // write then changes no length or block map, and is durable by itself.
+  if (direct >= 0 && tail_.has_value() && tail_->size() == start - PageDown(start) &&
+      PageUp(start + length) <= allocated) {
+    status = WriteDirect(direct, buf, start, path);
+  } else {
+    // Zeros to the end of the last page, where the file has them anyway: a
+    // write of part of a page the page cache does not hold (a prepared
+    // segment's, written directly) would read the page from disk first.
+    const uint64_t page_end = std::min(allocated, PageUp(start + length));
+    if (page_end > start + length) buf.append(page_end - start - length, '\0');
+    status = WriteAll(fd, buf, start, path);
+    if (status.ok() && fdatasync(fd) != 0) status = Errno("cannot sync", path);
+  }
+  if (status.ok()) AdvanceTail(std::string_view(buf).substr(0, length), start);
   if (status.ok() && new_segment) status = SyncDirectory(options_.dir);
   if (!status.ok()) {
     if (new_segment) {
+      if (direct >= 0) close(direct);
+      tail_.swap(previous_tail);
       close(fd);
       unlink(path.c_str());
     } else if (ftruncate(fd, static_cast<off_t>(offset_)) != 0) {
@@ -571,7 +606,9 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
   }
   if (new_segment) {
     if (fd_ >= 0) close(fd_);
+    if (direct_fd_ >= 0) close(direct_fd_);
     fd_ = fd;
+    direct_fd_ = direct;
     segment_first_ = size_;
     current_prepared_ = prepared_segment;
   }
@@ -580,6 +617,47 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
   size_ = new_size;
   checkpoint_ = checkpoint;
   return absl::OkStatus();
+}
+
+absl::Status SegmentLog::WriteDirect(int direct, std::string_view bytes, uint64_t start,
+                                     const std::string& path) {
+  // The last page's bytes in use, the commit, zeros to the end of its last
+  // page: whole pages from an aligned buffer.
+  const std::string& tail = *tail_;
+  const uint64_t from = start - tail.size();
+  if (from != PageDown(start)) return absl::InternalError("audit log: a commit's page is unknown");
+  const uint64_t end = start + bytes.size();
+  const size_t length = PageUp(end) - from;
+  if (direct_capacity_ < length) {
+    const size_t capacity = std::max<size_t>(length, size_t{1} << 20);
+    direct_buf_.reset(static_cast<char*>(std::aligned_alloc(kPage, capacity)));
+    if (direct_buf_ == nullptr) {
+      direct_capacity_ = 0;
+      return absl::ResourceExhaustedError("audit log: no memory for a commit");
+    }
+    direct_capacity_ = capacity;
+  }
+  char* out = direct_buf_.get();
+  std::memcpy(out, tail.data(), tail.size());
+  std::memcpy(out + tail.size(), bytes.data(), bytes.size());
+  std::memset(out + tail.size() + bytes.size(), 0, length - tail.size() - bytes.size());
+  for (size_t done = 0; done < length;) {
+    const ssize_t n = pwrite(direct, out + done, length - done, static_cast<off_t>(from + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Errno("cannot write", path);
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+void SegmentLog::AdvanceTail(std::string_view bytes, uint64_t start) {
+  if (!tail_.has_value()) return;
+  const uint64_t end = start + bytes.size();
+  if (PageDown(end) >= start) {
+    tail_->assign(bytes.substr(PageDown(end) - start));
+  } else {
+    tail_->append(bytes);  // the same page still
+  }
 }
 
 uint64_t SegmentLog::Preallocate(int fd, uint64_t allocated, uint64_t end) const {

@@ -27,8 +27,10 @@
 #define SIGVERIFY_SERVICE_AUDIT_SEGMENT_LOG_H_
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -166,9 +168,24 @@ class SegmentLog {
   // effort (a full disk leaves it as it was); returns the new length.
   uint64_t Preallocate(int fd, uint64_t allocated, uint64_t end) const;
 
+  // Writes `bytes` at `start` (after `tail_`, the last page's bytes in use)
+  // through `direct`: whole pages, durable when it returns (O_DSYNC).
+  absl::Status WriteDirect(int direct, std::string_view bytes, uint64_t start,
+                           const std::string& path);
+  // After `bytes` were written at `start`: the last page's bytes in use.
+  void AdvanceTail(std::string_view bytes, uint64_t start);
+
   Options options_;
   Recovery recovery_;
   int fd_ = -1;  // the last segment, open for writing
+  // The same file opened O_DIRECT | O_DSYNC, where the file system allows
+  // it (-1 otherwise): commits are written through it.
+  int direct_fd_ = -1;
+  // [page start of offset_, offset_), rewritten with the next commit written
+  // directly; unknown after one that was not, for the rest of the segment.
+  std::optional<std::string> tail_;
+  std::unique_ptr<char, void (*)(void*)> direct_buf_{nullptr, &std::free};
+  size_t direct_capacity_ = 0;
   uint64_t segment_first_ = 0;
   uint64_t offset_ = 0;     // its length in use
   uint64_t allocated_ = 0;  // its length on disk: zeros from offset_ on

@@ -343,6 +343,14 @@ void SegmentLogTest::PreparedWholeAhead(const fs::path& dir, uint64_t bytes) {
   EXPECT_EQ((*again)->recovery().discarded_bytes, 0u);
   EXPECT_TRUE((*again)->CheckTail().ok());
   EXPECT_EQ(Records(**again).size(), size);
+  // Commits after the restart rewrite the last page from what it read.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(**again, 1).ok());
+  EXPECT_EQ(Records(**again).size(), size + 5);
+  again->reset();
+  auto third = SegmentLog::Open(options);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ((*third)->recovery().discarded_bytes, 0u);
+  EXPECT_EQ(Records(**third).size(), size + 5);
 }
 
 // Written directly where the file system allows it (O_DIRECT), the
