@@ -346,7 +346,7 @@ void SegmentLog::PrepareLoop() {
     // Zero-filled and synced whole, under another name until it is. Written
     // directly (O_DIRECT) where the file system can: the zeros need not pass
     // through the page cache, which cost this thread about 1 us of CPU per
-    // record logged (ADR 0022, decision 21); commits then write whole pages.
+    // record logged (ADR 0022, decision 21).
     int fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0640);
     if (fd < 0 && errno == EINVAL) {  // tmpfs, for one
       fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
@@ -451,10 +451,10 @@ absl::Status SegmentLog::Recover() {
   offset_ = scan->good_end;
   direct_fd_ = OpenDirect(path);
   if (scan->start_end == 0) {
-    tail_.emplace();
-    StartSegment(first, &*tail_).IgnoreError();  // the header just written
+    tail_.clear();
+    StartSegment(first, &tail_).IgnoreError();  // the header just written
   } else {
-    tail_.emplace(*buf, PageDown(offset_), offset_ - PageDown(offset_));
+    tail_.assign(*buf, PageDown(offset_), offset_ - PageDown(offset_));
   }
   if (!scan->has_checkpoint && segments.size() > 1) {
     // The latest note is the previous segment's last.
@@ -515,7 +515,7 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
       fd_ < 0 || (size_ > segment_first_ &&
                   (offset_ >= options_.segment_bytes || (!current_prepared_ && prepared())));
   std::string buf;
-  size_t bytes = 64 + kPage + checkpoint.size();
+  size_t bytes = 64 + checkpoint.size();
   for (const LeafRow& r : leaves) bytes += kFrameHeaderBytes * 2 + 32 + r.leaf.size();
   buf.reserve(bytes);
   if (new_segment) AppendFrame(FrameType::kSegmentStart, U64Bytes(size_), &buf);
@@ -566,30 +566,22 @@ absl::Status SegmentLog::Commit(absl::Span<const LeafRow> leaves, uint64_t new_s
     if (fd < 0) return Errno("cannot create", path);
   }
   const int direct = new_segment ? OpenDirect(path) : direct_fd_;
-  std::optional<std::string> previous_tail;  // the current segment's, should the new one fail
-  if (new_segment) {
-    previous_tail.swap(tail_);
-    tail_.emplace();
-  }
+  std::string previous_tail;  // the current segment's, should the new one fail
+  if (new_segment) previous_tail.swap(tail_);
   const bool prepared_segment = new_segment && allocated > 0;
   allocated = Preallocate(fd, allocated, start + buf.size());
   const size_t length = buf.size();
   absl::Status status;
   // Directly only over zeros the file has (prepared or grown ahead): the
   // write then changes no length or block map, and is durable by itself.
-  if (direct >= 0 && tail_.has_value() && tail_->size() == start - PageDown(start) &&
+  if (direct >= 0 && tail_.size() == start - PageDown(start) &&
       PageUp(start + length) <= allocated) {
     status = WriteDirect(direct, buf, start, path);
   } else {
-    // Zeros to the end of the last page, where the file has them anyway: a
-    // write of part of a page the page cache does not hold (a prepared
-    // segment's, written directly) would read the page from disk first.
-    const uint64_t page_end = std::min(allocated, PageUp(start + length));
-    if (page_end > start + length) buf.append(page_end - start - length, '\0');
     status = WriteAll(fd, buf, start, path);
     if (status.ok() && fdatasync(fd) != 0) status = Errno("cannot sync", path);
   }
-  if (status.ok()) AdvanceTail(std::string_view(buf).substr(0, length), start);
+  if (status.ok()) AdvanceTail(buf, start);
   if (status.ok() && new_segment) status = SyncDirectory(options_.dir);
   if (!status.ok()) {
     if (new_segment) {
@@ -623,9 +615,8 @@ absl::Status SegmentLog::WriteDirect(int direct, std::string_view bytes, uint64_
                                      const std::string& path) {
   // The last page's bytes in use, the commit, zeros to the end of its last
   // page: whole pages from an aligned buffer.
-  const std::string& tail = *tail_;
+  const std::string& tail = tail_;
   const uint64_t from = start - tail.size();
-  if (from != PageDown(start)) return absl::InternalError("audit log: a commit's page is unknown");
   const uint64_t end = start + bytes.size();
   const size_t length = PageUp(end) - from;
   if (direct_capacity_ < length) {
@@ -641,22 +632,15 @@ absl::Status SegmentLog::WriteDirect(int direct, std::string_view bytes, uint64_
   std::memcpy(out, tail.data(), tail.size());
   std::memcpy(out + tail.size(), bytes.data(), bytes.size());
   std::memset(out + tail.size() + bytes.size(), 0, length - tail.size() - bytes.size());
-  for (size_t done = 0; done < length;) {
-    const ssize_t n = pwrite(direct, out + done, length - done, static_cast<off_t>(from + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno("cannot write", path);
-    done += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
+  return WriteAll(direct, std::string_view(out, length), from, path);
 }
 
 void SegmentLog::AdvanceTail(std::string_view bytes, uint64_t start) {
-  if (!tail_.has_value()) return;
   const uint64_t end = start + bytes.size();
   if (PageDown(end) >= start) {
-    tail_->assign(bytes.substr(PageDown(end) - start));
+    tail_.assign(bytes.substr(PageDown(end) - start));
   } else {
-    tail_->append(bytes);  // the same page still
+    tail_.append(bytes);  // the same page still
   }
 }
 

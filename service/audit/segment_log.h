@@ -30,7 +30,6 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -181,9 +180,7 @@ class SegmentLog {
   // The same file opened O_DIRECT | O_DSYNC, where the file system allows
   // it (-1 otherwise): commits are written through it.
   int direct_fd_ = -1;
-  // [page start of offset_, offset_), rewritten with the next commit written
-  // directly; unknown after one that was not, for the rest of the segment.
-  std::optional<std::string> tail_;
+  std::string tail_;  // [page start of offset_, offset_): rewritten with the next commit
   std::unique_ptr<char, void (*)(void*)> direct_buf_{nullptr, &std::free};
   size_t direct_capacity_ = 0;
   uint64_t segment_first_ = 0;

@@ -356,7 +356,7 @@ void SegmentLogTest::PreparedWholeAhead(const fs::path& dir, uint64_t bytes) {
 // Written directly where the file system allows it (O_DIRECT), the
 // unaligned end of a size that is not whole pages through the page cache;
 // also on a tmpfs (which older kernels open without O_DIRECT only). Commits
-// into it pad their last page with zeros.
+// into it rewrite their first page from the bytes kept of it.
 TEST_F(SegmentLogTest, SegmentsArePreparedWholeAhead) {
   PreparedWholeAhead(dir_, 16384);
   fs::remove_all(dir_);
