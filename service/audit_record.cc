@@ -81,7 +81,12 @@ void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
     r.set_data_hash(crypto::AsBytes(crypto::Sha256(request.data())));
   }
   r.set_signature_sha256(crypto::AsBytes(crypto::Sha256(request.signature())));
-  *r.mutable_signer() = response.signer();
+  if (r.GetArena() != nullptr && response.has_signer()) {
+    // Shared, not copied (see the header).
+    r.unsafe_arena_set_allocated_signer(const_cast<v1::Certificate*>(&response.signer()));
+  } else {
+    *r.mutable_signer() = response.signer();
+  }
 }
 
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,

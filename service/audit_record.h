@@ -45,7 +45,9 @@ class AuditRecordScratch {
 };
 
 // `attachments.data_sha256`, when set, is the data's hash (not computed again).
-// Fills `r` (cleared first).
+// Fills `r` (cleared first). On an arena, `r` shares the response's signer
+// (the arena never frees it): `r` is for use while `response` lives, and
+// nothing may change the signer through it.
 void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
                      const v1::VerifyResponse& response,
                      const audit::RecordAttachments& attachments, absl::Time now,

@@ -13,6 +13,7 @@
 #include "service/call_messages.h"
 #include "service/finisher.h"
 #include "service/grpc_status.h"
+#include "service/response_encoding.h"
 #include "service/retry_info.h"
 #include "service/spool.h"
 
@@ -131,7 +132,12 @@ audit::PreparedRecord VerificationService::PrepareRecord(const CallInfo& info,
   thread_local AuditRecordScratch scratch;
   v1::AuditRecord& record = scratch.Fresh();
   FillAuditRecord(info, request, response, attachments, absl::Now(), record);
-  return audit_->Prepare(record, std::move(attachments));
+  // The signer as this thread encodes it for its answers, encoded once.
+  std::shared_ptr<const CertificateEncodings::Entry> signer;
+  if (record.has_signer()) signer = CertificateEncodings::ForThisThread().Of(record.signer());
+  return audit_->Prepare(
+      record, std::move(attachments),
+      signer != nullptr ? std::string_view(signer->encoding) : std::string_view());
 }
 
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,
