@@ -49,6 +49,12 @@ CheckpointSigner::CheckpointSigner(crypto::EvpPkeyPtr key, std::string name)
   size_t len = sizeof(raw);
   EVP_PKEY_get_raw_public_key(key_.get(), raw, &len);
   public_key_.assign(reinterpret_cast<const char*>(raw), len);
+  key_id_ = KeyId(name_, public_key_);
+  crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx != nullptr && EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) > 0) {
+    signing_ = std::shared_ptr<const EVP_MD_CTX>(ctx.release(), EVP_MD_CTX_free);
+  }
+  ERR_clear_error();
 }
 
 absl::StatusOr<CheckpointSigner> CheckpointSigner::FromPem(absl::string_view pem,
@@ -81,14 +87,17 @@ absl::StatusOr<std::string> CheckpointSigner::Sign(const Checkpoint& checkpoint)
   crypto::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   unsigned char sig[64];
   size_t sig_len = sizeof(sig);
-  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) <= 0 ||
+  const bool ready =
+      ctx != nullptr && (signing_ != nullptr ? EVP_MD_CTX_copy_ex(ctx.get(), signing_.get()) > 0
+                                             : EVP_DigestSignInit(ctx.get(), nullptr, nullptr,
+                                                                  nullptr, key_.get()) > 0);
+  if (!ready ||
       EVP_DigestSign(ctx.get(), sig, &sig_len, reinterpret_cast<const unsigned char*>(body.data()),
                      body.size()) <= 0) {
     ERR_clear_error();
     return absl::InternalError("Ed25519 signing failed");
   }
-  const std::string blob =
-      KeyId(name_, public_key_) + std::string(reinterpret_cast<const char*>(sig), sig_len);
+  const std::string blob = key_id_ + std::string(reinterpret_cast<const char*>(sig), sig_len);
   return absl::StrCat(body, "\n", kSignaturePrefix, name_, " ", absl::Base64Escape(blob), "\n");
 }
 

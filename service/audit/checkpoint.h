@@ -42,6 +42,11 @@ class CheckpointSigner {
   std::shared_ptr<EVP_PKEY> key_;
   std::string name_;
   std::string public_key_;  // 32 raw bytes
+  std::string key_id_;      // of name_ and public_key_
+  // Set up for signing with key_ once (fetching the algorithm from the
+  // provider takes locks other threads' crypto contends for); each signature
+  // is made on a copy. Null if that failed: then each sets up its own.
+  std::shared_ptr<const EVP_MD_CTX> signing_;
 };
 
 // The checkpoint in `note` if a signature line by `verifier_key` verifies

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -63,6 +64,30 @@ TEST(CheckpointTest, ASignedCheckpointOpensWithItsKeyOnly) {
   auto reloaded = CheckpointSigner::FromPem(*signer->PrivateKeyPem(), "sigverify.test/audit");
   ASSERT_TRUE(reloaded.ok());
   EXPECT_EQ(reloaded->VerifierKey(), signer->VerifierKey());
+}
+
+// One signer signs many checkpoints (each on a copy of the context it set
+// up once), from several threads and through copies of itself; Ed25519 is
+// deterministic, so the same checkpoint gives the same note every time.
+TEST(CheckpointTest, ASignerSignsAgainAndAgain) {
+  const CheckpointSigner signer = *CheckpointSigner::Generate("sigverify.test/audit");
+  const Checkpoint c{"sigverify.test/audit/a", 7, LeafHash("root")};
+  const std::string first = *signer.Sign(c);
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, copy = signer, t] {
+      for (uint64_t i = 0; i < 50; ++i) {
+        auto note = copy.Sign({c.origin, i + 100 * static_cast<uint64_t>(t), c.root});
+        auto opened = note.ok() ? OpenCheckpoint(*note, signer.VerifierKey())
+                                : absl::StatusOr<Checkpoint>(note.status());
+        if (opened.ok() && opened->size == i + 100 * static_cast<uint64_t>(t)) ++good;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(good.load(), 200);
+  EXPECT_EQ(*signer.Sign(c), first);
 }
 
 class AuditLogTest : public ::testing::Test {
