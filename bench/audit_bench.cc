@@ -94,8 +94,11 @@ class ProcessCpu {
 };
 
 AuditLog& PostgresLog() {
-  static testing::PostgresServer* server = new testing::PostgresServer();
-  static AuditLog* log = OpenLog(*PostgresAuditStore::Open(server->conninfo()), "bench").release();
+  // Both end at exit, the log first: its connections close, so the server's
+  // shutdown (which waits for them) completes and its directory is removed.
+  static testing::PostgresServer server;
+  static std::unique_ptr<AuditLog> log =
+      OpenLog(*PostgresAuditStore::Open(server.conninfo()), "bench");
   return *log;
 }
 
