@@ -51,6 +51,7 @@ bench: build
 	@$(BUILD)/bin/sigverify_rsa_mb_bench
 	@bench/run_loadgen.sh $(BUILD)
 	@bench/throughput_table.sh $(BUILD)
+	@bench/audit_cost.sh $(BUILD)
 	@bench/node_peer.sh $(BUILD)
 	@bench/instructions.sh $(BUILD)
 	@/usr/bin/python3 bench/document_bench.py $(BUILD)
