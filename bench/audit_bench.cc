@@ -117,48 +117,6 @@ v1::AuditRecord Record(int i) {
   return r;
 }
 
-// A verifying thread's part of one record: fill it on its arena from the
-// verdict, then encode it (AuditLog::Prepare). Arg 0: the signer copied into
-// the record and encoded with it (each of its UTF-8 names checked again);
-// arg 1: the signer shared with the verdict and its encoding given, as
-// sigverifyd's workers do with the encoding they answer with.
-void BM_PrepareRecord(benchmark::State& state) {
-  const bool given = state.range(0) == 1;
-  v1::Certificate signer;
-  signer.set_subject("CN=Nguyễn Văn An,OU=Văn phòng,O=UBND phường Hoàn Kiếm,L=Hà Nội,C=VN");
-  signer.set_issuer("CN=CA phục vụ các cơ quan Nhà nước,O=Ban Cơ yếu Chính phủ,C=VN");
-  signer.set_serial_number("54033F6A2C3D9B1E");
-  signer.set_sha256_fingerprint(std::string(64, 'f'));
-  signer.mutable_not_before()->set_seconds(1700000000);
-  signer.mutable_not_after()->set_seconds(1900000000);
-  const std::string encoding = signer.SerializeAsString();
-  AuditLog& log = SqliteLog();
-  google::protobuf::Arena arena;
-  int i = 0;
-  for (auto _ : state) {
-    arena.Reset();
-    auto* r = google::protobuf::Arena::CreateMessage<v1::AuditRecord>(&arena);
-    r->set_method("VerifyBatch");
-    r->set_record_id(absl::StrCat("record-", i++));
-    r->set_data_hash(std::string(32, 'd'));
-    r->set_signature_sha256(std::string(32, 's'));
-    if (given) {
-      r->unsafe_arena_set_allocated_signer(&signer);
-    } else {
-      *r->mutable_signer() = signer;
-    }
-    r->set_indication(v1::INDICATION_TOTAL_PASSED);
-    r->set_policy("vn-gov");
-    r->set_trust_store_version(std::string(64, 'v'));
-    for (char c : {'a', 'b', 'c'}) r->add_path(std::string(64, c));
-    r->add_revocation()->set_status("good");
-    PreparedRecord p = log.Prepare(*r, {}, given ? std::string_view(encoding) : std::string_view());
-    benchmark::DoNotOptimize(p.row.leaf.data());
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_PrepareRecord)->Arg(0)->Arg(1)->Name("PrepareRecord/signer_given");
-
 void Append(AuditLog& log, std::vector<v1::AuditRecord> records) {
   absl::Notification done;
   log.Append(std::move(records), [&](const absl::Status& s) {

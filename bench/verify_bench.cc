@@ -25,6 +25,8 @@
 #include "crypto/certificate_cache.h"
 #include "crypto/message_catalog.h"
 #include "crypto/record_verifier.h"
+#include "service/audit/leaf_encoding.h"
+#include "service/audit_record.h"
 #include "service/request_check.h"
 #include "service/verification_service.h"
 #include "service/verifier.h"
@@ -237,7 +239,64 @@ void BM_Parse_CertificateCacheHit(benchmark::State& state) {
   state.SetLabel(state.range(0) == 0 ? "rsa2048" : "p256");
 }
 
+// A verifying thread's share of the audit log for one item: its record,
+// encoded and indexed as the log's writer takes it. Arg 0: an AuditRecord
+// message filled from the verdict, then encoded (AuditLog::Prepare); arg 1:
+// encoded straight from the verdict (PrepareVerifyRecord, what sigverifyd
+// does), with the signer's encoding the thread already has.
+void BM_AuditRecord(benchmark::State& state) {
+  v1::VerifyRequest request;
+  request.set_record_id("CV-2026/000123");
+  request.set_data(std::string(2048, 'd'));
+  request.set_signature(std::string(256, 's'));
+  v1::VerifyResponse response;
+  response.set_indication(v1::INDICATION_TOTAL_PASSED);
+  v1::Certificate* signer = response.mutable_signer();
+  signer->set_subject("CN=Nguyễn Văn An,OU=Văn phòng,O=UBND phường Hoàn Kiếm,L=Hà Nội,C=VN");
+  signer->set_issuer("CN=CA phục vụ các cơ quan Nhà nước,O=Ban Cơ yếu Chính phủ,C=VN");
+  signer->set_serial_number("54033F6A2C3D9B1E");
+  signer->set_sha256_fingerprint(std::string(64, 'f'));
+  signer->mutable_not_before()->set_seconds(1700000000);
+  signer->mutable_not_after()->set_seconds(1900000000);
+  for (char c : {'a', 'b', 'c'}) response.add_path()->set_sha256_fingerprint(std::string(64, c));
+  v1::RevocationEvidence* e = response.add_revocation();
+  e->set_status("good");
+  e->set_source("ocsp");
+  e->set_from_cache(true);
+  e->mutable_this_update()->set_seconds(1795990000);
+  response.set_policy("vn-gov");
+  response.set_trust_store_version(std::string(64, 'v'));
+  response.mutable_validation_time()->set_seconds(1796000000);
+  service::CallInfo call;
+  call.method = "VerifyBatch";
+  call.caller = "ipv4:127.0.0.1:50321";
+  call.arrived = absl::Now();
+  const std::string signer_encoding = response.signer().SerializeAsString();
+  const auto der = std::make_shared<const std::string>(1200, 'c');
+  const std::string shard = "hanoi-01";
+  const bool direct = state.range(0) == 1;
+  for (auto _ : state) {
+    audit::RecordAttachments attachments;
+    attachments.signer_der = der;
+    attachments.data_sha256 = std::string(32, 'h');
+    const absl::Time now = absl::Now();
+    if (direct) {
+      audit::PreparedRecord p = service::PrepareVerifyRecord(
+          call, request, response, std::move(attachments), now, shard, signer_encoding);
+      benchmark::DoNotOptimize(p.row.leaf.data());
+    } else {
+      v1::AuditRecord r = service::AuditRecordOf(call, request, response, attachments, now);
+      r.set_shard(shard);
+      auto leaf = audit::EncodeWithoutSequence(r);
+      audit::LeafRow row = audit::IndexColumns(r, std::move(leaf->bytes));
+      benchmark::DoNotOptimize(row.leaf.data());
+    }
+  }
+  state.SetLabel(direct ? "encoded directly" : "through the message");
+}
+
 BENCHMARK(BM_Raw_EvpDigestVerify)->DenseRange(0, 3);
+BENCHMARK(BM_AuditRecord)->DenseRange(0, 1);
 BENCHMARK(BM_Sigverify_VerifyRecord)->DenseRange(0, 3);
 BENCHMARK(BM_Sigverify_ServiceItem)->DenseRange(0, 3);
 BENCHMARK(BM_Sigverify_ServiceItem)->DenseRange(0, 3)->Threads(2)->UseRealTime();

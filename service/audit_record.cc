@@ -1,5 +1,9 @@
 #include "service/audit_record.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include <algorithm>
 
 #include "absl/strings/escaping.h"
@@ -11,11 +15,9 @@ namespace {
 
 // What both kinds of call share.
 // The call's facts and the response's policy and trust store.
-// Into `r`, cleared first (its strings and sub-messages are reused).
 template <typename Response>
 void CallRecord(const CallInfo& call, const Response& response, absl::Time now,
                 v1::AuditRecord& r) {
-  r.Clear();
   *r.mutable_time() = TimestampFromMicros(absl::ToUnixMicros(now));
   r.set_method(call.method);
   r.set_request_id(call.request_id);
@@ -49,27 +51,50 @@ void Common(const CallInfo& call, const Response& response, absl::Time now, v1::
                                 !response.validation_time_attested());
 }
 
-google::protobuf::ArenaOptions ScratchOptions(char* block, size_t size) {
-  google::protobuf::ArenaOptions o;
-  o.initial_block = block;
-  o.initial_block_size = size;
-  return o;
+// Fields as proto3 writes them: in number order, a string, number or enum
+// that is empty or zero left out, a message field written when set (even
+// when empty).
+using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedOutputStream;
+
+void PutBytes(int field, std::string_view value, CodedOutputStream& out) {
+  WireFormatLite::WriteTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, &out);
+  out.WriteVarint32(static_cast<uint32_t>(value.size()));
+  out.WriteRaw(value.data(), static_cast<int>(value.size()));
+}
+
+void PutString(int field, std::string_view value, CodedOutputStream& out) {
+  if (!value.empty()) PutBytes(field, value, out);
+}
+
+void PutVarint(int field, uint64_t value, CodedOutputStream& out) {
+  if (value == 0) return;
+  WireFormatLite::WriteTag(field, WireFormatLite::WIRETYPE_VARINT, &out);
+  out.WriteVarint64(value);
+}
+
+void PutEnum(int field, int value, CodedOutputStream& out) {
+  if (value == 0) return;
+  WireFormatLite::WriteTag(field, WireFormatLite::WIRETYPE_VARINT, &out);
+  out.WriteVarint32SignExtended(value);
+}
+
+void PutBool(int field, bool value, CodedOutputStream& out) {
+  PutVarint(field, value ? 1 : 0, out);
+}
+
+void PutMessage(int field, const google::protobuf::MessageLite& m, CodedOutputStream& out) {
+  WireFormatLite::WriteTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, &out);
+  out.WriteVarint32(static_cast<uint32_t>(m.ByteSizeLong()));
+  m.SerializeWithCachedSizes(&out);
 }
 
 }  // namespace
 
-AuditRecordScratch::AuditRecordScratch()
-    : block_(new char[kBlockBytes]), arena_(ScratchOptions(block_.get(), kBlockBytes)) {}
-
-v1::AuditRecord& AuditRecordScratch::Fresh() {
-  arena_.Reset();
-  return *google::protobuf::Arena::CreateMessage<v1::AuditRecord>(&arena_);
-}
-
-void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
-                     const v1::VerifyResponse& response,
-                     const audit::RecordAttachments& attachments, absl::Time now,
-                     v1::AuditRecord& r) {
+v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
+                              const v1::VerifyResponse& response,
+                              const audit::RecordAttachments& attachments, absl::Time now) {
+  v1::AuditRecord r;
   Common(call, response, now, r);
   r.set_record_id(request.record_id());
   if (request.has_digest()) {
@@ -81,20 +106,90 @@ void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
     r.set_data_hash(crypto::AsBytes(crypto::Sha256(request.data())));
   }
   r.set_signature_sha256(crypto::AsBytes(crypto::Sha256(request.signature())));
-  if (r.GetArena() != nullptr && response.has_signer()) {
-    // Shared, not copied (see the header).
-    r.unsafe_arena_set_allocated_signer(const_cast<v1::Certificate*>(&response.signer()));
-  } else {
-    *r.mutable_signer() = response.signer();
-  }
+  *r.mutable_signer() = response.signer();
+  return r;
 }
 
-v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
-                              const v1::VerifyResponse& response,
-                              const audit::RecordAttachments& attachments, absl::Time now) {
-  v1::AuditRecord r;
-  FillAuditRecord(call, request, response, attachments, now, r);
-  return r;
+audit::PreparedRecord PrepareVerifyRecord(const CallInfo& call, const v1::VerifyRequest& request,
+                                          const v1::VerifyResponse& response,
+                                          audit::RecordAttachments attachments, absl::Time now,
+                                          const std::string& shard,
+                                          std::string_view signer_encoding) {
+  using R = v1::AuditRecord;
+  const int64_t micros = absl::ToUnixMicros(now);
+  const std::string* caller_sha256 = nullptr;
+  const std::string* caller_subject = nullptr;
+  if (call.authorized.identity != nullptr) {
+    caller_sha256 = &call.authorized.identity->sha256_hex();
+    caller_subject = &call.authorized.identity->subject();
+  }
+  std::string data_hash;
+  if (request.has_digest()) {
+    data_hash = request.digest().value();
+  } else if (!attachments.data_sha256.empty()) {
+    data_hash = attachments.data_sha256;
+  } else {
+    data_hash = crypto::AsBytes(crypto::Sha256(request.data()));
+  }
+  const crypto::Sha256Digest signature_sha256 = crypto::Sha256(request.signature());
+  const bool claimed =
+      response.validation_time_from_request() && !response.validation_time_attested();
+
+  audit::PreparedRecord out;
+  audit::LeafRow& row = out.row;
+  // Room for the sequence the writer inserts (11 bytes at most).
+  row.leaf.reserve(512 + signer_encoding.size() + request.record_id().size() +
+                   response.trust_store_version().size() + 80 * response.path_size() +
+                   160 * response.revocation_size());
+  {
+    google::protobuf::io::StringOutputStream stream(&row.leaf);
+    CodedOutputStream o(&stream);
+    o.SetSerializationDeterministic(true);
+    PutString(R::kShardFieldNumber, shard, o);
+    out.sequence_at = static_cast<size_t>(o.ByteCount());
+    PutMessage(R::kTimeFieldNumber, TimestampFromMicros(micros), o);
+    PutString(R::kMethodFieldNumber, call.method, o);
+    PutString(R::kRequestIdFieldNumber, call.request_id, o);
+    PutString(R::kCallerFieldNumber, call.caller, o);
+    PutString(R::kRecordIdFieldNumber, request.record_id(), o);
+    PutString(R::kDataHashFieldNumber, data_hash, o);
+    PutBool(R::kDigestGivenFieldNumber, request.has_digest(), o);
+    PutString(R::kSignatureSha256FieldNumber, crypto::AsBytes(signature_sha256), o);
+    // Written when empty too, as the message's copy of an absent signer is.
+    PutBytes(R::kSignerFieldNumber, signer_encoding, o);
+    PutEnum(R::kIndicationFieldNumber, response.indication(), o);
+    PutEnum(R::kSubIndicationFieldNumber, response.sub_indication(), o);
+    PutString(R::kPolicyFieldNumber, response.policy(), o);
+    PutString(R::kTrustStoreVersionFieldNumber, response.trust_store_version(), o);
+    PutMessage(R::kValidationTimeFieldNumber, response.validation_time(), o);
+    for (const v1::Certificate& c : response.path()) {
+      PutBytes(R::kPathFieldNumber, c.sha256_fingerprint(), o);
+    }
+    for (const v1::RevocationEvidence& e : response.revocation()) {
+      PutMessage(R::kRevocationFieldNumber, e, o);
+    }
+    PutVarint(R::kLatencyMicrosFieldNumber,
+              static_cast<uint64_t>(absl::ToInt64Microseconds(now - call.arrived)), o);
+    PutBool(R::kValidationTimeClaimedFieldNumber, claimed, o);
+    if (caller_sha256 != nullptr) {
+      PutString(R::kCallerCertificateSha256FieldNumber, *caller_sha256, o);
+      PutString(R::kCallerSubjectFieldNumber, *caller_subject, o);
+    }
+    PutBool(R::kValidationTimeAttestedFieldNumber, response.validation_time_attested(), o);
+  }
+  // The columns audit::IndexColumns takes from the record.
+  row.time_micros = micros;
+  row.record_id = request.record_id();
+  const v1::Certificate& signer = response.signer();
+  row.signer.sha256 = signer.sha256_fingerprint();
+  row.signer.subject = signer.subject();
+  row.signer.issuer = signer.issuer();
+  row.signer.serial = signer.serial_number();
+  row.indication = static_cast<int>(response.indication());
+  row.caller = caller_sha256 != nullptr && !caller_sha256->empty() ? *caller_sha256 : call.caller;
+  out.signer_der = std::move(attachments.signer_der);
+  row.responses = std::move(attachments.responses);
+  return out;
 }
 
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::ValidateCertificateRequest& request,

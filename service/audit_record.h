@@ -6,11 +6,12 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
-#include "google/protobuf/arena.h"
 #include "service/access/access_control.h"
+#include "service/audit/audit_log.h"
 #include "service/document_verifier.h"
 #include "sigverify/v1/audit.pb.h"
 #include "sigverify/v1/verification.pb.h"
@@ -26,35 +27,24 @@ struct CallInfo {
   absl::Time arrived;
 };
 
-// A worker thread's record to fill, and the arena it lives in: emptied for
-// every item, so a record's strings and sub-messages cost no malloc or free
-// (a message's Clear deletes its sub-messages; an arena's reset only moves a
-// pointer back).
-class AuditRecordScratch {
- public:
-  AuditRecordScratch();
-  AuditRecordScratch(const AuditRecordScratch&) = delete;
-  AuditRecordScratch& operator=(const AuditRecordScratch&) = delete;
-  // An empty record, valid until the next call.
-  v1::AuditRecord& Fresh();
-
- private:
-  static constexpr size_t kBlockBytes = 64 << 10;  // a record with room to spare
-  std::unique_ptr<char[]> block_;
-  google::protobuf::Arena arena_;
-};
-
-// `attachments.data_sha256`, when set, is the data's hash (not computed again).
-// Fills `r` (cleared first). On an arena, `r` shares the response's signer
-// (the arena never frees it): `r` is for use while `response` lives, and
-// nothing may change the signer through it.
-void FillAuditRecord(const CallInfo& call, const v1::VerifyRequest& request,
-                     const v1::VerifyResponse& response,
-                     const audit::RecordAttachments& attachments, absl::Time now,
-                     v1::AuditRecord& r);
+// The record of one verified item. `attachments.data_sha256`, when set, is
+// the data's hash (not computed again).
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& request,
                               const v1::VerifyResponse& response,
                               const audit::RecordAttachments& attachments, absl::Time now);
+// The same record as `shard`'s log prepares it (audit::AuditLog::Prepare of
+// AuditRecordOf's message: the same leaf bytes, index columns and
+// attachments), encoded straight from the request and the verdict: no
+// message is filled, so none of its strings is copied (a worker's share of
+// the log's cost under load; ADR 0022). `signer_encoding` is
+// `response.signer()` encoded (the thread's cached encoding), or empty when
+// the response has no signer. The test compares both ways field by field and
+// fails when AuditRecord gains a field.
+audit::PreparedRecord PrepareVerifyRecord(const CallInfo& call, const v1::VerifyRequest& request,
+                                          const v1::VerifyResponse& response,
+                                          audit::RecordAttachments attachments, absl::Time now,
+                                          const std::string& shard,
+                                          std::string_view signer_encoding);
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::ValidateCertificateRequest& request,
                               const v1::ValidateCertificateResponse& response,
                               const audit::RecordAttachments& attachments, absl::Time now);

@@ -128,16 +128,12 @@ audit::PreparedRecord VerificationService::PrepareRecord(const CallInfo& info,
                                                          const v1::VerifyRequest& request,
                                                          const v1::VerifyResponse& response,
                                                          audit::RecordAttachments& attachments) {
-  // In the worker thread's arena: no malloc or free per record.
-  thread_local AuditRecordScratch scratch;
-  v1::AuditRecord& record = scratch.Fresh();
-  FillAuditRecord(info, request, response, attachments, absl::Now(), record);
   // The signer as this thread encodes it for its answers, encoded once.
   std::shared_ptr<const CertificateEncodings::Entry> signer;
-  if (record.has_signer()) signer = CertificateEncodings::ForThisThread().Of(record.signer());
-  return audit_->Prepare(
-      record, std::move(attachments),
-      signer != nullptr ? std::string_view(signer->encoding) : std::string_view());
+  if (response.has_signer()) signer = CertificateEncodings::ForThisThread().Of(response.signer());
+  return PrepareVerifyRecord(info, request, response, std::move(attachments), absl::Now(),
+                             audit_->shard(),
+                             signer != nullptr ? std::string_view(signer->encoding) : "");
 }
 
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,

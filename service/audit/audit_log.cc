@@ -2,8 +2,6 @@
 
 #include <pthread.h>
 
-#include <utility>
-
 #include "absl/algorithm/container.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
@@ -43,14 +41,10 @@ AuditLog::~AuditLog() {
   writer_.join();
 }
 
-PreparedRecord AuditLog::Prepare(v1::AuditRecord& record, RecordAttachments attachments,
-                                 std::string_view signer_encoding) const {
+PreparedRecord AuditLog::Prepare(v1::AuditRecord& record, RecordAttachments attachments) const {
   record.set_shard(options_.shard);
   record.clear_sequence();
-  // No sequence: cannot fail.
-  LeafWithoutSequence leaf = signer_encoding.empty()
-                                 ? *EncodeWithoutSequence(std::as_const(record))
-                                 : *EncodeWithoutSequence(record, signer_encoding);
+  LeafWithoutSequence leaf = *EncodeWithoutSequence(record);  // no sequence: cannot fail
   PreparedRecord out{IndexColumns(record, std::move(leaf.bytes)), leaf.sequence_at};
   // The DER is copied once, when it is sent to the store (see Commit).
   out.signer_der = std::move(attachments.signer_der);

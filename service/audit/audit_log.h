@@ -14,7 +14,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -99,10 +98,7 @@ class AuditLog {
   // Encodes `record` for this log (its shard set, no sequence), leaving the
   // message to the caller: a worker fills and prepares one message per item
   // it verifies, reusing its allocations.
-  // `signer_encoding`, when not empty, is `record.signer()` encoded (see
-  // EncodeWithoutSequence).
-  PreparedRecord Prepare(v1::AuditRecord& record, RecordAttachments attachments,
-                         std::string_view signer_encoding = {}) const;
+  PreparedRecord Prepare(v1::AuditRecord& record, RecordAttachments attachments) const;
   std::vector<PreparedRecord> Prepare(std::vector<AuditEntry> entries) const;
   // Queues `records`; `done` runs on the writer thread once they are
   // durable, or with UNAVAILABLE when they cannot be (the store fails, too

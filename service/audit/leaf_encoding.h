@@ -26,14 +26,6 @@ struct LeafWithoutSequence {
 // `record` must have no sequence (INVALID_ARGUMENT otherwise: the writer
 // numbers records).
 absl::StatusOr<LeafWithoutSequence> EncodeWithoutSequence(const v1::AuditRecord& record);
-// The same bytes, with `signer_encoding` written as field 11 (the signer's
-// place among the fields) instead of encoding `record.signer()` again: it
-// must be exactly that message's serialization (a thread's cached encoding of
-// a certificate it answers with again and again; its UTF-8 names are most of
-// the cost of encoding a record). The signer is taken out of `record` while
-// the rest encodes and put back. A record without a signer encodes as above.
-absl::StatusOr<LeafWithoutSequence> EncodeWithoutSequence(v1::AuditRecord& record,
-                                                          std::string_view signer_encoding);
 
 // Makes `leaf` (EncodeWithoutSequence's bytes) the leaf of the record at
 // `sequence`, in place.

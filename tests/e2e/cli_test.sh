@@ -315,6 +315,8 @@ check "audit: ... the signer's certificate is kept once, by its fingerprint" \
   out_has ": kept, SHA-256 matches"
 check "audit: ... and the OCSP response it used, by the hash the record names" \
   out_has "revocation response $ocsp_sha256 (ocsp"
+# The index is filled behind the log; a search waits until it has caught up.
+run audit-query --limit=1
 check "audit: two verdicts on one certificate and one response keep each once" \
   test "$(sqlite3 "$WORK/ocsp-audit.db" 'SELECT (SELECT count(*) FROM certificates) || "/" ||
     (SELECT count(*) FROM revocation_responses)')" = 1/1

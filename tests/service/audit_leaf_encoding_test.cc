@@ -1,9 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <string>
-#include <utility>
-#include <vector>
 
 #include "service/audit/leaf_encoding.h"
 
@@ -52,65 +49,6 @@ TEST(LeafEncoding, ShardOfAnyLengthAndNoShard) {
     r.set_sequence(987654321);
     EXPECT_EQ(leaf, DeterministicBytes(r)) << length;
   }
-}
-
-// The signer given as its encoding: the same bytes as encoding it, wherever
-// the fields around it are and whatever its size (a one- or two-byte
-// length), with the record whole afterwards.
-TEST(LeafEncoding, SignerGivenEncodedIsTheSameLeaf) {
-  std::vector<v1::AuditRecord> records;
-  records.push_back(Record());
-  {
-    v1::AuditRecord r = Record();  // fields after the signer's (12 to 30)
-    r.set_policy("vn-gov");
-    r.mutable_validation_time()->set_seconds(1796000001);
-    r.add_path("bb");
-    r.add_revocation()->set_source("ocsp");
-    r.set_latency_micros(42);
-    r.set_caller_subject("CN=Hệ thống văn bản,O=UBND,C=VN");
-    r.set_validation_time_attested(true);
-    records.push_back(r);
-  }
-  {
-    v1::AuditRecord r = Record();  // only fields before it
-    r.clear_indication();
-    r.clear_path();
-    records.push_back(r);
-  }
-  {
-    v1::AuditRecord r;  // nothing but the signer, no shard
-    r.mutable_signer()->set_serial_number("0A");
-    records.push_back(r);
-  }
-  {
-    v1::AuditRecord r = Record();  // an empty signer message is still a field
-    r.mutable_signer()->Clear();
-    records.push_back(r);
-  }
-  {
-    v1::AuditRecord r = Record();  // a signer longer than 127 bytes
-    r.mutable_signer()->set_issuer(std::string(300, 'i'));
-    r.mutable_signer()->mutable_not_after()->set_seconds(1900000000);
-    records.push_back(r);
-  }
-  for (size_t i = 0; i < records.size(); ++i) {
-    v1::AuditRecord r = records[i];
-    const std::string signer = r.signer().SerializeAsString();
-    auto expected = EncodeWithoutSequence(std::as_const(r));
-    auto given = EncodeWithoutSequence(r, signer);
-    ASSERT_TRUE(expected.ok() && given.ok()) << i;
-    EXPECT_EQ(given->bytes, expected->bytes) << i;
-    EXPECT_EQ(given->sequence_at, expected->sequence_at) << i;
-    EXPECT_EQ(r.SerializeAsString(), records[i].SerializeAsString()) << i;
-    // And the writer's splice of the sequence still gives the record's leaf.
-    InsertSequence(given->bytes, given->sequence_at, 77);
-    r.set_sequence(77);
-    EXPECT_EQ(given->bytes, DeterministicBytes(r)) << i;
-  }
-  v1::AuditRecord numbered = Record();
-  numbered.set_sequence(5);
-  EXPECT_EQ(EncodeWithoutSequence(numbered, numbered.signer().SerializeAsString()).status().code(),
-            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(LeafEncoding, NumberedRecordIsRefused) {
