@@ -271,7 +271,9 @@ void BM_AuditRecord(benchmark::State& state) {
   call.method = "VerifyBatch";
   call.caller = "ipv4:127.0.0.1:50321";
   call.arrived = absl::Now();
-  const std::string signer_encoding = response.signer().SerializeAsString();
+  auto entry = std::make_shared<service::CertificateEncodings::Entry>();
+  entry->certificate = response.signer();
+  entry->encoding = response.signer().SerializeAsString();
   const auto der = std::make_shared<const std::string>(1200, 'c');
   const std::string shard = "hanoi-01";
   const bool direct = state.range(0) == 1;
@@ -282,7 +284,7 @@ void BM_AuditRecord(benchmark::State& state) {
     const absl::Time now = absl::Now();
     if (direct) {
       audit::PreparedRecord p = service::PrepareVerifyRecord(
-          call, request, response, std::move(attachments), now, shard, signer_encoding);
+          call, request, response, std::move(attachments), now, shard, entry);
       benchmark::DoNotOptimize(p.row.leaf.data());
     } else {
       v1::AuditRecord r = service::AuditRecordOf(call, request, response, attachments, now);

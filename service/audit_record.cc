@@ -5,6 +5,7 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "absl/strings/escaping.h"
 #include "crypto/sha256.h"
@@ -110,11 +111,10 @@ v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& req
   return r;
 }
 
-audit::PreparedRecord PrepareVerifyRecord(const CallInfo& call, const v1::VerifyRequest& request,
-                                          const v1::VerifyResponse& response,
-                                          audit::RecordAttachments attachments, absl::Time now,
-                                          const std::string& shard,
-                                          std::string_view signer_encoding) {
+audit::PreparedRecord PrepareVerifyRecord(
+    const CallInfo& call, const v1::VerifyRequest& request, const v1::VerifyResponse& response,
+    audit::RecordAttachments attachments, absl::Time now, const std::string& shard,
+    const std::shared_ptr<const CertificateEncodings::Entry>& signer) {
   using R = v1::AuditRecord;
   const int64_t micros = absl::ToUnixMicros(now);
   const std::string* caller_sha256 = nullptr;
@@ -138,6 +138,8 @@ audit::PreparedRecord PrepareVerifyRecord(const CallInfo& call, const v1::Verify
   audit::PreparedRecord out;
   audit::LeafRow& row = out.row;
   // Room for the sequence the writer inserts (11 bytes at most).
+  const std::string_view signer_encoding =
+      signer != nullptr ? std::string_view(signer->encoding) : std::string_view();
   row.leaf.reserve(512 + signer_encoding.size() + request.record_id().size() +
                    response.trust_store_version().size() + 80 * response.path_size() +
                    160 * response.revocation_size());
@@ -180,11 +182,14 @@ audit::PreparedRecord PrepareVerifyRecord(const CallInfo& call, const v1::Verify
   // The columns audit::IndexColumns takes from the record.
   row.time_micros = micros;
   row.record_id = request.record_id();
-  const v1::Certificate& signer = response.signer();
-  row.signer.sha256 = signer.sha256_fingerprint();
-  row.signer.subject = signer.subject();
-  row.signer.issuer = signer.issuer();
-  row.signer.serial = signer.serial_number();
+  row.signer.sha256 = response.signer().sha256_fingerprint();
+  if (signer != nullptr && attachments.signer_der != nullptr) {
+    out.signer = std::shared_ptr<const v1::Certificate>(signer, &signer->certificate);
+  } else {
+    row.signer.subject = response.signer().subject();
+    row.signer.issuer = response.signer().issuer();
+    row.signer.serial = response.signer().serial_number();
+  }
   row.indication = static_cast<int>(response.indication());
   row.caller = caller_sha256 != nullptr && !caller_sha256->empty() ? *caller_sha256 : call.caller;
   out.signer_der = std::move(attachments.signer_der);

@@ -6,13 +6,13 @@
 
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "service/access/access_control.h"
 #include "service/audit/audit_log.h"
 #include "service/document_verifier.h"
+#include "service/response_encoding.h"
 #include "sigverify/v1/audit.pb.h"
 #include "sigverify/v1/verification.pb.h"
 
@@ -36,15 +36,16 @@ v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::VerifyRequest& req
 // AuditRecordOf's message: the same leaf bytes, index columns and
 // attachments), encoded straight from the request and the verdict: no
 // message is filled, so none of its strings is copied (a worker's share of
-// the log's cost under load; ADR 0022). `signer_encoding` is
-// `response.signer()` encoded (the thread's cached encoding), or empty when
-// the response has no signer. The test compares both ways field by field and
-// fails when AuditRecord gains a field.
-audit::PreparedRecord PrepareVerifyRecord(const CallInfo& call, const v1::VerifyRequest& request,
-                                          const v1::VerifyResponse& response,
-                                          audit::RecordAttachments attachments, absl::Time now,
-                                          const std::string& shard,
-                                          std::string_view signer_encoding);
+// the log's cost under load; ADR 0022). `signer` is this thread's entry for
+// `response.signer()` (its message and encoding), null when the response has
+// no signer. With the signer's DER attached, the row's signer columns but
+// the fingerprint are left to the writer (PreparedRecord::signer), which
+// fills them in the one row it sends the DER with. The test compares both
+// ways field by field and fails when AuditRecord gains a field.
+audit::PreparedRecord PrepareVerifyRecord(
+    const CallInfo& call, const v1::VerifyRequest& request, const v1::VerifyResponse& response,
+    audit::RecordAttachments attachments, absl::Time now, const std::string& shard,
+    const std::shared_ptr<const CertificateEncodings::Entry>& signer);
 v1::AuditRecord AuditRecordOf(const CallInfo& call, const v1::ValidateCertificateRequest& request,
                               const v1::ValidateCertificateResponse& response,
                               const audit::RecordAttachments& attachments, absl::Time now);

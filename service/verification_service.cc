@@ -132,8 +132,7 @@ audit::PreparedRecord VerificationService::PrepareRecord(const CallInfo& info,
   std::shared_ptr<const CertificateEncodings::Entry> signer;
   if (response.has_signer()) signer = CertificateEncodings::ForThisThread().Of(response.signer());
   return PrepareVerifyRecord(info, request, response, std::move(attachments), absl::Now(),
-                             audit_->shard(),
-                             signer != nullptr ? std::string_view(signer->encoding) : "");
+                             audit_->shard(), signer);
 }
 
 std::shared_ptr<Finisher> VerificationService::Start(grpc::ServerUnaryReactor* reactor,

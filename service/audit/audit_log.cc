@@ -177,6 +177,11 @@ absl::Status AuditLog::Commit(std::vector<Pending>& batch) {
       if (e.signer_der != nullptr && e.signer_der.get() != previous_signer &&
           !stored_.contains(row.signer.sha256)) {
         row.signer.der = *e.signer_der;
+        if (e.signer != nullptr) {
+          row.signer.subject = e.signer->subject();
+          row.signer.issuer = e.signer->issuer();
+          row.signer.serial = e.signer->serial_number();
+        }
       }
       previous_signer = e.signer_der.get();
       responses.clear();

@@ -59,6 +59,11 @@ struct PreparedRecord {
   LeafRow row;
   size_t sequence_at = 0;
   std::shared_ptr<const std::string> signer_der;
+  // When set, `row.signer` holds the fingerprint only and this is the
+  // signer as the verdict named it: the writer copies its subject, issuer
+  // and serial into the row it sends the DER with, the row a store keeps
+  // the certificate from (other rows name it by fingerprint).
+  std::shared_ptr<const v1::Certificate> signer;
 };
 
 class AuditLog {

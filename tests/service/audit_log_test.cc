@@ -335,6 +335,47 @@ TEST_F(AuditLogTest, AttachmentsAreStoredOnceAndSentOnceUnlessACommitFailed) {
             absl::StatusCode::kNotFound);
 }
 
+// Records prepared with their signer handed over (the fingerprint in the
+// row, the rest in the message): the store's certificate row still has the
+// subject, issuer and serial, taken from the record that brought the DER.
+TEST_F(AuditLogTest, ASignerHandedOverIsStoredWhole) {
+  auto log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  auto signer = std::make_shared<v1::Certificate>();
+  signer->set_subject("CN=Trần Thị Bình,O=UBND,C=VN");
+  signer->set_issuer("CN=CA phục vụ các cơ quan Nhà nước,C=VN");
+  signer->set_serial_number("0B5C");
+  signer->set_sha256_fingerprint(std::string(64, 'b'));
+  const auto der = std::make_shared<const std::string>(900, 'd');
+  auto prepared = [&](const std::string& id) {
+    v1::AuditRecord r = Record(id);
+    *r.mutable_signer() = *signer;
+    PreparedRecord p = log->Prepare(r, {});
+    p.row.signer = CertificateRow{signer->sha256_fingerprint()};
+    p.signer_der = der;
+    p.signer = signer;
+    return p;
+  };
+  for (int commit = 0; commit < 2; ++commit) {
+    std::vector<PreparedRecord> records;
+    for (int i = 0; i < 3; ++i) records.push_back(prepared(absl::StrCat("r", commit, i)));
+    absl::Notification done;
+    absl::Status result;
+    log->Append(std::move(records), [&](absl::Status s) {
+      result = s;
+      done.Notify();
+    });
+    done.WaitForNotification();
+    ASSERT_TRUE(result.ok()) << result;
+  }
+  auto cert = log->store().Certificate(signer->sha256_fingerprint());
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_EQ(cert->subject, signer->subject());
+  EXPECT_EQ(cert->issuer, signer->issuer());
+  EXPECT_EQ(cert->serial, signer->serial_number());
+  EXPECT_EQ(cert->der, *der);
+}
+
 TEST_F(AuditLogTest, RetentionPrunesOldBodiesAndTheShardStillVerifies) {
   // Records carry their verdict time: 1,790,000,000 s (2026-09-22), long
   // before now; a 30-day retention prunes them at the next commit.

@@ -118,11 +118,15 @@ TEST(AuditRecord, EncodedDirectlyIsTheMessagesRecord) {
     if (variant % 7 == 0) attachments.data_sha256 = std::string(32, '\x11');
     attachments.responses.push_back({der, "ab"});
 
-    const std::string signer_encoding =
-        response.has_signer() ? response.signer().SerializeAsString() : "";
+    std::shared_ptr<CertificateEncodings::Entry> signer;
+    if (response.has_signer()) {
+      signer = std::make_shared<CertificateEncodings::Entry>();
+      signer->certificate = response.signer();
+      signer->encoding = response.signer().SerializeAsString();
+    }
     const std::string shard = variant % 8 == 0 ? "" : "hanoi-01";
     audit::PreparedRecord direct =
-        PrepareVerifyRecord(call, request, response, attachments, now, shard, signer_encoding);
+        PrepareVerifyRecord(call, request, response, attachments, now, shard, signer);
     audit::PreparedRecord expected =
         ThroughTheMessage(call, request, response, attachments, now, shard);
     SCOPED_TRACE(absl::StrCat("variant ", variant));
@@ -131,9 +135,21 @@ TEST(AuditRecord, EncodedDirectlyIsTheMessagesRecord) {
     EXPECT_EQ(direct.row.time_micros, expected.row.time_micros);
     EXPECT_EQ(direct.row.record_id, expected.row.record_id);
     EXPECT_EQ(direct.row.signer.sha256, expected.row.signer.sha256);
-    EXPECT_EQ(direct.row.signer.subject, expected.row.signer.subject);
-    EXPECT_EQ(direct.row.signer.issuer, expected.row.signer.issuer);
-    EXPECT_EQ(direct.row.signer.serial, expected.row.signer.serial);
+    // With the DER attached, the writer takes the other columns from the
+    // signer it is handed (the row it sends the DER with); else the row has
+    // them.
+    const bool handed = signer != nullptr && attachments.signer_der != nullptr;
+    ASSERT_EQ(direct.signer != nullptr, handed);
+    const audit::CertificateRow columns =
+        handed ? audit::CertificateRow{"", direct.signer->subject(), direct.signer->issuer(),
+                                       direct.signer->serial_number(), ""}
+               : direct.row.signer;
+    if (handed) {
+      EXPECT_EQ(direct.row.signer.subject, "");
+    }
+    EXPECT_EQ(columns.subject, expected.row.signer.subject);
+    EXPECT_EQ(columns.issuer, expected.row.signer.issuer);
+    EXPECT_EQ(columns.serial, expected.row.signer.serial);
     EXPECT_EQ(direct.row.signer.der, expected.row.signer.der);
     EXPECT_EQ(direct.row.indication, expected.row.indication);
     EXPECT_EQ(direct.row.caller, expected.row.caller);
