@@ -137,12 +137,16 @@ audit::PreparedRecord PrepareVerifyRecord(
 
   audit::PreparedRecord out;
   audit::LeafRow& row = out.row;
-  // Room for the sequence the writer inserts (11 bytes at most).
   const std::string_view signer_encoding =
       signer != nullptr ? std::string_view(signer->encoding) : std::string_view();
-  row.leaf.reserve(512 + signer_encoding.size() + request.record_id().size() +
-                   response.trust_store_version().size() + 80 * response.path_size() +
-                   160 * response.revocation_size());
+  // Room for the leaf and the sequence the writer inserts into it (11 bytes
+  // at most), so that neither reallocates.
+  row.leaf.reserve(256 + shard.size() + call.request_id.size() + call.caller.size() +
+                   (caller_subject != nullptr ? 80 + caller_subject->size() : 0) +
+                   request.record_id().size() + signer_encoding.size() + response.policy().size() +
+                   response.trust_store_version().size() +
+                   80 * static_cast<size_t>(response.path_size()) +
+                   200 * static_cast<size_t>(response.revocation_size()));
   {
     google::protobuf::io::StringOutputStream stream(&row.leaf);
     CodedOutputStream o(&stream);

@@ -156,8 +156,11 @@ TEST(AuditRecord, EncodedDirectlyIsTheMessagesRecord) {
     EXPECT_EQ(direct.signer_der, expected.signer_der);
     ASSERT_EQ(direct.row.responses.size(), expected.row.responses.size());
     EXPECT_EQ(direct.row.responses[0].der, expected.row.responses[0].der);
-    // And the writer's sequence goes in where the message's would.
+    // And the writer's sequence goes in where the message's would, in the
+    // room reserved for it.
+    const char* const place = direct.row.leaf.data();
     audit::InsertSequence(direct.row.leaf, direct.sequence_at, 4242);
+    EXPECT_EQ(direct.row.leaf.data(), place);
     audit::InsertSequence(expected.row.leaf, expected.sequence_at, 4242);
     EXPECT_EQ(direct.row.leaf, expected.row.leaf);
     ++cases;
