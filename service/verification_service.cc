@@ -88,21 +88,25 @@ void VerificationService::RecordThenFinish(std::vector<audit::AuditEntry> record
 
 void VerificationService::RecordThenFinish(std::vector<audit::PreparedRecord> records,
                                            const std::shared_ptr<Finisher>& finisher,
-                                           grpc::Status answer) {
+                                           grpc::Status answer,
+                                           audit::AuditLog::Expected expected) {
   if (audit_ == nullptr || records.empty()) {
     finisher->Finish(answer);
     return;
   }
-  audit_->Append(std::move(records), [this, finisher, answer](const absl::Status& durable) {
-    if (durable.ok()) {
-      finisher->Finish(answer);
-    } else if (on_audit_failure_ == AuditFailure::kAnswer) {
-      metrics_->CountUnlogged();
-      finisher->Finish(answer);
-    } else {
-      finisher->Finish(ToGrpc(durable));
-    }
-  });
+  audit_->Append(
+      std::move(records),
+      [this, finisher, answer](const absl::Status& durable) {
+        if (durable.ok()) {
+          finisher->Finish(answer);
+        } else if (on_audit_failure_ == AuditFailure::kAnswer) {
+          metrics_->CountUnlogged();
+          finisher->Finish(answer);
+        } else {
+          finisher->Finish(ToGrpc(durable));
+        }
+      },
+      std::move(expected));
 }
 
 absl::Status VerificationService::OverloadedStatus() const {
@@ -294,8 +298,10 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
   record.now = call->now;
   record.language = call->language;
   record.time_attested = call->info.authorized.may_set_validation_time;
+  if (audit_ != nullptr) call->expected = audit_->Expect();
   record.done = [this, call, response_bytes](const absl::Status& s) {
     if (!s.ok()) {
+      call->expected = {};  // no record comes
       call->finisher->Finish(ToGrpc(s));
       return;
     }
@@ -306,10 +312,12 @@ grpc::ServerUnaryReactor* VerificationService::Verify(grpc::CallbackServerContex
     if (audit_ != nullptr) {
       records.push_back(PrepareRecord(call->info, request, response, call->attachments));
     }
-    RecordThenFinish(std::move(records), call->finisher, call->messages.Serialize(response_bytes));
+    RecordThenFinish(std::move(records), call->finisher, call->messages.Serialize(response_bytes),
+                     std::move(call->expected));
   };
   if (!gatherer_.Submit(std::move(record), AdmissionCost(call->messages.request()),
                         PoolKey(call->info), WorkerPool::Lane::kInteractive)) {
+    call->expected = {};
     call->finisher->Finish(Overloaded());
   }
   return reactor;

@@ -144,6 +144,8 @@ class VerificationService final : public RawCallbackService {
     absl::Time now;
     crypto::Language language = crypto::Language::kVietnamese;
     audit::RecordAttachments attachments;
+    // Its record, on its way to the audit log (Verify).
+    audit::AuditLog::Expected expected;
   };
   // Counts the call in, decodes it and admits it (drain, access, disk,
   // bytes, validation-time grant, quota); null once answered.
@@ -167,7 +169,8 @@ class VerificationService final : public RawCallbackService {
   // serialized by the caller (a worker), so the audit writer that runs the
   // completion only sends it: it neither renders nor frees the call's messages.
   void RecordThenFinish(std::vector<audit::PreparedRecord> records,
-                        const std::shared_ptr<Finisher>& finisher, grpc::Status answer);
+                        const std::shared_ptr<Finisher>& finisher, grpc::Status answer,
+                        audit::AuditLog::Expected expected = {});
   // Prepared here, on the caller's thread.
   void RecordThenFinish(std::vector<audit::AuditEntry> records,
                         const std::shared_ptr<Finisher>& finisher, grpc::Status answer);

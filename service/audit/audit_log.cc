@@ -65,10 +65,44 @@ void AuditLog::Append(std::vector<AuditEntry> entries, Done done) {
   Append(Prepare(std::move(entries)), std::move(done));
 }
 
+AuditLog::Expected& AuditLog::Expected::operator=(Expected&& other) noexcept {
+  if (this != &other) {
+    Expected dropped(std::move(*this));
+    log_ = std::exchange(other.log_, nullptr);
+  }
+  return *this;
+}
+
+AuditLog::Expected::~Expected() {
+  if (log_ == nullptr) return;
+  absl::MutexLock lock(&log_->mu_);
+  log_->arrived_ += 1;
+}
+
+AuditLog::Expected AuditLog::Expect() {
+  absl::MutexLock lock(&mu_);
+  expected_ += 1;
+  return Expected(this);
+}
+
+void AuditLog::Append(std::vector<PreparedRecord> records, Done done, Expected expected) {
+  Append(std::move(records), std::move(done), &expected);
+}
+
 void AuditLog::Append(std::vector<PreparedRecord> records, Done done) {
+  Append(std::move(records), std::move(done), nullptr);
+}
+
+void AuditLog::Append(std::vector<PreparedRecord> records, Done done, Expected* expected) {
   absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
+    if (expected != nullptr && expected->log_ == this) {
+      // Released in the same critical section that queues the records, so
+      // a commit waiting for it sees both at once.
+      expected->log_ = nullptr;
+      arrived_ += 1;
+    }
     if (stopping_) {
       refused = absl::UnavailableError("the audit log is shutting down");
     } else if (queued_records_ + records.size() > options_.max_pending) {
@@ -117,6 +151,21 @@ std::vector<AuditLog::Pending> AuditLog::TakeBatch() {
                            },
                            this),
                        options_.commit_window);
+  // The records on their way now join this commit (not those announced
+  // while it waits: under steady load that would never end).
+  if (arrived_ < expected_ && options_.expect_wait > absl::ZeroDuration()) {
+    struct Awaited {
+      AuditLog* log;
+      uint64_t expected;
+    } awaited{this, expected_};
+    mu_.AwaitWithTimeout(absl::Condition(
+                             +[](Awaited* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                               return a->log->stopping_ || a->log->arrived_ >= a->expected ||
+                                      a->log->queued_records_ >= a->log->options_.max_batch;
+                             },
+                             &awaited),
+                         options_.expect_wait);
+  }
   size_t taken = 0;
   while (!queue_.empty() &&
          (batch.empty() || taken + queue_.front().records.size() <= options_.max_batch)) {

@@ -74,6 +74,9 @@ class AuditLog {
     // Extra wait for more records before a commit. 0 (measured best here):
     // records that arrive while a commit runs form the next one anyway.
     absl::Duration commit_window = absl::ZeroDuration();
+    // How long a commit waits for the records that were on their way
+    // (Expect) when it began; zero: it does not wait for them.
+    absl::Duration expect_wait = absl::Milliseconds(1);
     size_t max_batch = 2000;
     size_t max_pending = 100000;  // records queued and not yet committed
     // Retention: record bodies older than this are pruned (leaf hashes and
@@ -114,6 +117,28 @@ class AuditLog {
   // Records without attachments.
   void Append(std::vector<v1::AuditRecord> records, Done done);
 
+  // A record on its way: a verification has begun whose record will be
+  // appended. A commit that begins while records are on their way waits for
+  // them (at most Options::expect_wait) rather than leave them to the next
+  // commit: unary calls would otherwise commit a few records at a time, and
+  // every commit pays a signature and a synchronous write. Released when the
+  // record is appended (Append with it), or when dropped.
+  class Expected {
+   public:
+    Expected() = default;
+    Expected(Expected&& other) noexcept : log_(std::exchange(other.log_, nullptr)) {}
+    Expected& operator=(Expected&& other) noexcept;
+    ~Expected();
+
+   private:
+    friend class AuditLog;
+    explicit Expected(AuditLog* log) : log_(log) {}
+    AuditLog* log_ = nullptr;
+  };
+  Expected Expect();
+  // Append, releasing `expected` once the records are queued.
+  void Append(std::vector<PreparedRecord> records, Done done, Expected expected);
+
   Stats stats() const;
   // sigverify_audit_* read at scrape time (the commit histograms are fed by
   // on_commit).
@@ -135,6 +160,7 @@ class AuditLog {
   void OmitStored(LeafRow& row, absl::flat_hash_set<std::string>& in_commit) const;
   AuditLog(std::unique_ptr<AuditStore> store, CheckpointSigner signer, Options options)
       : store_(std::move(store)), signer_(std::move(signer)), options_(std::move(options)) {}
+  void Append(std::vector<PreparedRecord> records, Done done, Expected* expected);
   void WriterLoop();
   // The next group of pending records (at most max_batch, after the commit
   // window); empty when stopping and nothing is left.
@@ -156,6 +182,10 @@ class AuditLog {
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   size_t queued_records_ ABSL_GUARDED_BY(mu_) = 0;
+  // Records announced by Expect, and those released since (appended or
+  // dropped): both only grow.
+  uint64_t expected_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t arrived_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<uint64_t> appended_{0}, commits_{0}, failures_{0}, tree_size_{0}, pruned_{0};
   absl::Time last_prune_ = absl::InfinitePast();  // writer thread only

@@ -335,6 +335,45 @@ TEST_F(AuditLogTest, AttachmentsAreStoredOnceAndSentOnceUnlessACommitFailed) {
             absl::StatusCode::kNotFound);
 }
 
+// A commit waits for a record on its way (announced by Expect) and takes it
+// with the records already queued, instead of committing without it.
+TEST_F(AuditLogTest, ACommitWaitsForTheRecordsOnTheirWay) {
+  AuditLog::Options o;
+  o.shard = "instance-a";
+  o.origin = "sigverify.test/audit/instance-a";
+  o.expect_wait = absl::Hours(1);  // only the record's arrival ends the wait
+  auto log = AuditLog::Open(*SqliteAuditStore::Open(path_), signer_, o);
+  ASSERT_TRUE(log.ok()) << log.status();
+  AuditLog::Expected on_its_way = (*log)->Expect();
+  absl::Notification first_done, second_done;
+  (*log)->Append((*log)->Prepare({AuditEntry{Record("first"), {}}}), [&](absl::Status s) {
+    EXPECT_TRUE(s.ok()) << s;
+    first_done.Notify();
+  });
+  // Not committed while the other is on its way.
+  EXPECT_FALSE(first_done.WaitForNotificationWithTimeout(absl::Milliseconds(200)));
+  (*log)->Append((*log)->Prepare({AuditEntry{Record("second"), {}}}),
+                 [&](absl::Status s) {
+                   EXPECT_TRUE(s.ok()) << s;
+                   second_done.Notify();
+                 },
+                 std::move(on_its_way));
+  first_done.WaitForNotification();
+  second_done.WaitForNotification();
+  EXPECT_EQ((*log)->stats().commits, 1u);
+  EXPECT_EQ((*log)->stats().appended, 2u);
+
+  // A record that will not come (its verification failed) releases the
+  // wait when its announcement is dropped.
+  AuditLog::Expected never = (*log)->Expect();
+  absl::Notification third_done;
+  (*log)->Append((*log)->Prepare({AuditEntry{Record("third"), {}}}),
+                 [&](absl::Status s) { third_done.Notify(); });
+  never = AuditLog::Expected();
+  third_done.WaitForNotification();
+  EXPECT_EQ((*log)->stats().commits, 2u);
+}
+
 // Records prepared with their signer handed over (the fingerprint in the
 // row, the rest in the message): the store's certificate row still has the
 // subject, issuer and serial, taken from the record that brought the DER.
