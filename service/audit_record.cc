@@ -58,6 +58,10 @@ void Common(const CallInfo& call, const Response& response, absl::Time now, v1::
 using google::protobuf::internal::WireFormatLite;
 using google::protobuf::io::CodedOutputStream;
 
+std::string_view DigestBytes(const crypto::Sha256Digest& d) {
+  return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
 void PutBytes(int field, std::string_view value, CodedOutputStream& out) {
   WireFormatLite::WriteTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, &out);
   out.WriteVarint32(static_cast<uint32_t>(value.size()));
@@ -123,13 +127,16 @@ audit::PreparedRecord PrepareVerifyRecord(
     caller_sha256 = &call.authorized.identity->sha256_hex();
     caller_subject = &call.authorized.identity->subject();
   }
-  std::string data_hash;
+  // Named, not copied (a 32-byte string would be a malloc per record).
+  crypto::Sha256Digest computed;
+  std::string_view data_hash;
   if (request.has_digest()) {
     data_hash = request.digest().value();
   } else if (!attachments.data_sha256.empty()) {
     data_hash = attachments.data_sha256;
   } else {
-    data_hash = crypto::AsBytes(crypto::Sha256(request.data()));
+    computed = crypto::Sha256(request.data());
+    data_hash = DigestBytes(computed);
   }
   const crypto::Sha256Digest signature_sha256 = crypto::Sha256(request.signature());
   const bool claimed =
@@ -160,7 +167,7 @@ audit::PreparedRecord PrepareVerifyRecord(
     PutString(R::kRecordIdFieldNumber, request.record_id(), o);
     PutString(R::kDataHashFieldNumber, data_hash, o);
     PutBool(R::kDigestGivenFieldNumber, request.has_digest(), o);
-    PutString(R::kSignatureSha256FieldNumber, crypto::AsBytes(signature_sha256), o);
+    PutString(R::kSignatureSha256FieldNumber, DigestBytes(signature_sha256), o);
     // Written when empty too, as the message's copy of an absent signer is.
     PutBytes(R::kSignerFieldNumber, signer_encoding, o);
     PutEnum(R::kIndicationFieldNumber, response.indication(), o);
